@@ -1,0 +1,1 @@
+"""Pure domain: pipeline graph, stage specs, lifecycles, maturity, entities. No Qt, no SQL."""

@@ -1,0 +1,56 @@
+"""Whole-pipeline validation: reports every problem at once, each naming the stage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+
+from mlops_desktop.core.errors import GraphError
+from mlops_desktop.core.graph import Pipeline
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a pipeline. ``node_id`` is empty for pipeline-wide problems."""
+
+    message: str
+    node_id: str = ""
+    severity: str = "error"  # or "warning"
+
+
+def validate(pipeline: Pipeline) -> list[Problem]:
+    """Every problem with ``pipeline``: unknown stages, bad parameters, unconnected required
+    inputs, bad or duplicate links, cycles. An empty list means it can run."""
+    problems: list[Problem] = []
+    reg = pipeline.registry
+    for node in pipeline.nodes.values():
+        spec = reg.find(node.type)
+        if spec is None:
+            problems.append(Problem(f"'{node.title}': unknown stage type '{node.type}'", node.id))
+            continue
+        for msg in spec.param_problems(node.params):
+            problems.append(Problem(msg, node.id))
+        linked = {lk.target_port for lk in pipeline.incoming(node.id)}
+        for port in spec.inputs:
+            if not port.optional and port.name not in linked:
+                problems.append(
+                    Problem(f"'{node.title}': required input '{port.name}' is not connected", node.id)
+                )
+    # Re-check each link against the others (stored files bypass the per-edit checks).
+    checker = Pipeline(pipeline.name, reg)
+    checker.load_items(pipeline.nodes.values(), [], pipeline.notes.values(), pipeline.meta)
+    for link in pipeline.links.values():
+        try:
+            checker._add_link(link)
+        except GraphError as exc:
+            problems.append(Problem(str(exc), link.target))
+    if not nx.is_directed_acyclic_graph(pipeline.to_networkx()):
+        problems.append(Problem("the pipeline contains a cycle"))
+    if not pipeline.nodes:
+        problems.append(Problem("the pipeline has no stages", severity="warning"))
+    return problems
+
+
+def errors(pipeline: Pipeline) -> list[Problem]:
+    return [p for p in validate(pipeline) if p.severity == "error"]

@@ -1,0 +1,108 @@
+"""Specs of the modelling stages: train, tune, evaluate and the model gate."""
+
+from __future__ import annotations
+
+from mlops_desktop.core.ports import PortType as T
+from mlops_desktop.core.specs import StageSpec
+from mlops_desktop.stages._spec_helpers import (
+    inp,
+    out,
+    p_bool,
+    p_choice,
+    p_float,
+    p_int,
+    p_opt_int,
+    p_str,
+    p_text,
+)
+
+CLASSIFIERS = ("logistic_regression", "random_forest", "hist_gradient_boosting", "svc", "k_neighbors")
+REGRESSORS = ("ridge", "random_forest_regressor", "hist_gradient_boosting_regressor")
+ESTIMATORS = CLASSIFIERS + REGRESSORS
+
+SPECS = [
+    StageSpec(
+        id="train",
+        title="Train",
+        category="Model",
+        kind="train",
+        icon="train",
+        description="Fit a scikit-learn estimator on the training part. Classification: logistic "
+        "regression, random forest, histogram gradient boosting, SVC, k-nearest neighbours. "
+        "Regression: ridge, random forest, histogram gradient boosting.",
+        impl="mlops_desktop.stages.model:train",
+        inputs=(inp("split", T.SPLIT),),
+        outputs=(out("model", T.MODEL),),
+        params=(
+            p_choice("estimator", "random_forest", ESTIMATORS),
+            p_float("C", 1.0, 1e-6, 1e6, help="Inverse regularization (logistic regression, SVC)."),
+            p_float("alpha", 1.0, 0.0, 1e6, help="Regularization strength (ridge)."),
+            p_int("n_estimators", 100, 1, 5000, help="Trees (random forest)."),
+            p_opt_int("max_depth", lo=1, hi=1000, help="Largest tree depth; empty for no limit."),
+            p_float("learning_rate", 0.1, 1e-4, 1.0, help="Step size (gradient boosting)."),
+            p_int("max_iter", 200, 1, 100000, help="Iterations (logistic regression, gradient boosting)."),
+            p_int("n_neighbors", 5, 1, 1000, help="Neighbours (k-nearest neighbours)."),
+            p_choice("kernel", "rbf", ("rbf", "linear", "poly", "sigmoid"), help="Kernel (SVC)."),
+            p_int("seed", 0, lo=0, help="Random seed."),
+        ),
+    ),
+    StageSpec(
+        id="tune",
+        title="Tune",
+        category="Model",
+        kind="tune",
+        icon="tune",
+        description="Grid or randomized hyperparameter search with cross-validation; every "
+        "candidate's score is logged as a metric and the best model is refitted.",
+        impl="mlops_desktop.stages.model:tune",
+        inputs=(inp("split", T.SPLIT),),
+        outputs=(out("model", T.MODEL), out("results", T.METRICS)),
+        params=(
+            p_choice("estimator", "random_forest", ESTIMATORS),
+            p_choice("search", "grid", ("grid", "random")),
+            p_text("grid", '{"n_estimators": [50, 100], "max_depth": [null, 8]}',
+                   help="JSON object of parameter name to list of values."),
+            p_int("n_iter", 10, 1, 1000, help="Candidates tried by randomized search."),
+            p_int("cv", 3, 2, 20, help="Cross-validation folds."),
+            p_str("scoring", "", help="A scikit-learn scoring name; empty for the estimator's default."),
+            p_int("seed", 0, lo=0),
+        ),
+    ),
+    StageSpec(
+        id="evaluate",
+        title="Evaluate",
+        category="Model",
+        kind="evaluate",
+        icon="evaluate",
+        description="Score the model on the test part: accuracy, precision, recall, F1, ROC AUC, "
+        "log loss, confusion matrix, ROC and precision-recall curves (classification) or RMSE, "
+        "MAE, R² and residuals (regression); compared with a dummy baseline; optional per-slice "
+        "metrics and permutation feature importance.",
+        impl="mlops_desktop.stages.model:evaluate",
+        inputs=(inp("model", T.MODEL), inp("split", T.SPLIT)),
+        outputs=(out("metrics", T.METRICS), out("predictions", T.PREDICTIONS)),
+        params=(
+            p_str("slice_column", "", help="Report metrics per value of this column (empty for none)."),
+            p_bool("permutation_importance", True, help="Compute permutation feature importance."),
+            p_int("importance_repeats", 5, 1, 100),
+            p_int("seed", 0, lo=0),
+        ),
+    ),
+    StageSpec(
+        id="model_gate",
+        title="Model gate",
+        category="Model",
+        kind="model_validate",
+        icon="gate",
+        description="Pass the model on only when rules on its metrics hold, e.g. "
+        "'accuracy >= 0.9 and accuracy > baseline_accuracy'. When they fail, the stages "
+        "downstream are skipped and the run says why.",
+        impl="mlops_desktop.stages.model:model_gate",
+        inputs=(inp("model", T.MODEL), inp("metrics", T.METRICS)),
+        outputs=(out("model", T.MODEL), out("metrics", T.METRICS)),
+        params=(
+            p_text("rules", "accuracy >= 0.8 and accuracy > baseline_accuracy",
+                   help="Comparisons of metric names with numbers or other metrics, joined by 'and'."),
+        ),
+    ),
+]

@@ -1,0 +1,172 @@
+"""Specs of the operate stages: register, package, test, approve, deploy, serve, experiment,
+monitor, and the traffic simulator that feeds them."""
+
+from __future__ import annotations
+
+from mlops_desktop.core.ports import PortType as T
+from mlops_desktop.core.specs import StageSpec
+from mlops_desktop.stages._spec_helpers import (
+    inp,
+    out,
+    p_bool,
+    p_choice,
+    p_float,
+    p_int,
+    p_path,
+    p_str,
+)
+
+ENVIRONMENTS = ("dev", "staging", "production")
+
+SPECS = [
+    StageSpec(
+        id="register_model",
+        title="Register model",
+        category="Operate",
+        kind="register",
+        icon="register",
+        description="Register the model as a new version in the project's model registry, "
+        "linked to the run, pipeline version, datasets, parameters and metrics that made it.",
+        impl="mlops_desktop.stages.operate:register_model",
+        inputs=(inp("model", T.MODEL), inp("metrics", T.METRICS, optional=True)),
+        outputs=(out("model_version", T.MODEL_VERSION),),
+        params=(
+            p_str("model_name", "model", help="Name of the registered model."),
+            p_choice("alias", "candidate", ("candidate", "staging", "production", "none"),
+                     help="Alias the new version gets."),
+        ),
+    ),
+    StageSpec(
+        id="package",
+        title="Package",
+        category="Operate",
+        kind="package",
+        icon="package",
+        description="Write a self-contained package: the model (skops), a model card in "
+        "Markdown and an environment spec with exact package versions, as a folder and a zip.",
+        impl="mlops_desktop.stages.operate:package",
+        inputs=(inp("model_version", T.MODEL_VERSION),),
+        outputs=(out("model_version", T.MODEL_VERSION), out("package", T.REPORT)),
+        params=(p_str("intended_use", "", help="Intended use, for the model card."),
+                p_str("limitations", "", help="Known limits, for the model card.")),
+    ),
+    StageSpec(
+        id="model_tests",
+        title="Model tests",
+        category="Operate",
+        kind="test_load",
+        icon="test",
+        description="Behavioural checks: no NaN or infinite outputs, deterministic predictions, "
+        "invariance to column order, and a load test of prediction latency and throughput.",
+        impl="mlops_desktop.stages.operate:model_tests",
+        inputs=(inp("model_version", T.MODEL_VERSION), inp("split", T.SPLIT)),
+        outputs=(out("model_version", T.MODEL_VERSION), out("report", T.METRICS)),
+        params=(p_int("load_rows", 1000, 1, 1_000_000), p_float("max_latency_ms", 50.0, 0.0)),
+    ),
+    StageSpec(
+        id="approve",
+        title="Approve",
+        category="Operate",
+        kind="approve",
+        icon="approve",
+        description="A human gate: in the app the run waits for Approve or Reject with a "
+        "comment; headless it follows the policy. The approver is recorded.",
+        impl="mlops_desktop.stages.operate:approve",
+        inputs=(inp("model_version", T.MODEL_VERSION),),
+        outputs=(out("model_version", T.MODEL_VERSION),),
+        params=(p_choice("headless_policy", "reject", ("approve", "reject"),
+                         help="What a run without a person at the screen does."),),
+    ),
+    StageSpec(
+        id="deploy",
+        title="Deploy",
+        category="Operate",
+        kind="deploy",
+        icon="deploy",
+        description="Promote the model version to an environment with a strategy: direct, "
+        "canary with a traffic share, or shadow. Records a deployment event.",
+        impl="mlops_desktop.stages.operate:deploy",
+        inputs=(inp("model_version", T.MODEL_VERSION),),
+        outputs=(out("deployment", T.DEPLOYMENT),),
+        params=(
+            p_choice("environment", "production", ENVIRONMENTS),
+            p_choice("strategy", "direct", ("direct", "canary", "shadow")),
+            p_float("traffic_share", 0.1, 0.0, 1.0, help="Share of traffic for a canary."),
+        ),
+    ),
+    StageSpec(
+        id="simulate_traffic",
+        title="Simulate traffic",
+        category="Operate",
+        kind="traffic",
+        icon="traffic",
+        description="Produce a batch of serving data from the held-out part, with a drift that "
+        "grows over time (shift, scale, new categories, label flip), to watch monitoring work.",
+        impl="mlops_desktop.stages.operate:simulate_traffic",
+        inputs=(inp("split", T.SPLIT),),
+        outputs=(out("dataset", T.DATASET),),
+        params=(
+            p_int("batch_size", 200, 1, 1_000_000),
+            p_choice("drift", "shift", ("none", "shift", "scale", "new_category", "label_flip")),
+            p_float("drift_per_batch", 0.5, 0.0, 100.0, help="How much the drift grows each batch."),
+            p_int("seed", 0, lo=0),
+        ),
+    ),
+    StageSpec(
+        id="serve",
+        title="Serve",
+        category="Operate",
+        kind="serve",
+        icon="serve",
+        description="Batch-score a dataset with the deployed model, writing predictions and an "
+        "inference log; optionally a local HTTP endpoint on 127.0.0.1 (off by default).",
+        impl="mlops_desktop.stages.operate:serve",
+        inputs=(inp("deployment", T.DEPLOYMENT), inp("dataset", T.DATASET)),
+        outputs=(out("predictions", T.PREDICTIONS),),
+        params=(p_bool("http_endpoint", False), p_int("port", 8765, 1024, 65535)),
+    ),
+    StageSpec(
+        id="online_experiment",
+        title="Online experiment",
+        category="Operate",
+        kind="online_exp",
+        icon="experiment",
+        description="A/B or canary comparison of two model versions on a split of incoming "
+        "data, with the metric difference and a confidence interval.",
+        impl="mlops_desktop.stages.operate:online_experiment",
+        inputs=(inp("model_version", T.MODEL_VERSION), inp("dataset", T.DATASET)),
+        outputs=(out("metrics", T.METRICS),),
+        params=(p_choice("design", "ab", ("ab", "canary")), p_float("share", 0.5, 0.01, 0.99),
+                p_str("baseline_alias", "production"), p_int("seed", 0, lo=0)),
+    ),
+    StageSpec(
+        id="monitor",
+        title="Monitor",
+        category="Operate",
+        kind="monitor",
+        icon="monitor",
+        description="Compare serving data with the training reference: per-feature drift (PSI "
+        "and Kolmogorov-Smirnov), prediction drift, quality when labels are present, latency. "
+        "Raises an alert when a threshold is crossed; wire the alert to retrain.",
+        impl="mlops_desktop.stages.operate:monitor",
+        inputs=(inp("reference", T.SPLIT), inp("predictions", T.PREDICTIONS)),
+        outputs=(out("report", T.METRICS), out("alert", T.TRIGGER)),
+        params=(p_float("psi_threshold", 0.2, 0.0), p_float("ks_pvalue", 0.01, 0.0, 1.0),
+                p_float("min_accuracy", 0.0, 0.0, 1.0, help="Alert when labelled accuracy falls below.")),
+    ),
+    StageSpec(
+        id="python_function",
+        title="Python function",
+        category="Custom",
+        kind="custom",
+        icon="python",
+        description="Run a function from a file or module you name, with typed inputs and "
+        "outputs. A project from elsewhere runs it only after you trust it for this workspace.",
+        impl="mlops_desktop.stages.custom:python_function",
+        inputs=(inp("input", T.ANY, optional=True),),
+        outputs=(out("output", T.ANY),),
+        params=(p_path("file", help="A .py file (or leave empty and give a module).", file_filter="Python (*.py)"),
+                p_str("module", help="An importable module name."),
+                p_str("function", "run", help="The function to call.")),
+    ),
+]

@@ -1,0 +1,38 @@
+"""Shared test set-up: Qt offscreen, a throwaway workspace, and no leaked threads."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("MLOPS_DESKTOP_NO_SAMPLE", "1")  # tests build the projects they need
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_threads():
+    """Fail a test that leaves threads running (worker pools, timers, servers)."""
+    before = {t.ident for t in threading.enumerate()}
+    yield
+    deadline = 5.0
+    import time
+
+    start = time.monotonic()
+    while True:
+        leaked = [
+            t
+            for t in threading.enumerate()
+            if t.ident not in before and t.is_alive() and not t.daemon
+        ]
+        if not leaked or time.monotonic() - start > deadline:
+            break
+        time.sleep(0.05)
+    assert not leaked, f"test left threads running: {[t.name for t in leaked]}"
+
+
+@pytest.fixture
+def workspace_url(tmp_path) -> str:
+    """A fresh SQLite workspace file path for one test."""
+    return str(tmp_path / "workspace.db")
