@@ -1,0 +1,221 @@
+"""What a running stage sees and what a run reports: the contract between engine and stages.
+
+A stage implementation is a plain function ``impl(ctx, inputs, params) -> outputs`` (outputs
+by port name). ``ctx`` is a :class:`StageContext`; the engine reports a run's progress only
+through a :class:`RunListener`. Port values are the dataclasses below (a pandas DataFrame or
+an estimator plus what later stages need to know about it). This module imports nothing
+heavy: pandas and scikit-learn objects only pass through it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from mlops_desktop.core.entities import RunStatus, StageRun
+from mlops_desktop.core.errors import MlopsError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+CLASSIFICATION = "classification"
+REGRESSION = "regression"
+
+
+# ---------------------------------------------------------------------------- exceptions
+class Cancelled(Exception):  # noqa: N818 - a signal, not an error
+    """Raised by :meth:`StageContext.check_cancelled` once the run was asked to stop."""
+
+
+class StageFailed(MlopsError):
+    """A stage gave up with a message meant for the user (no traceback needed)."""
+
+
+# ---------------------------------------------------------------------------- protocols
+@runtime_checkable
+class StageContext(Protocol):
+    """The calls a stage may make while it runs."""
+
+    node_id: str
+    run_id: int
+    environment: str
+    trigger: str
+    threads: int  # this stage's share of the cores: use it for n_jobs
+    services: Mapping[str, Any]  # app-provided services by name ("registry", "approvals"...)
+
+    def progress(self, fraction: float, message: str = "") -> None: ...
+
+    def log(self, message: str) -> None: ...
+
+    def log_metric(self, key: str, value: float, step: int | None = None) -> None: ...
+
+    def log_metrics(
+        self, key: str, values: np.ndarray, steps: np.ndarray | None = None
+    ) -> None: ...
+
+    def log_artifact(self, name: str, data: bytes, kind: str) -> str: ...
+
+    def check_cancelled(self) -> None: ...
+
+    def fail(self, message: str) -> None: ...
+
+    def skip_downstream(self, reason: str) -> None: ...
+
+
+class RunListener(Protocol):
+    """Receives a run's events. Called from worker threads: implementations must be
+    thread-safe and quick (the GUI marshals them to its own thread)."""
+
+    def run_started(self, run_id: int) -> None: ...
+
+    def stage_started(self, run_id: int, node_id: str) -> None: ...
+
+    def stage_progress(self, run_id: int, node_id: str, fraction: float, message: str) -> None: ...
+
+    def stage_log(self, run_id: int, node_id: str, line: str) -> None: ...
+
+    def metric_logged(
+        self, run_id: int, node_id: str, key: str, step: int, value: float
+    ) -> None: ...
+
+    def stage_finished(self, run_id: int, node_id: str, stage_run: StageRun) -> None: ...
+
+    def run_finished(self, run_id: int, status: RunStatus, message: str) -> None: ...
+
+
+class NullListener:
+    """A listener that ignores everything; subclass it and override what you need."""
+
+    def run_started(self, run_id: int) -> None:
+        pass
+
+    def stage_started(self, run_id: int, node_id: str) -> None:
+        pass
+
+    def stage_progress(self, run_id: int, node_id: str, fraction: float, message: str) -> None:
+        pass
+
+    def stage_log(self, run_id: int, node_id: str, line: str) -> None:
+        pass
+
+    def metric_logged(self, run_id: int, node_id: str, key: str, step: int, value: float) -> None:
+        pass
+
+    def stage_finished(self, run_id: int, node_id: str, stage_run: StageRun) -> None:
+        pass
+
+    def run_finished(self, run_id: int, status: RunStatus, message: str) -> None:
+        pass
+
+
+class CacheLookup(Protocol):
+    """Where the engine finds and records a stage's outputs by cache key (port -> digest)."""
+
+    def get(self, cache_key: str) -> dict[str, str] | None: ...
+
+    def put(self, cache_key: str, stage_type: str, outputs: dict[str, str]) -> None: ...
+
+
+# ---------------------------------------------------------------------------- port values
+@dataclass(slots=True)
+class DatasetValue:
+    """A table (pandas DataFrame) with its target column and what was learnt about it."""
+
+    frame: Any  # pandas.DataFrame
+    target: str = ""
+    task: str = ""  # CLASSIFICATION, REGRESSION or "" when there is no target
+    name: str = ""
+    content_hash: str = ""
+    schema: dict[str, str] = field(default_factory=dict)  # column -> dtype name
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return tuple(self.frame.shape)  # type: ignore[return-value]
+
+
+@dataclass(slots=True)
+class SplitValue:
+    """Train/test (and optional validation) parts of a dataset.
+
+    ``raw_test`` keeps the untransformed test features (for per-slice metrics after feature
+    engineering changed the columns).
+    """
+
+    X_train: Any
+    X_test: Any
+    y_train: Any
+    y_test: Any
+    X_val: Any = None
+    y_val: Any = None
+    task: str = ""
+    target: str = ""
+    feature_names: list[str] = field(default_factory=list)
+    dataset_hash: str = ""
+    raw_test: Any = None
+    seed: int = 0
+
+
+@dataclass(slots=True)
+class TransformerValue:
+    """A fitted feature transformer (a scikit-learn ColumnTransformer or Pipeline)."""
+
+    transformer: Any
+    feature_names_in: list[str] = field(default_factory=list)
+    feature_names_out: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ModelValue:
+    """A fitted estimator and what it needs to be used and described."""
+
+    estimator: Any
+    task: str = ""
+    feature_names: list[str] = field(default_factory=list)
+    estimator_name: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    classes: list[Any] | None = None
+    target: str = ""
+    dataset_hash: str = ""
+
+
+@dataclass(slots=True)
+class MetricsValue:
+    """Scalar metrics by name plus larger details (curves, matrices, importances...)."""
+
+    values: dict[str, float] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> float:
+        return self.values[key]
+
+
+@dataclass(slots=True)
+class PredictionsValue:
+    """Predictions as a table (``y_pred``; ``y_true`` and ``proba_*`` columns when known)."""
+
+    frame: Any  # pandas.DataFrame
+    task: str = ""
+
+
+@dataclass(slots=True)
+class ReportValue:
+    """A JSON-able document: a data profile, a package manifest, a test report..."""
+
+    kind: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------- results
+@dataclass(slots=True)
+class RunResult:
+    """What :meth:`Scheduler.run` returns: the run's status and every stage's record."""
+
+    run_id: int
+    status: RunStatus
+    message: str = ""
+    stages: dict[str, StageRun] = field(default_factory=dict)  # node id -> record
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status is RunStatus.SUCCEEDED
