@@ -303,7 +303,9 @@ class Pipeline:
     def copy(self) -> Pipeline:
         """A detached deep copy without listeners (what the engine runs)."""
         other = Pipeline(self.name, self.registry)
-        other._nodes = {k: v.with_(params=copy.deepcopy(dict(v.params))) for k, v in self._nodes.items()}
+        other._nodes = {
+            k: v.with_(params=copy.deepcopy(dict(v.params))) for k, v in self._nodes.items()
+        }
         other._links = dict(self._links)
         other._notes = dict(self._notes)
         other._meta = copy.deepcopy(self._meta)

@@ -29,10 +29,11 @@ class AddNode:
 
     def apply(self, pipeline: Pipeline) -> Operation:
         spec = pipeline.registry.find(self.node.type)
+        node = self.node
         if spec is not None:
-            # Refuse bad parameters before anything changes.
-            spec.validate_params(self.node.params)
-        pipeline._add_node(self.node)
+            # Refuse bad parameters before anything changes; store them with their types.
+            node = node.with_(params=spec.validate_params(node.params))
+        pipeline._add_node(node)
         return RemoveNode(self.node.id, label=self.label)
 
 
@@ -77,9 +78,10 @@ class SetParams:
     def apply(self, pipeline: Pipeline) -> Operation:
         node = pipeline.node(self.node_id)
         spec = pipeline.registry.find(node.type)
+        params = dict(self.params)
         if spec is not None:
-            spec.validate_params(self.params)
-        old = pipeline._replace_node(node.with_(params=dict(self.params)))
+            params = spec.validate_params(params)
+        old = pipeline._replace_node(node.with_(params=params))
         return SetParams(self.node_id, dict(old.params), label=self.label)
 
 

@@ -42,7 +42,14 @@ def to_dict(pipeline: Pipeline) -> dict[str, Any]:
         "format_version": FORMAT_VERSION,
         "name": pipeline.name,
         "nodes": [
-            {"id": n.id, "type": n.type, "title": n.title, "params": dict(n.params), "x": n.x, "y": n.y}
+            {
+                "id": n.id,
+                "type": n.type,
+                "title": n.title,
+                "params": dict(n.params),
+                "x": n.x,
+                "y": n.y,
+            }
             for n in pipeline.nodes.values()
         ],
         "links": [
@@ -56,7 +63,15 @@ def to_dict(pipeline: Pipeline) -> dict[str, Any]:
             for lk in pipeline.links.values()
         ],
         "notes": [
-            {"id": n.id, "text": n.text, "x": n.x, "y": n.y, "width": n.width, "height": n.height, "color": n.color}
+            {
+                "id": n.id,
+                "text": n.text,
+                "x": n.x,
+                "y": n.y,
+                "width": n.width,
+                "height": n.height,
+                "color": n.color,
+            }
             for n in pipeline.notes.values()
         ],
         "meta": dict(pipeline.meta),
@@ -75,7 +90,10 @@ def _require(cond: bool, message: str) -> None:
 def from_dict(doc: Any, registry: StageRegistry | None = None) -> Pipeline:
     """Build a pipeline from a document, upgrading old versions. Raises :class:`FormatError`."""
     _require(isinstance(doc, dict), "not a pipeline document (expected a JSON object)")
-    _require(doc.get("format", FORMAT) == FORMAT, f"not a pipeline document (format {doc.get('format')!r})")
+    _require(
+        doc.get("format", FORMAT) == FORMAT,
+        f"not a pipeline document (format {doc.get('format')!r})",
+    )
     version = doc.get("format_version")
     _require(isinstance(version, int), "the document has no format_version")
     _require(
@@ -104,7 +122,13 @@ def from_dict(doc: Any, registry: StageRegistry | None = None) -> Pipeline:
             for n in doc.get("nodes", [])
         ]
         links = [
-            Link(str(lk["id"]), str(lk["source"]), str(lk["source_port"]), str(lk["target"]), str(lk["target_port"]))
+            Link(
+                str(lk["id"]),
+                str(lk["source"]),
+                str(lk["source_port"]),
+                str(lk["target"]),
+                str(lk["target_port"]),
+            )
             for lk in doc.get("links", [])
         ]
         notes = [
@@ -133,7 +157,9 @@ def loads(text: str, registry: StageRegistry | None = None) -> Pipeline:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise FormatError(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+        raise FormatError(
+            f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from None
     return from_dict(doc, registry)
 
 

@@ -79,9 +79,13 @@ class ParamSpec:
                     raise TypeError
                 out = value
         except (TypeError, ValueError):
-            raise ParameterError(stage, self.name, f"expected {self.describe()}, got {value!r}") from None
+            raise ParameterError(
+                stage, self.name, f"expected {self.describe()}, got {value!r}"
+            ) from None
         if kind is ParamKind.CHOICE and out not in self.choices:
-            raise ParameterError(stage, self.name, f"expected one of {', '.join(self.choices)}, got {value!r}")
+            raise ParameterError(
+                stage, self.name, f"expected one of {', '.join(self.choices)}, got {value!r}"
+            )
         if isinstance(out, int | float) and not isinstance(out, bool):
             if self.minimum is not None and out < self.minimum:
                 raise ParameterError(stage, self.name, f"must be >= {self.minimum:g}, got {out!r}")

@@ -24,20 +24,8 @@ def validate(pipeline: Pipeline) -> list[Problem]:
     inputs, bad or duplicate links, cycles. An empty list means it can run."""
     problems: list[Problem] = []
     reg = pipeline.registry
-    for node in pipeline.nodes.values():
-        spec = reg.find(node.type)
-        if spec is None:
-            problems.append(Problem(f"'{node.title}': unknown stage type '{node.type}'", node.id))
-            continue
-        for msg in spec.param_problems(node.params):
-            problems.append(Problem(msg, node.id))
-        linked = {lk.target_port for lk in pipeline.incoming(node.id)}
-        for port in spec.inputs:
-            if not port.optional and port.name not in linked:
-                problems.append(
-                    Problem(f"'{node.title}': required input '{port.name}' is not connected", node.id)
-                )
-    # Re-check each link against the others (stored files bypass the per-edit checks).
+    # Re-check each link against the others (stored files bypass the per-edit checks);
+    # only links that pass count as connecting an input.
     checker = Pipeline(pipeline.name, reg)
     checker.load_items(pipeline.nodes.values(), [], pipeline.notes.values(), pipeline.meta)
     for link in pipeline.links.values():
@@ -45,6 +33,21 @@ def validate(pipeline: Pipeline) -> list[Problem]:
             checker._add_link(link)
         except GraphError as exc:
             problems.append(Problem(str(exc), link.target))
+    for node in pipeline.nodes.values():
+        spec = reg.find(node.type)
+        if spec is None:
+            problems.append(Problem(f"'{node.title}': unknown stage type '{node.type}'", node.id))
+            continue
+        for msg in spec.param_problems(node.params):
+            problems.append(Problem(msg, node.id))
+        linked = {lk.target_port for lk in checker.incoming(node.id)}
+        for port in spec.inputs:
+            if not port.optional and port.name not in linked:
+                problems.append(
+                    Problem(
+                        f"'{node.title}': required input '{port.name}' is not connected", node.id
+                    )
+                )
     if not nx.is_directed_acyclic_graph(pipeline.to_networkx()):
         problems.append(Problem("the pipeline contains a cycle"))
     if not pipeline.nodes:
