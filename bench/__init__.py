@@ -1,0 +1,1 @@
+"""Benchmarks that measure MLOps Desktop's speed and memory against its peers (not tests)."""
