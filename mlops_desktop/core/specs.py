@@ -148,6 +148,9 @@ class StageSpec:
     icon: str = ""
     version: int = 1
     aliases: tuple[str, ...] = ()
+    # A stage that changes or reads state outside its inputs (the model registry, deployments,
+    # a counter): the engine always runs it and never serves it from the cache.
+    side_effects: bool = False
 
     def input(self, name: str) -> PortSpec | None:
         return next((p for p in self.inputs if p.name == name), None)

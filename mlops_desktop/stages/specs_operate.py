@@ -23,6 +23,7 @@ SPECS = [
         id="register_model",
         title="Register model",
         category="Operate",
+        side_effects=True,
         kind="register",
         icon="register",
         description="Register the model as a new version in the project's model registry, "
@@ -32,14 +33,19 @@ SPECS = [
         outputs=(out("model_version", T.MODEL_VERSION),),
         params=(
             p_str("model_name", "model", help="Name of the registered model."),
-            p_choice("alias", "candidate", ("candidate", "staging", "production", "none"),
-                     help="Alias the new version gets."),
+            p_choice(
+                "alias",
+                "candidate",
+                ("candidate", "staging", "production", "none"),
+                help="Alias the new version gets.",
+            ),
         ),
     ),
     StageSpec(
         id="package",
         title="Package",
         category="Operate",
+        side_effects=True,
         kind="package",
         icon="package",
         description="Write a self-contained package: the model (skops), a model card in "
@@ -47,13 +53,20 @@ SPECS = [
         impl="mlops_desktop.stages.operate:package",
         inputs=(inp("model_version", T.MODEL_VERSION),),
         outputs=(out("model_version", T.MODEL_VERSION), out("package", T.REPORT)),
-        params=(p_str("intended_use", "", help="Intended use, for the model card."),
-                p_str("limitations", "", help="Known limits, for the model card.")),
+        params=(
+            p_str("intended_use", "", help="Intended use, for the model card."),
+            p_str("limitations", "", help="Known limits, for the model card."),
+            p_path(
+                "output_folder",
+                help="Folder to write the package into; empty for the workspace's packages folder.",
+            ),
+        ),
     ),
     StageSpec(
         id="model_tests",
         title="Model tests",
         category="Operate",
+        side_effects=True,
         kind="test_load",
         icon="test",
         description="Behavioural checks: no NaN or infinite outputs, deterministic predictions, "
@@ -61,12 +74,18 @@ SPECS = [
         impl="mlops_desktop.stages.operate:model_tests",
         inputs=(inp("model_version", T.MODEL_VERSION), inp("split", T.SPLIT)),
         outputs=(out("model_version", T.MODEL_VERSION), out("report", T.METRICS)),
-        params=(p_int("load_rows", 1000, 1, 1_000_000), p_float("max_latency_ms", 50.0, 0.0)),
+        params=(
+            p_int("load_rows", 1000, 1, 1_000_000, help="Rows scored by the load test."),
+            p_float("max_latency_ms", 50.0, 0.0, help="Largest allowed median one-row latency."),
+            p_bool("fail_on_problem", True, help="Fail the run when a check fails (else warn)."),
+            p_int("seed", 0, lo=0),
+        ),
     ),
     StageSpec(
         id="approve",
         title="Approve",
         category="Operate",
+        side_effects=True,
         kind="approve",
         icon="approve",
         description="A human gate: in the app the run waits for Approve or Reject with a "
@@ -74,13 +93,20 @@ SPECS = [
         impl="mlops_desktop.stages.operate:approve",
         inputs=(inp("model_version", T.MODEL_VERSION),),
         outputs=(out("model_version", T.MODEL_VERSION),),
-        params=(p_choice("headless_policy", "reject", ("approve", "reject"),
-                         help="What a run without a person at the screen does."),),
+        params=(
+            p_choice(
+                "headless_policy",
+                "reject",
+                ("approve", "reject", "approve_if_checks_pass"),
+                help="What a run without a person at the screen does.",
+            ),
+        ),
     ),
     StageSpec(
         id="deploy",
         title="Deploy",
         category="Operate",
+        side_effects=True,
         kind="deploy",
         icon="deploy",
         description="Promote the model version to an environment with a strategy: direct, "
@@ -98,6 +124,7 @@ SPECS = [
         id="simulate_traffic",
         title="Simulate traffic",
         category="Operate",
+        side_effects=True,
         kind="traffic",
         icon="traffic",
         description="Produce a batch of serving data from the held-out part, with a drift that "
@@ -108,7 +135,15 @@ SPECS = [
         params=(
             p_int("batch_size", 200, 1, 1_000_000),
             p_choice("drift", "shift", ("none", "shift", "scale", "new_category", "label_flip")),
-            p_float("drift_per_batch", 0.5, 0.0, 100.0, help="How much the drift grows each batch."),
+            p_float(
+                "drift_per_batch",
+                0.5,
+                0.0,
+                100.0,
+                help="How much the drift grows each batch: standard deviations (shift), scale "
+                "factor (scale), share of rows (new category, label flip).",
+            ),
+            p_str("columns", "", help="Comma-separated columns that drift; empty for all."),
             p_int("seed", 0, lo=0),
         ),
     ),
@@ -116,6 +151,7 @@ SPECS = [
         id="serve",
         title="Serve",
         category="Operate",
+        side_effects=True,
         kind="serve",
         icon="serve",
         description="Batch-score a dataset with the deployed model, writing predictions and an "
@@ -123,12 +159,23 @@ SPECS = [
         impl="mlops_desktop.stages.operate:serve",
         inputs=(inp("deployment", T.DEPLOYMENT), inp("dataset", T.DATASET)),
         outputs=(out("predictions", T.PREDICTIONS),),
-        params=(p_bool("http_endpoint", False), p_int("port", 8765, 1024, 65535)),
+        params=(
+            p_bool("http_endpoint", False, help="Also answer POST /predict on 127.0.0.1."),
+            p_int("port", 8765, 0, 65535, help="Endpoint port (0 picks a free one)."),
+            p_int(
+                "endpoint_seconds",
+                0,
+                0,
+                86400,
+                help="Keep the endpoint open this long after the batch (cancel to stop).",
+            ),
+        ),
     ),
     StageSpec(
         id="online_experiment",
         title="Online experiment",
         category="Operate",
+        side_effects=True,
         kind="online_exp",
         icon="experiment",
         description="A/B or canary comparison of two model versions on a split of incoming "
@@ -136,13 +183,18 @@ SPECS = [
         impl="mlops_desktop.stages.operate:online_experiment",
         inputs=(inp("model_version", T.MODEL_VERSION), inp("dataset", T.DATASET)),
         outputs=(out("metrics", T.METRICS),),
-        params=(p_choice("design", "ab", ("ab", "canary")), p_float("share", 0.5, 0.01, 0.99),
-                p_str("baseline_alias", "production"), p_int("seed", 0, lo=0)),
+        params=(
+            p_choice("design", "ab", ("ab", "canary")),
+            p_float("share", 0.5, 0.01, 0.99),
+            p_str("baseline_alias", "production"),
+            p_int("seed", 0, lo=0),
+        ),
     ),
     StageSpec(
         id="monitor",
         title="Monitor",
         category="Operate",
+        side_effects=True,
         kind="monitor",
         icon="monitor",
         description="Compare serving data with the training reference: per-feature drift (PSI "
@@ -151,8 +203,27 @@ SPECS = [
         impl="mlops_desktop.stages.operate:monitor",
         inputs=(inp("reference", T.SPLIT), inp("predictions", T.PREDICTIONS)),
         outputs=(out("report", T.METRICS), out("alert", T.TRIGGER)),
-        params=(p_float("psi_threshold", 0.2, 0.0), p_float("ks_pvalue", 0.01, 0.0, 1.0),
-                p_float("min_accuracy", 0.0, 0.0, 1.0, help="Alert when labelled accuracy falls below.")),
+        params=(
+            p_float("psi_threshold", 0.2, 0.0, help="A feature drifts when its PSI exceeds this"),
+            p_float("ks_pvalue", 0.01, 0.0, 1.0, help="and its KS test p-value is below this."),
+            p_float(
+                "max_drifted_share",
+                0.25,
+                0.0,
+                1.0,
+                help="Alert when more than this share of the features drift.",
+            ),
+            p_float(
+                "min_accuracy", 0.0, 0.0, 1.0, help="Alert when labelled accuracy falls below."
+            ),
+            p_float(
+                "max_latency_ms",
+                0.0,
+                0.0,
+                help="Alert when the mean latency per row exceeds this (0: no limit).",
+            ),
+            p_int("bins", 10, 2, 100, help="Quantile bins for PSI."),
+        ),
     ),
     StageSpec(
         id="python_function",
@@ -165,8 +236,14 @@ SPECS = [
         impl="mlops_desktop.stages.custom:python_function",
         inputs=(inp("input", T.ANY, optional=True),),
         outputs=(out("output", T.ANY),),
-        params=(p_path("file", help="A .py file (or leave empty and give a module).", file_filter="Python (*.py)"),
-                p_str("module", help="An importable module name."),
-                p_str("function", "run", help="The function to call.")),
+        params=(
+            p_path(
+                "file",
+                help="A .py file (or leave empty and give a module).",
+                file_filter="Python (*.py)",
+            ),
+            p_str("module", help="An importable module name."),
+            p_str("function", "run", help="The function to call."),
+        ),
     ),
 ]
