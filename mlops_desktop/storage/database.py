@@ -1,0 +1,131 @@
+"""Engines and units of work for the workspace database.
+
+SQLite connections use WAL, ``synchronous=NORMAL``, foreign keys and a busy timeout. The
+driver's own transaction handling is switched off so that SQLAlchemy's ``BEGIN`` is real:
+a read unit of work begins a deferred transaction, a write unit begins ``BEGIN IMMEDIATE``,
+which takes the write lock up front (waiting up to the busy timeout) instead of failing when
+another process commits between our read and our write. On PostgreSQL the same code runs
+in ordinary transactions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import StaticPool
+
+from mlops_desktop.core.errors import WorkspaceError
+
+BUSY_TIMEOUT_S = 30.0
+_WRITE_OPTION = "mlops_write"
+
+
+def parse_url(url: str) -> URL:
+    try:
+        return make_url(url)
+    except ArgumentError as exc:
+        raise WorkspaceError(f"not a workspace path or database URL: {url!r} ({exc})") from None
+
+
+def is_sqlite(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite"
+
+
+def is_memory(url: URL) -> bool:
+    return is_sqlite(url) and url.database in (None, "", ":memory:")
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any, *, wal: bool) -> None:
+    dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (see _on_begin)
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        if wal:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+    finally:
+        cursor.close()
+
+
+def _on_sqlite_begin(conn: Connection) -> None:
+    mode = "BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE_OPTION) else "BEGIN"
+    conn.exec_driver_sql(mode)
+
+
+def make_engine(url: str | URL) -> Engine:
+    """An engine for ``url`` with the workspace's connection settings."""
+    parsed = parse_url(url) if isinstance(url, str) else url
+    if is_sqlite(parsed):
+        memory = is_memory(parsed)
+        kwargs: dict[str, Any] = {
+            "connect_args": {"timeout": BUSY_TIMEOUT_S, "check_same_thread": False}
+        }
+        if memory:  # one shared connection, else every session sees its own empty database
+            kwargs["poolclass"] = StaticPool
+        engine = create_engine(parsed, **kwargs)
+        event.listen(
+            engine,
+            "connect",
+            lambda c, r: _on_sqlite_connect(c, r, wal=not memory),
+        )
+        event.listen(engine, "begin", _on_sqlite_begin)
+        return engine
+    try:
+        return create_engine(parsed, pool_pre_ping=True)
+    except (ArgumentError, ImportError) as exc:
+        raise WorkspaceError(f"cannot use database URL {parsed!r}: {exc}") from None
+
+
+class Database:
+    """An engine plus units of work: ``with db.read() as s`` / ``with db.write() as s``.
+
+    Each unit of work is one session in one transaction: committed at the end of the block,
+    rolled back on an exception. Sessions do not expire objects on commit, but stores
+    convert rows to entities inside the block anyway.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._writer = engine.execution_options(**{_WRITE_OPTION: True})
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        try:
+            with Session(self._writer, expire_on_commit=False) as session, session.begin():
+                yield session
+        except OperationalError as exc:
+            if "locked" in str(exc.orig).lower() or "busy" in str(exc.orig).lower():
+                raise WorkspaceError(
+                    "the workspace is busy (another process held it too long); try again"
+                ) from exc
+            raise
+
+    @contextmanager
+    def write_connection(self) -> Iterator[Connection]:
+        """A Core connection in a write transaction, for bulk inserts."""
+        with self._writer.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def read_connection(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    def dispose(self) -> None:
+        self.engine.dispose()
