@@ -34,3 +34,7 @@ class ConflictError(MlopsError):
 
 class WorkspaceError(MlopsError):
     """The workspace cannot be opened (not a workspace, newer schema, unreachable...)."""
+
+
+class InvalidNameError(MlopsError):
+    """A name given for a project, pipeline or other record is empty or malformed."""
