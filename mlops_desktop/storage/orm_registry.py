@@ -202,3 +202,18 @@ class SqlOperateCounter(Base):
     key: Mapped[str] = mapped_column(String(250), primary_key=True)
     value: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SqlPipelineClaim(Base):
+    """Who is running a pipeline now: one row per busy pipeline, so two processes (the app
+    and the headless scheduler) never run the same pipeline at once."""
+
+    __tablename__ = "pipeline_claims"
+
+    pipeline_id: Mapped[int] = mapped_column(
+        ForeignKey("pipelines.id", ondelete="CASCADE"), primary_key=True
+    )
+    owner_host: Mapped[str] = mapped_column(String(255))
+    owner_pid: Mapped[int] = mapped_column(Integer)
+    owner_token: Mapped[str] = mapped_column(String(100))
+    claimed_at: Mapped[datetime] = mapped_column(UtcDateTime)
