@@ -1,0 +1,170 @@
+"""What every plot shares: the light theme, a colour-blind-safe palette, and ``PlotPanel``,
+the base of each plot widget (a toolbar row, the pyqtgraph view, export actions, and the
+table of numbers behind the plot for CSV export)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+# Tableau 10: distinct on white, readable for the common colour-vision deficiencies.
+PALETTE = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
+FOREGROUND = "#333333"
+BACKGROUND = "w"
+GRID_ALPHA = 0.15
+
+pg.setConfigOptions(background=BACKGROUND, foreground=FOREGROUND, useNumba=False)
+
+
+def colour(index: int, alpha: int = 255) -> QtGui.QColor:
+    c = QtGui.QColor(PALETTE[index % len(PALETTE)])
+    c.setAlpha(alpha)
+    return c
+
+
+def pen(index: int, width: float = 1.5, alpha: int = 255, style: Any = None) -> QtGui.QPen:
+    p = pg.mkPen(colour(index, alpha), width=width)
+    p.setCosmetic(True)
+    if style is not None:
+        p.setStyle(style)
+    return p
+
+
+def style_plot(plot: pg.PlotItem, title: str = "", x: str = "", y: str = "") -> pg.PlotItem:
+    """Axis labels, a faint grid and a title in the house style."""
+    if title:
+        plot.setTitle(title, size="10pt")
+    if x:
+        plot.setLabel("bottom", x)
+    if y:
+        plot.setLabel("left", y)
+    plot.showGrid(x=True, y=True, alpha=GRID_ALPHA)
+    for name in ("left", "bottom"):
+        plot.getAxis(name).setTextPen(FOREGROUND)
+    return plot
+
+
+def add_legend(plot: pg.PlotItem, corner: str = "top-right") -> pg.LegendItem:
+    """A legend on a translucent white box, anchored in a corner (draggable by the user)."""
+    offsets = {
+        "top-right": (-8, 8),
+        "top-left": (8, 8),
+        "bottom-right": (-8, -8),
+        "bottom-left": (8, -8),
+    }
+    legend = plot.addLegend(
+        offset=offsets[corner],
+        brush=pg.mkBrush(255, 255, 255, 215),
+        pen=pg.mkPen("#bbbbbb"),
+        labelTextColor=FOREGROUND,
+        labelTextSize="8pt",
+    )
+    return legend
+
+
+def legend_above(layout: pg.GraphicsLayout, row: int = 0, col: int = 0) -> pg.LegendItem:
+    """A legend in its own row above a plot, so it never covers the data."""
+    legend = pg.LegendItem(
+        labelTextColor=FOREGROUND, labelTextSize="8pt", horSpacing=18, verSpacing=-4
+    )
+    layout.addItem(legend, row=row, col=col)
+    return legend
+
+
+def fmt(value: Any, digits: int = 4) -> str:
+    """A number for a label or table cell: 4 significant digits, blank for missing."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        return f"{value:.{digits}g}"
+    return str(value)
+
+
+class PlotPanel(QtWidgets.QWidget):
+    """Base of the plot widgets: a tool row above a pyqtgraph graphics view.
+
+    Subclasses fill ``self.tools`` (a QHBoxLayout) with their controls, put their plots in
+    ``self.layout_widget`` (a GraphicsLayoutWidget) and implement :meth:`data_table`."""
+
+    export_name = "plot"
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.layout_widget = pg.GraphicsLayoutWidget()
+        self.layout_widget.ci.setContentsMargins(6, 6, 10, 6)
+        self.tools = QtWidgets.QHBoxLayout()
+        self.tools.setContentsMargins(4, 2, 4, 2)
+        self.tools.setSpacing(8)
+        self._export_button = self._make_export_button()
+        box = QtWidgets.QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(0)
+        box.addLayout(self.tools)
+        box.addWidget(self.layout_widget, 1)
+
+    # ------------------------------------------------------------------ subclass API
+    def plot_items(self) -> list[pg.PlotItem]:
+        """The plots in this panel (exported one by one when needed)."""
+        return [i for i in self.layout_widget.ci.items if isinstance(i, pg.PlotItem)]
+
+    def data_table(self) -> tuple[list[str], list[Sequence[Any]]]:
+        """Column headers and rows of the numbers drawn (what CSV export writes)."""
+        raise NotImplementedError
+
+    def finish_tools(self) -> None:
+        """Push the export button to the right end of the tool row."""
+        self.tools.addStretch(1)
+        self.tools.addWidget(self._export_button)
+
+    # ------------------------------------------------------------------ export
+    def _make_export_button(self) -> QtWidgets.QToolButton:
+        button = QtWidgets.QToolButton()
+        button.setText("Export")
+        button.setToolTip("Save this plot as PNG, SVG or CSV")
+        button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QtWidgets.QMenu(button)
+        for label, suffix in (("PNG image…", "png"), ("SVG drawing…", "svg"), ("CSV data…", "csv")):
+            action = menu.addAction(label)
+            action.triggered.connect(lambda _=False, s=suffix: self._on_export_triggered(s))
+        button.setMenu(menu)
+        return button
+
+    def _on_export_triggered(self, suffix: str) -> None:
+        from mlops_desktop.qt.plots import export
+
+        filters = {"png": "PNG image (*.png)", "svg": "SVG drawing (*.svg)", "csv": "CSV (*.csv)"}
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self, "Export plot", f"{self.export_name}.{suffix}", filters[suffix]
+        )
+        if not path:
+            return
+        try:
+            export.export(self, path)
+        except OSError as exc:
+            QtWidgets.QMessageBox.warning(self, "Export failed", f"Could not write {path}: {exc}")
+
+
+def monospace_label(text: str = "") -> QtWidgets.QLabel:
+    """A one-line readout label (hover values) that does not reflow the layout."""
+    label = QtWidgets.QLabel(text)
+    label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setStyleSheet(f"color: {FOREGROUND}; padding: 2px 6px;")
+    label.setMinimumHeight(20)
+    return label

@@ -1,0 +1,146 @@
+"""Export plots: PNG and SVG through pyqtgraph's exporters, CSV from the numbers behind the
+plot, and offscreen rendering to PNG bytes for reports (``render_png``)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from pathlib import Path
+from typing import Any
+
+import pyqtgraph as pg
+import pyqtgraph.exporters as pg_exporters
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from mlops_desktop.core.errors import FormatError
+from mlops_desktop.qt.plots._common import PlotPanel
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_svg_patched = False
+
+
+def _patch_svg_exporter() -> None:
+    """Recent Qt versions end closed paths with a ``Z`` command, which pyqtgraph's SVG
+    exporter (0.13-0.14, pyqtgraph issue #3485) cannot parse. Take the ``Z`` out before its
+    coordinate pass and put it back afterwards."""
+    global _svg_patched
+    if _svg_patched:
+        return
+    module = sys.modules[pg_exporters.SVGExporter.__module__]
+    original = module.correctCoordinates
+
+    def paths(node: Any) -> list[Any]:
+        found = []
+        for child in getattr(node, "childNodes", []):
+            if getattr(child, "tagName", "") == "path":
+                found.append(child)
+            found.extend(paths(child))
+        return found
+
+    def correct_coordinates(node: Any, defs: Any, item: Any, options: Any) -> Any:
+        closed = []
+        for path in paths(node):
+            d = path.getAttribute("d")
+            tokens = d.split()
+            if any(t in ("Z", "z") for t in tokens):
+                path.setAttribute("d", " ".join(t for t in tokens if t not in ("Z", "z")))
+                closed.append(path)
+        result = original(node, defs, item, options)
+        for path in closed:
+            path.setAttribute("d", path.getAttribute("d").rstrip() + " Z")
+        return result
+
+    module.correctCoordinates = correct_coordinates
+    _svg_patched = True
+
+
+def _scene_source(target: Any) -> Any:
+    """What pyqtgraph's exporters take: a PlotItem stays, a panel gives its whole scene."""
+    if isinstance(target, PlotPanel):
+        items = target.plot_items()
+        return items[0] if len(items) == 1 else target.layout_widget.scene()
+    if isinstance(target, pg.GraphicsView):
+        return target.scene()
+    return target
+
+
+def _image_bytes(image: QtGui.QImage) -> bytes:
+    buffer = QtCore.QBuffer()
+    buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    data = bytes(buffer.data().data())
+    buffer.close()
+    return data
+
+
+def render_png(target: Any, width: int = 800, height: int = 500) -> bytes:
+    """Render a plot offscreen to PNG bytes of exactly ``width`` x ``height`` pixels.
+
+    ``target``: a plot panel or any QWidget (drawn at that size), or a pyqtgraph PlotItem /
+    GraphicsItem (drawn by pyqtgraph's ImageExporter)."""
+    if width <= 0 or height <= 0:
+        raise ValueError("image size must be positive")
+    if isinstance(target, QtWidgets.QWidget):
+        old = target.size()
+        target.resize(width, height)
+        layout = target.layout()
+        if layout is not None:
+            layout.activate()
+        QtWidgets.QApplication.sendPostedEvents()
+        pixmap = target.grab(QtCore.QRect(0, 0, width, height))
+        target.resize(old)
+        return _image_bytes(pixmap.toImage())
+    exporter = pg_exporters.ImageExporter(target)
+    exporter.parameters()["width"] = width
+    exporter.params.param("height").setValue(height, blockSignal=exporter.heightChanged)
+    image = exporter.export(toBytes=True)
+    return _image_bytes(image)
+
+
+def export_png(target: Any, path: str | Path, width: int | None = None) -> Path:
+    """Write the plot (or every plot of a panel) as a PNG file."""
+    path = Path(path)
+    exporter = pg_exporters.ImageExporter(_scene_source(target))
+    if width:
+        exporter.parameters()["width"] = int(width)
+    exporter.export(str(path))
+    return path
+
+
+def export_svg(target: Any, path: str | Path) -> Path:
+    """Write the plot (or every plot of a panel) as an SVG file."""
+    path = Path(path)
+    _patch_svg_exporter()
+    exporter = pg_exporters.SVGExporter(_scene_source(target))
+    path.write_bytes(exporter.export(toBytes=True))
+    return path
+
+
+def csv_text(panel: PlotPanel) -> str:
+    """The numbers behind a panel's plot as CSV text (header row first)."""
+    headers, rows = panel.data_table()
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def export_csv(panel: PlotPanel, path: str | Path) -> Path:
+    """Write the numbers behind a panel's plot as a CSV file."""
+    path = Path(path)
+    path.write_text(csv_text(panel), encoding="utf-8")
+    return path
+
+
+def export(panel: PlotPanel, path: str | Path) -> Path:
+    """Export by file suffix: .png, .svg or .csv."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".png":
+        return export_png(panel, path)
+    if suffix == ".svg":
+        return export_svg(panel, path)
+    if suffix == ".csv":
+        return export_csv(panel, path)
+    raise FormatError(f"cannot export a plot as '{suffix or path}': use .png, .svg or .csv")
