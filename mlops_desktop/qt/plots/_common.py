@@ -77,6 +77,19 @@ def add_legend(plot: pg.PlotItem, corner: str = "top-right") -> pg.LegendItem:
     return legend
 
 
+def set_category_ticks(
+    axis: pg.AxisItem, positions: Sequence[float], labels: Sequence[str], max_chars: int = 28
+) -> None:
+    """Label an axis with category names at fixed positions, widening a vertical axis so
+    every name fits (long names are shortened with an ellipsis)."""
+    names = [n if len(n) <= max_chars else n[: max_chars - 1] + "…" for n in map(str, labels)]
+    axis.setTicks([[(float(p), n) for p, n in zip(positions, names, strict=True)]])
+    if axis.orientation in ("left", "right"):
+        metrics = QtGui.QFontMetrics(axis.style.get("tickFont") or QtGui.QFont())
+        widest = max((metrics.horizontalAdvance(n) for n in names), default=0)
+        axis.setWidth(widest + 16)
+
+
 def legend_above(layout: pg.GraphicsLayout, row: int = 0, col: int = 0) -> pg.LegendItem:
     """A legend in its own row above a plot, so it never covers the data."""
     legend = pg.LegendItem(
