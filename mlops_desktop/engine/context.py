@@ -1,0 +1,255 @@
+"""The context a stage runs with, and the function that runs one stage anywhere.
+
+:func:`run_stage` is module-level (importable by path) so a Dask worker can call it. It
+imports the stage's implementation, limits native thread pools to the stage's share of the
+cores, and returns a :class:`StageOutcome`. Events go to a *sink*: in-process executors pass
+a :class:`LiveSink` that forwards to the listener at once; remote ones a
+:class:`RecordingSink` whose events travel back with the outcome and are replayed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import threading
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mlops_desktop.core.execution import Cancelled, RunListener, StageFailed
+from mlops_desktop.core.protocols import ArtifactStore
+
+
+@dataclass(slots=True)
+class StageTask:
+    """Everything needed to run one stage (picklable, for remote executors)."""
+
+    run_id: int
+    node_id: str
+    title: str
+    impl: str
+    inputs: dict[str, Any]
+    params: dict[str, Any]
+    threads: int = 1
+    environment: str = "dev"
+    trigger: str = "manual"
+    outputs: tuple[str, ...] = ()  # declared output ports
+
+
+@dataclass(slots=True)
+class StageOutcome:
+    """How a stage ended. ``status`` is ``succeeded``, ``failed`` or ``cancelled``."""
+
+    status: str
+    outputs: dict[str, Any] = field(default_factory=dict)
+    digests: dict[str, str] = field(default_factory=dict)  # port -> artifact digest
+    log: list[str] = field(default_factory=list)
+    error: str = ""
+    skip_reason: str = ""
+    events: list[tuple[Any, ...]] = field(default_factory=list)  # RecordingSink only
+    artifacts: dict[str, bytes] = field(default_factory=dict)  # RecordingSink only
+    started: float = 0.0
+    finished: float = 0.0
+
+
+class LiveSink:
+    """Forwards a stage's events to the listener as they happen (same process)."""
+
+    def __init__(
+        self, listener: RunListener, artifacts: ArtifactStore | None, cancel_event: threading.Event
+    ) -> None:
+        self.listener = listener
+        self.artifacts = artifacts
+        self.cancel_event = cancel_event
+
+    def progress(self, run_id: int, node_id: str, fraction: float, message: str) -> None:
+        self.listener.stage_progress(run_id, node_id, fraction, message)
+
+    def log(self, run_id: int, node_id: str, line: str) -> None:
+        self.listener.stage_log(run_id, node_id, line)
+
+    def metrics(self, run_id: int, node_id: str, key: str, steps: Any, values: Any) -> None:
+        forward_metrics(self.listener, run_id, node_id, key, steps, values)
+
+    def artifact(self, data: bytes, suffix: str) -> str:
+        if self.artifacts is None:
+            return hashlib.sha256(data).hexdigest()
+        return self.artifacts.put_bytes(data, suffix)
+
+    def cancelled(self) -> bool:
+        return self.cancel_event.is_set()
+
+
+def forward_metrics(
+    listener: RunListener, run_id: int, node_id: str, key: str, steps: Any, values: Any
+) -> None:
+    """Send a series to the listener: in one call when it has ``metrics_logged``, else per point."""
+    bulk = getattr(listener, "metrics_logged", None)
+    if bulk is not None:
+        bulk(run_id, node_id, key, steps, values)
+        return
+    for step, value in zip(steps, values, strict=True):
+        listener.metric_logged(run_id, node_id, key, int(step), float(value))
+
+
+class RecordingSink:
+    """Keeps a stage's events for replay in the scheduler's process (remote executors)."""
+
+    def __init__(self, cancelled: Callable[[], bool] | None = None) -> None:
+        self.events: list[tuple[Any, ...]] = []
+        self.artifacts: dict[str, bytes] = {}
+        self._cancelled = cancelled
+        self._last_check = 0.0
+        self._was_cancelled = False
+
+    def progress(self, run_id: int, node_id: str, fraction: float, message: str) -> None:
+        self.events.append(("progress", fraction, message))
+
+    def log(self, run_id: int, node_id: str, line: str) -> None:
+        self.events.append(("log", line))
+
+    def metrics(self, run_id: int, node_id: str, key: str, steps: Any, values: Any) -> None:
+        self.events.append(("metrics", key, list(map(int, steps)), list(map(float, values))))
+
+    def artifact(self, data: bytes, suffix: str) -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        self.artifacts[digest + "|" + suffix] = data
+        return digest
+
+    def cancelled(self) -> bool:
+        if self._cancelled is None or self._was_cancelled:
+            return self._was_cancelled
+        now = time.monotonic()
+        if now - self._last_check >= 0.5:  # a remote check costs a round trip
+            self._last_check = now
+            self._was_cancelled = bool(self._cancelled())
+        return self._was_cancelled
+
+
+class EngineContext:
+    """The :class:`~mlops_desktop.core.execution.StageContext` the engine gives a stage."""
+
+    def __init__(
+        self, task: StageTask, sink: Any, services: Mapping[str, Any] | None = None
+    ) -> None:
+        self.node_id = task.node_id
+        self.run_id = task.run_id
+        self.environment = task.environment
+        self.trigger = task.trigger
+        self.threads = max(1, task.threads)
+        self.services: Mapping[str, Any] = services or {}
+        self.lines: list[str] = []
+        self.skip_reason = ""
+        self._sink = sink
+        self._steps: dict[str, int] = {}
+
+    def progress(self, fraction: float, message: str = "") -> None:
+        self._sink.progress(self.run_id, self.node_id, min(1.0, max(0.0, float(fraction))), message)
+
+    def log(self, message: str) -> None:
+        for line in str(message).splitlines() or [""]:
+            self.lines.append(line)
+            self._sink.log(self.run_id, self.node_id, line)
+
+    def _next_step(self, key: str, step: int | None) -> int:
+        step = self._steps.get(key, 0) if step is None else int(step)
+        self._steps[key] = step + 1
+        return step
+
+    def log_metric(self, key: str, value: float, step: int | None = None) -> None:
+        self._sink.metrics(
+            self.run_id, self.node_id, key, [self._next_step(key, step)], [float(value)]
+        )
+
+    def log_metrics(self, key: str, values: Any, steps: Any = None) -> None:
+        import numpy as np
+
+        values = np.asarray(values, dtype=float)
+        if steps is None:
+            start = self._steps.get(key, 0)
+            steps = np.arange(start, start + len(values), dtype=np.int64)
+        steps = np.asarray(steps, dtype=np.int64)
+        if len(steps):
+            self._steps[key] = int(steps.max()) + 1
+        self._sink.metrics(self.run_id, self.node_id, key, steps, values)
+
+    def log_artifact(self, name: str, data: bytes, kind: str) -> str:
+        suffix = "." + kind.lstrip(".") if kind else ""
+        digest = self._sink.artifact(data, suffix)
+        self.log(f"artifact {name} ({kind}, {len(data):,} bytes): {digest[:12]}")
+        return digest
+
+    def check_cancelled(self) -> None:
+        if self._sink.cancelled():
+            raise Cancelled("the run was cancelled")
+
+    def fail(self, message: str) -> None:
+        raise StageFailed(message)
+
+    def skip_downstream(self, reason: str) -> None:
+        self.skip_reason = reason
+        self.log(f"downstream stages skipped: {reason}")
+
+
+def import_impl(path: str) -> Callable[..., dict[str, Any]]:
+    """The callable named ``"package.module:function"``."""
+    module_name, _, attr = path.partition(":")
+    module = importlib.import_module(module_name)
+    return getattr(module, attr)
+
+
+def run_stage(
+    task: StageTask, sink: Any, services: Mapping[str, Any] | None = None
+) -> StageOutcome:
+    """Run one stage with its share of the cores; never raises for a stage's own failure."""
+    ctx = EngineContext(task, sink, services)
+    started = time.time()
+    status, error, outputs, digests = "succeeded", "", {}, {}
+    try:
+        ctx.check_cancelled()
+        fn = import_impl(task.impl)
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=ctx.threads):
+            outputs = fn(ctx, task.inputs, task.params) or {}
+        digests = _store_outputs(task, outputs, sink)
+    except Cancelled:
+        status, error = "cancelled", "cancelled"
+        ctx.log("cancelled")
+    except StageFailed as exc:
+        status, error = "failed", str(exc)
+        ctx.log(f"error: {exc}")
+    except Exception as exc:  # noqa: BLE001 - a stage's bug must not stop the run
+        status, error = "failed", f"{type(exc).__name__}: {exc}"
+        ctx.log(traceback.format_exc().rstrip())
+    ok = status == "succeeded"
+    outcome = StageOutcome(
+        status,
+        outputs if ok else {},
+        digests if ok else {},
+        ctx.lines,
+        error,
+        ctx.skip_reason,
+        started=started,
+        finished=time.time(),
+    )
+    if isinstance(sink, RecordingSink):
+        outcome.events, outcome.artifacts = sink.events, sink.artifacts
+        outcome.outputs = {}  # values travel back as artifact bytes only
+    return outcome
+
+
+def _store_outputs(task: StageTask, outputs: dict[str, Any], sink: Any) -> dict[str, str]:
+    """Write each declared output as an artifact; a missing one fails the stage."""
+    from mlops_desktop.engine import serialize
+
+    missing = [p for p in task.outputs if p not in outputs]
+    if missing:
+        raise StageFailed(f"the stage returned no value for output '{missing[0]}'")
+    digests = {}
+    for port in task.outputs:
+        data, suffix = serialize.dumps(outputs[port])
+        digests[port] = sink.artifact(data, suffix)
+    return digests

@@ -1,0 +1,215 @@
+"""Where stages run: in the calling thread, in a thread pool, or on a Dask cluster.
+
+Every executor returns :class:`concurrent.futures.Future` objects so the scheduler waits on
+all of them the same way. A *remote* executor gets a recording sink: the stage's events
+travel back with its outcome.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Protocol
+
+from mlops_desktop.engine.context import RecordingSink, StageOutcome, StageTask, run_stage
+
+
+def cpu_count() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class Executor(Protocol):
+    name: str
+    workers: int  # stages that can run at once
+    cores: int  # cores shared by running stages
+    remote: bool
+
+    def submit(
+        self, task: StageTask, sink: Any, services: Mapping[str, Any]
+    ) -> Future[StageOutcome]: ...
+
+    def cancel(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class SynchronousExecutor:
+    """Runs each stage in the calling thread as it is submitted (tests, debugging)."""
+
+    name = "sync"
+    remote = False
+
+    def __init__(self, cores: int | None = None) -> None:
+        self.workers = 1
+        self.cores = cores or cpu_count()
+
+    def submit(
+        self, task: StageTask, sink: Any, services: Mapping[str, Any]
+    ) -> Future[StageOutcome]:
+        future: Future[StageOutcome] = Future()
+        future.set_result(run_stage(task, sink, services))
+        return future
+
+    def cancel(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class ThreadExecutor:
+    """A pool of worker threads (default: one per core)."""
+
+    name = "threads"
+    remote = False
+
+    def __init__(self, workers: int | None = None, cores: int | None = None) -> None:
+        self.workers = workers or cpu_count()
+        self.cores = cores or cpu_count()
+        self._pool: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def submit(
+        self, task: StageTask, sink: Any, services: Mapping[str, Any]
+    ) -> Future[StageOutcome]:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="mlops-stage")
+        return self._pool.submit(run_stage, task, sink, services)
+
+    def cancel(self) -> None:
+        pass  # running stages see the cancel event through check_cancelled
+
+    def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> ThreadExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class _DaskCancelFlag:
+    """Picklable check, run on a worker, of the run's cancel event on the Dask scheduler."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self) -> bool:
+        from distributed import Event
+
+        try:
+            return bool(Event(self.name).is_set())
+        except Exception:  # noqa: BLE001 - no scheduler reachable: keep running
+            return False
+
+
+class DaskExecutor:
+    """Sends stages to a Dask distributed cluster (``tcp://HOST:8786``) or a given client.
+
+    Stage functions are imported on the workers by module path, so the workers need this
+    package installed. Services of the app (registry, approvals) stay on this machine and
+    are not available to remote stages.
+    """
+
+    name = "dask"
+    remote = True
+
+    def __init__(self, address: str | None = None, client: Any = None) -> None:
+        from distributed import Client, Event
+
+        self._own_client = client is None
+        self.client = client if client is not None else Client(address, timeout="10s")
+        info = self.client.scheduler_info()
+        workers = info.get("workers", {})
+        self.cores = max(1, sum(int(w.get("nthreads", 1)) for w in workers.values()) or 1)
+        self.workers = self.cores
+        self._event_name = f"mlops-desktop-cancel-{uuid.uuid4().hex}"
+        self._event = Event(self._event_name, client=self.client)
+        self._futures: list[Any] = []
+
+    def submit(
+        self, task: StageTask, sink: Any, services: Mapping[str, Any]
+    ) -> Future[StageOutcome]:
+        recording = RecordingSink(_DaskCancelFlag(self._event_name))
+        remote = self.client.submit(
+            run_stage,
+            task,
+            recording,
+            None,
+            pure=False,
+            key=f"stage-{task.node_id}-{uuid.uuid4().hex[:8]}",
+        )
+        self._futures.append(remote)
+        local: Future[StageOutcome] = Future()
+
+        def _done(fut: Any) -> None:
+            if fut.status == "finished":
+                local.set_result(fut.result())
+            elif fut.status == "cancelled":
+                local.set_result(StageOutcome("cancelled", error="cancelled"))
+            else:
+                exc = fut.exception()
+                local.set_result(
+                    StageOutcome(
+                        "failed",
+                        error=f"{type(exc).__name__}: {exc}",
+                        log=[f"error on the Dask cluster: {exc}"],
+                    )
+                )
+
+        remote.add_done_callback(_done)
+        return local
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    def close(self) -> None:
+        for fut in self._futures:
+            if not fut.done():
+                fut.cancel()
+        self._futures.clear()
+        try:
+            self._event.clear()
+        except Exception:  # noqa: BLE001 - cluster already gone
+            pass
+        if self._own_client:
+            self.client.close()
+
+
+def make_executor(
+    kind: str = "threads", *, workers: int | None = None, scheduler_address: str | None = None
+) -> Executor:
+    """An executor by name: ``threads`` (default), ``sync`` or ``dask``."""
+    from mlops_desktop.core.errors import MlopsError
+
+    if kind == "threads":
+        return ThreadExecutor(workers)
+    if kind == "sync":
+        return SynchronousExecutor()
+    if kind == "dask":
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise MlopsError(
+                "the Dask executor needs the 'dask' extra: pip install 'mlops-desktop[dask]'"
+            ) from None
+        if not scheduler_address:
+            raise MlopsError("the Dask executor needs --scheduler tcp://HOST:8786")
+        try:
+            return DaskExecutor(scheduler_address)
+        except OSError as exc:
+            raise MlopsError(
+                f"cannot reach the Dask scheduler at {scheduler_address}: {exc}"
+            ) from None
+    raise MlopsError(f"unknown executor '{kind}' (threads, sync or dask)")

@@ -1,0 +1,329 @@
+"""The run loop: submit every ready stage, wait for the first to finish, repeat.
+
+The scheduler runs a frozen copy of the pipeline. A stage is *ready* when every stage it
+takes inputs from succeeded (or was served from the cache). Before running a stage it looks
+its cache key up; a hit is reported as ``cached`` without running anything, and its outputs
+are read from the artifact store only when a later stage needs them. A failure skips the
+stages downstream of it while independent branches go on. Everything is reported through
+the :class:`~mlops_desktop.core.execution.RunListener`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from mlops_desktop.core.entities import RunStatus, StageRun, StageStatus
+from mlops_desktop.core.errors import GraphError, MlopsError
+from mlops_desktop.core.execution import CacheLookup, RunListener, RunResult
+from mlops_desktop.core.graph import Pipeline
+from mlops_desktop.core.protocols import ArtifactStore
+from mlops_desktop.core.registry import StageRegistry
+from mlops_desktop.core.specs import StageSpec
+from mlops_desktop.engine import serialize
+from mlops_desktop.engine.cache import cache_key
+from mlops_desktop.engine.context import LiveSink, StageOutcome, StageTask, forward_metrics
+from mlops_desktop.engine.executors import Executor
+
+
+def plan(
+    pipeline: Pipeline, nodes: set[str] | None = None, from_node: str | None = None
+) -> tuple[set[str], set[str]]:
+    """``(selected, targets)``: the stages a run touches and those it was asked for.
+
+    The selection adds every upstream stage a target needs (served from the cache when
+    unchanged). ``from_node`` targets that stage and everything downstream of it.
+    """
+    for node_id in [*(nodes or ()), *([from_node] if from_node else [])]:
+        pipeline.node(node_id)  # raises GraphError for an unknown id
+    if from_node:
+        targets = {from_node} | pipeline.downstream(from_node)
+    elif nodes:
+        targets = set(nodes)
+    else:
+        targets = set(pipeline.nodes)
+    selected = set(targets)
+    for node_id in targets:
+        selected |= pipeline.upstream(node_id)
+    return selected, targets
+
+
+@dataclass
+class _Slot:
+    """The scheduler's state for one stage of the run."""
+
+    node_id: str
+    title: str
+    stage_type: str
+    preds: set[str]
+    status: str = "pending"  # pending, running, succeeded, cached, failed, skipped, cancelled
+    digests: dict[str, str] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+    key: str = ""
+    started: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("succeeded", "cached")
+
+
+class Scheduler:
+    """Runs pipelines on an executor, with caching, cancel and partial runs."""
+
+    def __init__(
+        self,
+        registry: StageRegistry,
+        artifacts: ArtifactStore,
+        cache: CacheLookup | None,
+        executor: Executor,
+        listener: RunListener,
+        services: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.registry = registry
+        self.artifacts = artifacts
+        self.cache = cache
+        self.executor = executor
+        self.listener = listener
+        self.services = dict(services or {})
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        """Ask the run to stop: no new stage starts; running ones stop at their next check."""
+        self._cancel.set()
+        self.executor.cancel()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    # ------------------------------------------------------------------------- run
+    def run(
+        self,
+        pipeline: Pipeline,
+        run_id: int,
+        *,
+        nodes: set[str] | None = None,
+        from_node: str | None = None,
+        force: bool = False,
+        trigger: str = "manual",
+        environment: str = "dev",
+    ) -> RunResult:
+        snap = pipeline.copy()
+        selected, targets = plan(snap, nodes, from_node)
+        forced = targets if (force or from_node) else set()
+        self._snap, self._run_id = snap, run_id
+        self._trigger, self._environment = trigger, environment
+        self._records: dict[str, StageRun] = {}
+        self._skip_reasons: list[str] = []
+        order = [n for n in snap.execution_order() if n in selected]
+        slots = {
+            n: _Slot(
+                n,
+                snap.node(n).title,
+                snap.node(n).type,
+                {lk.source for lk in snap.incoming(n) if lk.source in selected},
+            )
+            for n in order
+        }
+        self._slots = slots
+        self.listener.run_started(run_id)
+        running: dict[Future[StageOutcome], _Slot] = {}
+        sink = LiveSink(self.listener, self.artifacts, self._cancel)
+        while True:
+            if not self._cancel.is_set():
+                ready = [
+                    s
+                    for s in slots.values()
+                    if s.status == "pending" and all(slots[p].ok for p in s.preds)
+                ]
+                for n, slot in enumerate(ready):
+                    share = max(
+                        1,
+                        self.executor.cores
+                        // max(1, min(self.executor.workers, len(running) + len(ready) - n)),
+                    )
+                    future = self._start(slot, slot.node_id in forced, share, sink)
+                    if future is not None:
+                        running[future] = slot
+                if ready and not running:
+                    continue  # cached stages made others ready
+            else:
+                for slot in slots.values():
+                    if slot.status == "pending":
+                        self._finish_slot(
+                            slot, StageStatus.CANCELLED, error="the run was cancelled"
+                        )
+            if not running:
+                break
+            done, _ = wait(list(running), timeout=0.25, return_when=FIRST_COMPLETED)
+            for future in done:
+                self._complete(running.pop(future), future.result())
+        for slot in slots.values():  # stages never reached (a failed or skipped upstream)
+            if slot.status == "pending":
+                self._finish_slot(
+                    slot, StageStatus.SKIPPED, error="an upstream stage did not succeed"
+                )
+        status, message = self._outcome()
+        self.listener.run_finished(run_id, status, message)
+        return RunResult(run_id, status, message, dict(self._records))
+
+    # ------------------------------------------------------------------- one stage
+    def _start(
+        self, slot: _Slot, forced: bool, threads: int, sink: LiveSink
+    ) -> Future[StageOutcome] | None:
+        node = self._snap.node(slot.node_id)
+        try:
+            spec = self.registry.get(node.type)
+            params = spec.validate_params(node.params)
+            digests = self._input_digests(slot, spec)
+            key = cache_key(spec, params, digests) or ""
+        except MlopsError as exc:
+            self._finish_slot(slot, StageStatus.FAILED, error=str(exc), log=f"error: {exc}")
+            self._skip_downstream(slot, f"'{slot.title}' failed")
+            return None
+        slot.key = key
+        if key and not forced and self.cache is not None:
+            hit = self.cache.get(key)
+            if hit is not None and set(hit) >= {p.name for p in spec.outputs}:
+                slot.digests = hit
+                self._finish_slot(slot, StageStatus.CACHED, log="served from the cache")
+                return None
+        try:
+            inputs = self._input_values(slot, spec)
+        except MlopsError as exc:
+            self._finish_slot(slot, StageStatus.FAILED, error=str(exc), log=f"error: {exc}")
+            self._skip_downstream(slot, f"'{slot.title}' failed")
+            return None
+        slot.status, slot.started = "running", time.time()
+        self.listener.stage_started(self._run_id, slot.node_id)
+        task = StageTask(
+            self._run_id,
+            slot.node_id,
+            slot.title,
+            spec.impl,
+            inputs,
+            params,
+            threads,
+            self._environment,
+            self._trigger,
+            tuple(p.name for p in spec.outputs),
+        )
+        return self.executor.submit(task, sink, self.services)
+
+    def _input_digests(self, slot: _Slot, spec: StageSpec) -> dict[str, str]:
+        out: dict[str, str] = {}
+        links = {lk.target_port: lk for lk in self._snap.incoming(slot.node_id)}
+        for port in spec.inputs:
+            lk = links.get(port.name)
+            if lk is None:
+                if not port.optional:
+                    raise GraphError(f"input '{port.name}' of '{slot.title}' is not connected")
+                continue
+            src = self._slots.get(lk.source)
+            if src is None or lk.source_port not in src.digests:
+                raise GraphError(f"input '{port.name}' of '{slot.title}' has no value")
+            out[port.name] = src.digests[lk.source_port]
+        return out
+
+    def _input_values(self, slot: _Slot, spec: StageSpec) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        links = {lk.target_port: lk for lk in self._snap.incoming(slot.node_id)}
+        for port in spec.inputs:
+            lk = links.get(port.name)
+            values[port.name] = (
+                None if lk is None else self._value(self._slots[lk.source], lk.source_port)
+            )
+        return values
+
+    def _value(self, slot: _Slot, port: str) -> Any:
+        """An output value, read from the artifact store the first time it is needed."""
+        if port not in slot.values:
+            with self.artifacts.open(slot.digests[port]) as fh:
+                slot.values[port] = serialize.loads(fh.read())
+        return slot.values[port]
+
+    def _complete(self, slot: _Slot, outcome: StageOutcome) -> None:
+        if self.executor.remote:
+            self._replay(slot, outcome)
+        if outcome.status == "succeeded":
+            slot.digests = dict(outcome.digests)
+            slot.values = dict(outcome.outputs)
+            if slot.key and self.cache is not None:
+                self.cache.put(slot.key, slot.stage_type, slot.digests)
+            self._finish_slot(slot, StageStatus.SUCCEEDED, outcome=outcome)
+            if outcome.skip_reason:
+                self._skip_reasons.append(f"{slot.title}: {outcome.skip_reason}")
+                self._skip_downstream(slot, outcome.skip_reason)
+        elif outcome.status == "cancelled":
+            self._finish_slot(slot, StageStatus.CANCELLED, outcome=outcome, error="cancelled")
+        else:
+            self._finish_slot(slot, StageStatus.FAILED, outcome=outcome, error=outcome.error)
+            self._skip_downstream(slot, f"'{slot.title}' failed")
+
+    def _replay(self, slot: _Slot, outcome: StageOutcome) -> None:
+        run_id, node_id = self._run_id, slot.node_id
+        for name, data in outcome.artifacts.items():
+            self.artifacts.put_bytes(data, name.partition("|")[2])
+        for event in outcome.events:
+            if event[0] == "progress":
+                self.listener.stage_progress(run_id, node_id, event[1], event[2])
+            elif event[0] == "log":
+                self.listener.stage_log(run_id, node_id, event[1])
+            elif event[0] == "metrics":
+                forward_metrics(self.listener, run_id, node_id, event[1], event[2], event[3])
+
+    def _skip_downstream(self, slot: _Slot, reason: str) -> None:
+        for node_id in self._snap.downstream(slot.node_id):
+            other = self._slots.get(node_id)
+            if other is not None and other.status == "pending":
+                self._finish_slot(
+                    other, StageStatus.SKIPPED, error=f"skipped: {reason}", log=f"skipped: {reason}"
+                )
+
+    def _finish_slot(
+        self,
+        slot: _Slot,
+        status: StageStatus,
+        *,
+        outcome: StageOutcome | None = None,
+        error: str = "",
+        log: str = "",
+    ) -> None:
+        slot.status = status.value
+        now = time.time()
+        started = outcome.started if outcome else (slot.started or now)
+        finished = outcome.finished if outcome else now
+        record = StageRun(
+            node_id=slot.node_id,
+            stage_type=slot.stage_type,
+            title=slot.title,
+            status=status,
+            started_at=datetime.fromtimestamp(started, UTC),
+            finished_at=datetime.fromtimestamp(finished, UTC),
+            duration_s=max(0.0, finished - started),
+            log="\n".join(outcome.log) if outcome else log,
+            error=error,
+            cache_key=slot.key,
+            outputs=dict(slot.digests),
+        )
+        self._records[slot.node_id] = record
+        self.listener.stage_finished(self._run_id, slot.node_id, record)
+
+    def _outcome(self) -> tuple[RunStatus, str]:
+        records = self._records.values()
+        failed = [r for r in records if r.status is StageStatus.FAILED]
+        if self._cancel.is_set() or any(r.status is StageStatus.CANCELLED for r in records):
+            return RunStatus.CANCELLED, "the run was cancelled"
+        if failed:
+            first = failed[0]
+            more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+            return RunStatus.FAILED, f"'{first.title}' failed: {first.error}{more}"
+        if self._skip_reasons:
+            return RunStatus.FAILED, "; ".join(self._skip_reasons)
+        cached = sum(r.status is StageStatus.CACHED for r in records)
+        return RunStatus.SUCCEEDED, f"{len(self._records)} stages, {cached} from the cache"

@@ -1,0 +1,593 @@
+"""Model stages: train, tune, evaluate and the model gate (scikit-learn).
+
+Long fits of tree ensembles grow their trees in chunks (``warm_start``), so they report
+progress and stop within a chunk when the run is cancelled. Every stage uses
+``ctx.threads`` for ``n_jobs``. The gate's rules are read by a small tokenizer and parser
+(comparisons joined by ``and``/``or``); nothing is ever passed to ``eval``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+from mlops_desktop.core.execution import (
+    CLASSIFICATION,
+    REGRESSION,
+    MetricsValue,
+    ModelValue,
+    PredictionsValue,
+    SplitValue,
+    StageContext,
+)
+from mlops_desktop.stages.specs_model import CLASSIFIERS, REGRESSORS
+
+CURVE_POINTS = 200
+MAX_SLICES = 20
+
+
+@contextlib.contextmanager
+def logged_warnings(ctx: StageContext) -> Iterator[None]:
+    """Turn library warnings (convergence...) into log lines instead of noise or errors."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for text in dict.fromkeys(str(w.message).splitlines()[0] for w in caught):
+        ctx.log(f"warning: {text}")
+
+
+def _threads(n_jobs: int) -> Any:
+    """joblib work in threads of this process (no process pool to start or leave behind)."""
+    from joblib import parallel_config
+
+    return parallel_config(backend="threading", n_jobs=n_jobs)
+
+
+# ------------------------------------------------------------------------------ estimators
+def make_estimator(name: str, params: dict[str, Any], n_jobs: int) -> Any:
+    """A fresh scikit-learn estimator for a catalogue name and the train stage's parameters."""
+    from sklearn import ensemble, linear_model, neighbors, svm
+
+    p, seed = params, params.get("seed", 0)
+    depth = p.get("max_depth")
+    if name == "logistic_regression":
+        return linear_model.LogisticRegression(C=p.get("C", 1.0), max_iter=p.get("max_iter", 200))
+    if name == "random_forest":
+        return ensemble.RandomForestClassifier(
+            n_estimators=p.get("n_estimators", 100),
+            max_depth=depth,
+            random_state=seed,
+            n_jobs=n_jobs,
+        )
+    if name == "hist_gradient_boosting":
+        return ensemble.HistGradientBoostingClassifier(
+            learning_rate=p.get("learning_rate", 0.1),
+            max_depth=depth,
+            max_iter=p.get("max_iter", 200),
+            random_state=seed,
+            early_stopping=False,
+        )
+    if name == "svc":
+        return svm.SVC(C=p.get("C", 1.0), kernel=p.get("kernel", "rbf"), random_state=seed)
+    if name == "k_neighbors":
+        return neighbors.KNeighborsClassifier(n_neighbors=p.get("n_neighbors", 5), n_jobs=n_jobs)
+    if name == "ridge":
+        return linear_model.Ridge(alpha=p.get("alpha", 1.0))
+    if name == "random_forest_regressor":
+        return ensemble.RandomForestRegressor(
+            n_estimators=p.get("n_estimators", 100),
+            max_depth=depth,
+            random_state=seed,
+            n_jobs=n_jobs,
+        )
+    if name == "hist_gradient_boosting_regressor":
+        return ensemble.HistGradientBoostingRegressor(
+            learning_rate=p.get("learning_rate", 0.1),
+            max_depth=depth,
+            max_iter=p.get("max_iter", 200),
+            random_state=seed,
+            early_stopping=False,
+        )
+    raise ValueError(f"unknown estimator {name!r}")
+
+
+def _check_fit_input(ctx: StageContext, data: SplitValue, estimator_name: str) -> None:
+    import pandas as pd
+
+    if data.task == CLASSIFICATION and estimator_name not in CLASSIFIERS:
+        ctx.fail(
+            f"'{estimator_name}' is a regressor but the target '{data.target}' has classes; "
+            f"choose one of {', '.join(CLASSIFIERS)}"
+        )
+    if data.task == REGRESSION and estimator_name not in REGRESSORS:
+        ctx.fail(
+            f"'{estimator_name}' is a classifier but the target '{data.target}' is continuous; "
+            f"choose one of {', '.join(REGRESSORS)}"
+        )
+    X = data.X_train
+    if isinstance(X, pd.DataFrame):
+        text = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
+        if text:
+            ctx.fail(
+                f"column '{text[0]}' holds text: add a Feature engineering stage before this one"
+            )
+        if not estimator_name.startswith("hist_gradient") and X.isna().any().any():
+            col = X.columns[X.isna().any()][0]
+            ctx.fail(
+                f"column '{col}' has missing values: add a Feature engineering stage (imputation) "
+                "or use histogram gradient boosting"
+            )
+
+
+def _fit(ctx: StageContext, est: Any, X: Any, y: Any, what: str) -> Any:
+    """Fit, growing ensembles in chunks with progress and cancellation checks."""
+    grow = (
+        "n_estimators"
+        if hasattr(est, "n_estimators")
+        else (
+            "max_iter"
+            if hasattr(est, "warm_start") and "HistGradient" in type(est).__name__
+            else None
+        )
+    )
+    if grow is None:
+        ctx.progress(0.1, f"fitting {what}")
+        est.fit(X, y)
+        return est
+    total = int(est.get_params()[grow])
+    chunk = max(1, total // 10)
+    est.set_params(warm_start=True)
+    done = 0
+    while done < total:
+        ctx.check_cancelled()
+        done = min(total, done + chunk)
+        est.set_params(**{grow: done})
+        est.fit(X, y)
+        ctx.progress(done / total, f"{what}: {done}/{total}")
+    est.set_params(warm_start=False)
+    return est
+
+
+# ------------------------------------------------------------------------------ train
+def train(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    data: SplitValue = inputs["split"]
+    name = params["estimator"]
+    _check_fit_input(ctx, data, name)
+    est = make_estimator(name, params, ctx.threads)
+    with logged_warnings(ctx):
+        try:
+            _fit(ctx, est, data.X_train, data.y_train, name.replace("_", " "))
+        except ValueError as exc:
+            ctx.fail(f"training failed: {str(exc).splitlines()[0]}")
+        score = float(est.score(data.X_train, data.y_train))
+    ctx.log_metric("train_score", score)
+    ctx.log(
+        f"trained {type(est).__name__} on {len(data.y_train):,} rows; training score {score:.4f}"
+    )
+    return {"model": _model_value(est, data, name)}
+
+
+def _model_value(est: Any, data: SplitValue, name: str) -> ModelValue:
+    classes = [c.item() if hasattr(c, "item") else c for c in getattr(est, "classes_", [])] or None
+    params = {
+        k: v
+        for k, v in est.get_params().items()
+        if isinstance(v, int | float | str | bool | type(None))
+    }
+    return ModelValue(
+        est,
+        data.task,
+        list(data.feature_names),
+        name,
+        params,
+        classes,
+        data.target,
+        data.dataset_hash,
+    )
+
+
+# ------------------------------------------------------------------------------ tune
+def tune(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    from sklearn.model_selection import GridSearchCV, ParameterGrid, RandomizedSearchCV
+
+    data: SplitValue = inputs["split"]
+    name = params["estimator"]
+    _check_fit_input(ctx, data, name)
+    est = make_estimator(name, {"seed": params["seed"]}, 1)
+    grid = _parse_grid(ctx, params["grid"], est)
+    size = len(ParameterGrid(grid))
+    scoring = params["scoring"] or None
+    common = {"cv": params["cv"], "scoring": scoring, "n_jobs": ctx.threads, "refit": True}
+    if params["search"] == "grid":
+        search = GridSearchCV(est, grid, **common)
+    else:
+        search = RandomizedSearchCV(
+            est, grid, n_iter=min(params["n_iter"], size), random_state=params["seed"], **common
+        )
+    ctx.progress(
+        0.05,
+        f"searching {size if params['search'] == 'grid' else min(params['n_iter'], size)} candidates",
+    )
+    with logged_warnings(ctx), _threads(ctx.threads):
+        try:
+            search.fit(data.X_train, data.y_train)
+        except ValueError as exc:
+            ctx.fail(f"search failed: {str(exc).splitlines()[0]}")
+    res = search.cv_results_
+    candidates = []
+    for i, cand in enumerate(res["params"]):
+        mean, std = float(res["mean_test_score"][i]), float(res["std_test_score"][i])
+        ctx.log_metric("cv_mean_score", mean, step=i)
+        ctx.log_metric("cv_std_score", std, step=i)
+        candidates.append(
+            {
+                "params": cand,
+                "mean_score": mean,
+                "std_score": std,
+                "rank": int(res["rank_test_score"][i]),
+            }
+        )
+        ctx.log(f"candidate {i}: {json.dumps(cand, default=str)} -> {mean:.4f} ± {std:.4f}")
+    ctx.log(f"best: {json.dumps(search.best_params_, default=str)} ({search.best_score_:.4f})")
+    metrics = MetricsValue(
+        {"best_cv_score": float(search.best_score_), "candidates": float(len(candidates))},
+        {
+            "candidates": candidates,
+            "best_params": search.best_params_,
+            "scoring": scoring or "default",
+        },
+    )
+    return {"model": _model_value(search.best_estimator_, data, name), "results": metrics}
+
+
+def _parse_grid(ctx: StageContext, text: str, est: Any) -> dict[str, list[Any]]:
+    try:
+        grid = json.loads(text)
+    except ValueError as exc:
+        ctx.fail(f"the grid is not valid JSON: {exc}")
+    if not isinstance(grid, dict) or not grid:
+        ctx.fail('the grid must be a JSON object such as {"max_depth": [3, 5]}')
+    valid = set(est.get_params())
+    for key, values in grid.items():
+        if key not in valid:
+            ctx.fail(
+                f"'{key}' is not a parameter of {type(est).__name__} (e.g. {', '.join(sorted(valid)[:8])})"
+            )
+        if not isinstance(values, list) or not values:
+            ctx.fail(f"the grid entry '{key}' must be a non-empty list of values")
+    return grid
+
+
+# ------------------------------------------------------------------------------ evaluate
+def evaluate(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    import pandas as pd
+
+    model: ModelValue = inputs["model"]
+    data: SplitValue = inputs["split"]
+    est, X, y = model.estimator, data.X_test, data.y_test
+    task = model.task or data.task
+    with logged_warnings(ctx):
+        try:
+            y_pred = est.predict(X)
+        except ValueError as exc:
+            ctx.fail(f"the model cannot score this data: {str(exc).splitlines()[0]}")
+        scores = _scores(est, X) if task == CLASSIFICATION else None
+        values, details = (
+            _classification(y, y_pred, scores, est)
+            if task == CLASSIFICATION
+            else _regression(y, y_pred)
+        )
+        ctx.progress(0.4, "baseline")
+        baseline = _baseline(data, task)
+        values.update({f"baseline_{k}": v for k, v in baseline.items()})
+        if params["slice_column"]:
+            details["slices"] = _slices(ctx, data, y_pred, params["slice_column"], task)
+        ctx.check_cancelled()
+        if params["permutation_importance"]:
+            ctx.progress(0.6, "permutation importance")
+            details["importance"] = _importance(est, X, y, params, ctx.threads)
+    for key, value in values.items():
+        ctx.log_metric(key, value)
+    ctx.log(", ".join(f"{k} {v:.4f}" for k, v in values.items() if not k.startswith("baseline_")))
+    frame = pd.DataFrame({"y_true": pd.Series(y).to_numpy(), "y_pred": y_pred})
+    if scores is not None and scores[0] == "proba":
+        for i, cls in enumerate(getattr(est, "classes_", [])):
+            frame[f"proba_{cls}"] = scores[1][:, i]
+    return {"metrics": MetricsValue(values, details), "predictions": PredictionsValue(frame, task)}
+
+
+def _scores(est: Any, X: Any) -> tuple[str, Any] | None:
+    if hasattr(est, "predict_proba"):
+        return "proba", est.predict_proba(X)
+    if hasattr(est, "decision_function"):
+        return "decision", est.decision_function(X)
+    return None
+
+
+def _thin(xs: Any, ys: Any) -> tuple[list[float], list[float]]:
+    import numpy as np
+
+    idx = np.unique(np.linspace(0, len(xs) - 1, min(len(xs), CURVE_POINTS)).astype(int))
+    return [float(v) for v in np.asarray(xs)[idx]], [float(v) for v in np.asarray(ys)[idx]]
+
+
+def _classification(
+    y: Any, y_pred: Any, scores: tuple[str, Any] | None, est: Any
+) -> tuple[dict, dict]:
+    import numpy as np
+    from sklearn import metrics as m
+
+    classes = list(getattr(est, "classes_", np.unique(y)))
+    binary = len(classes) == 2
+    avg = "binary" if binary else "weighted"
+    pos = classes[1] if binary else 1
+    values = {
+        "accuracy": float(m.accuracy_score(y, y_pred)),
+        "precision": float(
+            m.precision_score(y, y_pred, average=avg, pos_label=pos, zero_division=0)
+        ),
+        "recall": float(m.recall_score(y, y_pred, average=avg, pos_label=pos, zero_division=0)),
+        "f1": float(m.f1_score(y, y_pred, average=avg, pos_label=pos, zero_division=0)),
+    }
+    details: dict[str, Any] = {
+        "classes": [str(c) for c in classes],
+        "confusion_matrix": m.confusion_matrix(y, y_pred, labels=classes).tolist(),
+    }
+    if scores is None or len(np.unique(y)) < 2:
+        return values, details
+    kind, s = scores
+    pos_scores = (s[:, 1] if kind == "proba" else s) if binary else None
+    try:
+        if binary:
+            values["roc_auc"] = float(m.roc_auc_score(y, pos_scores))
+        elif kind == "proba":
+            values["roc_auc"] = float(m.roc_auc_score(y, s, multi_class="ovr", labels=classes))
+        if kind == "proba":
+            values["log_loss"] = float(m.log_loss(y, s, labels=classes))
+    except ValueError:
+        pass
+    if binary:
+        fpr, tpr, _ = m.roc_curve(y, pos_scores, pos_label=pos)
+        prec, rec, _ = m.precision_recall_curve(y, pos_scores, pos_label=pos)
+        details["roc_curve"] = dict(zip(("fpr", "tpr"), _thin(fpr, tpr), strict=True))
+        details["pr_curve"] = dict(zip(("recall", "precision"), _thin(rec, prec), strict=True))
+    elif kind == "proba":
+        details["roc_curve_per_class"] = {}
+        for i, cls in enumerate(classes):
+            fpr, tpr, _ = m.roc_curve(np.asarray(y) == cls, s[:, i])
+            details["roc_curve_per_class"][str(cls)] = dict(
+                zip(("fpr", "tpr"), _thin(fpr, tpr), strict=True)
+            )
+    return values, details
+
+
+def _regression(y: Any, y_pred: Any) -> tuple[dict, dict]:
+    import numpy as np
+    from sklearn import metrics as m
+
+    y = np.asarray(y, dtype=float)
+    values = {
+        "rmse": float(np.sqrt(m.mean_squared_error(y, y_pred))),
+        "mae": float(m.mean_absolute_error(y, y_pred)),
+        "r2": float(m.r2_score(y, y_pred)),
+    }
+    resid = y - y_pred
+    idx = np.linspace(0, len(y) - 1, min(len(y), 1000)).astype(int)
+    details = {"residuals": {"predicted": y_pred[idx].tolist(), "residual": resid[idx].tolist()}}
+    return values, details
+
+
+def _baseline(data: SplitValue, task: str) -> dict[str, float]:
+    from sklearn.dummy import DummyClassifier, DummyRegressor
+
+    if task == CLASSIFICATION:
+        dummy = DummyClassifier(strategy="prior").fit(data.X_train, data.y_train)
+        pred = dummy.predict(data.X_test)
+        return _classification(
+            data.y_test, pred, ("proba", dummy.predict_proba(data.X_test)), dummy
+        )[0]
+    dummy = DummyRegressor(strategy="mean").fit(data.X_train, data.y_train)
+    return _regression(data.y_test, dummy.predict(data.X_test))[0]
+
+
+def _slices(
+    ctx: StageContext, data: SplitValue, y_pred: Any, column: str, task: str
+) -> dict[str, Any]:
+    import numpy as np
+    import pandas as pd
+
+    raw = data.raw_test if data.raw_test is not None else data.X_test
+    if not isinstance(raw, pd.DataFrame) or column not in raw.columns:
+        ctx.fail(f"slice column '{column}' is not a feature column")
+    key = raw[column]
+    if pd.api.types.is_numeric_dtype(key) and key.nunique() > MAX_SLICES:
+        key = pd.qcut(key, 4, duplicates="drop").astype(str)
+    y = np.asarray(data.y_test)
+    out: dict[str, Any] = {}
+    for value in key.astype(str).value_counts().index[:MAX_SLICES]:
+        mask = (key.astype(str) == value).to_numpy()
+        if task == CLASSIFICATION:
+            metric = {"accuracy": float((y[mask] == y_pred[mask]).mean())}
+        else:
+            metric = {"rmse": float(np.sqrt(((y[mask] - y_pred[mask]) ** 2).mean()))}
+        out[str(value)] = {"rows": int(mask.sum()), **metric}
+    return out
+
+
+def _importance(
+    est: Any, X: Any, y: Any, params: dict[str, Any], n_jobs: int
+) -> list[dict[str, Any]]:
+    import numpy as np
+    from sklearn.inspection import permutation_importance
+
+    if len(X) > 2000:
+        rng = np.random.default_rng(params["seed"])
+        idx = rng.choice(len(X), 2000, replace=False)
+        X = X.iloc[idx] if hasattr(X, "iloc") else X[idx]
+        y = y.iloc[idx] if hasattr(y, "iloc") else y[idx]
+    with _threads(n_jobs):
+        res = permutation_importance(
+            est,
+            X,
+            y,
+            n_repeats=params["importance_repeats"],
+            random_state=params["seed"],
+            n_jobs=n_jobs,
+        )
+    names = list(X.columns) if hasattr(X, "columns") else [f"x{i}" for i in range(X.shape[1])]
+    rows = [
+        {"feature": str(n), "mean": float(mu), "std": float(sd)}
+        for n, mu, sd in zip(names, res.importances_mean, res.importances_std, strict=True)
+    ]
+    return sorted(rows, key=lambda r: -r["mean"])
+
+
+# ------------------------------------------------------------------------------ gate
+class RuleError(ValueError):
+    """A gate rule that cannot be read or evaluated."""
+
+
+_TOKEN = re.compile(
+    r"\s*(?:(?P<num>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)|(?P<op>>=|<=|==|!=|>|<)"
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_.]*)|(?P<paren>[()]))"
+)
+_OPS = {
+    ">=": lambda a, b: a >= b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    "<": lambda a, b: a < b,
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+}
+
+
+def tokenize(text: str) -> list[tuple[str, str]]:
+    """``(kind, text)`` tokens: num, op, name, and, or, paren."""
+    tokens, pos, text = [], 0, text.strip()
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if match is None or match.end() == pos:
+            raise RuleError(f"cannot read the rule at '{text[pos : pos + 12]}'")
+        kind = match.lastgroup or ""
+        value = match.group(kind)
+        if kind == "name" and value.lower() in ("and", "or"):
+            kind = value.lower()
+        tokens.append((kind, value))
+        pos = match.end()
+    return tokens
+
+
+class _Parser:
+    """expr := conj ('or' conj)* ; conj := atom ('and' atom)* ; atom := cmp | '(' expr ')'"""
+
+    def __init__(self, tokens: list[tuple[str, str]]) -> None:
+        self.tokens, self.i = tokens, 0
+
+    def peek(self) -> tuple[str, str]:
+        return self.tokens[self.i] if self.i < len(self.tokens) else ("end", "")
+
+    def take(self, kind: str) -> str:
+        tok = self.peek()
+        if tok[0] != kind:
+            raise RuleError(f"expected {kind} but found '{tok[1] or 'the end'}'")
+        self.i += 1
+        return tok[1]
+
+    def parse(self) -> Any:
+        tree = self.expr()
+        if self.peek()[0] != "end":
+            raise RuleError(f"unexpected '{self.peek()[1]}'")
+        return tree
+
+    def expr(self) -> Any:
+        parts = [self.conj()]
+        while self.peek()[0] == "or":
+            self.i += 1
+            parts.append(self.conj())
+        return ("or", parts) if len(parts) > 1 else parts[0]
+
+    def conj(self) -> Any:
+        parts = [self.atom()]
+        while self.peek()[0] == "and":
+            self.i += 1
+            parts.append(self.atom())
+        return ("and", parts) if len(parts) > 1 else parts[0]
+
+    def atom(self) -> Any:
+        if self.peek() == ("paren", "("):
+            self.i += 1
+            tree = self.expr()
+            if self.peek() != ("paren", ")"):
+                raise RuleError("a '(' is not closed")
+            self.i += 1
+            return tree
+        left = self.operand()
+        op = self.take("op")
+        return ("cmp", left, op, self.operand())
+
+    def operand(self) -> tuple[str, Any]:
+        kind, value = self.peek()
+        if kind == "num":
+            self.i += 1
+            return ("num", float(value))
+        if kind == "name":
+            self.i += 1
+            return ("name", value)
+        raise RuleError(f"expected a metric name or a number but found '{value or 'the end'}'")
+
+
+def parse_rules(text: str) -> Any:
+    if not text.strip():
+        raise RuleError("no rules given")
+    return _Parser(tokenize(text)).parse()
+
+
+def evaluate_rules(tree: Any, values: dict[str, float]) -> tuple[bool, list[str]]:
+    """Whether the rules hold, and one line per comparison (``✓``/``✗``)."""
+    lines: list[str] = []
+
+    def operand(node: tuple[str, Any]) -> float:
+        if node[0] == "num":
+            return node[1]
+        if node[1] not in values:
+            raise RuleError(f"unknown metric '{node[1]}' (known: {', '.join(sorted(values))})")
+        return float(values[node[1]])
+
+    def walk(node: Any) -> bool:
+        if node[0] == "cmp":
+            a, b = operand(node[1]), operand(node[3])
+            ok = bool(_OPS[node[2]](a, b))
+            lhs = node[1][1] if node[1][0] == "name" else f"{a:g}"
+            rhs = node[3][1] if node[3][0] == "name" else f"{b:g}"
+            lines.append(f"{'✓' if ok else '✗'} {lhs} {node[2]} {rhs}  ({a:.4g} {node[2]} {b:.4g})")
+            return ok
+        results = [walk(part) for part in node[1]]  # evaluate all: every line is reported
+        return all(results) if node[0] == "and" else any(results)
+
+    return walk(tree), lines
+
+
+def model_gate(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    metrics: MetricsValue = inputs["metrics"]
+    try:
+        passed, lines = evaluate_rules(parse_rules(params["rules"]), metrics.values)
+    except RuleError as exc:
+        ctx.fail(f"gate rule: {exc}")
+    for line in lines:
+        ctx.log(line)
+    ctx.log_metric("gate_passed", 1.0 if passed else 0.0)
+    if not passed:
+        failed = "; ".join(
+            line[2:].split("  (")[0] + " (" + line.split("  (")[1]
+            for line in lines
+            if line.startswith("✗")
+        )
+        ctx.skip_downstream(f"model gate failed: {failed}")
+    out = MetricsValue(
+        dict(metrics.values), {**metrics.details, "gate": {"passed": passed, "checks": lines}}
+    )
+    return {"model": inputs["model"], "metrics": out}
