@@ -1,0 +1,35 @@
+"""Small helpers shared by the stores: name checks, content hashes, integrity errors."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from typing import Any
+
+from mlops_desktop.core.errors import InvalidNameError
+
+MAX_NAME = 200
+
+
+def clean_name(name: str, what: str) -> str:
+    """A trimmed, non-empty name without control characters, or a one-line error."""
+    if not isinstance(name, str):
+        raise InvalidNameError(f"a {what} name must be text")
+    text = name.strip()
+    if not text:
+        raise InvalidNameError(f"a {what} name cannot be empty")
+    if len(text) > MAX_NAME:
+        raise InvalidNameError(f"a {what} name is at most {MAX_NAME} characters")
+    if any(unicodedata.category(ch).startswith("C") for ch in text):
+        raise InvalidNameError(f"a {what} name cannot contain control characters")
+    return text
+
+
+def canonical_json(document: Any) -> str:
+    """One fixed text for equal documents: sorted keys, no spaces, UTF-8."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def content_hash(document: Any) -> str:
+    return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()

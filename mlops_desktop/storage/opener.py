@@ -1,0 +1,62 @@
+"""Open a workspace database: refuse what is not ours, back up, migrate, hand out an engine.
+
+For an SQLite file every check happens before anything writes to it, so a refused file is
+left byte for byte unchanged. A path that does not exist becomes a new workspace.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import SQLAlchemyError
+
+from mlops_desktop.core.errors import WorkspaceError
+from mlops_desktop.storage import schema
+from mlops_desktop.storage.database import Database, is_memory, is_sqlite, make_engine, parse_url
+
+
+def sqlite_path(url: URL) -> Path | None:
+    """The file of an SQLite URL (None for an in-memory database)."""
+    if not is_sqlite(url) or is_memory(url):
+        return None
+    return Path(url.database or "").expanduser()
+
+
+def display_url(url: URL) -> str:
+    return url.render_as_string(hide_password=True)
+
+
+def _prepare_sqlite_file(path: Path) -> None:
+    """Check an existing file (read-only) and back it up when a migration is due."""
+    if not path.exists():
+        if not path.parent.exists():
+            try:
+                path.parent.mkdir(parents=True)
+            except OSError as exc:
+                raise WorkspaceError(f"cannot create the folder {path.parent}: {exc}") from None
+        return
+    state = schema.inspect_sqlite_file(path)
+    schema.check_state(state, str(path))
+    if not state.empty and schema.needs_upgrade(state):
+        schema.backup_sqlite_file(path, state.revision)
+
+
+def open_database(url: str | URL) -> Database:
+    """A migrated workspace database at ``url`` (SQLite path URL or any SQLAlchemy URL)."""
+    parsed = parse_url(url) if isinstance(url, str) else url
+    path = sqlite_path(parsed)
+    where = str(path) if path is not None else display_url(parsed)
+    if path is not None:
+        _prepare_sqlite_file(path)
+    engine = make_engine(parsed)
+    try:
+        schema.upgrade(engine, where)
+    except WorkspaceError:
+        engine.dispose()
+        raise
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise WorkspaceError(f"cannot open the workspace {where}: {reason}") from None
+    return Database(engine)

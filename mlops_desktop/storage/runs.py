@@ -1,0 +1,285 @@
+"""RunStore: the run history, each run with its stage records and the process that owns it.
+
+A run records the host, process id and process token of its owner. When a workspace opens,
+:meth:`RunStore.mark_interrupted` turns runs that are still queued or running but whose
+owner is gone into ``interrupted`` runs (and their unfinished stages into failed ones), so a
+crash or a kill never leaves a run that looks alive. Runs owned by another host cannot be
+checked directly: they are interrupted once their heartbeat is older than
+``remote_stale_after``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from mlops_desktop.core.entities import Run, RunStatus, StageRun, StageStatus
+from mlops_desktop.core.errors import NotFoundError
+from mlops_desktop.storage.database import Database
+from mlops_desktop.storage.orm import (
+    SqlPipelineVersion,
+    SqlRun,
+    SqlStageRun,
+    utc_now,
+)
+from mlops_desktop.storage.owner import Owner, current_owner, hostname, is_alive
+
+ACTIVE = (RunStatus.QUEUED.value, RunStatus.RUNNING.value)
+UNFINISHED_STAGES = (
+    StageStatus.IDLE.value,
+    StageStatus.QUEUED.value,
+    StageStatus.RUNNING.value,
+    StageStatus.WAITING.value,
+)
+
+
+def to_stage(row: SqlStageRun) -> StageRun:
+    return StageRun(
+        node_id=row.node_id,
+        stage_type=row.stage_type,
+        title=row.title,
+        status=StageStatus(row.status),
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        duration_s=row.duration_s,
+        log=row.log,
+        error=row.error,
+        cache_key=row.cache_key,
+        outputs=dict(row.outputs or {}),
+    )
+
+
+def to_run(row: SqlRun, stages: tuple[StageRun, ...] = ()) -> Run:
+    return Run(
+        id=row.id,
+        project_id=row.project_id,
+        pipeline_id=row.pipeline_id,
+        pipeline_version_id=row.pipeline_version_id,
+        status=RunStatus(row.status),
+        trigger=row.trigger,
+        environment=row.environment,
+        created_at=row.created_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        params=dict(row.params or {}),
+        input_hashes=dict(row.input_hashes or {}),
+        app_version=row.app_version,
+        executor=row.executor,
+        commit=row.commit,
+        message=row.message,
+        stages=stages,
+    )
+
+
+class RunStore:
+    remote_stale_after = timedelta(hours=6)
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def create(
+        self,
+        project_id: int,
+        pipeline_id: int,
+        pipeline_version_id: int,
+        trigger: str = "manual",
+        environment: str = "dev",
+        params: dict[str, Any] | None = None,
+        input_hashes: dict[str, str] | None = None,
+        app_version: str = "",
+        executor: str = "threads",
+        commit: str = "",
+    ) -> Run:
+        """A queued run owned by this process."""
+        owner = current_owner()
+        now = utc_now()
+        with self._db.write() as s:
+            version = s.get(SqlPipelineVersion, pipeline_version_id)
+            if version is None or version.pipeline_id != pipeline_id:
+                raise NotFoundError(
+                    f"pipeline #{pipeline_id} has no version with id {pipeline_version_id}"
+                )
+            row = SqlRun(
+                project_id=project_id,
+                pipeline_id=pipeline_id,
+                pipeline_version_id=pipeline_version_id,
+                status=RunStatus.QUEUED.value,
+                trigger=trigger,
+                environment=environment,
+                created_at=now,
+                heartbeat_at=now,
+                params=dict(params or {}),
+                input_hashes=dict(input_hashes or {}),
+                app_version=app_version,
+                executor=executor,
+                commit=commit,
+                message="",
+                owner_host=owner.host,
+                owner_pid=owner.pid,
+                owner_token=owner.token,
+            )
+            s.add(row)
+            s.flush()
+            return to_run(row)
+
+    def start(self, run_id: int) -> Run:
+        with self._db.write() as s:
+            row = self._row(s, run_id)
+            row.status = RunStatus.RUNNING.value
+            row.started_at = row.heartbeat_at = utc_now()
+            return to_run(row)
+
+    def finish(self, run_id: int, status: RunStatus, message: str = "") -> Run:
+        status = RunStatus(status)
+        if not status.finished:
+            raise ValueError(f"finish() needs a final status, not {status.value}")
+        with self._db.write() as s:
+            row = self._row(s, run_id)
+            now = utc_now()
+            row.status = status.value
+            row.message = message
+            row.finished_at = row.heartbeat_at = now
+            if row.started_at is None:
+                row.started_at = now
+            return to_run(row, self._stages(s, run_id))
+
+    def update(
+        self,
+        run_id: int,
+        *,
+        params: dict[str, Any] | None = None,
+        input_hashes: dict[str, str] | None = None,
+    ) -> None:
+        """Merge more parameters or input hashes into a run (known only once stages ran)."""
+        with self._db.write() as s:
+            row = self._row(s, run_id)
+            if params:
+                row.params = {**(row.params or {}), **params}
+            if input_hashes:
+                row.input_hashes = {**(row.input_hashes or {}), **input_hashes}
+            row.heartbeat_at = utc_now()
+
+    def heartbeat(self, run_id: int) -> None:
+        """Tell other hosts this run is still alive (see ``remote_stale_after``)."""
+        with self._db.write() as s:
+            s.execute(update(SqlRun).where(SqlRun.id == run_id).values(heartbeat_at=utc_now()))
+
+    def save_stage(self, run_id: int, stage: StageRun) -> None:
+        """Insert or replace the record of one stage of a run (keyed by node id)."""
+        with self._db.write() as s:
+            run = self._row(s, run_id)
+            run.heartbeat_at = utc_now()
+            row = s.scalar(
+                select(SqlStageRun).where(
+                    SqlStageRun.run_id == run_id, SqlStageRun.node_id == stage.node_id
+                )
+            )
+            if row is None:
+                row = SqlStageRun(run_id=run_id, node_id=stage.node_id)
+                s.add(row)
+            row.stage_type = stage.stage_type
+            row.title = stage.title
+            row.status = StageStatus(stage.status).value
+            row.started_at = stage.started_at
+            row.finished_at = stage.finished_at
+            row.duration_s = stage.duration_s
+            row.log = stage.log
+            row.error = stage.error
+            row.cache_key = stage.cache_key
+            row.outputs = dict(stage.outputs)
+
+    def get(self, run_id: int) -> Run:
+        with self._db.read() as s:
+            return to_run(self._row(s, run_id), self._stages(s, run_id))
+
+    def list(
+        self,
+        project_id: int,
+        pipeline_id: int | None = None,
+        limit: int | None = None,
+        *,
+        with_stages: bool = False,
+    ) -> list[Run]:
+        """Runs of a project, newest first (stages only when ``with_stages``)."""
+        query = select(SqlRun).where(SqlRun.project_id == project_id)
+        if pipeline_id is not None:
+            query = query.where(SqlRun.pipeline_id == pipeline_id)
+        query = query.order_by(SqlRun.created_at.desc(), SqlRun.id.desc()).limit(limit)
+        with self._db.read() as s:
+            rows = list(s.scalars(query))
+            stages = self._stages_of(s, [r.id for r in rows]) if with_stages else {}
+            return [to_run(r, stages.get(r.id, ())) for r in rows]
+
+    def mark_interrupted(self) -> int:
+        """Mark queued/running runs whose owner process is gone as interrupted; the count."""
+        here = hostname()
+        stale_before = utc_now() - self.remote_stale_after
+        with self._db.read() as s:
+            candidates = list(s.scalars(select(SqlRun).where(SqlRun.status.in_(ACTIVE))))
+        dead: list[int] = []
+        for row in candidates:
+            if row.owner_host == here:
+                gone = not is_alive(Owner(row.owner_host, row.owner_pid, row.owner_token))
+            else:
+                beat = row.heartbeat_at or row.started_at or row.created_at
+                gone = beat < stale_before
+            if gone:
+                dead.append(row.id)
+        if not dead:
+            return 0
+        return self._interrupt(dead)
+
+    def _interrupt(self, run_ids: list[int]) -> int:
+        now = utc_now()
+        with self._db.write() as s:
+            # Re-check the status inside the write lock: the owner may have just finished.
+            result = s.execute(
+                update(SqlRun)
+                .where(SqlRun.id.in_(run_ids), SqlRun.status.in_(ACTIVE))
+                .values(
+                    status=RunStatus.INTERRUPTED.value,
+                    finished_at=now,
+                    message="interrupted: the process running it stopped",
+                )
+                .execution_options(synchronize_session=False)
+            )
+            s.execute(
+                update(SqlStageRun)
+                .where(
+                    SqlStageRun.run_id.in_(run_ids),
+                    SqlStageRun.status.in_(UNFINISHED_STAGES),
+                )
+                .values(
+                    status=StageStatus.FAILED.value,
+                    error="interrupted: the process running it stopped",
+                    outputs={},
+                    finished_at=now,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            return int(result.rowcount or 0)
+
+    @staticmethod
+    def _row(s: Session, run_id: int) -> SqlRun:
+        row = s.get(SqlRun, run_id)
+        if row is None:
+            raise NotFoundError(f"no run #{run_id}")
+        return row
+
+    @staticmethod
+    def _stages(s: Session, run_id: int) -> tuple[StageRun, ...]:
+        query = select(SqlStageRun).where(SqlStageRun.run_id == run_id).order_by(SqlStageRun.id)
+        return tuple(to_stage(r) for r in s.scalars(query))
+
+    @staticmethod
+    def _stages_of(s: Session, run_ids: list[int]) -> dict[int, tuple[StageRun, ...]]:
+        if not run_ids:
+            return {}
+        out: dict[int, list[StageRun]] = {}
+        query = select(SqlStageRun).where(SqlStageRun.run_id.in_(run_ids)).order_by(SqlStageRun.id)
+        for row in s.scalars(query):
+            out.setdefault(row.run_id, []).append(to_stage(row))
+        return {k: tuple(v) for k, v in out.items()}
