@@ -1,0 +1,252 @@
+"""The deployment store: which model version serves which environment, with what strategy.
+
+A direct deployment replaces everything active in its environment and moves the alias of
+the same name (``staging``, ``production``) to the deployed version; a canary or shadow
+deployment runs beside the environment's primary. Deploying and rolling back are each one
+transaction: a failure half-way leaves the previous deployments and aliases untouched.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mlops_desktop.core.errors import ConflictError, NotFoundError
+from mlops_desktop.core.operate_entities import (
+    ALIASES,
+    STRATEGIES,
+    AliasTransition,
+    Deployment,
+    DeploymentStatus,
+)
+from mlops_desktop.storage.database import Database
+from mlops_desktop.storage.orm import utc_now
+from mlops_desktop.storage.orm_registry import (
+    SqlDeployment,
+    SqlModelVersion,
+    SqlRegisteredModel,
+)
+from mlops_desktop.storage.registry import (
+    alias_version_row,
+    check_alias,
+    model_row,
+    rollback_target,
+    set_alias_in,
+    transition_entity,
+    version_row,
+)
+
+ACTIVE = DeploymentStatus.ACTIVE.value
+
+
+def _entity(s: Session, row: SqlDeployment) -> Deployment:
+    version = s.get(SqlModelVersion, row.model_version_id)
+    assert version is not None
+    model = s.get(SqlRegisteredModel, version.model_id)
+    assert model is not None
+    previous = s.get(SqlModelVersion, row.previous_version_id) if row.previous_version_id else None
+    return Deployment(
+        id=row.id,
+        project_id=row.project_id,
+        model_version_id=row.model_version_id,
+        model_name=model.name,
+        version=version.version,
+        environment=row.environment,
+        strategy=row.strategy,
+        traffic_share=row.traffic_share,
+        approver=row.approver,
+        status=row.status,
+        created_at=row.created_at,
+        run_id=row.run_id,
+        previous_version=previous.version if previous else None,
+    )
+
+
+def _active(
+    s: Session, project_id: int, environment: str, strategy: str | None = None
+) -> list[SqlDeployment]:
+    query = (
+        select(SqlDeployment)
+        .where(
+            SqlDeployment.project_id == project_id,
+            SqlDeployment.environment == environment,
+            SqlDeployment.status == ACTIVE,
+        )
+        .order_by(SqlDeployment.id.desc())
+    )
+    if strategy is not None:
+        query = query.where(SqlDeployment.strategy == strategy)
+    return list(s.scalars(query))
+
+
+def _end(rows: list[SqlDeployment], status: str) -> None:
+    now = utc_now()
+    for row in rows:
+        row.status = status
+        row.updated_at = now
+
+
+class DeploymentStore:
+    """Deployments of a project's model versions to its environments."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def deploy(
+        self,
+        project_id: int,
+        version_id: int,
+        environment: str,
+        strategy: str = "direct",
+        traffic_share: float = 1.0,
+        *,
+        approver: str = "",
+        actor: str = "user",
+        run_id: int | None = None,
+    ) -> Deployment:
+        """Record a deployment of ``version_id`` to ``environment`` (one transaction)."""
+        environment = environment.strip()
+        if not environment:
+            raise ConflictError("a deployment needs an environment")
+        if strategy not in STRATEGIES:
+            raise ConflictError(
+                f"unknown deployment strategy '{strategy}' (use {', '.join(STRATEGIES)})"
+            )
+        if not 0.0 <= traffic_share <= 1.0:
+            raise ConflictError(f"traffic share must be between 0 and 1, got {traffic_share}")
+        now = utc_now()
+        with self.db.write() as s:
+            version = s.get(SqlModelVersion, version_id)
+            if version is None:
+                raise NotFoundError(f"no model version with id {version_id}")
+            model = s.get(SqlRegisteredModel, version.model_id)
+            assert model is not None
+            if model.project_id != project_id:
+                raise ConflictError(f"{model.name} v{version.version} belongs to another project")
+            primary = next(iter(_active(s, project_id, environment, "direct")), None)
+            if strategy == "direct":
+                _end(_active(s, project_id, environment), DeploymentStatus.SUPERSEDED.value)
+                traffic_share = 1.0
+            else:
+                _end(
+                    _active(s, project_id, environment, strategy), DeploymentStatus.SUPERSEDED.value
+                )
+            row = SqlDeployment(
+                project_id=project_id,
+                model_version_id=version.id,
+                environment=environment,
+                strategy=strategy,
+                traffic_share=float(traffic_share),
+                approver=approver,
+                status=ACTIVE,
+                previous_version_id=primary.model_version_id if primary else None,
+                run_id=run_id,
+                created_at=now,
+                updated_at=now,
+            )
+            s.add(row)
+            s.flush()
+            if strategy == "direct" and environment in ALIASES:
+                set_alias_in(
+                    s,
+                    model,
+                    version,
+                    environment,
+                    actor=actor,
+                    reason=f"deployed to {environment}",
+                    run_id=run_id,
+                    now=now,
+                )
+            return _entity(s, row)
+
+    def rollback_alias(
+        self,
+        project_id: int,
+        model_name: str,
+        alias: str,
+        *,
+        actor: str,
+        reason: str = "",
+        run_id: int | None = None,
+    ) -> AliasTransition:
+        """Point ``alias`` back at the version that held it before, in one transaction.
+
+        When the alias names an environment whose primary deployment serves this model, the
+        deployment follows: it is marked rolled back and the earlier version is deployed.
+        """
+        alias = check_alias(alias)
+        now = utc_now()
+        with self.db.write() as s:
+            model = model_row(s, project_id, model_name)
+            current = alias_version_row(s, model.id, alias)
+            if current is None:
+                raise ConflictError(f"no version of '{model.name}' holds the alias '{alias}'")
+            previous = rollback_target(s, model, alias)
+            if previous is None:
+                raise ConflictError(
+                    f"'{alias}' of '{model.name}' has no earlier version to roll back to "
+                    f"(v{current.version} is the first to hold it)"
+                )
+            target = version_row(s, model, previous)
+            transition = set_alias_in(
+                s,
+                model,
+                target,
+                alias,
+                actor=actor,
+                kind="rollback",
+                reason=reason or f"rolled back from v{current.version}",
+                run_id=run_id,
+                now=now,
+            )
+            primary = next(iter(_active(s, project_id, alias, "direct")), None)
+            if primary is not None and primary.model_version_id == current.id:
+                _end([primary], DeploymentStatus.ROLLED_BACK.value)
+                s.add(
+                    SqlDeployment(
+                        project_id=project_id,
+                        model_version_id=target.id,
+                        environment=alias,
+                        strategy="direct",
+                        traffic_share=1.0,
+                        approver=actor,
+                        status=ACTIVE,
+                        previous_version_id=current.id,
+                        run_id=run_id,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+                s.flush()
+            return transition_entity(transition, model.name)
+
+    # ---------------------------------------------------------------- reading
+    def list(
+        self, project_id: int, environment: str | None = None, limit: int | None = None
+    ) -> list[Deployment]:
+        """Deployments of a project, newest first."""
+        with self.db.read() as s:
+            query = (
+                select(SqlDeployment)
+                .where(SqlDeployment.project_id == project_id)
+                .order_by(SqlDeployment.id.desc())
+            )
+            if environment is not None:
+                query = query.where(SqlDeployment.environment == environment)
+            if limit is not None:
+                query = query.limit(limit)
+            return [_entity(s, r) for r in s.scalars(query)]
+
+    def active(self, project_id: int, environment: str) -> list[Deployment]:
+        """What serves ``environment`` now: its primary first, then canary and shadow."""
+        with self.db.read() as s:
+            rows = _active(s, project_id, environment)
+            rows.sort(key=lambda r: (r.strategy != "direct", -r.id))
+            return [_entity(s, r) for r in rows]
+
+    def get(self, deployment_id: int) -> Deployment:
+        with self.db.read() as s:
+            row = s.get(SqlDeployment, deployment_id)
+            if row is None:
+                raise NotFoundError(f"no deployment with id {deployment_id}")
+            return _entity(s, row)
