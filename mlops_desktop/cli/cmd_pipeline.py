@@ -1,0 +1,78 @@
+"""``mlops-desktop pipeline ...``: export, import and validate pipeline files."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from mlops_desktop.cli._common import open_workspace
+
+
+def register(sub: Any) -> None:
+    from mlops_desktop.app.projects import EXPORT_FORMATS
+
+    parser = sub.add_parser(
+        "pipeline", help="export, import and validate pipelines", description="Pipeline files."
+    )
+    cmds = parser.add_subparsers(dest="pipeline_command", metavar="ACTION", required=True)
+
+    p = cmds.add_parser("export", help="write a pipeline of a project to a file")
+    p.add_argument("project")
+    p.add_argument("--pipeline", default=None, help="pipeline name (default: the first one)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="file to write")
+    p.add_argument("--as", dest="fmt", choices=EXPORT_FORMATS, default="json", help="file format")
+    p.set_defaults(handler=_export)
+
+    p = cmds.add_parser("import", help="add a pipeline file to a project")
+    p.add_argument("project")
+    p.add_argument("file")
+    p.add_argument("--name", default=None, help="pipeline name (default: the file's)")
+    p.set_defaults(handler=_import)
+
+    p = cmds.add_parser("validate", help="check a pipeline file and print every problem")
+    p.add_argument("file")
+    p.set_defaults(handler=_validate)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from mlops_desktop.app.projects import ProjectService
+
+    workspace = open_workspace(args)
+    try:
+        path = ProjectService(workspace).export_pipeline(
+            args.project, args.pipeline, args.output, args.fmt
+        )
+    finally:
+        workspace.close()
+    print(f"wrote {path}")
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from mlops_desktop.app.projects import ProjectService
+
+    workspace = open_workspace(args)
+    try:
+        info = ProjectService(workspace).import_pipeline(args.project, args.file, args.name)
+    finally:
+        workspace.close()
+    print(f"imported pipeline '{info.name}' into project '{args.project}'")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from mlops_desktop.core.serialization import read_file
+    from mlops_desktop.core.validation import validate
+
+    pipeline = read_file(args.file)  # a FormatError ends here as one line, exit 1
+    problems = validate(pipeline)
+    for problem in problems:
+        stream = sys.stdout if problem.severity == "warning" else sys.stderr
+        print(f"{args.file}: {problem.severity}: {problem.message}", file=stream)
+    errors = sum(p.severity == "error" for p in problems)
+    if errors:
+        print(f"{args.file}: {errors} error(s)", file=sys.stderr)
+        return 1
+    print(f"{args.file}: OK ({len(pipeline.nodes)} stages, {len(pipeline.links)} links)")
+    return 0
