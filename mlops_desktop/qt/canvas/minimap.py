@@ -1,0 +1,125 @@
+"""Minimap: a small overview of the whole pipeline in a corner of the view.
+
+The overview is rendered into a pixmap only after the scene settles (debounced), so it costs
+nothing while the user drags. The current viewport is outlined; click or drag to move there.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap
+from PySide6.QtWidgets import QGraphicsView, QWidget
+
+from mlops_desktop.qt.canvas.scene import PipelineScene
+
+SIZE = (200, 130)
+MARGIN = 12
+
+
+class Minimap(QWidget):
+    """An overview drawn over the bottom-right corner of a :class:`QGraphicsView`."""
+
+    def __init__(self, view: QGraphicsView) -> None:
+        super().__init__(view)
+        self.view = view
+        self._pixmap: QPixmap | None = None
+        self._source = QRectF()
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(250)
+        self._timer.timeout.connect(self.refresh)
+        self.resize(*SIZE)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setToolTip("Overview: click or drag to move the view")
+        scene = view.scene()
+        scene.changed.connect(self._on_scene_changed)
+        view.horizontalScrollBar().valueChanged.connect(self.update)
+        view.verticalScrollBar().valueChanged.connect(self.update)
+        view.viewport().installEventFilter(self)
+        self.reposition()
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: ANN001
+        if event.type() == event.Type.Resize:
+            self.reposition()
+        return False
+
+    def reposition(self) -> None:
+        vp = self.view.viewport()
+        self.move(vp.width() - self.width() - MARGIN, vp.height() - self.height() - MARGIN)
+
+    def _on_scene_changed(self, _regions: object = None) -> None:
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def refresh(self) -> None:
+        """Re-render the overview of the scene."""
+        scene = self.view.scene()
+        rect = (
+            scene.content_rect() if isinstance(scene, PipelineScene) else scene.itemsBoundingRect()
+        )
+        self.setVisible(not rect.isEmpty())
+        if rect.isEmpty():
+            self._pixmap = None
+            return
+        rect = rect.adjusted(-60, -60, 60, 60)
+        self._source = rect
+        dpr = self.devicePixelRatioF()
+        pm = QPixmap(int(self.width() * dpr), int(self.height() * dpr))
+        pm.setDevicePixelRatio(dpr)
+        pm.fill(QColor(255, 255, 255, 0))
+        painter = QPainter(pm)
+        target = self._target_rect(rect)
+        scene.render(painter, target, rect, Qt.AspectRatioMode.KeepAspectRatio)
+        painter.end()
+        self._pixmap = pm
+        self.update()
+
+    def _target_rect(self, source: QRectF) -> QRectF:
+        w, h = self.width() - 8.0, self.height() - 8.0
+        scale = min(w / max(source.width(), 1.0), h / max(source.height(), 1.0))
+        tw, th = source.width() * scale, source.height() * scale
+        return QRectF(4 + (w - tw) / 2, 4 + (h - th) / 2, tw, th)
+
+    def _scene_to_map(self, p: QPointF) -> QPointF:
+        t = self._target_rect(self._source)
+        s = self._source
+        return QPointF(
+            t.left() + (p.x() - s.left()) * t.width() / s.width(),
+            t.top() + (p.y() - s.top()) * t.height() / s.height(),
+        )
+
+    def _map_to_scene(self, p: QPointF) -> QPointF:
+        t = self._target_rect(self._source)
+        s = self._source
+        return QPointF(
+            s.left() + (p.x() - t.left()) * s.width() / t.width(),
+            s.top() + (p.y() - t.top()) * s.height() / t.height(),
+        )
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(QColor("#d5d9e0"), 1))
+        painter.setBrush(QColor(255, 255, 255, 230))
+        painter.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 8, 8)
+        if self._pixmap is None or self._source.isEmpty():
+            return
+        painter.drawPixmap(0, 0, self._pixmap)
+        visible = self.view.mapToScene(self.view.viewport().rect()).boundingRect()
+        tl, br = self._scene_to_map(visible.topLeft()), self._scene_to_map(visible.bottomRight())
+        frame = QRectF(tl, br).intersected(QRectF(self.rect()).adjusted(1, 1, -1, -1))
+        painter.setPen(QPen(QColor("#2563eb"), 1.5))
+        painter.setBrush(QColor(37, 99, 235, 28))
+        painter.drawRect(frame)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self._center_on(event.position())
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if event.buttons() & Qt.MouseButton.LeftButton:
+            self._center_on(event.position())
+
+    def _center_on(self, pos: QPointF) -> None:
+        if not self._source.isEmpty():
+            self.view.centerOn(self._map_to_scene(pos))
+            self.update()

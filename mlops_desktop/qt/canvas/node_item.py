@@ -1,0 +1,334 @@
+"""NodeItem: one stage on the canvas, painted by hand (no child items) so thousands stay cheap.
+
+A node shows its icon on the category colour, its title, named ports coloured by type and a
+run-state badge. The state is display-only (set by ``PipelineScene.set_node_state``), never
+part of the document. When zoomed out the node is drawn as a plain coloured box.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFontMetricsF,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QStaticText,
+)
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+
+from mlops_desktop.core.entities import StageStatus
+from mlops_desktop.core.graph import Node
+from mlops_desktop.core.ports import PORT_COLOURS, PortType
+from mlops_desktop.core.specs import StageSpec
+from mlops_desktop.qt.canvas import theme as T
+from mlops_desktop.qt.icons import category_colour, icon_pixmap
+
+if TYPE_CHECKING:
+    from mlops_desktop.qt.canvas.link_item import LinkItem
+
+NODE_TYPE = QGraphicsItem.UserType + 1
+
+
+@dataclass
+class PortSlot:
+    """Where one port sits on a node of some stage type (shared by all nodes of that type)."""
+
+    name: str
+    type: PortType
+    output: bool
+    pos: QPointF
+    colour: QColor
+    label: QStaticText
+    label_pos: QPointF
+    optional: bool = False
+
+
+class NodeShape:
+    """Geometry and prepared text shared by every node of one stage type."""
+
+    def __init__(self, spec: StageSpec | None) -> None:
+        self.spec = spec
+        inputs = spec.inputs if spec else ()
+        outputs = spec.outputs if spec else ()
+        rows = max(1, len(inputs), len(outputs))
+        fm = QFontMetricsF(T.port_font())
+        # Wide enough for the longest input and output label side by side on one row.
+        pair = max(
+            (
+                (fm.horizontalAdvance(inputs[i].name) if i < len(inputs) else 0.0)
+                + (fm.horizontalAdvance(outputs[i].name) if i < len(outputs) else 0.0)
+                for i in range(rows)
+            ),
+            default=0.0,
+        )
+        title_w = QFontMetricsF(T.title_font()).horizontalAdvance(spec.title) if spec else 0.0
+        self.width = max(T.NODE_WIDTH, round(pair + 48), min(280, round(title_w + 72)))
+        self.height = T.HEADER_HEIGHT + T.PORT_TOP_PAD + rows * T.PORT_ROW + T.PORT_BOTTOM_PAD
+        self.rect = QRectF(0, 0, self.width, self.height)
+        self.bounds = self.rect.adjusted(-T.PORT_RADIUS - 3, -3, T.PORT_RADIUS + 3, 5)
+        self.colour = category_colour(spec.category) if spec else QColor("#9ca3af")
+        self.header_fill = QColor(self.colour)
+        self.header_fill.setAlpha(26)
+        self.lod_fill = QColor(self.colour).lighter(150)
+        self.icon = spec.icon if spec else ""
+        self.slots: list[PortSlot] = []
+        self.by_key: dict[tuple[str, bool], PortSlot] = {}
+        for output, ports in ((False, inputs), (True, outputs)):
+            for i, port in enumerate(ports):
+                y = T.HEADER_HEIGHT + T.PORT_TOP_PAD + i * T.PORT_ROW + T.PORT_ROW / 2
+                label = QStaticText(port.name)
+                label.setTextFormat(Qt.TextFormat.PlainText)
+                w = fm.horizontalAdvance(port.name)
+                lx = self.width - 12 - w if output else 12
+                slot = PortSlot(
+                    port.name,
+                    port.type,
+                    output,
+                    QPointF(self.width if output else 0.0, y),
+                    QColor(PORT_COLOURS.get(port.type, "#999999")),
+                    label,
+                    QPointF(lx, y - fm.height() / 2),
+                    optional=getattr(port, "optional", False),
+                )
+                self.slots.append(slot)
+                self.by_key[(port.name, output)] = slot
+
+
+_shapes: dict[str, NodeShape] = {}
+
+
+def shape_for(type_id: str, spec: StageSpec | None) -> NodeShape:
+    shape = _shapes.get(type_id)
+    if shape is None or shape.spec is not spec:
+        shape = _shapes[type_id] = NodeShape(spec)
+    return shape
+
+
+class NodeItem(QGraphicsItem):
+    """The graphics item for one pipeline node."""
+
+    def __init__(self, node: Node, spec: StageSpec | None) -> None:
+        super().__init__()
+        self.node_id = node.id
+        self.spec = spec
+        self.shape_info = shape_for(node.type, spec)
+        self.links: list[LinkItem] = []
+        self.status = StageStatus.IDLE
+        self.progress: float | None = None
+        self.highlighted: set[tuple[str, bool]] = set()  # ports lit while dragging a link
+        self.hover_port: tuple[str, bool] | None = None
+        self.setPos(node.x, node.y)
+        self._set_title(node.title)
+        self.setFlags(
+            QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+            | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
+            | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges
+        )
+        self.setToolTip(self._tooltip(node))
+
+    # ---------------------------------------------------------------- model
+    def _set_title(self, title: str) -> None:
+        self.title = title
+        fm = QFontMetricsF(T.title_font())
+        room = self.shape_info.width - 40 - 26
+        self._title_text = QStaticText(fm.elidedText(title, Qt.TextElideMode.ElideRight, room))
+        self._title_text.setTextFormat(Qt.TextFormat.PlainText)
+        self._title_y = (T.HEADER_HEIGHT - fm.height()) / 2
+
+    def _tooltip(self, node: Node) -> str:
+        if self.spec is None:
+            return f"{node.title}\nUnknown stage type '{node.type}'"
+        return f"{node.title} — {self.spec.title}\n{self.spec.description}"
+
+    def update_from(self, node: Node) -> None:
+        """Follow a changed document node (position, title)."""
+        if self.pos().x() != node.x or self.pos().y() != node.y:
+            self.setPos(node.x, node.y)
+        if node.title != self.title:
+            self._set_title(node.title)
+            self.setToolTip(self._tooltip(node))
+            self.update()
+
+    def set_state(self, status: StageStatus, progress: float | None) -> None:
+        if status != self.status or progress != self.progress:
+            self.status = status
+            self.progress = progress
+            self.update()
+
+    # ------------------------------------------------------------- geometry
+    def type(self) -> int:  # noqa: A003 - Qt API
+        return NODE_TYPE
+
+    def boundingRect(self) -> QRectF:
+        return self.shape_info.bounds
+
+    def shape(self) -> QPainterPath:
+        path = QPainterPath()
+        path.addRoundedRect(
+            self.shape_info.rect.adjusted(-T.PORT_RADIUS - 3, 0, T.PORT_RADIUS + 3, 0),
+            T.CORNER,
+            T.CORNER,
+        )
+        return path
+
+    def title_rect(self) -> QRectF:
+        """The title area in item coordinates (where inline rename is placed)."""
+        return QRectF(36, 4, self.shape_info.width - 62, T.HEADER_HEIGHT - 8)
+
+    def port_local(self, name: str, output: bool) -> QPointF | None:
+        slot = self.shape_info.by_key.get((name, output))
+        return slot.pos if slot else None
+
+    def port_scene_pos(self, name: str, output: bool) -> QPointF:
+        local = self.port_local(name, output)
+        if local is None:  # a link to a port the spec lacks: attach to the edge centre
+            local = QPointF(self.shape_info.width if output else 0.0, T.HEADER_HEIGHT / 2)
+        return self.pos() + local
+
+    def port_at(self, local: QPointF, tolerance: float = 10.0) -> PortSlot | None:
+        """The port whose dot (or the row next to it) is under ``local``, if any."""
+        for slot in self.shape_info.slots:
+            dy = abs(local.y() - slot.pos.y())
+            dx = abs(local.x() - slot.pos.x())
+            if dy <= T.PORT_ROW / 2 and dx <= tolerance:
+                return slot
+        return None
+
+    def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: object) -> object:
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
+            for link in self.links:
+                link.adjust()
+            scene = self.scene()
+            if scene is not None and getattr(scene, "lens_id", None) is not None:
+                scene.node_item_moved()
+        return super().itemChange(change, value)
+
+    # ---------------------------------------------------------------- paint
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        info = self.shape_info
+        selected = self.isSelected()
+        if lod < T.LOD_SIMPLE:
+            self._paint_simple(painter, info, selected)
+            return
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = info.rect
+        # A soft shadow: two offset translucent shapes are far cheaper than a blur effect.
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(T.NODE_SHADOW)
+        painter.drawRoundedRect(rect.translated(0, 2.5), T.CORNER, T.CORNER)
+        painter.drawRoundedRect(rect.translated(0, 1), T.CORNER, T.CORNER)
+        painter.setBrush(T.NODE_FILL)
+        border = QPen(T.SELECTION, 2.0) if selected else QPen(T.NODE_BORDER, 1.0)
+        if self.spec is None:
+            border = QPen(T.ERROR, 1.5, Qt.PenStyle.DashLine)
+        painter.setPen(border)
+        painter.drawRoundedRect(rect, T.CORNER, T.CORNER)
+        self._paint_header(painter, info, lod)
+        self._paint_ports(painter, info, text=lod >= T.LOD_PORT_TEXT)
+        self._paint_badge(painter)
+
+    def _paint_simple(self, painter: QPainter, info: NodeShape, selected: bool) -> None:
+        painter.setPen(QPen(T.SELECTION, 6) if selected else Qt.PenStyle.NoPen)
+        painter.setBrush(info.lod_fill)
+        painter.drawRect(info.rect)
+        painter.fillRect(QRectF(0, 0, info.width, T.HEADER_HEIGHT), info.colour)
+        if self.status != StageStatus.IDLE:
+            painter.fillRect(
+                QRectF(info.width - 44, 0, 44, T.HEADER_HEIGHT), T.STATE_COLOURS[self.status]
+            )
+
+    def _paint_header(self, painter: QPainter, info: NodeShape, lod: float) -> None:
+        rect = info.rect
+        header = QPainterPath()
+        header.addRoundedRect(
+            QRectF(1, 1, rect.width() - 2, T.HEADER_HEIGHT + T.CORNER), T.CORNER - 1, T.CORNER - 1
+        )
+        clip = QPainterPath()
+        clip.addRect(QRectF(0, 0, rect.width(), T.HEADER_HEIGHT))
+        painter.fillPath(header.intersected(clip), info.header_fill)
+        painter.setPen(QPen(QColor(0, 0, 0, 18), 1))
+        painter.drawLine(QPointF(1, T.HEADER_HEIGHT), QPointF(rect.width() - 1, T.HEADER_HEIGHT))
+        icon_rect = QRectF(10, (T.HEADER_HEIGHT - T.ICON_SIZE) / 2, T.ICON_SIZE, T.ICON_SIZE)
+        painter.drawPixmap(
+            icon_rect.toRect(), icon_pixmap(info.icon, info.colour, int(T.ICON_SIZE))
+        )
+        if lod >= T.LOD_NO_TEXT:
+            painter.setFont(T.title_font())
+            painter.setPen(T.TITLE_TEXT)
+            painter.drawStaticText(QPointF(38, self._title_y), self._title_text)
+
+    def _paint_ports(self, painter: QPainter, info: NodeShape, text: bool) -> None:
+        if text:
+            painter.setFont(T.port_font())
+        for slot in info.slots:
+            key = (slot.name, slot.output)
+            lit = key in self.highlighted
+            if lit:
+                glow = QColor(T.HIGHLIGHT)
+                glow.setAlpha(70)
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(glow)
+                painter.drawEllipse(slot.pos, T.PORT_RADIUS + 5, T.PORT_RADIUS + 5)
+            r = T.PORT_RADIUS + (1.5 if lit or key == self.hover_port else 0)
+            painter.setPen(QPen(T.HIGHLIGHT if lit else QColor("white"), 1.8))
+            painter.setBrush(slot.colour)
+            painter.drawEllipse(slot.pos, r, r)
+            if text:
+                painter.setPen(T.PORT_TEXT)
+                painter.drawStaticText(slot.label_pos, slot.label)
+
+    def _paint_badge(self, painter: QPainter) -> None:
+        status = self.status
+        if status == StageStatus.IDLE:
+            return
+        colour = T.STATE_COLOURS[status]
+        c = QPointF(self.shape_info.width - 16, T.HEADER_HEIGHT / 2)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colour)
+        if status == StageStatus.RUNNING:
+            painter.setBrush(QBrush(QColor(colour.red(), colour.green(), colour.blue(), 40)))
+            painter.drawEllipse(c, 8, 8)
+            pen = QPen(colour, 2.6)
+            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+            painter.setPen(pen)
+            frac = self.progress if self.progress is not None else 0.25
+            span = int(-360 * 16 * max(0.04, min(1.0, frac)))
+            painter.drawArc(QRectF(c.x() - 7, c.y() - 7, 14, 14), 90 * 16, span)
+            if self.progress is not None:
+                rect = self.shape_info.rect
+                bar = QRectF(
+                    10, rect.height() - 5, (rect.width() - 20) * max(0.0, min(1.0, frac)), 2.5
+                )
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(colour)
+                painter.drawRoundedRect(bar, 1.2, 1.2)
+            return
+        painter.drawEllipse(c, 8, 8)
+        pen = QPen(QColor("white"), 1.8)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        painter.setPen(pen)
+        x, y = c.x(), c.y()
+        if status in (StageStatus.SUCCEEDED, StageStatus.CACHED):
+            painter.drawPolyline(
+                [QPointF(x - 3.5, y), QPointF(x - 1, y + 2.5), QPointF(x + 3.5, y - 2.5)]
+            )
+            if status == StageStatus.CACHED:
+                painter.drawLine(QPointF(x - 3.5, y + 4.5), QPointF(x + 3.5, y + 4.5))
+        elif status in (StageStatus.FAILED, StageStatus.CANCELLED):
+            painter.drawLine(QPointF(x - 3, y - 3), QPointF(x + 3, y + 3))
+            painter.drawLine(QPointF(x + 3, y - 3), QPointF(x - 3, y + 3))
+        elif status == StageStatus.SKIPPED:
+            painter.drawLine(QPointF(x - 3.5, y), QPointF(x + 3.5, y))
+        elif status in (StageStatus.QUEUED, StageStatus.WAITING):
+            painter.drawLine(QPointF(x, y - 4), QPointF(x, y))
+            painter.drawLine(QPointF(x, y), QPointF(x + 3, y + 2))

@@ -1,0 +1,285 @@
+"""PipelineView: the zoomable, pannable view of a pipeline scene.
+
+Wheel zooms around the cursor; the middle button, or the left button with Space held, pans;
+F fits the pipeline. Stages dropped from the palette (our MIME type) are reported with their
+scene position through ``stage_dropped``. A light grid is drawn behind the items, and the
+active lens's legend (phases and the stages with no phase) in front of them.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QFontMetricsF,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPen,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QGraphicsView, QWidget
+
+from mlops_desktop.qt.canvas import theme as T
+from mlops_desktop.qt.canvas.scene import PipelineScene
+
+STAGE_MIME = "application/x-mlops-desktop-stage"
+MIN_ZOOM = 0.03
+MAX_ZOOM = 3.0
+
+
+class PipelineView(QGraphicsView):
+    """A QGraphicsView tuned for a node editor."""
+
+    stage_dropped = Signal(str, QPointF)  # stage type id, scene position
+    zoom_changed = Signal(float)
+
+    def __init__(self, scene: PipelineScene, parent: QWidget | None = None) -> None:
+        super().__init__(scene, parent)
+        self._pan_from: QPointF | None = None
+        self._space = False
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.setOptimizationFlags(QGraphicsView.OptimizationFlag.DontSavePainterState)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+        self.setRubberBandSelectionMode(Qt.ItemSelectionMode.IntersectsItemShape)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSceneRect(QRectF(-100_000, -100_000, 200_000, 200_000))
+        self.setAcceptDrops(True)
+        self.setFrameShape(QGraphicsView.Shape.NoFrame)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    @property
+    def pipeline_scene(self) -> PipelineScene:
+        scene = self.scene()
+        assert isinstance(scene, PipelineScene)
+        return scene
+
+    # ------------------------------------------------------------------ zoom
+    def zoom(self) -> float:
+        return self.transform().m11()
+
+    def set_zoom(self, factor: float, anchor: QPointF | None = None) -> None:
+        """Zoom to ``factor`` (1.0 = 100 %), keeping the scene point under ``anchor`` fixed."""
+        factor = max(MIN_ZOOM, min(MAX_ZOOM, factor))
+        ratio = factor / self.zoom()
+        if math.isclose(ratio, 1.0):
+            return
+        if anchor is None:
+            self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.scale(ratio, ratio)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.zoom_changed.emit(self.zoom())
+
+    def zoom_in(self) -> None:
+        self.set_zoom(self.zoom() * 1.25)
+
+    def zoom_out(self) -> None:
+        self.set_zoom(self.zoom() / 1.25)
+
+    def fit(self) -> None:
+        """Show the whole pipeline (at most at 100 %)."""
+        rect = self.pipeline_scene.content_rect()
+        if rect.isEmpty():
+            self.resetTransform()
+            self.centerOn(0, 0)
+            self.zoom_changed.emit(1.0)
+            return
+        rect = rect.adjusted(-40, -40, 40, 40)
+        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+        if self.zoom() > 1.0:
+            self.resetTransform()
+            self.centerOn(rect.center())
+        elif self.zoom() < MIN_ZOOM:
+            self.set_zoom(MIN_ZOOM)
+            self.centerOn(rect.center())
+        self.zoom_changed.emit(self.zoom())
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            super().wheelEvent(event)
+            return
+        delta = event.angleDelta().y() or event.angleDelta().x()
+        if delta:
+            self.set_zoom(self.zoom() * math.pow(1.0015, delta), anchor=event.position())
+        event.accept()
+
+    # ------------------------------------------------------------------- pan
+    def _panning_press(self, event: QMouseEvent) -> bool:
+        return event.button() == Qt.MouseButton.MiddleButton or (
+            self._space and event.button() == Qt.MouseButton.LeftButton
+        )
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if self._panning_press(event):
+            self._pan_from = event.position()
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._pan_from is not None:
+            delta = event.position() - self._pan_from
+            self._pan_from = event.position()
+            self.horizontalScrollBar().setValue(
+                self.horizontalScrollBar().value() - round(delta.x())
+            )
+            self.verticalScrollBar().setValue(self.verticalScrollBar().value() - round(delta.y()))
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._pan_from is not None:
+            self._pan_from = None
+            self.viewport().setCursor(
+                Qt.CursorShape.OpenHandCursor if self._space else Qt.CursorShape.ArrowCursor
+            )
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = True
+            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+            event.accept()
+            return
+        if event.key() == Qt.Key.Key_Escape:
+            self.pipeline_scene.cancel_gesture()
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = False
+            self.viewport().setCursor(Qt.CursorShape.ArrowCursor)
+            event.accept()
+            return
+        super().keyReleaseEvent(event)
+
+    # ------------------------------------------------------------ drag/drop
+    def _accepts(self, event: QDragEnterEvent | QDragMoveEvent | QDropEvent) -> bool:
+        return event.mimeData().hasFormat(STAGE_MIME)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._accepts(event):
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if self._accepts(event):
+            event.acceptProposedAction()
+        else:
+            super().dragMoveEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        if not self._accepts(event):
+            super().dropEvent(event)
+            return
+        stage = bytes(event.mimeData().data(STAGE_MIME).data()).decode("utf-8").strip()
+        pos = self.mapToScene(event.position().toPoint())
+        event.acceptProposedAction()
+        if stage:
+            self.stage_dropped.emit(stage, QPointF(pos))
+
+    # ------------------------------------------------------------ painting
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+        painter.fillRect(rect, T.BACKGROUND)
+        zoom = self.zoom()
+        step = 20.0
+        while step * zoom < 9:  # keep minor lines at least ~9 px apart on screen
+            step *= 5
+        major = step * 5
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        for spacing, colour in ((step, T.GRID_MINOR), (major, T.GRID_MAJOR)):
+            left = math.floor(rect.left() / spacing) * spacing
+            top = math.floor(rect.top() / spacing) * spacing
+            lines = [
+                QLineF(x, rect.top(), x, rect.bottom())
+                for x in _frange(left, rect.right(), spacing)
+            ]
+            lines += [
+                QLineF(rect.left(), y, rect.right(), y)
+                for y in _frange(top, rect.bottom(), spacing)
+            ]
+            painter.setPen(QPen(colour, 0))
+            painter.drawLines(lines)
+
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
+        scene = self.pipeline_scene
+        if not scene.node_items and not scene.note_items:
+            self._draw_empty_hint(painter)
+            return
+        if scene.lens_id is None or scene.lens_layer.placement is None:
+            return
+        placement = scene.lens_layer.placement
+        painter.save()
+        painter.resetTransform()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        lines = [placement.lifecycle.title]
+        if placement.unplaced:
+            names = ", ".join(n.title for n in placement.unplaced[:8])
+            more = len(placement.unplaced) - 8
+            lines.append(
+                f"No {placement.lifecycle.vendor} phase: {names}"
+                + (f" and {more} more" if more > 0 else "")
+            )
+        else:
+            lines.append(f"Every stage has a {placement.lifecycle.vendor} phase")
+        fm = QFontMetricsF(T.small_font())
+        width = min(self.viewport().width() - 24, max(fm.horizontalAdvance(s) for s in lines) + 24)
+        box = QRectF(12, 12, width, len(lines) * (fm.height() + 3) + 14)
+        painter.setPen(QPen(QColor("#d5d9e0"), 1))
+        painter.setBrush(QColor(255, 255, 255, 235))
+        painter.drawRoundedRect(box, 8, 8)
+        painter.setFont(T.small_font())
+        y = box.top() + 7
+        for i, line in enumerate(lines):
+            painter.setPen(
+                QColor("#1f2430")
+                if i == 0
+                else QColor("#b45309" if placement.unplaced else "#15803d")
+            )
+            text = fm.elidedText(line, Qt.TextElideMode.ElideRight, width - 24)
+            painter.drawText(
+                QRectF(box.left() + 12, y, width - 24, fm.height()),
+                int(Qt.AlignmentFlag.AlignLeft),
+                text,
+            )
+            y += fm.height() + 3
+        painter.restore()
+
+    def _draw_empty_hint(self, painter: QPainter) -> None:
+        painter.save()
+        painter.resetTransform()
+        vp = QRectF(self.viewport().rect())
+        painter.setFont(T.label_font())
+        painter.setPen(QColor("#6b7280"))
+        painter.drawText(
+            vp.adjusted(0, -20, 0, -20),
+            int(Qt.AlignmentFlag.AlignCenter),
+            "Drag stages here from the palette, or press Tab to add one",
+        )
+        painter.setFont(T.small_font())
+        painter.setPen(QColor("#9ca3af"))
+        painter.drawText(
+            vp.adjusted(0, 24, 0, 24),
+            int(Qt.AlignmentFlag.AlignCenter),
+            "Connect an output port to an input port by dragging  ·  wheel zooms  ·  middle button pans",
+        )
+        painter.restore()
+
+
+def _frange(start: float, stop: float, step: float) -> list[float]:
+    count = int((stop - start) / step) + 2
+    return [start + i * step for i in range(min(count, 2000))]

@@ -1,0 +1,172 @@
+"""Undo commands: each wraps an invertible edit from :mod:`mlops_desktop.core.operations`.
+
+A command applies its operation to the document and keeps the inverse; the scene follows
+the document's change events, so no command touches a graphics item. The editor calls
+:meth:`PipelineCommand.prepare` before pushing, so a refused edit raises there (and is
+reported to the user) instead of leaving a dead entry on the undo stack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from PySide6.QtGui import QUndoCommand
+
+from mlops_desktop.core import operations as ops
+from mlops_desktop.core.graph import Note, Pipeline, new_id
+from mlops_desktop.core.operations import Operation
+
+
+class PipelineCommand(QUndoCommand):
+    """Apply ``op`` on redo and its inverse on undo."""
+
+    def __init__(self, pipeline: Pipeline, op: Operation, text: str | None = None) -> None:
+        super().__init__(text or op.label)
+        self.pipeline = pipeline
+        self._op: Operation = op
+        self._inverse: Operation | None = None
+        self._prepared = False
+
+    @property
+    def operation(self) -> Operation:
+        return self._op
+
+    def prepare(self) -> None:
+        """Apply the edit now (raises on a refused edit); the first ``redo`` is then a no-op."""
+        self._inverse = self.pipeline.apply(self._op)
+        self._prepared = True
+
+    def redo(self) -> None:
+        if self._prepared:
+            self._prepared = False
+            return
+        self._inverse = self.pipeline.apply(self._op)
+
+    def undo(self) -> None:
+        assert self._inverse is not None
+        self._op = self.pipeline.apply(self._inverse)
+
+
+class AddNodeCommand(PipelineCommand):
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        stage_type: str,
+        x: float,
+        y: float,
+        params: Mapping[str, Any] | None = None,
+        title: str | None = None,
+    ) -> None:
+        op = ops.add_stage(pipeline, stage_type, x, y, title=title, params=params)
+        super().__init__(pipeline, op, f"Add {op.node.title}")
+        self.node_id = op.node.id
+
+
+class DeleteItemsCommand(PipelineCommand):
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        node_ids: Iterable[str] = (),
+        link_ids: Iterable[str] = (),
+        note_ids: Iterable[str] = (),
+        text: str = "Delete",
+    ) -> None:
+        super().__init__(
+            pipeline, ops.remove_items(pipeline, node_ids, link_ids, note_ids, label=text)
+        )
+
+
+class AddLinkCommand(PipelineCommand):
+    def __init__(
+        self, pipeline: Pipeline, source: str, source_port: str, target: str, target_port: str
+    ) -> None:
+        super().__init__(pipeline, ops.connect(source, source_port, target, target_port), "Link")
+
+
+class RerouteLinkCommand(PipelineCommand):
+    """Remove one link and add another in its place, as one step."""
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        old_link: str,
+        source: str,
+        source_port: str,
+        target: str,
+        target_port: str,
+    ) -> None:
+        op = ops.Compound(
+            (ops.RemoveLink(old_link), ops.connect(source, source_port, target, target_port)),
+            label="Re-route link",
+        )
+        super().__init__(pipeline, op)
+
+
+class MoveNodesCommand(PipelineCommand):
+    """Positions of nodes (and notes, e.g. a backdrop and what it carried) as one step."""
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        positions: Mapping[str, tuple[float, float]],
+        notes: Sequence[Note] = (),
+        text: str = "Move",
+    ) -> None:
+        parts: list[Operation] = []
+        if positions:
+            parts.append(ops.MoveNodes(dict(positions), label=text))
+        parts += [ops.EditNote(n, label=text) for n in notes]
+        super().__init__(pipeline, ops.Compound(tuple(parts), label=text))
+
+
+class AutoLayoutCommand(MoveNodesCommand):
+    def __init__(self, pipeline: Pipeline, positions: Mapping[str, tuple[float, float]]) -> None:
+        super().__init__(pipeline, positions, text="Auto-layout")
+
+
+class RenameNodeCommand(PipelineCommand):
+    def __init__(self, pipeline: Pipeline, node_id: str, title: str) -> None:
+        super().__init__(pipeline, ops.RenameNode(node_id, title), f"Rename to {title.strip()}")
+
+
+class SetParamsCommand(PipelineCommand):
+    def __init__(
+        self, pipeline: Pipeline, node_id: str, params: Mapping[str, Any], text: str = ""
+    ) -> None:
+        node = pipeline.node(node_id)
+        changed = [k for k in params if node.params.get(k) != params[k]]
+        label = text or (
+            f"Set {node.title}.{changed[0]}" if len(changed) == 1 else f"Change {node.title}"
+        )
+        super().__init__(pipeline, ops.SetParams(node_id, dict(params), label=label))
+
+
+class AddNoteCommand(PipelineCommand):
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        x: float,
+        y: float,
+        text: str = "Note",
+        width: float = 260.0,
+        height: float = 140.0,
+    ) -> None:
+        note = Note(new_id(), text, x, y, width, height)
+        super().__init__(pipeline, ops.AddNote(note))
+        self.note_id = note.id
+
+
+class EditNoteCommand(PipelineCommand):
+    def __init__(self, pipeline: Pipeline, note: Note, text: str = "Edit note") -> None:
+        super().__init__(pipeline, ops.EditNote(note, label=text))
+
+
+class PasteItemsCommand(PipelineCommand):
+    """Nodes, links and notes from the clipboard, added as one step."""
+
+    def __init__(
+        self, pipeline: Pipeline, op: ops.Compound, node_ids: list[str], text: str = "Paste"
+    ) -> None:
+        super().__init__(pipeline, ops.Compound(tuple(op.ops), label=text))
+        self.node_ids = node_ids
