@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import re
 import threading
 import time
 import traceback
@@ -176,7 +177,8 @@ class EngineContext:
         self._sink.metrics(self.run_id, self.node_id, key, steps, values)
 
     def log_artifact(self, name: str, data: bytes, kind: str) -> str:
-        suffix = "." + kind.lstrip(".") if kind else ""
+        clean = re.sub(r"[^A-Za-z0-9_-]", "", kind)[:16]
+        suffix = f".{clean}" if clean else ""
         digest = self._sink.artifact(data, suffix)
         self.log(f"artifact {name} ({kind}, {len(data):,} bytes): {digest[:12]}")
         return digest

@@ -221,8 +221,11 @@ def tune(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> d
     candidates = []
     for i, cand in enumerate(res["params"]):
         mean, std = float(res["mean_test_score"][i]), float(res["std_test_score"][i])
-        ctx.log_metric("cv_mean_score", mean, step=i)
-        ctx.log_metric("cv_std_score", std, step=i)
+        ctx.log_metric("cv_score", mean, step=i)
+        ctx.log_metric("cv_score_std", std, step=i)
+        for pname, pvalue in cand.items():
+            if isinstance(pvalue, int | float) and not isinstance(pvalue, bool):
+                ctx.log_metric(f"param/{pname}", float(pvalue), step=i)
         candidates.append(
             {
                 "params": cand,
@@ -233,8 +236,9 @@ def tune(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> d
         )
         ctx.log(f"candidate {i}: {json.dumps(cand, default=str)} -> {mean:.4f} ± {std:.4f}")
     ctx.log(f"best: {json.dumps(search.best_params_, default=str)} ({search.best_score_:.4f})")
+    ctx.log_metric("cv_best_score", float(search.best_score_))
     metrics = MetricsValue(
-        {"best_cv_score": float(search.best_score_), "candidates": float(len(candidates))},
+        {"cv_best_score": float(search.best_score_), "candidates": float(len(candidates))},
         {
             "candidates": candidates,
             "best_params": search.best_params_,
@@ -292,12 +296,37 @@ def evaluate(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) 
             details["importance"] = _importance(est, X, y, params, ctx.threads)
     for key, value in values.items():
         ctx.log_metric(key, value)
+    _log_detail_series(ctx, details)
     ctx.log(", ".join(f"{k} {v:.4f}" for k, v in values.items() if not k.startswith("baseline_")))
     frame = pd.DataFrame({"y_true": pd.Series(y).to_numpy(), "y_pred": y_pred})
     if scores is not None and scores[0] == "proba":
         for i, cls in enumerate(getattr(est, "classes_", [])):
             frame[f"proba_{cls}"] = scores[1][:, i]
     return {"metrics": MetricsValue(values, details), "predictions": PredictionsValue(frame, task)}
+
+
+def _log_detail_series(ctx: StageContext, details: dict[str, Any]) -> None:
+    """Curves, matrices and importances as metric series (keys read by the plots)."""
+    import numpy as np
+
+    if "confusion_matrix" in details:
+        ctx.log_metrics(
+            "confusion_matrix", np.asarray(details["confusion_matrix"], dtype=float).ravel()
+        )
+    for name, xy in (("roc", ("fpr", "tpr")), ("pr", ("recall", "precision"))):
+        curve = details.get(f"{name}_curve")
+        if curve:
+            for axis in xy:
+                ctx.log_metrics(f"{name}/{axis}", np.asarray(curve[axis]))
+    for cls, curve in details.get("roc_curve_per_class", {}).items():
+        for axis in ("fpr", "tpr"):
+            ctx.log_metrics(f"roc/{cls}/{axis}", np.asarray(curve[axis]))
+    if "residuals" in details:
+        for axis in ("predicted", "residual"):
+            ctx.log_metrics(f"residuals/{axis}", np.asarray(details["residuals"][axis]))
+    for row in details.get("importance", []):
+        ctx.log_metric(f"importance/{row['feature']}", row["mean"])
+        ctx.log_metric(f"importance_std/{row['feature']}", row["std"])
 
 
 def _scores(est: Any, X: Any) -> tuple[str, Any] | None:

@@ -1,0 +1,350 @@
+"""Running pipelines for the GUI and the command line, and recording every run.
+
+:class:`RunService` wires the workspace's stores into the engine's scheduler: it saves the
+pipeline version, creates the run row, runs the scheduler with a listener that records each
+stage and writes metrics in batches, forwards every event to an optional extra listener
+(the GUI's), and returns the finished run.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from mlops_desktop import __version__
+from mlops_desktop.core.entities import MetricPoint, Run, RunStatus, StageRun, StageStatus
+from mlops_desktop.core.errors import GraphError, NotFoundError
+from mlops_desktop.core.execution import NullListener, RunListener
+from mlops_desktop.core.graph import Pipeline
+from mlops_desktop.core.registry import StageRegistry, default_registry
+
+if TYPE_CHECKING:
+    from mlops_desktop.app.workspace import Workspace
+    from mlops_desktop.engine.scheduler import Scheduler
+
+FLUSH_POINTS = 5000  # metric points buffered before one bulk write
+FLUSH_SECONDS = 1.0
+
+
+class RecordingListener(NullListener):
+    """Records a run in the workspace and forwards every event to ``forward``.
+
+    Single metric points are buffered and written in batches; series logged as arrays go
+    to the store's bulk path at once. Thread-safe: stages call it from worker threads.
+    """
+
+    def __init__(self, workspace: Workspace, forward: RunListener | None = None) -> None:
+        self.ws = workspace
+        self.forward = forward
+        self._lock = threading.Lock()
+        self._points: list[MetricPoint] = []
+        self._last_flush = time.monotonic()
+
+    def run_started(self, run_id: int) -> None:
+        self.ws.runs.start(run_id)
+        if self.forward:
+            self.forward.run_started(run_id)
+
+    def stage_started(self, run_id: int, node_id: str) -> None:
+        if self.forward:
+            self.forward.stage_started(run_id, node_id)
+
+    def stage_progress(self, run_id: int, node_id: str, fraction: float, message: str) -> None:
+        if self.forward:
+            self.forward.stage_progress(run_id, node_id, fraction, message)
+
+    def stage_log(self, run_id: int, node_id: str, line: str) -> None:
+        if self.forward:
+            self.forward.stage_log(run_id, node_id, line)
+
+    def metric_logged(self, run_id: int, node_id: str, key: str, step: int, value: float) -> None:
+        with self._lock:
+            self._points.append(MetricPoint(key, float(value), int(step), time.time(), node_id))
+            due = (
+                len(self._points) >= FLUSH_POINTS
+                or time.monotonic() - self._last_flush > FLUSH_SECONDS
+            )
+        if due:
+            self.flush(run_id)
+        if self.forward:
+            self.forward.metric_logged(run_id, node_id, key, step, value)
+
+    def metrics_logged(self, run_id: int, node_id: str, key: str, steps: Any, values: Any) -> None:
+        import numpy as np
+
+        self.flush(run_id)
+        self.ws.metrics.log_arrays(
+            run_id,
+            key,
+            np.asarray(values, dtype=float),
+            np.asarray(steps, dtype=np.int64),
+            node_id=node_id,
+        )
+        if self.forward is not None:
+            from mlops_desktop.engine.context import forward_metrics
+
+            forward_metrics(self.forward, run_id, node_id, key, steps, values)
+
+    def flush(self, run_id: int) -> None:
+        with self._lock:
+            points, self._points = self._points, []
+            self._last_flush = time.monotonic()
+        if points:
+            self.ws.metrics.log_batch(run_id, points)
+
+    def stage_finished(self, run_id: int, node_id: str, stage_run: StageRun) -> None:
+        self.flush(run_id)
+        self.ws.runs.save_stage(run_id, stage_run)
+        if self.forward:
+            self.forward.stage_finished(run_id, node_id, stage_run)
+
+    def run_finished(self, run_id: int, status: RunStatus, message: str) -> None:
+        self.flush(run_id)
+        self.ws.runs.finish(run_id, status, message)
+        if self.forward:
+            self.forward.run_finished(run_id, status, message)
+
+
+@dataclass
+class RunHandle:
+    """A run going on in a background thread (for the GUI)."""
+
+    run_id: int
+    scheduler: Scheduler
+    thread: threading.Thread
+    _result: list[Any]
+
+    def cancel(self) -> None:
+        self.scheduler.cancel()
+
+    def done(self) -> bool:
+        return not self.thread.is_alive()
+
+    def wait(self, timeout: float | None = None) -> Run | None:
+        """The finished run, or None if it is still going after ``timeout`` seconds."""
+        self.thread.join(timeout)
+        if self.thread.is_alive():
+            return None
+        if isinstance(self._result[0], BaseException):
+            raise self._result[0]
+        return self._result[0]
+
+
+@dataclass
+class _Prepared:
+    run: Run
+    pipeline: Pipeline
+    scheduler: Scheduler
+    executor: Any
+    nodes: set[str] | None
+    from_node: str | None
+
+
+class RunService:
+    """Runs a project's pipelines and reads back what runs produced."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        registry: StageRegistry | None = None,
+        services: Mapping[str, Any] | None = None,
+        workers: int | None = None,
+    ) -> None:
+        self.ws = workspace
+        self.registry = registry if registry is not None else default_registry()
+        self.services = dict(services or {})
+        self.workers = workers
+
+    # ------------------------------------------------------------------------- running
+    def run(
+        self,
+        project: str,
+        pipeline: str | None = None,
+        *,
+        force: bool = False,
+        executor: str = "threads",
+        scheduler_address: str | None = None,
+        trigger: str = "manual",
+        environment: str = "dev",
+        listener: RunListener | None = None,
+        nodes: Iterable[str] | None = None,
+        from_node: str | None = None,
+        document: Pipeline | None = None,
+    ) -> Run:
+        """Run a pipeline (the saved latest version, or ``document`` saved first) and wait."""
+        prep = self._prepare(
+            project,
+            pipeline,
+            executor,
+            scheduler_address,
+            trigger,
+            environment,
+            listener,
+            nodes,
+            from_node,
+            document,
+        )
+        return self._execute(prep, force, trigger, environment)
+
+    def start(
+        self,
+        project: str,
+        pipeline: str | None = None,
+        *,
+        force: bool = False,
+        executor: str = "threads",
+        scheduler_address: str | None = None,
+        trigger: str = "manual",
+        environment: str = "dev",
+        listener: RunListener | None = None,
+        nodes: Iterable[str] | None = None,
+        from_node: str | None = None,
+        document: Pipeline | None = None,
+    ) -> RunHandle:
+        """Start a run in a background thread; the handle cancels and waits."""
+        prep = self._prepare(
+            project,
+            pipeline,
+            executor,
+            scheduler_address,
+            trigger,
+            environment,
+            listener,
+            nodes,
+            from_node,
+            document,
+        )
+        result: list[Any] = [None]
+
+        def work() -> None:
+            try:
+                result[0] = self._execute(prep, force, trigger, environment)
+            except BaseException as exc:  # noqa: BLE001 - handed to wait()
+                result[0] = exc
+
+        thread = threading.Thread(target=work, name=f"mlops-run-{prep.run.id}", daemon=True)
+        thread.start()
+        return RunHandle(prep.run.id, prep.scheduler, thread, result)
+
+    def _prepare(
+        self,
+        project: str,
+        pipeline: str | None,
+        executor: str,
+        address: str | None,
+        trigger: str,
+        environment: str,
+        listener: RunListener | None,
+        nodes: Iterable[str] | None,
+        from_node: str | None,
+        document: Pipeline | None,
+    ) -> _Prepared:
+        from mlops_desktop.core import serialization
+        from mlops_desktop.engine.executors import make_executor
+        from mlops_desktop.engine.scheduler import Scheduler
+
+        proj = self.ws.projects.get(project)
+        info = self.pipeline_info(proj.id, pipeline)
+        if document is not None:
+            version = self.ws.pipelines.save(info.id, serialization.to_dict(document), "run")
+        else:
+            version = self.ws.pipelines.latest(info.id)
+        graph = serialization.from_dict(version.document, self.registry)
+        node_ids = {self._node_id(graph, n) for n in nodes} if nodes else None
+        start = self._node_id(graph, from_node) if from_node else None
+        ex = make_executor(executor, workers=self.workers, scheduler_address=address)
+        run = self.ws.runs.create(
+            proj.id,
+            info.id,
+            version.id,
+            trigger=trigger,
+            environment=environment,
+            params=_run_params(graph),
+            app_version=__version__,
+            executor=ex.name,
+        )
+        recorder = RecordingListener(self.ws, listener)
+        scheduler = Scheduler(
+            self.registry, self.ws.artifacts, self.ws.cache, ex, recorder, self.services
+        )
+        return _Prepared(run, graph, scheduler, ex, node_ids, start)
+
+    def _execute(self, prep: _Prepared, force: bool, trigger: str, environment: str) -> Run:
+        try:
+            result = prep.scheduler.run(
+                prep.pipeline,
+                prep.run.id,
+                nodes=prep.nodes,
+                from_node=prep.from_node,
+                force=force,
+                trigger=trigger,
+                environment=environment,
+            )
+        except BaseException as exc:
+            run = self.ws.runs.get(prep.run.id)
+            if not run.status.finished:
+                self.ws.runs.finish(prep.run.id, RunStatus.FAILED, f"the run stopped: {exc}")
+            raise
+        finally:
+            prep.executor.close()
+        hashes = {
+            prep.pipeline.node(n).title: r.outputs.get("dataset", "")
+            for n, r in result.stages.items()
+            if r.stage_type == "load_data" and r.outputs.get("dataset")
+        }
+        if hashes:
+            self.ws.runs.update(prep.run.id, input_hashes=hashes)
+        return self.ws.runs.get(prep.run.id)
+
+    def pipeline_info(self, project_id: int, name: str | None) -> Any:
+        if name:
+            return self.ws.pipelines.get(project_id, name)
+        infos = self.ws.pipelines.list(project_id)
+        if not infos:
+            raise NotFoundError("the project has no pipeline")
+        return infos[0]
+
+    @staticmethod
+    def _node_id(graph: Pipeline, ref: str) -> str:
+        """A node id from an id or a unique title."""
+        if ref in graph.nodes:
+            return ref
+        matches = [n.id for n in graph.nodes.values() if n.title == ref]
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            raise GraphError(f"several stages are titled '{ref}': give a node id")
+        raise GraphError(f"no stage with id or title '{ref}'")
+
+    # ------------------------------------------------------------------------- reading
+    def list_runs(
+        self, project: str, pipeline: str | None = None, limit: int | None = None
+    ) -> list[Run]:
+        proj = self.ws.projects.get(project)
+        pipeline_id = self.ws.pipelines.get(proj.id, pipeline).id if pipeline else None
+        return self.ws.runs.list(proj.id, pipeline_id, limit)
+
+    def outputs(self, run_id: int, node_id: str) -> dict[str, Any]:
+        """A stage's stored output values by port (for previews)."""
+        from mlops_desktop.engine import serialize
+
+        run = self.ws.runs.get(run_id)
+        stage = next((s for s in run.stages if s.node_id == node_id), None)
+        if stage is None:
+            raise NotFoundError(f"run #{run_id} has no stage '{node_id}'")
+        if stage.status not in (StageStatus.SUCCEEDED, StageStatus.CACHED) or not stage.outputs:
+            raise NotFoundError(
+                f"stage '{stage.title}' of run #{run_id} has no outputs ({stage.status.value})"
+            )
+        return {
+            port: serialize.loads(self.ws.artifacts.read_bytes(digest))
+            for port, digest in stage.outputs.items()
+        }
+
+
+def _run_params(graph: Pipeline) -> dict[str, Any]:
+    """Every stage's parameters by title (what the run was asked to do)."""
+    return {node.title: dict(node.params) for node in graph.nodes.values()}

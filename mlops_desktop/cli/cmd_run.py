@@ -1,0 +1,183 @@
+"""``run`` and ``runs``: run a project's pipeline headless, and list its run history."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from typing import Any
+
+from mlops_desktop.cli._common import open_workspace, print_json, print_table
+from mlops_desktop.core.entities import RunStatus, StageRun, StageStatus
+from mlops_desktop.core.execution import NullListener
+
+MARKS = {
+    StageStatus.SUCCEEDED: "ok",
+    StageStatus.CACHED: "cached",
+    StageStatus.FAILED: "FAILED",
+    StageStatus.SKIPPED: "skipped",
+    StageStatus.CANCELLED: "cancelled",
+}
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("run", help="run a project's pipeline and record the run")
+    p.add_argument("project", help="project name")
+    p.add_argument("--pipeline", help="pipeline name (default: the project's first)")
+    p.add_argument("--force", action="store_true", help="recompute every stage, ignoring the cache")
+    p.add_argument(
+        "--executor",
+        choices=("threads", "dask"),
+        default="threads",
+        help="where stages run (default: a thread pool on this machine)",
+    )
+    p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://HOST:8786")
+    p.add_argument(
+        "--workers", type=int, metavar="N", help="stages run at once (default: CPU count)"
+    )
+    p.add_argument(
+        "--node",
+        action="append",
+        metavar="ID",
+        help="run only this stage (id or title) and what it needs; repeatable",
+    )
+    p.add_argument(
+        "--from", dest="from_node", metavar="ID", help="run this stage and everything after it"
+    )
+    p.add_argument("--environment", default="dev", help="environment recorded with the run")
+    p.add_argument("--quiet", action="store_true", help="print only the result line")
+    p.set_defaults(handler=cmd_run)
+
+    r = sub.add_parser("runs", help="list a project's runs, newest first")
+    r.add_argument("project", help="project name")
+    r.add_argument("--pipeline", help="only this pipeline's runs")
+    r.add_argument("--limit", type=int, default=50, help="at most this many runs (default 50)")
+    r.add_argument("--json", action="store_true", help="print JSON")
+    r.set_defaults(handler=cmd_runs)
+
+
+class ProgressPrinter(NullListener):
+    """Prints one line per stage as it starts and ends (and its log with --verbose)."""
+
+    def __init__(self, titles: dict[str, str], quiet: bool = False) -> None:
+        self.titles = titles
+        self.quiet = quiet
+        self.lock = threading.Lock()
+
+    def _say(self, text: str) -> None:
+        if not self.quiet:
+            with self.lock:
+                print(text, flush=True)
+
+    def stage_started(self, run_id: int, node_id: str) -> None:
+        self._say(f"  ...      {self.titles.get(node_id, node_id)}")
+
+    def stage_finished(self, run_id: int, node_id: str, stage_run: StageRun) -> None:
+        mark = MARKS.get(stage_run.status, stage_run.status.value)
+        took = (
+            f" ({stage_run.duration_s:.2f} s)" if stage_run.status is StageStatus.SUCCEEDED else ""
+        )
+        line = f"  {mark:<8} {stage_run.title}{took}"
+        if stage_run.error and stage_run.status is not StageStatus.SKIPPED:
+            line += f": {stage_run.error.splitlines()[0]}"
+        elif stage_run.status is StageStatus.SKIPPED and stage_run.error:
+            line += f" ({stage_run.error.removeprefix('skipped: ')})"
+        self._say(line)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from mlops_desktop.app.runs import RunService
+    from mlops_desktop.core import serialization
+
+    ws = open_workspace(args)
+    try:
+        service = RunService(ws, workers=args.workers)
+        proj = ws.projects.get(args.project)
+        info = service.pipeline_info(proj.id, args.pipeline)
+        graph = serialization.from_dict(ws.pipelines.latest(info.id).document, service.registry)
+        printer = ProgressPrinter({n.id: n.title for n in graph.nodes.values()}, args.quiet)
+        if not args.quiet:
+            print(
+                f"running {args.project} / {info.name} ({len(graph.nodes)} stages, {args.executor})"
+            )
+        run = service.run(
+            args.project,
+            info.name,
+            force=args.force,
+            executor=args.executor,
+            scheduler_address=args.scheduler,
+            listener=printer,
+            nodes=args.node,
+            from_node=args.from_node,
+            environment=args.environment,
+            trigger="cli",
+        )
+    finally:
+        ws.close()
+    took = f" in {run.duration_s:.1f} s" if run.duration_s is not None else ""
+    out = sys.stdout if run.status is RunStatus.SUCCEEDED else sys.stderr
+    print(f"run #{run.id} {run.status.value}{took}: {run.message}", file=out)
+    return 0 if run.status is RunStatus.SUCCEEDED else 1
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    from mlops_desktop.app.runs import RunService
+
+    ws = open_workspace(args)
+    try:
+        runs = RunService(ws).list_runs(args.project, args.pipeline, args.limit)
+        metrics = ws.metrics.latest_many([r.id for r in runs]) if runs else {}
+        names = {p.id: p.name for p in ws.pipelines.list(ws.projects.get(args.project).id)}
+    finally:
+        ws.close()
+    if args.json:
+        print_json([_run_json(r, names, metrics.get(r.id, {})) for r in runs])
+        return 0
+    keys = ("accuracy", "f1", "roc_auc", "r2", "rmse", "cv_best_score")
+    shown = [k for k in keys if any(k in metrics.get(r.id, {}) for r in runs)][:3]
+    rows = []
+    for r in runs:
+        m = metrics.get(r.id, {})
+        took = f"{r.duration_s:.1f} s" if r.duration_s is not None else ""
+        started = r.started_at.strftime("%Y-%m-%d %H:%M:%S") if r.started_at else ""
+        rows.append(
+            [
+                r.id,
+                names.get(r.pipeline_id, r.pipeline_id),
+                r.status.value,
+                r.trigger,
+                started,
+                took,
+                *(f"{m[k]:.4f}" if k in m else "" for k in shown),
+            ]
+        )
+    print_table(["run", "pipeline", "status", "trigger", "started", "duration", *shown], rows)
+    return 0
+
+
+def _run_json(run: Any, names: dict[int, str], metrics: dict[str, float]) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "pipeline": names.get(run.pipeline_id, run.pipeline_id),
+        "pipeline_version_id": run.pipeline_version_id,
+        "status": run.status.value,
+        "trigger": run.trigger,
+        "environment": run.environment,
+        "executor": run.executor,
+        "started_at": run.started_at.isoformat() if run.started_at else None,
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "duration_s": run.duration_s,
+        "message": run.message,
+        "input_hashes": run.input_hashes,
+        "metrics": {k: v for k, v in metrics.items() if "/" not in k},
+        "stages": [
+            {
+                "node_id": s.node_id,
+                "title": s.title,
+                "status": s.status.value,
+                "duration_s": s.duration_s,
+                "error": s.error,
+            }
+            for s in run.stages
+        ],
+    }
