@@ -33,7 +33,6 @@ from mlops_desktop.core.errors import NotFoundError
 
 if TYPE_CHECKING:
     from mlops_desktop.app.workspace import Workspace
-
     from mlops_desktop.core.entities import Run
 
 XAxis = Literal["step", "relative", "time"]
@@ -251,23 +250,36 @@ def varying_params(comparison: RunComparison) -> list[str]:
 
 
 def param_axis(values: Sequence[Any]) -> tuple[np.ndarray, list[str] | None]:
-    """Numeric positions for parameter values: numbers as they are (None -> NaN); anything
-    else as category indices in first-seen order, with the category labels."""
-    numeric = all(
-        v is None or (isinstance(v, int | float) and not isinstance(v, bool)) for v in values
-    )
-    if numeric:
-        return np.array([math.nan if v is None else float(v) for v in values]), None
-    labels: list[str] = []
-    index: dict[str, int] = {}
-    out = np.empty(len(values), dtype=np.float64)
-    for i, v in enumerate(values):
-        text = "none" if v is None else str(v)
-        if text not in index:
-            index[text] = len(labels)
+    """Numeric positions for parameter values. All numbers: the numbers themselves.
+    Otherwise categories (with their labels): numbers first in ascending order, then other
+    values in first-seen order, then ``none`` (e.g. ``max_depth`` 2, 4, none)."""
+
+    def is_number(v: Any) -> bool:
+        return isinstance(v, int | float) and not isinstance(v, bool)
+
+    if all(is_number(v) for v in values):
+        return np.array([float(v) for v in values], dtype=np.float64), None
+    numbers = sorted({float(v) for v in values if is_number(v)})
+    labels = [fmt_number(n) for n in numbers]
+    for v in values:
+        text = "none" if v is None else fmt_number(v) if is_number(v) else str(v)
+        if text not in labels and v is not None:
             labels.append(text)
-        out[i] = index[text]
+    if any(v is None for v in values):
+        labels.append("none")
+    index = {label: i for i, label in enumerate(labels)}
+    out = np.array(
+        [index["none" if v is None else fmt_number(v) if is_number(v) else str(v)] for v in values],
+        dtype=np.float64,
+    )
     return out, labels
+
+
+def fmt_number(value: Any) -> str:
+    """A parameter value as a short label: ``4`` not ``4.0``."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 @dataclass(frozen=True)

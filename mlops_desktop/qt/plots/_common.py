@@ -55,8 +55,20 @@ def style_plot(plot: pg.PlotItem, title: str = "", x: str = "", y: str = "") -> 
         plot.setLabel("left", y)
     plot.showGrid(x=True, y=True, alpha=GRID_ALPHA)
     for name in ("left", "bottom"):
-        plot.getAxis(name).setTextPen(FOREGROUND)
+        axis = plot.getAxis(name)
+        axis.setTextPen(FOREGROUND)
+        no_si_prefix(axis)
     return plot
+
+
+def no_si_prefix(axis: pg.AxisItem) -> None:
+    """Plain numbers on an axis: no "(x0.001)" scaling. (pyqtgraph's enableAutoSIPrefix(False)
+    can leave a stale scale behind, so reset the scale too.)"""
+    axis.enableAutoSIPrefix(False)
+    axis.autoSIPrefixScale = 1.0
+    axis.labelUnitPrefix = ""
+    axis.picture = None
+    axis.update()
 
 
 def add_legend(plot: pg.PlotItem, corner: str = "top-right") -> pg.LegendItem:

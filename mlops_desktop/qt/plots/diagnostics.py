@@ -21,6 +21,7 @@ from mlops_desktop.qt.plots._common import (
     add_legend,
     colour,
     fmt,
+    no_si_prefix,
     pen,
     set_category_ticks,
     style_plot,
@@ -137,8 +138,10 @@ class CurvePlot(PlotPanel):
         self.curves = dict(curves)
         area_name = "AUC" if self.kind == "roc" else "AP"
         for i, (name, curve) in enumerate(curves.items()):
-            label = f"{name} ({area_name} = {curve.area:.3f})" if len(curves) > 1 else (
-                f"{area_name} = {curve.area:.3f}"
+            label = (
+                f"{name} ({area_name} = {curve.area:.3f})"
+                if len(curves) > 1
+                else (f"{area_name} = {curve.area:.3f}")
             )
             x, y = curve.x, curve.y
             if self.kind == "pr" and x.size > 1:
@@ -205,7 +208,7 @@ class ImportancePlot(PlotPanel):
         self.plot_item: pg.PlotItem = self.layout_widget.addPlot()
         style_plot(self.plot_item, "Permutation feature importance", "Mean drop in score", "")
         self.plot_item.showGrid(x=True, y=False, alpha=0.15)
-        self.plot_item.getAxis("bottom").enableAutoSIPrefix(False)
+        no_si_prefix(self.plot_item.getAxis("bottom"))
         self.finish_tools()
 
     def set_importances(
@@ -215,7 +218,9 @@ class ImportancePlot(PlotPanel):
         self.names = [str(names[i]) for i in order]
         self.mean = np.asarray(mean, dtype=np.float64)[order]
         self.std = (
-            np.asarray(std, dtype=np.float64)[order] if std is not None else np.zeros_like(self.mean)
+            np.asarray(std, dtype=np.float64)[order]
+            if std is not None
+            else np.zeros_like(self.mean)
         )
         self.plot_item.clear()
         n = len(self.names)
@@ -225,13 +230,17 @@ class ImportancePlot(PlotPanel):
         )
         self.plot_item.addItem(bars)
         self.plot_item.addItem(
-            pg.ErrorBarItem(x=self.mean, y=y, left=self.std, right=self.std, beam=0.25, pen=FOREGROUND)
+            pg.ErrorBarItem(
+                x=self.mean, y=y, left=self.std, right=self.std, beam=0.25, pen=FOREGROUND
+            )
         )
         set_category_ticks(self.plot_item.getAxis("left"), y, self.names)
         self.plot_item.addItem(pg.InfiniteLine(0, angle=90, pen=pg.mkPen("#999999")))
 
     def data_table(self) -> tuple[list[str], list[Sequence[Any]]]:
-        rows = [(n, float(m), float(s)) for n, m, s in zip(self.names, self.mean, self.std, strict=True)]
+        rows = [
+            (n, float(m), float(s)) for n, m, s in zip(self.names, self.mean, self.std, strict=True)
+        ]
         return ["feature", "importance_mean", "importance_std"], rows
 
 
@@ -303,8 +312,19 @@ class DiagnosticsView(QtWidgets.QWidget):
     def _summary_text(diag: Diagnostics) -> str:
         if diag.empty:
             return "No evaluation in this run: add an Evaluate stage to see model diagnostics."
-        order = ("accuracy", "baseline_accuracy", "precision", "recall", "f1", "roc_auc",
-                 "log_loss", "rmse", "baseline_rmse", "mae", "r2")
+        order = (
+            "accuracy",
+            "baseline_accuracy",
+            "precision",
+            "recall",
+            "f1",
+            "roc_auc",
+            "log_loss",
+            "rmse",
+            "baseline_rmse",
+            "mae",
+            "r2",
+        )
         keys = [k for k in order if k in diag.scalars]
         parts = [f"<b>{k}</b> {fmt(diag.scalars[k])}" for k in keys]
         return f"{diag.task.capitalize()} on the test part: " + " · ".join(parts)

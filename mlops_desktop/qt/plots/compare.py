@@ -1,0 +1,350 @@
+"""RunComparisonView: several runs side by side.
+
+Tabs: a table of metrics (one column per run, the best value in bold), the same metric's
+series overlaid, parameters against a chosen metric (scatter or parallel coordinates), and
+runs grouped by a parameter with mean ± std bars."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from mlops_desktop.app.plot_data import (
+    RunComparison,
+    Series,
+    group_stats,
+    param_axis,
+    varying_params,
+)
+from mlops_desktop.qt.plots._common import (
+    FOREGROUND,
+    PlotPanel,
+    colour,
+    fmt,
+    no_si_prefix,
+    pen,
+    set_category_ticks,
+    style_plot,
+)
+from mlops_desktop.qt.plots.series import MetricPlotWidget
+
+LOWER_IS_BETTER = ("rmse", "mae", "mse", "log_loss", "loss", "error", "latency")
+SeriesLoader = Callable[[int, str], Series]
+
+
+def lower_is_better(key: str) -> bool:
+    return any(word in key.lower() for word in LOWER_IS_BETTER)
+
+
+def _combo(tip: str) -> QtWidgets.QComboBox:
+    combo = QtWidgets.QComboBox()
+    combo.setToolTip(tip)
+    combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
+    return combo
+
+
+def _fill(combo: QtWidgets.QComboBox, items: Sequence[str], keep: str | None = None) -> None:
+    combo.blockSignals(True)
+    current = keep or combo.currentText()
+    combo.clear()
+    combo.addItems(list(items))
+    if current in items:
+        combo.setCurrentText(current)
+    combo.blockSignals(False)
+
+
+class MetricsTable(QtWidgets.QTableWidget):
+    """Metrics (rows) of the compared runs (columns); the best value of each row in bold."""
+
+    def set_comparison(self, comp: RunComparison) -> None:
+        headers, rows = comp.table()
+        metric_rows = len(rows)
+        rows = rows + [[f"{name}", *comp.params[name]] for name in varying_params(comp)]
+        self.clear()
+        self.setColumnCount(len(headers) - 1)
+        self.setRowCount(len(rows))
+        self.setHorizontalHeaderLabels(headers[1:])
+        self.setVerticalHeaderLabels([str(r[0]) for r in rows])
+        bold = QtGui.QFont()
+        bold.setBold(True)
+        for i, row in enumerate(rows):
+            if i >= metric_rows:  # a parameter row: values as they are, in italics
+                for j, value in enumerate(row[1:]):
+                    item = QtWidgets.QTableWidgetItem("none" if value is None else str(value))
+                    item.setFlags(item.flags() & ~QtCore.Qt.ItemFlag.ItemIsEditable)
+                    font = item.font()
+                    font.setItalic(True)
+                    item.setFont(font)
+                    self.setItem(i, j, item)
+                continue
+            values = np.array(row[1:], dtype=np.float64)
+            best = -1
+            if np.isfinite(values).any() and len(values) > 1:
+                pick = np.nanargmin if lower_is_better(str(row[0])) else np.nanargmax
+                best = int(pick(values))
+            for j, value in enumerate(values):
+                item = QtWidgets.QTableWidgetItem(fmt(float(value)))
+                item.setTextAlignment(
+                    QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter
+                )
+                item.setFlags(item.flags() & ~QtCore.Qt.ItemFlag.ItemIsEditable)
+                if j == best:
+                    item.setFont(bold)
+                self.setItem(i, j, item)
+        self.resizeColumnsToContents()
+
+
+class ParamPlot(PlotPanel):
+    """A parameter against a metric (scatter), or every varying parameter at once
+    (parallel coordinates, lines coloured by the metric)."""
+
+    export_name = "parameters"
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.comparison: RunComparison | None = None
+        self.plot_item: pg.PlotItem = self.layout_widget.addPlot()
+        style_plot(self.plot_item)
+        no_si_prefix(self.plot_item.getAxis("bottom"))
+        self.mode_combo = _combo("Scatter of one parameter, or parallel coordinates of all")
+        self.mode_combo.addItems(["Scatter", "Parallel coordinates"])
+        self.param_combo = _combo("Parameter on the x axis")
+        self.metric_combo = _combo("Metric to judge the runs by")
+        for combo in (self.mode_combo, self.param_combo, self.metric_combo):
+            combo.currentIndexChanged.connect(self._on_choice_changed)
+        self.tools.addWidget(self.mode_combo)
+        self.tools.addWidget(QtWidgets.QLabel("Parameter:"))
+        self.tools.addWidget(self.param_combo)
+        self.tools.addWidget(QtWidgets.QLabel("Metric:"))
+        self.tools.addWidget(self.metric_combo)
+        self.finish_tools()
+        self._rows: list[Sequence[Any]] = []
+        self._headers: list[str] = []
+
+    def set_comparison(self, comp: RunComparison, metric: str | None = None) -> None:
+        self.comparison = comp
+        params = varying_params(comp) or list(comp.params)
+        _fill(self.param_combo, params)
+        _fill(self.metric_combo, comp.metric_keys(), metric)
+        self._on_choice_changed()
+
+    def _on_choice_changed(self, *_args: Any) -> None:
+        self.plot_item.clear()
+        self.plot_item.getAxis("bottom").setTicks(None)
+        self.plot_item.getAxis("left").setTicks(None)
+        comp, metric = self.comparison, self.metric_combo.currentText()
+        if comp is None or not metric:
+            return
+        self.param_combo.setEnabled(self.mode_combo.currentIndex() == 0)
+        if self.mode_combo.currentIndex() == 0:
+            self._draw_scatter(comp, self.param_combo.currentText(), metric)
+        else:
+            self._draw_parallel(comp, metric)
+
+    def _draw_scatter(self, comp: RunComparison, param: str, metric: str) -> None:
+        if not param:
+            return
+        x, cats = param_axis(comp.params[param])
+        y = comp.metrics[metric]
+        style_plot(self.plot_item, f"{metric} by {param}", param, metric)
+        if cats:
+            set_category_ticks(self.plot_item.getAxis("bottom"), range(len(cats)), cats)
+        ok = np.isfinite(x) & np.isfinite(y)
+        spots = [{"pos": (x[i], y[i]), "data": comp.run_ids[i]} for i in range(len(x)) if ok[i]]
+        scatter = pg.ScatterPlotItem(
+            size=11,
+            pen=pen(0),
+            brush=pg.mkBrush(colour(0, 150)),
+            hoverable=True,
+            tip="run #{data}\nx: {x:.4g}\ny: {y:.4g}".format,
+        )
+        scatter.addPoints(spots)
+        self.plot_item.addItem(scatter)
+        for i in np.flatnonzero(ok):
+            label = pg.TextItem(comp.labels[i], color=FOREGROUND, anchor=(0, 1))
+            label.setPos(float(x[i]), float(y[i]))
+            self.plot_item.addItem(label)
+        self._headers = ["run_id", param, metric]
+        self._rows = [(comp.run_ids[i], comp.params[param][i], float(y[i])) for i in range(len(x))]
+
+    def _draw_parallel(self, comp: RunComparison, metric: str) -> None:
+        axes = [p for p in (varying_params(comp) or list(comp.params))][:12] + [metric]
+        columns: list[np.ndarray] = []
+        ranges: list[tuple[str, str]] = []
+        for name in axes:
+            if name == metric and name is axes[-1]:
+                raw, cats = comp.metrics[metric], None
+            else:
+                raw, cats = param_axis(comp.params[name])
+            lo, hi = (np.nanmin(raw), np.nanmax(raw)) if np.isfinite(raw).any() else (0.0, 1.0)
+            span = hi - lo
+            columns.append((raw - lo) / span if span > 0 else np.full(raw.shape, 0.5))
+            if cats:
+                ranges.append((cats[0], cats[-1]))
+            else:
+                ranges.append((fmt(float(lo)), fmt(float(hi))))
+        data = np.vstack(columns).T  # runs x axes
+        style_plot(self.plot_item, f"Parameters and {metric}", "", "scaled value (min → max)")
+        self.plot_item.getAxis("bottom").showLabel(False)
+        values = comp.metrics[metric]
+        finite = values[np.isfinite(values)]
+        lo, hi = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
+        cmap = pg.colormap.get("viridis")
+        xs = np.arange(len(axes), dtype=np.float64)
+        for i in range(data.shape[0]):
+            t = 0.5 if hi <= lo or not math.isfinite(values[i]) else (values[i] - lo) / (hi - lo)
+            line_pen = pg.mkPen(cmap.map(0.1 + 0.8 * t, mode="qcolor"), width=2)
+            self.plot_item.addItem(pg.PlotDataItem(xs, data[i], pen=line_pen, connect="finite"))
+        for j, (low, high) in enumerate(ranges):
+            self.plot_item.addItem(pg.InfiniteLine(j, angle=90, pen=pg.mkPen("#888888")))
+            for text, y, anchor in ((low, 0.0, (0.5, -0.1)), (high, 1.0, (0.5, 1.1))):
+                item = pg.TextItem(text, color=FOREGROUND, anchor=anchor)
+                item.setPos(j, y)
+                self.plot_item.addItem(item)
+        set_category_ticks(self.plot_item.getAxis("bottom"), xs, axes, max_chars=18)
+        self.plot_item.setYRange(-0.12, 1.12, padding=0)
+        self.plot_item.setXRange(-0.3, len(axes) - 0.7, padding=0)
+        self._headers = ["run_id", *axes]
+        self._rows = [(comp.run_ids[i], *map(float, data[i])) for i in range(data.shape[0])]
+
+    def data_table(self) -> tuple[list[str], list[Sequence[Any]]]:
+        return self._headers, self._rows
+
+
+class GroupPlot(PlotPanel):
+    """Runs grouped by a parameter's value: a bar of the metric's mean ± std per group."""
+
+    export_name = "grouped"
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.comparison: RunComparison | None = None
+        self.stats = None
+        self.plot_item: pg.PlotItem = self.layout_widget.addPlot()
+        style_plot(self.plot_item)
+        self.param_combo = _combo("Group runs by this parameter")
+        self.metric_combo = _combo("Metric to summarise")
+        for combo in (self.param_combo, self.metric_combo):
+            combo.currentIndexChanged.connect(self._on_choice_changed)
+        self.tools.addWidget(QtWidgets.QLabel("Group by:"))
+        self.tools.addWidget(self.param_combo)
+        self.tools.addWidget(QtWidgets.QLabel("Metric:"))
+        self.tools.addWidget(self.metric_combo)
+        self.finish_tools()
+
+    def set_comparison(self, comp: RunComparison, metric: str | None = None) -> None:
+        self.comparison = comp
+        _fill(self.param_combo, varying_params(comp) or list(comp.params))
+        _fill(self.metric_combo, comp.metric_keys(), metric)
+        self._on_choice_changed()
+
+    def _on_choice_changed(self, *_args: Any) -> None:
+        self.plot_item.clear()
+        comp = self.comparison
+        param, metric = self.param_combo.currentText(), self.metric_combo.currentText()
+        if comp is None or not param or not metric:
+            self.stats = None
+            return
+        stats = group_stats(comp, param, metric)
+        self.stats = stats
+        style_plot(self.plot_item, f"{metric} by {param} (mean ± std)", param, metric)
+        x = np.arange(len(stats.labels), dtype=np.float64)
+        # Each run as a small grey dot (spread sideways so equal values stay visible)...
+        values = comp.metrics[metric]
+        index = {rid: i for i, rid in enumerate(comp.run_ids)}
+        for g, members in enumerate(stats.members):
+            ys = values[[index[r] for r in members]]
+            xs = g + np.linspace(-0.12, 0.12, len(members)) if len(members) > 1 else np.array([g])
+            self.plot_item.addItem(
+                pg.ScatterPlotItem(
+                    xs + 0.18, ys, size=6, pen=None, brush=pg.mkBrush(120, 120, 120, 160)
+                )
+            )
+        # ...and the group's mean ± std as a marker with whiskers.
+        self.plot_item.addItem(
+            pg.ErrorBarItem(
+                x=x, y=stats.mean, height=2 * stats.std, beam=0.18, pen=pg.mkPen(colour(0), width=2)
+            )
+        )
+        self.plot_item.addItem(
+            pg.ScatterPlotItem(
+                x, stats.mean, size=12, symbol="s", pen=pg.mkPen(FOREGROUND), brush=colour(0)
+            )
+        )
+        labels = [f"{lab} (n={n})" for lab, n in zip(stats.labels, stats.count, strict=True)]
+        set_category_ticks(self.plot_item.getAxis("bottom"), x, labels)
+        self.plot_item.setXRange(-0.6, len(x) - 0.4, padding=0)
+        self.plot_item.enableAutoRange(axis="y")
+
+    def data_table(self) -> tuple[list[str], list[Sequence[Any]]]:
+        s = self.stats
+        if s is None:
+            return ["group", "mean", "std", "count"], []
+        rows = [
+            (lab, float(m), float(d), int(n))
+            for lab, m, d, n in zip(s.labels, s.mean, s.std, s.count, strict=True)
+        ]
+        return [s.param, f"{s.metric}_mean", f"{s.metric}_std", "count"], rows
+
+
+class RunComparisonView(QtWidgets.QWidget):
+    """Compare several runs: table, overlaid series, parameters, groups."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.comparison: RunComparison | None = None
+        self._loader: SeriesLoader | None = None
+        self.table = MetricsTable()
+        self.series = MetricPlotWidget()
+        self.series_key = _combo("Metric to overlay across the runs")
+        self.series.tools.insertWidget(0, self.series_key)
+        self.series.tools.insertWidget(0, QtWidgets.QLabel("Metric:"))
+        self.series_key.currentIndexChanged.connect(self._on_series_key_changed)
+        self.params = ParamPlot()
+        self.groups = GroupPlot()
+        self.tabs = QtWidgets.QTabWidget()
+        self.tabs.addTab(self.table, "Metrics table")
+        self.tabs.addTab(self.series, "Series")
+        self.tabs.addTab(self.params, "Parameters")
+        self.tabs.addTab(self.groups, "Group by")
+        self.title = QtWidgets.QLabel()
+        self.title.setStyleSheet("font-weight: bold; padding: 4px 6px;")
+        box = QtWidgets.QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.title)
+        box.addWidget(self.tabs, 1)
+
+    def set_comparison(
+        self,
+        comp: RunComparison,
+        series_keys: Sequence[str] = (),
+        loader: SeriesLoader | None = None,
+        metric: str | None = None,
+    ) -> None:
+        """Show ``comp``; ``loader(run_id, key)`` fetches series for the overlay tab, whose
+        choices are ``series_keys``."""
+        self.comparison = comp
+        self._loader = loader
+        self.title.setText(f"Comparing {len(comp.run_ids)} runs: " + ", ".join(comp.labels))
+        self.table.set_comparison(comp)
+        self.params.set_comparison(comp, metric)
+        self.groups.set_comparison(comp, metric)
+        _fill(self.series_key, list(series_keys))
+        self._on_series_key_changed()
+
+    def _on_series_key_changed(self, *_args: Any) -> None:
+        key = self.series_key.currentText()
+        if self.comparison is None or self._loader is None or not key:
+            self.series.clear()
+            return
+        loaded = []
+        for rid in self.comparison.run_ids:
+            s = self._loader(rid, key)
+            if len(s):
+                loaded.append(s)
+        self.series.set_series(loaded, [f"#{s.run_id}" for s in loaded])

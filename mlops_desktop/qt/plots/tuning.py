@@ -1,0 +1,145 @@
+"""Tuning results: the cross-validated score of every candidate (best one marked, ± std), and
+a scatter of one hyperparameter against the score."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtWidgets
+
+from mlops_desktop.app.plot_data import Tuning
+from mlops_desktop.qt.plots._common import (
+    FOREGROUND,
+    PlotPanel,
+    colour,
+    fmt,
+    no_si_prefix,
+    pen,
+    style_plot,
+)
+
+
+class TuningView(PlotPanel):
+    """Two plots side by side: score per candidate, and a chosen parameter vs score."""
+
+    export_name = "tuning"
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.tuning = Tuning(np.array([]), np.array([]), None, {})
+        self.score_plot: pg.PlotItem = self.layout_widget.addPlot(row=0, col=0)
+        style_plot(self.score_plot, "Score per candidate", "Candidate", "CV score")
+        self.param_plot: pg.PlotItem = self.layout_widget.addPlot(row=0, col=1)
+        style_plot(self.param_plot, "Parameter vs score", "", "CV score")
+        self.param_plot.setYLink(self.score_plot)
+        no_si_prefix(self.param_plot.getAxis("bottom"))
+        self.param_combo = QtWidgets.QComboBox()
+        self.param_combo.setToolTip("The hyperparameter on the right plot's x axis")
+        self.param_combo.currentIndexChanged.connect(self._on_param_combo_changed)
+        self.log_x_check = QtWidgets.QCheckBox("Log x")
+        self.log_x_check.setToolTip("Logarithmic parameter axis (for C, alpha, learning rate…)")
+        self.log_x_check.toggled.connect(self._on_param_combo_changed)
+        self.best_label = QtWidgets.QLabel()
+        self.tools.addWidget(QtWidgets.QLabel("Parameter:"))
+        self.tools.addWidget(self.param_combo)
+        self.tools.addWidget(self.log_x_check)
+        self.tools.addWidget(self.best_label)
+        self.finish_tools()
+
+    def set_tuning(self, tuning: Tuning) -> None:
+        self.tuning = tuning
+        self._draw_scores()
+        self.param_combo.blockSignals(True)
+        self.param_combo.clear()
+        for name, values in tuning.params.items():
+            if np.isfinite(values).any():
+                self.param_combo.addItem(name, name)
+        self.param_combo.blockSignals(False)
+        self._on_param_combo_changed()
+        best = tuning.best_index
+        self.best_label.setText(
+            ""
+            if best < 0
+            else f"Best: candidate {int(tuning.candidates[best])}, "
+            f"score {fmt(float(tuning.scores[best]))}"
+        )
+
+    def _draw_scores(self) -> None:
+        t = self.tuning
+        self.score_plot.clear()
+        if t.scores.size == 0:
+            return
+        x = t.candidates.astype(np.float64)
+        brushes = [pg.mkBrush(colour(0, 200))] * t.scores.size
+        best = t.best_index
+        if best >= 0:
+            brushes[best] = pg.mkBrush(colour(1))
+        self.score_plot.addItem(
+            pg.BarGraphItem(x=x, height=t.scores, width=0.7, brushes=brushes, pen=None)
+        )
+        if t.score_std is not None:
+            self.score_plot.addItem(
+                pg.ErrorBarItem(x=x, y=t.scores, height=2 * t.score_std, beam=0.2, pen=FOREGROUND)
+            )
+        lo = float(np.nanmin(t.scores - (t.score_std if t.score_std is not None else 0)))
+        hi = float(np.nanmax(t.scores + (t.score_std if t.score_std is not None else 0)))
+        pad = max((hi - lo) * 0.15, 1e-3)
+        self.score_plot.setYRange(lo - pad, hi + pad, padding=0)
+        self.score_plot.setXRange(-0.6, float(x.max()) + 0.6, padding=0)
+
+    def _on_param_combo_changed(self, *_args: Any) -> None:
+        self.param_plot.clear()
+        name = self.param_combo.currentData()
+        if not name:
+            self.param_plot.setLabel("bottom", "")
+            return
+        values = self.tuning.params[name]
+        log_x = self.log_x_check.isChecked() and bool(np.nanmin(values) > 0)
+        self.param_plot.setLogMode(x=log_x, y=False)
+        self.param_plot.setLabel("bottom", name)
+        ok = np.isfinite(values)
+        # PlotDataItem (not ScatterPlotItem) so that the log x axis maps the points too.
+        self.param_plot.addItem(
+            pg.PlotDataItem(
+                values[ok],
+                self.tuning.scores[ok],
+                pen=None,
+                symbol="o",
+                symbolSize=9,
+                symbolPen=pen(0),
+                symbolBrush=pg.mkBrush(colour(0, 140)),
+            )
+        )
+        best = self.tuning.best_index
+        if best >= 0 and ok[best]:
+            self.param_plot.addItem(
+                pg.PlotDataItem(
+                    [values[best]],
+                    [self.tuning.scores[best]],
+                    pen=None,
+                    symbol="star",
+                    symbolSize=15,
+                    symbolPen=pg.mkPen(FOREGROUND),
+                    symbolBrush=pg.mkBrush(colour(1)),
+                )
+            )
+
+    def data_table(self) -> tuple[list[str], list[Sequence[Any]]]:
+        t = self.tuning
+        names = list(t.params)
+        headers = ["candidate", "score", "score_std", *names]
+        rows = []
+        for i in range(t.scores.size):
+            std = float(t.score_std[i]) if t.score_std is not None else None
+            rows.append(
+                [
+                    int(t.candidates[i]),
+                    float(t.scores[i]),
+                    std,
+                    *(float(t.params[n][i]) for n in names),
+                ]
+            )
+        return headers, rows
