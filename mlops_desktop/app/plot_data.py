@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -579,14 +579,40 @@ ARRAY_KEYS = ("confusion_matrix", "roc/", "pr/", "residuals/")
 
 
 def diagnostics(ws: Workspace, run_id: int) -> Diagnostics:
-    """Model diagnostics of a run, from the metrics its evaluate stage logged."""
+    """Model diagnostics of a run, from the metrics its evaluate stage logged (class names
+    from the evaluate stage's stored metrics output, when it is still there)."""
     scalars = ws.metrics.latest(run_id)
     history = {}
     for key in ws.metrics.keys(run_id):
         if key.startswith(ARRAY_KEYS):
             steps, values, _ = ws.metrics.history(run_id, key)
             history[key] = (np.asarray(steps), np.asarray(values, dtype=np.float64))
-    return build_diagnostics(scalars, history)
+    diag = build_diagnostics(scalars, history)
+    if diag.confusion is not None:
+        labels = class_labels(ws, run_id)
+        if len(labels) == diag.confusion.shape[0]:
+            diag = replace(diag, labels=labels)
+    return diag
+
+
+def class_labels(ws: Workspace, run_id: int) -> list[str]:
+    """The class names the evaluate stage of a run recorded (empty when unknown)."""
+    from mlops_desktop.core.errors import MlopsError
+    from mlops_desktop.engine import serialize
+
+    run = ws.runs.get(run_id)
+    for stage in run.stages:
+        digest = stage.outputs.get("metrics") if stage.stage_type == "evaluate" else None
+        if not digest:
+            continue
+        try:
+            value = serialize.loads(ws.artifacts.read_bytes(digest))
+        except (MlopsError, OSError, ValueError, KeyError):
+            continue
+        classes = getattr(value, "details", {}).get("classes")
+        if isinstance(classes, list):
+            return [str(c) for c in classes]
+    return []
 
 
 def diagnostics_from_predictions(

@@ -1,0 +1,215 @@
+"""Trends over time: a metric across all runs of a pipeline, and per-feature drift with the
+alert threshold; model versions and deployments marked as vertical lines on the time axis."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from mlops_desktop.app.plot_data import DriftTrend, TimelineEvent, Trend
+from mlops_desktop.qt.plots._common import (
+    FOREGROUND,
+    PlotPanel,
+    colour,
+    fmt,
+    legend_above,
+    pen,
+    style_plot,
+)
+
+EVENT_COLOURS = {"deployment": "#9a6700", "model_version": "#6f42c1"}
+FAILED = ("failed", "cancelled", "interrupted")
+
+
+def _time_text(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+class _TimePanel(PlotPanel):
+    """A single plot over wall-clock time (UTC) with event markers."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.legend = legend_above(self.layout_widget.ci, row=0)
+        self.plot_item: pg.PlotItem = self.layout_widget.addPlot(
+            row=1, col=0, axisItems={"bottom": pg.DateAxisItem(orientation="bottom", utcOffset=0)}
+        )
+        style_plot(self.plot_item, "", "Run start (UTC)", "")
+        self.events_check = QtWidgets.QCheckBox("Model versions and deployments")
+        self.events_check.setChecked(True)
+        self.events_check.setToolTip("Mark registered versions and deployments on the time axis")
+        self.events_check.toggled.connect(self._on_events_check_toggled)
+        self.tools.addWidget(self.events_check)
+        self._event_items: list[Any] = []
+        self.events: list[TimelineEvent] = []
+
+    def _on_events_check_toggled(self, on: bool) -> None:
+        for item in self._event_items:
+            item.setVisible(on)
+
+    def _draw_events(self, events: Sequence[TimelineEvent]) -> None:
+        self.events = list(events)
+        self._event_items = []
+        seen: set[str] = set()
+        for n, event in enumerate(events):
+            color = EVENT_COLOURS.get(event.kind, "#555555")
+            line = pg.InfiniteLine(
+                event.time,
+                angle=90,
+                pen=pg.mkPen(color, width=1.2, style=QtCore.Qt.PenStyle.DashLine),
+                label=event.label,
+                # Staggered heights so that labels of close events do not overlap.
+                labelOpts={
+                    "position": 0.95 - 0.08 * (n % 3),
+                    "color": color,
+                    "fill": pg.mkBrush(255, 255, 255, 200),
+                    "anchors": [(0, 0.5), (0, 0.5)],
+                },
+            )
+            line.setToolTip(f"{event.label}\n{_time_text(event.time)}")
+            self.plot_item.addItem(line, ignoreBounds=True)
+            self._event_items.append(line)
+            if event.kind not in seen:  # one legend entry per kind of event
+                seen.add(event.kind)
+                sample = pg.PlotDataItem(pen=pg.mkPen(color, style=QtCore.Qt.PenStyle.DashLine))
+                self.legend.addItem(sample, event.kind.replace("_", " "))
+        self._on_events_check_toggled(self.events_check.isChecked())
+
+    def _fit_x(self, times: Sequence[np.ndarray]) -> None:
+        """Show every point and event with a margin (events alone do not set the range)."""
+        all_t = np.concatenate(
+            [t for t in times if t.size] + [np.array([e.time for e in self.events])]
+        )
+        if all_t.size == 0:
+            return
+        lo, hi = float(np.nanmin(all_t)), float(np.nanmax(all_t))
+        pad = max((hi - lo) * 0.05, 60.0)
+        self.plot_item.setXRange(lo - pad, hi + pad, padding=0)
+
+
+class TrendPlot(_TimePanel):
+    """One metric's last value in each run of a pipeline, oldest to newest."""
+
+    export_name = "trend"
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.trend: Trend | None = None
+        self.finish_tools()
+
+    def set_trend(self, trend: Trend) -> None:
+        self.trend = trend
+        self.plot_item.clear()
+        self.legend.clear()
+        self.plot_item.setTitle(f"{trend.key} across runs", size="10pt")
+        self.plot_item.setLabel("left", trend.key)
+        ok = np.array([s not in FAILED for s in trend.statuses], dtype=bool)
+        line = pg.PlotDataItem(trend.times, trend.values, pen=pen(0, width=1.5))
+        self.plot_item.addItem(line)
+        self.legend.addItem(line, trend.key)
+        spots = [
+            {
+                "pos": (float(t), float(v)),
+                "data": f"run #{rid}: {fmt(float(v))}\n{_time_text(float(t))}",
+                "brush": pg.mkBrush(colour(0) if good else colour(3)),
+            }
+            for t, v, rid, good in zip(trend.times, trend.values, trend.run_ids, ok, strict=True)
+        ]
+        scatter = pg.ScatterPlotItem(
+            size=8, pen=pg.mkPen("w"), hoverable=True, tip=lambda x, y, data: data
+        )
+        scatter.addPoints(spots)
+        self.plot_item.addItem(scatter)
+        if not ok.all():
+            failed = pg.ScatterPlotItem(size=8, brush=colour(3), pen=pg.mkPen("w"))
+            self.legend.addItem(failed, "failed / cancelled run")
+        self._draw_events(trend.events)
+        self.legend.setColumnCount(4)
+        self._fit_x([trend.times])
+
+    def data_table(self) -> tuple[list[str], list[Sequence[Any]]]:
+        t = self.trend
+        if t is None:
+            return ["run_id", "started", "value", "status"], []
+        rows = [
+            (int(r), _time_text(float(s)), float(v), st)
+            for r, s, v, st in zip(t.run_ids, t.times, t.values, t.statuses, strict=True)
+        ]
+        return ["run_id", "started", t.key, "status"], rows
+
+
+class DriftPlot(_TimePanel):
+    """Drift per feature over time, the alert threshold as a red line; features above it
+    drawn thick."""
+
+    export_name = "drift"
+    MAX_FEATURES = 10
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.drift: DriftTrend | None = None
+        self.summary = QtWidgets.QLabel()
+        self.tools.addWidget(self.summary)
+        self.finish_tools()
+
+    def set_drift(self, drift: DriftTrend) -> None:
+        self.drift = drift
+        self.plot_item.clear()
+        self.legend.clear()
+        stat = drift.statistic.upper()
+        self.plot_item.setTitle(f"Drift per feature ({stat})", size="10pt")
+        self.plot_item.setLabel("left", stat)
+        # The features that drift most first; the rest would only add noise to the picture.
+        ranked = sorted(drift.features, key=lambda f: -float(np.nanmax(drift.features[f][1])))
+        shown = ranked[: self.MAX_FEATURES]
+        over = set(drift.over_threshold())
+        for i, feat in enumerate(shown):
+            t, v = drift.features[feat]
+            width = 2.5 if feat in over else 1.2
+            item = pg.PlotDataItem(
+                t,
+                v,
+                pen=pen(i if i < 3 else i + 1, width=width),
+                symbol="o",
+                symbolSize=5,
+                symbolBrush=colour(i if i < 3 else i + 1),
+                symbolPen=None,
+            )
+            self.plot_item.addItem(item)
+            self.legend.addItem(item, f"{feat} ⚠" if feat in over else feat)
+        threshold = pg.InfiniteLine(
+            drift.threshold,
+            angle=0,
+            pen=pg.mkPen("#d62728", width=1.5, style=QtCore.Qt.PenStyle.DashLine),
+            label=f"alert threshold {drift.threshold:g}",
+            labelOpts={"position": 0.02, "color": "#d62728", "anchors": [(0, 1), (0, 1)]},
+        )
+        self.plot_item.addItem(threshold)
+        self.legend.setColumnCount(min(5, max(1, len(shown) + 1)))
+        hidden = len(drift.features) - len(shown)
+        text = f"{len(over)} of {len(drift.features)} features above {drift.threshold:g}"
+        if hidden > 0:
+            text += f" ({hidden} least drifting not drawn)"
+        self.summary.setText(text)
+        self.summary.setStyleSheet(f"color: {'#d62728' if over else FOREGROUND};")
+        self._draw_events(drift.events)
+        self._fit_x([drift.features[f][0] for f in shown])
+        top = max([float(np.nanmax(drift.features[f][1])) for f in shown] + [drift.threshold])
+        self.plot_item.setYRange(0, top * 1.1, padding=0)
+
+    def data_table(self) -> tuple[list[str], list[Sequence[Any]]]:
+        d = self.drift
+        headers = ["feature", "time", "value", "threshold"]
+        if d is None:
+            return headers, []
+        rows = [
+            (feat, _time_text(float(t)), float(v), d.threshold)
+            for feat, (ts, vs) in d.features.items()
+            for t, v in zip(ts, vs, strict=True)
+        ]
+        return headers, rows
