@@ -104,6 +104,9 @@ class MetricStore:
 
     def _insert(self, rows: list[tuple[Any, ...]]) -> None:
         with self._db.write_connection() as conn:
+            if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+                self._copy(conn, rows)
+                return
             sql, order = _insert_sql(conn.dialect)
             if order is not None and order != _COLUMNS:
                 index = [_COLUMNS.index(k) for k in order]
@@ -119,6 +122,18 @@ class MetricStore:
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
             cursor.executemany(sql, params)
+        finally:
+            cursor.close()
+
+    @staticmethod
+    def _copy(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+        """PostgreSQL with psycopg 3: COPY is many times faster than executemany."""
+        columns = ", ".join(f'"{c}"' for c in _COLUMNS)
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            with cursor.copy(f"COPY {_TABLE.name} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
         finally:
             cursor.close()
 
