@@ -115,3 +115,13 @@ def artifacts() -> MemoryArtifacts:
 @pytest.fixture
 def listener() -> RecordingListener:
     return RecordingListener()
+
+
+def build_with(registry, spec, links) -> Pipeline:
+    """Like :func:`build`, with another registry (test stages)."""
+    pipeline = Pipeline("test", registry)
+    for node_id, stage_type, params in spec:
+        pipeline.apply(add_stage(pipeline, stage_type, params=params, node_id=node_id))
+    for src, sport, dst, dport in links:
+        pipeline.apply(connect(src, sport, dst, dport))
+    return pipeline
