@@ -10,10 +10,12 @@ then each page is painted onto a :class:`QPdfWriter` with its footer. Works with
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QByteArray, QMarginsF, QRectF, QSizeF, Qt, QUrl
 from PySide6.QtGui import (
@@ -28,7 +30,9 @@ from PySide6.QtGui import (
     QPalette,
     QPdfWriter,
     QPen,
+    QTextCursor,
     QTextDocument,
+    QTextFormat,
 )
 
 from mlops_desktop.reports.html import ReportError, render_qt_html
@@ -40,20 +44,26 @@ MM = DOC_DPI / 25.4
 PAGE_W, PAGE_H = 210 * MM, 297 * MM
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 17 * MM, 16 * MM, 20 * MM
 CONTENT_W, CONTENT_H = PAGE_W - 2 * MARGIN_X, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM
+MIN_ROOM_AFTER_HEADING = 150  # px of content a heading needs below it on its page
 
 Progress = Callable[[float, str], None]
+log = logging.getLogger(__name__)
 
 
 def ensure_gui_application() -> QGuiApplication:
-    """The running Qt application, or a new one (offscreen when there is no display)."""
+    """The running Qt application, or a new one (offscreen when there is no display).
+
+    A widgets application, since plots and the pipeline scene are drawn by widgets."""
     app = QGuiApplication.instance()
     if app is not None:
         return app  # type: ignore[return-value]
     headless = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     if headless and not os.environ.get("QT_QPA_PLATFORM") and os.name != "nt":
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtWidgets import QApplication
+
     global _APP
-    _APP = QGuiApplication([])
+    _APP = QApplication([])
     return _APP
 
 
@@ -126,11 +136,28 @@ class ReportDocument:
         pages: dict[str, int] = {}
         for _ in range(4):  # page numbers in the contents list may move headings; repeat
             self.doc.setHtml(self._html(pages))
+            self._keep_headings_with_content()
             found = self.heading_pages()
             if found == pages:
                 break
             pages = found
         self.section_pages = pages
+
+    def _keep_headings_with_content(self) -> None:
+        """Move a heading that would sit at the foot of a page to the top of the next one."""
+        layout = self.doc.documentLayout()
+        block = self.doc.begin()
+        while block.isValid():
+            fmt = block.blockFormat()
+            if fmt.headingLevel() in (1, 2) and block.text().strip():
+                rect = layout.blockBoundingRect(block)
+                room = CONTENT_H - (rect.top() % CONTENT_H)
+                if rect.top() >= CONTENT_H * 0.2 and room < MIN_ROOM_AFTER_HEADING + rect.height():
+                    fmt.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
+                    QTextCursor(block).setBlockFormat(fmt)
+            block = block.next()
+        # Changing block formats leaves parts of the layout stale: lay it all out again.
+        self.doc.markContentsDirty(0, self.doc.characterCount())
 
     def heading_pages(self) -> dict[str, int]:
         """The page (1-based) of each section heading, by anchor name."""
@@ -258,3 +285,177 @@ def _print(report: ReportDocument, filename: str, progress: Progress | None) -> 
                 progress(0.2 + 0.8 * (index + 1) / pages, f"Page {index + 1} of {pages}")
     finally:
         painter.end()
+
+
+# ------------------------------------------------------------------- figures from data
+PLOT_SIZE = (900, 480)
+
+
+def _pipeline_png(fig: Figure) -> bytes:
+    from mlops_desktop.qt.canvas.export import render_image
+    from mlops_desktop.qt.canvas.scene import PipelineScene
+    from mlops_desktop.qt.plots.export import _image_bytes
+
+    pipeline, lens = fig.data
+    scene = PipelineScene(pipeline)
+    try:
+        scene.set_lens(lens or None)
+        return _image_bytes(render_image(scene, scale=1.6, max_side=2400))
+    finally:
+        scene.deleteLater()
+
+
+def _panel_png(panel: Any) -> bytes:
+    from mlops_desktop.qt.plots.export import render_png
+
+    try:
+        for i in range(panel.tools.count()):  # no tool buttons in a printed plot
+            widget = panel.tools.itemAt(i).widget()
+            if widget is not None:
+                widget.hide()
+        return render_png(panel, *PLOT_SIZE)
+    finally:
+        panel.deleteLater()
+
+
+def _diagnostics_png(fig: Figure) -> bytes:
+    from mlops_desktop.qt.plots import diagnostics as d
+
+    diag = fig.data
+    if fig.kind == "confusion_matrix":
+        panel = d.ConfusionMatrixPlot()
+        panel.set_matrix(diag.confusion, diag.labels)
+    elif fig.kind == "roc":
+        panel = d.CurvePlot("roc")
+        panel.set_curves(diag.roc)
+    elif fig.kind == "residuals":
+        panel = d.ResidualPlot()
+        panel.set_residuals(diag.predicted, diag.residuals)
+    else:
+        panel = d.ImportancePlot()
+        panel.set_importances(diag.importance_names, diag.importance_mean, diag.importance_std)
+    return _panel_png(panel)
+
+
+def _time_plot(title: str, y_label: str) -> Any:
+    import pyqtgraph as pg
+
+    plot = pg.PlotItem(axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
+    plot.setTitle(title, color="#1f2933")
+    plot.setLabel("left", y_label)
+    plot.setLabel("bottom", "Run start (UTC)")
+    plot.showGrid(x=True, y=True, alpha=0.15)
+    for name in ("left", "bottom"):
+        plot.getAxis(name).setPen("#67707a")
+        plot.getAxis(name).setTextPen("#1f2933")
+    return plot
+
+
+def _plot_png(plot: Any) -> bytes:
+    import pyqtgraph as pg
+
+    from mlops_desktop.qt.plots.export import render_png
+
+    widget = pg.GraphicsLayoutWidget()
+    widget.setBackground("w")
+    widget.addItem(plot)
+    try:
+        return render_png(widget, *PLOT_SIZE)
+    finally:
+        widget.deleteLater()
+
+
+def _mark_events(plot: Any, events: Any) -> None:
+    import pyqtgraph as pg
+
+    for event in events:
+        line = pg.InfiniteLine(
+            event.time, angle=90, pen=pg.mkPen("#9a6700", style=Qt.PenStyle.DashLine)
+        )
+        plot.addItem(line)
+
+
+def _trend_png(fig: Figure) -> bytes:
+    import pyqtgraph as pg
+
+    trend = fig.data
+    plot = _time_plot(f"{trend.key} per run", trend.key)
+    plot.plot(
+        trend.times,
+        trend.values,
+        pen=pg.mkPen("#2457a6", width=2),
+        symbol="o",
+        symbolSize=6,
+        symbolBrush="#2457a6",
+        symbolPen=None,
+    )
+    _mark_events(plot, trend.events)
+    return _plot_png(plot)
+
+
+def _drift_png(fig: Figure) -> bytes:
+    import pyqtgraph as pg
+
+    drift = fig.data
+    plot = _time_plot(f"Drift per feature ({drift.statistic.upper()})", drift.statistic.upper())
+    legend = plot.addLegend(offset=(10, 10))
+    worst = sorted(drift.features, key=lambda f: -float(drift.features[f][1].max(initial=0)))[:8]
+    for i, feature in enumerate(worst):
+        times, values = drift.features[feature]
+        colour = pg.intColor(i, hues=8, values=1, maxValue=200)
+        plot.plot(times, values, pen=pg.mkPen(colour, width=2), name=feature)
+    plot.addItem(
+        pg.InfiniteLine(
+            drift.threshold, angle=0, pen=pg.mkPen("#b42318", width=1.5, style=Qt.PenStyle.DashLine)
+        )
+    )
+    legend.setLabelTextColor("#1f2933")
+    _mark_events(plot, drift.events)
+    return _plot_png(plot)
+
+
+RENDERERS: dict[str, Callable[[Figure], bytes]] = {
+    "pipeline": _pipeline_png,
+    "confusion_matrix": _diagnostics_png,
+    "roc": _diagnostics_png,
+    "residuals": _diagnostics_png,
+    "importance": _diagnostics_png,
+    "trend": _trend_png,
+    "drift": _drift_png,
+}
+
+
+def render_images(data: ReportData) -> list[str]:
+    """Draw offscreen every figure that has plot data but no image yet (pipeline picture,
+    plots, radar). Figures that cannot be drawn are left out with a note; returns the
+    captions of those."""
+    ensure_gui_application()
+    failed: list[str] = []
+    pending: list[Figure] = []
+    if data.pipeline is not None and data.pipeline.picture is not None:
+        pending.append(data.pipeline.picture)
+    pending.extend(data.plots)
+    if data.maturity is not None and data.maturity.radar is not None:
+        pending.append(data.maturity.radar)
+    for fig in pending:
+        if fig.has_image or fig.data is None:
+            continue
+        renderer = RENDERERS.get(fig.kind)
+        try:
+            if renderer is None:
+                raise ReportError(f"no renderer for {fig.kind or 'this figure'}")
+            fig.png = renderer(fig)
+        except Exception as exc:  # noqa: BLE001 - a figure that fails is left out, not the report
+            log.warning("figure %r not drawn", fig.caption, exc_info=True)
+            failed.append(fig.caption)
+            data.omit(
+                f"Figure “{fig.caption}”", f"could not be drawn ({type(exc).__name__}: {exc})"
+            )
+    data.plots = [f for f in data.plots if f.has_image]
+    if data.pipeline is not None and data.pipeline.picture is not None:
+        if not data.pipeline.picture.has_image:
+            data.pipeline.picture = None
+    if data.maturity is not None and data.maturity.radar is not None:
+        if not data.maturity.radar.has_image:
+            data.maturity.radar = None
+    return failed

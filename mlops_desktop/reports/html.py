@@ -99,6 +99,15 @@ def fmt_datetime(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC")
 
 
+def fmt_datetime_short(value: datetime | None) -> str:
+    """A date and time for narrow table cells (UTC, no suffix)."""
+    if value is None:
+        return "—"
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%d %H:%M")
+
+
 def safe_url(url: str | None) -> str:
     """``url`` if it is an http(s) link, else "" (no javascript:, data: or file: links)."""
     if not url:
@@ -162,6 +171,7 @@ def environment() -> jinja2.Environment:
         num=fmt_number,
         dur=fmt_duration,
         dt=fmt_datetime,
+        dts=fmt_datetime_short,
         safe_url=safe_url,
         status_class=status_class,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(slots=True)
@@ -21,7 +22,10 @@ class Figure:
     png: bytes | None = None
     svg: str | None = None
     alt: str = ""
-    kind: str = ""  # e.g. "pipeline", "metric", "confusion_matrix", "roc", "drift", "radar"
+    kind: str = ""  # e.g. "pipeline", "trend", "confusion_matrix", "roc", "drift", "radar"
+    # What a renderer needs to draw the figure when it has no image yet (plot data from
+    # mlops_desktop.app.plot_data, a pipeline...); never rendered as text.
+    data: Any = field(default=None, repr=False, compare=False)
 
     @property
     def has_image(self) -> bool:
@@ -217,7 +221,8 @@ class GapRow:
 class CrosswalkRow:
     capability: str
     cells: dict[str, str] = field(default_factory=dict)  # model id -> what that model says
-    level: float | None = None  # the project's normalized 0-4 level for this capability
+    level: float | None = None  # the 0-4 level at which the crosswalk expects the capability
+    status: str = ""  # whether the project has it: "met", "not met", "suggested", "unknown"
 
 
 @dataclass(slots=True)
@@ -237,8 +242,12 @@ class MaturitySection:
     crosswalk_models: list[tuple[str, str]] = field(default_factory=list)  # (id, title)
     sources: list[SourceRef] = field(default_factory=list)
     summary: str = ""  # e.g. the ML Test Score line
+    short_names: dict[str, str] = field(default_factory=dict)  # model id -> name for tables
+    hidden_criteria: int = 0  # criteria of higher levels left out of the table
 
     def model_title(self, model_id: str) -> str:
+        if model_id in self.short_names:
+            return self.short_names[model_id]
         for lvl in self.levels:
             if lvl.model_id == model_id:
                 return lvl.model_title

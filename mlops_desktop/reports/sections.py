@@ -108,10 +108,11 @@ def pipeline_section(
             )
         )
     titles = {n.id: n.title for n in pipeline.nodes.values()}
-    links = sorted(
-        (titles.get(lk.source, lk.source), titles.get(lk.target, lk.target))
-        for lk in pipeline.links.values()
+    rank = {node_id: i for i, node_id in enumerate(order)}
+    ordered = sorted(
+        pipeline.links.values(), key=lambda lk: (rank.get(lk.source, 0), rank.get(lk.target, 0))
     )
+    links = [(titles.get(lk.source, lk.source), titles.get(lk.target, lk.target)) for lk in ordered]
     return PipelineSection(
         name=pipeline.name,
         version=version,

@@ -1,0 +1,347 @@
+"""ReportService: gather a project's report from the workspace and the other services.
+
+Each section is gathered on its own and defensively: a capability that is missing from this
+installation, or has no data for the project yet, leaves its section out and adds a short
+note saying why, so a report is always produced. Plots are requested here as figures that
+carry their plot data; :func:`mlops_desktop.qt.pdf.render_images` draws them offscreen.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mlops_desktop import __version__
+from mlops_desktop.core.errors import MlopsError, NotFoundError
+from mlops_desktop.reports.html import headline_keys, write_html
+from mlops_desktop.reports.model import (
+    DeploymentRow,
+    Figure,
+    ModelVersionRow,
+    ProjectSummary,
+    RegistrySection,
+    ReportData,
+    TransitionRow,
+)
+from mlops_desktop.reports.sections import (
+    pipeline_section,
+    run_comparison,
+    run_summary,
+    scalar_metrics,
+)
+
+if TYPE_CHECKING:
+    from mlops_desktop.app.workspace import Workspace
+    from mlops_desktop.core.entities import PipelineInfo, Project, Run
+    from mlops_desktop.core.graph import Pipeline
+    from mlops_desktop.core.registry import StageRegistry
+
+log = logging.getLogger(__name__)
+LENSES = ("aws", "google", "azure")
+RECENT_RUNS = 12
+TREND_MIN_RUNS = 2
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text if isinstance(exc, MlopsError) else f"{type(exc).__name__}: {text}"
+
+
+class ReportService:
+    """Builds :class:`ReportData` for a project and writes it as HTML.
+
+    ``assessment`` is an optional maturity service (see :mod:`mlops_desktop.app.assessment`);
+    when not given, one is created if that capability is installed.
+    """
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        registry: StageRegistry | None = None,
+        *,
+        assessment: Any = None,
+    ) -> None:
+        self.workspace = workspace
+        self.registry = registry
+        self._assessment = assessment
+
+    # ------------------------------------------------------------------ public
+    def build(
+        self,
+        project: str | int,
+        run_id: int | None = None,
+        lens: str | None = None,
+        *,
+        progress: Callable[[float, str], None] | None = None,
+    ) -> ReportData:
+        """Everything known about ``project`` (raises NotFoundError for an unknown project
+        or a run that is not one of its runs; a bad lens is a clear error too)."""
+        if lens is not None and lens not in LENSES:
+            raise MlopsError(f"unknown lens '{lens}' (choose one of {', '.join(LENSES)})")
+        ws = self.workspace
+        proj = ws.projects.get(project)
+        lens = lens or (proj.template if proj.template in LENSES else "google")
+        runs = list(ws.runs.list(proj.id))
+        run = self._chosen_run(proj, runs, run_id)
+        pipelines = self._guard(None, "Pipelines", lambda: list(ws.pipelines.list(proj.id))) or []
+        data = ReportData(
+            project=self._summary(proj, pipelines, runs),
+            generated_at=datetime.now(UTC),
+            app_version=__version__,
+            lens=lens,
+        )
+        steps: list[tuple[str, Callable[[], None]]] = [
+            ("Pipeline", lambda: self._add_pipeline(data, pipelines, run, lens)),
+            ("Runs", lambda: self._add_runs(data, run, runs, pipelines)),
+            ("Plots", lambda: self._add_plots(data, proj, run, runs)),
+            ("Model registry", lambda: self._add_registry(data, proj)),
+            ("Maturity assessment", lambda: self._add_maturity(data, proj)),
+        ]
+        for i, (name, step) in enumerate(steps):
+            if progress:
+                progress(i / len(steps), f"Gathering {name.lower()}")
+            self._guard(data, name, step)
+        return data
+
+    def write_html(self, data: ReportData, path: str | os.PathLike[str]) -> Path:
+        """Write ``data`` as one self-contained HTML file (atomically)."""
+        return write_html(data, path)
+
+    # ----------------------------------------------------------------- helpers
+    @staticmethod
+    def _guard(data: ReportData | None, section: str, step: Callable[[], Any]) -> Any:
+        """Run one gathering step; a failure leaves the section out with a note."""
+        try:
+            return step()
+        except Exception as exc:  # noqa: BLE001 - one broken capability must not sink the report
+            log.warning("report section %s left out", section, exc_info=True)
+            if data is not None:
+                data.omit(section, f"could not be read ({_one_line(exc)})")
+            return None
+
+    def _chosen_run(self, proj: Project, runs: list[Run], run_id: int | None) -> Run | None:
+        if run_id is None:
+            if not runs:
+                return None
+            return self.workspace.runs.get(runs[0].id)
+        try:
+            run = self.workspace.runs.get(run_id)
+        except NotFoundError:
+            raise NotFoundError(f"project '{proj.name}' has no run #{run_id}") from None
+        if run.project_id != proj.id:
+            raise NotFoundError(f"project '{proj.name}' has no run #{run_id}")
+        return run
+
+    def _summary(
+        self, proj: Project, pipelines: list[PipelineInfo], runs: list[Run]
+    ) -> ProjectSummary:
+        facts: list[tuple[str, str]] = []
+        finished = [r for r in runs if str(r.status) == "succeeded"]
+        if runs:
+            facts.append(("Runs succeeded", f"{len(finished)} of {len(runs)}"))
+        return ProjectSummary(
+            name=proj.name,
+            description=proj.description,
+            template=proj.template,
+            created_at=proj.created_at,
+            updated_at=proj.updated_at,
+            pipelines=[p.name for p in pipelines],
+            run_count=len(runs),
+            facts=facts,
+        )
+
+    def _load_pipeline(self, info: PipelineInfo) -> tuple[Pipeline, int]:
+        from mlops_desktop.core.serialization import from_dict
+
+        version = self.workspace.pipelines.latest(info.id)
+        pipeline = from_dict(version.document, self.registry)
+        pipeline.name = info.name
+        return pipeline, version.version
+
+    # ---------------------------------------------------------------- sections
+    def _add_pipeline(
+        self, data: ReportData, pipelines: list[PipelineInfo], run: Run | None, lens: str
+    ) -> None:
+        if not pipelines:
+            data.omit("Pipeline", "the project has no pipeline yet")
+            return
+        info = next((p for p in pipelines if run and p.id == run.pipeline_id), pipelines[0])
+        pipeline, version = self._load_pipeline(info)
+        data.pipeline = pipeline_section(pipeline, lens, version)
+        caption = f"{info.name} (version {version})"
+        if data.pipeline.lens_title:
+            caption += f", by phase of the {data.pipeline.lens_title}"
+        data.pipeline.picture = Figure(
+            caption, kind="pipeline", data=(pipeline, lens), alt=f"Diagram of {info.name}"
+        )
+        if len(pipelines) > 1:
+            others = ", ".join(p.name for p in pipelines if p.id != info.id)
+            data.project.facts.append(("Other pipelines", others))
+
+    def _add_runs(
+        self, data: ReportData, run: Run | None, runs: list[Run], pipelines: list[PipelineInfo]
+    ) -> None:
+        if run is None:
+            data.omit("Runs", "the project has not been run yet")
+            return
+        names = {p.id: p.name for p in pipelines}
+        metrics = self.workspace.metrics.latest(run.id)
+        data.latest_run = run_summary(run, metrics, pipeline=names.get(run.pipeline_id, ""))
+        recent = runs[:RECENT_RUNS]
+        by_run = self.workspace.metrics.latest_many([r.id for r in recent])
+        if len(runs) > 1:
+            data.recent_runs = run_comparison(recent, by_run, limit=RECENT_RUNS, total=len(runs))
+
+    def _add_plots(self, data: ReportData, proj: Project, run: Run | None, runs: list[Run]) -> None:
+        if run is None:
+            data.omit("Plots", "no run has logged metrics yet")
+            return
+        from mlops_desktop.app import plot_data
+
+        ws = self.workspace
+        figures: list[Figure] = []
+        latest = ws.metrics.latest_many([r.id for r in runs]) if runs else {}
+        keys = headline_keys({k for m in latest.values() for k in scalar_metrics(m)}, 1)
+        if keys and sum(1 for m in latest.values() if keys[0] in m) >= TREND_MIN_RUNS:
+            trend = plot_data.build_trend(keys[0], runs, latest, self._timeline(proj))
+            figures.append(
+                Figure(
+                    f"{keys[0]} across the project's runs, oldest to newest",
+                    kind="trend",
+                    data=trend,
+                )
+            )
+        diag = plot_data.diagnostics(ws, run.id)
+        if diag.confusion is not None:
+            figures.append(
+                Figure(
+                    f"Confusion matrix of run #{run.id} (test part)",
+                    kind="confusion_matrix",
+                    data=diag,
+                )
+            )
+        if diag.roc:
+            figures.append(Figure(f"ROC curve of run #{run.id}", kind="roc", data=diag))
+        if diag.residuals is not None:
+            figures.append(Figure(f"Residuals of run #{run.id}", kind="residuals", data=diag))
+        if diag.importance_names:
+            figures.append(
+                Figure(
+                    f"Permutation feature importance, run #{run.id}", kind="importance", data=diag
+                )
+            )
+        drift = plot_data.build_drift(runs, latest, self._drift_threshold(run))
+        if drift.features:
+            figures.append(
+                Figure(
+                    f"Drift ({drift.statistic.upper()}) per feature over time; alert threshold {drift.threshold:g}",
+                    kind="drift",
+                    data=drift,
+                )
+            )
+        if not figures:
+            data.omit("Plots", "the runs have logged no metrics to plot")
+        data.plots = figures
+
+    def _drift_threshold(self, run: Run) -> float:
+        from mlops_desktop.app.plot_data import monitor_threshold
+
+        doc = self.workspace.pipelines.version(run.pipeline_version_id).document
+        return monitor_threshold(doc) or 0.2
+
+    def _timeline(self, proj: Project) -> list[Any]:
+        """Model versions and deployments to mark on time axes (empty without a registry)."""
+        from mlops_desktop.app.plot_data import TimelineEvent
+
+        events = []
+        for dep in self._deployments(proj):
+            events.append(
+                TimelineEvent(
+                    dep.created_at.timestamp(),
+                    f"{dep.model_name} v{dep.version} → {dep.environment}",
+                    "deployment",
+                )
+            )
+        return events
+
+    def _deployments(self, proj: Project) -> list[Any]:
+        store = getattr(self.workspace, "deployments", None)
+        return list(store.list(proj.id)) if store is not None else []
+
+    def _add_registry(self, data: ReportData, proj: Project) -> None:
+        registry = getattr(self.workspace, "registry", None)
+        if registry is None:
+            data.omit("Model registry", "not available in this installation")
+            return
+        section = RegistrySection()
+        for model in registry.models(proj.id):
+            for v in registry.versions(proj.id, model.name):
+                stage = ", ".join(v.aliases)
+                if v.approval:
+                    stage = f"{stage}, {v.approval}" if stage else v.approval
+                section.versions.append(
+                    ModelVersionRow(
+                        model=v.model_name,
+                        version=v.version,
+                        stage=stage,
+                        run_id=v.run_id,
+                        created_at=v.created_at,
+                        metrics=scalar_metrics(v.metrics),
+                        description=model.description,
+                    )
+                )
+        for t in registry.history(proj.id):
+            section.transitions.append(
+                TransitionRow(
+                    when=t.created_at,
+                    model=t.model_name,
+                    version=t.to_version,
+                    from_stage=f"v{t.from_version}" if t.from_version is not None else "",
+                    to_stage=f"{t.alias}"
+                    + (f" = v{t.to_version}" if t.to_version is not None else " removed"),
+                    actor=t.actor,
+                    reason=t.reason,
+                )
+            )
+        section.transitions.reverse()  # newest first, like the other tables
+        for d in self._deployments(proj):
+            strategy = d.strategy
+            if d.strategy == "canary" and d.traffic_share:
+                strategy = f"canary {d.traffic_share:.0%}"
+            section.deployments.append(
+                DeploymentRow(
+                    when=d.created_at,
+                    model=d.model_name,
+                    version=d.version,
+                    environment=d.environment,
+                    strategy=strategy,
+                    actor=d.approver,
+                    status=d.status,
+                    note=f"replaced v{d.previous_version}" if d.previous_version else "",
+                )
+            )
+        if section.empty:
+            data.omit("Model registry", "no model has been registered yet")
+            return
+        data.registry = section
+
+    def _add_maturity(self, data: ReportData, proj: Project) -> None:
+        from mlops_desktop.reports.maturity import from_service, maturity_section
+
+        service = self._assessment
+        if service is None:
+            try:
+                from mlops_desktop.app.assessment import AssessmentService
+            except ImportError:
+                data.omit("Maturity assessment", "not available in this installation")
+                return
+            service = AssessmentService(self.workspace, self.registry)
+        assessment = from_service(service, proj.name)
+        if assessment is None:
+            data.omit("Maturity assessment", "the project has not been assessed yet")
+            return
+        data.maturity = maturity_section(assessment)
