@@ -109,7 +109,7 @@ class Minimap(QWidget):
         tl, br = self._scene_to_map(visible.topLeft()), self._scene_to_map(visible.bottomRight())
         frame = QRectF(tl, br).intersected(QRectF(self.rect()).adjusted(1, 1, -1, -1))
         painter.setPen(QPen(QColor("#2563eb"), 1.5))
-        painter.setBrush(QColor(37, 99, 235, 28))
+        painter.setBrush(QColor(37, 99, 235, 16))
         painter.drawRect(frame)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:

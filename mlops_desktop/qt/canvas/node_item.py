@@ -75,7 +75,12 @@ class NodeShape:
         self.colour = category_colour(spec.category) if spec else QColor("#9ca3af")
         self.header_fill = QColor(self.colour)
         self.header_fill.setAlpha(26)
-        self.lod_fill = QColor(self.colour).lighter(150)
+        c = self.colour
+        self.lod_fill = QColor(  # the category colour washed three quarters toward white
+            round(c.red() * 0.3 + 255 * 0.7),
+            round(c.green() * 0.3 + 255 * 0.7),
+            round(c.blue() * 0.3 + 255 * 0.7),
+        )
         self.icon = spec.icon if spec else ""
         self.slots: list[PortSlot] = []
         self.by_key: dict[tuple[str, bool], PortSlot] = {}

@@ -1,0 +1,380 @@
+"""NodeInspector: edits the selected stage's title and parameters through the editor's undo stack.
+
+Editors are generated from the stage's parameter schema: spin boxes with the declared ranges,
+combo boxes for choices, check boxes, file pickers for paths, a multi-line field for text,
+and plain fields for optional numbers. A value that does not fit the schema is shown inline
+in red and not applied; parameters whose ``visible_when`` condition is false are hidden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QFocusEvent
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QScrollArea,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mlops_desktop.core.errors import ParameterError
+from mlops_desktop.core.specs import ParamKind, ParamSpec, StageSpec
+from mlops_desktop.qt.icons import category_colour, icon_pixmap
+
+INT_LIMIT = 2_147_483_647
+
+
+class _TextEdit(QPlainTextEdit):
+    """A multi-line field that reports when the user leaves it."""
+
+    editing_finished = Signal()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.editing_finished.emit()
+
+
+class ParamRow(QObject):
+    """One parameter's editor, its label and its inline error."""
+
+    def __init__(self, spec: ParamSpec, stage: str, on_commit: Callable[[ParamRow], None]) -> None:
+        super().__init__()
+        self.spec = spec
+        self.stage = stage
+        self._on_commit = on_commit
+        self.label = QLabel(spec.display_name)
+        self.label.setToolTip(spec.help or spec.describe())
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #dc2626; font-size: 9pt;")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        self.editor = self._make_editor()
+        self.editor.setToolTip(f"{spec.help}\nAllowed: {spec.describe()}".strip())
+        self.field = QWidget()
+        box = QVBoxLayout(self.field)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(2)
+        box.addWidget(self.editor)
+        box.addWidget(self.error)
+
+    # ------------------------------------------------------------ editors
+    def _make_editor(self) -> QWidget:
+        spec, kind = self.spec, self.spec.kind
+        if kind is ParamKind.BOOL:
+            w: QWidget = QCheckBox()
+            w.toggled.connect(self._commit)
+        elif kind is ParamKind.CHOICE:
+            w = QComboBox()
+            w.addItems(list(spec.choices))
+            w.activated.connect(self._commit)
+        elif kind is ParamKind.INT:
+            w = QSpinBox()
+            w.setRange(
+                int(spec.minimum if spec.minimum is not None else -INT_LIMIT),
+                int(spec.maximum if spec.maximum is not None else INT_LIMIT),
+            )
+            self._spin_setup(w)
+        elif kind is ParamKind.FLOAT and _spin_friendly(spec):
+            w = QDoubleSpinBox()
+            lo, hi = float(spec.minimum or 0.0), float(spec.maximum or 0.0)
+            w.setDecimals(3 if hi - lo <= 10 else 2)
+            w.setRange(lo, hi)
+            w.setSingleStep(0.05 if hi - lo <= 1 else 0.1 if hi - lo <= 10 else 1.0)
+            self._spin_setup(w)
+        elif kind is ParamKind.TEXT:
+            w = _TextEdit()
+            w.setFixedHeight(84)
+            w.editing_finished.connect(self._commit)
+        elif kind is ParamKind.PATH:
+            w = QWidget()
+            row = QHBoxLayout(w)
+            row.setContentsMargins(0, 0, 0, 0)
+            row.setSpacing(4)
+            self.line = QLineEdit()
+            self.line.setPlaceholderText("Choose a file…")
+            self.line.editingFinished.connect(self._commit)
+            button = QToolButton()
+            button.setText("…")
+            button.setToolTip("Browse for a file")
+            button.clicked.connect(self._on_browse_clicked)
+            row.addWidget(self.line, 1)
+            row.addWidget(button)
+        else:  # STR, optional numbers, unbounded or wide-range floats
+            w = QLineEdit()
+            if kind in (ParamKind.OPTIONAL_INT, ParamKind.OPTIONAL_FLOAT):
+                w.setPlaceholderText("empty = none")
+            w.editingFinished.connect(self._commit)
+        return w
+
+    def _spin_setup(self, w: QAbstractSpinBox) -> None:
+        w.setKeyboardTracking(False)  # apply on Enter, focus-out or arrow, not per keystroke
+        w.setAccelerated(True)
+        w.valueChanged.connect(self._commit)
+
+    def _on_browse_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self.field,
+            f"Choose {self.spec.display_name}",
+            self.line.text(),
+            self.spec.file_filter or "All files (*)",
+        )
+        if path:
+            self.line.setText(path)
+            self._commit()
+
+    # --------------------------------------------------------- read/write
+    def raw_value(self) -> Any:
+        w = self.editor
+        if isinstance(w, QCheckBox):
+            return w.isChecked()
+        if isinstance(w, QComboBox):
+            return w.currentText()
+        if isinstance(w, QSpinBox | QDoubleSpinBox):
+            return w.value()
+        if isinstance(w, QPlainTextEdit):
+            return w.toPlainText()
+        if self.spec.kind is ParamKind.PATH:
+            return self.line.text()
+        assert isinstance(w, QLineEdit)
+        text = w.text().strip()
+        if self.spec.kind is ParamKind.STR:
+            return w.text()
+        return text
+
+    def set_value(self, value: Any) -> None:
+        """Show ``value`` (from the document) without triggering an edit; clears the error."""
+        w = self.editor
+        w.blockSignals(True)
+        try:
+            if isinstance(w, QCheckBox):
+                w.setChecked(bool(value))
+            elif isinstance(w, QComboBox):
+                w.setCurrentText(str(value))
+            elif isinstance(w, QSpinBox):
+                w.setValue(int(value))
+            elif isinstance(w, QDoubleSpinBox):
+                w.setValue(float(value))
+            elif isinstance(w, QPlainTextEdit):
+                if w.toPlainText() != str(value or ""):
+                    w.setPlainText(str(value or ""))
+            elif self.spec.kind is ParamKind.PATH:
+                self.line.setText(str(value or ""))
+            else:
+                assert isinstance(w, QLineEdit)
+                w.setText(
+                    ""
+                    if value is None
+                    else f"{value:g}"
+                    if isinstance(value, float)
+                    else str(value)
+                )
+        finally:
+            w.blockSignals(False)
+        self.show_error("")
+
+    def show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.setVisible(bool(message))
+        target = self.line if self.spec.kind is ParamKind.PATH else self.editor
+        target.setStyleSheet("border: 1px solid #dc2626; border-radius: 3px;" if message else "")
+
+    def set_visible(self, visible: bool) -> None:
+        self.label.setVisible(visible)
+        self.field.setVisible(visible)
+
+    def _commit(self, *_: object) -> None:
+        self._on_commit(self)
+
+    def coerced(self) -> Any:
+        """The editor's value converted by the schema (raises :class:`ParameterError`)."""
+        return self.spec.coerce(self.stage, self.raw_value())
+
+
+def _spin_friendly(spec: ParamSpec) -> bool:
+    """Bounded floats with a modest, linear range read best in a spin box."""
+    if spec.minimum is None or spec.maximum is None:
+        return False
+    lo, hi = spec.minimum, spec.maximum
+    return hi - lo <= 1000 and (lo == 0 or lo >= 0.01)
+
+
+class NodeInspector(QWidget):
+    """Shows and edits the parameters of the node selected in a :class:`PipelineEditor`."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._editor: Any = None
+        self.node_id: str | None = None
+        self.spec: StageSpec | None = None
+        self.rows: dict[str, ParamRow] = {}
+        self._title_edit: QLineEdit | None = None
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._scroll = QScrollArea(self)
+        self._scroll.setWidgetResizable(True)
+        self._scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self._layout.addWidget(self._scroll)
+        self._show_placeholder("No pipeline open")
+
+    # ------------------------------------------------------------- editor
+    @property
+    def editor(self) -> Any:
+        return self._editor
+
+    def set_editor(self, editor: Any) -> None:
+        """Follow ``editor``'s selection (``None`` to show nothing)."""
+        if self._editor is not None:
+            try:
+                self._editor.selection_changed.disconnect(self._on_editor_selection_changed)
+                self._editor.document_changed.disconnect(self._on_editor_document_changed)
+            except (RuntimeError, TypeError):
+                pass
+        self._editor = editor
+        if editor is None:
+            self._show_node(None)
+            self._show_placeholder("No pipeline open")
+            return
+        editor.selection_changed.connect(self._on_editor_selection_changed)
+        editor.document_changed.connect(self._on_editor_document_changed)
+        self._on_editor_selection_changed(editor.selected_node_ids())
+
+    def _on_editor_selection_changed(self, node_ids: list) -> None:
+        if len(node_ids) == 1:
+            self._show_node(node_ids[0])
+        else:
+            self._show_node(None)
+            self._show_placeholder(
+                f"{len(node_ids)} stages selected"
+                if node_ids
+                else "Select a stage to edit its parameters"
+            )
+
+    def _on_editor_document_changed(self) -> None:
+        if self.node_id is None:
+            return
+        if self.node_id not in self._editor.pipeline.nodes:
+            self._on_editor_selection_changed(self._editor.selected_node_ids())
+            return
+        self._refresh_values()
+
+    # ------------------------------------------------------------- build
+    def _show_placeholder(self, text: str) -> None:
+        label = QLabel(text)
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        label.setWordWrap(True)
+        label.setStyleSheet("color: #6b7280; padding: 24px;")
+        self._scroll.setWidget(label)
+
+    def _show_node(self, node_id: str | None) -> None:
+        self.node_id = node_id
+        self.rows = {}
+        self._title_edit = None
+        if node_id is None or self._editor is None:
+            self.spec = None
+            return
+        pipeline = self._editor.pipeline
+        node = pipeline.node(node_id)
+        self.spec = spec = pipeline.registry.find(node.type)
+        page = QWidget()
+        outer = QVBoxLayout(page)
+        outer.setContentsMargins(12, 12, 12, 12)
+        outer.setSpacing(10)
+        outer.addWidget(self._header(node.type, spec))
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setVerticalSpacing(8)
+        self._title_edit = QLineEdit(node.title)
+        self._title_edit.editingFinished.connect(self._on_title_edit_finished)
+        form.addRow("Title", self._title_edit)
+        if spec is not None:
+            for pspec in spec.params:
+                row = ParamRow(pspec, spec.title, self._on_row_committed)
+                row.setParent(page)
+                self.rows[pspec.name] = row
+                form.addRow(row.label, row.field)
+        outer.addLayout(form)
+        outer.addStretch(1)
+        self._scroll.setWidget(page)
+        self._refresh_values()
+
+    def _header(self, type_id: str, spec: StageSpec | None) -> QWidget:
+        box = QWidget()
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(0, 0, 0, 4)
+        lay.setSpacing(4)
+        top = QHBoxLayout()
+        icon = QLabel()
+        if spec is not None:
+            icon.setPixmap(icon_pixmap(spec.icon, category_colour(spec.category), 28))
+        name = QLabel(
+            f"<b style='font-size:12pt'>{spec.title if spec else type_id}</b>"
+            f"<br><span style='color:#6b7280'>{spec.category if spec else 'Unknown stage type'}</span>"
+        )
+        top.addWidget(icon)
+        top.addWidget(name, 1)
+        lay.addLayout(top)
+        if spec is not None:
+            desc = QLabel(spec.description)
+            desc.setWordWrap(True)
+            desc.setStyleSheet("color: #4b5563;")
+            lay.addWidget(desc)
+        return box
+
+    # ------------------------------------------------------------- values
+    def _refresh_values(self) -> None:
+        node = self._editor.pipeline.nodes.get(self.node_id)
+        if node is None:
+            return
+        if self._title_edit is not None and not self._title_edit.hasFocus():
+            self._title_edit.setText(node.title)
+        for name, row in self.rows.items():
+            row.set_value(node.params.get(name, row.spec.default))
+        self._update_visibility(node.params)
+
+    def _update_visibility(self, params: dict | Any) -> None:
+        for row in self.rows.values():
+            cond = row.spec.visible_when
+            row.set_visible(cond is None or str(params.get(cond[0])) == cond[1])
+
+    def _on_row_committed(self, row: ParamRow) -> None:
+        if self._editor is None or self.node_id is None:
+            return
+        node = self._editor.pipeline.nodes.get(self.node_id)
+        if node is None:
+            return
+        try:
+            value = row.coerced()
+        except ParameterError as exc:
+            row.show_error(str(exc).split(": ", 1)[-1])
+            return
+        row.show_error("")
+        if node.params.get(row.spec.name) == value and row.spec.name in node.params:
+            return
+        params = dict(node.params)
+        params[row.spec.name] = value
+        if not self._editor.set_params(self.node_id, params):
+            row.show_error("refused: see the status bar")
+
+    def _on_title_edit_finished(self) -> None:
+        if self._editor is not None and self.node_id is not None and self._title_edit is not None:
+            title = self._title_edit.text()
+            if not title.strip():
+                self._title_edit.setText(self._editor.pipeline.node(self.node_id).title)
+                return
+            self._editor.rename_node(self.node_id, title)

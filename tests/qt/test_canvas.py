@@ -1,0 +1,336 @@
+"""Canvas tests: the scene follows the document, gestures become edits, lenses place nodes."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
+from PySide6.QtGui import QDropEvent
+from PySide6.QtTest import QTest
+
+from mlops_desktop.core import operations as ops
+from mlops_desktop.core.entities import StageStatus
+from mlops_desktop.core.graph import Pipeline
+from mlops_desktop.core.lifecycle import LENS_ORDER
+from mlops_desktop.qt.canvas.view import STAGE_MIME
+from mlops_desktop.qt.document.editor import PipelineEditor
+
+
+def build(
+    pipeline: Pipeline, spec: list[tuple[str, str]], links: list[tuple[str, str, str, str]]
+) -> dict[str, str]:
+    ids: dict[str, str] = {}
+    for i, (key, stage) in enumerate(spec):
+        op = ops.add_stage(pipeline, stage, i * 260.0, 0.0)
+        pipeline.apply(op)
+        ids[key] = op.node.id
+    for a, ap, b, bp in links:
+        pipeline.apply(ops.connect(ids[a], ap, ids[b], bp))
+    return ids
+
+
+SAMPLE = [
+    ("load", "load_data"),
+    ("split", "split"),
+    ("train", "train"),
+    ("eval", "evaluate"),
+    ("gate", "model_gate"),
+    ("reg", "register_model"),
+    ("approve", "approve"),
+    ("deploy", "deploy"),
+    ("mon", "monitor"),
+    ("py", "python_function"),
+]
+SAMPLE_LINKS = [
+    ("load", "dataset", "split", "dataset"),
+    ("split", "split", "train", "split"),
+    ("train", "model", "eval", "model"),
+    ("split", "split", "eval", "split"),
+    ("train", "model", "gate", "model"),
+    ("eval", "metrics", "gate", "metrics"),
+    ("gate", "model", "reg", "model"),
+    ("gate", "metrics", "reg", "metrics"),
+    ("reg", "model_version", "approve", "model_version"),
+    ("approve", "model_version", "deploy", "model_version"),
+]
+
+
+@pytest.fixture
+def editor(qtbot) -> PipelineEditor:
+    ed = PipelineEditor(Pipeline("Test"))
+    qtbot.addWidget(ed)
+    ed.resize(1000, 700)
+    ed.show()
+    qtbot.waitExposed(ed)
+    return ed
+
+
+def drop(editor: PipelineEditor, stage: str, pos: QPoint) -> None:
+    mime = QMimeData()
+    mime.setData(STAGE_MIME, stage.encode())
+    event = QDropEvent(
+        QPointF(pos),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    editor.view.dropEvent(event)
+
+
+def port_view_pos(editor: PipelineEditor, node_id: str, port: str, output: bool) -> QPoint:
+    item = editor.scene.node_items[node_id]
+    return editor.view.mapFromScene(item.port_scene_pos(port, output))
+
+
+def drag(editor: PipelineEditor, start: QPoint, end: QPoint) -> None:
+    vp = editor.view.viewport()
+    QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    for k in range(1, 6):
+        QTest.mouseMove(vp, start + (end - start) * (k / 5))
+    QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
+
+
+def test_scene_mirrors_document(editor: PipelineEditor) -> None:
+    p = editor.pipeline
+    ids = build(p, SAMPLE, SAMPLE_LINKS)
+    assert set(editor.scene.node_items) == set(p.nodes)
+    assert set(editor.scene.link_items) == set(p.links)
+    link = next(iter(p.links.values()))
+    p.apply(ops.RemoveLink(link.id))
+    assert link.id not in editor.scene.link_items
+    p.apply(ops.MoveNodes({ids["load"]: (-500.0, 80.0)}))
+    assert editor.scene.node_items[ids["load"]].pos() == QPointF(-500, 80)
+    p.apply(ops.remove_items(p, [ids["train"]]))
+    assert ids["train"] not in editor.scene.node_items
+    assert set(editor.scene.link_items) == set(p.links)
+
+
+def test_drop_creates_node_at_drop_position(editor: PipelineEditor) -> None:
+    pos = QPoint(300, 220)
+    drop(editor, "train", pos)
+    assert len(editor.pipeline.nodes) == 1
+    node = next(iter(editor.pipeline.nodes.values()))
+    assert node.type == "train"
+    item = editor.scene.node_items[node.id]
+    scene_pos = editor.view.mapToScene(pos)
+    # The model position is the item's, and the node's header sits under the drop point.
+    assert (node.x, node.y) == (item.pos().x(), item.pos().y())
+    assert item.sceneBoundingRect().contains(scene_pos)
+    assert abs(node.x + item.shape_info.width / 2 - scene_pos.x()) <= 1
+    assert editor.undo_stack.count() == 1
+    editor.undo_stack.undo()
+    assert not editor.pipeline.nodes
+
+
+def test_drop_of_unknown_stage_is_reported(editor: PipelineEditor, qtbot) -> None:
+    with qtbot.waitSignal(editor.status_message) as blocker:
+        drop(editor, "no_such_stage", QPoint(100, 100))
+    assert "no_such_stage" in blocker.args[0]
+    assert not editor.pipeline.nodes
+
+
+def test_dragging_between_compatible_ports_links(editor: PipelineEditor) -> None:
+    ids = build(editor.pipeline, [("load", "load_data"), ("split", "split")], [])
+    editor.fit_view()
+    drag(
+        editor,
+        port_view_pos(editor, ids["load"], "dataset", True),
+        port_view_pos(editor, ids["split"], "dataset", False),
+    )
+    links = list(editor.pipeline.links.values())
+    assert len(links) == 1
+    assert (links[0].source, links[0].source_port, links[0].target, links[0].target_port) == (
+        ids["load"],
+        "dataset",
+        ids["split"],
+        "dataset",
+    )
+    assert editor.undo_stack.count() == 1
+
+
+def test_dragging_from_input_to_output_links_too(editor: PipelineEditor) -> None:
+    ids = build(editor.pipeline, [("load", "load_data"), ("split", "split")], [])
+    editor.fit_view()
+    drag(
+        editor,
+        port_view_pos(editor, ids["split"], "dataset", False),
+        port_view_pos(editor, ids["load"], "dataset", True),
+    )
+    assert [(lk.source, lk.target) for lk in editor.pipeline.links.values()] == [
+        (ids["load"], ids["split"])
+    ]
+
+
+def test_incompatible_ports_are_refused_with_reason(editor: PipelineEditor, qtbot) -> None:
+    ids = build(editor.pipeline, [("load", "load_data"), ("train", "train")], [])
+    editor.fit_view()
+    with qtbot.waitSignal(editor.status_message) as blocker:
+        drag(
+            editor,
+            port_view_pos(editor, ids["load"], "dataset", True),
+            port_view_pos(editor, ids["train"], "split", False),
+        )
+    assert not editor.pipeline.links
+    assert "Dataset" in blocker.args[0] and "Train" in blocker.args[0]
+    assert editor.undo_stack.count() == 0
+
+
+def test_cycle_is_refused_with_reason(editor: PipelineEditor, qtbot) -> None:
+    ids = build(
+        editor.pipeline,
+        [("a", "python_function"), ("b", "python_function")],
+        [("a", "output", "b", "input")],
+    )
+    editor.fit_view()
+    with qtbot.waitSignal(editor.status_message) as blocker:
+        editor.connect_ports(ids["b"], "output", ids["a"], "input")
+    assert "cycle" in blocker.args[0]
+    assert len(editor.pipeline.links) == 1
+
+
+def test_compatible_ports_light_up_while_dragging(editor: PipelineEditor) -> None:
+    ids = build(
+        editor.pipeline, [("load", "load_data"), ("split", "split"), ("train", "train")], []
+    )
+    editor.fit_view()
+    vp = editor.view.viewport()
+    start = port_view_pos(editor, ids["load"], "dataset", True)
+    QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    QTest.mouseMove(vp, start + QPoint(30, 30))
+    items = editor.scene.node_items
+    assert items[ids["split"]].highlighted == {("dataset", False)}
+    assert items[ids["train"]].highlighted == set()
+    QTest.mouseRelease(
+        vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start + QPoint(30, 30)
+    )
+    assert all(not it.highlighted for it in items.values())
+    assert not editor.pipeline.links
+
+
+def test_rerouting_and_dropping_a_link(editor: PipelineEditor) -> None:
+    ids = build(
+        editor.pipeline,
+        [("load", "load_data"), ("s1", "split"), ("s2", "split")],
+        [("load", "dataset", "s1", "dataset")],
+    )
+    editor.pipeline.apply(ops.MoveNodes({ids["s2"]: (260.0, 200.0)}))
+    editor.fit_view()
+    drag(
+        editor,
+        port_view_pos(editor, ids["s1"], "dataset", False),
+        port_view_pos(editor, ids["s2"], "dataset", False),
+    )
+    assert [(lk.source, lk.target) for lk in editor.pipeline.links.values()] == [
+        (ids["load"], ids["s2"])
+    ]
+    assert editor.undo_stack.count() == 1
+    # Dropping a picked-up link on empty canvas removes it.
+    drag(editor, port_view_pos(editor, ids["s2"], "dataset", False), QPoint(5, 5))
+    assert not editor.pipeline.links
+    editor.undo_stack.undo()
+    editor.undo_stack.undo()
+    assert [(lk.source, lk.target) for lk in editor.pipeline.links.values()] == [
+        (ids["load"], ids["s1"])
+    ]
+
+
+def test_dragging_nodes_is_one_move_command(editor: PipelineEditor) -> None:
+    ids = build(
+        editor.pipeline,
+        [("load", "load_data"), ("split", "split")],
+        [("load", "dataset", "split", "dataset")],
+    )
+    editor.view.set_zoom(1.0)
+    item = editor.scene.node_items[ids["load"]]
+    editor.view.centerOn(item)
+    start = editor.view.mapFromScene(item.mapToScene(QPointF(60, 18)))
+    before = (editor.pipeline.nodes[ids["load"]].x, editor.pipeline.nodes[ids["load"]].y)
+    drag(editor, start, start + QPoint(80, 60))
+    node = editor.pipeline.nodes[ids["load"]]
+    assert (node.x - before[0], node.y - before[1]) == pytest.approx((80, 60), abs=1)
+    assert editor.undo_stack.count() == 1
+    link = editor.scene.link_items[next(iter(editor.pipeline.links))]
+    assert link.p0 == item.port_scene_pos("dataset", True)
+    editor.undo_stack.undo()
+    assert (editor.pipeline.nodes[ids["load"]].x, editor.pipeline.nodes[ids["load"]].y) == before
+    assert item.pos() == QPointF(*before)
+
+
+def test_node_state_is_display_only(editor: PipelineEditor) -> None:
+    ids = build(editor.pipeline, SAMPLE, SAMPLE_LINKS)
+    before = editor.pipeline.copy()
+    editor.set_node_state(ids["train"], StageStatus.RUNNING, 0.4)
+    editor.set_node_state(ids["eval"], StageStatus.FAILED, None)
+    editor.set_node_state("gone", StageStatus.SUCCEEDED, None)  # a deleted node is ignored
+    item = editor.scene.node_items[ids["train"]]
+    assert (item.status, item.progress) == (StageStatus.RUNNING, 0.4)
+    assert editor.pipeline.same_content(before) and editor.undo_stack.count() == 0
+    editor.clear_states()
+    assert all(it.status == StageStatus.IDLE for it in editor.scene.node_items.values())
+
+
+@pytest.mark.parametrize("lens", LENS_ORDER)
+def test_lens_places_every_node_in_a_band_or_the_unplaced_list(
+    editor: PipelineEditor, lens: str
+) -> None:
+    ids = build(editor.pipeline, SAMPLE, SAMPLE_LINKS)
+    before = editor.pipeline.copy()
+    editor.set_lens(lens)
+    bands = editor.scene.lens_layer.bands
+    in_bands = [nid for band in bands for nid in band.node_ids]
+    unplaced = [n.id for n in editor.unplaced_nodes()]
+    assert len(in_bands) == len(set(in_bands)), "a node sits in two phases"
+    assert sorted(in_bands + unplaced) == sorted(editor.pipeline.nodes)
+    assert (
+        ids["py"] in unplaced and ids["train"] in in_bands
+    )  # no vendor has a phase for custom code
+    for band in bands:
+        for nid in band.node_ids:
+            assert band.rect.contains(editor.scene.node_items[nid].sceneBoundingRect())
+    assert editor.pipeline.same_content(before) and editor.undo_stack.count() == 0
+    editor.set_lens(None)
+    assert editor.scene.lens_layer.bands == [] and editor.unplaced_nodes() == []
+
+
+def test_lens_bands_follow_document_changes(editor: PipelineEditor, qtbot) -> None:
+    ids = build(editor.pipeline, SAMPLE, SAMPLE_LINKS)
+    editor.set_lens("aws")
+    editor.add_stage("train", QPointF(3000, 3000))
+    qtbot.waitUntil(
+        lambda: (
+            sum(len(b.node_ids) for b in editor.scene.lens_layer.bands)
+            + len(editor.unplaced_nodes())
+            == 11
+        )
+    )
+    assert ids["train"] in {n for b in editor.scene.lens_layer.bands for n in b.node_ids}
+
+
+def test_unknown_lens_is_refused(editor: PipelineEditor) -> None:
+    with pytest.raises(Exception, match="unknown lens"):
+        editor.set_lens("ibm")
+
+
+def test_zoom_and_fit(editor: PipelineEditor) -> None:
+    build(editor.pipeline, SAMPLE, SAMPLE_LINKS)
+    editor.fit_view()
+    visible = editor.view.mapToScene(editor.view.viewport().rect()).boundingRect()
+    for item in editor.scene.node_items.values():
+        assert visible.contains(item.sceneBoundingRect())
+    z = editor.view.zoom()
+    editor.zoom_in()
+    assert editor.view.zoom() == pytest.approx(z * 1.25)
+    editor.view.set_zoom(100)
+    assert editor.view.zoom() == pytest.approx(3.0)
+
+
+def test_export_png_and_svg(editor: PipelineEditor, tmp_path) -> None:
+    build(editor.pipeline, SAMPLE, SAMPLE_LINKS)
+    editor.export_png(tmp_path / "p.png")
+    editor.export_svg(tmp_path / "p.svg")
+    from PySide6.QtGui import QImage
+
+    image = QImage(str(tmp_path / "p.png"))
+    assert image.width() > 2000 and image.height() > 100
+    svg = (tmp_path / "p.svg").read_text(encoding="utf-8")
+    assert "<svg" in svg and "Train" in svg
