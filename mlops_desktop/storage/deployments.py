@@ -159,6 +159,40 @@ class DeploymentStore:
                 )
             return _entity(s, row)
 
+    def promote_alias(
+        self,
+        project_id: int,
+        model_name: str,
+        version: int,
+        alias: str,
+        *,
+        actor: str,
+        reason: str = "",
+        run_id: int | None = None,
+    ) -> AliasTransition:
+        """Point ``alias`` at ``version``, in one transaction. When the alias names an
+        environment whose primary deployment serves this model, the deployment follows."""
+        alias = check_alias(alias)
+        with self.db.write() as s:
+            model = model_row(s, project_id, model_name)
+            target = version_row(s, model, version)
+            current = alias_version_row(s, model.id, alias)
+            transition = set_alias_in(
+                s, model, target, alias, actor=actor, reason=reason, run_id=run_id
+            )
+            if current is not None and current.id != target.id:
+                _follow_alias(
+                    s,
+                    project_id,
+                    alias,
+                    current,
+                    target,
+                    actor,
+                    run_id,
+                    DeploymentStatus.SUPERSEDED.value,
+                )
+            return transition_entity(transition, model.name)
+
     def rollback_alias(
         self,
         project_id: int,
@@ -199,25 +233,7 @@ class DeploymentStore:
                 run_id=run_id,
                 now=now,
             )
-            primary = next(iter(_active(s, project_id, alias, "direct")), None)
-            if primary is not None and primary.model_version_id == current.id:
-                _end([primary], DeploymentStatus.ROLLED_BACK.value)
-                s.add(
-                    SqlDeployment(
-                        project_id=project_id,
-                        model_version_id=target.id,
-                        environment=alias,
-                        strategy="direct",
-                        traffic_share=1.0,
-                        approver=actor,
-                        status=ACTIVE,
-                        previous_version_id=current.id,
-                        run_id=run_id,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
-                s.flush()
+            _follow_alias(s, project_id, alias, current, target, actor, run_id)
             return transition_entity(transition, model.name)
 
     # ---------------------------------------------------------------- reading
@@ -250,3 +266,38 @@ class DeploymentStore:
             if row is None:
                 raise NotFoundError(f"no deployment with id {deployment_id}")
             return _entity(s, row)
+
+
+def _follow_alias(
+    s: Session,
+    project_id: int,
+    environment: str,
+    current: SqlModelVersion,
+    target: SqlModelVersion,
+    actor: str,
+    run_id: int | None,
+    status: str = DeploymentStatus.ROLLED_BACK.value,
+) -> None:
+    """Move the environment's primary deployment from ``current`` to ``target`` when it is
+    serving ``current`` (an alias named after an environment tracks what serves there)."""
+    primary = next(iter(_active(s, project_id, environment, "direct")), None)
+    if primary is None or primary.model_version_id != current.id:
+        return
+    now = utc_now()
+    _end([primary], status)
+    s.add(
+        SqlDeployment(
+            project_id=project_id,
+            model_version_id=target.id,
+            environment=environment,
+            strategy="direct",
+            traffic_share=1.0,
+            approver=actor,
+            status=ACTIVE,
+            previous_version_id=current.id,
+            run_id=run_id,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    s.flush()

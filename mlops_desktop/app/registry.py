@@ -1,0 +1,363 @@
+"""The model registry service: register, promote, roll back, approve, deploy and list.
+
+:class:`RegistryService` is what the GUI's Models panel and the ``models`` command call (by
+project name). :class:`RunOperations` is the same registry seen from a running pipeline: the
+operate stages reach it as ``ctx.services["registry"]`` (it implements
+:class:`mlops_desktop.core.operate_entities.OperateBackend`) and name their run by id; it
+records the run, its pipeline version and its trigger on everything it writes.
+:func:`operate_services` builds the services mapping a :class:`~mlops_desktop.engine.scheduler.Scheduler`
+gets. Every change is one transaction: a failure half-way leaves the previous state.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Mapping
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mlops_desktop.core.entities import Project, Run
+from mlops_desktop.core.errors import ConflictError, NotFoundError
+from mlops_desktop.core.operate_entities import (
+    STRATEGIES,
+    AliasTransition,
+    Approval,
+    ApprovalProvider,
+    Deployment,
+    ModelVersion,
+    MonitorAlert,
+    RegisteredModel,
+)
+from mlops_desktop.storage.deployments import DeploymentStore
+from mlops_desktop.storage.registry import RegistryStore
+from mlops_desktop.storage.triggers import TriggerStore
+
+if TYPE_CHECKING:
+    from mlops_desktop.app.workspace import Workspace
+
+PACKAGES_FOLDER = "packages"
+
+
+def current_user() -> str:
+    """The name of the person using the app (for approvals and the alias history)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in a bare container
+        return "user"
+
+
+class RegistryService:
+    """The model registry of a workspace, by project name."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+
+    @cached_property
+    def store(self) -> RegistryStore:
+        return RegistryStore(self.workspace.db)
+
+    @cached_property
+    def deployment_store(self) -> DeploymentStore:
+        return DeploymentStore(self.workspace.db)
+
+    def _project(self, project: str | int) -> Project:
+        return self.workspace.projects.get(project)
+
+    # ---------------------------------------------------------------- reading
+    def list_models(self, project: str | int) -> list[RegisteredModel]:
+        return self.store.models(self._project(project).id)
+
+    def versions(self, project: str | int, model: str) -> list[ModelVersion]:
+        """Versions of ``model``, newest first."""
+        return self.store.versions(self._project(project).id, model)
+
+    def version(self, project: str | int, model: str, version: int) -> ModelVersion:
+        return self.store.version(self._project(project).id, model, version)
+
+    def history(
+        self, project: str | int, model: str | None = None, alias: str | None = None
+    ) -> list[AliasTransition]:
+        """Alias transitions, oldest first."""
+        return self.store.history(self._project(project).id, model, alias)
+
+    def deployments(self, project: str | int, environment: str | None = None) -> list[Deployment]:
+        """Deployments, newest first."""
+        return self.deployment_store.list(self._project(project).id, environment)
+
+    def active_deployments(self, project: str | int, environment: str) -> list[Deployment]:
+        return self.deployment_store.active(self._project(project).id, environment)
+
+    def summary(self, project: str | int) -> dict[str, Any]:
+        """Everything about a project's models as plain JSON-able data (for ``--json``)."""
+        proj = self._project(project)
+        models = []
+        for model in self.store.models(proj.id):
+            versions = self.store.versions(proj.id, model.name)
+            models.append(
+                {
+                    "name": model.name,
+                    "latest_version": model.latest_version,
+                    "aliases": model.aliases,
+                    "versions": [_version_dict(v) for v in versions],
+                    "history": [
+                        _transition_dict(t) for t in self.store.history(proj.id, model.name)
+                    ],
+                }
+            )
+        deployments = [_deployment_dict(d) for d in self.deployment_store.list(proj.id)]
+        return {"project": proj.name, "models": models, "deployments": deployments}
+
+    # ---------------------------------------------------------------- changing
+    def register(self, project: str | int, model: str, **fields: Any) -> ModelVersion:
+        """Register the next version of ``model`` (see :meth:`RegistryStore.register`)."""
+        fields.setdefault("actor", current_user())
+        return self.store.register(self._project(project).id, model, **fields)
+
+    def promote(
+        self,
+        project: str | int,
+        model: str,
+        version: int,
+        alias: str,
+        *,
+        actor: str | None = None,
+        reason: str = "",
+    ) -> AliasTransition:
+        """Give ``alias`` to ``version``; a deployment serving the alias' environment follows."""
+        return self.deployment_store.promote_alias(
+            self._project(project).id,
+            model,
+            version,
+            alias,
+            actor=actor or current_user(),
+            reason=reason,
+        )
+
+    def rollback(
+        self,
+        project: str | int,
+        model: str,
+        alias: str,
+        *,
+        actor: str | None = None,
+        reason: str = "",
+    ) -> AliasTransition:
+        """Give ``alias`` back to the version that held it before (one action)."""
+        return self.deployment_store.rollback_alias(
+            self._project(project).id, model, alias, actor=actor or current_user(), reason=reason
+        )
+
+    def approve(
+        self,
+        project: str | int,
+        model: str,
+        version: int,
+        approved: bool,
+        *,
+        approver: str | None = None,
+        comment: str = "",
+    ) -> Approval:
+        mv = self.store.version(self._project(project).id, model, version)
+        return self.store.record_approval(mv.id, approved, approver or current_user(), comment)
+
+    def deploy(
+        self,
+        project: str | int,
+        model: str,
+        version: int,
+        environment: str,
+        strategy: str = "direct",
+        traffic_share: float = 1.0,
+        *,
+        approver: str | None = None,
+    ) -> Deployment:
+        proj = self._project(project)
+        mv = self.store.version(proj.id, model, version)
+        user = approver or current_user()
+        return self.deployment_store.deploy(
+            proj.id, mv.id, environment, strategy, traffic_share, approver=user, actor=user
+        )
+
+
+class RunOperations:
+    """The registry as the operate stages of a run see it (``ctx.services["registry"]``)."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self.registry = RegistryStore(workspace.db)
+        self.deployments = DeploymentStore(workspace.db)
+        self.triggers = TriggerStore(workspace.db)
+
+    def _run(self, run_id: int) -> Run:
+        return self.workspace.runs.get(run_id)
+
+    @staticmethod
+    def actor(run: Run) -> str:
+        """Who acts when a run changes the registry: the trigger that started it, or the
+        person who started it by hand."""
+        if run.trigger and run.trigger != "manual":
+            return f"trigger:{run.trigger}"
+        return current_user()
+
+    def register_version(
+        self,
+        run_id: int,
+        model_name: str,
+        *,
+        artifact_digest: str,
+        params: Mapping[str, Any],
+        metrics: Mapping[str, float],
+        dataset_hashes: Mapping[str, str],
+        task: str,
+        feature_names: list[str],
+        alias: str | None,
+    ) -> ModelVersion:
+        run = self._run(run_id)
+        hashes = {**run.input_hashes, **dataset_hashes}
+        return self.registry.register(
+            run.project_id,
+            model_name,
+            run_id=run.id,
+            pipeline_version_id=run.pipeline_version_id,
+            dataset_hashes=hashes,
+            params=params,
+            metrics=metrics,
+            artifact_digest=artifact_digest,
+            task=task,
+            feature_names=feature_names,
+            alias=alias,
+            actor=self.actor(run),
+            reason=f"registered by run {run.id}",
+        )
+
+    def version_by_alias(self, run_id: int, model_name: str, alias: str) -> ModelVersion | None:
+        return self.registry.version_by_alias(self._run(run_id).project_id, model_name, alias)
+
+    def version_by_id(self, version_id: int) -> ModelVersion:
+        return self.registry.version_by_id(version_id)
+
+    def active_deployment(self, run_id: int, environment: str) -> Deployment | None:
+        active = self.deployments.active(self._run(run_id).project_id, environment)
+        return next((d for d in active if d.strategy == "direct"), None)
+
+    def model_bytes(self, version: ModelVersion) -> bytes:
+        if not version.artifact_digest or not self.workspace.artifacts.exists(
+            version.artifact_digest
+        ):
+            raise NotFoundError(f"the model file of {version.label} is missing from the workspace")
+        return self.workspace.artifacts.read_bytes(version.artifact_digest)
+
+    def load_estimator(self, version: ModelVersion) -> Any:
+        """The fitted estimator of ``version`` (skops, trusted types only)."""
+        from mlops_desktop.engine.serialize import load_estimator
+
+        return load_estimator(self.model_bytes(version))
+
+    def record_approval(
+        self, run_id: int, version_id: int, approved: bool, approver: str, comment: str
+    ) -> Approval:
+        return self.registry.record_approval(version_id, approved, approver, comment, run_id=run_id)
+
+    def deploy(
+        self,
+        run_id: int,
+        version_id: int,
+        environment: str,
+        strategy: str,
+        traffic_share: float,
+        approver: str,
+    ) -> Deployment:
+        if strategy not in STRATEGIES:
+            raise ConflictError(f"unknown deployment strategy '{strategy}'")
+        run = self._run(run_id)
+        return self.deployments.deploy(
+            run.project_id,
+            version_id,
+            environment,
+            strategy,
+            traffic_share,
+            approver=approver,
+            actor=self.actor(run),
+            run_id=run.id,
+        )
+
+    def record_alert(
+        self, run_id: int, node_id: str, kind: str, message: str, details: Mapping[str, Any]
+    ) -> MonitorAlert:
+        run = self._run(run_id)
+        return self.triggers.record_alert(
+            run.project_id,
+            kind,
+            message,
+            pipeline_id=run.pipeline_id,
+            run_id=run.id,
+            node_id=node_id,
+            details=details,
+        )
+
+    def next_counter(self, run_id: int, key: str) -> int:
+        run = self._run(run_id)
+        return self.triggers.next_counter(run.project_id, f"pipeline:{run.pipeline_id}:{key}")
+
+    def package_folder(self, run_id: int, model_name: str, version: int) -> str:
+        """Where a package is written when its stage names no folder."""
+        base = self.workspace.artifacts_dir.parent / PACKAGES_FOLDER
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in model_name)
+        return str(Path(base) / f"{safe}-v{version}")
+
+
+def operate_services(
+    workspace: Workspace, approvals: ApprovalProvider | None = None
+) -> dict[str, Any]:
+    """The services the operate stages use, for a scheduler's ``services`` mapping."""
+    services: dict[str, Any] = {"registry": RunOperations(workspace)}
+    if approvals is not None:
+        services["approvals"] = approvals
+    return services
+
+
+# ---------------------------------------------------------------------------- JSON views
+def _version_dict(v: ModelVersion) -> dict[str, Any]:
+    return {
+        "version": v.version,
+        "aliases": list(v.aliases),
+        "created_at": v.created_at.isoformat(),
+        "run_id": v.run_id,
+        "pipeline_version_id": v.pipeline_version_id,
+        "dataset_hashes": v.dataset_hashes,
+        "params": v.params,
+        "metrics": v.metrics,
+        "artifact_digest": v.artifact_digest,
+        "task": v.task,
+        "approval": v.approval,
+        "approver": v.approver,
+    }
+
+
+def _transition_dict(t: AliasTransition) -> dict[str, Any]:
+    return {
+        "alias": t.alias,
+        "from_version": t.from_version,
+        "to_version": t.to_version,
+        "actor": t.actor,
+        "reason": t.reason,
+        "run_id": t.run_id,
+        "at": t.created_at.isoformat(),
+    }
+
+
+def _deployment_dict(d: Deployment) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "model": d.model_name,
+        "version": d.version,
+        "environment": d.environment,
+        "strategy": d.strategy,
+        "traffic_share": d.traffic_share,
+        "approver": d.approver,
+        "status": d.status,
+        "previous_version": d.previous_version,
+        "run_id": d.run_id,
+        "at": d.created_at.isoformat(),
+    }
