@@ -100,9 +100,11 @@ def _load_file(ctx: StageContext, path_text: str) -> Any:
         if suffix in (".parquet", ".pq"):
             return pd.read_parquet(path)
         if suffix in (".csv", ".txt", ".tsv"):
-            return pd.read_csv(
-                path, sep=None if suffix != ".tsv" else "\t", engine="python", encoding="utf-8-sig"
-            )
+            sep = "\t" if suffix == ".tsv" else ","
+            frame = pd.read_csv(path, sep=sep, encoding="utf-8-sig")
+            if frame.shape[1] == 1 and ";" in str(frame.columns[0]):  # semicolon-separated
+                frame = pd.read_csv(path, sep=";", encoding="utf-8-sig")
+            return frame
     except pd.errors.EmptyDataError:
         ctx.fail(f"the file {path.name} holds no data")
     except UnicodeDecodeError:
