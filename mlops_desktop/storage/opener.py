@@ -6,6 +6,8 @@ left byte for byte unchanged. A path that does not exist becomes a new workspace
 
 from __future__ import annotations
 
+import os
+import uuid
 from pathlib import Path
 
 from sqlalchemy.engine import URL
@@ -27,14 +29,39 @@ def display_url(url: URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
+def _create_sqlite_file(path: Path) -> None:
+    """Build a new workspace in a temporary file, then link it into place.
+
+    Other processes never see a half-created (say, empty) file under ``path``; when two
+    processes create the same workspace at once, the first link wins and the other uses it.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WorkspaceError(f"cannot create the folder {path.parent}: {exc}") from None
+    tmp = path.with_name(f".{path.name}.new-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    engine = make_engine(URL.create("sqlite", database=str(tmp)))
+    try:
+        schema.upgrade(engine, str(path))
+    finally:
+        engine.dispose()
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass  # another process created it first: theirs is as good as ours
+    except OSError:  # no hard links on this file system
+        if not path.exists():
+            os.replace(tmp, path)
+    finally:
+        for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+            leftover.unlink(missing_ok=True)
+
+
 def _prepare_sqlite_file(path: Path) -> None:
-    """Check an existing file (read-only) and back it up when a migration is due."""
+    """Create a new file, or check an existing one (read-only) and back it up when a
+    migration is due."""
     if not path.exists():
-        if not path.parent.exists():
-            try:
-                path.parent.mkdir(parents=True)
-            except OSError as exc:
-                raise WorkspaceError(f"cannot create the folder {path.parent}: {exc}") from None
+        _create_sqlite_file(path)
         return
     state = schema.inspect_sqlite_file(path)
     schema.check_state(state, str(path))
