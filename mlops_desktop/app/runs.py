@@ -156,6 +156,10 @@ class RunService:
         self.ws = workspace
         self.registry = registry if registry is not None else default_registry()
         self.services = dict(services or {})
+        if "registry" not in self.services:  # the model registry the operate stages use
+            from mlops_desktop.app.registry import RunOperations
+
+            self.services["registry"] = RunOperations(workspace)
         self.workers = workers
 
     # ------------------------------------------------------------------------- running
