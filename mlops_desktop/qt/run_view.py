@@ -1,0 +1,234 @@
+"""RunView: one run in four tabs — Metrics (series plots), Diagnostics (confusion matrix, ROC,
+PR, residuals, importance), Tuning (candidates), and Logs & outputs (each stage's status, log,
+error and stored outputs). While the run is going, metric points arrive through
+:meth:`RunView.on_metric_logged` and are drawn at most ten times a second."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from mlops_desktop.app import plot_data
+from mlops_desktop.qt.plots.diagnostics import DiagnosticsView
+from mlops_desktop.qt.plots.series import MetricPlotWidget
+from mlops_desktop.qt.plots.tuning import TuningView
+from mlops_desktop.qt.runs_panel import STATUS_COLOURS, format_duration, format_started
+
+if TYPE_CHECKING:
+    from mlops_desktop.app.workspace import Workspace
+    from mlops_desktop.core.entities import Run
+
+Qt = QtCore.Qt
+# Keys drawn elsewhere (diagnostics, tuning) rather than as series over steps.
+NOT_SERIES = (*plot_data.ARRAY_KEYS, "param/", "importance", "cv_score")
+
+
+def is_series_key(key: str) -> bool:
+    return not key.startswith(NOT_SERIES)
+
+
+class RunView(QtWidgets.QWidget):
+    """Everything about one run."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.run: Run | None = None
+        self.header = QtWidgets.QLabel("No run open")
+        self.header.setTextFormat(Qt.TextFormat.RichText)
+        self.header.setStyleSheet("padding: 4px 6px;")
+        self.tabs = QtWidgets.QTabWidget()
+        self.tabs.addTab(self._build_metrics_tab(), "Metrics")
+        self.diagnostics = DiagnosticsView()
+        self.tabs.addTab(self.diagnostics, "Diagnostics")
+        self.tuning = TuningView()
+        self.tabs.addTab(self.tuning, "Tuning")
+        self.tabs.addTab(self._build_logs_tab(), "Logs && outputs")
+        box = QtWidgets.QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.header)
+        box.addWidget(self.tabs, 1)
+        self._series: dict[str, plot_data.Series] = {}
+        self._loader: Any = None
+
+    # ------------------------------------------------------------------ building
+    def _build_metrics_tab(self) -> QtWidgets.QWidget:
+        self.key_list = QtWidgets.QListWidget()
+        self.key_list.setToolTip("Tick the metrics to plot; the number is the last value")
+        self.key_list.itemChanged.connect(self._on_key_list_item_changed)
+        self.plot = MetricPlotWidget()
+        self.plot.redrawn.connect(self._on_plot_redrawn)
+        split = QtWidgets.QSplitter()
+        split.addWidget(self.key_list)
+        split.addWidget(self.plot)
+        split.setStretchFactor(1, 1)
+        split.setSizes([220, 800])
+        return split
+
+    def _build_logs_tab(self) -> QtWidgets.QWidget:
+        self.stage_table = QtWidgets.QTableWidget(0, 4)
+        self.stage_table.setHorizontalHeaderLabels(["Stage", "Status", "Duration", "Outputs"])
+        self.stage_table.setSelectionBehavior(
+            QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows
+        )
+        self.stage_table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+        self.stage_table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.stage_table.verticalHeader().setVisible(False)
+        self.stage_table.horizontalHeader().setStretchLastSection(True)
+        self.stage_table.itemSelectionChanged.connect(self._on_stage_table_selection_changed)
+        self.log_text = QtWidgets.QPlainTextEdit()
+        self.log_text.setReadOnly(True)
+        self.log_text.setFont(
+            QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
+        )
+        split = QtWidgets.QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.stage_table)
+        split.addWidget(self.log_text)
+        split.setSizes([200, 300])
+        return split
+
+    # ------------------------------------------------------------------ loading
+    def load(self, workspace: Workspace, run_id: int) -> None:
+        """Read run ``run_id`` and everything logged for it from the workspace."""
+        run = workspace.runs.get(run_id)
+        keys = [k for k in workspace.metrics.keys(run_id) if is_series_key(k)]
+
+        def loader(key: str) -> plot_data.Series:
+            return plot_data.series(workspace, run_id, key)
+
+        self.set_run(
+            run,
+            latest=workspace.metrics.latest(run_id),
+            series_keys=keys,
+            loader=loader,
+            diagnostics=plot_data.diagnostics(workspace, run_id),
+            tuning=plot_data.tuning(workspace, run_id),
+        )
+
+    def set_run(
+        self,
+        run: Run,
+        *,
+        latest: dict[str, float],
+        series_keys: Sequence[str],
+        loader: Any,
+        diagnostics: plot_data.Diagnostics,
+        tuning: plot_data.Tuning,
+    ) -> None:
+        """Show a run from data already fetched; ``loader(key)`` returns a Series."""
+        self.run = run
+        self._loader = loader
+        self._series = {}
+        self._set_header(run, latest)
+        self.plot.clear()
+        self.key_list.blockSignals(True)
+        self.key_list.clear()
+        for key in series_keys:
+            series = loader(key)
+            self._series[key] = series
+            value = latest.get(key)
+            text = key if value is None else f"{key}    {value:.4g}"
+            item = QtWidgets.QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            # Series of several points are plotted at once; single values stay listed.
+            item.setCheckState(
+                Qt.CheckState.Checked if len(series) > 1 else Qt.CheckState.Unchecked
+            )
+            self.key_list.addItem(item)
+        self.key_list.blockSignals(False)
+        self._replot()
+        self.diagnostics.set_diagnostics(diagnostics)
+        self.tuning.set_tuning(tuning)
+        self.tabs.setTabEnabled(2, tuning.scores.size > 0)
+        self._fill_stages(run)
+
+    def _set_header(self, run: Run, latest: dict[str, float]) -> None:
+        colour = STATUS_COLOURS.get(str(run.status), "#6e7781")
+        parts = [
+            f"<b>Run #{run.id}</b>",
+            f"<span style='color:{colour}'>{run.status}</span>",
+            f"trigger {run.trigger}",
+            f"environment {run.environment}",
+            f"started {format_started(run.started_at or run.created_at)}",
+        ]
+        if run.duration_s is not None:
+            parts.append(f"took {format_duration(run.duration_s)}")
+        if run.message:
+            parts.append(run.message)
+        self.header.setText(" · ".join(parts))
+
+    def _replot(self) -> None:
+        chosen = []
+        for i in range(self.key_list.count()):
+            item = self.key_list.item(i)
+            if item.checkState() == Qt.CheckState.Checked:
+                chosen.append(self._series[item.data(Qt.ItemDataRole.UserRole)])
+        self.plot.set_series(chosen, [s.key for s in chosen])
+
+    def _on_key_list_item_changed(self, _item: QtWidgets.QListWidgetItem) -> None:
+        self._replot()
+
+    def _fill_stages(self, run: Run) -> None:
+        self.stage_table.setRowCount(len(run.stages))
+        for row, stage in enumerate(run.stages):
+            cells = [
+                stage.title,
+                str(stage.status),
+                format_duration(stage.duration_s),
+                ", ".join(f"{port} {digest[:10]}" for port, digest in stage.outputs.items()),
+            ]
+            for col, text in enumerate(cells):
+                item = QtWidgets.QTableWidgetItem(text)
+                if col == 1:
+                    item.setForeground(
+                        QtGui.QColor(STATUS_COLOURS.get(str(stage.status), "#6e7781"))
+                    )
+                self.stage_table.setItem(row, col, item)
+        self.stage_table.resizeColumnsToContents()
+        if run.stages:
+            self.stage_table.selectRow(0)
+        else:
+            self.log_text.setPlainText("This run has no recorded stages.")
+
+    def _on_stage_table_selection_changed(self) -> None:
+        rows = self.stage_table.selectionModel().selectedRows()
+        if self.run is None or not rows:
+            return
+        stage = self.run.stages[rows[0].row()]
+        text = stage.log or "(no log lines)"
+        if stage.error:
+            text += f"\n\nError:\n{stage.error}"
+        self.log_text.setPlainText(text)
+
+    # ------------------------------------------------------------------ live
+    def _on_plot_redrawn(self) -> None:
+        """Keep live points, so unticking and ticking a metric does not lose them."""
+        for series in self.plot.series():
+            if series.key in self._series:
+                self._series[series.key] = series
+
+    def on_metric_logged(
+        self, run_id: int, node_id: str, key: str, step: int, value: float
+    ) -> None:
+        """A point of a running pipeline (GUI thread). Drawn by the plot's throttle timer."""
+        self.on_metrics_logged(run_id, node_id, key, [step], [value])
+
+    def on_metrics_logged(
+        self, run_id: int, node_id: str, key: str, steps: Any, values: Any
+    ) -> None:
+        if self.run is None or run_id != self.run.id or not is_series_key(key):
+            return
+        steps = np.arange(len(values)) if steps is None else steps
+        self.plot.append_points(run_id, key, steps, values)
+        if key not in self._series:
+            self._series[key] = plot_data.make_series(run_id, key, [], [], [])
+            item = QtWidgets.QListWidgetItem(key)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            self.key_list.blockSignals(True)
+            item.setCheckState(Qt.CheckState.Checked)
+            self.key_list.addItem(item)
+            self.key_list.blockSignals(False)

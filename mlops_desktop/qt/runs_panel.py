@@ -1,0 +1,243 @@
+"""RunsPanel: the run history of a project as a sortable table (id, status, trigger, start,
+duration and key metrics). Shift/ctrl-click selects several runs to compare; a double-click
+opens one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+if TYPE_CHECKING:
+    from mlops_desktop.app.workspace import Workspace
+
+Qt = QtCore.Qt
+BASE_COLUMNS = ("Run", "Status", "Trigger", "Started", "Duration")
+STATUS_COLOURS = {
+    "succeeded": "#1a7f37",
+    "failed": "#cf222e",
+    "running": "#0969da",
+    "queued": "#6e7781",
+    "cancelled": "#9a6700",
+    "interrupted": "#bc4c00",
+}
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, sec = divmod(int(round(seconds)), 60)
+    if minutes < 60:
+        return f"{minutes} min {sec:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def format_started(moment: datetime | None) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+
+
+class RunsTableModel(QtCore.QAbstractTableModel):
+    """Rows as produced by :func:`mlops_desktop.app.plot_data.run_row`."""
+
+    def __init__(self, parent: QtCore.QObject | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[dict[str, Any]] = []
+        self.metric_keys: list[str] = []
+
+    def set_rows(self, rows: Sequence[dict[str, Any]], metric_keys: Sequence[str]) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.metric_keys = list(metric_keys)
+        self.endResetModel()
+
+    def rowCount(self, parent: Any = QtCore.QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Any = QtCore.QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(BASE_COLUMNS) + len(self.metric_keys)
+
+    def headerData(
+        self, section: int, orientation: Any, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:  # noqa: N802
+        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if section < len(BASE_COLUMNS):
+            return BASE_COLUMNS[section]
+        return self.metric_keys[section - len(BASE_COLUMNS)]
+
+    def run_id(self, row: int) -> int:
+        return int(self.rows[row]["id"])
+
+    def data(self, index: QtCore.QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row, col = self.rows[index.row()], index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(row, col)
+        if role == SORT_ROLE:
+            return self._sort_value(row, col)
+        if role == Qt.ItemDataRole.ForegroundRole and col == 1:
+            return QtGui.QColor(STATUS_COLOURS.get(row["status"], "#6e7781"))
+        if role == Qt.ItemDataRole.TextAlignmentRole and (col == 0 or col >= 4):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and col == 1 and row.get("message"):
+            return row["message"]
+        return None
+
+    def _text(self, row: dict[str, Any], col: int) -> str:
+        if col == 0:
+            return f"#{row['id']}"
+        if col == 1:
+            return str(row["status"])
+        if col == 2:
+            return str(row["trigger"])
+        if col == 3:
+            return format_started(row["started"])
+        if col == 4:
+            return format_duration(row["duration_s"])
+        value = row["metrics"].get(self.metric_keys[col - len(BASE_COLUMNS)])
+        return "" if value is None else f"{value:.4g}"
+
+    def _sort_value(self, row: dict[str, Any], col: int) -> Any:
+        if col == 0:
+            return int(row["id"])
+        if col == 3:
+            return row["started"].timestamp() if row["started"] else 0.0
+        if col == 4:
+            return row["duration_s"] if row["duration_s"] is not None else -1.0
+        if col >= len(BASE_COLUMNS):
+            value = row["metrics"].get(self.metric_keys[col - len(BASE_COLUMNS)])
+            return float("-inf") if value is None else float(value)
+        return self._text(row, col)
+
+
+class RunsPanel(QtWidgets.QWidget):
+    """The runs of a project, newest first."""
+
+    run_opened = QtCore.Signal(int)
+    runs_selected = QtCore.Signal(list)
+    compare_requested = QtCore.Signal(list)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = RunsTableModel(self)
+        self.proxy = QtCore.QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.view = QtWidgets.QTableView()
+        self.view.setModel(self.proxy)
+        self.view.setSortingEnabled(True)
+        self.view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+        self.view.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setAlternatingRowColors(True)
+        self.view.verticalHeader().setVisible(False)
+        self.view.verticalHeader().setDefaultSectionSize(22)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view.doubleClicked.connect(self._on_view_double_clicked)
+        self.view.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        self.status = QtWidgets.QLabel("No runs yet")
+        self.compare_button = QtWidgets.QPushButton("Compare")
+        self.compare_button.setToolTip(
+            "Compare the selected runs (shift/ctrl-click to pick several)"
+        )
+        self.compare_button.setEnabled(False)
+        self.compare_button.clicked.connect(self._on_compare_button_clicked)
+        self.open_button = QtWidgets.QPushButton("Open")
+        self.open_button.setEnabled(False)
+        self.open_button.clicked.connect(self._on_open_button_clicked)
+        bar = QtWidgets.QHBoxLayout()
+        bar.setContentsMargins(4, 2, 4, 2)
+        bar.addWidget(self.status, 1)
+        bar.addWidget(self.open_button)
+        bar.addWidget(self.compare_button)
+        box = QtWidgets.QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(2)
+        box.addWidget(self.view, 1)
+        box.addLayout(bar)
+        self._source: tuple[Any, Any, Any] | None = None
+
+    # ------------------------------------------------------------------ data
+    def set_rows(
+        self, rows: Sequence[dict[str, Any]], metric_keys: Sequence[str] | None = None
+    ) -> None:
+        """Show these rows (see :func:`mlops_desktop.app.plot_data.run_row`)."""
+        from mlops_desktop.app.plot_data import table_metric_keys
+
+        keys = (
+            list(metric_keys)
+            if metric_keys is not None
+            else table_metric_keys(r["metrics"] for r in rows)
+        )
+        selected = set(self.selected_run_ids())
+        self.model.set_rows(rows, keys)
+        self.view.resizeColumnsToContents()
+        self.status.setText(
+            f"{len(rows)} run{'s' if len(rows) != 1 else ''}" if rows else "No runs yet"
+        )
+        if selected:
+            self.select_runs([r["id"] for r in rows if r["id"] in selected])
+        self._update_buttons()
+
+    def load(self, workspace: Workspace, project: str | int, pipeline: str | None = None) -> None:
+        """Read the runs of ``project`` (optionally one pipeline) from the workspace."""
+        from mlops_desktop.app.plot_data import runs_table
+
+        self._source = (workspace, project, pipeline)
+        self.set_rows(runs_table(workspace, project, pipeline))
+
+    def refresh(self) -> None:
+        """Read the runs again (after a run finished)."""
+        if self._source is not None:
+            self.load(*self._source)
+
+    # ------------------------------------------------------------------ selection
+    def selected_run_ids(self) -> list[int]:
+        """Selected runs in the order shown."""
+        rows = sorted(i.row() for i in self.view.selectionModel().selectedRows())
+        return [
+            self.model.run_id(self.proxy.mapToSource(self.proxy.index(r, 0)).row()) for r in rows
+        ]
+
+    def select_runs(self, run_ids: Sequence[int]) -> None:
+        wanted = set(run_ids)
+        selection = QtCore.QItemSelection()
+        for row in range(self.proxy.rowCount()):
+            source = self.proxy.mapToSource(self.proxy.index(row, 0)).row()
+            if self.model.run_id(source) in wanted:
+                selection.select(
+                    self.proxy.index(row, 0), self.proxy.index(row, self.proxy.columnCount() - 1)
+                )
+        self.view.selectionModel().select(
+            selection, QtCore.QItemSelectionModel.SelectionFlag.ClearAndSelect
+        )
+
+    def _update_buttons(self) -> None:
+        n = len(self.view.selectionModel().selectedRows())
+        self.compare_button.setEnabled(n >= 2)
+        self.open_button.setEnabled(n == 1)
+
+    def _on_selection_changed(self, *_args: Any) -> None:
+        self._update_buttons()
+        self.runs_selected.emit(self.selected_run_ids())
+
+    def _on_view_double_clicked(self, index: QtCore.QModelIndex) -> None:
+        self.run_opened.emit(self.model.run_id(self.proxy.mapToSource(index).row()))
+
+    def _on_open_button_clicked(self) -> None:
+        ids = self.selected_run_ids()
+        if len(ids) == 1:
+            self.run_opened.emit(ids[0])
+
+    def _on_compare_button_clicked(self) -> None:
+        ids = self.selected_run_ids()
+        if len(ids) >= 2:
+            self.compare_requested.emit(ids)
