@@ -1,0 +1,226 @@
+"""A snapshot of everything the maturity rules can look at in one project.
+
+The app gathers a :class:`ProjectFacts` from the workspace (pipelines, runs, registry,
+deployments, alerts, imported CI results, the attached git repository, questionnaire
+answers); tests build one by hand. The rules only read it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from mlops_desktop.core.graph import Pipeline
+
+ENV_ALIASES = {
+    "production": "prod",
+    "prod": "prod",
+    "live": "prod",
+    "staging": "staging",
+    "preprod": "staging",
+    "pre-production": "staging",
+    "test": "test",
+    "testing": "test",
+    "qa": "test",
+    "dev": "dev",
+    "development": "dev",
+    "experiment": "dev",
+}
+TRIGGER_TYPES = (
+    "manual",
+    "schedule",
+    "data_arrival",
+    "code_commit",
+    "monitor_alert",
+    "registry_event",
+)
+
+
+def norm_env(env: str) -> str:
+    """The reference's environment names: ``dev``, ``test``, ``staging``, ``prod``."""
+    return ENV_ALIASES.get((env or "").strip().lower(), (env or "").strip().lower())
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineFacts:
+    """A pipeline of the project as last saved; ``triggers`` come from ``meta["triggers"]``
+    plus the trigger records the app keeps for it."""
+
+    name: str
+    pipeline: Pipeline
+    id: int | None = None
+    version_id: int | None = None
+    saved_at: datetime | None = None
+    extra_triggers: tuple[Mapping[str, Any], ...] = ()
+
+    @property
+    def triggers(self) -> list[Mapping[str, Any]]:
+        raw = self.pipeline.meta.get("triggers") or []
+        out = [t for t in raw if isinstance(t, Mapping) and t.get("type")]
+        return out + [t for t in self.extra_triggers if t not in out]
+
+
+@dataclass(frozen=True, slots=True)
+class StageFacts:
+    node_id: str
+    stage_type: str
+    status: str
+    duration_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunFacts:
+    id: int
+    pipeline_name: str
+    status: str
+    trigger: str = "manual"
+    environment: str = "dev"
+    pipeline_id: int | None = None
+    pipeline_version_id: int | None = None
+    commit: str = ""
+    executor: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict)
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    input_hashes: Mapping[str, str] = field(default_factory=dict)
+    duration_s: float | None = None
+    started_at: datetime | None = None
+    stages: tuple[StageFacts, ...] = ()
+
+    @property
+    def env(self) -> str:
+        return norm_env(self.environment)
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "succeeded"
+
+    def ran(self, node_id: str) -> bool:
+        return any(
+            s.node_id == node_id and s.status in ("succeeded", "cached") for s in self.stages
+        )
+
+    def ran_kind(self, stage_types: set[str]) -> bool:
+        return any(s.stage_type in stage_types and s.status == "succeeded" for s in self.stages)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelVersionFacts:
+    name: str
+    version: int
+    run_id: int | None = None
+    aliases: tuple[str, ...] = ()
+    created_at: datetime | None = None
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    approver: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} v{self.version}"
+
+
+@dataclass(frozen=True, slots=True)
+class DeploymentFacts:
+    id: int
+    environment: str
+    strategy: str = "direct"
+    approver: str = ""
+    created_at: datetime | None = None
+    model_name: str = ""
+    model_version: int | None = None
+    run_id: int | None = None
+    status: str = "active"
+
+    @property
+    def env(self) -> str:
+        return norm_env(self.environment)
+
+    @property
+    def label(self) -> str:
+        return f"#{self.id} {self.model_name} v{self.model_version} to {self.environment} ({self.strategy})"
+
+
+@dataclass(frozen=True, slots=True)
+class AlertFacts:
+    id: int
+    kind: str
+    message: str = ""
+    node_id: str = ""
+    run_id: int | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CiResultFacts:
+    """One imported JUnit suite (or file) from the team's CI."""
+
+    id: int
+    suite: str
+    tests: int
+    failures: int = 0
+    errors: int = 0
+    skipped: int = 0
+    time_s: float = 0.0
+    kind: str = "unit"  # unit | integration | load
+    commit: str = ""
+    imported_at: datetime | None = None
+    cases: tuple[str, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        return self.tests > 0 and self.failures == 0 and self.errors == 0
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    question_id: str
+    value: str  # yes | no | partial
+    document: str = ""
+    answered_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectSummary:
+    """Another project of the workspace (for the organisation-scale criteria)."""
+
+    name: str
+    template: str = "blank"
+    created_at: datetime | None = None
+    first_prod_deploy: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectFacts:
+    project: str
+    pipelines: tuple[PipelineFacts, ...] = ()
+    runs: tuple[RunFacts, ...] = ()
+    model_versions: tuple[ModelVersionFacts, ...] = ()
+    deployments: tuple[DeploymentFacts, ...] = ()
+    alerts: tuple[AlertFacts, ...] = ()
+    ci_results: tuple[CiResultFacts, ...] = ()
+    repo: str = ""
+    answers: Mapping[str, Answer] = field(default_factory=dict)
+    projects: tuple[ProjectSummary, ...] = ()
+    registry_known: bool = True  # False when the workspace has no model registry to read
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def pipeline(self, name: str) -> PipelineFacts | None:
+        return next((p for p in self.pipelines if p.name == name), None)
+
+    def run(self, run_id: int) -> RunFacts | None:
+        return next((r for r in self.runs if r.id == run_id), None)
+
+    def summary(self) -> dict[str, Any]:
+        """Counts that say what the assessment was based on."""
+        return {
+            "pipelines": len(self.pipelines),
+            "nodes": sum(len(p.pipeline.nodes) for p in self.pipelines),
+            "runs": len(self.runs),
+            "model_versions": len(self.model_versions),
+            "deployments": len(self.deployments),
+            "alerts": len(self.alerts),
+            "ci_results": len(self.ci_results),
+            "repo": self.repo,
+            "answers": len(self.answers),
+        }

@@ -1,0 +1,90 @@
+"""Evidence rules: one evaluation function per signal of the reference's vocabulary (§0.2).
+
+A criterion's ``check`` is a small expression over signals: ``&`` (and), ``|`` (or), ``!``
+(not) and parentheses; inside a signal ``a/b`` means any of a or b and ``a>b`` a path in
+the graph. Examples: ``edge:data_validate>train/tune``, ``!ci.any & !node:deploy``,
+``loop:monitor>train & run.trigger:monitor_alert``. The framework and the graph and run
+signals live in :mod:`.rules_base`, the operate-side signals in :mod:`.rules_operate`;
+this module holds the table that names them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from mlops_desktop.core.maturity import rules_base as _b
+from mlops_desktop.core.maturity import rules_operate as _o
+from mlops_desktop.core.maturity.rules_base import (
+    Evaluator,
+    EvidenceRef,
+    Outcome,
+    RuleError,
+    parse,
+)
+
+SIGNALS: dict[str, Callable[[Evaluator, str], Outcome]] = {
+    "node": _b.sig_node,
+    "edge": _b.sig_edge,
+    "loop": _b.sig_loop,
+    "trigger": _b.sig_trigger,
+    "node.registered": _b.sig_node_registered,
+    "run.trigger": _b.sig_run_trigger,
+    "run.env": _b.sig_run_env,
+    "run.where": _b.sig_run_where,
+    "run.ct": _b.sig_run_ct,
+    "run.symmetry": _b.sig_run_symmetry,
+    "run.commit": _b.sig_run_commit,
+    "run.params": _b.sig_run_params,
+    "run.metrics": _b.sig_run_metrics,
+    "run.inputs": _b.sig_run_inputs,
+    "run.metadata": _b.sig_run_metadata,
+    "run.executor": _b.sig_run_executor,
+    "run.duration": _b.sig_run_duration,
+    "run.reproducible": _b.sig_run_reproducible,
+    "run.baseline": _b.sig_run_baseline,
+    "run.slices": _b.sig_run_slices,
+    "run.importance": _b.sig_run_importance,
+    "run.fairness": _b.sig_run_fairness,
+    "model.version": _o.sig_model_version,
+    "lineage": _o.sig_lineage,
+    "deploy.any": _o.sig_deploy_any,
+    "deploy.env": _o.sig_deploy_env,
+    "deploy.rate": _o.sig_deploy_rate,
+    "deploy.strategy": _o.sig_deploy_strategy,
+    "deploy.approver": _o.sig_deploy_approver,
+    "deploy.sequence": _o.sig_deploy_sequence,
+    "deploy.envs": _o.sig_deploy_envs,
+    "deploy.same_version": _o.sig_deploy_same_version,
+    "deploy.by_pipeline": _o.sig_deploy_by_pipeline,
+    "deploy.lead_time": _o.sig_deploy_lead_time,
+    "mon.any": _o.sig_mon_any,
+    "mon.alert": _o.sig_mon_alert,
+    "mon.quality": _o.sig_mon_quality,
+    "ci.any": _o.sig_ci("any"),
+    "ci.unit": _o.sig_ci("unit"),
+    "ci.integration": _o.sig_ci("integration"),
+    "ci.load": _o.sig_ci("load"),
+    "repo": _o.sig_repo,
+    "ask": _o.sig_ask,
+    "projects.count": lambda ev, arg: _o.sig_projects(ev, f"count:{arg}"),
+    "projects.templated": lambda ev, arg: _o.sig_projects(ev, f"templated:{arg}"),
+    "projects.time_to_value": lambda ev, arg: _o.sig_projects(ev, "time_to_value"),
+}
+
+
+def atoms_of(expr: str) -> list[str]:
+    """The signal atoms an expression uses (for validating the data files)."""
+    out: list[str] = []
+
+    def walk(tree: tuple) -> None:
+        if tree[0] == "atom":
+            out.append(tree[1])
+        else:
+            for sub in tree[1:]:
+                walk(sub)
+
+    walk(parse(expr))
+    return out
+
+
+__all__ = ["SIGNALS", "Evaluator", "EvidenceRef", "Outcome", "RuleError", "atoms_of", "parse"]
