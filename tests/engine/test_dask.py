@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import build_with, classification_pipeline
+from engine_helpers import build_with, classification_pipeline
 from stagefns import make_registry
 
 from mlops_desktop.core.entities import RunStatus

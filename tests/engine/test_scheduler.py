@@ -6,7 +6,7 @@ import threading
 import time
 
 import pytest
-from conftest import build_with, classification_pipeline
+from engine_helpers import build_with, classification_pipeline
 from stagefns import CALLS, make_registry
 
 from mlops_desktop.core.entities import RunStatus, StageStatus

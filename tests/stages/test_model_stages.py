@@ -17,14 +17,14 @@ def prepared(stage, dataset: str):
 
 @pytest.fixture(scope="module")
 def iris_split():
-    from conftest import Harness
+    from stage_helpers import Harness
 
     return prepared(Harness(), "iris")
 
 
 @pytest.fixture(scope="module")
 def diabetes_split():
-    from conftest import Harness
+    from stage_helpers import Harness
 
     return prepared(Harness(), "diabetes")
 
