@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 LENSES = ("aws", "google", "azure")
 RECENT_RUNS = 12
 TREND_MIN_RUNS = 2
+DIAGNOSTICS_LOOKBACK = 10
 
 
 def _one_line(exc: BaseException) -> str:
@@ -215,7 +216,8 @@ class ReportService:
                     data=trend,
                 )
             )
-        diag = plot_data.diagnostics(ws, run.id)
+        diag, diag_run = self._diagnostics(run, runs)
+        run = diag_run
         if diag.confusion is not None:
             figures.append(
                 Figure(
@@ -246,6 +248,21 @@ class ReportService:
         if not figures:
             data.omit("Plots", "the runs have logged no metrics to plot")
         data.plots = figures
+
+    def _diagnostics(self, run: Run, runs: list[Run]) -> tuple[Any, Run]:
+        """Diagnostics of ``run``, or of the newest earlier run that logged some (a run
+        served wholly from cache logs none)."""
+        from mlops_desktop.app import plot_data
+
+        diag = plot_data.diagnostics(self.workspace, run.id)
+        if not diag.empty:
+            return diag, run
+        older = [r for r in runs if (r.created_at, r.id) < (run.created_at, run.id)]
+        for other in older[:DIAGNOSTICS_LOOKBACK]:
+            found = plot_data.diagnostics(self.workspace, other.id)
+            if not found.empty:
+                return found, other
+        return diag, run
 
     def _drift_threshold(self, run: Run) -> float:
         from mlops_desktop.app.plot_data import monitor_threshold

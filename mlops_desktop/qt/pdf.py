@@ -288,7 +288,7 @@ def _print(report: ReportDocument, filename: str, progress: Progress | None) -> 
 
 
 # ------------------------------------------------------------------- figures from data
-PLOT_SIZE = (900, 480)
+PLOT_SIZE = (720, 400)  # shown about 560 px wide: labels stay readable
 
 
 def _pipeline_png(fig: Figure) -> bytes:
@@ -306,15 +306,17 @@ def _pipeline_png(fig: Figure) -> bytes:
 
 
 def _panel_png(panel: Any) -> bytes:
+    """A plot panel's plots without its tool row."""
     from mlops_desktop.qt.plots.export import render_png
 
+    target = getattr(panel, "layout_widget", panel)
     try:
-        for i in range(panel.tools.count()):  # no tool buttons in a printed plot
-            widget = panel.tools.itemAt(i).widget()
-            if widget is not None:
-                widget.hide()
-        return render_png(panel, *PLOT_SIZE)
+        if target is not panel:
+            target.setParent(None)  # out of the panel's layout, so it takes the size asked
+        return render_png(target, *PLOT_SIZE)
     finally:
+        if target is not panel:
+            target.deleteLater()
         panel.deleteLater()
 
 
@@ -459,3 +461,56 @@ def render_images(data: ReportData) -> list[str]:
         if not data.maturity.radar.has_image:
             data.maturity.radar = None
     return failed
+
+
+# ------------------------------------------------------------------ one call for the UI
+FORMATS = {".html": "html", ".htm": "html", ".pdf": "pdf"}
+
+
+def report_format(path: str | os.PathLike[str]) -> str:
+    """``"html"`` or ``"pdf"`` from the file name, else a clear error."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        shown = suffix or "no extension"
+        raise ReportError(
+            f"cannot tell the report format from {shown}; name the file .html or .pdf"
+        )
+    return FORMATS[suffix]
+
+
+def export_report(
+    workspace: Any,
+    project: str | int,
+    path: str | os.PathLike[str],
+    *,
+    run_id: int | None = None,
+    lens: str | None = None,
+    progress: Progress | None = None,
+    registry: Any = None,
+) -> Path:
+    """Build the report of ``project`` and write it as HTML or PDF (by the file's extension).
+
+    What the GUI's Export report dialog and ``mlops-desktop report`` both call."""
+    from mlops_desktop.app.reports import ReportService
+
+    fmt = report_format(path)
+    service = ReportService(workspace, registry)
+
+    def step(start: float, span: float) -> Progress | None:
+        if progress is None:
+            return None
+        return lambda fraction, message: progress(start + span * fraction, message)
+
+    data = service.build(project, run_id, lens, progress=step(0.0, 0.4))
+    if progress:
+        progress(0.4, "Drawing the pipeline and plots")
+    render_images(data)
+    if progress:
+        progress(0.6, "Writing the report")
+    if fmt == "html":
+        written = service.write_html(data, path)
+    else:
+        written = write_pdf(data, path, progress=step(0.6, 0.4))
+    if progress:
+        progress(1.0, "Done")
+    return written

@@ -24,7 +24,7 @@ from mlops_desktop.reports.model import (
 
 MAX_PARAMS = 8  # per stage; the rest are defaults and summarized in one line
 MAX_VALUE_CHARS = 160
-MAX_LOG_CHARS = 600
+MAX_LOG_CHARS = 320
 # Metric keys that hold series (curves, matrices), not scalars worth a table cell.
 SERIES_PREFIXES = (
     "confusion_matrix",
@@ -159,7 +159,8 @@ def run_summary(
                     status=str(s.status),
                     duration_s=s.duration_s,
                     error=clip(s.error, 400),
-                    log_excerpt=log_excerpt(s.log) if failed else "",
+                    # The log's end helps only when the stage gave no message of its own.
+                    log_excerpt=log_excerpt(s.log) if failed and not s.error else "",
                 )
             )
     return RunSummary(
