@@ -128,6 +128,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
         runs = RunService(ws).list_runs(args.project, args.pipeline, args.limit)
         metrics = ws.metrics.latest_many([r.id for r in runs]) if runs else {}
         names = {p.id: p.name for p in ws.pipelines.list(ws.projects.get(args.project).id)}
+        if args.json:  # with every stage's record
+            runs = [ws.runs.get(r.id) if not r.stages else r for r in runs]
     finally:
         ws.close()
     if args.json:

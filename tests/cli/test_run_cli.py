@@ -1,0 +1,89 @@
+"""``mlops-desktop run`` and ``runs``: progress lines, exit codes, recorded runs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mlops_desktop.app.workspace import Workspace
+from mlops_desktop.cli import main
+from mlops_desktop.core import serialization
+from mlops_desktop.core.graph import Pipeline
+from mlops_desktop.core.operations import add_stage, connect
+from mlops_desktop.core.registry import default_registry
+
+
+def pipeline(rules: str = "accuracy >= 0.5") -> Pipeline:
+    p = Pipeline("main", default_registry())
+    for node_id, stage_type, params in [
+        ("load", "load_data", {"dataset": "iris"}),
+        ("split", "split", {}),
+        ("train", "train", {"estimator": "logistic_regression"}),
+        ("eval", "evaluate", {"permutation_importance": False}),
+        ("gate", "model_gate", {"rules": rules}),
+    ]:
+        p.apply(add_stage(p, stage_type, params=params, node_id=node_id))
+    for link in [
+        ("load", "dataset", "split", "dataset"),
+        ("split", "split", "train", "split"),
+        ("split", "split", "eval", "split"),
+        ("train", "model", "eval", "model"),
+        ("train", "model", "gate", "model"),
+        ("eval", "metrics", "gate", "metrics"),
+    ]:
+        p.apply(connect(*link))
+    return p
+
+
+@pytest.fixture
+def ws_path(tmp_path):
+    path = str(tmp_path / "ws.db")
+    with Workspace.open(path) as ws:
+        good = ws.projects.create("good")
+        ws.pipelines.create(good.id, "main", serialization.to_dict(pipeline()))
+        bad = ws.projects.create("strict")
+        ws.pipelines.create(bad.id, "main", serialization.to_dict(pipeline("accuracy > 0.999")))
+    return path
+
+
+def test_run_prints_progress_and_exits_zero_then_cached(ws_path, capsys):
+    assert main(["--workspace", ws_path, "run", "good"]) == 0
+    out = capsys.readouterr().out
+    assert "ok       Load data (" in out and "ok       Model gate" in out
+    assert "run #1 succeeded" in out and "5 stages, 0 from the cache" in out
+    assert main(["--workspace", ws_path, "run", "good"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("cached") >= 5 and "5 from the cache" in out
+    assert (
+        main(["--workspace", ws_path, "run", "good", "--force", "--node", "train", "--quiet"]) == 0
+    )
+    assert "run #3 succeeded" in capsys.readouterr().out
+
+
+def test_failed_gate_exits_one_and_says_why(ws_path, capsys):
+    assert main(["--workspace", ws_path, "run", "strict"]) == 1
+    captured = capsys.readouterr()
+    assert "run #1 failed" in captured.err and "model gate failed: accuracy > 0.999" in captured.err
+
+
+def test_runs_lists_history_as_table_and_json(ws_path, capsys):
+    main(["--workspace", ws_path, "run", "good", "--quiet"])
+    main(["--workspace", ws_path, "run", "strict", "--quiet"])
+    capsys.readouterr()
+    assert main(["--workspace", ws_path, "runs", "good"]) == 0
+    table = capsys.readouterr().out
+    assert "succeeded" in table and "accuracy" in table and "cli" in table
+    assert main(["--workspace", ws_path, "runs", "good", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows[0]["status"] == "succeeded" and rows[0]["metrics"]["accuracy"] > 0.5
+    assert [s["title"] for s in rows[0]["stages"]][0] == "Load data"
+
+
+def test_unknown_project_node_and_executor_errors(ws_path, capsys):
+    assert main(["--workspace", ws_path, "run", "nope"]) == 1
+    assert "error:" in capsys.readouterr().err
+    assert main(["--workspace", ws_path, "run", "good", "--node", "missing"]) == 1
+    assert "no stage with id or title 'missing'" in capsys.readouterr().err
+    assert main(["--workspace", ws_path, "run", "good", "--executor", "dask"]) == 1
+    assert "needs --scheduler" in capsys.readouterr().err
