@@ -208,6 +208,23 @@ class TriggerStore:
             s.flush()
             return _event(row)
 
+    def event(self, event_id: int) -> TriggerEvent:
+        with self.db.read() as s:
+            row = s.get(SqlTriggerEvent, event_id)
+            if row is None:
+                raise NotFoundError(f"no trigger event with id {event_id}")
+            return _event(row)
+
+    def annotate(self, event_id: int, detail: Mapping[str, Any]) -> TriggerEvent:
+        """Add keys to an event's detail (e.g. why its run could not start)."""
+        with self.db.write() as s:
+            row = s.get(SqlTriggerEvent, event_id)
+            if row is None:
+                raise NotFoundError(f"no trigger event with id {event_id}")
+            row.detail = {**(row.detail or {}), **detail}
+            s.flush()
+            return _event(row)
+
     def pending(self, pipeline_id: int | None = None) -> list[TriggerEvent]:
         """Queued events still waiting for their run, oldest first."""
         with self.db.read() as s:

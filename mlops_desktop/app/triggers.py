@@ -1,0 +1,616 @@
+"""Pipeline triggers and the loop that fires them: what closes the continuous-training loop.
+
+A pipeline's triggers are rows of the workspace (added here, or declared in the pipeline
+document's ``meta["triggers"]`` and synchronised from it). Types:
+
+- ``manual``: fired by hand (:meth:`TriggerService.fire`, ``mlops-desktop trigger``);
+- ``schedule``: ``{"cron": "*/15 * * * *"}`` (croniter); missed ticks fire once;
+- ``data_arrival``: ``{"folder": PATH, "pattern": "*.csv"}``; a new or changed file fires;
+- ``monitor_alert``: ``{"source_pipeline": NAME, "source_node": ID}`` (both optional: any
+  Monitor of this pipeline by default); a stored monitor alert fires, e.g. retraining;
+- ``registry_event``: ``{"event": "approved" | "registered", "model": NAME,
+  "source_pipeline": NAME}``; a newly approved (or registered) version fires, e.g. the
+  deployment pipeline.
+
+A firing starts a run whose ``trigger`` is the trigger's type, unless the pipeline is busy
+(a claim row says who runs it; runs recorded as running count too): then it is *queued*,
+or *coalesced* into a firing already waiting. Firings due at the same moment for the same
+pipeline coalesce into one run. Every firing is a ``trigger_events`` row linked to its run.
+:meth:`TriggerService.run_due` is one pass of the headless scheduler (and of the GUI's timer).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mlops_desktop.core.entities import PipelineInfo, Project, Run, RunStatus
+from mlops_desktop.core.errors import ConflictError, MlopsError, NotFoundError
+from mlops_desktop.core.execution import NullListener, RunListener
+from mlops_desktop.core.operate_entities import (
+    Trigger,
+    TriggerEvent,
+    TriggerOutcome,
+    TriggerType,
+)
+from mlops_desktop.storage.registry import RegistryStore
+from mlops_desktop.storage.triggers import TriggerStore
+
+if TYPE_CHECKING:
+    from mlops_desktop.app.workspace import Workspace
+
+TRIGGER_TYPES = tuple(t.value for t in TriggerType)
+META_KEY = "triggers"
+ORIGIN_PIPELINE = "pipeline"  # config["origin"] of triggers synchronised from the document
+ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
+
+# runner(project, pipeline, trigger=..., environment=..., listener=...) -> finished Run
+Runner = Callable[..., Run]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Firing:
+    """A trigger that is due, with what made it due."""
+
+    trigger: Trigger | None
+    project: Project
+    pipeline: PipelineInfo
+    type: str
+    detail: dict[str, Any]
+
+
+class _LinkListener(NullListener):
+    """Links the trigger event to its run as soon as the run exists."""
+
+    def __init__(self, store: TriggerStore, event_ids: list[int]) -> None:
+        self.store = store
+        self.event_ids = event_ids
+        self.run_id: int | None = None
+
+    def run_started(self, run_id: int) -> None:
+        self.run_id = run_id
+        for event_id in self.event_ids:
+            self.store.set_event_run(event_id, run_id)
+
+
+class TriggerService:
+    """Adds, lists and fires pipeline triggers; never runs one pipeline twice at once."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        runner: Runner | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        listener: RunListener | None = None,
+    ) -> None:
+        self.ws = workspace
+        self._runner = runner
+        self.clock = clock
+        self.listener = listener
+
+    @cached_property
+    def store(self) -> TriggerStore:
+        return TriggerStore(self.ws.db)
+
+    @cached_property
+    def registry(self) -> RegistryStore:
+        return RegistryStore(self.ws.db)
+
+    def _run(self, project: str, pipeline: str, **kwargs: Any) -> Run:
+        if self._runner is not None:
+            return self._runner(project, pipeline, **kwargs)
+        from mlops_desktop.app.runs import RunService
+
+        return RunService(self.ws).run(project, pipeline, **kwargs)
+
+    def _locate(self, project: str | int, pipeline: str | None) -> tuple[Project, PipelineInfo]:
+        proj = self.ws.projects.get(project)
+        if pipeline:
+            return proj, self.ws.pipelines.get(proj.id, pipeline)
+        infos = self.ws.pipelines.list(proj.id)
+        if not infos:
+            raise NotFoundError(f"project '{proj.name}' has no pipeline")
+        return proj, infos[0]
+
+    # ---------------------------------------------------------------- configuring
+    def add_trigger(
+        self,
+        project: str | int,
+        pipeline: str | None,
+        type_: str,
+        config: Mapping[str, Any] | None = None,
+        *,
+        enabled: bool = True,
+    ) -> Trigger:
+        """Add a trigger to a pipeline (config checked; its cursor starts now)."""
+        proj, info = self._locate(project, pipeline)
+        config = self._check_config(proj, type_, dict(config or {}))
+        return self.store.add(
+            proj.id,
+            info.id,
+            type_,
+            config,
+            enabled=enabled,
+            state=self._initial_state(proj, type_, config),
+        )
+
+    def list_triggers(self, project: str | int, pipeline: str | None = None) -> list[Trigger]:
+        proj = self.ws.projects.get(project)
+        pipeline_id = self.ws.pipelines.get(proj.id, pipeline).id if pipeline else None
+        return self.store.list(proj.id, pipeline_id)
+
+    def set_enabled(self, trigger_id: int, enabled: bool) -> Trigger:
+        return self.store.update(trigger_id, enabled=enabled)
+
+    def remove_trigger(self, trigger_id: int) -> None:
+        self.store.delete(trigger_id)
+
+    def history(
+        self, project: str | int, pipeline: str | None = None, limit: int | None = None
+    ) -> list[TriggerEvent]:
+        """Trigger events, newest first."""
+        proj = self.ws.projects.get(project)
+        pipeline_id = self.ws.pipelines.get(proj.id, pipeline).id if pipeline else None
+        return self.store.events(proj.id, pipeline_id, limit)
+
+    def sync_from_pipeline(self, project: str | int, pipeline: str | None = None) -> list[Trigger]:
+        """Make the pipeline's triggers match ``meta["triggers"]`` of its latest version
+        (triggers added by hand are kept). Returns the pipeline's triggers."""
+        proj, info = self._locate(project, pipeline)
+        document = self.ws.pipelines.latest(info.id).document
+        declared = (document.get("meta") or {}).get(META_KEY) or []
+        wanted: list[tuple[str, dict[str, Any]]] = []
+        for entry in declared if isinstance(declared, list) else []:
+            if isinstance(entry, Mapping) and entry.get("type") in TRIGGER_TYPES:
+                config = {k: v for k, v in entry.items() if k not in ("type", "enabled")}
+                config["origin"] = ORIGIN_PIPELINE
+                wanted.append((str(entry["type"]), config))
+        existing = [
+            t
+            for t in self.store.list(proj.id, info.id)
+            if t.config.get("origin") == ORIGIN_PIPELINE
+        ]
+        keys = {(t, _canon(c)) for t, c in wanted}
+        for trig in existing:
+            if (trig.type, _canon(trig.config)) not in keys:
+                self.store.delete(trig.id)
+        have = {(t.type, _canon(t.config)) for t in existing}
+        for type_, config in wanted:
+            if (type_, _canon(config)) not in have:
+                try:
+                    self.add_trigger(proj.id, info.name, type_, config)
+                except MlopsError:
+                    continue  # a bad declaration: the validation of the document reports it
+        return self.store.list(proj.id, info.id)
+
+    def _check_config(self, proj: Project, type_: str, config: dict[str, Any]) -> dict[str, Any]:
+        if type_ not in TRIGGER_TYPES:
+            raise ConflictError(f"unknown trigger type '{type_}' (use {', '.join(TRIGGER_TYPES)})")
+        if type_ == TriggerType.SCHEDULE:
+            from croniter import croniter
+
+            cron = str(config.get("cron") or "").strip()
+            if not croniter.is_valid(cron):
+                raise ConflictError(f"'{cron}' is not a cron expression (e.g. '*/15 * * * *')")
+            config["cron"] = cron
+        elif type_ == TriggerType.DATA_ARRIVAL:
+            folder = Path(str(config.get("folder") or "")).expanduser()
+            if not str(config.get("folder") or "").strip() or not folder.is_dir():
+                raise ConflictError(
+                    f"the watched folder '{config.get('folder', '')}' does not exist"
+                )
+            config["folder"] = str(folder.absolute())
+            config.setdefault("pattern", "*")
+        elif type_ in (TriggerType.MONITOR_ALERT, TriggerType.REGISTRY_EVENT):
+            source = config.get("source_pipeline")
+            if source:
+                self.ws.pipelines.get(proj.id, str(source))  # NotFoundError names it
+            if type_ == TriggerType.REGISTRY_EVENT:
+                event = config.setdefault("event", "approved")
+                if event not in ("approved", "registered"):
+                    raise ConflictError(
+                        f"registry event '{event}' is not 'approved' or 'registered'"
+                    )
+        return config
+
+    def _initial_state(
+        self, proj: Project, type_: str, config: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        if type_ == TriggerType.SCHEDULE:
+            return {"last_tick": self.clock().isoformat()}
+        if type_ == TriggerType.DATA_ARRIVAL:
+            return {"seen": _snapshot(config)}
+        if type_ == TriggerType.MONITOR_ALERT:
+            return {"last_alert_id": self.store.last_alert_id(proj.id)}
+        if type_ == TriggerType.REGISTRY_EVENT:
+            return {
+                "last_approval_id": self.registry.last_approval_id(),
+                "last_version_id": _last_version_id(self.registry, proj.id),
+            }
+        return {}
+
+    # ---------------------------------------------------------------- firing
+    def fire(
+        self,
+        project: str | int,
+        pipeline: str | None = None,
+        type_: str = TriggerType.MANUAL.value,
+        *,
+        detail: Mapping[str, Any] | None = None,
+        trigger: Trigger | None = None,
+        environment: str | None = None,
+    ) -> TriggerEvent:
+        """Fire now: run the pipeline (waiting for it), or queue/coalesce when it is busy."""
+        proj, info = self._locate(project, pipeline)
+        return self._fire(Firing(trigger, proj, info, type_, dict(detail or {})), environment)
+
+    def _fire(
+        self, firing: Firing, environment: str | None = None, coalesce: list[Firing] = ()
+    ) -> TriggerEvent:
+        proj, info = firing.project, firing.pipeline
+        trig_id = firing.trigger.id if firing.trigger else None
+        if self._busy(info):
+            waiting = self.store.pending(info.id)
+            if waiting:
+                event = self.store.record_event(
+                    proj.id,
+                    info.id,
+                    firing.type,
+                    TriggerOutcome.COALESCED.value,
+                    trigger_id=trig_id,
+                    coalesced_into=waiting[0].id,
+                    detail=firing.detail,
+                )
+            else:
+                event = self.store.record_event(
+                    proj.id,
+                    info.id,
+                    firing.type,
+                    TriggerOutcome.QUEUED.value,
+                    trigger_id=trig_id,
+                    detail=firing.detail,
+                )
+            self._record_coalesced(coalesce, event)
+            return event
+        try:
+            event = self.store.record_event(
+                proj.id,
+                info.id,
+                firing.type,
+                TriggerOutcome.STARTED.value,
+                trigger_id=trig_id,
+                detail=firing.detail,
+            )
+            joined = self._record_coalesced(coalesce, event)
+            self._run_claimed(proj, info, firing.type, [event.id, *joined], environment, firing)
+            return self._drain(proj, info, event)
+        finally:
+            self.store.release(info.id)
+
+    def _busy(self, info: PipelineInfo) -> bool:
+        """True when someone runs the pipeline; else it is now claimed by this process."""
+        if not self.store.claim(info.id):
+            return True
+        active = [r for r in self.ws.runs.list(info.project_id, info.id, 20) if r.status in ACTIVE]
+        if active:
+            self.store.release(info.id)
+            return True
+        return False
+
+    def _record_coalesced(self, firings: list[Firing], into: TriggerEvent) -> list[int]:
+        ids = []
+        for other in firings:
+            ids.append(
+                self.store.record_event(
+                    other.project.id,
+                    other.pipeline.id,
+                    other.type,
+                    TriggerOutcome.COALESCED.value,
+                    trigger_id=other.trigger.id if other.trigger else None,
+                    coalesced_into=into.id,
+                    run_id=into.run_id,
+                    detail=other.detail,
+                ).id
+            )
+        return ids
+
+    def _run_claimed(
+        self,
+        proj: Project,
+        info: PipelineInfo,
+        type_: str,
+        event_ids: list[int],
+        environment: str | None,
+        firing: Firing | None,
+    ) -> None:
+        """Run the claimed pipeline; a failure to start is recorded on the events."""
+        link = _LinkListener(self.store, event_ids)
+        env = environment or self._environment(info, firing)
+        try:
+            self._run(
+                proj.name,
+                info.name,
+                trigger=type_,
+                environment=env,
+                listener=_Tee(link, self.listener),
+                force=self._force(type_, firing),
+            )
+        except Exception as exc:  # noqa: BLE001 - recorded; the scheduler loop goes on
+            message = str(exc) if isinstance(exc, MlopsError) else f"{type(exc).__name__}: {exc}"
+            for event_id in event_ids:
+                if link.run_id is None:
+                    self.store.set_event_run(event_id, None, TriggerOutcome.FAILED.value)
+                self.store.annotate(event_id, {"error": message})
+
+    def _drain(self, proj: Project, info: PipelineInfo, event: TriggerEvent) -> TriggerEvent:
+        """Run what was queued for this pipeline while it was busy (one run for all of
+        them), while this process still holds the claim. Returns ``event`` refreshed."""
+        for _ in range(100):  # bounded: each pass runs the pipeline once
+            waiting = self.store.pending(info.id)
+            if not waiting:
+                break
+            first = waiting[0]
+            self._run_claimed(proj, info, first.type, [e.id for e in waiting], None, None)
+        return self.store.event(event.id)
+
+    @staticmethod
+    def _force(type_: str, firing: Firing | None) -> bool:
+        """Whether the run recomputes every stage: a monitor alert asks for a retraining,
+        which the cache must not answer with the model trained before the drift."""
+        if firing is not None and firing.trigger is not None and "force" in firing.trigger.config:
+            return bool(firing.trigger.config["force"])
+        return type_ == TriggerType.MONITOR_ALERT
+
+    def _environment(self, info: PipelineInfo, firing: Firing | None) -> str:
+        if firing is not None and firing.trigger is not None:
+            env = firing.trigger.config.get("environment")
+            if env:
+                return str(env)
+        document = self.ws.pipelines.latest(info.id).document
+        return str((document.get("meta") or {}).get("environment") or "dev")
+
+    # ---------------------------------------------------------------- the loop
+    def due(self, now: datetime | None = None) -> list[Firing]:
+        """Every trigger that is due, with its cursor advanced (so it fires once)."""
+        now = now or self.clock()
+        firings: list[Firing] = []
+        for proj in self.ws.projects.list():
+            infos = {i.id: i for i in self.ws.pipelines.list(proj.id)}
+            for info in infos.values():
+                self.sync_from_pipeline(proj.id, info.name)
+            for trig in self.store.list(proj.id, enabled_only=True):
+                info = infos.get(trig.pipeline_id)
+                if info is None:
+                    continue
+                detail, state = self._check(trig, proj, info, infos, now)
+                if state is not None:
+                    self.store.update(trig.id, state=state)
+                if detail is not None:
+                    firings.append(Firing(trig, proj, info, trig.type, detail))
+        return firings
+
+    def run_due(self, now: datetime | None = None) -> list[TriggerEvent]:
+        """One pass of the scheduler: fire what is due (due firings of one pipeline coalesce
+        into one run), then run what was queued. Returns the events recorded."""
+        events: list[TriggerEvent] = []
+        by_pipeline: dict[int, list[Firing]] = {}
+        for firing in self.due(now):
+            by_pipeline.setdefault(firing.pipeline.id, []).append(firing)
+        for firings in by_pipeline.values():
+            first, rest = firings[0], firings[1:]
+            events.append(self._fire(first, coalesce=rest))
+        for proj in self.ws.projects.list():
+            for info in self.ws.pipelines.list(proj.id):
+                if self.store.pending(info.id) and not self._busy(info):
+                    try:
+                        self._drain(proj, info, self.store.pending(info.id)[0])
+                    finally:
+                        self.store.release(info.id)
+        return events
+
+    def _check(
+        self,
+        trig: Trigger,
+        proj: Project,
+        info: PipelineInfo,
+        infos: Mapping[int, PipelineInfo],
+        now: datetime,
+    ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """``(detail if due else None, new state or None)`` for one trigger."""
+        if trig.type == TriggerType.SCHEDULE:
+            return _check_schedule(trig, now)
+        if trig.type == TriggerType.DATA_ARRIVAL:
+            return _check_folder(trig)
+        if trig.type == TriggerType.MONITOR_ALERT:
+            return self._check_alerts(trig, proj, info, infos)
+        if trig.type == TriggerType.REGISTRY_EVENT:
+            return self._check_registry(trig, proj, infos)
+        return None, None
+
+    def _source_id(
+        self, trig: Trigger, info: PipelineInfo, infos: Mapping[int, PipelineInfo]
+    ) -> int | None:
+        name = trig.config.get("source_pipeline")
+        if not name:
+            return info.id if trig.type == TriggerType.MONITOR_ALERT else None
+        return next((i.id for i in infos.values() if i.name == name), -1)
+
+    def _check_alerts(
+        self, trig: Trigger, proj: Project, info: PipelineInfo, infos: Mapping[int, PipelineInfo]
+    ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        last = int(trig.state.get("last_alert_id", 0))
+        alerts = self.store.alerts(proj.id, after_id=last)
+        if not alerts:
+            return None, None
+        source = self._source_id(trig, info, infos)
+        node = trig.config.get("source_node")
+        hits = [
+            a
+            for a in alerts
+            if (source is None or a.pipeline_id == source) and (not node or a.node_id == node)
+        ]
+        state = {**trig.state, "last_alert_id": alerts[-1].id}
+        if not hits:
+            return None, state
+        detail = {
+            "alert_ids": [a.id for a in hits],
+            "alert_runs": [a.run_id for a in hits],
+            "message": hits[0].message,
+            "kind": hits[0].kind,
+        }
+        return detail, state
+
+    def _check_registry(
+        self, trig: Trigger, proj: Project, infos: Mapping[int, PipelineInfo]
+    ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        model = trig.config.get("model")
+        source = self._source_id(trig, infos[trig.pipeline_id], infos)
+        if trig.config.get("event", "approved") == "registered":
+            last = int(trig.state.get("last_version_id", 0))
+            versions = [
+                v
+                for m in self.registry.models(proj.id)
+                for v in self.registry.versions(proj.id, m.name)
+                if v.id > last
+            ]
+            if not versions:
+                return None, None
+            state = {**trig.state, "last_version_id": max(v.id for v in versions)}
+            hits = [
+                v
+                for v in versions
+                if (not model or v.model_name == model) and self._from_pipeline(v.run_id, source)
+            ]
+            detail = {"versions": [v.label for v in sorted(hits, key=lambda v: v.id)]}
+            return (detail if hits else None), state
+        last = int(trig.state.get("last_approval_id", 0))
+        approvals = self.registry.approvals(proj.id, after_id=last)
+        if not approvals:
+            return None, None
+        state = {**trig.state, "last_approval_id": approvals[-1][0].id}
+        hits = [
+            (a, v)
+            for a, v in approvals
+            if a.decision == "approved"
+            and (not model or v.model_name == model)
+            and self._from_pipeline(v.run_id, source)
+        ]
+        detail = {
+            "versions": [v.label for _, v in hits],
+            "approvers": [a.approver for a, _ in hits],
+        }
+        return (detail if hits else None), state
+
+    def _from_pipeline(self, run_id: int | None, pipeline_id: int | None) -> bool:
+        if pipeline_id is None:
+            return True
+        if run_id is None:
+            return False
+        try:
+            return self.ws.runs.get(run_id).pipeline_id == pipeline_id
+        except NotFoundError:
+            return False
+
+
+class _Tee(NullListener):
+    """Sends run events to the link listener and to an optional extra one (the GUI's)."""
+
+    def __init__(self, first: RunListener, second: RunListener | None) -> None:
+        self._targets = [t for t in (first, second) if t is not None]
+
+    def _send(self, name: str, *args: Any) -> None:
+        for target in self._targets:
+            method = getattr(target, name, None)
+            if method is not None:
+                method(*args)
+
+    def run_started(self, run_id: int) -> None:
+        self._send("run_started", run_id)
+
+    def stage_started(self, run_id: int, node_id: str) -> None:
+        self._send("stage_started", run_id, node_id)
+
+    def stage_progress(self, run_id: int, node_id: str, fraction: float, message: str) -> None:
+        self._send("stage_progress", run_id, node_id, fraction, message)
+
+    def stage_log(self, run_id: int, node_id: str, line: str) -> None:
+        self._send("stage_log", run_id, node_id, line)
+
+    def metric_logged(self, run_id: int, node_id: str, key: str, step: int, value: float) -> None:
+        self._send("metric_logged", run_id, node_id, key, step, value)
+
+    def stage_finished(self, run_id: int, node_id: str, stage_run: Any) -> None:
+        self._send("stage_finished", run_id, node_id, stage_run)
+
+    def run_finished(self, run_id: int, status: RunStatus, message: str) -> None:
+        self._send("run_finished", run_id, status, message)
+
+
+# ---------------------------------------------------------------------------- checks
+def _check_schedule(
+    trig: Trigger, now: datetime
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    from croniter import croniter
+
+    last = datetime.fromisoformat(trig.state.get("last_tick") or trig.created_at.isoformat())
+    it = croniter(trig.config["cron"], last)
+    ticks = []
+    while len(ticks) < 1000:
+        tick = it.get_next(datetime)
+        if tick > now:
+            break
+        ticks.append(tick)
+    if not ticks:
+        return None, None
+    detail = {"scheduled_for": ticks[-1].isoformat(), "missed": len(ticks) - 1}
+    return detail, {**trig.state, "last_tick": ticks[-1].isoformat()}
+
+
+def _snapshot(config: Mapping[str, Any]) -> dict[str, list[float]]:
+    """``{file name: [size, mtime]}`` of the files of a watched folder that match."""
+    folder, pattern = str(config.get("folder") or ""), str(config.get("pattern") or "*")
+    out: dict[str, list[float]] = {}
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return out
+    for entry in entries:
+        if (
+            entry.is_file()
+            and fnmatch.fnmatch(entry.name, pattern)
+            and not entry.name.startswith(".")
+        ):
+            st = entry.stat()
+            out[entry.name] = [st.st_size, st.st_mtime]
+    return out
+
+
+def _check_folder(trig: Trigger) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    seen = trig.state.get("seen") or {}
+    now = _snapshot(trig.config)
+    arrived = sorted(name for name, sig in now.items() if seen.get(name) != sig)
+    if not arrived and set(now) == set(seen):
+        return None, None
+    state = {**trig.state, "seen": now}
+    return ({"files": arrived, "folder": trig.config.get("folder")} if arrived else None), state
+
+
+def _last_version_id(registry: RegistryStore, project_id: int) -> int:
+    ids = [v.id for m in registry.models(project_id) for v in registry.versions(project_id, m.name)]
+    return max(ids, default=0)
+
+
+def _canon(config: Mapping[str, Any]) -> str:
+    import json
+
+    return json.dumps(dict(config), sort_keys=True, default=str)
