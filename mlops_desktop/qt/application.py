@@ -1,0 +1,104 @@
+"""Starting the GUI: the QApplication, its identity for QSettings, icon, theme and main window.
+
+Start-up stays fast: nothing heavy (scikit-learn, pyqtgraph, pandas) is imported here, and
+the workspace (SQLAlchemy, Alembic migrations) opens right after the window is shown.
+``MLOPS_DESKTOP_EXIT_AFTER_SHOW=1`` makes the app print when the window was shown and when
+the workspace was ready (``time.time()`` stamps) and quit: the start-up benchmark uses it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import traceback
+from types import TracebackType
+
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from mlops_desktop import __version__
+from mlops_desktop.core.resources import resource_path
+
+APP_NAME = "MLOps Desktop"
+ORG_NAME = "MLOps Desktop"
+ORG_DOMAIN = "mlops-desktop.github.io"
+DESKTOP_FILE = "io.github.mlops_desktop.MlopsDesktop"
+EXIT_AFTER_SHOW = "MLOPS_DESKTOP_EXIT_AFTER_SHOW"
+ICON_SIZES = (16, 32, 48, 64, 128, 256)
+
+
+def app_icon() -> QIcon:
+    """The application icon from the shipped PNG sizes."""
+    icon = QIcon()
+    for size in ICON_SIZES:
+        path = resource_path("app_icon", f"mlops-desktop-{size}.png")
+        if path.is_file():
+            icon.addFile(str(path))
+    return icon
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    """The QApplication with the names QSettings uses (or the one already running)."""
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setOrganizationName(ORG_NAME)
+    app.setOrganizationDomain(ORG_DOMAIN)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName(DESKTOP_FILE)
+    app.setWindowIcon(app_icon())
+    return app
+
+
+def _install_excepthook(window) -> None:  # noqa: ANN001
+    """Unexpected errors show a dialog with the details on request, never a bare traceback."""
+    from mlops_desktop.core.errors import MlopsError
+    from mlops_desktop.qt import dialogs
+
+    def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            QApplication.quit()
+            return
+        details = "".join(traceback.format_exception(kind, exc, tb))
+        sys.stderr.write(details)
+        if isinstance(exc, MlopsError):
+            window.show_message(str(exc), error=True)
+            return
+        dialogs.show_error(
+            window,
+            f"Something went wrong: {exc or kind.__name__}. Your edits are saved; the "
+            "details below help to report the problem.",
+            details,
+        )
+
+    sys.excepthook = hook
+
+
+def run_gui(workspace: str | None) -> int:
+    """Open the main window on ``workspace`` (None: the default workspace). Returns the exit code."""
+    from mlops_desktop.qt.main_window import MainWindow
+    from mlops_desktop.qt.theme import ThemeManager
+
+    app = create_application()
+    settings = QSettings()
+    theme = ThemeManager(app, str(settings.value("view/theme", "system")))
+    window = MainWindow(settings=settings, theme=theme)
+    exit_after_show = os.environ.get(EXIT_AFTER_SHOW) == "1"
+    window.show()
+    shown = time.time()
+    _install_excepthook(window)
+
+    def open_workspace() -> None:
+        window.open_workspace(workspace)
+        if exit_after_show:
+            print(f"shown={shown:.6f} ready={time.time():.6f}", flush=True)
+            window.close()
+            app.quit()
+
+    QTimer.singleShot(0, open_workspace)
+    return app.exec()

@@ -1,0 +1,104 @@
+"""Small standard dialogs: errors with details on request, confirmations, About.
+
+Builders (``*_box``) return the dialog without running it, so tests can inspect it; the
+``show_*``/``confirm`` helpers run it modally.
+"""
+
+from __future__ import annotations
+
+import platform
+from importlib.metadata import PackageNotFoundError, version
+
+from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import Qt, qVersion
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from mlops_desktop import __version__
+
+APP_NAME = "MLOps Desktop"
+
+
+def error_box(
+    parent: QWidget | None, message: str, details: str = "", title: str = ""
+) -> QMessageBox:
+    """An error dialog: one clear message; the traceback or long text behind "Show Details"."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Critical)
+    box.setWindowTitle(title or f"{APP_NAME}: error")
+    box.setText(message)
+    if details:
+        box.setDetailedText(details)
+    box.setStandardButtons(QMessageBox.StandardButton.Close)
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return box
+
+
+def show_error(parent: QWidget | None, message: str, details: str = "", title: str = "") -> None:
+    error_box(parent, message, details, title).exec()
+
+
+def confirm_box(
+    parent: QWidget | None, title: str, text: str, action: str, informative: str = ""
+) -> QMessageBox:
+    """A question whose accepting button names the action ("Delete", "Purge"...)."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle(title)
+    box.setText(text)
+    if informative:
+        box.setInformativeText(informative)
+    ok = box.addButton(action, QMessageBox.ButtonRole.DestructiveRole)
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(cancel)
+    box.setProperty("accept_button", ok)
+    return box
+
+
+def confirm(
+    parent: QWidget | None, title: str, text: str, action: str, informative: str = ""
+) -> bool:
+    """Ask before a destructive action; True only if the user chose ``action``."""
+    box = confirm_box(parent, title, text, action, informative)
+    box.exec()
+    return box.clickedButton() is box.property("accept_button")
+
+
+def package_version(name: str) -> str:
+    """An installed distribution's version without importing it ("not installed" if absent)."""
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def about_text() -> str:
+    """Rich text for Help > About: the app's version and those of Qt and scikit-learn."""
+    rows = [
+        ("MLOps Desktop", __version__),
+        ("Qt", qVersion()),
+        ("PySide6", pyside_version),
+        ("scikit-learn", package_version("scikit-learn")),
+        ("Python", platform.python_version()),
+    ]
+    table = "".join(f"<tr><td>{k}</td><td>&nbsp;&nbsp;<b>{v}</b></td></tr>" for k, v in rows)
+    return (
+        f"<h3>{APP_NAME} {__version__}</h3>"
+        "<p>Design, run and judge your ML lifecycle on your own machine, through the "
+        "AWS, Google Cloud and Microsoft Azure lenses.</p>"
+        f"<table>{table}</table>"
+        "<p>Licensed under the Apache License 2.0.</p>"
+    )
+
+
+def about_box(parent: QWidget | None) -> QMessageBox:
+    box = QMessageBox(parent)
+    box.setWindowTitle(f"About {APP_NAME}")
+    box.setTextFormat(Qt.TextFormat.RichText)
+    box.setText(about_text())
+    if parent is not None and not parent.windowIcon().isNull():
+        box.setIconPixmap(parent.windowIcon().pixmap(64, 64))
+    return box
+
+
+def show_about(parent: QWidget | None) -> None:
+    about_box(parent).exec()

@@ -1,0 +1,434 @@
+"""The Lifecycle map: each vendor's lifecycle drawn as its own graph, coloured by coverage.
+
+Phases are boxes in the vendor's order joined by arrows; the vendor's feedback loops are
+curved arrows (backward loops below the row, forward ones above); a cross-cutting phase
+(Google's data and model management) spans the row underneath. Each phase is coloured by how
+the project covers it: the stages that implement it, their last run status when known, or
+"missing". Clicking a phase emits :attr:`LifecycleMapView.phase_activated` with its stages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPalette, QPen, QPolygonF
+from PySide6.QtWidgets import (
+    QGraphicsObject,
+    QGraphicsScene,
+    QGraphicsSceneMouseEvent,
+    QGraphicsView,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QStyleOptionGraphicsItem,
+    QTabBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mlops_desktop.core.entities import StageStatus
+from mlops_desktop.core.graph import GraphEvent, Node, Pipeline
+from mlops_desktop.core.lifecycle import Lifecycle, Phase, lifecycles, place
+
+BOX_W, BOX_H, GAP = 168.0, 86.0, 40.0
+CROSS_CUTTING = {"gcp.stage.data_model_management"}
+LENS_TAB_LABELS = {
+    "aws": "AWS",
+    "google": "Google Cloud",
+    "azure": "Azure ML",
+    "tdsp": "Azure TDSP",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """How a project covers one phase: its stages and a summary state."""
+
+    state: str  # missing | planned | running | succeeded | failed | skipped
+    nodes: tuple[Node, ...]
+
+
+# Fill, border and label of each coverage state (pastel fills read on light and dark).
+STATE_STYLE: dict[str, tuple[str, str, str]] = {
+    "missing": ("#f1f2f4", "#a0a6b1", "Missing"),
+    "planned": ("#dbeafe", "#3b82f6", "Not run yet"),
+    "running": ("#fef3c7", "#d97706", "Running"),
+    "succeeded": ("#dcfce7", "#16a34a", "Succeeded"),
+    "failed": ("#fee2e2", "#dc2626", "Failed"),
+    "skipped": ("#e5e7eb", "#6b7280", "Skipped"),
+}
+LEGEND_ORDER = ("succeeded", "failed", "running", "skipped", "planned", "missing")
+
+
+def coverage_state(statuses: list[StageStatus | None]) -> str:
+    """Summarise the last run statuses of a phase's stages (``None`` = never ran)."""
+    if not statuses:
+        return "missing"
+    known = [s for s in statuses if s is not None and s is not StageStatus.IDLE]
+    if any(s is StageStatus.FAILED for s in known):
+        return "failed"
+    if any(s in (StageStatus.RUNNING, StageStatus.QUEUED, StageStatus.WAITING) for s in known):
+        return "running"
+    if known and len(known) == len(statuses):
+        if all(s in (StageStatus.SUCCEEDED, StageStatus.CACHED) for s in known):
+            return "succeeded"
+        return "skipped"
+    return "planned"
+
+
+def phase_coverage(
+    pipeline: Pipeline | None, lens_id: str, states: Mapping[str, StageStatus]
+) -> dict[str, Coverage]:
+    """The coverage of every phase of ``lens_id`` by ``pipeline`` (all missing without one)."""
+    lc = next(x for x in lifecycles() if x.id == lens_id)
+    if pipeline is None:
+        return {p.id: Coverage("missing", ()) for p in lc.phases}
+    placement = place(pipeline, lens_id)
+    out = {}
+    for phase in lc.phases:
+        nodes = tuple(sorted(placement.by_phase[phase.id], key=lambda n: (n.x, n.y)))
+        out[phase.id] = Coverage(coverage_state([states.get(n.id) for n in nodes]), nodes)
+    return out
+
+
+class PhaseItem(QGraphicsObject):
+    """One phase box; a click reports the phase."""
+
+    clicked = Signal(str)
+
+    def __init__(self, phase: Phase, coverage: Coverage, rect: QRectF, number: int) -> None:
+        super().__init__()
+        self.phase = phase
+        self.coverage = coverage
+        self._rect = rect
+        self._number = number
+        self.setAcceptHoverEvents(True)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        names = ", ".join(n.title for n in coverage.nodes) or "none: no stage of this pipeline"
+        self.setToolTip(
+            f"<b>{phase.name}</b><br>{phase.description}<br><br>"
+            f"<b>Stages:</b> {names}<br><i>{STATE_STYLE[coverage.state][2]}</i>"
+            + ("<br>Click to select them on the canvas." if coverage.nodes else "")
+        )
+        self._hover = False
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt override
+        return self._rect.adjusted(-3, -3, 3, 3)
+
+    def hoverEnterEvent(self, event) -> None:  # noqa: N802, ANN001
+        self._hover = True
+        self.update()
+
+    def hoverLeaveEvent(self, event) -> None:  # noqa: N802, ANN001
+        self._hover = False
+        self.update()
+
+    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit(self.phase.id)
+            event.accept()
+        else:
+            super().mousePressEvent(event)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:  # noqa: ANN001
+        fill, border, _ = STATE_STYLE[self.coverage.state]
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pen = QPen(QColor(border), 2.5 if self._hover else 1.5)
+        if self.coverage.state == "missing":
+            pen.setStyle(Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        painter.setBrush(QColor(fill))
+        painter.drawRoundedRect(self._rect, 10, 10)
+        r = self._rect.adjusted(10, 7, -10, -7)
+        painter.setPen(QColor("#1f2430"))
+        head = QFont(painter.font())
+        head.setPointSizeF(10.0)
+        head.setBold(True)
+        painter.setFont(head)
+        title = f"{self._number}. {self.phase.name}" if self._number else self.phase.name
+        flags = int(
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
+        )
+        used = painter.boundingRect(QRectF(r.left(), r.top(), r.width(), 40), flags, title)
+        painter.drawText(QRectF(r.left(), r.top(), r.width(), 40), flags, title)
+        body = QFont(painter.font())
+        body.setPointSizeF(9.0)
+        body.setBold(False)
+        painter.setFont(body)
+        painter.setPen(QColor("#3f4653"))
+        count = len(self.coverage.nodes)
+        names = ", ".join(n.title for n in self.coverage.nodes)
+        line = (
+            f"{count} stage{'s' if count > 1 else ''}: {names}"
+            if count
+            else "No stage implements it"
+        )
+        y = min(used.bottom() + 2, r.bottom() - 34)
+        if r.height() < 50:  # a short cross-cutting band: one line under the title
+            line = f"{line}  ·  {STATE_STYLE[self.coverage.state][2]}"
+            y = used.bottom() + 1
+        painter.drawText(
+            QRectF(r.left(), y, r.width(), 16),
+            int(Qt.AlignmentFlag.AlignLeft),
+            painter.fontMetrics().elidedText(line, Qt.TextElideMode.ElideRight, int(r.width())),
+        )
+        if r.height() < 50:
+            return
+        painter.setPen(QColor(border).darker(135))
+        painter.drawText(
+            QRectF(r.left(), r.bottom() - 15, r.width(), 15),
+            int(Qt.AlignmentFlag.AlignLeft),
+            STATE_STYLE[self.coverage.state][2],
+        )
+
+
+def _arrow_head(tip: QPointF, towards: QPointF, size: float = 9.0) -> QPolygonF:
+    d = tip - towards
+    length = max((d.x() ** 2 + d.y() ** 2) ** 0.5, 1e-6)
+    ux, uy = d.x() / length, d.y() / length
+    left = QPointF(tip.x() - ux * size - uy * size * 0.55, tip.y() - uy * size + ux * size * 0.55)
+    right = QPointF(tip.x() - ux * size + uy * size * 0.55, tip.y() - uy * size - ux * size * 0.55)
+    return QPolygonF([tip, left, right])
+
+
+class LifecycleScene(QGraphicsScene):
+    """The drawing of one lifecycle."""
+
+    phase_clicked = Signal(str)
+
+    def __init__(self, parent=None) -> None:  # noqa: ANN001
+        super().__init__(parent)
+        self.phase_items: dict[str, PhaseItem] = {}
+
+    def build(self, lc: Lifecycle, coverage: Mapping[str, Coverage]) -> None:
+        self.clear()
+        self.phase_items = {}
+        fg = QApplicationPalette.text()
+        main = [p for p in lc.phases if p.id not in CROSS_CUTTING]
+        cross = [p for p in lc.phases if p.id in CROSS_CUTTING]
+        rects: dict[str, QRectF] = {}
+        for i, phase in enumerate(main):
+            rects[phase.id] = QRectF(i * (BOX_W + GAP), 0, BOX_W, BOX_H)
+            self._add_phase(phase, coverage[phase.id], rects[phase.id], i + 1)
+        width = len(main) * (BOX_W + GAP) - GAP
+        arrow_pen = QPen(fg, 1.6)
+        for a, b in zip(main, main[1:], strict=False):
+            start = QPointF(rects[a.id].right() + 2, BOX_H / 2)
+            end = QPointF(rects[b.id].left() - 2, BOX_H / 2)
+            self.addLine(start.x(), start.y(), end.x() - 6, end.y(), arrow_pen)
+            self.addPolygon(_arrow_head(end, start), QPen(fg, 1), QBrush(fg))
+        below, above = 0, 0
+        loop_colour = QColor("#7c3aed")
+        for loop in lc.loops:
+            if loop.source not in rects or loop.target not in rects:
+                continue
+            src, dst = rects[loop.source], rects[loop.target]
+            backward = dst.center().x() < src.center().x()
+            if backward:
+                below += 1
+                depth = 14.0 + 14.0 * below
+                y0 = BOX_H
+                sign = 1.0
+            else:
+                above += 1
+                depth = 12.0 + 12.0 * above
+                y0 = 0.0
+                sign = -1.0
+            p0 = QPointF(src.center().x() + (12 if backward else 30), y0)
+            p1 = QPointF(dst.center().x() - (12 if backward else 30), y0)
+            path = QPainterPath(p0)
+            c0 = QPointF(p0.x(), y0 + sign * depth * 1.3)
+            c1 = QPointF(p1.x(), y0 + sign * depth * 1.3)
+            path.cubicTo(c0, c1, p1)
+            pen = QPen(loop_colour, 1.8, Qt.PenStyle.DashLine)
+            self.addPath(path, pen)
+            self.addPolygon(_arrow_head(p1, c1), QPen(loop_colour, 1), QBrush(loop_colour))
+            label = self.addSimpleText(f"↺ {loop.label}" if backward else loop.label)
+            label.setBrush(loop_colour)
+            f = QFont(label.font())
+            f.setPointSizeF(8.5)
+            label.setFont(f)
+            mid = path.pointAtPercent(0.5)
+            br = label.boundingRect()
+            label.setPos(mid.x() - br.width() / 2, mid.y() + (2 if backward else -br.height() - 2))
+            label.setZValue(2)
+            back = self.addRect(
+                label.sceneBoundingRect().adjusted(-3, 0, 3, 0),
+                QPen(Qt.PenStyle.NoPen),
+                QBrush(QApplicationPalette.base()),
+            )
+            back.setZValue(1)
+            label.setToolTip(f"Feedback loop: {loop.label}")
+        if cross:
+            top = BOX_H + 14.0 + 14.0 * max(below, 1) + 36
+            for phase in cross:
+                rect = QRectF(0, top, width, 50)
+                self._add_phase(phase, coverage[phase.id], rect, 0)
+                top += 60
+        self.setSceneRect(self.itemsBoundingRect().adjusted(-16, -16, 16, 16))
+
+    def _add_phase(self, phase: Phase, coverage: Coverage, rect: QRectF, number: int) -> None:
+        item = PhaseItem(phase, coverage, rect, number)
+        item.clicked.connect(self.phase_clicked)
+        self.addItem(item)
+        self.phase_items[phase.id] = item
+
+
+class QApplicationPalette:
+    """Colours from the application palette (so the drawing follows the theme)."""
+
+    @staticmethod
+    def text() -> QColor:
+        from PySide6.QtWidgets import QApplication
+
+        return QApplication.palette().color(QPalette.ColorRole.Text)
+
+    @staticmethod
+    def base() -> QColor:
+        from PySide6.QtWidgets import QApplication
+
+        return QApplication.palette().color(QPalette.ColorRole.Base)
+
+
+class _FitView(QGraphicsView):
+    """A view that keeps the whole drawing visible, never magnified past 125 %."""
+
+    def __init__(self, scene: QGraphicsScene, parent: QWidget | None = None) -> None:
+        super().__init__(scene, parent)
+        self.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        self.setFrameShape(QGraphicsView.Shape.NoFrame)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setMinimumHeight(150)
+
+    def fit(self) -> None:
+        rect = self.sceneRect()
+        if rect.isEmpty():
+            return
+        self.resetTransform()
+        scale = min(
+            self.viewport().width() / rect.width(), self.viewport().height() / rect.height()
+        )
+        scale = min(scale, 1.25)
+        self.scale(scale, scale)
+        self.centerOn(rect.center())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802, ANN001
+        super().resizeEvent(event)
+        self.fit()
+
+
+class LifecycleMapView(QWidget):
+    """Tabs of vendor lifecycles, each drawn as a graph and coloured by the project's coverage."""
+
+    phase_activated = Signal(str, str, list)  # lens id, phase id, node ids
+    lens_changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._lifecycles = lifecycles()
+        self._pipeline: Pipeline | None = None
+        self._unsubscribe = None
+        self._states: dict[str, StageStatus] = {}
+        self.coverage: dict[str, Coverage] = {}
+
+        self._tabs = QTabBar()
+        self._tabs.setDocumentMode(True)
+        self._tabs.setExpanding(False)
+        self._tabs.setUsesScrollButtons(False)
+        for lc in self._lifecycles:
+            index = self._tabs.addTab(LENS_TAB_LABELS.get(lc.id, lc.vendor))
+            self._tabs.setTabToolTip(index, lc.title)
+        self._tabs.currentChanged.connect(self._on_tabs_current_changed)
+        self._scene = LifecycleScene(self)
+        self._scene.phase_clicked.connect(self._on_scene_phase_clicked)
+        self._view = _FitView(self._scene)
+        self._title = QLabel()
+        self._title.setTextFormat(Qt.TextFormat.RichText)
+        self._title.setOpenExternalLinks(True)
+        self._title.setWordWrap(False)
+        self._title.setMinimumWidth(0)
+        self._title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        chips = " &nbsp; ".join(
+            f"<span style='color:{STATE_STYLE[state][1]}'>■</span>&nbsp;{STATE_STYLE[state][2]}"
+            for state in LEGEND_ORDER
+        )
+        legend = QLabel(f"{chips} &nbsp; <span style='color:#7c3aed'>╌↺</span>&nbsp;Feedback loop")
+        legend.setTextFormat(Qt.TextFormat.RichText)
+        legend.setToolTip("Each phase is coloured by how this pipeline covers it")
+        small = legend.font()
+        small.setPointSizeF(small.pointSizeF() * 0.9)
+        legend.setFont(small)
+
+        top = QHBoxLayout()
+        top.setContentsMargins(6, 2, 6, 0)
+        top.addWidget(self._tabs)
+        top.addSpacing(12)
+        top.addWidget(self._title, 1)
+        top.addWidget(legend)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 4)
+        layout.setSpacing(2)
+        layout.addLayout(top)
+        layout.addWidget(self._view, 1)
+        self._rebuild()
+
+    # ---------------------------------------------------------------- public API
+    def current_lens(self) -> str:
+        return self._lifecycles[max(self._tabs.currentIndex(), 0)].id
+
+    def set_lens(self, lens_id: str | None) -> None:
+        """Show lifecycle ``lens_id`` (``None`` keeps the current one)."""
+        if lens_id is None:
+            return
+        for i, lc in enumerate(self._lifecycles):
+            if lc.id == lens_id:
+                self._tabs.setCurrentIndex(i)
+
+    def set_pipeline(self, pipeline: Pipeline | None) -> None:
+        """Follow ``pipeline`` (redrawn on every change), or show an empty map for ``None``."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        self._pipeline = pipeline
+        self._states = {}
+        if pipeline is not None:
+            self._unsubscribe = pipeline.subscribe(self._on_pipeline_changed)
+        self._rebuild()
+
+    def set_stage_states(self, states: Mapping[str, StageStatus]) -> None:
+        """The last known status of each node (from the latest run)."""
+        self._states = dict(states)
+        self._rebuild()
+
+    def phase_item(self, phase_id: str) -> PhaseItem:
+        return self._scene.phase_items[phase_id]
+
+    # ------------------------------------------------------------------- slots
+    def _on_tabs_current_changed(self, _index: int) -> None:
+        self._rebuild()
+        self.lens_changed.emit(self.current_lens())
+
+    def _on_pipeline_changed(self, event: GraphEvent) -> None:
+        if event.kind in ("node_added", "node_removed", "node_changed", "reset"):
+            self._rebuild()
+
+    def _on_scene_phase_clicked(self, phase_id: str) -> None:
+        cov = self.coverage.get(phase_id)
+        ids = [n.id for n in cov.nodes] if cov else []
+        self.phase_activated.emit(self.current_lens(), phase_id, ids)
+
+    # ----------------------------------------------------------------- drawing
+    def _rebuild(self) -> None:
+        lc = self._lifecycles[max(self._tabs.currentIndex(), 0)]
+        self.coverage = phase_coverage(self._pipeline, lc.id, self._states)
+        self._scene.build(lc, self.coverage)
+        covered = sum(1 for c in self.coverage.values() if c.nodes)
+        self._title.setText(
+            f"<b>{lc.title}</b> &nbsp;·&nbsp; {covered} of {len(lc.phases)} phases covered"
+            f" &nbsp;·&nbsp; <a href='{lc.source}'>source</a>"
+        )
+        self._title.setToolTip(lc.note)
+        self._view.fit()

@@ -1,0 +1,778 @@
+"""The main window: a tab per open pipeline around the canvas, docks, menus and the lens switch.
+
+Docks: project browser and stage palette (left), inspector and undo history (right), and
+messages, lifecycle map and crosswalk (bottom). Edits are saved automatically
+(:mod:`mlops_desktop.qt.autosave`); geometry, dock layout, theme, lens and recent workspaces
+persist in QSettings.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QUndoGroup
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QPlainTextEdit,
+    QStackedWidget,
+    QTabWidget,
+    QToolBar,
+    QUndoView,
+    QWidget,
+)
+
+from mlops_desktop.core.errors import MlopsError
+from mlops_desktop.core.lifecycle import lifecycles
+from mlops_desktop.core.validation import validate
+from mlops_desktop.qt import dialogs
+from mlops_desktop.qt.autosave import Autosaver
+from mlops_desktop.qt.crosswalk_view import CrosswalkView
+from mlops_desktop.qt.lifecycle_map import LifecycleMapView
+from mlops_desktop.qt.project_browser import ProjectBrowser
+from mlops_desktop.qt.theme import MODE_LABELS, MODES, ThemeManager
+
+if TYPE_CHECKING:
+    from mlops_desktop.app.workspace import Workspace
+    from mlops_desktop.core.graph import Pipeline
+
+MAX_RECENT = 8
+MIN_OPEN_ZOOM = 0.7
+LENS_LABELS = {None: "None", "aws": "AWS", "google": "Google", "azure": "Azure", "tdsp": "TDSP"}
+VIEW_ACTION_WORDS = ("zoom", "fit", "layout", "minimap", "lod")
+
+
+def _editor_class() -> Any:
+    from mlops_desktop.qt.document.editor import PipelineEditor
+
+    return PipelineEditor
+
+
+class MainWindow(QMainWindow):
+    """The application window over one workspace."""
+
+    workspace_changed = Signal(str)  # the workspace URL ("" when none)
+    current_pipeline_changed = Signal()
+
+    def __init__(
+        self, settings: QSettings | None = None, theme: ThemeManager | None = None
+    ) -> None:
+        super().__init__()
+        self.settings = settings if settings is not None else QSettings()
+        self.theme = theme
+        self.workspace: Workspace | None = None
+        self.service: Any = None
+        self.autosaver: Autosaver | None = None
+        self._tabs_info: dict[int, dict[str, Any]] = {}  # pipeline id -> project, name, editor
+        self._lens: str | None = None
+        self.setWindowTitle("MLOps Desktop")
+        self.setDockNestingEnabled(True)
+        self.undo_group = QUndoGroup(self)
+        self._build_central()
+        self._build_docks()
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_status_bar()
+        self._restore_settings()
+
+    # ================================================================ building
+    def _build_central(self) -> None:
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.setTabsClosable(True)
+        self.tabs.setMovable(True)
+        self.tabs.tabCloseRequested.connect(self._on_tabs_close_requested)
+        self.tabs.currentChanged.connect(self._on_tabs_current_changed)
+        self.welcome = QLabel()
+        self.welcome.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.welcome.setWordWrap(True)
+        self.welcome.setTextFormat(Qt.TextFormat.RichText)
+        self.welcome.setText(
+            "<h2>No pipeline open</h2>"
+            "<p>Double-click a pipeline in <b>Projects</b> to open it,<br>"
+            "or create a project from a lifecycle template with <b>File → New project…</b> "
+            "(Ctrl+N).</p>"
+            "<p>Drag stages from the <b>Stages</b> palette onto the canvas, connect their ports,<br>"
+            "and switch the <b>lifecycle lens</b> in the toolbar to see your pipeline through "
+            "AWS, Google Cloud or Azure.</p>"
+        )
+        self.central = QStackedWidget()
+        self.central.addWidget(self.welcome)
+        self.central.addWidget(self.tabs)
+        self.setCentralWidget(self.central)
+
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_docks(self) -> None:
+        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+        self.browser = ProjectBrowser()
+        self.browser.pipeline_activated.connect(self.open_pipeline)
+        self.browser.project_renamed.connect(self._on_browser_project_renamed)
+        self.browser.project_deleted.connect(self._on_browser_project_deleted)
+        self.browser.status_message.connect(self.show_message)
+        self.projects_dock = self._dock("Projects", "projects_dock", self.browser, left)
+        self.palette = self._make_palette()
+        self.palette_dock = self._dock("Stages", "palette_dock", self.palette, left)
+        self.inspector = self._make_inspector()
+        self.inspector_dock = self._dock("Inspector", "inspector_dock", self.inspector, right)
+        self.undo_view = QUndoView(self.undo_group)
+        self.undo_view.setEmptyLabel("Opened")
+        self.history_dock = self._dock("History", "history_dock", self.undo_view, right)
+        self.log = QPlainTextEdit()
+        self.log.setReadOnly(True)
+        self.log.setMaximumBlockCount(5000)
+        self.log.setPlaceholderText("Messages, autosaves and validation results appear here.")
+        self.messages_dock = self._dock("Messages", "messages_dock", self.log, bottom)
+        self.lifecycle_map = LifecycleMapView()
+        self.lifecycle_map.phase_activated.connect(self._on_map_phase_activated)
+        self.map_dock = self._dock("Lifecycle map", "map_dock", self.lifecycle_map, bottom)
+        self.crosswalk = CrosswalkView()
+        self.crosswalk.stages_activated.connect(self.select_stages)
+        self.crosswalk_dock = self._dock("Crosswalk", "crosswalk_dock", self.crosswalk, bottom)
+        self.splitDockWidget(self.projects_dock, self.palette_dock, Qt.Orientation.Vertical)
+        self.splitDockWidget(self.inspector_dock, self.history_dock, Qt.Orientation.Vertical)
+        self.tabifyDockWidget(self.map_dock, self.crosswalk_dock)
+        self.tabifyDockWidget(self.crosswalk_dock, self.messages_dock)
+        self.map_dock.raise_()
+        self._default_state = self.saveState()
+        self._sized = False
+
+    def _apply_default_dock_sizes(self) -> None:
+        """Sensible first-run sizes: narrow side panels, a bottom panel tall enough to read."""
+        horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
+        height = max(self.height(), 600)
+        self.resizeDocks([self.projects_dock, self.inspector_dock], [250, 300], horizontal)
+        self.resizeDocks(
+            [self.projects_dock, self.palette_dock],
+            [int(height * 0.3), int(height * 0.45)],
+            vertical,
+        )
+        self.resizeDocks(
+            [self.inspector_dock, self.history_dock],
+            [int(height * 0.5), int(height * 0.25)],
+            vertical,
+        )
+        self.resizeDocks([self.map_dock], [int(height * 0.32)], vertical)
+
+    def showEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
+        super().showEvent(event)
+        if not self._sized:
+            self._sized = True
+            if not self._restored_state:
+                self._apply_default_dock_sizes()
+
+    def _make_palette(self) -> QWidget:
+        try:
+            from mlops_desktop.qt.palette import StagePalette
+        except ImportError:
+            return QLabel("The stage palette is not available.")
+        return StagePalette()
+
+    def _make_inspector(self) -> QWidget:
+        try:
+            from mlops_desktop.qt.inspector import NodeInspector
+        except ImportError:
+            return QLabel("The inspector is not available.")
+        return NodeInspector()
+
+    def _action(self, text: str, slot: Any, shortcut: Any = None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+        action.triggered.connect(slot)
+        return action
+
+    def _build_actions(self) -> None:
+        sk = QKeySequence.StandardKey
+        self.new_project_action = self._action(
+            "&New project…",
+            self.browser.new_project,
+            sk.New,
+            "Create a project from a lifecycle template",
+        )
+        self.open_workspace_action = self._action(
+            "&Open workspace…",
+            self._on_open_workspace_triggered,
+            sk.Open,
+            "Open or create a workspace file",
+        )
+        self.import_action = self._action(
+            "&Import pipeline…",
+            self._on_import_triggered,
+            None,
+            "Add a pipeline JSON file to the current project",
+        )
+        self.export_action = self._action(
+            "&Export pipeline…",
+            self._on_export_triggered,
+            "Ctrl+Shift+E",
+            "Write the open pipeline as a JSON file",
+        )
+        self.export_image_action = self._action(
+            "Export &image…", self._on_export_image_triggered, None, "Save the canvas as PNG or SVG"
+        )
+        self.close_tab_action = self._action("&Close tab", self._close_current_tab, sk.Close)
+        self.quit_action = self._action("&Quit", self.close, sk.Quit)
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.undo_action = self.undo_group.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(sk.Undo)
+        self.redo_action = self.undo_group.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence(sk.Redo)])
+        self.validate_action = self._action(
+            "&Validate pipeline",
+            self.validate_current,
+            "Ctrl+Shift+V",
+            "List every problem of the open pipeline",
+        )
+        self.about_action = self._action("&About MLOps Desktop", lambda: dialogs.show_about(self))
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.reset_layout_action = self._action("Reset &layout", self.reset_layout)
+        self.lens_group = QActionGroup(self)
+        self.lens_group.setExclusive(True)
+        self.lens_actions: dict[str | None, QAction] = {}
+        ids: list[str | None] = [None, *(lc.id for lc in lifecycles())]
+        for i, lens in enumerate(ids):
+            label = LENS_LABELS.get(lens, lens or "None")
+            act = QAction(label, self)
+            act.setCheckable(True)
+            act.setShortcut(QKeySequence(f"Ctrl+{i}"))
+            title = next(
+                (lc.title for lc in lifecycles() if lc.id == lens), "No lens: the plain canvas"
+            )
+            act.setToolTip(f"{title} ({act.shortcut().toString()})")
+            act.setStatusTip(title)
+            act.setData(lens)
+            act.triggered.connect(lambda _c=False, lid=lens: self.set_lens(lid))
+            self.lens_group.addAction(act)
+            self.lens_actions[lens] = act
+        self.lens_actions[None].setChecked(True)
+        self.theme_group = QActionGroup(self)
+        self.theme_actions: dict[str, QAction] = {}
+        for mode in MODES:
+            act = QAction(MODE_LABELS[mode], self)
+            act.setCheckable(True)
+            act.triggered.connect(lambda _c=False, m=mode: self.set_theme(m))
+            self.theme_group.addAction(act)
+            self.theme_actions[mode] = act
+        current = self.theme.mode if self.theme else "system"
+        self.theme_actions[current].setChecked(True)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.new_project_action)
+        file_menu.addAction(self.open_workspace_action)
+        self.recent_menu = file_menu.addMenu("Recent &workspaces")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addSeparator()
+        for act in (self.import_action, self.export_action, self.export_image_action):
+            file_menu.addAction(act)
+        file_menu.addSeparator()
+        file_menu.addAction(self.close_tab_action)
+        file_menu.addAction(self.quit_action)
+        self.edit_menu = bar.addMenu("&Edit")
+        self.view_menu = bar.addMenu("&View")
+        self.run_menu = bar.addMenu("&Run")
+        self.run_menu.addAction(self.validate_action)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.about_action)
+        self._build_edit_and_view_menus()
+
+    def _build_edit_and_view_menus(self) -> None:
+        self.edit_menu.addAction(self.undo_action)
+        self.edit_menu.addAction(self.redo_action)
+        self._edit_marker = self.edit_menu.addSeparator()
+        menu = self.view_menu
+        lens_menu = menu.addMenu("Lifecycle &lens")
+        for act in self.lens_actions.values():
+            lens_menu.addAction(act)
+        theme_menu = menu.addMenu("&Theme")
+        for act in self.theme_actions.values():
+            theme_menu.addAction(act)
+        self._view_marker = menu.addSeparator()
+        panels = menu.addMenu("&Panels")
+        for dock in self.findChildren(QDockWidget):
+            panels.addAction(dock.toggleViewAction())
+        show_map = menu.addAction("Lifecycle &map", lambda: self._show_dock(self.map_dock))
+        show_map.setShortcut(QKeySequence("Ctrl+Shift+M"))
+        show_cw = menu.addAction("&Crosswalk", lambda: self._show_dock(self.crosswalk_dock))
+        show_cw.setShortcut(QKeySequence("Ctrl+Shift+K"))
+        menu.addAction(self.reset_layout_action)
+        self._editor_menu_actions: list[tuple[QMenu, QAction]] = []
+
+    def _show_editor_actions(self, editor: Any) -> None:
+        """Put the current editor's actions into Edit (editing) and View (zoom, layout)."""
+        for menu, act in self._editor_menu_actions:
+            menu.removeAction(act)
+        self._editor_menu_actions = []
+        for key, act in self._editor_actions(editor).items():
+            if key in ("undo", "redo"):
+                continue  # the window's undo group covers every tab
+            is_view = any(w in key for w in VIEW_ACTION_WORDS)
+            menu = self.view_menu if is_view else self.edit_menu
+            if is_view:
+                menu.insertAction(self._view_marker, act)
+            else:
+                menu.addAction(act)
+            self._editor_menu_actions.append((menu, act))
+
+    @staticmethod
+    def _editor_actions(editor: Any) -> dict[str, QAction]:
+        if editor is None or not hasattr(editor, "actions"):
+            return {}
+        actions = editor.actions()
+        return dict(actions) if isinstance(actions, dict) else {}
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Main toolbar")
+        bar.setObjectName("main_toolbar")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        bar.addAction(self.new_project_action)
+        bar.addAction(self.validate_action)
+        bar.addSeparator()
+        label = QLabel("  Lifecycle lens: ")
+        label.setToolTip("Draw a vendor's lifecycle phases behind the stages (Ctrl+0 … Ctrl+4)")
+        bar.addWidget(label)
+        for act in self.lens_actions.values():
+            bar.addAction(act)
+        self.toolbar = bar
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        self.save_label = QLabel("")
+        self.save_label.setToolTip(
+            "Edits are saved automatically: each saved change is a new version"
+        )
+        self.workspace_label = QLabel("No workspace")
+        status.addPermanentWidget(self.save_label)
+        status.addPermanentWidget(self.workspace_label)
+
+    # ================================================================ settings
+    def _restore_settings(self) -> None:
+        s = self.settings
+        geometry = s.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1440, 900)
+        state = s.value("window/state")
+        self._restored_state = False
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self._restored_state = self.restoreState(state)
+        lens = s.value("view/lens", "")
+        self.set_lens(str(lens) if lens else None)
+
+    def save_settings(self) -> None:
+        s = self.settings
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        s.setValue("view/lens", self._lens or "")
+        if self.theme is not None:
+            s.setValue("view/theme", self.theme.mode)
+        s.sync()
+
+    def recent_workspaces(self) -> list[str]:
+        value = self.settings.value("workspaces/recent", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in (value or []) if v]
+
+    def _remember_workspace(self, location: str) -> None:
+        recent = [location, *(r for r in self.recent_workspaces() if r != location)][:MAX_RECENT]
+        self.settings.setValue("workspaces/recent", recent)
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        recent = self.recent_workspaces()
+        for i, location in enumerate(recent):
+            act = self.recent_menu.addAction(f"&{i + 1} {location}")
+            act.triggered.connect(lambda _c=False, loc=location: self.open_workspace(loc))
+        if not recent:
+            self.recent_menu.addAction("No recent workspaces").setEnabled(False)
+        else:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction(
+                "Clear list", lambda: self.settings.setValue("workspaces/recent", [])
+            )
+
+    def reset_layout(self) -> None:
+        self.restoreState(self._default_state)
+        for dock in self.findChildren(QDockWidget):
+            dock.show()
+        self.map_dock.raise_()
+        self._apply_default_dock_sizes()
+
+    # ============================================================== workspace
+    def open_workspace(self, location: str | None) -> bool:
+        """Open the workspace at ``location`` (None: the default). Errors show in a dialog."""
+        from mlops_desktop.app.workspace import Workspace
+
+        started = time.perf_counter()
+        try:
+            workspace = Workspace.open(location)
+        except MlopsError as exc:
+            dialogs.show_error(self, f"Cannot open the workspace: {exc}")
+            return False
+        self.set_workspace(workspace, location)
+        self.show_message(
+            f"Opened workspace {workspace.url} in {time.perf_counter() - started:.2f} s"
+        )
+        return True
+
+    def set_workspace(self, workspace: Workspace | None, location: str | None = None) -> None:
+        """Show ``workspace`` (closing the current one and its tabs first)."""
+        from mlops_desktop.app.projects import ProjectService
+
+        self.close_all_tabs()
+        if self.workspace is not None:
+            self.workspace.close()
+        self.workspace = workspace
+        self.service = ProjectService(workspace) if workspace is not None else None
+        if self.service is not None:
+            self.autosaver = Autosaver(self.service.save_pipeline, parent=self)
+            self.autosaver.saved.connect(self._on_autosaver_saved)
+            self.autosaver.save_failed.connect(self._on_autosaver_save_failed)
+            self.autosaver.dirty_changed.connect(self._on_autosaver_dirty_changed)
+        self.browser.set_service(self.service, workspace)
+        url = workspace.url if workspace is not None else ""
+        shown = getattr(workspace, "display_name", "") or self._short_location(url)
+        self.workspace_label.setText(f"Workspace: {shown}" if url else "No workspace")
+        self.workspace_label.setToolTip(shown)
+        self.setWindowTitle(f"MLOps Desktop — {shown}" if url else "MLOps Desktop")
+        if workspace is not None:
+            self._remember_workspace(location or url)
+        self.workspace_changed.emit(url)
+
+    @staticmethod
+    def _short_location(url: str) -> str:
+        return url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url
+
+    def _on_open_workspace_triggered(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "Open or create a workspace",
+            "",
+            "Workspaces (*.db *.sqlite *.mlops);;All files (*)",
+            options=QFileDialog.Option.DontConfirmOverwrite,
+        )
+        if path:
+            self.open_workspace(path)
+
+    # ================================================================= tabs
+    def open_pipeline(self, project: str, pipeline: str | None = None) -> Any:
+        """Open (or focus) a pipeline of a project in a tab; returns its editor."""
+        if self.service is None:
+            return None
+        try:
+            info, doc = self.service.load_pipeline(project, pipeline)
+        except MlopsError as exc:
+            self.show_message(f"Cannot open {project}/{pipeline or ''}: {exc}", error=True)
+            return None
+        if info.id in self._tabs_info:
+            editor = self._tabs_info[info.id]["editor"]
+            self.tabs.setCurrentWidget(editor)
+            return editor
+        editor = _editor_class()(doc)
+        self._tabs_info[info.id] = {
+            "project": project,
+            "name": info.name,
+            "editor": editor,
+            "pipeline": doc,
+        }
+        editor.setProperty("pipeline_id", info.id)
+        editor.status_message.connect(self.show_message)
+        self.undo_group.addStack(editor.undo_stack)
+        if hasattr(editor, "set_lens"):
+            editor.set_lens(self._lens)
+        index = self.tabs.addTab(editor, self._tab_title(project, info.name))
+        self.tabs.setTabToolTip(index, f"{project} / {info.name} (version {info.latest_version})")
+        self.tabs.setCurrentIndex(index)
+        self.central.setCurrentWidget(self.tabs)
+        QTimer.singleShot(0, lambda e=editor: self._readable_zoom(e))
+        assert self.autosaver is not None
+        self.autosaver.watch(info.id, doc)
+        self.show_message(f"Opened {project} / {info.name}, version {info.latest_version}")
+        return editor
+
+    @staticmethod
+    def _readable_zoom(editor: Any) -> None:
+        """Fit a new tab, but never so small that titles vanish: then show its start."""
+        view = getattr(editor, "view", None)
+        if view is None or not editor.isVisible():
+            return
+        editor.fit_view()
+        if view.transform().m11() >= MIN_OPEN_ZOOM:
+            return
+        items = view.scene().itemsBoundingRect()
+        view.resetTransform()
+        view.scale(MIN_OPEN_ZOOM, MIN_OPEN_ZOOM)
+        half_w = view.viewport().width() / (2 * MIN_OPEN_ZOOM)
+        view.centerOn(items.left() + half_w - 20, items.center().y())
+
+    @staticmethod
+    def _tab_title(project: str, name: str) -> str:
+        return f"{project} · {name}"
+
+    def current_editor(self) -> Any:
+        widget = self.tabs.currentWidget()
+        return widget if widget is not None and widget.property("pipeline_id") is not None else None
+
+    def current_pipeline(self) -> Pipeline | None:
+        editor = self.current_editor()
+        if editor is None:
+            return None
+        return self._tabs_info[int(editor.property("pipeline_id"))]["pipeline"]
+
+    def open_pipelines(self) -> list[tuple[str, str]]:
+        return [(v["project"], v["name"]) for v in self._tabs_info.values()]
+
+    def close_tab(self, index: int) -> None:
+        editor = self.tabs.widget(index)
+        if editor is None:
+            return
+        pid = int(editor.property("pipeline_id"))
+        if self.autosaver is not None:
+            self.autosaver.unwatch(pid)
+        self.undo_group.removeStack(editor.undo_stack)
+        if hasattr(editor, "dispose"):
+            editor.dispose()
+        self._tabs_info.pop(pid, None)
+        self.tabs.removeTab(index)
+        editor.deleteLater()
+        if self.tabs.count() == 0:
+            self.central.setCurrentWidget(self.welcome)
+
+    def close_all_tabs(self) -> None:
+        while self.tabs.count():
+            self.close_tab(self.tabs.count() - 1)
+
+    def _close_current_tab(self) -> None:
+        if self.tabs.currentIndex() >= 0:
+            self.close_tab(self.tabs.currentIndex())
+
+    def _on_tabs_close_requested(self, index: int) -> None:
+        self.close_tab(index)
+
+    def _on_tabs_current_changed(self, _index: int) -> None:
+        editor = self.current_editor()
+        if editor is not None:
+            self.undo_group.setActiveStack(editor.undo_stack)
+        if hasattr(self.inspector, "set_editor"):
+            self.inspector.set_editor(editor)
+        if hasattr(self.palette, "set_editor"):
+            self.palette.set_editor(editor)
+        pipeline = self.current_pipeline()
+        self.lifecycle_map.set_pipeline(pipeline)
+        self.crosswalk.set_pipeline(pipeline)
+        self._load_last_run_states()
+        self._show_editor_actions(editor)
+        self.export_action.setEnabled(editor is not None)
+        self.export_image_action.setEnabled(editor is not None)
+        self.validate_action.setEnabled(editor is not None)
+        self.current_pipeline_changed.emit()
+
+    def _load_last_run_states(self) -> None:
+        """Colour the lifecycle map by the stages' status in the pipeline's latest run."""
+        editor = self.current_editor()
+        runs = getattr(self.workspace, "runs", None)
+        if editor is None or runs is None:
+            return
+        pid = int(editor.property("pipeline_id"))
+        project = self.workspace.projects.get(self._tabs_info[pid]["project"])
+        try:
+            latest = runs.list(project.id, pipeline_id=pid, limit=1)
+        except MlopsError:
+            return
+        if latest:
+            self.lifecycle_map.set_stage_states({s.node_id: s.status for s in latest[0].stages})
+
+    # ================================================================ lenses
+    def set_lens(self, lens_id: str | None) -> None:
+        """Draw lifecycle ``lens_id`` behind every open pipeline (None: no lens)."""
+        if lens_id not in self.lens_actions:
+            lens_id = None
+        self._lens = lens_id
+        self.lens_actions[lens_id].setChecked(True)
+        for info in self._tabs_info.values():
+            if hasattr(info["editor"], "set_lens"):
+                info["editor"].set_lens(lens_id)
+        self.lifecycle_map.set_lens(lens_id)
+
+    @property
+    def lens(self) -> str | None:
+        return self._lens
+
+    def set_theme(self, mode: str) -> None:
+        if self.theme is not None:
+            self.theme.set_mode(mode)
+            self.settings.setValue("view/theme", mode)
+        self.theme_actions[mode].setChecked(True)
+
+    # ========================================================== cross-views
+    def select_stages(self, node_ids: list[str]) -> None:
+        editor = self.current_editor()
+        if editor is not None and hasattr(editor, "select_nodes"):
+            editor.select_nodes(list(node_ids))
+
+    def _on_map_phase_activated(self, lens_id: str, phase_id: str, node_ids: list) -> None:
+        self.select_stages(node_ids)
+        phase = next(
+            (
+                p.name
+                for lc in lifecycles()
+                if lc.id == lens_id
+                for p in lc.phases
+                if p.id == phase_id
+            ),
+            phase_id,
+        )
+        if node_ids:
+            self.show_message(f"{phase}: selected {len(node_ids)} stage(s)")
+        else:
+            self.show_message(f"{phase}: no stage of this pipeline implements it")
+
+    def _show_dock(self, dock: QDockWidget) -> None:
+        dock.show()
+        dock.raise_()
+
+    # ============================================================ commands
+    def validate_current(self) -> list:
+        pipeline = self.current_pipeline()
+        if pipeline is None:
+            return []
+        problems = validate(pipeline)
+        if not problems:
+            self.show_message(
+                f"'{pipeline.name}' is valid: {len(pipeline.nodes)} stages, ready to run"
+            )
+        for p in problems:
+            self.show_message(f"{p.severity}: {p.message}", error=p.severity == "error")
+        if problems:
+            self._show_dock(self.messages_dock)
+        return problems
+
+    def _current_info(self) -> dict[str, Any] | None:
+        editor = self.current_editor()
+        return self._tabs_info[int(editor.property("pipeline_id"))] if editor is not None else None
+
+    def _on_import_triggered(self) -> None:
+        info = self._current_info()
+        project = info["project"] if info else None
+        if self.service is None or project is None:
+            self.show_message("Open a pipeline of the project to import into first", error=True)
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "Import pipeline", "", "Pipelines (*.json)")
+        if not path:
+            return
+        try:
+            imported = self.service.import_pipeline(project, path)
+        except MlopsError as exc:
+            dialogs.show_error(self, f"Cannot import {path}: {exc}")
+            return
+        self.browser.refresh()
+        self.open_pipeline(project, imported.name)
+
+    def _on_export_triggered(self) -> None:
+        info = self._current_info()
+        if info is None or self.service is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export pipeline", f"{info['name']}.json", "Pipelines (*.json)"
+        )
+        if path:
+            assert self.autosaver is not None
+            self.autosaver.flush()
+            try:
+                self.service.export_pipeline(info["project"], info["name"], path)
+            except MlopsError as exc:
+                dialogs.show_error(self, f"Cannot export: {exc}")
+                return
+            self.show_message(f"Exported {info['project']} / {info['name']} to {path}")
+
+    def _on_export_image_triggered(self) -> None:
+        editor = self.current_editor()
+        if editor is None:
+            return
+        path, chosen = QFileDialog.getSaveFileName(
+            self, "Export image", "pipeline.png", "PNG image (*.png);;SVG image (*.svg)"
+        )
+        if not path:
+            return
+        if path.lower().endswith(".svg") or "SVG" in chosen:
+            editor.export_svg(path if path.lower().endswith(".svg") else path + ".svg")
+        else:
+            editor.export_png(path)
+        self.show_message(f"Saved the canvas to {path}")
+
+    # ============================================================ messages
+    def show_message(self, text: str, error: bool = False) -> None:
+        """Show ``text`` in the status bar and append it to the Messages dock."""
+        self.statusBar().showMessage(text, 8000)
+        stamp = time.strftime("%H:%M:%S")
+        self.log.appendPlainText(f"{stamp}  {'✖ ' if error else ''}{text}")
+
+    def _on_autosaver_saved(self, pipeline_id: int, version: int) -> None:
+        info = self._tabs_info.get(pipeline_id)
+        name = f"{info['project']} · {info['name']}" if info else f"pipeline {pipeline_id}"
+        self.save_label.setText(f"Saved · v{version}")
+        self.save_label.setToolTip(
+            f"{name} saved as version {version} at {time.strftime('%H:%M:%S')}"
+        )
+
+    def _on_autosaver_save_failed(self, pipeline_id: int, message: str) -> None:
+        self.save_label.setText("Not saved")
+        self.show_message(f"Could not save pipeline {pipeline_id}: {message}; retrying", error=True)
+
+    def _on_autosaver_dirty_changed(self, dirty: bool) -> None:
+        if dirty:
+            self.save_label.setText("Saving…")
+
+    def _on_browser_project_renamed(self, old: str, new: str) -> None:
+        for i in range(self.tabs.count()):
+            editor = self.tabs.widget(i)
+            info = self._tabs_info[int(editor.property("pipeline_id"))]
+            if info["project"] == old:
+                info["project"] = new
+                self.tabs.setTabText(i, self._tab_title(new, info["name"]))
+
+    def _on_browser_project_deleted(self, name: str) -> None:
+        for i in reversed(range(self.tabs.count())):
+            editor = self.tabs.widget(i)
+            if self._tabs_info[int(editor.property("pipeline_id"))]["project"] == name:
+                self.close_tab(i)
+
+    # ============================================================== closing
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if self.autosaver is not None and not self.autosaver.flush():
+            if not dialogs.confirm(
+                self,
+                "Unsaved changes",
+                "Some changes could not be saved.",
+                "Quit anyway",
+                "See the Messages panel for the reason.",
+            ):
+                event.ignore()
+                return
+        self.save_settings()
+        self.close_all_tabs()
+        if self.workspace is not None:
+            self.workspace.close()
+            self.workspace = None
+        event.accept()

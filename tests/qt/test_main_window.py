@@ -1,0 +1,209 @@
+"""The main window over a real SQLite workspace: projects, tabs, lenses, autosave, settings."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from mlops_desktop.app.workspace import Workspace
+from mlops_desktop.core.serialization import to_dict
+from mlops_desktop.qt import project_browser
+from mlops_desktop.qt.main_window import MainWindow
+
+
+@pytest.fixture
+def settings(tmp_path) -> QSettings:
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, settings):
+    win = MainWindow(settings=settings)
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    assert win.open_workspace(str(tmp_path / "workspace.db"))
+    yield win
+    win.close()
+
+
+def _latest(win: MainWindow, project: str):
+    info = win.service.pipeline_info(project)
+    return win.workspace.pipelines.latest(info.id)
+
+
+def test_new_project_from_google_template_opens_a_tab(window: MainWindow) -> None:
+    window.browser.create_project("demo", template="google")
+    assert window.browser.project_names() == ["demo"]
+    editor = window.current_editor()
+    assert editor is not None
+    assert window.tabs.count() == 1
+    assert "demo" in window.tabs.tabText(0)
+    pipeline = window.current_pipeline()
+    assert {n.type for n in pipeline.nodes.values()} >= {"load_data", "monitor", "serve"}
+    # Opening the same pipeline again focuses the existing tab.
+    window.open_pipeline("demo")
+    assert window.tabs.count() == 1
+
+
+def test_lens_switch_changes_no_data_and_is_not_an_undo_step(window: MainWindow) -> None:
+    window.browser.create_project("demo", template="aws")
+    editor = window.current_editor()
+    before = to_dict(window.current_pipeline())
+    for lens in ("aws", "google", "azure", "tdsp", None):
+        window.set_lens(lens)
+        assert editor.lens == lens
+        assert window.lens_actions[lens].isChecked()
+    assert to_dict(window.current_pipeline()) == before
+    assert editor.undo_stack.count() == 0
+    window.set_lens("azure")
+    assert window.lifecycle_map.current_lens() == "azure"
+
+
+def test_each_lens_places_every_node_in_a_band_or_unplaced(window: MainWindow) -> None:
+    window.browser.create_project("demo", template="google")
+    editor = window.current_editor()
+    ids = set(window.current_pipeline().nodes)
+    for lens in ("aws", "google", "azure", "tdsp"):
+        window.set_lens(lens)
+        banded = {nid for band in editor.scene.lens_layer.bands for nid in band.node_ids}
+        unplaced = {n.id for n in editor.unplaced_nodes()}
+        assert banded | unplaced == ids
+        assert not banded & unplaced
+
+
+def test_edits_are_autosaved_as_new_versions(qtbot, window: MainWindow) -> None:
+    window.browser.create_project("demo", template="google")
+    editor = window.current_editor()
+    assert _latest(window, "demo").version == 1
+    node_id = next(iter(window.current_pipeline().nodes))
+    with qtbot.waitSignal(window.autosaver.saved, timeout=3000) as blocker:
+        editor.rename_node(node_id, "Renamed stage")
+    assert blocker.args[1] == 2
+    latest = _latest(window, "demo")
+    assert latest.version == 2
+    assert {n["title"] for n in latest.document["nodes"]} >= {"Renamed stage"}
+    assert "Saved" in window.save_label.text()
+
+
+def test_rapid_edits_are_debounced_and_saved_within_a_second(qtbot, window: MainWindow) -> None:
+    window.browser.create_project("demo", template="google")
+    editor = window.current_editor()
+    node_id = next(iter(window.current_pipeline().nodes))
+    for i in range(5):
+        editor.rename_node(node_id, f"Title {i}")
+    assert window.autosaver.is_dirty()
+    with qtbot.waitSignal(window.autosaver.saved, timeout=1500):
+        pass
+    assert not window.autosaver.is_dirty()
+    latest = _latest(window, "demo")
+    assert latest.version == 2  # five edits, one saved version
+    assert {n["title"] for n in latest.document["nodes"]} >= {"Title 4"}
+
+
+def test_closing_the_window_saves_pending_edits(tmp_path, qtbot, settings) -> None:
+    win = MainWindow(settings=settings)
+    qtbot.addWidget(win)
+    win.show()
+    win.open_workspace(str(tmp_path / "w.db"))
+    win.browser.create_project("demo", template="azure")
+    node_id = next(iter(win.current_pipeline().nodes))
+    win.current_editor().rename_node(node_id, "Saved on close")
+    win.close()  # before the debounce fires
+    ws = Workspace.open(str(tmp_path / "w.db"))
+    try:
+        project = ws.projects.get("demo")
+        (info,) = ws.pipelines.list(project.id)
+        doc = ws.pipelines.latest(info.id).document
+        assert "Saved on close" in {n["title"] for n in doc["nodes"]}
+    finally:
+        ws.close()
+
+
+def test_browser_rename_delete_restore_and_search(window: MainWindow, monkeypatch) -> None:
+    browser = window.browser
+    browser.create_project("alpha", template="blank")
+    browser.create_project("beta", template="google")
+    assert window.tabs.count() == 2
+    assert browser.rename_project("beta", "gamma")
+    assert browser.project_names() == ["alpha", "gamma"]
+    assert any("gamma" in window.tabs.tabText(i) for i in range(window.tabs.count()))
+    assert not browser.rename_project("gamma", "alpha")  # taken: refused, nothing changes
+    assert browser.project_names() == ["alpha", "gamma"]
+
+    monkeypatch.setattr(project_browser.dialogs, "confirm", lambda *a, **k: False)
+    assert not browser.delete_project("gamma")
+    assert "gamma" in browser.project_names()
+    monkeypatch.setattr(project_browser.dialogs, "confirm", lambda *a, **k: True)
+    assert browser.delete_project("gamma")
+    assert browser.project_names() == ["alpha"]
+    assert browser.project_names(include_deleted=True) == ["alpha", "gamma"]
+    assert window.tabs.count() == 1  # its tab closed
+    browser.restore_project("gamma")
+    assert browser.project_names() == ["alpha", "gamma"]
+
+    browser.search.setText("gam")
+    assert browser.find_item("alpha").isHidden()
+    assert not browser.find_item("gamma").isHidden()
+    browser.search.clear()
+    assert not browser.find_item("alpha").isHidden()
+
+
+def test_new_project_dialog_reports_errors_inline(window: MainWindow) -> None:
+    window.browser.create_project("taken", template="blank")
+    dialog = project_browser.NewProjectDialog(window.browser.create_project, window)
+    names = [
+        dialog.templates.item(i).data(project_browser.NAME_ROLE)
+        for i in range(dialog.templates.count())
+    ]
+    assert names[:4] == ["blank", "aws", "google", "azure"]
+    dialog.name.setText("taken")
+    dialog.accept()
+    assert dialog.project is None and not dialog.error.isHidden()
+    dialog.name.setText("fresh")
+    dialog.accept()
+    assert dialog.project is not None and dialog.project.template == "google"
+
+
+def test_geometry_lens_and_recent_workspaces_persist(tmp_path, qtbot, settings) -> None:
+    first = MainWindow(settings=settings)
+    qtbot.addWidget(first)
+    first.resize(701, 503)  # within the 800x600 offscreen screen
+    first.show()
+    first.open_workspace(str(tmp_path / "a.db"))
+    first.open_workspace(str(tmp_path / "b.db"))
+    first.set_lens("tdsp")
+    size = (first.width(), first.height())
+    first.close()
+    second = MainWindow(settings=settings)
+    qtbot.addWidget(second)
+    # The 800x600 offscreen screen clamps the restored width; the height fits and is kept.
+    assert second.height() == size[1] and second.size().toTuple() != (1440, 900)
+    assert second.lens == "tdsp"
+    assert second.recent_workspaces()[:2] == [str(tmp_path / "b.db"), str(tmp_path / "a.db")]
+
+
+def test_validate_reports_problems_in_messages(window: MainWindow) -> None:
+    window.browser.create_project("demo", template="google")
+    assert window.validate_current() == []
+    assert "is valid" in window.log.toPlainText()
+    editor = window.current_editor()
+    pipeline = window.current_pipeline()
+    link = next(iter(pipeline.links))
+    editor.select_nodes([])
+    from mlops_desktop.core.operations import RemoveLink
+
+    pipeline.apply(RemoveLink(link))
+    problems = window.validate_current()
+    assert problems and "not connected" in problems[0].message
+
+
+def test_menus_show_shortcuts_and_editor_actions(window: MainWindow) -> None:
+    window.browser.create_project("demo", template="google")
+    edit_texts = {a.text().replace("&", "") for a in window.edit_menu.actions()}
+    assert {"Undo", "Redo", "Copy", "Paste"} <= {t.split(" ")[0] for t in edit_texts}
+    assert window.undo_action.shortcut().toString() == "Ctrl+Z"
+    assert window.lens_actions["google"].shortcut().toString() == "Ctrl+2"
+    assert window.new_project_action.shortcut().toString() == "Ctrl+N"
+    view_texts = {a.text().replace("&", "") for a in window.view_menu.actions()}
+    assert "Fit to View" in view_texts
