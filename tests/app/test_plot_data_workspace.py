@@ -68,7 +68,11 @@ def tuning_pipeline() -> Pipeline:
             (
                 "tune",
                 "tune",
-                {"estimator": "logistic_regression", "grid": '{"C": [0.01, 0.1, 1.0, 10.0]}', "cv": 3},
+                {
+                    "estimator": "logistic_regression",
+                    "grid": '{"C": [0.01, 0.1, 1.0, 10.0]}',
+                    "cv": 3,
+                },
             ),
         ],
         [("load", "dataset", "split", "dataset"), ("split", "split", "tune", "split")],
@@ -124,7 +128,9 @@ def test_confusion_matrix_and_roc_equal_sklearn_on_the_stored_predictions(world)
     assert diag.roc["positive"].area == pytest.approx(auc, abs=1e-12)
     # The stored curve points trace the same curve: their area is the AUC (points thinned).
     fpr, tpr, _ = roc_curve(frame["y_true"] == classes[1], proba)
-    assert P.trapezoid_area(diag.roc["positive"].x, diag.roc["positive"].y) == pytest.approx(auc, abs=0.01)
+    assert P.trapezoid_area(diag.roc["positive"].x, diag.roc["positive"].y) == pytest.approx(
+        auc, abs=0.01
+    )
     assert diag.roc["positive"].x[0] == fpr[0] and diag.roc["positive"].y[-1] == tpr[-1]
     assert diag.scalars["accuracy"] == pytest.approx((frame["y_true"] == frame["y_pred"]).mean())
     assert "baseline_accuracy" in diag.scalars
@@ -169,14 +175,18 @@ def test_compare_and_group_by_parameter_equal_numpy(world):
     ws, runs = world["ws"], world["runs"]
     comp = P.compare(ws, [r.id for r in runs])
     latest = ws.metrics.latest_many([r.id for r in runs])
-    np.testing.assert_array_equal(comp.metrics["accuracy"], [latest[r.id]["accuracy"] for r in runs])
+    np.testing.assert_array_equal(
+        comp.metrics["accuracy"], [latest[r.id]["accuracy"] for r in runs]
+    )
     assert comp.metric_keys()[0] == "accuracy"  # key metrics first
     assert not any(k.startswith(("roc/", "confusion")) for k in comp.metric_keys())
     c_param = next(n for n in comp.params if n.endswith(".C") and "Train" in n)
     assert set(P.varying_params(comp)) >= {c_param}
     stats = P.group_stats(comp, c_param, "accuracy")
     acc = comp.metrics["accuracy"]
-    for label, mean, std, members in zip(stats.labels, stats.mean, stats.std, stats.members, strict=True):
+    for label, mean, std, members in zip(
+        stats.labels, stats.mean, stats.std, stats.members, strict=True
+    ):
         idx = [comp.run_ids.index(m) for m in members]
         assert len(idx) == 2
         assert mean == pytest.approx(np.mean(acc[idx]))
@@ -229,7 +239,9 @@ def test_drift_over_runs_with_threshold_from_monitor_params(world):
     for i, run in enumerate(runs):  # serving data shifts a little more each run
         psi = numeric_psi(reference, rng.normal(loc=0.3 * i, size=2000))
         expected.append(psi)
-        ws.metrics.log_batch(run.id, [MetricPoint("psi/age", psi, 0, 0.0), MetricPoint("psi/bmi", 0.01, 0, 0.0)])
+        ws.metrics.log_batch(
+            run.id, [MetricPoint("psi/age", psi, 0, 0.0), MetricPoint("psi/bmi", 0.01, 0, 0.0)]
+        )
     drift = P.drift(ws, "plots", "main", threshold=0.2)
     np.testing.assert_allclose(drift.features["age"][1], expected)
     assert drift.threshold == 0.2
