@@ -1,0 +1,85 @@
+"""See the loop on one machine: the Google template, run with the traffic simulator, closes
+the continuous-training loop. Drift raises an alert, the alert starts a retraining run, a new
+model version is registered and deployed, and the history shows each step and its trigger."""
+
+from __future__ import annotations
+
+import pytest
+
+from mlops_desktop.app.projects import ProjectService
+from mlops_desktop.app.registry import RegistryService
+from mlops_desktop.app.runs import RunService
+from mlops_desktop.app.triggers import TriggerService
+from mlops_desktop.app.workspace import Workspace
+from mlops_desktop.core.entities import RunStatus, StageStatus
+from mlops_desktop.storage.triggers import TriggerStore
+
+
+@pytest.fixture
+def ws(workspace_url):
+    workspace = Workspace.open(workspace_url)
+    yield workspace
+    workspace.close()
+
+
+@pytest.mark.slow
+def test_google_template_closes_the_loop(ws):
+    ProjectService(ws).create_project("ct", template="google")
+    triggers, runs, registry = TriggerService(ws), RunService(ws), RegistryService(ws)
+    alerts = TriggerStore(ws.db)
+    project_id = ws.projects.get("ct").id
+
+    # The template declares its loop: a Monitor alert triggers the pipeline again.
+    declared = triggers.sync_from_pipeline("ct")
+    assert [(t.type, t.config.get("source_node")) for t in declared] == [
+        ("monitor_alert", "monitor")
+    ]
+
+    # Batch 0 of the simulated traffic has no drift: no alert, nothing due.
+    first = triggers.fire("ct")
+    assert first.outcome == "started" and ws.runs.get(first.run_id).status is RunStatus.SUCCEEDED
+    assert alerts.alerts(project_id) == []
+    assert triggers.run_due() == []
+
+    # Batch 1 is shifted by half a standard deviation: Monitor raises an alert.
+    second = triggers.fire("ct")
+    raised = alerts.alerts(project_id)
+    assert len(raised) == 1 and raised[0].run_id == second.run_id and raised[0].kind == "drift"
+    assert raised[0].node_id == "monitor" and raised[0].details["drift_share"] > 0.25
+
+    # The alert starts a retraining run of the pipeline.
+    [event] = triggers.run_due()
+    assert (event.type, event.outcome) == ("monitor_alert", "started")
+    assert event.detail["alert_ids"] == [raised[0].id] and event.detail["alert_runs"] == [
+        second.run_id
+    ]
+    retrain = ws.runs.get(event.run_id)
+    assert retrain.trigger == "monitor_alert" and retrain.status is RunStatus.SUCCEEDED
+    stages = {s.node_id: s for s in retrain.stages}
+    assert stages["train"].status is StageStatus.SUCCEEDED  # retrained, not from the cache
+
+    # A new model version is registered by that run and deployed.
+    versions = registry.versions("ct", "breast-cancer-classifier")
+    newest = versions[0]
+    assert newest.version == 3 and newest.run_id == retrain.id
+    assert newest.pipeline_version_id == retrain.pipeline_version_id
+    assert newest.metrics["accuracy"] >= 0.9 and newest.dataset_hashes
+    deployment = registry.deployments("ct")[0]
+    assert (deployment.version, deployment.environment, deployment.run_id) == (
+        3,
+        "production",
+        retrain.id,
+    )
+    assert deployment.strategy == "canary" and deployment.status == "active"
+    assert [d.status for d in registry.deployments("ct")[1:]] == ["superseded", "superseded"]
+
+    # The history shows each step with its trigger.
+    assert [r.trigger for r in runs.list_runs("ct")] == ["monitor_alert", "manual", "manual"]
+    history = registry.history("ct", "breast-cancer-classifier", "candidate")
+    assert history[-1].to_version == 3 and history[-1].actor == "trigger:monitor_alert"
+    assert history[-1].run_id == retrain.id
+    assert [(e.type, e.run_id) for e in triggers.history("ct")] == [
+        ("monitor_alert", retrain.id),
+        ("manual", second.run_id),
+        ("manual", first.run_id),
+    ]
