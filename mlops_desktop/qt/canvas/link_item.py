@@ -7,20 +7,19 @@ mouse while the user drags a new connection.
 
 from __future__ import annotations
 
+from html import escape
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPainterPathStroker, QPen
-from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyleOptionGraphicsItem, QWidget
 
 from mlops_desktop.core.graph import Link
-from mlops_desktop.core.ports import PORT_COLOURS
+from mlops_desktop.core.ports import PORT_COLOURS, PortType
 from mlops_desktop.qt.canvas import theme as T
 
 if TYPE_CHECKING:
     from mlops_desktop.qt.canvas.node_item import NodeItem
-
-LINK_TYPE = QGraphicsItem.UserType + 2
 
 
 def link_path(p0: QPointF, p1: QPointF) -> QPainterPath:
@@ -31,70 +30,83 @@ def link_path(p0: QPointF, p1: QPointF) -> QPainterPath:
     return path
 
 
-class LinkItem(QGraphicsItem):
-    """The graphics item for one pipeline link."""
+class LinkItem(QGraphicsPathItem):
+    """The graphics item for one pipeline link.
 
-    def __init__(self, link: Link, source: NodeItem, target: NodeItem) -> None:
-        super().__init__()
+    Painting is Qt's own (C++) path drawing with a pen coloured by port type: thousands of
+    links then cost no Python per frame. Selection is kept by the scene (``set_selected``)
+    rather than by Qt's selectable flag, whose dashed outline would need a Python ``paint``.
+    """
+
+    def __init__(
+        self, link: Link, source: NodeItem, target: NodeItem, parent: QGraphicsItem | None = None
+    ) -> None:
+        super().__init__(parent)
         self.link_id = link.id
         self.link = link
         self.source = source
         self.target = target
         slot = source.shape_info.by_key.get((link.source_port, True))
-        self.colour = QColor(slot.colour if slot else QColor(PORT_COLOURS["Any"]))
+        self.colour = QColor(slot.colour if slot else QColor(PORT_COLOURS[PortType.ANY]))
+        self._off0 = slot.pos if slot else QPointF(source.shape_info.width, T.HEADER_HEIGHT / 2)
+        end = target.shape_info.by_key.get((link.target_port, False))
+        self._off1 = end.pos if end else QPointF(0.0, T.HEADER_HEIGHT / 2)
         self._hit: QPainterPath | None = None
-        self._hover = False
-        self.setZValue(-1)
-        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
-        self.setAcceptHoverEvents(True)
-        self.setToolTip(f"{link.source_port} → {link.target_port}")
+        self.selected = False
+        self._box = QPainterPath()
+        self.setPen(_pen(self.colour, 2.2))
         self.adjust()
-
-    def type(self) -> int:  # noqa: A003 - Qt API
-        return LINK_TYPE
 
     def adjust(self) -> None:
         """Recompute the curve after an end moved."""
-        self.prepareGeometryChange()
-        self.p0 = self.source.port_scene_pos(self.link.source_port, True)
-        self.p1 = self.target.port_scene_pos(self.link.target_port, False)
-        self._path = link_path(self.p0, self.p1)
-        self._rect = self._path.controlPointRect().adjusted(-4, -4, 4, 4)
+        self.p0 = self.source.pos() + self._off0
+        self.p1 = self.target.pos() + self._off1
+        path = link_path(self.p0, self.p1)
+        box = QPainterPath()
+        box.addRect(path.controlPointRect().adjusted(-6, -6, 6, 6))
+        self._box = box
         self._hit = None
-
-    def boundingRect(self) -> QRectF:
-        return self._rect
+        self.setPath(path)
 
     def shape(self) -> QPainterPath:
+        # Qt derives the bounding rectangle from the shape; a box is cheap to build for
+        # thousands of links. Precise picking uses ``hit`` (a wide stroke, built on demand).
+        return self._box
+
+    def hit(self, scene_pos: QPointF) -> bool:
+        """Whether ``scene_pos`` is within a few pixels of the curve."""
         if self._hit is None:
             stroker = QPainterPathStroker()
-            stroker.setWidth(10)
-            self._hit = stroker.createStroke(self._path)
-        return self._hit
+            stroker.setWidth(12)
+            self._hit = stroker.createStroke(self.path())
+        return self._hit.contains(scene_pos)
 
-    def hoverEnterEvent(self, event) -> None:  # noqa: ANN001
-        self._hover = True
-        self.update()
+    def set_selected(self, selected: bool) -> None:
+        if selected != self.selected:
+            self.selected = selected
+            self.setPen(_pen(T.LINK_SELECTED, 3.4) if selected else _pen(self.colour, 2.2))
 
-    def hoverLeaveEvent(self, event) -> None:  # noqa: ANN001
-        self._hover = False
-        self.update()
+    def tooltip_text(self) -> str:
+        return (
+            f"{escape(self.source.title)}.{escape(self.link.source_port)} → "
+            f"{escape(self.target.title)}.{escape(self.link.target_port)}"
+        )
 
-    def paint(
-        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
-    ) -> None:
-        lod = option.levelOfDetailFromTransform(painter.worldTransform())
-        selected = self.isSelected()
-        colour = T.LINK_SELECTED if selected else self.colour
-        if lod < T.LOD_SIMPLE:
-            painter.setPen(QPen(colour, 2.0 / max(lod, 0.05)))
-            painter.drawLine(self.p0, self.p1)
-            return
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        width = 3.2 if selected or self._hover else 2.2
-        painter.setPen(QPen(colour, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawPath(self._path)
+
+_pens: dict[tuple[int, float], QPen] = {}
+
+
+def _pen(colour: QColor, width: float) -> QPen:
+    """A shared pen per colour and width (link items copy it; building one is not free)."""
+    key = (colour.rgba(), width)
+    pen = _pens.get(key)
+    if pen is None:
+        pen = _pens[key] = QPen(colour, width, _SOLID, _ROUND)
+    return pen
+
+
+_SOLID = Qt.PenStyle.SolidLine
+_ROUND = Qt.PenCapStyle.RoundCap
 
 
 class DraftLinkItem(QGraphicsItem):

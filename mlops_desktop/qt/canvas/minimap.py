@@ -48,6 +48,10 @@ class Minimap(QWidget):
         self.move(vp.width() - self.width() - MARGIN, vp.height() - self.height() - MARGIN)
 
     def _on_scene_changed(self, _regions: object = None) -> None:
+        self.schedule()
+
+    def schedule(self) -> None:
+        """Re-render soon (once, however many changes arrive meanwhile)."""
         if not self._timer.isActive():
             self._timer.start()
 

@@ -8,6 +8,7 @@ part of the document. When zoomed out the node is drawn as a plain coloured box.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -20,7 +21,7 @@ from PySide6.QtGui import (
     QPen,
     QStaticText,
 )
-from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QStyleOptionGraphicsItem, QWidget
 
 from mlops_desktop.core.entities import StageStatus
 from mlops_desktop.core.graph import Node
@@ -31,8 +32,6 @@ from mlops_desktop.qt.icons import category_colour, icon_pixmap
 
 if TYPE_CHECKING:
     from mlops_desktop.qt.canvas.link_item import LinkItem
-
-NODE_TYPE = QGraphicsItem.UserType + 1
 
 
 @dataclass
@@ -71,6 +70,19 @@ class NodeShape:
         self.width = max(T.NODE_WIDTH, round(pair + 48), min(280, round(title_w + 72)))
         self.height = T.HEADER_HEIGHT + T.PORT_TOP_PAD + rows * T.PORT_ROW + T.PORT_BOTTOM_PAD
         self.rect = QRectF(0, 0, self.width, self.height)
+        self.header_rect = QRectF(0, 0, self.width, T.HEADER_HEIGHT)
+        header = QPainterPath()
+        header.addRoundedRect(
+            QRectF(1, 1, self.width - 2, T.HEADER_HEIGHT + T.CORNER), T.CORNER - 1, T.CORNER - 1
+        )
+        clip = QPainterPath()
+        clip.addRect(QRectF(0, 0, self.width, T.HEADER_HEIGHT))
+        self.header_path = header.intersected(clip)  # rounded on top, square at the bottom
+        self.shadow_path = QPainterPath()
+        shadow = self.rect.translated(0, 2.5).adjusted(-0.5, 0, 0.5, 0.5)
+        self.shadow_path.addRoundedRect(shadow, T.CORNER, T.CORNER)
+        self.title_y = (T.HEADER_HEIGHT - QFontMetricsF(T.title_font()).height()) / 2
+        self.badge_rect = QRectF(self.width - 44, 0, 44, T.HEADER_HEIGHT)
         self.bounds = self.rect.adjusted(-T.PORT_RADIUS - 3, -3, T.PORT_RADIUS + 3, 5)
         self.colour = category_colour(spec.category) if spec else QColor("#9ca3af")
         self.header_fill = QColor(self.colour)
@@ -82,6 +94,7 @@ class NodeShape:
             round(c.blue() * 0.3 + 255 * 0.7),
         )
         self.icon = spec.icon if spec else ""
+        self.icon_pixmap = icon_pixmap(self.icon, self.colour, int(T.ICON_SIZE), 3.0)
         self.slots: list[PortSlot] = []
         self.by_key: dict[tuple[str, bool], PortSlot] = {}
         for output, ports in ((False, inputs), (True, outputs)):
@@ -115,14 +128,44 @@ def shape_for(type_id: str, spec: StageSpec | None) -> NodeShape:
     return shape
 
 
-class NodeItem(QGraphicsItem):
-    """The graphics item for one pipeline node."""
+_NODE_FLAGS = (
+    QGraphicsItem.GraphicsItemFlag.ItemIsSelectable | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
+)
+
+
+_titles: dict[tuple[str, float], QStaticText] = {}
+
+
+def _title_text(title: str, width: float) -> QStaticText:
+    """The elided title as prepared text, shared by nodes with the same title and width."""
+    key = (title, width)
+    text = _titles.get(key)
+    if text is None:
+        if len(_titles) > 20_000:
+            _titles.clear()
+        fm = QFontMetricsF(T.title_font())
+        text = QStaticText(fm.elidedText(title, Qt.TextElideMode.ElideRight, width - 40 - 26))
+        text.setTextFormat(Qt.TextFormat.PlainText)
+        _titles[key] = text
+    return text
+
+
+class NodeItem(QGraphicsRectItem):
+    """The graphics item for one pipeline node.
+
+    A QGraphicsRectItem so that Qt computes the bounding rectangle and hit shape in C++ (the
+    rectangle covers the body and the port dots); only ``paint`` runs Python. Links are
+    re-routed by whoever moves the node (the scene after a drag, ``update_from`` after an edit),
+    not from ``itemChange``, which would cost a Python call for every flag and position change.
+    """
 
     def __init__(self, node: Node, spec: StageSpec | None) -> None:
-        super().__init__()
+        info = shape_for(node.type, spec)
+        super().__init__(info.bounds)
         self.node_id = node.id
+        self.type_id = node.type
         self.spec = spec
-        self.shape_info = shape_for(node.type, spec)
+        self.shape_info = info
         self.links: list[LinkItem] = []
         self.status = StageStatus.IDLE
         self.progress: float | None = None
@@ -130,35 +173,35 @@ class NodeItem(QGraphicsItem):
         self.hover_port: tuple[str, bool] | None = None
         self.setPos(node.x, node.y)
         self._set_title(node.title)
-        self.setFlags(
-            QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
-            | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
-            | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges
-        )
-        self.setToolTip(self._tooltip(node))
+        self.setFlags(_NODE_FLAGS)
 
     # ---------------------------------------------------------------- model
     def _set_title(self, title: str) -> None:
         self.title = title
-        fm = QFontMetricsF(T.title_font())
-        room = self.shape_info.width - 40 - 26
-        self._title_text = QStaticText(fm.elidedText(title, Qt.TextElideMode.ElideRight, room))
-        self._title_text.setTextFormat(Qt.TextFormat.PlainText)
-        self._title_y = (T.HEADER_HEIGHT - fm.height()) / 2
+        self._title_text = _title_text(title, self.shape_info.width)
+        self._title_y = self.shape_info.title_y
 
-    def _tooltip(self, node: Node) -> str:
+    def tooltip_text(self) -> str:
+        """Shown on hover (built on demand by the scene, not stored on every item)."""
         if self.spec is None:
-            return f"{node.title}\nUnknown stage type '{node.type}'"
-        return f"{node.title} — {self.spec.title}\n{self.spec.description}"
+            return f"<b>{escape(self.title)}</b><br>Unknown stage type '{escape(self.type_id)}'"
+        return (
+            f"<b>{escape(self.title)}</b> <span style='color:#6b7280'>· {escape(self.spec.title)}</span>"
+            f"<p style='margin:4px 0'>{escape(self.spec.description)}</p>"
+        )
 
     def update_from(self, node: Node) -> None:
         """Follow a changed document node (position, title)."""
         if self.pos().x() != node.x or self.pos().y() != node.y:
             self.setPos(node.x, node.y)
+            self.adjust_links()
         if node.title != self.title:
             self._set_title(node.title)
-            self.setToolTip(self._tooltip(node))
             self.update()
+
+    def adjust_links(self) -> None:
+        for link in self.links:
+            link.adjust()
 
     def set_state(self, status: StageStatus, progress: float | None) -> None:
         if status != self.status or progress != self.progress:
@@ -167,21 +210,6 @@ class NodeItem(QGraphicsItem):
             self.update()
 
     # ------------------------------------------------------------- geometry
-    def type(self) -> int:  # noqa: A003 - Qt API
-        return NODE_TYPE
-
-    def boundingRect(self) -> QRectF:
-        return self.shape_info.bounds
-
-    def shape(self) -> QPainterPath:
-        path = QPainterPath()
-        path.addRoundedRect(
-            self.shape_info.rect.adjusted(-T.PORT_RADIUS - 3, 0, T.PORT_RADIUS + 3, 0),
-            T.CORNER,
-            T.CORNER,
-        )
-        return path
-
     def title_rect(self) -> QRectF:
         """The title area in item coordinates (where inline rename is placed)."""
         return QRectF(36, 4, self.shape_info.width - 62, T.HEADER_HEIGHT - 8)
@@ -205,32 +233,20 @@ class NodeItem(QGraphicsItem):
                 return slot
         return None
 
-    def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: object) -> object:
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
-            for link in self.links:
-                link.adjust()
-            scene = self.scene()
-            if scene is not None and getattr(scene, "lens_id", None) is not None:
-                scene.node_item_moved()
-        return super().itemChange(change, value)
-
     # ---------------------------------------------------------------- paint
     def paint(
         self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
     ) -> None:
-        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        lod = painter.worldTransform().m11()  # the canvas is never rotated or sheared
         info = self.shape_info
-        selected = self.isSelected()
         if lod < T.LOD_SIMPLE:
-            self._paint_simple(painter, info, selected)
+            self._paint_simple(painter, info)
             return
+        selected = self.isSelected()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         rect = info.rect
-        # A soft shadow: two offset translucent shapes are far cheaper than a blur effect.
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(T.NODE_SHADOW)
-        painter.drawRoundedRect(rect.translated(0, 2.5), T.CORNER, T.CORNER)
-        painter.drawRoundedRect(rect.translated(0, 1), T.CORNER, T.CORNER)
+        # A soft drop shadow: one translucent offset shape (a blur effect would be far dearer).
+        painter.fillPath(info.shadow_path, T.NODE_SHADOW)
         painter.setBrush(T.NODE_FILL)
         border = QPen(T.SELECTION, 2.0) if selected else QPen(T.NODE_BORDER, 1.0)
         if self.spec is None:
@@ -241,25 +257,20 @@ class NodeItem(QGraphicsItem):
         self._paint_ports(painter, info, text=lod >= T.LOD_PORT_TEXT)
         self._paint_badge(painter)
 
-    def _paint_simple(self, painter: QPainter, info: NodeShape, selected: bool) -> None:
-        painter.setPen(QPen(T.SELECTION, 6) if selected else Qt.PenStyle.NoPen)
-        painter.setBrush(info.lod_fill)
-        painter.drawRect(info.rect)
-        painter.fillRect(QRectF(0, 0, info.width, T.HEADER_HEIGHT), info.colour)
-        if self.status != StageStatus.IDLE:
-            painter.fillRect(
-                QRectF(info.width - 44, 0, 44, T.HEADER_HEIGHT), T.STATE_COLOURS[self.status]
-            )
+    def _paint_simple(self, painter: QPainter, info: NodeShape) -> None:
+        # Two fills and no pen changes: thousands of these make a zoomed-out frame.
+        painter.fillRect(info.rect, info.lod_fill)
+        painter.fillRect(info.header_rect, info.colour)
+        if self.status is not StageStatus.IDLE:
+            painter.fillRect(info.badge_rect, T.STATE_COLOURS[self.status])
+        if self.isSelected():
+            painter.setPen(QPen(T.SELECTION, 8))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(info.rect)
 
     def _paint_header(self, painter: QPainter, info: NodeShape, lod: float) -> None:
         rect = info.rect
-        header = QPainterPath()
-        header.addRoundedRect(
-            QRectF(1, 1, rect.width() - 2, T.HEADER_HEIGHT + T.CORNER), T.CORNER - 1, T.CORNER - 1
-        )
-        clip = QPainterPath()
-        clip.addRect(QRectF(0, 0, rect.width(), T.HEADER_HEIGHT))
-        painter.fillPath(header.intersected(clip), info.header_fill)
+        painter.fillPath(info.header_path, info.header_fill)
         painter.setPen(QPen(QColor(0, 0, 0, 18), 1))
         painter.drawLine(QPointF(1, T.HEADER_HEIGHT), QPointF(rect.width() - 1, T.HEADER_HEIGHT))
         icon_rect = QRectF(10, (T.HEADER_HEIGHT - T.ICON_SIZE) / 2, T.ICON_SIZE, T.ICON_SIZE)

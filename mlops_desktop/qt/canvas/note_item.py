@@ -13,7 +13,6 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 from mlops_desktop.core.graph import Note
 from mlops_desktop.qt.canvas import theme as T
 
-NOTE_TYPE = QGraphicsItem.UserType + 3
 GRIP = 14.0
 MIN_SIZE = (80.0, 48.0)
 
@@ -33,9 +32,6 @@ class NoteItem(QGraphicsItem):
             | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
         )
         self.setAcceptHoverEvents(True)
-
-    def type(self) -> int:  # noqa: A003 - Qt API
-        return NOTE_TYPE
 
     def update_from(self, note: Note) -> None:
         if (note.width, note.height) != self.size:

@@ -8,9 +8,18 @@ turns into undo commands. Run state (badges, progress) is display-only and kept 
 
 from __future__ import annotations
 
+import gc
+
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsSceneMouseEvent
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsRectItem,
+    QGraphicsScene,
+    QGraphicsSceneHelpEvent,
+    QGraphicsSceneMouseEvent,
+    QToolTip,
+)
 
 from mlops_desktop.core.entities import StageStatus
 from mlops_desktop.core.graph import GraphEvent, Link, Node, Note, Pipeline
@@ -53,6 +62,12 @@ class PipelineScene(QGraphicsScene):
         self.lens_id: str | None = None
         self.lens_layer = LensLayer()
         self.addItem(self.lens_layer)
+        # Links are children of one content-less layer below the nodes: one z-order for all.
+        self._link_layer = QGraphicsRectItem()
+        self._link_layer.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)
+        self._link_layer.setZValue(-1)
+        self.addItem(self._link_layer)
+        self._selected_links: set[str] = set()
         self._drag: _LinkDrag | None = None
         self._press_pos: dict[QGraphicsItem, QPointF] = {}
         self._carried: dict[NodeItem, QPointF] = {}
@@ -61,13 +76,24 @@ class PipelineScene(QGraphicsScene):
         self._lens_timer.setSingleShot(True)
         self._lens_timer.setInterval(0)
         self._lens_timer.timeout.connect(self._refresh_lens)
-        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
+        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
         self.build()
         self._unsubscribe = pipeline.subscribe(self._on_pipeline_changed)
 
     # ------------------------------------------------------------- building
     def build(self) -> None:
         """(Re)create every item from the document."""
+        # Thousands of new wrapper objects would trigger several full garbage collections
+        # that find nothing to free; pause the collector while building.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._build()
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _build(self) -> None:
         for item in [
             *self.link_items.values(),
             *self.node_items.values(),
@@ -102,11 +128,10 @@ class PipelineScene(QGraphicsScene):
         src, dst = self.node_items.get(link.source), self.node_items.get(link.target)
         if src is None or dst is None:
             return
-        item = LinkItem(link, src, dst)
+        item = LinkItem(link, src, dst, self._link_layer)
         src.links.append(item)
         dst.links.append(item)
         self.link_items[link.id] = item
-        self.addItem(item)
 
     def _add_note_item(self, note: Note) -> None:
         item = NoteItem(note)
@@ -115,6 +140,7 @@ class PipelineScene(QGraphicsScene):
 
     def _remove_link_item(self, link_id: str) -> None:
         item = self.link_items.pop(link_id, None)
+        self._selected_links.discard(link_id)
         if item is None:
             return
         for end in (item.source, item.target):
@@ -202,13 +228,31 @@ class PipelineScene(QGraphicsScene):
         return [it.node_id for it in self.selectedItems() if isinstance(it, NodeItem)]
 
     def selected_link_ids(self) -> list[str]:
-        return [it.link_id for it in self.selectedItems() if isinstance(it, LinkItem)]
+        return [lid for lid in self._selected_links if lid in self.link_items]
+
+    def select_link(self, link_id: str, add: bool = False) -> None:
+        """Select a link (links are selected by the scene, not by Qt's item selection)."""
+        if not add:
+            self.clearSelection()
+            self.clear_link_selection()
+        item = self.link_items.get(link_id)
+        if item is not None:
+            item.set_selected(True)
+            self._selected_links.add(link_id)
+
+    def clear_link_selection(self) -> None:
+        for lid in self._selected_links:
+            item = self.link_items.get(lid)
+            if item is not None:
+                item.set_selected(False)
+        self._selected_links.clear()
 
     def selected_note_ids(self) -> list[str]:
         return [it.note_id for it in self.selectedItems() if isinstance(it, NoteItem)]
 
     def select_nodes(self, node_ids: list[str]) -> None:
         wanted = set(node_ids)
+        self.clear_link_selection()
         self.blockSignals(True)
         try:
             for it in self.selectedItems():
@@ -246,6 +290,7 @@ class PipelineScene(QGraphicsScene):
                     self._start_link_drag(node, slot)
                     event.accept()
                     return
+            additive = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
             for item in self.items(event.scenePos()):
                 if isinstance(item, NoteItem) and item.grip_rect().contains(
                     item.mapFromScene(event.scenePos())
@@ -253,8 +298,18 @@ class PipelineScene(QGraphicsScene):
                     self._resizing = (item, event.scenePos(), item.size)
                     event.accept()
                     return
+                if isinstance(item, LinkItem) and item.hit(event.scenePos()):
+                    if additive and item.selected:
+                        item.set_selected(False)
+                        self._selected_links.discard(item.link_id)
+                    else:
+                        self.select_link(item.link_id, add=additive)
+                    event.accept()
+                    return
                 if isinstance(item, NodeItem | NoteItem):
                     break
+            if not additive:
+                self.clear_link_selection()
         super().mousePressEvent(event)
         if event.button() == Qt.MouseButton.LeftButton:
             self._record_press()
@@ -281,12 +336,19 @@ class PipelineScene(QGraphicsScene):
             event.accept()
             return
         super().mouseMoveEvent(event)
-        if self._carried and self._press_pos:
+        if not self._press_pos:
+            return
+        if self._carried:
             lead = next((it for it in self._press_pos if isinstance(it, NoteItem)), None)
             if lead is not None:
                 delta = lead.pos() - self._press_pos[lead]
                 for node, start in self._carried.items():
                     node.setPos(start + delta)
+        moved = [it for it in [*self._press_pos, *self._carried] if isinstance(it, NodeItem)]
+        for node in moved:
+            node.adjust_links()
+        if moved:
+            self.node_item_moved()
 
     def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         if self._drag is not None:
@@ -317,6 +379,20 @@ class PipelineScene(QGraphicsScene):
         self._carried = {}
         if moved_nodes or moved_notes:
             self.items_moved.emit(moved_nodes, moved_notes)
+
+    def helpEvent(self, event: QGraphicsSceneHelpEvent) -> None:
+        # Tooltips are built when asked, so thousands of items carry no tooltip strings.
+        for item in self.items(event.scenePos()):
+            if isinstance(item, NodeItem) or (
+                isinstance(item, LinkItem) and item.hit(event.scenePos())
+            ):
+                QToolTip.showText(event.screenPos(), item.tooltip_text())
+                event.accept()
+                return
+            if isinstance(item, NoteItem):
+                break
+        QToolTip.hideText()
+        event.ignore()
 
     def mouseDoubleClickEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         for item in self.items(event.scenePos()):

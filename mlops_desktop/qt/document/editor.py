@@ -84,7 +84,7 @@ class PipelineEditor(QWidget):
         self._view.stage_dropped.connect(self._on_view_stage_dropped)
         self._undo_stack.indexChanged.connect(self._on_undo_stack_index_changed)
         self._actions = self._create_actions()
-        self._minimap.refresh()
+        self._minimap.schedule()
 
     # ------------------------------------------------------------ properties
     @property
@@ -290,7 +290,7 @@ class PipelineEditor(QWidget):
         self._lens = lens_id
         self._scene.set_lens(lens_id)
         self._view.viewport().update()
-        self._minimap.refresh()
+        self._minimap.schedule()
 
     def unplaced_nodes(self) -> list[Node]:
         """Nodes the current lens has no phase for."""
