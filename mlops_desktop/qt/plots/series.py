@@ -206,20 +206,22 @@ class MetricPlotWidget(PlotPanel):
         self._draw(line)
 
     def _draw(self, line: _Line) -> None:
+        # One setData per curve (with its pen): each pyqtgraph update re-scans the data.
         y = line.series.values
         finite = bool(np.isfinite(y).all()) and bool(np.isfinite(line.x).all())
         opts: dict[str, Any] = {"skipFiniteCheck": True} if finite else {"connect": "finite"}
         if self._weight > 0.0:
             line.smoothed = ema(y, self._weight)
-            line.raw.setPen(pen(line.index, width=1.0, alpha=70))
             line.smooth.setData(line.x, line.smoothed, **opts)
             line.smooth.setVisible(True)
+            raw_pen = pen(line.index, width=1.0, alpha=70)
         else:
             line.smoothed = None
-            line.raw.setPen(pen(line.index))
-            line.smooth.setVisible(False)
-            line.smooth.setData([], [])
-        line.raw.setData(line.x, y, **opts)
+            if line.smooth.isVisible() or line.smooth.xData is not None:
+                line.smooth.setVisible(False)
+                line.smooth.setData([], [])
+            raw_pen = pen(line.index)
+        line.raw.setData(line.x, y, pen=raw_pen, **opts)
 
     def set_x_axis(self, axis: XAxis) -> None:
         """Draw over steps, seconds since the first point, or wall-clock time."""

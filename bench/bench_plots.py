@@ -1,0 +1,171 @@
+"""Plot speed: a 1,000,000-point metric series loaded from a workspace and drawn, in the app's
+MetricPlotWidget and in plain pyqtgraph on the same arrays.
+
+"Load" is ``plot_data.series(workspace, run, key)`` (SQLite read into numpy arrays, the
+workspace's MetricStore). "First render" is creating the widget, giving it the data and
+rendering it offscreen with ``QWidget.grab()`` at 1000 x 600 (after processing pending
+events). "Zoom frame" is one re-render after zooming to a tenth of the x range, and "full
+frame" one re-render of the whole range: what panning and zooming cost.
+
+Settings: MetricPlotWidget uses pyqtgraph's peak downsampling (auto) and clip-to-view, set on
+the PlotItem before the curve is added; plain pyqtgraph uses ``PlotWidget().plot(x, y)`` with
+its defaults (no downsampling, no clipping). Same pyqtgraph, same Qt, same data, same size.
+Medians of 5 after one warm-up.
+
+Run: QT_QPA_PLATFORM=offscreen python bench/bench_plots.py
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+N_POINTS = 1_000_000
+REPEATS = 5
+SIZE = (1000, 600)
+
+
+def _row(metric: str, value: Any, unit: str, note: str = "") -> dict[str, Any]:
+    return {"benchmark": "plots", "metric": metric, "value": value, "unit": unit, "note": note}
+
+
+def _workspace_with_series(folder: Path) -> tuple[Any, int]:
+    import numpy as np
+
+    from mlops_desktop.app.projects import ProjectService
+    from mlops_desktop.app.workspace import Workspace
+
+    ws = Workspace.open(str(folder / "workspace.db"))
+    project = ProjectService(ws).create_project("bench")
+    info = ws.pipelines.list(project.id)[0]
+    version = ws.pipelines.latest(info.id)
+    run = ws.runs.create(project.id, info.id, version.id)
+    rng = np.random.default_rng(0)
+    steps = np.arange(N_POINTS)
+    values = np.exp(-steps / 2e5) + np.cumsum(rng.normal(0, 1e-3, N_POINTS))
+    ws.metrics.log_arrays(run.id, "loss", values, steps=steps, timestamps=1.7e9 + steps * 0.01)
+    return ws, run.id
+
+
+def _median(fn: Callable[[], float]) -> float:
+    fn()  # warm-up
+    return statistics.median(fn() for _ in range(REPEATS))
+
+
+def run() -> list[dict[str, Any]]:
+    import pyqtgraph as pg
+    from PySide6 import QtWidgets
+
+    from mlops_desktop.app import plot_data
+    from mlops_desktop.qt.plots.series import MetricPlotWidget
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    with tempfile.TemporaryDirectory(prefix="bench-plots-") as tmp:
+        ws, run_id = _workspace_with_series(Path(tmp))
+        try:
+            series = plot_data.series(ws, run_id, "loss")
+            assert len(series) == N_POINTS
+
+            def load() -> float:
+                start = time.perf_counter()
+                plot_data.series(ws, run_id, "loss")
+                return time.perf_counter() - start
+
+            load_s = _median(load)
+        finally:
+            ws.close()
+
+    x, y = series.x("step"), series.values
+    keep: list[Any] = []
+
+    def ours() -> Any:
+        w = MetricPlotWidget()
+        w.resize(*SIZE)
+        w.set_series([series])
+        return w, w.plot_item
+
+    def plain() -> Any:
+        w = pg.PlotWidget()
+        w.resize(*SIZE)
+        w.plot(x, y)
+        return w, w.getPlotItem()
+
+    def first_render(make: Callable[[], Any]) -> Callable[[], float]:
+        def measure() -> float:
+            start = time.perf_counter()
+            widget, _ = make()
+            app.processEvents()
+            widget.grab()
+            elapsed = time.perf_counter() - start
+            widget.deleteLater()
+            app.processEvents()
+            return elapsed
+
+        return measure
+
+    def frames(make: Callable[[], Any]) -> tuple[float, float]:
+        widget, item = make()
+        keep.append(widget)
+        app.processEvents()
+        widget.grab()
+
+        def zoom() -> float:
+            item.setXRange(400_000, 500_000, padding=0)
+            start = time.perf_counter()
+            app.processEvents()
+            widget.grab()
+            elapsed = time.perf_counter() - start
+            item.enableAutoRange()
+            app.processEvents()
+            widget.grab()
+            return elapsed
+
+        def full() -> float:
+            item.setXRange(0, N_POINTS, padding=0)
+            start = time.perf_counter()
+            app.processEvents()
+            widget.grab()
+            return time.perf_counter() - start
+
+        return _median(zoom), _median(full)
+
+    ours_first = _median(first_render(ours))
+    plain_first = _median(first_render(plain))
+    ours_zoom, ours_full = frames(ours)
+    plain_zoom, plain_full = frames(plain)
+    for widget in keep:
+        widget.deleteLater()
+    app.processEvents()
+    return [
+        _row(
+            "load 1M-point series from workspace", load_s, "s", "plot_data.series: SQLite -> numpy"
+        ),
+        _row(
+            "MetricPlotWidget: first render", ours_first, "s", "downsampling (peak) + clip to view"
+        ),
+        _row("MetricPlotWidget: load + first render", load_s + ours_first, "s", "target < 0.3 s"),
+        _row("plain pyqtgraph: first render", plain_first, "s", "PlotWidget.plot, defaults"),
+        _row("plain pyqtgraph: load + first render", load_s + plain_first, "s", "same load"),
+        _row(
+            "first render: plain / MetricPlotWidget",
+            plain_first / ours_first,
+            "x",
+            "> 1 = ours faster",
+        ),
+        _row("MetricPlotWidget: zoom frame (10% of x)", ours_zoom, "s", "one re-render after zoom"),
+        _row("plain pyqtgraph: zoom frame (10% of x)", plain_zoom, "s", "one re-render after zoom"),
+        _row("MetricPlotWidget: full-range frame", ours_full, "s", "one re-render, whole series"),
+        _row("plain pyqtgraph: full-range frame", plain_full, "s", "one re-render, whole series"),
+    ]
+
+
+if __name__ == "__main__":
+    for r in run():
+        print(r)
