@@ -178,6 +178,21 @@ class Answer:
     value: str  # yes | no | partial
     document: str = ""
     answered_at: datetime | None = None
+    id: int = 0
+    superseded_at: datetime | None = None  # set when a later answer replaced this one
+
+
+@dataclass(frozen=True, slots=True)
+class AssessmentRecord:
+    """One stored score of one model at one time (for maturity over time)."""
+
+    id: int
+    project_id: int
+    created_at: datetime
+    model: str  # google | azure | aws | mlts | crosswalk
+    level: float
+    score: float  # normalized 0-4 (vendor models), the final score (mlts), the level (crosswalk)
+    detail: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -533,9 +533,11 @@ TRAINING_TYPES = {"train", "tune"}
 
 
 def _trains(ev: Evaluator, run) -> bool:
-    pf = ev.facts.pipeline(run.pipeline_name)
+    """Whether the run trained a model itself (a training stage served from the cache
+    logs no new metrics)."""
     if run.stages:
-        return any(s.stage_type in TRAINING_TYPES for s in run.stages)
+        return any(s.stage_type in TRAINING_TYPES and s.status == "succeeded" for s in run.stages)
+    pf = ev.facts.pipeline(run.pipeline_name)
     return bool(pf and any(k in TRAINING_TYPES for k in ev._kinds[pf.name].values()))
 
 
