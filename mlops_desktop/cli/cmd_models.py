@@ -1,0 +1,112 @@
+"""``models``: the model registry from the command line.
+
+- ``models PROJECT [--json]``: registered models, their versions, aliases, deployments;
+- ``models promote PROJECT MODEL VERSION ALIAS``: give an alias to a version;
+- ``models rollback PROJECT MODEL ALIAS``: give an alias back to its previous version.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from mlops_desktop.cli._common import open_workspace, print_json, print_table
+
+ACTIONS = {"promote": ("model", "version", "alias"), "rollback": ("model", "alias")}
+KEY_METRICS = ("accuracy", "f1", "roc_auc", "r2", "rmse")
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "models",
+        help="list, promote and roll back registered models",
+        description="models PROJECT [--json] | models promote PROJECT MODEL VERSION ALIAS | "
+        "models rollback PROJECT MODEL ALIAS",
+        usage="mlops-desktop models [promote|rollback] PROJECT [MODEL [VERSION]] [ALIAS]",
+    )
+    p.add_argument("words", nargs="+", metavar="ARG", help=argparse.SUPPRESS)
+    p.add_argument("--json", action="store_true", help="print JSON (listing only)")
+    p.add_argument("--reason", default="", help="why (kept in the alias history)")
+    p.set_defaults(handler=cmd_models, parser=p)
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    words: list[str] = args.words
+    action = words[0] if words[0] in ACTIONS else None
+    if action is None:
+        if len(words) != 1:
+            args.parser.error("give one PROJECT, or 'promote' / 'rollback' and its arguments")
+        return _list(args, words[0])
+    expected = ("project", *ACTIONS[action])
+    if len(words) - 1 != len(expected):
+        args.parser.error(f"models {action} needs {' '.join(e.upper() for e in expected)}")
+    values = dict(zip(expected, words[1:], strict=True))
+    from mlops_desktop.app.registry import RegistryService
+
+    with open_workspace(args) as ws:
+        service = RegistryService(ws)
+        if action == "promote":
+            try:
+                version = int(values["version"].lstrip("v"))
+            except ValueError:
+                args.parser.error(f"VERSION must be a number, got {values['version']!r}")
+            move = service.promote(
+                values["project"], values["model"], version, values["alias"], reason=args.reason
+            )
+        else:
+            move = service.rollback(
+                values["project"], values["model"], values["alias"], reason=args.reason
+            )
+    before = f"v{move.from_version}" if move.from_version is not None else "none"
+    print(f"{move.model_name}: '{move.alias}' {before} -> v{move.to_version} (by {move.actor})")
+    return 0
+
+
+def _list(args: argparse.Namespace, project: str) -> int:
+    from mlops_desktop.app.registry import RegistryService
+
+    with open_workspace(args) as ws:
+        summary = RegistryService(ws).summary(project)
+    if args.json:
+        print_json(summary)
+        return 0
+    if not summary["models"]:
+        print(f"project '{summary['project']}' has no registered models yet")
+        return 0
+    rows = []
+    for model in summary["models"]:
+        for v in model["versions"]:
+            metric = next(
+                (f"{k} {v['metrics'][k]:.4g}" for k in KEY_METRICS if k in v["metrics"]), ""
+            )
+            rows.append(
+                [
+                    model["name"],
+                    v["version"],
+                    ", ".join(v["aliases"]),
+                    (v["approval"] + (f" by {v['approver']}" if v["approver"] else "")) or "-",
+                    v["run_id"] or "-",
+                    metric,
+                    v["created_at"][:19].replace("T", " "),
+                ]
+            )
+    print_table(["MODEL", "VERSION", "ALIASES", "APPROVAL", "RUN", "METRIC", "REGISTERED"], rows)
+    active = [d for d in summary["deployments"] if d["status"] == "active"]
+    if active:
+        print()
+        print_table(
+            ["ENVIRONMENT", "MODEL", "VERSION", "STRATEGY", "TRAFFIC", "APPROVER", "SINCE"],
+            [
+                [
+                    d["environment"],
+                    d["model"],
+                    d["version"],
+                    d["strategy"],
+                    f"{d['traffic_share']:.0%}",
+                    d["approver"] or "-",
+                    d["at"][:19].replace("T", " "),
+                ]
+                for d in active
+            ],
+        )
+    return 0
