@@ -195,6 +195,34 @@ class EngineContext:
         self.log(f"downstream stages skipped: {reason}")
 
 
+_controller: Any = None
+_controller_modules = -1
+_controller_lock = threading.Lock()
+
+
+def thread_limits(threads: int) -> Any:
+    """Limit native thread pools (BLAS, OpenMP) to ``threads`` while a stage runs.
+
+    A stage that has every core needs no limit. Finding the loaded native libraries costs
+    about a millisecond, so the controller is reused until new modules were imported.
+    """
+    import contextlib
+    import os
+    import sys
+
+    if threads >= (os.cpu_count() or 1):
+        return contextlib.nullcontext()
+    global _controller, _controller_modules
+    with _controller_lock:
+        if _controller is None or len(sys.modules) != _controller_modules:
+            from threadpoolctl import ThreadpoolController
+
+            _controller = ThreadpoolController()
+            _controller_modules = len(sys.modules)
+        controller = _controller
+    return controller.limit(limits=threads)
+
+
 def import_impl(path: str) -> Callable[..., dict[str, Any]]:
     """The callable named ``"package.module:function"``."""
     module_name, _, attr = path.partition(":")
@@ -212,9 +240,7 @@ def run_stage(
     try:
         ctx.check_cancelled()
         fn = import_impl(task.impl)
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(limits=ctx.threads):
+        with thread_limits(ctx.threads):
             outputs = fn(ctx, task.inputs, task.params) or {}
         digests = _store_outputs(task, outputs, sink)
     except Cancelled:

@@ -32,24 +32,27 @@ from mlops_desktop.engine.executors import Executor
 
 
 def plan(
-    pipeline: Pipeline, nodes: set[str] | None = None, from_node: str | None = None
+    pipeline: Pipeline,
+    nodes: set[str] | None = None,
+    from_node: str | None = None,
+    graph: Any = None,
 ) -> tuple[set[str], set[str]]:
     """``(selected, targets)``: the stages a run touches and those it was asked for.
 
     The selection adds every upstream stage a target needs (served from the cache when
     unchanged). ``from_node`` targets that stage and everything downstream of it.
     """
+    import networkx as nx
+
     for node_id in [*(nodes or ()), *([from_node] if from_node else [])]:
         pipeline.node(node_id)  # raises GraphError for an unknown id
-    if from_node:
-        targets = {from_node} | pipeline.downstream(from_node)
-    elif nodes:
-        targets = set(nodes)
-    else:
-        targets = set(pipeline.nodes)
+    if not nodes and not from_node:
+        return set(pipeline.nodes), set(pipeline.nodes)
+    g = graph if graph is not None else pipeline.to_networkx()
+    targets = {from_node} | nx.descendants(g, from_node) if from_node else set(nodes or ())
     selected = set(targets)
     for node_id in targets:
-        selected |= pipeline.upstream(node_id)
+        selected |= nx.ancestors(g, node_id)
     return selected, targets
 
 
@@ -114,55 +117,74 @@ class Scheduler:
         environment: str = "dev",
     ) -> RunResult:
         snap = pipeline.copy()
-        selected, targets = plan(snap, nodes, from_node)
+        self._graph = snap.to_networkx()
+        selected, targets = plan(snap, nodes, from_node, self._graph)
         forced = targets if (force or from_node) else set()
         self._snap, self._run_id = snap, run_id
         self._trigger, self._environment = trigger, environment
         self._records: dict[str, StageRun] = {}
         self._skip_reasons: list[str] = []
+        self._incoming: dict[str, list[Any]] = {n: [] for n in snap.nodes}
+        for lk in snap.links.values():
+            self._incoming[lk.target].append(lk)
         order = [n for n in snap.execution_order() if n in selected]
         slots = {
             n: _Slot(
                 n,
                 snap.node(n).title,
                 snap.node(n).type,
-                {lk.source for lk in snap.incoming(n) if lk.source in selected},
+                {lk.source for lk in self._incoming[n] if lk.source in selected},
             )
             for n in order
         }
         self._slots = slots
+        rank = {n: i for i, n in enumerate(order)}
+        successors: dict[str, list[str]] = {n: [] for n in order}
+        waiting = {n: len(slot.preds) for n, slot in slots.items()}
+        for n, slot in slots.items():
+            for p in slot.preds:
+                successors[p].append(n)
+        ready = [n for n in order if waiting[n] == 0]
         self.listener.run_started(run_id)
         running: dict[Future[StageOutcome], _Slot] = {}
         sink = LiveSink(self.listener, self.artifacts, self._cancel)
+
+        def settled(slot: _Slot) -> None:
+            """A stage ended: successors whose inputs are all there become ready."""
+            if slot.ok:
+                for nxt in successors[slot.node_id]:
+                    waiting[nxt] -= 1
+                    if waiting[nxt] == 0 and slots[nxt].status == "pending":
+                        ready.append(nxt)
+
         while True:
-            if not self._cancel.is_set():
-                ready = [
-                    s
-                    for s in slots.values()
-                    if s.status == "pending" and all(slots[p].ok for p in s.preds)
-                ]
-                for n, slot in enumerate(ready):
-                    share = max(
-                        1,
-                        self.executor.cores
-                        // max(1, min(self.executor.workers, len(running) + len(ready) - n)),
-                    )
-                    future = self._start(slot, slot.node_id in forced, share, sink)
-                    if future is not None:
-                        running[future] = slot
-                if ready and not running:
-                    continue  # cached stages made others ready
-            else:
+            if self._cancel.is_set():
                 for slot in slots.values():
                     if slot.status == "pending":
                         self._finish_slot(
                             slot, StageStatus.CANCELLED, error="the run was cancelled"
                         )
+                ready.clear()
+            while ready:
+                ready.sort(key=rank.__getitem__)
+                slot = slots[ready.pop(0)]
+                if slot.status != "pending":
+                    continue
+                at_once = max(1, min(self.executor.workers, len(running) + len(ready) + 1))
+                future = self._start(
+                    slot, slot.node_id in forced, max(1, self.executor.cores // at_once), sink
+                )
+                if future is not None:
+                    running[future] = slot
+                else:
+                    settled(slot)
             if not running:
                 break
             done, _ = wait(list(running), timeout=0.25, return_when=FIRST_COMPLETED)
             for future in done:
-                self._complete(running.pop(future), future.result())
+                slot = running.pop(future)
+                self._complete(slot, future.result())
+                settled(slot)
         for slot in slots.values():  # stages never reached (a failed or skipped upstream)
             if slot.status == "pending":
                 self._finish_slot(
@@ -217,7 +239,7 @@ class Scheduler:
 
     def _input_digests(self, slot: _Slot, spec: StageSpec) -> dict[str, str]:
         out: dict[str, str] = {}
-        links = {lk.target_port: lk for lk in self._snap.incoming(slot.node_id)}
+        links = {lk.target_port: lk for lk in self._incoming[slot.node_id]}
         for port in spec.inputs:
             lk = links.get(port.name)
             if lk is None:
@@ -232,7 +254,7 @@ class Scheduler:
 
     def _input_values(self, slot: _Slot, spec: StageSpec) -> dict[str, Any]:
         values: dict[str, Any] = {}
-        links = {lk.target_port: lk for lk in self._snap.incoming(slot.node_id)}
+        links = {lk.target_port: lk for lk in self._incoming[slot.node_id]}
         for port in spec.inputs:
             lk = links.get(port.name)
             values[port.name] = (
@@ -278,7 +300,9 @@ class Scheduler:
                 forward_metrics(self.listener, run_id, node_id, event[1], event[2], event[3])
 
     def _skip_downstream(self, slot: _Slot, reason: str) -> None:
-        for node_id in self._snap.downstream(slot.node_id):
+        import networkx as nx
+
+        for node_id in nx.descendants(self._graph, slot.node_id):
             other = self._slots.get(node_id)
             if other is not None and other.status == "pending":
                 self._finish_slot(

@@ -36,7 +36,7 @@ def test_every_classifier_trains(stage, iris_split, name):
     ]
     assert model.task == "classification" and model.classes == [0, 1, 2]
     assert model.estimator.score(iris_split.X_test, iris_split.y_test) > 0.8
-    assert stage.metric("train_score")[0] > 0.8
+    assert stage.metric("fit_seconds")[0] > 0
 
 
 @pytest.mark.parametrize("name", REGRESSORS)
@@ -49,9 +49,9 @@ def test_every_regressor_trains(stage, diabetes_split, name):
 
 
 def test_tree_ensembles_report_progress(stage, iris_split):
-    stage.run("train", {"split": iris_split}, estimator="random_forest", n_estimators=20)
+    stage.run("train", {"split": iris_split}, estimator="random_forest", n_estimators=40)
     fractions = [e[1] for e in stage.sink.events if e[0] == "progress"]
-    assert fractions[-1] == 1.0 and len(fractions) == 10
+    assert fractions[0] == 2 / 40 and fractions[-1] == 1.0 and fractions == sorted(fractions)
 
 
 def test_wrong_estimator_for_the_task_and_text_columns_fail_clearly(stage, iris_split):
