@@ -21,9 +21,10 @@ def test_psi_is_small_for_same_distribution_and_grows_with_shift():
     assert same < 0.01
     assert shifts == sorted(shifts) and shifts[1] > 0.2  # half a standard deviation: drift
     # the textbook formula on explicit shares
-    e, a = np.array([0.5, 0.5]), np.array([0.9, 0.1])
     expected = (0.9 - 0.5) * np.log(0.9 / 0.5) + (0.1 - 0.5) * np.log(0.1 / 0.5)
-    assert numeric_psi(np.repeat([0.0, 1.0], 50), np.repeat([0.0, 1.0], [90, 10]), bins=2) == pytest.approx(expected)
+    assert numeric_psi(
+        np.repeat([0.0, 1.0], 50), np.repeat([0.0, 1.0], [90, 10]), bins=2
+    ) == pytest.approx(expected)
 
 
 def test_psi_of_constant_reference_and_empty_input():
@@ -38,7 +39,9 @@ def test_feature_drift_uses_ks_for_numbers_and_chi2_for_categories():
     drift = feature_drift("x", pd.Series(ref), pd.Series(cur))
     expected = stats.ks_2samp(ref, cur)
     assert drift.test == "ks" and drift.drifted
-    assert drift.statistic == pytest.approx(expected.statistic) and drift.p_value == pytest.approx(expected.pvalue)
+    assert drift.statistic == pytest.approx(expected.statistic) and drift.p_value == pytest.approx(
+        expected.pvalue
+    )
     calm = feature_drift("x", pd.Series(ref), pd.Series(rng.normal(size=300)))
     assert not calm.drifted
     cats = feature_drift("c", pd.Series(["a", "b"] * 200), pd.Series(["a", "b", "new", "new"] * 50))
