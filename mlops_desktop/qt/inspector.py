@@ -81,6 +81,9 @@ class ParamRow(QObject):
         elif kind is ParamKind.CHOICE:
             w = QComboBox()
             w.addItems(list(spec.choices))
+            # Long choice names must not widen the whole dock.
+            w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            w.setMinimumContentsLength(10)
             w.activated.connect(self._commit)
         elif kind is ParamKind.INT:
             w = QSpinBox()
@@ -228,6 +231,7 @@ class NodeInspector(QWidget):
         self._scroll = QScrollArea(self)
         self._scroll.setWidgetResizable(True)
         self._scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._layout.addWidget(self._scroll)
         self._show_placeholder("No pipeline open")
 

@@ -18,6 +18,7 @@ from mlops_desktop.qt.canvas import theme as T
 
 PAD = 18.0
 LABEL_H = 26.0
+GAP = 110.0  # nodes closer than this share a band
 
 
 @dataclass
@@ -48,16 +49,16 @@ class LensLayer(QGraphicsItem):
         if placement is not None:
             for phase in placement.lifecycle.phases:
                 nodes = [n.id for n in placement.by_phase.get(phase.id, []) if n.id in node_rects]
-                if not nodes:
-                    continue
-                rect = QRectF(node_rects[nodes[0]])
-                for nid in nodes[1:]:
-                    rect = rect.united(node_rects[nid])
-                rect = rect.adjusted(-PAD, -PAD - LABEL_H, PAD, PAD)
                 colour = QColor(T.PHASE_COLOURS[phase.order % len(T.PHASE_COLOURS)])
-                self.bands.append(
-                    Band(phase.id, f"{phase.order + 1}. {phase.name}", colour, rect, nodes)
-                )
+                label = f"{phase.order + 1}. {phase.name}"
+                # One band per cluster of neighbouring nodes, so a phase whose stages sit in
+                # two places of the layout does not swallow the stages between them.
+                for cluster in _clusters(nodes, node_rects):
+                    rect = QRectF(node_rects[cluster[0]])
+                    for nid in cluster[1:]:
+                        rect = rect.united(node_rects[nid])
+                    rect = rect.adjusted(-PAD, -PAD - LABEL_H, PAD, PAD)
+                    self.bands.append(Band(phase.id, label, colour, rect, cluster))
         rect = QRectF()
         for band in self.bands:
             rect = rect.united(band.rect)
@@ -66,6 +67,9 @@ class LensLayer(QGraphicsItem):
 
     def boundingRect(self) -> QRectF:
         return self._rect
+
+    def phase_ids(self) -> list[str]:
+        return list(dict.fromkeys(b.phase_id for b in self.bands))
 
     def paint(
         self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
@@ -99,3 +103,27 @@ class LensLayer(QGraphicsItem):
             painter.setPen(QColor("white"))
             painter.drawText(pill, int(Qt.AlignmentFlag.AlignCenter), text)
             painter.restore()
+
+
+def _clusters(node_ids: list[str], rects: dict[str, QRectF]) -> list[list[str]]:
+    """Groups of nodes whose rectangles lie within ``GAP`` of each other (transitively)."""
+    parent = {n: n for n in node_ids}
+
+    def root(n: str) -> str:
+        while parent[n] != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    grown = {n: rects[n].adjusted(-GAP / 2, -GAP / 2, GAP / 2, GAP / 2) for n in node_ids}
+    ordered = sorted(node_ids, key=lambda n: rects[n].left())
+    for i, a in enumerate(ordered):
+        for b in ordered[i + 1 :]:
+            if grown[b].left() > grown[a].right():
+                break
+            if grown[a].intersects(grown[b]):
+                parent[root(a)] = root(b)
+    groups: dict[str, list[str]] = {}
+    for n in node_ids:
+        groups.setdefault(root(n), []).append(n)
+    return list(groups.values())

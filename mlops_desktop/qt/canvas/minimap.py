@@ -37,6 +37,7 @@ class Minimap(QWidget):
         view.verticalScrollBar().valueChanged.connect(self.update)
         view.viewport().installEventFilter(self)
         self.reposition()
+        self.hide()  # shown by the first refresh, once there is something to show
 
     def eventFilter(self, obj, event) -> bool:  # noqa: ANN001
         if event.type() == event.Type.Resize:

@@ -277,10 +277,25 @@ class NodeItem(QGraphicsRectItem):
         painter.drawPixmap(
             icon_rect.toRect(), icon_pixmap(info.icon, info.colour, int(T.ICON_SIZE))
         )
+        painter.setPen(T.TITLE_TEXT)
         if lod >= T.LOD_NO_TEXT:
             painter.setFont(T.title_font())
-            painter.setPen(T.TITLE_TEXT)
             painter.drawStaticText(QPointF(38, self._title_y), self._title_text)
+        else:
+            self._paint_big_title(painter, info, T.LOD_NO_TEXT / lod)
+
+    def _paint_big_title(self, painter: QPainter, info: NodeShape, k: float) -> None:
+        """Zoomed out: the title alone, enlarged so it stays legible on screen."""
+        font = T.title_font()
+        painter.save()
+        painter.setFont(font)
+        painter.translate(36, T.HEADER_HEIGHT / 2)
+        painter.scale(k, k)
+        room = (info.width - 36 - 30) / k  # clear of the state badge
+        fm = QFontMetricsF(font)
+        text = fm.elidedText(self.title, Qt.TextElideMode.ElideRight, room)
+        painter.drawText(QPointF(0, fm.ascent() / 2 - fm.descent() / 2 + 1), text)
+        painter.restore()
 
     def _paint_ports(self, painter: QPainter, info: NodeShape, text: bool) -> None:
         if text:

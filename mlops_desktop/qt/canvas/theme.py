@@ -18,8 +18,8 @@ CORNER = 8.0
 ICON_SIZE = 20.0
 
 # Below this zoom level nodes and links are drawn as plain shapes (level of detail).
-LOD_SIMPLE = 0.28
-LOD_NO_TEXT = 0.4  # titles
+LOD_SIMPLE = 0.22
+LOD_NO_TEXT = 0.6  # below: an enlarged title only
 LOD_PORT_TEXT = 0.5  # port names
 
 BACKGROUND = QColor("#f7f8fa")
