@@ -10,14 +10,17 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlops_desktop.app.templates import load_template
-from mlops_desktop.app.workspace import Workspace
 from mlops_desktop.core.entities import PipelineInfo, PipelineVersion, Project
 from mlops_desktop.core.errors import ConflictError, FormatError, NotFoundError
 from mlops_desktop.core.graph import Pipeline
 from mlops_desktop.core.registry import StageRegistry, default_registry
 from mlops_desktop.core.serialization import read_file, to_dict
+
+if TYPE_CHECKING:
+    from mlops_desktop.app.workspace import Workspace
 
 EXPORT_FORMATS = ("json",)  # "python" (a runnable script) is planned
 

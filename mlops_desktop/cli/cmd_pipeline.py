@@ -8,10 +8,12 @@ from typing import Any
 
 from mlops_desktop.cli._common import open_workspace
 
+# Formats of ``pipeline export --as`` (kept here so building the parser imports nothing
+# heavy; the service checks the same list). "python" is to come.
+EXPORT_FORMATS = ("json",)
+
 
 def register(sub: Any) -> None:
-    from mlops_desktop.app.projects import EXPORT_FORMATS
-
     parser = sub.add_parser(
         "pipeline", help="export, import and validate pipelines", description="Pipeline files."
     )

@@ -12,19 +12,20 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, MetaData, inspect
+from sqlalchemy import Connection, Engine, MetaData, inspect, text
 
 from mlops_desktop.core.errors import WorkspaceError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -46,26 +47,41 @@ def load_models() -> MetaData:
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     return cfg
 
 
+_REVISION_LINE = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.M)
+
+
 @cache
-def _script() -> ScriptDirectory:
-    return ScriptDirectory.from_config(alembic_config())
+def _revision_graph() -> dict[str, str | None]:
+    """revision -> down_revision, read from the migration files without importing Alembic
+    (which is slow to import: opening an up-to-date workspace should not need it)."""
+    graph: dict[str, str | None] = {}
+    for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
+        found = dict(m.groups() for m in _REVISION_LINE.finditer(path.read_text("utf-8")))
+        if "revision" not in found:
+            continue
+        down = found.get("down_revision", "None").strip("\"'")
+        graph[found["revision"].strip("\"'")] = None if down == "None" else down
+    return graph
 
 
 def head_revision() -> str:
     """The newest schema revision this app knows (one linear history)."""
-    heads = _script().get_heads()
+    graph = _revision_graph()
+    heads = sorted(set(graph) - {d for d in graph.values() if d})
     if len(heads) != 1:
         raise RuntimeError(f"workspace migrations must have one head, found {heads}")
     return heads[0]
 
 
 def known_revisions() -> frozenset[str]:
-    return frozenset(rev.revision for rev in _script().walk_revisions())
+    return frozenset(_revision_graph())
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +151,10 @@ def inspect_sqlite_file(path: Path) -> SchemaState:
 
 def inspect_connection(conn: Connection) -> SchemaState:
     tables = frozenset(inspect(conn).get_table_names())
-    revisions = tuple(MigrationContext.configure(conn).get_current_heads())
+    revisions: tuple[str, ...] = ()
+    if "alembic_version" in tables:
+        rows = conn.execute(text("SELECT version_num FROM alembic_version"))
+        revisions = tuple(sorted(r[0] for r in rows))
     return SchemaState(tables, revisions)
 
 
@@ -175,6 +194,8 @@ def upgrade(engine: Engine, where: str) -> None:
                 state = inspect_connection(conn)
                 check_state(state, where)
                 if needs_upgrade(state):
+                    from alembic import command
+
                     cfg = alembic_config()
                     cfg.attributes["connection"] = conn
                     command.upgrade(cfg, "head")

@@ -40,6 +40,15 @@ def test_migrated_schema_equals_every_orm_module(ws: Workspace) -> None:
     assert diff == []
 
 
+def test_revision_graph_read_without_alembic_matches_alembic() -> None:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(schema.alembic_config())
+    assert [schema.head_revision()] == list(script.get_heads())
+    expected = {r.revision: r.down_revision for r in script.walk_revisions()}
+    assert schema._revision_graph() == expected
+
+
 def test_workspace_is_at_the_head_revision(ws: Workspace) -> None:
     with ws.db.engine.connect() as conn:
         state = schema.inspect_connection(conn)
