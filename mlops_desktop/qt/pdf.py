@@ -151,7 +151,7 @@ class ReportDocument:
             fmt = block.blockFormat()
             if fmt.headingLevel() in (1, 2) and block.text().strip():
                 rect = layout.blockBoundingRect(block)
-                room = CONTENT_H - (rect.top() % CONTENT_H)
+                room = CONTENT_H - ((rect.top() + 1) % CONTENT_H)
                 if rect.top() >= CONTENT_H * 0.2 and room < MIN_ROOM_AFTER_HEADING + rect.height():
                     fmt.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
                     QTextCursor(block).setBlockFormat(fmt)
@@ -170,7 +170,7 @@ class ReportDocument:
                 while not it.atEnd():
                     for name in it.fragment().charFormat().anchorNames():
                         top = layout.blockBoundingRect(block).top()
-                        out.setdefault(name, int(top // CONTENT_H) + 1)
+                        out.setdefault(name, int((top + 1) // CONTENT_H) + 1)
                     it += 1
             block = block.next()
         return out
@@ -187,7 +187,10 @@ class ReportDocument:
         """Paint page ``index`` (0-based) with ``painter`` in document px, page origin at 0,0."""
         painter.save()
         painter.translate(MARGIN_X, MARGIN_TOP)
-        clip = QRectF(0, index * CONTENT_H, CONTENT_W, CONTENT_H)
+        # Layout positions are fixed-point: a block that starts a page may sit a hair above
+        # the page's top edge. Leave such slivers out, or the previous page would carry its
+        # (invisible but extractable) text.
+        clip = QRectF(0, index * CONTENT_H + 1, CONTENT_W, CONTENT_H - 2)
         painter.setClipRect(QRectF(0, 0, CONTENT_W, CONTENT_H))
         painter.translate(0, -index * CONTENT_H)
         ctx = QAbstractTextDocumentLayout.PaintContext()

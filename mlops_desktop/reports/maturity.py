@@ -59,24 +59,23 @@ def _criterion_row(model_id: str, score: ModelScore | None, r: CriterionResult) 
     )
 
 
-def _gaps(model_id: str, score: ModelScore) -> list[GapRow]:
-    """What stands between the project and the next level of one model."""
-    gaps: list[GapRow] = []
-    target = score.next_level
-    for r in score.results:
-        c = r.criterion
-        if not c.scored or r.satisfied:
+GAP_PREFIX = {"cap": "No longer: ", "confirm": "Confirm: ", "answer": "Unknown: "}
+
+
+def _gaps(assessment: Assessment) -> list[GapRow]:
+    """The gap list of every model (the same items the Maturity view shows)."""
+    from mlops_desktop.core.maturity.gaps import gaps
+
+    rows: list[GapRow] = []
+    for model_id, report in gaps(assessment).items():
+        if model_id == "crosswalk":
             continue
-        if c.polarity == "+" and target is not None and c.level == target:
-            name = score.model.level_info(target).name.split(":")[0]
-        elif c.polarity == "-" and target is not None and (c.level or 0) < target:
-            name = score.model.level_info(target).name.split(":")[0]
-        else:
-            continue
-        action = c.action or c.fix or (f"Answer: {c.question}" if c.question else "")
-        text = c.text if c.polarity == "+" else f"No longer: {c.text}"
-        gaps.append(GapRow(model_id, name, c.key, text, action))
-    return gaps
+        target = report.target_name.split(":")[0]
+        for g in report.items:
+            rows.append(
+                GapRow(model_id, target, g.key, GAP_PREFIX.get(g.kind, "") + g.text, g.action)
+            )
+    return rows
 
 
 def _why(reasons: Sequence[str]) -> str:
@@ -113,7 +112,6 @@ def maturity_section(
     section = MaturitySection(assessed_at=assessment.time, short_names=dict(MODEL_TITLES))
     for model_id, score in assessment.models.items():
         section.levels.append(_level(model_id, score))
-        section.gaps.extend(_gaps(model_id, score))
         # Criteria up to the next level: what holds the project where it is and what it
         # needs next; higher levels are counted, not listed.
         top = score.next_level if score.next_level is not None else score.level
@@ -142,6 +140,7 @@ def maturity_section(
         from mlops_desktop.core.maturity.models import load_mlts
 
         section.sources.extend(SourceRef(load_mlts().title, url) for url in load_mlts().sources)
+    section.gaps = _gaps(assessment)
     _add_crosswalk(section, assessment)
     section.sources = _unique_sources(section.sources)
     return section
@@ -180,12 +179,12 @@ def _unique_sources(sources: Sequence[SourceRef]) -> list[SourceRef]:
 
 
 def from_service(service: Any, project: str) -> Any:
-    """The latest stored assessment of ``project`` from an assessment service, else a fresh
-    one (duck-typed, so the report works with whichever of these the service offers)."""
-    for name in ("latest", "latest_assessment", "assess", "run"):
-        method = getattr(service, name, None)
-        if callable(method):
-            result = method(project)
-            if result is not None:
-                return result
-    return None
+    """An assessment of ``project`` from an assessment service (duck-typed). Judging the
+    project for a report stores nothing: only the Maturity view records assessments."""
+    assess = getattr(service, "assess", None)
+    if not callable(assess):
+        return None
+    try:
+        return assess(project, save=False)
+    except TypeError:
+        return assess(project)

@@ -6,6 +6,7 @@ Other test folders load this file by path (tests/ is not a package).
 
 from __future__ import annotations
 
+import functools
 import struct
 import zlib
 from datetime import UTC, datetime, timedelta
@@ -51,6 +52,12 @@ LINKS = [
 
 def real_metrics(seed: int = 0, C: float = 0.5) -> tuple[dict[str, float], list[list[int]]]:
     """Scores of a logistic regression on scikit-learn's breast cancer data."""
+    metrics, cm = _real_metrics(seed, C)
+    return dict(metrics), [list(r) for r in cm]
+
+
+@functools.cache
+def _real_metrics(seed: int, C: float) -> tuple[dict[str, float], list[list[int]]]:
     from sklearn.datasets import load_breast_cancer
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import (
@@ -269,3 +276,50 @@ def sample_maturity(figures: bool = True) -> MaturitySection:
         ],
         summary="ML Test Score: 1.5 (lowest section: monitoring).",
     )
+
+
+TRAINING = [
+    ("load", "load_data", "Load data", {"dataset": "breast_cancer"}),
+    ("split", "split", "Split", {"test_size": 0.3}),
+    ("train", "train", "Train", {"estimator": "logistic_regression", "max_iter": 300}),
+    ("evaluate", "evaluate", "Evaluate", {"permutation_importance": False}),
+]
+TRAINING_LINKS = [
+    ("load", "dataset", "split", "dataset"),
+    ("split", "split", "train", "split"),
+    ("train", "model", "evaluate", "model"),
+    ("split", "split", "evaluate", "split"),
+]
+
+
+def training_pipeline(stage_title: str = "Train", C: float = 1.0) -> Pipeline:
+    """A small real training pipeline of built-in stages (runs in about a second)."""
+    p = Pipeline("Training")
+    nodes = [
+        Node(nid, typ, stage_title if nid == "train" else title, dict(params), x=i * 220.0)
+        for i, (nid, typ, title, params) in enumerate(TRAINING)
+    ]
+    nodes[2] = nodes[2].with_(params={**nodes[2].params, "C": C})
+    links = [Link(f"l{i}", a, ap, b, bp) for i, (a, ap, b, bp) in enumerate(TRAINING_LINKS)]
+    p.load_items(nodes, links)
+    return p
+
+
+def workspace_with_runs(
+    location: str, project: str = "Churn model", stage_title: str = "Train", runs: int = 2
+):
+    """A real workspace holding ``project`` whose training pipeline ran ``runs`` times
+    (with a different C each time, so the runs differ). Returns the open workspace."""
+    from mlops_desktop.app.projects import ProjectService
+    from mlops_desktop.app.runs import RunService
+    from mlops_desktop.app.workspace import Workspace
+
+    ws = Workspace.open(location)
+    ProjectService(ws).create_project(project, template="blank", description="Scores tumours.")
+    service = RunService(ws, workers=1)
+    for i in range(runs):
+        run = service.run(
+            project, document=training_pipeline(stage_title, C=0.5 + i), executor="threads"
+        )
+        assert str(run.status) == "succeeded", run.message
+    return ws
