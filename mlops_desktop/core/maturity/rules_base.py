@@ -203,7 +203,10 @@ class Evaluator:
                 value = None
             else:
                 value = True
-            missing = tuple(m for o in (left, right) if o.value is not True for m in o.missing)
+            # when true, the notes of negated parts say why ("no CI results imported")
+            missing = tuple(
+                m for o in (left, right) if value is True or o.value is not True for m in o.missing
+            )
             evidence = left.evidence + right.evidence
             return Outcome(value, evidence[: 2 * MAX_EVIDENCE], missing)
         # or

@@ -1,0 +1,245 @@
+"""``assess``, ``evidence`` and ``answer``: the maturity assessment from the command line.
+
+- ``assess PROJECT [--model aws|google|azure|mlts|all] [--json] [--questions] [--no-save]``:
+  the level in each model with its reasons, the gap to the next level, stored for history;
+- ``evidence import PROJECT FILE.xml [--kind unit|integration|load] [--commit SHA]``: import
+  a JUnit report from CI; ``evidence repo PROJECT PATH``: attach a git repository;
+- ``answer PROJECT QUESTION_ID yes|no|partial [--doc URL]``: answer a questionnaire item.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from mlops_desktop.cli._common import open_workspace, print_json, print_table
+
+MODELS = ("google", "azure", "aws", "mlts", "all")
+STATUS = {
+    "met": "met",
+    "not_met": "NOT MET",
+    "unknown": "unknown",
+    "suggested": "suggested?",
+    "info": "info",
+}
+
+# a − criterion describes the immature state: "met" means it no longer holds
+STATUS_NEGATIVE = {
+    "met": "cleared",
+    "not_met": "STILL TRUE",
+    "unknown": "unknown",
+    "suggested": "cleared?",
+}
+
+
+def status_label(result: Any) -> str:
+    table = STATUS_NEGATIVE if result.criterion.polarity == "-" else STATUS
+    return table.get(result.status, result.status)
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "assess",
+        help="MLOps maturity of a project in the AWS, Google and Azure models",
+        description="Judge a project's MLOps maturity from its pipelines, runs, registry, "
+        "deployments, monitoring, CI results and answers.",
+    )
+    p.add_argument("project", metavar="PROJECT")
+    p.add_argument(
+        "--model", choices=MODELS, default="all", help="which model to show (default: all)"
+    )
+    p.add_argument("--json", action="store_true", help="print the whole assessment as JSON")
+    p.add_argument(
+        "--questions", action="store_true", help="list the questionnaire with current answers"
+    )
+    p.add_argument(
+        "--no-save", action="store_true", help="do not store this assessment in the history"
+    )
+    p.set_defaults(handler=cmd_assess)
+
+    e = sub.add_parser(
+        "evidence", help="attach evidence the app cannot see: CI test reports, a git repository"
+    )
+    esub = e.add_subparsers(dest="evidence_command", metavar="WHAT")
+    imp = esub.add_parser("import", help="import a JUnit XML test report from CI")
+    imp.add_argument("project", metavar="PROJECT")
+    imp.add_argument("file", metavar="FILE.xml")
+    imp.add_argument(
+        "--kind",
+        choices=("unit", "integration", "load"),
+        default=None,
+        help="the kind of tests (default: guessed from the suite names)",
+    )
+    imp.add_argument(
+        "--commit", default="", help="the commit the tests ran on (default: from the report)"
+    )
+    imp.set_defaults(handler=cmd_evidence_import)
+    repo = esub.add_parser(
+        "repo", help="attach the project's git repository (its commit is recorded on runs)"
+    )
+    repo.add_argument("project", metavar="PROJECT")
+    repo.add_argument("path", metavar="PATH")
+    repo.set_defaults(handler=cmd_evidence_repo)
+
+    a = sub.add_parser("answer", help="answer a maturity questionnaire item")
+    a.add_argument("project", metavar="PROJECT")
+    a.add_argument(
+        "question", metavar="QUESTION_ID", help="e.g. q.code_review (see assess --questions)"
+    )
+    a.add_argument("value", choices=("yes", "no", "partial"))
+    a.add_argument("--doc", default="", metavar="URL", help="a link to the document that shows it")
+    a.set_defaults(handler=cmd_answer)
+
+
+def cmd_assess(args: argparse.Namespace) -> int:
+    from mlops_desktop.app.assessment import AssessmentService
+
+    with open_workspace(args) as ws:
+        svc = AssessmentService(ws)
+        result = svc.assess(args.project, save=not args.no_save)
+        reports = svc.gaps(result)
+        questions = svc.questionnaire(args.project, result) if args.questions else []
+    wanted = ("google", "azure", "aws", "mlts") if args.model == "all" else (args.model,)
+    if args.json:
+        data = result.to_dict()
+        data["models"] = {k: v for k, v in data["models"].items() if k in wanted}
+        if "mlts" not in wanted:
+            data.pop("mlts")
+        data["gaps"] = {
+            k: v.to_dict() for k, v in reports.items() if k in wanted or args.model == "all"
+        }
+        if args.questions:
+            data["questions"] = [_question_dict(q) for q in questions]
+        print_json(data)
+        return 0
+    print(
+        f"Project '{result.project}' at {result.time:%Y-%m-%d %H:%M} UTC "
+        f"({', '.join(f'{v} {k}' for k, v in result.facts_summary.items() if k != 'repo')})"
+    )
+    for model_id in wanted:
+        print()
+        if model_id == "mlts":
+            _print_mlts(result)
+        else:
+            _print_model(result.models[model_id])
+        _print_gaps(reports[model_id])
+    if args.model == "all":
+        print(f"\nCrosswalk: normalized level {result.crosswalk.level} of 4")
+        for reason in result.crosswalk.reasons:
+            print(f"  - {reason}")
+    if args.questions:
+        print()
+        print_table(
+            ("question", "answer", "group", "text"),
+            [
+                (q.id, q.answer.value if q.answer else "-", q.group, q.question[:70])
+                for q in questions
+            ],
+        )
+    return 0
+
+
+def _question_dict(q: Any) -> dict[str, Any]:
+    return {
+        "id": q.id,
+        "question": q.question,
+        "group": q.group,
+        "help": q.help,
+        "suggested": q.suggested,
+        "answer": None
+        if q.answer is None
+        else {
+            "value": q.answer.value,
+            "document": q.answer.document,
+            "answered_at": q.answer.answered_at,
+        },
+    }
+
+
+def _print_model(score: Any) -> None:
+    print(f"{score.model.title}: {score.level_name} (normalized {score.normalized} of 4)")
+    print(f"  source: {score.model.source}")
+    for reason in score.reasons:
+        print(f"  - {reason}")
+    rows = [
+        (r.criterion.key, r.criterion.level, r.criterion.polarity, status_label(r), _shown(r)[:70])
+        for r in score.results
+        if r.status != "info"
+    ]
+    print_table(("criterion", "lvl", "pol", "status", "evidence / missing"), rows)
+
+
+def _shown(r: Any) -> str:
+    if r.criterion.polarity == "-" and r.status == "not_met":
+        return "; ".join(r.missing)
+    if r.status in ("met", "suggested") and r.evidence:
+        return r.evidence[0].label
+    return "; ".join(r.missing)
+
+
+def _print_mlts(result: Any) -> None:
+    m = result.mlts
+    print(f"ML Test Score: {m.final:g} ({m.band.id}: {m.band.meaning})")
+    for reason in m.reasons:
+        print(f"  - {reason}")
+    print_table(
+        ("test", "points", "how", "why"),
+        [(t.test.id, f"{t.points:g}", t.mode, t.reason[:80]) for t in m.tests],
+    )
+
+
+def _print_gaps(report: Any) -> None:
+    if not report.items:
+        print(f"  Gap: nothing missing ({report.target_name})")
+        return
+    print(f"  Gap to {report.target_name}:")
+    for g in report.items:
+        fix = f" [pipeline fix: {g.fix}]" if g.fix else ""
+        print(f"  * {g.key} ({g.kind}): {g.action}{fix}")
+
+
+def cmd_evidence_import(args: argparse.Namespace) -> int:
+    from mlops_desktop.app.assessment import AssessmentService
+
+    with open_workspace(args) as ws:
+        suites = AssessmentService(ws).import_junit(args.project, args.file, args.kind, args.commit)
+    print_table(
+        ("suite", "kind", "tests", "failed", "skipped", "time s", "commit"),
+        [
+            (
+                s.suite,
+                s.kind,
+                s.tests,
+                s.failures + s.errors,
+                s.skipped,
+                f"{s.time_s:.2f}",
+                s.commit or "-",
+            )
+            for s in suites
+        ],
+    )
+    print(f"imported {len(suites)} suite(s) into project '{args.project}'")
+    return 0
+
+
+def cmd_evidence_repo(args: argparse.Namespace) -> int:
+    from mlops_desktop.app.assessment import AssessmentService
+
+    with open_workspace(args) as ws:
+        svc = AssessmentService(ws)
+        commit = svc.attach_repo(args.project, args.path)
+        path = svc.repo(args.project)
+    print(f"attached {path} to project '{args.project}' (HEAD {commit or 'has no commit yet'})")
+    return 0
+
+
+def cmd_answer(args: argparse.Namespace) -> int:
+    from mlops_desktop.app.assessment import AssessmentService
+
+    with open_workspace(args) as ws:
+        answer = AssessmentService(ws).answer(args.project, args.question, args.value, args.doc)
+    doc = f" ({answer.document})" if answer.document else ""
+    print(
+        f"{answer.question_id}: {answer.value}{doc}, recorded at {answer.answered_at:%Y-%m-%d %H:%M} UTC"
+    )
+    return 0
