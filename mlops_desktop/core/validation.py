@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import networkx as nx
-
 from mlops_desktop.core.errors import GraphError
 from mlops_desktop.core.graph import Pipeline
 
@@ -48,6 +46,8 @@ def validate(pipeline: Pipeline) -> list[Problem]:
                         f"'{node.title}': required input '{port.name}' is not connected", node.id
                     )
                 )
+    import networkx as nx  # imported on first use (start-up time)
+
     if not nx.is_directed_acyclic_graph(pipeline.to_networkx()):
         problems.append(Problem("the pipeline contains a cycle"))
     if not pipeline.nodes:
