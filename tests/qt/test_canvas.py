@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
 from PySide6.QtGui import QDropEvent
 from PySide6.QtTest import QTest
@@ -391,3 +392,21 @@ def test_thousand_node_scene_builds_quickly(qtbot) -> None:
     assert len(scene.node_items) == 1000 and len(scene.link_items) == len(links)
     assert elapsed < 1.5, f"1,000-node scene took {elapsed:.2f} s (budget 0.3 s; CI slack 5x)"
     scene.detach()
+
+
+def test_tab_opens_stage_search(editor: PipelineEditor) -> None:
+    editor.view.setFocus()
+    QTest.keyClick(editor.view.viewport(), Qt.Key.Key_Tab)
+    assert editor._popup is not None and editor._popup.isVisible()
+    editor._popup.hide()
+
+
+def test_closed_editor_stops_following_document(qtbot) -> None:
+    p = Pipeline("P")
+    ed = PipelineEditor(p)
+    scene = ed.scene
+    ed.deleteLater()
+    qtbot.waitUntil(lambda: not shiboken6.isValid(scene), timeout=2000)
+    p.apply(ops.add_stage(p, "split"))  # must not raise on the dead scene
+    p.apply(ops.add_stage(p, "split"))
+    assert len(p.nodes) == 2

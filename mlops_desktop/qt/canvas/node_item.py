@@ -21,7 +21,13 @@ from PySide6.QtGui import (
     QPen,
     QStaticText,
 )
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QStyleOptionGraphicsItem, QWidget
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsRectItem,
+    QGraphicsSceneHoverEvent,
+    QStyleOptionGraphicsItem,
+    QWidget,
+)
 
 from mlops_desktop.core.entities import StageStatus
 from mlops_desktop.core.graph import Node
@@ -174,6 +180,7 @@ class NodeItem(QGraphicsRectItem):
         self.setPos(node.x, node.y)
         self._set_title(node.title)
         self.setFlags(_NODE_FLAGS)
+        self.setAcceptHoverEvents(True)
 
     # ---------------------------------------------------------------- model
     def _set_title(self, title: str) -> None:
@@ -232,6 +239,20 @@ class NodeItem(QGraphicsRectItem):
             if dy <= T.PORT_ROW / 2 and dx <= tolerance:
                 return slot
         return None
+
+    def hoverMoveEvent(self, event: QGraphicsSceneHoverEvent) -> None:
+        slot = self.port_at(event.pos())
+        key = (slot.name, slot.output) if slot else None
+        if key != self.hover_port:
+            self.hover_port = key
+            self.setCursor(Qt.CursorShape.CrossCursor if slot else Qt.CursorShape.ArrowCursor)
+            self.update()
+
+    def hoverLeaveEvent(self, event: QGraphicsSceneHoverEvent) -> None:
+        if self.hover_port is not None:
+            self.hover_port = None
+            self.unsetCursor()
+            self.update()
 
     # ---------------------------------------------------------------- paint
     def paint(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 
+import shiboken6
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
@@ -150,6 +151,9 @@ class PipelineScene(QGraphicsScene):
 
     # -------------------------------------------------------- model events
     def _on_pipeline_changed(self, event: GraphEvent) -> None:
+        if not shiboken6.isValid(self):  # the widget was closed without detach(): stop following
+            self._unsubscribe()
+            return
         kind, item = event.kind, event.item
         if kind == "node_added" and isinstance(item, Node):
             self._add_node_item(item)
