@@ -206,3 +206,31 @@ def test_cache_serves_only_existing_artifacts(ws: Workspace) -> None:
     with pytest.raises(ValueError):
         ws.cache.put("k2", "model.train", {"model": digest})
     assert ws.cache.clear() == 1 and len(ws.cache) == 0
+
+
+def test_threads_of_one_process_share_a_workspace(ws: Workspace, target) -> None:
+    import threading
+
+    project, info, version = target
+    errors: list[BaseException] = []
+
+    def work(n: int) -> None:
+        try:
+            for _ in range(3):
+                run = ws.runs.create(project.id, info.id, version.id)
+                ws.metrics.log_arrays(run.id, f"k{n}", np.arange(500.0))
+                ws.runs.save_stage(run.id, StageRun("s", "t", "T", StageStatus.SUCCEEDED))
+                ws.runs.finish(run.id, RunStatus.SUCCEEDED)
+                ws.metrics.latest(run.id)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    runs = ws.runs.list(project.id, with_stages=True)
+    assert len(runs) == 12 and all(len(r.stages) == 1 for r in runs)
+    assert all(ws.metrics.count(r.id) == 500 for r in runs)

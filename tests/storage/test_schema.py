@@ -175,3 +175,33 @@ def test_an_unreachable_server_gives_a_workspace_error() -> None:
 def test_a_bad_url_gives_a_workspace_error() -> None:
     with pytest.raises(WorkspaceError):
         Workspace.open("nosuchdialect://x/y")
+
+
+def _server_only(url: str) -> None:
+    if not url.startswith("postgresql"):
+        pytest.skip("the SQLite file cases are covered above with hashes")
+
+
+def test_a_server_database_with_other_tables_is_refused(backend_url: str) -> None:
+    _server_only(backend_url)
+    engine = make_engine(backend_url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total FLOAT)"))
+    with pytest.raises(WorkspaceError, match="not an MLOps Desktop workspace"):
+        Workspace.open(backend_url, artifacts_dir="/nonexistent-never-created")
+    with engine.connect() as conn:
+        assert schema.inspect_connection(conn).tables == {"invoices"}
+    engine.dispose()
+
+
+def test_a_newer_server_workspace_is_refused(backend_url: str, tmp_path: Path) -> None:
+    _server_only(backend_url)
+    Workspace.open(backend_url, artifacts_dir=tmp_path).close()
+    engine = make_engine(backend_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(WorkspaceError, match="newer"):
+        Workspace.open(backend_url, artifacts_dir=tmp_path)
+    with engine.connect() as conn:
+        assert schema.inspect_connection(conn).revisions == ("9999",)
+    engine.dispose()
