@@ -13,7 +13,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
+from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
 from mlops_desktop.core.entities import Run, RunStatus, StageRun, StageStatus
@@ -165,7 +166,7 @@ class RunStore:
     def heartbeat(self, run_id: int) -> None:
         """Tell other hosts this run is still alive (see ``remote_stale_after``)."""
         with self._db.write() as s:
-            s.execute(update(SqlRun).where(SqlRun.id == run_id).values(heartbeat_at=utc_now()))
+            s.execute(sql_update(SqlRun).where(SqlRun.id == run_id).values(heartbeat_at=utc_now()))
 
     def save_stage(self, run_id: int, stage: StageRun) -> None:
         """Insert or replace the record of one stage of a run (keyed by node id)."""
@@ -237,7 +238,7 @@ class RunStore:
         with self._db.write() as s:
             # Re-check the status inside the write lock: the owner may have just finished.
             result = s.execute(
-                update(SqlRun)
+                sql_update(SqlRun)
                 .where(SqlRun.id.in_(run_ids), SqlRun.status.in_(ACTIVE))
                 .values(
                     status=RunStatus.INTERRUPTED.value,
@@ -247,7 +248,7 @@ class RunStore:
                 .execution_options(synchronize_session=False)
             )
             s.execute(
-                update(SqlStageRun)
+                sql_update(SqlStageRun)
                 .where(
                     SqlStageRun.run_id.in_(run_ids),
                     SqlStageRun.status.in_(UNFINISHED_STAGES),
