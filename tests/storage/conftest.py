@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -30,7 +30,7 @@ BACKENDS = [
 ]
 
 
-def fresh_pg_database() -> tuple[str, callable]:  # type: ignore[valid-type]
+def fresh_pg_database() -> tuple[str, Callable[[], None]]:
     """A new empty database on the test server: (url, drop function)."""
     base = make_url(os.environ[PG_ENV])
     name = f"mlops_t_{uuid.uuid4().hex[:12]}"
