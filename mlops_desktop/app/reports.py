@@ -52,6 +52,16 @@ def _one_line(exc: BaseException) -> str:
     return text if isinstance(exc, MlopsError) else f"{type(exc).__name__}: {text}"
 
 
+def _drawable(diag: Any) -> bool:
+    """Whether model diagnostics hold anything to draw."""
+    return bool(
+        diag.confusion is not None
+        or diag.roc
+        or diag.residuals is not None
+        or diag.importance_names
+    )
+
+
 class ReportService:
     """Builds :class:`ReportData` for a project and writes it as HTML.
 
@@ -255,12 +265,12 @@ class ReportService:
         from mlops_desktop.app import plot_data
 
         diag = plot_data.diagnostics(self.workspace, run.id)
-        if not diag.empty:
+        if _drawable(diag):
             return diag, run
         older = [r for r in runs if (r.created_at, r.id) < (run.created_at, run.id)]
         for other in older[:DIAGNOSTICS_LOOKBACK]:
             found = plot_data.diagnostics(self.workspace, other.id)
-            if not found.empty:
+            if _drawable(found):
                 return found, other
         return diag, run
 
@@ -285,17 +295,25 @@ class ReportService:
             )
         return events
 
+    def _registry_service(self) -> Any:
+        """The model registry service, or None when this installation has none."""
+        try:
+            from mlops_desktop.app.registry import RegistryService
+        except ImportError:
+            return None
+        return RegistryService(self.workspace)
+
     def _deployments(self, proj: Project) -> list[Any]:
-        store = getattr(self.workspace, "deployments", None)
-        return list(store.list(proj.id)) if store is not None else []
+        registry = self._registry_service()
+        return list(registry.deployments(proj.id)) if registry is not None else []
 
     def _add_registry(self, data: ReportData, proj: Project) -> None:
-        registry = getattr(self.workspace, "registry", None)
+        registry = self._registry_service()
         if registry is None:
             data.omit("Model registry", "not available in this installation")
             return
         section = RegistrySection()
-        for model in registry.models(proj.id):
+        for model in registry.list_models(proj.id):
             for v in registry.versions(proj.id, model.name):
                 stage = ", ".join(v.aliases)
                 if v.approval:

@@ -30,6 +30,7 @@ from PySide6.QtGui import (
     QPalette,
     QPdfWriter,
     QPen,
+    QTextBlock,
     QTextCursor,
     QTextDocument,
     QTextFormat,
@@ -144,20 +145,32 @@ class ReportDocument:
         self.section_pages = pages
 
     def _keep_headings_with_content(self) -> None:
-        """Move a heading that would sit at the foot of a page to the top of the next one."""
+        """Move a heading to the next page when what follows it (a paragraph and a picture,
+        or the first rows of a table) would not fit below it."""
         layout = self.doc.documentLayout()
         block = self.doc.begin()
         while block.isValid():
             fmt = block.blockFormat()
             if fmt.headingLevel() in (1, 2) and block.text().strip():
                 rect = layout.blockBoundingRect(block)
-                room = CONTENT_H - ((rect.top() + 1) % CONTENT_H)
-                if rect.top() >= CONTENT_H * 0.2 and room < MIN_ROOM_AFTER_HEADING + rect.height():
+                offset = (rect.top() + 1) % CONTENT_H
+                if offset > CONTENT_H * 0.1 and CONTENT_H - offset < self._room_needed(block):
                     fmt.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
                     QTextCursor(block).setBlockFormat(fmt)
             block = block.next()
         # Changing block formats leaves parts of the layout stale: lay it all out again.
         self.doc.markContentsDirty(0, self.doc.characterCount())
+
+    def _room_needed(self, heading: QTextBlock) -> float:
+        layout = self.doc.documentLayout()
+        need = layout.blockBoundingRect(heading).height()
+        following = heading.next()
+        for _ in range(2):  # e.g. a sentence and the picture it introduces
+            if not following.isValid():
+                break
+            need += layout.blockBoundingRect(following).height()
+            following = following.next()
+        return min(max(need, MIN_ROOM_AFTER_HEADING), CONTENT_H * 0.55)
 
     def heading_pages(self) -> dict[str, int]:
         """The page (1-based) of each section heading, by anchor name."""

@@ -125,9 +125,12 @@ def pipeline_section(
 
 
 def scalar_metrics(metrics: Mapping[str, float]) -> dict[str, float]:
-    """The metrics worth a table cell (curves and matrices left out)."""
+    """The metrics worth a table cell: curves, matrices and per-feature or per-class values
+    (keys with a ``/``, drawn in the plots instead) left out."""
     return {
-        k: float(v) for k, v in metrics.items() if not any(k.startswith(p) for p in SERIES_PREFIXES)
+        k: float(v)
+        for k, v in metrics.items()
+        if "/" not in k and not any(k.startswith(p) for p in SERIES_PREFIXES)
     }
 
 
