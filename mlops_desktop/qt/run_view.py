@@ -22,12 +22,7 @@ if TYPE_CHECKING:
     from mlops_desktop.core.entities import Run
 
 Qt = QtCore.Qt
-# Keys drawn elsewhere (diagnostics, tuning) rather than as series over steps.
-NOT_SERIES = (*plot_data.ARRAY_KEYS, "param/", "importance", "cv_score")
-
-
-def is_series_key(key: str) -> bool:
-    return not key.startswith(NOT_SERIES)
+is_series_key = plot_data.is_series_key
 
 
 class RunView(QtWidgets.QWidget):

@@ -200,3 +200,40 @@ def test_trend_and_drift_views(qtbot, world):
     assert [label.text for _, label in dplot.legend.items][0] == "alcohol ⚠"
     headers, rows = dplot.data_table()
     assert len(rows) == 10 and rows[0][-1] == 0.2
+
+
+def test_trends_view_with_registry_events(qtbot, world):
+    from mlops_desktop.app.registry import RegistryService
+    from mlops_desktop.qt.plots.trends import TrendsView
+
+    ws, runs = world["ws"], world["runs"]
+    registry = RegistryService(ws)
+    version = registry.register("views", "wine", run_id=runs[0].id, actor="test")
+    registry.deploy("views", "wine", version.version, "staging", approver="test")
+    events = P.timeline_events(ws, "views")
+    assert [e.kind for e in events] == ["model_version", "deployment"]
+    assert events[0].label == "wine v1" and "staging" in events[1].label
+
+    view = TrendsView()
+    qtbot.addWidget(view)
+    view.load(ws, "views")
+    assert view.pipeline_combo.currentText() == "main"
+    assert view.metric_combo.currentText() == "accuracy"
+    _, rows = view.trend.data_table()
+    assert [r[0] for r in rows] == [r.id for r in runs]
+    assert len(view.trend._event_items) == 2
+    assert view.drift.isHidden()  # no monitoring in this project
+    view.metric_combo.setCurrentText("f1")
+    assert view.trend.trend.key == "f1"
+
+
+def test_comparison_view_loads_from_workspace(qtbot, world):
+    from mlops_desktop.qt.plots.compare import RunComparisonView
+
+    ws, runs = world["ws"], world["runs"]
+    view = RunComparisonView()
+    qtbot.addWidget(view)
+    view.load(ws, [r.id for r in runs], metric="accuracy")
+    keys = [view.series_key.itemText(i) for i in range(view.series_key.count())]
+    assert keys and all(P.is_series_key(k) for k in keys)
+    assert view.groups.metric_combo.currentText() == "accuracy"

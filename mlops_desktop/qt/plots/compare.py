@@ -319,6 +319,22 @@ class RunComparisonView(QtWidgets.QWidget):
         box.addWidget(self.title)
         box.addWidget(self.tabs, 1)
 
+    def load(self, workspace: Any, run_ids: Sequence[int], metric: str | None = None) -> None:
+        """Compare these runs of a workspace (latest metrics, parameters, series)."""
+        from mlops_desktop.app import plot_data
+
+        comp = plot_data.compare(workspace, run_ids)
+        keys: dict[str, None] = {}
+        for rid in comp.run_ids:
+            for key in workspace.metrics.keys(rid):
+                if plot_data.is_series_key(key):
+                    keys.setdefault(key, None)
+
+        def loader(rid: int, key: str) -> Series:
+            return plot_data.series(workspace, rid, key)
+
+        self.set_comparison(comp, list(keys), loader, metric)
+
     def set_comparison(
         self,
         comp: RunComparison,

@@ -213,3 +213,93 @@ class DriftPlot(_TimePanel):
             for t, v in zip(ts, vs, strict=True)
         ]
         return headers, rows
+
+
+class TrendsView(QtWidgets.QWidget):
+    """A project's trends: pick a pipeline and a metric; the metric across its runs above,
+    per-feature drift below (when the pipeline monitors drift)."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.pipeline_combo = QtWidgets.QComboBox()
+        self.pipeline_combo.setToolTip("Whose runs to follow")
+        self.metric_combo = QtWidgets.QComboBox()
+        self.metric_combo.setToolTip("The metric to follow across runs")
+        self.pipeline_combo.currentIndexChanged.connect(self._on_pipeline_combo_changed)
+        self.metric_combo.currentIndexChanged.connect(self._on_metric_combo_changed)
+        self.trend = TrendPlot()
+        self.drift = DriftPlot()
+        self.empty = QtWidgets.QLabel("No runs with metrics yet: run the pipeline to see trends.")
+        self.empty.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        bar = QtWidgets.QHBoxLayout()
+        bar.setContentsMargins(4, 4, 4, 0)
+        for label, combo in (("Pipeline:", self.pipeline_combo), ("Metric:", self.metric_combo)):
+            bar.addWidget(QtWidgets.QLabel(label))
+            bar.addWidget(combo)
+        bar.addStretch(1)
+        split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        split.addWidget(self.trend)
+        split.addWidget(self.drift)
+        box = QtWidgets.QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addLayout(bar)
+        box.addWidget(self.empty)
+        box.addWidget(split, 1)
+        self._ws: Any = None
+        self._project: Any = None
+        self._runs: list[Any] = []
+        self._latest: dict[int, dict[str, float]] = {}
+        self._events: list[TimelineEvent] = []
+
+    def load(self, workspace: Any, project: str | int) -> None:
+        """Read the project's pipelines, runs, model versions and deployments."""
+        from mlops_desktop.app import plot_data
+        from mlops_desktop.core.errors import MlopsError
+
+        self._ws = workspace
+        self._project = workspace.projects.get(project)
+        try:
+            self._events = plot_data.timeline_events(workspace, self._project.id)
+        except MlopsError:
+            self._events = []
+        self.pipeline_combo.blockSignals(True)
+        self.pipeline_combo.clear()
+        for info in workspace.pipelines.list(self._project.id):
+            self.pipeline_combo.addItem(info.name, info.id)
+        self.pipeline_combo.blockSignals(False)
+        self._on_pipeline_combo_changed()
+
+    def _on_pipeline_combo_changed(self, *_args: Any) -> None:
+        from mlops_desktop.app.plot_data import table_metric_keys
+
+        if self._ws is None or self.pipeline_combo.currentData() is None:
+            return
+        self._runs = list(self._ws.runs.list(self._project.id, self.pipeline_combo.currentData()))
+        ids = [r.id for r in self._runs]
+        self._latest = self._ws.metrics.latest_many(ids) if ids else {}
+        keys = table_metric_keys(self._latest.values(), limit=50)
+        current = self.metric_combo.currentText()
+        self.metric_combo.blockSignals(True)
+        self.metric_combo.clear()
+        self.metric_combo.addItems(keys)
+        if current in keys:
+            self.metric_combo.setCurrentText(current)
+        self.metric_combo.blockSignals(False)
+        self._on_metric_combo_changed()
+
+    def _on_metric_combo_changed(self, *_args: Any) -> None:
+        from mlops_desktop.app.plot_data import build_drift, build_trend, monitor_threshold
+
+        key = self.metric_combo.currentText()
+        self.empty.setVisible(not key)
+        self.trend.setVisible(bool(key))
+        if key:
+            self.trend.set_trend(build_trend(key, self._runs, self._latest, self._events))
+        threshold = 0.2
+        if self._runs:
+            doc = self._ws.pipelines.version(self._runs[0].pipeline_version_id).document
+            threshold = monitor_threshold(doc) or threshold
+        drift = build_drift(self._runs, self._latest, threshold, events=self._events)
+        self.drift.setVisible(bool(drift.features))
+        if drift.features:
+            self.drift.set_drift(drift)
