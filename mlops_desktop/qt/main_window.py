@@ -226,6 +226,12 @@ class MainWindow(QMainWindow):
         self.export_image_action = self._action(
             "Export &image…", self._on_export_image_triggered, None, "Save the canvas as PNG or SVG"
         )
+        self.export_report_action = self._action(
+            "Export &report…",
+            self._on_export_report_triggered,
+            "Ctrl+Shift+R",
+            "Write an HTML or PDF report of the project: pipeline, runs, plots and maturity",
+        )
         self.close_tab_action = self._action("&Close tab", self._close_current_tab, sk.Close)
         self.quit_action = self._action("&Quit", self.close, sk.Quit)
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
@@ -280,7 +286,12 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("Recent &workspaces")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addSeparator()
-        for act in (self.import_action, self.export_action, self.export_image_action):
+        for act in (
+            self.import_action,
+            self.export_action,
+            self.export_image_action,
+            self.export_report_action,
+        ):
             file_menu.addAction(act)
         file_menu.addSeparator()
         file_menu.addAction(self.close_tab_action)
@@ -452,7 +463,7 @@ class MainWindow(QMainWindow):
             self.autosaver.dirty_changed.connect(self._on_autosaver_dirty_changed)
         self.browser.set_service(self.service, workspace)
         url = workspace.url if workspace is not None else ""
-        shown = getattr(workspace, "display_name", "") or self._short_location(url)
+        shown = self._short_location(getattr(workspace, "display_name", "") or url)
         self.workspace_label.setText(f"Workspace: {shown}" if url else "No workspace")
         self.workspace_label.setToolTip(shown)
         self.setWindowTitle(f"MLOps Desktop — {shown}" if url else "MLOps Desktop")
@@ -581,14 +592,15 @@ class MainWindow(QMainWindow):
         pipeline = self.current_pipeline()
         self.lifecycle_map.set_pipeline(pipeline)
         self.crosswalk.set_pipeline(pipeline)
-        self._load_last_run_states()
+        self.refresh_run_states()
         self._show_editor_actions(editor)
         self.export_action.setEnabled(editor is not None)
         self.export_image_action.setEnabled(editor is not None)
+        self.export_report_action.setEnabled(editor is not None)
         self.validate_action.setEnabled(editor is not None)
         self.current_pipeline_changed.emit()
 
-    def _load_last_run_states(self) -> None:
+    def refresh_run_states(self) -> None:
         """Colour the lifecycle map by the stages' status in the pipeline's latest run."""
         editor = self.current_editor()
         runs = getattr(self.workspace, "runs", None)
@@ -601,7 +613,8 @@ class MainWindow(QMainWindow):
         except MlopsError:
             return
         if latest:
-            self.lifecycle_map.set_stage_states({s.node_id: s.status for s in latest[0].stages})
+            run = latest[0] if latest[0].stages else runs.get(latest[0].id)
+            self.lifecycle_map.set_stage_states({s.node_id: s.status for s in run.stages})
 
     # ================================================================ lenses
     def set_lens(self, lens_id: str | None) -> None:
@@ -705,6 +718,19 @@ class MainWindow(QMainWindow):
                 dialogs.show_error(self, f"Cannot export: {exc}")
                 return
             self.show_message(f"Exported {info['project']} / {info['name']} to {path}")
+
+    def _on_export_report_triggered(self) -> None:
+        info = self._current_info()
+        if info is None or self.workspace is None:
+            self.show_message("Open a pipeline of the project to report on first", error=True)
+            return
+        from mlops_desktop.qt.report_dialog import show_export_report_dialog
+
+        assert self.autosaver is not None
+        self.autosaver.flush()
+        written = show_export_report_dialog(self, self.workspace, info["project"], lens=self._lens)
+        if written is not None:
+            self.show_message(f"Wrote the report to {written}")
 
     def _on_export_image_triggered(self) -> None:
         editor = self.current_editor()

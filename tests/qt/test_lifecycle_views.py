@@ -167,3 +167,37 @@ def test_about_names_versions_and_error_has_details(qtbot) -> None:
     assert box.detailedText() == "Traceback ..."
     confirm = dialogs.confirm_box(None, "Delete", "Delete it?", "Delete")
     assert confirm.defaultButton().text() == "Cancel"
+
+
+def test_map_shows_the_last_run_status_of_each_phase(qtbot, tmp_path) -> None:
+    """A real run of a small pipeline colours the phases its stages implement."""
+    from PySide6.QtCore import QSettings
+
+    from mlops_desktop.app.projects import ProjectService
+    from mlops_desktop.app.runs import RunService
+    from mlops_desktop.app.workspace import Workspace
+    from mlops_desktop.core.graph import Link, Node
+    from mlops_desktop.core.operations import AddLink, AddNode
+    from mlops_desktop.qt.main_window import MainWindow
+
+    ws = Workspace.open(str(tmp_path / "w.db"))
+    service = ProjectService(ws)
+    service.create_project("small", template="blank")
+    pipeline = Pipeline("data")
+    pipeline.apply(AddNode(Node("load", "load_data", "Load", {"dataset": "iris"}, 0, 0)))
+    pipeline.apply(AddNode(Node("check", "validate_data", "Check", {}, 250, 0)))
+    pipeline.apply(AddLink(Link("l1", "load", "dataset", "check", "dataset")))
+    service.create_pipeline("small", "data", pipeline)
+    run = RunService(ws).run("small", "data")
+    assert run.status.value == "succeeded"
+
+    win = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    win.show()
+    win.set_workspace(ws, str(tmp_path / "w.db"))
+    win.open_pipeline("small", "data")
+    win.set_lens("aws")
+    cov = win.lifecycle_map.coverage
+    assert cov["aws.stage.data_processing"].state == "succeeded"
+    assert cov["aws.stage.model_development"].state == "missing"
+    win.close()

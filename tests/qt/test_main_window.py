@@ -207,3 +207,28 @@ def test_menus_show_shortcuts_and_editor_actions(window: MainWindow) -> None:
     assert window.new_project_action.shortcut().toString() == "Ctrl+N"
     view_texts = {a.text().replace("&", "") for a in window.view_menu.actions()}
     assert "Fit to View" in view_texts
+
+
+def test_start_up_imports_nothing_heavy(tmp_path) -> None:
+    """Showing the main window imports neither scikit-learn, pandas, pyqtgraph nor networkx."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from PySide6.QtCore import QSettings\n"
+        "from mlops_desktop.qt.application import create_application\n"
+        "from mlops_desktop.qt.main_window import MainWindow\n"
+        "app = create_application()\n"
+        f"w = MainWindow(settings=QSettings({str(tmp_path / 's.ini')!r}, QSettings.Format.IniFormat))\n"
+        "w.show(); app.processEvents()\n"
+        "heavy = {'sklearn', 'pandas', 'pyqtgraph', 'scipy', 'networkx', 'sqlalchemy', 'numpy'}\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & heavy))\n"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
