@@ -234,3 +234,21 @@ def test_threads_of_one_process_share_a_workspace(ws: Workspace, target) -> None
     runs = ws.runs.list(project.id, with_stages=True)
     assert len(runs) == 12 and all(len(r.stages) == 1 for r in runs)
     assert all(ws.metrics.count(r.id) == 500 for r in runs)
+
+
+def test_a_100k_series_goes_in_and_out_in_bulk(ws: Workspace, target) -> None:
+    """A loose bound that only a bulk path meets (row-by-row ORM inserts take ~10 s);
+    bench/bench_metrics.py measures the real figures."""
+    project, info, version = target
+    run = ws.runs.create(project.id, info.id, version.id)
+    values = np.random.default_rng(1).random(100_000)
+    start = time.perf_counter()
+    ws.metrics.log_arrays(run.id, "loss", values)
+    logged = time.perf_counter() - start
+    start = time.perf_counter()
+    steps, got, _ = ws.metrics.history(run.id, "loss")
+    read = time.perf_counter() - start
+    np.testing.assert_array_equal(got, values)
+    assert steps[-1] == 99_999
+    slack = 1.0 if ws.db.dialect == "sqlite" else 4.0  # a server over TCP, under CI load
+    assert logged < 4.0 * slack and read < 2.0 * slack
