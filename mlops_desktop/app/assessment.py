@@ -351,10 +351,17 @@ class AssessmentService:
                 help_text = qn.confirm_help
                 if r.evidence:
                     help_text += " Evidence: " + "; ".join(e.label for e in r.evidence[:4])
+                text = (
+                    r.criterion.text
+                    if r.criterion.polarity == "+"
+                    else f"still true: {r.criterion.text}"
+                )
+                if r.criterion.polarity == "-":
+                    help_text += " (Yes means this still describes the project.)"
                 items.append(
                     QuestionItem(
                         qid,
-                        f"{title}: {r.criterion.text}?",
+                        f"{title}: {text}?",
                         "Confirm suggestions",
                         help_text,
                         answers.get(qid),
@@ -362,7 +369,8 @@ class AssessmentService:
                         suggested=not r.confirmed,
                     )
                 )
-        return items
+        order = {g: i for i, g in enumerate(qn.groups)}
+        return sorted(items, key=lambda i: order.get(i.group.split(" (")[0], len(order)))
 
     @staticmethod
     def _partial_results(result: Assessment) -> list:
