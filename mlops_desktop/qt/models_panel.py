@@ -1,0 +1,373 @@
+"""ModelsPanel: a project's model registry. Registered models on the left; on the right the
+selected model's versions (aliases, approval, run, key metric), its alias history and the
+project's deployments. Promote and Roll back act on the registry after a confirmation."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from mlops_desktop.core.errors import MlopsError
+from mlops_desktop.core.operate_entities import (
+    ALIASES,
+    AliasTransition,
+    Deployment,
+    ModelVersion,
+    RegisteredModel,
+)
+
+if TYPE_CHECKING:
+    from mlops_desktop.app.registry import RegistryService
+    from mlops_desktop.app.workspace import Workspace
+
+Qt = QtCore.Qt
+KEY_METRICS = ("accuracy", "f1", "roc_auc", "r2", "rmse")
+VERSION_COLUMNS = ("Version", "Aliases", "Approval", "Run", "Metric", "Registered")
+HISTORY_COLUMNS = ("When", "Alias", "From", "To", "By", "Reason", "Run")
+DEPLOY_COLUMNS = (
+    "When",
+    "Environment",
+    "Model",
+    "Version",
+    "Strategy",
+    "Traffic",
+    "Approver",
+    "Status",
+    "Run",
+)
+STATUS_COLOURS = {"active": "#1a7f37", "superseded": "#6e7781", "rolled_back": "#bc4c00"}
+ALIAS_COLOURS = {
+    "production": "#1a7f37",
+    "staging": "#0969da",
+    "candidate": "#8250df",
+    "archived": "#6e7781",
+}
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _version_text(number: int | None) -> str:
+    return "—" if number is None else f"v{number}"
+
+
+def _table(columns: Sequence[str]) -> QtWidgets.QTableWidget:
+    table = QtWidgets.QTableWidget(0, len(columns))
+    table.setHorizontalHeaderLabels(list(columns))
+    table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().setVisible(False)
+    table.verticalHeader().setDefaultSectionSize(22)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+def _fill(
+    table: QtWidgets.QTableWidget,
+    rows: Sequence[Sequence[Any]],
+    colours: dict[tuple[int, int], str] | None = None,
+) -> None:
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            item = QtWidgets.QTableWidgetItem("" if value is None else str(value))
+            colour = (colours or {}).get((r, c))
+            if colour:
+                item.setForeground(QtGui.QColor(colour))
+            table.setItem(r, c, item)
+    table.resizeColumnsToContents()
+
+
+class ModelsPanel(QtWidgets.QWidget):
+    """The registered models of a project, their versions, aliases and deployments."""
+
+    registry_changed = QtCore.Signal()  # after a promotion or a rollback
+    version_selected = QtCore.Signal(str, int)  # model name, version number
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._service: RegistryService | None = None
+        self._project: str | int | None = None
+        self._versions: list[ModelVersion] = []
+        # Replaceable for embedding (and tests): ask yes/no, and show an error.
+        self.confirm: Callable[[str, str], bool] = self._ask_confirmation
+        self.report_error: Callable[[str], None] = self._show_error
+
+        self.models = QtWidgets.QListWidget()
+        self.models.setMinimumWidth(180)
+        self.models.setSpacing(3)
+        self.models.setSpacing(3)
+        self.models.currentRowChanged.connect(self._on_models_current_row_changed)
+        self.versions = _table(VERSION_COLUMNS)
+        self.versions.itemSelectionChanged.connect(self._on_versions_selection_changed)
+        self.history = _table(HISTORY_COLUMNS)
+        self.deployments = _table(DEPLOY_COLUMNS)
+        self.heading = QtWidgets.QLabel("No project open")
+        self.heading.setTextFormat(Qt.TextFormat.RichText)
+        self.alias_box = QtWidgets.QComboBox()
+        self.alias_box.setEditable(True)
+        self.alias_box.addItems(list(ALIASES))
+        self.alias_box.setToolTip("The alias to promote to or roll back")
+        self.promote_button = QtWidgets.QPushButton("Promote…")
+        self.promote_button.setToolTip("Give the alias to the selected version")
+        self.rollback_button = QtWidgets.QPushButton("Roll back…")
+        self.rollback_button.setToolTip("Give the alias back to the version that held it before")
+        self.refresh_button = QtWidgets.QPushButton("Refresh")
+        self.promote_button.clicked.connect(self._on_promote_button_clicked)
+        self.rollback_button.clicked.connect(self._on_rollback_button_clicked)
+        self.refresh_button.clicked.connect(self.refresh)
+
+        bar = QtWidgets.QHBoxLayout()
+        bar.addWidget(self.heading, 1)
+        bar.addWidget(QtWidgets.QLabel("Alias"))
+        bar.addWidget(self.alias_box)
+        bar.addWidget(self.promote_button)
+        bar.addWidget(self.rollback_button)
+        bar.addWidget(self.refresh_button)
+        tabs = QtWidgets.QTabWidget()
+        tabs.addTab(self.history, "Alias history")
+        tabs.addTab(self.deployments, "Deployments")
+        self.tabs = tabs
+        right = QtWidgets.QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.versions)
+        right.addWidget(tabs)
+        right.setStretchFactor(0, 3)
+        right.setStretchFactor(1, 2)
+        right_box = QtWidgets.QWidget()
+        right_layout = QtWidgets.QVBoxLayout(right_box)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addLayout(bar)
+        right_layout.addWidget(right, 1)
+        split = QtWidgets.QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.models)
+        split.addWidget(right_box)
+        split.setStretchFactor(1, 1)
+        box = QtWidgets.QVBoxLayout(self)
+        box.setContentsMargins(4, 4, 4, 4)
+        box.addWidget(split)
+        self._update_buttons()
+
+    # ------------------------------------------------------------------ data
+    def load(self, workspace: Workspace, project: str | int) -> None:
+        """Show the registry of ``project``."""
+        from mlops_desktop.app.registry import RegistryService
+
+        self._service = RegistryService(workspace)
+        self._project = project
+        self.refresh()
+
+    def refresh(self) -> None:
+        if self._service is None or self._project is None:
+            return
+        current = self.current_model()
+        try:
+            models = self._service.list_models(self._project)
+            deployments = self._service.deployments(self._project)
+        except MlopsError as exc:
+            self.report_error(str(exc))
+            return
+        self.models.blockSignals(True)
+        self.models.clear()
+        for model in models:
+            self.models.addItem(self._model_item(model))
+        self.models.blockSignals(False)
+        self._show_deployments(deployments)
+        names = [m.name for m in models]
+        row = names.index(current) if current in names else (0 if names else -1)
+        self.models.setCurrentRow(row)
+        self._on_models_current_row_changed(row)
+
+    @staticmethod
+    def _model_item(model: RegisteredModel) -> QtWidgets.QListWidgetItem:
+        aliases = ", ".join(f"{a} v{v}" for a, v in sorted(model.aliases.items()))
+        count = f"{model.latest_version} version{'' if model.latest_version == 1 else 's'}"
+        item = QtWidgets.QListWidgetItem(
+            f"{model.name}\n{count}" + (f" · {aliases}" if aliases else "")
+        )
+        item.setData(Qt.ItemDataRole.UserRole, model.name)
+        item.setToolTip(f"{model.name}: latest v{model.latest_version}")
+        return item
+
+    def current_model(self) -> str | None:
+        item = self.models.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item else None
+
+    def selected_version(self) -> ModelVersion | None:
+        rows = self.versions.selectionModel().selectedRows()
+        return self._versions[rows[0].row()] if rows else None
+
+    def select_version(self, number: int) -> None:
+        for row, version in enumerate(self._versions):
+            if version.version == number:
+                self.versions.selectRow(row)
+                return
+
+    def _on_models_current_row_changed(self, row: int) -> None:
+        name = self.current_model()
+        if self._service is None or self._project is None or name is None:
+            self._versions = []
+            _fill(self.versions, [])
+            _fill(self.history, [])
+            self.heading.setText("No registered models yet" if self._service else "No project open")
+            self._update_buttons()
+            return
+        self._versions = self._service.versions(self._project, name)
+        self._show_versions()
+        self._show_history(self._service.history(self._project, name))
+        latest = self._versions[0].version if self._versions else 0
+        plural = "" if len(self._versions) == 1 else "s"
+        self.heading.setText(
+            f"<b>{html.escape(name)}</b> — {len(self._versions)} version{plural}, latest v{latest}"
+        )
+        self._update_buttons()
+
+    def _show_versions(self) -> None:
+        rows, colours = [], {}
+        for r, v in enumerate(self._versions):
+            metric = next((f"{k} {v.metrics[k]:.4g}" for k in KEY_METRICS if k in v.metrics), "")
+            approval = (
+                v.approval + (f" by {v.approver}" if v.approver else "") if v.approval else "—"
+            )
+            rows.append(
+                [
+                    f"v{v.version}",
+                    ", ".join(v.aliases),
+                    approval,
+                    f"#{v.run_id}" if v.run_id else "—",
+                    metric,
+                    _when(v.created_at),
+                ]
+            )
+            if v.aliases:
+                colours[(r, 1)] = ALIAS_COLOURS.get(v.aliases[0], "#0969da")
+            if v.approval == "rejected":
+                colours[(r, 2)] = "#cf222e"
+        _fill(self.versions, rows, colours)
+
+    def _show_history(self, history: Sequence[AliasTransition]) -> None:
+        rows = [
+            [
+                _when(t.created_at),
+                t.alias,
+                _version_text(t.from_version),
+                _version_text(t.to_version),
+                t.actor,
+                t.reason,
+                f"#{t.run_id}" if t.run_id else "",
+            ]
+            for t in reversed(history)
+        ]
+        _fill(self.history, rows)
+
+    def _show_deployments(self, deployments: Sequence[Deployment]) -> None:
+        rows, colours = [], {}
+        for r, d in enumerate(deployments):
+            rows.append(
+                [
+                    _when(d.created_at),
+                    d.environment,
+                    d.model_name,
+                    f"v{d.version}",
+                    d.strategy,
+                    f"{d.traffic_share:.0%}",
+                    d.approver or "—",
+                    d.status,
+                    f"#{d.run_id}" if d.run_id else "",
+                ]
+            )
+            colours[(r, 7)] = STATUS_COLOURS.get(d.status, "#6e7781")
+        _fill(self.deployments, rows, colours)
+
+    # ------------------------------------------------------------------ actions
+    def _update_buttons(self) -> None:
+        has_model = self.current_model() is not None
+        self.promote_button.setEnabled(has_model and self.selected_version() is not None)
+        self.rollback_button.setEnabled(has_model)
+        self.alias_box.setEnabled(has_model)
+
+    def _on_versions_selection_changed(self) -> None:
+        self._update_buttons()
+        version = self.selected_version()
+        if version is not None:
+            self.version_selected.emit(version.model_name, version.version)
+
+    def _on_promote_button_clicked(self) -> None:
+        version = self.selected_version()
+        if version is not None:
+            self.promote(version.version, self.alias_box.currentText().strip())
+
+    def _on_rollback_button_clicked(self) -> None:
+        self.rollback(self.alias_box.currentText().strip())
+
+    def promote(self, version: int, alias: str, reason: str = "") -> bool:
+        """Give ``alias`` to ``version`` of the current model, after confirmation."""
+        name = self.current_model()
+        if self._service is None or self._project is None or name is None or not alias:
+            return False
+        holder = next((v.version for v in self._versions if alias in v.aliases), None)
+        change = f"from v{holder} to v{version}" if holder else f"to v{version}"
+        if holder == version:
+            self.report_error(f"v{version} already holds '{alias}'")
+            return False
+        if not self.confirm(
+            f"Promote {name} v{version}?",
+            f"Move the alias '{alias}' of {name} {change}? A deployment serving "
+            f"'{alias}' follows it.",
+        ):
+            return False
+        return self._act(
+            lambda: self._service.promote(
+                self._project, name, version, alias, reason=reason or "promoted in the app"
+            )
+        )
+
+    def rollback(self, alias: str, reason: str = "") -> bool:
+        """Give ``alias`` back to the version that held it before, after confirmation."""
+        name = self.current_model()
+        if self._service is None or self._project is None or name is None or not alias:
+            return False
+        holder = next((v.version for v in self._versions if alias in v.aliases), None)
+        if holder is None:
+            self.report_error(f"no version of {name} holds the alias '{alias}'")
+            return False
+        if not self.confirm(
+            f"Roll back {name}?",
+            f"Give the alias '{alias}' of {name} back to the version that held it "
+            f"before v{holder}?",
+        ):
+            return False
+        return self._act(
+            lambda: self._service.rollback(
+                self._project, name, alias, reason=reason or "rolled back in the app"
+            )
+        )
+
+    def _act(self, action: Callable[[], Any]) -> bool:
+        try:
+            action()
+        except MlopsError as exc:
+            self.report_error(str(exc))
+            return False
+        self.refresh()
+        self.registry_changed.emit()
+        return True
+
+    def _ask_confirmation(self, title: str, text: str) -> bool:
+        answer = QtWidgets.QMessageBox.question(
+            self,
+            title,
+            text,
+            QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.Cancel,
+            QtWidgets.QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QtWidgets.QMessageBox.StandardButton.Yes
+
+    def _show_error(self, message: str) -> None:
+        QtWidgets.QMessageBox.warning(self, "Models", message)

@@ -1,0 +1,167 @@
+"""ModelsPanel and the approval dialog: real widgets on a real workspace registry."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from shiboken6 import isValid
+
+from mlops_desktop.app.registry import RegistryService
+from mlops_desktop.app.workspace import Workspace
+from mlops_desktop.core.execution import Cancelled
+from mlops_desktop.core.operate_entities import ApprovalProvider, ApprovalRequest
+from mlops_desktop.qt.approval_dialog import ApprovalDialog, DialogApprovalProvider
+from mlops_desktop.qt.models_panel import ModelsPanel
+
+
+@pytest.fixture
+def registry(workspace_url):
+    ws = Workspace.open(workspace_url)
+    ws.projects.create("p")
+    service = RegistryService(ws)
+    for accuracy in (0.91, 0.93, 0.96):
+        service.register(
+            "p",
+            "clf",
+            metrics={"accuracy": accuracy},
+            task="classification",
+            feature_names=["a", "b"],
+            alias="candidate",
+        )
+    service.register("p", "other")
+    service.deploy("p", "clf", 1, "production", approver="ann")
+    yield service
+    ws.close()
+
+
+@pytest.fixture
+def panel(qtbot, registry):
+    widget = ModelsPanel()
+    qtbot.addWidget(widget)
+    widget.errors = []
+    widget.report_error = widget.errors.append
+    widget.load(registry.workspace, "p")
+    return widget
+
+
+def cell(table, row, col):
+    return table.item(row, col).text()
+
+
+def test_panel_shows_models_versions_history_and_deployments(panel):
+    assert panel.models.count() == 2 and panel.current_model() == "clf"
+    assert (
+        "candidate v3" in panel.models.item(0).text()
+        and "production v1" in panel.models.item(0).text()
+    )
+    assert [cell(panel.versions, r, 0) for r in range(3)] == ["v3", "v2", "v1"]
+    assert cell(panel.versions, 0, 1) == "candidate" and cell(panel.versions, 2, 1) == "production"
+    assert cell(panel.versions, 0, 4) == "accuracy 0.96"
+    assert panel.history.rowCount() == 4  # newest first
+    assert (cell(panel.history, 0, 1), cell(panel.history, 0, 3)) == ("production", "v1")
+    assert [cell(panel.deployments, 0, c) for c in (1, 3, 4, 6, 7)] == [
+        "production",
+        "v1",
+        "direct",
+        "ann",
+        "active",
+    ]
+    panel.models.setCurrentRow(1)
+    assert panel.current_model() == "other" and panel.versions.rowCount() == 1
+    assert "1 version," in panel.heading.text()
+
+
+def test_promote_asks_first_and_records_the_transition(panel, registry, qtbot):
+    asked = []
+    panel.confirm = lambda title, text: asked.append(text) or False
+    panel.select_version(3)
+    panel.alias_box.setCurrentText("production")
+    panel.promote_button.click()
+    assert "from v1 to v3" in asked[0]
+    assert registry.list_models("p")[0].aliases["production"] == 1  # declined: unchanged
+    panel.confirm = lambda title, text: True
+    with qtbot.waitSignal(panel.registry_changed):
+        panel.promote_button.click()
+    assert registry.list_models("p")[0].aliases["production"] == 3
+    assert [d.version for d in registry.active_deployments("p", "production")] == [3]
+    assert cell(panel.versions, 0, 1) == "candidate, production"
+    assert (cell(panel.history, 0, 2), cell(panel.history, 0, 3)) == ("v1", "v3")
+    assert cell(panel.deployments, 0, 3) == "v3"
+
+
+def test_rollback_is_one_action_and_errors_are_reported(panel, registry, qtbot):
+    panel.confirm = lambda title, text: True
+    panel.alias_box.setCurrentText("staging")
+    panel.rollback_button.click()
+    assert panel.errors == ["no version of clf holds the alias 'staging'"]
+    panel.alias_box.setCurrentText("candidate")
+    with qtbot.waitSignal(panel.registry_changed):
+        panel.rollback_button.click()
+    assert registry.list_models("p")[0].aliases["candidate"] == 2
+    panel.rollback("candidate")
+    panel.rollback("candidate")
+    assert "no earlier version" in panel.errors[-1]
+    assert registry.list_models("p")[0].aliases["candidate"] == 1
+
+
+def test_approval_provider_waits_for_the_person(qtbot, registry):
+    provider = DialogApprovalProvider()
+    assert isinstance(provider, ApprovalProvider)
+    version = registry.version("p", "clf", 2)
+    answers = []
+    worker = threading.Thread(
+        target=lambda: answers.append(
+            provider.request(
+                ApprovalRequest(7, "approve", version, "Model tests passed."), lambda: None
+            )
+        )
+    )
+    with qtbot.waitSignal(provider.dialog_shown, timeout=5000) as shown:
+        worker.start()
+    dialog: ApprovalDialog = shown.args[0]
+    assert "clf v2" in dialog.windowTitle()
+    dialog.approver.setText("dana")
+    dialog.comment.setPlainText("metrics hold up")
+    dialog.reject_button.click()
+    worker.join(5)
+    assert answers[0].approved is False
+    assert (answers[0].approver, answers[0].comment) == ("dana", "metrics hold up")
+
+
+def test_cancelling_the_run_withdraws_the_question(qtbot, registry):
+    provider = DialogApprovalProvider(poll_seconds=0.05)
+    version = registry.version("p", "clf", 1)
+    cancel = threading.Event()
+    errors = []
+
+    def check():
+        if cancel.is_set():
+            raise Cancelled("the run was cancelled")
+
+    def ask():
+        try:
+            provider.request(ApprovalRequest(1, "approve", version), check)
+        except Cancelled as exc:
+            errors.append(exc)
+
+    worker = threading.Thread(target=ask)
+    with qtbot.waitSignal(provider.dialog_shown, timeout=5000) as shown:
+        worker.start()
+    dialog = shown.args[0]
+    assert dialog.isVisible()
+    cancel.set()
+    worker.join(5)
+    qtbot.waitUntil(lambda: not isValid(dialog), timeout=5000)  # closed (and deleted) for us
+    assert errors and not worker.is_alive()
+
+
+def test_dialog_needs_an_approver_name(qtbot, registry):
+    dialog = ApprovalDialog(ApprovalRequest(1, "n", registry.version("p", "clf", 3)))
+    qtbot.addWidget(dialog)
+    dialog.approver.setText("  ")
+    assert not dialog.approve_button.isEnabled() and not dialog.reject_button.isEnabled()
+    dialog.approver.setText("eve")
+    with qtbot.waitSignal(dialog.decided) as decided:
+        dialog.approve_button.click()
+    assert decided.args[0].approved and decided.args[0].approver == "eve"
