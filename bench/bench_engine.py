@@ -30,7 +30,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 TREES = 300
-REPEATS = 3
+REPEATS = 5
 
 
 def _row(metric: str, value: Any, unit: str, note: str = "") -> dict[str, Any]:

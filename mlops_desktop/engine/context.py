@@ -37,6 +37,7 @@ class StageTask:
     environment: str = "dev"
     trigger: str = "manual"
     outputs: tuple[str, ...] = ()  # declared output ports
+    persist: bool = True  # write outputs as artifacts in the worker (remote executors)
 
 
 @dataclass(slots=True)
@@ -242,7 +243,9 @@ def run_stage(
         fn = import_impl(task.impl)
         with thread_limits(ctx.threads):
             outputs = fn(ctx, task.inputs, task.params) or {}
-        digests = _store_outputs(task, outputs, sink)
+        digests = (
+            _store_outputs(task, outputs, sink) if task.persist else _check_outputs(task, outputs)
+        )
     except Cancelled:
         status, error = "cancelled", "cancelled"
         ctx.log("cancelled")
@@ -269,13 +272,19 @@ def run_stage(
     return outcome
 
 
+def _check_outputs(task: StageTask, outputs: dict[str, Any]) -> dict[str, str]:
+    """Fail the stage when it left out a declared output."""
+    missing = [p for p in task.outputs if p not in outputs]
+    if missing:
+        raise StageFailed(f"the stage returned no value for output '{missing[0]}'")
+    return {}
+
+
 def _store_outputs(task: StageTask, outputs: dict[str, Any], sink: Any) -> dict[str, str]:
     """Write each declared output as an artifact; a missing one fails the stage."""
     from mlops_desktop.engine import serialize
 
-    missing = [p for p in task.outputs if p not in outputs]
-    if missing:
-        raise StageFailed(f"the stage returned no value for output '{missing[0]}'")
+    _check_outputs(task, outputs)
     digests = {}
     for port in task.outputs:
         data, suffix = serialize.dumps(outputs[port])

@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -69,6 +69,10 @@ class _Slot:
     values: dict[str, Any] = field(default_factory=dict)
     key: str = ""
     started: float = 0.0
+    spec: Any = None
+    params: dict[str, Any] = field(default_factory=dict)
+    blind: bool = False  # started before its inputs' digests were known: key computed later
+    outcome: StageOutcome | None = None
 
     @property
     def ok(self) -> bool:
@@ -146,8 +150,10 @@ class Scheduler:
                 successors[p].append(n)
         ready = [n for n in order if waiting[n] == 0]
         self.listener.run_started(run_id)
-        running: dict[Future[StageOutcome], _Slot] = {}
+        running: dict[Future[Any], _Slot] = {}
+        writes: dict[Future[Any], _Slot] = {}
         sink = LiveSink(self.listener, self.artifacts, self._cancel)
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="mlops-artifacts")
 
         def settled(slot: _Slot) -> None:
             """A stage ended: successors whose inputs are all there become ready."""
@@ -178,13 +184,20 @@ class Scheduler:
                     running[future] = slot
                 else:
                     settled(slot)
-            if not running:
+            if not running and not writes:
                 break
-            done, _ = wait(list(running), timeout=0.25, return_when=FIRST_COMPLETED)
-            for future in done:
+            done, _ = wait([*running, *writes], timeout=0.25, return_when=FIRST_COMPLETED)
+            slot_of = {**running, **writes}
+            for future in sorted(done, key=lambda f: rank[slot_of[f].node_id]):
+                if future in writes:
+                    self._written(writes.pop(future), future)
+                    continue
                 slot = running.pop(future)
-                self._complete(slot, future.result())
+                write = self._complete(slot, future.result())
+                if write is not None:
+                    writes[write] = slot
                 settled(slot)
+        self._writer.shutdown(wait=True)
         for slot in slots.values():  # stages never reached (a failed or skipped upstream)
             if slot.status == "pending":
                 self._finish_slot(
@@ -203,12 +216,12 @@ class Scheduler:
             spec = self.registry.get(node.type)
             params = spec.validate_params(node.params)
             digests = self._input_digests(slot, spec)
-            key = cache_key(spec, params, digests) or ""
+            key = (cache_key(spec, params, digests) or "") if digests is not None else ""
         except MlopsError as exc:
             self._finish_slot(slot, StageStatus.FAILED, error=str(exc), log=f"error: {exc}")
             self._skip_downstream(slot, f"'{slot.title}' failed")
             return None
-        slot.key = key
+        slot.key, slot.spec, slot.params, slot.blind = key, spec, params, digests is None
         if key and not forced and self.cache is not None:
             hit = self.cache.get(key)
             if hit is not None and set(hit) >= {p.name for p in spec.outputs}:
@@ -234,11 +247,14 @@ class Scheduler:
             self._environment,
             self._trigger,
             tuple(p.name for p in spec.outputs),
+            persist=self.executor.remote,
         )
         return self.executor.submit(task, sink, self.services)
 
-    def _input_digests(self, slot: _Slot, spec: StageSpec) -> dict[str, str]:
+    def _input_digests(self, slot: _Slot, spec: StageSpec) -> dict[str, str] | None:
+        """Input port -> artifact digest; None while an input is still being written."""
         out: dict[str, str] = {}
+        unknown = False
         links = {lk.target_port: lk for lk in self._incoming[slot.node_id]}
         for port in spec.inputs:
             lk = links.get(port.name)
@@ -247,10 +263,13 @@ class Scheduler:
                     raise GraphError(f"input '{port.name}' of '{slot.title}' is not connected")
                 continue
             src = self._slots.get(lk.source)
-            if src is None or lk.source_port not in src.digests:
+            if src is not None and lk.source_port in src.digests:
+                out[port.name] = src.digests[lk.source_port]
+            elif src is not None and lk.source_port in src.values:
+                unknown = True
+            else:
                 raise GraphError(f"input '{port.name}' of '{slot.title}' has no value")
-            out[port.name] = src.digests[lk.source_port]
-        return out
+        return None if unknown else out
 
     def _input_values(self, slot: _Slot, spec: StageSpec) -> dict[str, Any]:
         values: dict[str, Any] = {}
@@ -269,23 +288,65 @@ class Scheduler:
                 slot.values[port] = serialize.loads(fh.read())
         return slot.values[port]
 
-    def _complete(self, slot: _Slot, outcome: StageOutcome) -> None:
+    def _complete(self, slot: _Slot, outcome: StageOutcome) -> Future[Any] | None:
+        """Handle a finished stage; returns the future writing its outputs, if any."""
         if self.executor.remote:
             self._replay(slot, outcome)
-        if outcome.status == "succeeded":
-            slot.digests = dict(outcome.digests)
-            slot.values = dict(outcome.outputs)
-            if slot.key and self.cache is not None:
-                self.cache.put(slot.key, slot.stage_type, slot.digests)
-            self._finish_slot(slot, StageStatus.SUCCEEDED, outcome=outcome)
-            if outcome.skip_reason:
-                self._skip_reasons.append(f"{slot.title}: {outcome.skip_reason}")
-                self._skip_downstream(slot, outcome.skip_reason)
-        elif outcome.status == "cancelled":
+        if outcome.status == "cancelled":
             self._finish_slot(slot, StageStatus.CANCELLED, outcome=outcome, error="cancelled")
-        else:
+            return None
+        if outcome.status != "succeeded":
             self._finish_slot(slot, StageStatus.FAILED, outcome=outcome, error=outcome.error)
             self._skip_downstream(slot, f"'{slot.title}' failed")
+            return None
+        slot.values, slot.outcome = dict(outcome.outputs), outcome
+        if outcome.skip_reason:
+            self._skip_reasons.append(f"{slot.title}: {outcome.skip_reason}")
+            self._skip_downstream(slot, outcome.skip_reason)
+        if self.executor.remote:  # already written on the worker and replayed
+            slot.digests = dict(outcome.digests)
+            self._store_done(slot)
+            return None
+        slot.status = "succeeded"  # downstream stages may start on the values in memory
+        return self._writer.submit(self._persist, slot)
+
+    def _persist(self, slot: _Slot) -> dict[str, str]:
+        """Write a stage's outputs (artifact writer thread). Writes run one at a time in
+        submission order, so the inputs of a stage are stored before its own outputs."""
+        digests = {}
+        for port in slot.spec.outputs:
+            data, suffix = serialize.dumps(slot.values[port.name])
+            digests[port.name] = self.artifacts.put_bytes(data, suffix)
+        if slot.blind:
+            try:
+                inputs = self._input_digests(slot, slot.spec)
+                slot.key = (
+                    (cache_key(slot.spec, slot.params, inputs) or "") if inputs is not None else ""
+                )
+            except MlopsError:
+                slot.key = ""
+        slot.digests = digests
+        return digests
+
+    def _written(self, slot: _Slot, future: Future[Any]) -> None:
+        try:
+            future.result()
+        except Exception as exc:  # noqa: BLE001 - an unstorable value fails its stage
+            slot.digests, slot.key = {}, ""
+            self._finish_slot(
+                slot,
+                StageStatus.FAILED,
+                outcome=slot.outcome,
+                error=f"cannot store the outputs: {exc}",
+            )
+            self._skip_downstream(slot, f"'{slot.title}' failed")
+            return
+        self._store_done(slot)
+
+    def _store_done(self, slot: _Slot) -> None:
+        if slot.key and self.cache is not None:
+            self.cache.put(slot.key, slot.stage_type, slot.digests)
+        self._finish_slot(slot, StageStatus.SUCCEEDED, outcome=slot.outcome)
 
     def _replay(self, slot: _Slot, outcome: StageOutcome) -> None:
         run_id, node_id = self._run_id, slot.node_id
