@@ -7,8 +7,9 @@ QGraphicsScene (for NodeGraphQt, creating its nodes and connecting their ports w
 "Full repaint" renders the whole scene into a 1920x1080 QImage (so zoomed far out); "viewport
 repaint" renders a 1920x1080 window at 100 % zoom. Medians of 3 renders after one warm-up.
 
-Settings: MLOps Desktop items use no item cache (QGraphicsItem.NoCache), a BSP index, level
-of detail below 28 % zoom; QPixmapCache therefore does not matter to it. NodeGraphQt 0.6
+Settings: MLOps Desktop items use no item cache (QGraphicsItem.NoCache) and Qt's BSP scene
+index (built on the first paint, so "first render" includes it), links are painted by Qt's C++ path item, nodes switch to plain boxes below 22 %
+zoom; QPixmapCache therefore does not matter to it. NodeGraphQt 0.6
 caches its items with DeviceCoordinateCache, so its repaint depends on QPixmapCache: it is
 measured with Qt's default 10 MB limit and again with a 100 MB limit.
 
@@ -189,7 +190,9 @@ def run() -> list[dict]:
             }
         )
 
-    ours_note = "MLOps Desktop PipelineScene; NoCache items, BSP index, LOD below 28 % zoom"
+    from mlops_desktop.qt.canvas.theme import LOD_SIMPLE
+
+    ours_note = f"MLOps Desktop PipelineScene; NoCache items, BSP index, plain boxes below {LOD_SIMPLE:.0%} zoom"
     for n in SIZES:
         r = bench_ours(n)
         add("canvas_build", f"mlops_desktop_{n}", r["build"], ours_note + "; document -> scene")

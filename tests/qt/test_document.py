@@ -282,3 +282,25 @@ def test_add_note_and_backdrop_carries_nodes(editor: PipelineEditor) -> None:
     assert (p.notes["note1"].x, p.notes["note1"].y) == pytest.approx((60, 0), abs=1)
     assert (p.nodes[ids["load"]].x, p.nodes[ids["load"]].y) == pytest.approx((100, 40), abs=1)
     assert editor.undo_stack.count() == 1
+
+
+def test_context_menus_follow_the_item_under_the_cursor(editor: PipelineEditor) -> None:
+    ids = build(editor.pipeline)
+    editor.auto_layout()
+    editor.view.set_zoom(1.0)
+    node = editor.scene.node_items[ids["train"]]
+    editor.view.centerOn(node)
+    menu = editor.context_menu(editor.view.mapFromScene(node.mapToScene(QPointF(60, 50))))
+    assert [a.text() for a in menu.actions()][:2] == ["&Rename Stage", "D&uplicate"]
+    assert editor.selected_node_ids() == [ids["train"]]
+    canvas = editor.context_menu(QPoint(2, 2))
+    assert "Add stage…" in [a.text() for a in canvas.actions()]
+
+
+def test_note_colour_is_an_undo_step(editor: PipelineEditor) -> None:
+    build(editor.pipeline)
+    assert editor.set_note_colour("note1", "#dbeafe")
+    assert editor.pipeline.notes["note1"].color == "#dbeafe"
+    assert editor.scene.note_items["note1"].note.color == "#dbeafe"
+    editor.undo_stack.undo()
+    assert editor.pipeline.notes["note1"].color == "#fff3b0"

@@ -91,14 +91,8 @@ class NodeShape:
         self.badge_rect = QRectF(self.width - 44, 0, 44, T.HEADER_HEIGHT)
         self.bounds = self.rect.adjusted(-T.PORT_RADIUS - 3, -3, T.PORT_RADIUS + 3, 5)
         self.colour = category_colour(spec.category) if spec else QColor("#9ca3af")
-        self.header_fill = QColor(self.colour)
-        self.header_fill.setAlpha(26)
-        c = self.colour
-        self.lod_fill = QColor(  # the category colour washed three quarters toward white
-            round(c.red() * 0.3 + 255 * 0.7),
-            round(c.green() * 0.3 + 255 * 0.7),
-            round(c.blue() * 0.3 + 255 * 0.7),
-        )
+        self.header_fill = _wash(self.colour, 0.9)  # opaque: no alpha blending per paint
+        self.lod_fill = _wash(self.colour, 0.7)
         self.icon = spec.icon if spec else ""
         self.icon_pixmap = icon_pixmap(self.icon, self.colour, int(T.ICON_SIZE), 3.0)
         self.slots: list[PortSlot] = []
@@ -122,6 +116,16 @@ class NodeShape:
                 )
                 self.slots.append(slot)
                 self.by_key[(port.name, output)] = slot
+
+
+def _wash(colour: QColor, white: float) -> QColor:
+    """``colour`` mixed with ``white`` parts of white (0..1), as an opaque colour."""
+    keep = 1.0 - white
+    return QColor(
+        round(colour.red() * keep + 255 * white),
+        round(colour.green() * keep + 255 * white),
+        round(colour.blue() * keep + 255 * white),
+    )
 
 
 _shapes: dict[str, NodeShape] = {}

@@ -77,7 +77,7 @@ class PipelineScene(QGraphicsScene):
         self._lens_timer.setSingleShot(True)
         self._lens_timer.setInterval(0)
         self._lens_timer.timeout.connect(self._refresh_lens)
-        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
+        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         self.build()
         self._unsubscribe = pipeline.subscribe(self._on_pipeline_changed)
 
@@ -279,6 +279,15 @@ class PipelineScene(QGraphicsScene):
         return rect
 
     # ------------------------------------------------------------- gestures
+    def item_at(self, pos: QPointF) -> NodeItem | LinkItem | NoteItem | None:
+        """The topmost stage, link (within a few pixels) or note at ``pos``."""
+        for item in self.items(pos):
+            if isinstance(item, NodeItem | NoteItem):
+                return item
+            if isinstance(item, LinkItem) and item.hit(pos):
+                return item
+        return None
+
     def _node_at(self, pos: QPointF) -> NodeItem | None:
         for item in self.items(pos):
             if isinstance(item, NodeItem):

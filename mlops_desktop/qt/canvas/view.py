@@ -236,6 +236,9 @@ class PipelineView(QGraphicsView):
             )
         else:
             lines.append(f"Every stage has a {placement.lifecycle.vendor} phase")
+        empty = [p.name for p in placement.lifecycle.phases if not placement.by_phase.get(p.id)]
+        if empty:
+            lines.append("Phases with no stage: " + ", ".join(empty))
         fm = QFontMetricsF(T.small_font())
         width = min(self.viewport().width() - 24, max(fm.horizontalAdvance(s) for s in lines) + 24)
         box = QRectF(12, 12, width, len(lines) * (fm.height() + 3) + 14)
@@ -245,11 +248,7 @@ class PipelineView(QGraphicsView):
         painter.setFont(T.small_font())
         y = box.top() + 7
         for i, line in enumerate(lines):
-            painter.setPen(
-                QColor("#1f2430")
-                if i == 0
-                else QColor("#b45309" if placement.unplaced else "#15803d")
-            )
+            painter.setPen(QColor(_legend_colour(i, lines[i], bool(placement.unplaced))))
             text = fm.elidedText(line, Qt.TextElideMode.ElideRight, width - 24)
             painter.drawText(
                 QRectF(box.left() + 12, y, width - 24, fm.height()),
@@ -278,6 +277,14 @@ class PipelineView(QGraphicsView):
             "Connect an output port to an input port by dragging  ·  wheel zooms  ·  middle button pans",
         )
         painter.restore()
+
+
+def _legend_colour(index: int, line: str, unplaced: bool) -> str:
+    if index == 0:
+        return "#1f2430"
+    if line.startswith("Phases with no stage"):
+        return "#6b7280"
+    return "#b45309" if unplaced else "#15803d"
 
 
 def _frange(start: float, stop: float, step: float) -> list[float]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, Signal
 from PySide6.QtGui import QAction, QCursor, QFont, QKeyEvent, QKeySequence, QUndoStack
-from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMenu, QVBoxLayout, QWidget
 
 from mlops_desktop.core.entities import StageStatus
 from mlops_desktop.core.errors import MlopsError
@@ -21,13 +21,23 @@ from mlops_desktop.core.lifecycle import lifecycles
 from mlops_desktop.qt.canvas import export
 from mlops_desktop.qt.canvas import theme as T
 from mlops_desktop.qt.canvas.layout import layered_layout
+from mlops_desktop.qt.canvas.link_item import LinkItem
 from mlops_desktop.qt.canvas.minimap import Minimap
-from mlops_desktop.qt.canvas.node_item import shape_for
+from mlops_desktop.qt.canvas.node_item import NodeItem, shape_for
+from mlops_desktop.qt.canvas.note_item import NoteItem
 from mlops_desktop.qt.canvas.scene import PipelineScene
 from mlops_desktop.qt.canvas.view import PipelineView
 from mlops_desktop.qt.document import commands as C
 from mlops_desktop.qt.document.clipboard import ITEMS_MIME, copy_items, paste_operation
 from mlops_desktop.qt.document.search_popup import StageSearchPopup
+
+NOTE_COLOURS = (
+    ("Yellow", "#fff3b0"),
+    ("Blue", "#dbeafe"),
+    ("Green", "#dcfce7"),
+    ("Pink", "#fce7f3"),
+    ("Grey", "#e5e7eb"),
+)
 
 
 class _TitleEdit(QLineEdit):
@@ -82,6 +92,8 @@ class PipelineEditor(QWidget):
         self._scene.node_double_clicked.connect(self._on_scene_node_double_clicked)
         self._scene.note_double_clicked.connect(self._on_scene_note_double_clicked)
         self._view.stage_dropped.connect(self._on_view_stage_dropped)
+        self._view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self._view.customContextMenuRequested.connect(self._on_view_context_menu_requested)
         self._undo_stack.indexChanged.connect(self._on_undo_stack_index_changed)
         self._actions = self._create_actions()
         self._minimap.schedule()
@@ -458,6 +470,55 @@ class PipelineEditor(QWidget):
             from dataclasses import replace
 
             self.push(C.EditNoteCommand(self._pipeline, replace(note, text=text)))
+
+    def context_menu(self, view_pos: QPoint) -> QMenu:
+        """The menu for what is under ``view_pos``: a stage, a link, a note or the canvas."""
+        scene_pos = self._view.mapToScene(view_pos)
+        menu = QMenu(self)
+        acts = self._actions
+        target = self._scene.item_at(scene_pos)
+        if isinstance(target, NodeItem):
+            if target.node_id not in self._scene.selected_node_ids():
+                self.select_nodes([target.node_id])
+            for name in ("rename", "duplicate", "copy", "cut", "delete"):
+                menu.addAction(acts[name])
+        elif isinstance(target, LinkItem):
+            self._scene.select_link(target.link_id)
+            menu.addAction("Delete link", self.delete_selection)
+        elif isinstance(target, NoteItem):
+            note_id = target.note_id
+            menu.addAction("Edit note text…", lambda: self._on_scene_note_double_clicked(note_id))
+            colours = menu.addMenu("Colour")
+            for label, colour in NOTE_COLOURS:
+                colours.addAction(label, lambda c=colour: self.set_note_colour(note_id, c))
+            menu.addAction(
+                "Delete note",
+                lambda: self.push(
+                    C.DeleteItemsCommand(self._pipeline, note_ids=[note_id], text="Delete note")
+                ),
+            )
+        else:
+            self._popup_pos = scene_pos
+            menu.addAction("Add stage…", self.open_stage_search)
+            menu.addAction("Add note here", lambda: self.add_note(scene_pos))
+            menu.addAction(acts["paste"])
+            menu.addSeparator()
+            for name in ("select_all", "auto_layout", "fit"):
+                menu.addAction(acts[name])
+        return menu
+
+    def set_note_colour(self, note_id: str, colour: str) -> bool:
+        note = self._pipeline.notes.get(note_id)
+        if note is None or note.color == colour:
+            return False
+        from dataclasses import replace
+
+        return self.push(
+            C.EditNoteCommand(self._pipeline, replace(note, color=colour), "Note colour")
+        )
+
+    def _on_view_context_menu_requested(self, pos: QPoint) -> None:
+        self.context_menu(pos).exec(self._view.viewport().mapToGlobal(pos))
 
     def _on_view_stage_dropped(self, stage_id: str, pos: QPointF) -> None:
         self.add_stage(stage_id, pos)
