@@ -11,6 +11,7 @@ import pytest
 from mlops_desktop.app.assessment import AssessmentService, time_series
 from mlops_desktop.app.projects import ProjectService
 from mlops_desktop.app.runs import RunService
+from mlops_desktop.app.triggers import TriggerService
 from mlops_desktop.app.workspace import Workspace
 from mlops_desktop.core.errors import FormatError, MlopsError, NotFoundError
 from mlops_desktop.core.serialization import to_dict
@@ -38,11 +39,11 @@ def looped(tmp_path_factory: pytest.TempPathFactory):
     folder = tmp_path_factory.mktemp("ws")
     ws = Workspace.open(str(folder / "workspace.db"))
     ProjectService(ws).create_project("churn", "google")
-    runs = RunService(ws)
-    runs.run("churn", environment="dev")
+    RunService(ws).run("churn", environment="dev")
+    triggers = TriggerService(ws)  # fires as the scheduler and the monitor alert do
     for trigger in ("schedule", "monitor_alert", "monitor_alert"):
-        run = runs.run("churn", environment="production", trigger=trigger)
-        assert run.status == "succeeded", run.message
+        event = triggers.fire("churn", type_=trigger, environment="production")
+        assert event.run_id is not None and ws.runs.get(event.run_id).status == "succeeded"
     report = folder / "junit.xml"
     report.write_text(JUNIT, encoding="utf-8")
     yield ws, report
