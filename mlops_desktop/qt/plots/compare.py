@@ -175,7 +175,7 @@ class ParamPlot(PlotPanel):
     def _draw_parallel(self, comp: RunComparison, metric: str) -> None:
         axes = [p for p in (varying_params(comp) or list(comp.params))][:12] + [metric]
         columns: list[np.ndarray] = []
-        ranges: list[tuple[str, str]] = []
+        ticks: list[list[tuple[float, str, tuple[float, float]]]] = []  # per axis: y, text, anchor
         for name in axes:
             if name == metric and name is axes[-1]:
                 raw, cats = comp.metrics[metric], None
@@ -184,12 +184,22 @@ class ParamPlot(PlotPanel):
             lo, hi = (np.nanmin(raw), np.nanmax(raw)) if np.isfinite(raw).any() else (0.0, 1.0)
             span = hi - lo
             columns.append((raw - lo) / span if span > 0 else np.full(raw.shape, 0.5))
-            if cats:
-                ranges.append((cats[0], cats[-1]))
-            else:
-                ranges.append((fmt(float(lo)), fmt(float(hi))))
+            if cats:  # every category at its height, beside the axis line
+                n = len(cats)
+                ticks.append(
+                    [(k / (n - 1) if n > 1 else 0.5, c, (-0.08, 0.5)) for k, c in enumerate(cats)]
+                )
+            else:  # numbers: the minimum under the axis, the maximum above it
+                ticks.append(
+                    [(0.0, fmt(float(lo)), (0.5, -0.1)), (1.0, fmt(float(hi)), (0.5, 1.1))]
+                )
         data = np.vstack(columns).T  # runs x axes
-        style_plot(self.plot_item, f"Parameters and {metric}", "", "scaled value (min → max)")
+        style_plot(
+            self.plot_item,
+            f"Parameters and {metric} (line colour: {metric}, dark = low, yellow = high)",
+            "",
+            "scaled value (min → max)",
+        )
         self.plot_item.getAxis("bottom").showLabel(False)
         values = comp.metrics[metric]
         finite = values[np.isfinite(values)]
@@ -200,10 +210,12 @@ class ParamPlot(PlotPanel):
             t = 0.5 if hi <= lo or not math.isfinite(values[i]) else (values[i] - lo) / (hi - lo)
             line_pen = pg.mkPen(cmap.map(0.1 + 0.8 * t, mode="qcolor"), width=2)
             self.plot_item.addItem(pg.PlotDataItem(xs, data[i], pen=line_pen, connect="finite"))
-        for j, (low, high) in enumerate(ranges):
+        for j, axis_ticks in enumerate(ticks):
             self.plot_item.addItem(pg.InfiniteLine(j, angle=90, pen=pg.mkPen("#888888")))
-            for text, y, anchor in ((low, 0.0, (0.5, -0.1)), (high, 1.0, (0.5, 1.1))):
-                item = pg.TextItem(text, color=FOREGROUND, anchor=anchor)
+            for y, text, anchor in axis_ticks:
+                item = pg.TextItem(
+                    text, color=FOREGROUND, anchor=anchor, fill=pg.mkBrush(255, 255, 255, 190)
+                )
                 item.setPos(j, y)
                 self.plot_item.addItem(item)
         set_category_ticks(self.plot_item.getAxis("bottom"), xs, axes, max_chars=18)
