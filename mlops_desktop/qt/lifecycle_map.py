@@ -367,12 +367,14 @@ class LifecycleMapView(QWidget):
         top.addWidget(self._tabs)
         top.addSpacing(12)
         top.addWidget(self._title, 1)
-        top.addWidget(legend)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 4)
         layout.setSpacing(2)
         layout.addLayout(top)
         layout.addWidget(self._view, 1)
+        legend.setContentsMargins(8, 0, 8, 0)
+        legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        layout.addWidget(legend)
         self._rebuild()
 
     # ---------------------------------------------------------------- public API
@@ -426,9 +428,14 @@ class LifecycleMapView(QWidget):
         self.coverage = phase_coverage(self._pipeline, lc.id, self._states)
         self._scene.build(lc, self.coverage)
         covered = sum(1 for c in self.coverage.values() if c.nodes)
+        coverage = (
+            f"{covered} of {len(lc.phases)} phases covered by this pipeline"
+            if self._pipeline is not None
+            else "open a pipeline to see which phases it covers"
+        )
         self._title.setText(
-            f"<b>{lc.title}</b> &nbsp;·&nbsp; {covered} of {len(lc.phases)} phases covered"
-            f" &nbsp;·&nbsp; <a href='{lc.source}'>source</a>"
+            f"<b>{lc.title}</b> &nbsp;·&nbsp; <a href='{lc.source}'>source</a>"
+            f" &nbsp;·&nbsp; {coverage}"
         )
         self._title.setToolTip(lc.note)
         self._view.fit()

@@ -67,22 +67,29 @@ class NewProjectDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("New project")
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(560)
         self._create = create
         self.project = None
         self.name = QLineEdit()
         self.name.setPlaceholderText("e.g. churn-model")
         self.templates = QListWidget()
         self.templates.setIconSize(QSize(20, 20))
-        self.templates.setWordWrap(True)
-        self.templates.setMinimumHeight(220)
+        self.templates.setSpacing(2)
+        self.template_info = QLabel()
+        self.template_info.setWordWrap(True)
+        self.template_info.setMinimumHeight(64)
+        self.template_info.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.templates.currentItemChanged.connect(self._on_templates_current_item_changed)
         for name, title, description in template_choices():
-            item = QListWidgetItem(f"{title}\n{description}")
+            item = QListWidgetItem(title)
             item.setData(NAME_ROLE, name)
+            item.setData(Qt.ItemDataRole.UserRole + 5, description)
             item.setToolTip(description)
             self.templates.addItem(item)
             if name == default_template:
                 self.templates.setCurrentItem(item)
+        rows = max(self.templates.count(), 1)
+        self.templates.setFixedHeight(rows * (self.templates.sizeHintForRow(0) + 6) + 8)
         if self.templates.currentItem() is None and self.templates.count():
             self.templates.setCurrentRow(0)
         self.description = QPlainTextEdit()
@@ -95,6 +102,7 @@ class NewProjectDialog(QDialog):
         form = QFormLayout()
         form.addRow("&Name:", self.name)
         form.addRow("&Template:", self.templates)
+        form.addRow("", self.template_info)
         form.addRow("&Description:", self.description)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -106,6 +114,12 @@ class NewProjectDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+
+    def _on_templates_current_item_changed(
+        self, item: QListWidgetItem | None, _old: object
+    ) -> None:
+        text = str(item.data(Qt.ItemDataRole.UserRole + 5)) if item is not None else ""
+        self.template_info.setText(text)
 
     def selected_template(self) -> str:
         item = self.templates.currentItem()
@@ -208,11 +222,9 @@ class ProjectBrowser(QWidget):
     # ---------------------------------------------------------------- reading
     def refresh(self) -> None:
         """Reload projects and pipelines from the workspace, keeping expansion and filter."""
-        expanded = {
-            self.tree.topLevelItem(i).data(0, NAME_ROLE)
-            for i in range(self.tree.topLevelItemCount())
-            if self.tree.topLevelItem(i).isExpanded()
-        }
+        tops = [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
+        expanded = {t.data(0, NAME_ROLE) for t in tops if t.isExpanded()}
+        known = {t.data(0, NAME_ROLE) for t in tops}
         self.tree.blockSignals(True)
         self.tree.clear()
         if self._service is None or self._workspace is None:
@@ -237,7 +249,7 @@ class ProjectBrowser(QWidget):
                 )
                 item.addChild(child)
             self.tree.addTopLevelItem(item)
-            item.setExpanded(project.name in expanded or not expanded)
+            item.setExpanded(project.name in expanded or project.name not in known)
         deleted = [p for p in projects if p.deleted]
         if deleted:
             section = QTreeWidgetItem([f"Deleted ({len(deleted)})"])
