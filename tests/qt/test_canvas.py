@@ -410,3 +410,73 @@ def test_closed_editor_stops_following_document(qtbot) -> None:
     p.apply(ops.add_stage(p, "split"))  # must not raise on the dead scene
     p.apply(ops.add_stage(p, "split"))
     assert len(p.nodes) == 2
+
+
+def test_wheel_zooms_around_the_cursor(editor: PipelineEditor) -> None:
+    from PySide6.QtGui import QWheelEvent
+
+    build(editor.pipeline, SAMPLE, SAMPLE_LINKS)
+    editor.view.set_zoom(1.0)
+    cursor = QPoint(300, 200)
+    before = editor.view.mapToScene(cursor)
+    event = QWheelEvent(
+        QPointF(cursor),
+        QPointF(editor.view.viewport().mapToGlobal(cursor)),
+        QPoint(0, 0),
+        QPoint(0, 240),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    editor.view.wheelEvent(event)
+    assert editor.view.zoom() > 1.3
+    after = editor.view.mapToScene(cursor)
+    assert abs(after.x() - before.x()) < 3 and abs(after.y() - before.y()) < 3
+
+
+def test_middle_button_and_space_drag_pan(editor: PipelineEditor) -> None:
+    build(editor.pipeline, SAMPLE, SAMPLE_LINKS)
+    editor.view.set_zoom(1.0)
+    vp = editor.view.viewport()
+    centre = editor.view.mapToScene(vp.rect().center())
+    start = QPoint(400, 300)
+    QTest.mousePress(vp, Qt.MouseButton.MiddleButton, Qt.KeyboardModifier.NoModifier, start)
+    QTest.mouseMove(vp, start + QPoint(50, 20))
+    QTest.mouseMove(vp, start + QPoint(100, 40))
+    QTest.mouseRelease(
+        vp, Qt.MouseButton.MiddleButton, Qt.KeyboardModifier.NoModifier, start + QPoint(100, 40)
+    )
+    moved = editor.view.mapToScene(vp.rect().center())
+    assert (centre.x() - moved.x(), centre.y() - moved.y()) == pytest.approx((100, 40), abs=2)
+    assert editor.undo_stack.count() == 0 and not editor.selected_node_ids()
+    editor.view.setFocus()
+    QTest.keyPress(editor.view, Qt.Key.Key_Space)
+    QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    QTest.mouseMove(vp, start + QPoint(-60, 0))
+    QTest.mouseRelease(
+        vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start + QPoint(-60, 0)
+    )
+    QTest.keyRelease(editor.view, Qt.Key.Key_Space)
+    again = editor.view.mapToScene(vp.rect().center())
+    assert again.x() - moved.x() == pytest.approx(60, abs=2)
+
+
+def test_double_click_title_renames_and_body_activates(editor: PipelineEditor, qtbot) -> None:
+    ids = build(editor.pipeline, SAMPLE, SAMPLE_LINKS)
+    editor.view.set_zoom(1.0)
+    item = editor.scene.node_items[ids["train"]]
+    editor.view.centerOn(item)
+    title = editor.view.mapFromScene(item.mapToScene(item.title_rect().center()))
+    QTest.mouseDClick(
+        editor.view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, title
+    )
+    assert editor._title_edit is not None and editor._title_edit.isVisible()
+    QTest.keyClick(editor._title_edit, Qt.Key.Key_Escape)
+    assert editor.pipeline.nodes[ids["train"]].title == "Train" and editor.undo_stack.count() == 0
+    body = editor.view.mapFromScene(item.mapToScene(QPointF(90, item.shape_info.height - 6)))
+    with qtbot.waitSignal(editor.node_activated) as blocker:
+        QTest.mouseDClick(
+            editor.view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, body
+        )
+    assert blocker.args == [ids["train"]]

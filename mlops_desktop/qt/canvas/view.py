@@ -46,7 +46,7 @@ class PipelineView(QGraphicsView):
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
         self.setOptimizationFlags(QGraphicsView.OptimizationFlag.DontSavePainterState)
-        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
         self.setRubberBandSelectionMode(Qt.ItemSelectionMode.IntersectsItemShape)
@@ -68,15 +68,21 @@ class PipelineView(QGraphicsView):
         return self.transform().m11()
 
     def set_zoom(self, factor: float, anchor: QPointF | None = None) -> None:
-        """Zoom to ``factor`` (1.0 = 100 %), keeping the scene point under ``anchor`` fixed."""
+        """Zoom to ``factor`` (1.0 = 100 %), keeping the scene point under ``anchor`` fixed.
+
+        ``anchor`` is a viewport position (default: the centre). The anchoring is done here
+        rather than by Qt's AnchorUnderMouse, which uses the last mouse-move position.
+        """
         factor = max(MIN_ZOOM, min(MAX_ZOOM, factor))
         ratio = factor / self.zoom()
         if math.isclose(ratio, 1.0):
             return
-        if anchor is None:
-            self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        point = (anchor or QPointF(self.viewport().rect().center())).toPoint()
+        fixed = self.mapToScene(point)
         self.scale(ratio, ratio)
-        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        drift = self.mapFromScene(fixed) - point
+        self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() + drift.x())
+        self.verticalScrollBar().setValue(self.verticalScrollBar().value() + drift.y())
         self.zoom_changed.emit(self.zoom())
 
     def zoom_in(self) -> None:
