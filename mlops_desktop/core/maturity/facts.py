@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from mlops_desktop.core.graph import Pipeline
@@ -205,7 +206,7 @@ class ProjectSummary:
     first_prod_deploy: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ProjectFacts:
     project: str
     pipelines: tuple[PipelineFacts, ...] = ()
@@ -223,8 +224,12 @@ class ProjectFacts:
     def pipeline(self, name: str) -> PipelineFacts | None:
         return next((p for p in self.pipelines if p.name == name), None)
 
+    @cached_property
+    def _runs_by_id(self) -> dict[int, RunFacts]:
+        return {r.id: r for r in self.runs}
+
     def run(self, run_id: int) -> RunFacts | None:
-        return next((r for r in self.runs if r.id == run_id), None)
+        return self._runs_by_id.get(run_id)
 
     def summary(self) -> dict[str, Any]:
         """Counts that say what the assessment was based on."""

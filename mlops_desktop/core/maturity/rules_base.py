@@ -93,6 +93,14 @@ def _ok(evidence: Iterable[EvidenceRef]) -> Outcome:
     return Outcome(True, ev)
 
 
+def _ok_runs(runs: Iterable) -> Outcome:
+    """Evidence from runs: only the newest are turned into references (there may be many)."""
+    newest = sorted(
+        runs, key=lambda r: r.started_at.timestamp() if r.started_at else 0.0, reverse=True
+    )
+    return _ok(run_ref(r) for r in newest[:MAX_EVIDENCE])
+
+
 def _no(missing: str, evidence: Iterable[EvidenceRef] = ()) -> Outcome:
     return Outcome(False, tuple(evidence)[:MAX_EVIDENCE], (missing,))
 
@@ -172,6 +180,10 @@ class Evaluator:
         self.facts = facts
         self._atoms: dict[str, Outcome] = {}
         self._kinds: dict[str, dict[str, str]] = {}
+        self.versions_by_run: dict[int, list] = {}
+        for mv in facts.model_versions:
+            if mv.run_id is not None:
+                self.versions_by_run.setdefault(mv.run_id, []).append(mv)
         for pf in facts.pipelines:
             kinds = {}
             for node in pf.pipeline.nodes.values():
@@ -438,7 +450,7 @@ def sig_run_trigger(ev: Evaluator, arg: str) -> Outcome:
             "a non-manual trigger" if arg == "nonmanual" else f"trigger {arg.replace('/', ' or ')}"
         )
         return _no(f"no successful run started by {what}")
-    return _ok(run_ref(r) for r in runs)
+    return _ok_runs(runs)
 
 
 def sig_run_env(ev: Evaluator, arg: str) -> Outcome:
@@ -446,7 +458,7 @@ def sig_run_env(ev: Evaluator, arg: str) -> Outcome:
     runs = [r for r in ev.ok_runs() if r.env in envs]
     if not runs:
         return _no(f"no successful run in {' or '.join(sorted(envs))}")
-    return _ok(run_ref(r) for r in runs)
+    return _ok_runs(runs)
 
 
 def sig_run_where(ev: Evaluator, arg: str) -> Outcome:
@@ -461,11 +473,11 @@ def sig_run_where(ev: Evaluator, arg: str) -> Outcome:
     if not runs:
         desc = ", ".join(f"{k} {v.replace('/', ' or ')}" for k, v in conds.items())
         return _no(f"no successful run with {desc}")
-    return _ok(run_ref(r) for r in runs)
+    return _ok_runs(runs)
 
 
 def _versions_of_run(ev: Evaluator, run) -> list:
-    return [mv for mv in ev.facts.model_versions if mv.run_id == run.id]
+    return ev.versions_by_run.get(run.id, [])
 
 
 def _registered_in(ev: Evaluator, run) -> list[EvidenceRef]:
@@ -497,7 +509,7 @@ def sig_run_symmetry(ev: Evaluator, arg: str) -> Outcome:
         envs = {r.env for r in runs}
         if len(envs) >= need:
             picks = [next(r for r in runs if r.env == e) for e in sorted(envs)]
-            return _ok(run_ref(r) for r in picks)
+            return _ok_runs(picks)
     return _no(f"no pipeline version has runs in {need} environments")
 
 
@@ -509,10 +521,10 @@ def _all_or_any(ev: Evaluator, arg: str, runs: list, pred: Callable, what: str) 
     if arg == "all":
         if bad:
             return _no(f"{len(bad)} of {len(runs)} runs lack {what}", [run_ref(r) for r in bad])
-        return _ok(run_ref(r) for r in good)
+        return _ok_runs(good)
     if not good:
         return _no(f"no run records {what}")
-    return _ok(run_ref(r) for r in good)
+    return _ok_runs(good)
 
 
 def sig_run_commit(ev: Evaluator, arg: str) -> Outcome:
@@ -579,9 +591,9 @@ def sig_run_metadata(ev: Evaluator, arg: str) -> Outcome:
 def sig_run_executor(ev: Evaluator, arg: str) -> Outcome:
     if arg == "dask":
         runs = [r for r in ev.ok_runs() if "dask" in r.executor or "distributed" in r.executor]
-        return _ok(map(run_ref, runs)) if runs else _no("no run on a managed cluster (Dask)")
+        return _ok_runs(runs) if runs else _no("no run on a managed cluster (Dask)")
     runs = [r for r in ev.ok_runs() if r.executor and r.executor != "notebook"]
-    return _ok(map(run_ref, runs)) if runs else _no("no run executed by the pipeline orchestrator")
+    return _ok_runs(runs) if runs else _no("no run executed by the pipeline orchestrator")
 
 
 def sig_run_duration(ev: Evaluator, arg: str) -> Outcome:
@@ -592,7 +604,7 @@ def sig_run_duration(ev: Evaluator, arg: str) -> Outcome:
             f"{len(runs)} runs with a recorded duration; {need} needed to see a trend",
             map(run_ref, runs),
         )
-    return _ok(map(run_ref, runs))
+    return _ok_runs(runs)
 
 
 def sig_run_reproducible(ev: Evaluator, arg: str) -> Outcome:
@@ -615,7 +627,7 @@ def sig_run_reproducible(ev: Evaluator, arg: str) -> Outcome:
 
 def _metric_keys(ev: Evaluator, words: tuple[str, ...], what: str) -> Outcome:
     runs = [r for r in ev.ok_runs() if any(w in k.lower() for k in r.metrics for w in words)]
-    return _ok(map(run_ref, runs)) if runs else _no(f"no run logs {what}")
+    return _ok_runs(runs) if runs else _no(f"no run logs {what}")
 
 
 def sig_run_baseline(ev: Evaluator, arg: str) -> Outcome:
