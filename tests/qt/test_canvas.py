@@ -480,3 +480,25 @@ def test_double_click_title_renames_and_body_activates(editor: PipelineEditor, q
             editor.view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, body
         )
     assert blocker.args == [ids["train"]]
+
+
+def test_alt_drag_cuts_crossed_links_in_one_step(editor: PipelineEditor) -> None:
+    ids = build(editor.pipeline, SAMPLE, SAMPLE_LINKS)
+    editor.fit_view()
+    load, split = editor.scene.node_items[ids["load"]], editor.scene.node_items[ids["split"]]
+    x = (load.sceneBoundingRect().right() + split.sceneBoundingRect().left()) / 2
+    top = editor.view.mapFromScene(QPointF(x, -300))
+    bottom = editor.view.mapFromScene(QPointF(x, 300))
+    before = editor.pipeline.copy()
+    vp = editor.view.viewport()
+    QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.AltModifier, top)
+    QTest.mouseMove(vp, (top + bottom) / 2)
+    QTest.mouseMove(vp, bottom)
+    QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.AltModifier, bottom)
+    gone = set(before.links) - set(editor.pipeline.links)
+    assert [(before.links[g].source, before.links[g].target) for g in gone] == [
+        (ids["load"], ids["split"])
+    ]
+    assert editor.undo_stack.count() == 1
+    editor.undo_stack.undo()
+    assert editor.pipeline.same_content(before)

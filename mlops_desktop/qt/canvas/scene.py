@@ -11,10 +11,11 @@ from __future__ import annotations
 import gc
 
 import shiboken6
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QGraphicsItem,
+    QGraphicsLineItem,
     QGraphicsRectItem,
     QGraphicsScene,
     QGraphicsSceneHelpEvent,
@@ -30,6 +31,7 @@ from mlops_desktop.qt.canvas.lens_layer import LensLayer
 from mlops_desktop.qt.canvas.link_item import DraftLinkItem, LinkItem
 from mlops_desktop.qt.canvas.node_item import NodeItem, PortSlot
 from mlops_desktop.qt.canvas.note_item import NoteItem
+from mlops_desktop.qt.canvas.theme import ERROR as T_ERROR
 
 
 class _LinkDrag:
@@ -49,6 +51,7 @@ class PipelineScene(QGraphicsScene):
 
     link_dropped = Signal(str, str, str, str, str)  # old link id, source, port, target, port
     link_refused = Signal(str)
+    links_cut = Signal(list)  # link ids crossed by an Alt-drag
     items_moved = Signal(object, object)  # {node_id: (x, y)}, [Note]
     note_resized = Signal(object)  # Note
     node_double_clicked = Signal(str, bool)  # node id, on the title
@@ -73,6 +76,7 @@ class PipelineScene(QGraphicsScene):
         self._press_pos: dict[QGraphicsItem, QPointF] = {}
         self._carried: dict[NodeItem, QPointF] = {}
         self._resizing: tuple[NoteItem, QPointF, tuple[float, float]] | None = None
+        self._cutter: QGraphicsLineItem | None = None
         self._lens_timer = QTimer(self)
         self._lens_timer.setSingleShot(True)
         self._lens_timer.setInterval(0)
@@ -303,6 +307,13 @@ class PipelineScene(QGraphicsScene):
                     self._start_link_drag(node, slot)
                     event.accept()
                     return
+            if (
+                event.modifiers() & Qt.KeyboardModifier.AltModifier
+                and self.item_at(event.scenePos()) is None
+            ):
+                self._start_cut(event.scenePos())
+                event.accept()
+                return
             additive = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
             for item in self.items(event.scenePos()):
                 if isinstance(item, NoteItem) and item.grip_rect().contains(
@@ -342,6 +353,11 @@ class PipelineScene(QGraphicsScene):
             self._update_link_drag(event.scenePos())
             event.accept()
             return
+        if self._cutter is not None:
+            line = self._cutter.line()
+            self._cutter.setLine(QLineF(line.p1(), event.scenePos()))
+            event.accept()
+            return
         if self._resizing is not None:
             note, start, (w, h) = self._resizing
             delta = event.scenePos() - start
@@ -366,6 +382,10 @@ class PipelineScene(QGraphicsScene):
     def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         if self._drag is not None:
             self._finish_link_drag(event.scenePos())
+            event.accept()
+            return
+        if self._cutter is not None:
+            self._finish_cut()
             event.accept()
             return
         if self._resizing is not None:
@@ -534,6 +554,33 @@ class PipelineScene(QGraphicsScene):
             src, sp, dst, dp = node.node_id, slot.name, drag.node.node_id, drag.slot.name
         self.link_dropped.emit(drag.old_link, src, sp, dst, dp)
 
+    # ------------------------------------------------------------- cutting
+    def _start_cut(self, pos: QPointF) -> None:
+        pen = QPen(T_ERROR, 1.6, Qt.PenStyle.DashLine)
+        pen.setCosmetic(True)
+        self._cutter = QGraphicsLineItem(QLineF(pos, pos))
+        self._cutter.setPen(pen)
+        self._cutter.setZValue(20)
+        self.addItem(self._cutter)
+
+    def _finish_cut(self) -> None:
+        assert self._cutter is not None
+        line = self._cutter.line()
+        self.removeItem(self._cutter)
+        self._cutter = None
+        cut = self.links_crossing(line)
+        if cut:
+            self.links_cut.emit(cut)
+
+    def links_crossing(self, line: QLineF) -> list[str]:
+        """Ids of the links whose curves the segment ``line`` crosses."""
+        area = QRectF(line.p1(), line.p2()).normalized().adjusted(-1, -1, 1, 1)
+        out = []
+        for item in self.items(area):
+            if isinstance(item, LinkItem) and _crosses(item.path(), line):
+                out.append(item.link_id)
+        return out
+
     def cancel_gesture(self) -> None:
         """Abandon a connection drag in progress (Escape)."""
         if self._drag is not None:
@@ -542,3 +589,13 @@ class PipelineScene(QGraphicsScene):
                 self.link_items[self._drag.old_link].setVisible(True)
             self._drag = None
             self._clear_highlight()
+
+
+def _crosses(path: QPainterPath, line: QLineF) -> bool:
+    """Whether the segment ``line`` crosses the (flattened) curve ``path``."""
+    for polygon in path.toSubpathPolygons():
+        for i in range(polygon.size() - 1):
+            kind, _ = line.intersects(QLineF(polygon.at(i), polygon.at(i + 1)))
+            if kind == QLineF.IntersectionType.BoundedIntersection:
+                return True
+    return False

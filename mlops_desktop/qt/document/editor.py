@@ -87,6 +87,7 @@ class PipelineEditor(QWidget):
         self._scene.selectionChanged.connect(self._on_scene_selection_changed)
         self._scene.link_dropped.connect(self._on_scene_link_dropped)
         self._scene.link_refused.connect(self.status_message)
+        self._scene.links_cut.connect(self._on_scene_links_cut)
         self._scene.items_moved.connect(self._on_scene_items_moved)
         self._scene.note_resized.connect(self._on_scene_note_resized)
         self._scene.node_double_clicked.connect(self._on_scene_node_double_clicked)
@@ -441,6 +442,14 @@ class PipelineEditor(QWidget):
             self.push(C.RerouteLinkCommand(self._pipeline, old, source, sport, target, tport))
         else:
             self.connect_ports(source, sport, target, tport)
+
+    def _on_scene_links_cut(self, link_ids: list) -> None:
+        n = len(link_ids)
+        self.push(
+            C.DeleteItemsCommand(
+                self._pipeline, link_ids=link_ids, text=f"Cut {n} link{'s' if n > 1 else ''}"
+            )
+        )
 
     def _on_scene_items_moved(self, positions: dict, notes: list) -> None:
         count = len(positions) + len(notes)
