@@ -163,8 +163,10 @@ def test_due_firings_of_one_pipeline_coalesce_into_one_run(ws, tmp_path):
     runner = CountingRunner(ws)
     service = TriggerService(ws, runner=runner)
     trig = service.add_trigger("p", "train", "schedule", {"cron": "* * * * *"})
-    service.add_trigger("p", "train", "data_arrival", {"folder": str(tmp_path)})
-    (tmp_path / "batch.csv").write_text("x\n")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    service.add_trigger("p", "train", "data_arrival", {"folder": str(inbox)})
+    (inbox / "batch.csv").write_text("x\n")
     events = service.run_due(trig.created_at + timedelta(minutes=2))
     assert len(runner.calls) == 1
     history = service.history("p")

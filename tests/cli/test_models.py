@@ -110,8 +110,10 @@ def test_trigger_triggers_and_scheduler_once(wsfile, capsys, tmp_path):
     with Workspace.open(wsfile) as ws:
         from mlops_desktop.app.triggers import TriggerService
 
-        TriggerService(ws).add_trigger("p", "small", "data_arrival", {"folder": str(tmp_path)})
-    (tmp_path / "new.csv").write_text("x\n1\n")
+        inbox = tmp_path / "inbox"
+        inbox.mkdir()
+        TriggerService(ws).add_trigger("p", "small", "data_arrival", {"folder": str(inbox)})
+    (inbox / "new.csv").write_text("x\n1\n")
     code, out, _ = run(capsys, "--workspace", wsfile, "scheduler", "--once")
     assert code == 0 and "data_arrival small: started run #2" in out
     code, out, _ = run(capsys, "--workspace", wsfile, "triggers", "p", "--json")

@@ -165,3 +165,32 @@ def test_dialog_needs_an_approver_name(qtbot, registry):
     with qtbot.waitSignal(dialog.decided) as decided:
         dialog.approve_button.click()
     assert decided.args[0].approved and decided.args[0].approver == "eve"
+
+
+def test_trigger_timer_fires_due_triggers_in_the_background(qtbot, registry, tmp_path):
+    from mlops_desktop.app.triggers import TriggerService
+    from mlops_desktop.core.graph import Pipeline
+    from mlops_desktop.core.operations import add_stage
+    from mlops_desktop.core.registry import default_registry
+    from mlops_desktop.core.serialization import to_dict
+    from mlops_desktop.qt.trigger_timer import TriggerTimer
+
+    ws = registry.workspace
+    pipeline = Pipeline("small", default_registry())
+    pipeline.apply(add_stage(pipeline, "load_data", params={"dataset": "iris"}, node_id="load"))
+    ws.pipelines.create(ws.projects.get("p").id, "small", to_dict(pipeline))
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    TriggerService(ws).add_trigger("p", "small", "data_arrival", {"folder": str(inbox)})
+    timer = TriggerTimer(ws, interval_s=3600)
+    with qtbot.waitSignal(timer.fired, timeout=10000) as first:
+        assert timer.run_now()
+    assert first.args[0] == []
+    (inbox / "rows.csv").write_text("a\n1\n")
+    timer.start()
+    with qtbot.waitSignal(timer.fired, timeout=30000) as second:
+        timer.run_now()
+    timer.stop()
+    [event] = second.args[0]
+    assert event.type == "data_arrival" and ws.runs.get(event.run_id).trigger == "data_arrival"
+    assert not timer.active and not timer.busy
