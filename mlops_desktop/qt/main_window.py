@@ -8,21 +8,20 @@ persist in QSettings.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QUndoGroup
+from PySide6.QtGui import QCloseEvent, QUndoGroup
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
-    QMenu,
     QPlainTextEdit,
     QStackedWidget,
     QTabWidget,
-    QToolBar,
     QUndoView,
     QWidget,
 )
@@ -30,12 +29,12 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core.errors import MlopsError
 from mlops_desktop.core.lifecycle import lifecycles
 from mlops_desktop.core.validation import validate
-from mlops_desktop.qt import dialogs
+from mlops_desktop.qt import dialogs, main_menus
 from mlops_desktop.qt.autosave import Autosaver
 from mlops_desktop.qt.crosswalk_view import CrosswalkView
 from mlops_desktop.qt.lifecycle_map import LifecycleMapView
 from mlops_desktop.qt.project_browser import ProjectBrowser
-from mlops_desktop.qt.theme import MODE_LABELS, MODES, ThemeManager
+from mlops_desktop.qt.theme import ThemeManager
 
 if TYPE_CHECKING:
     from mlops_desktop.app.workspace import Workspace
@@ -43,8 +42,6 @@ if TYPE_CHECKING:
 
 MAX_RECENT = 8
 MIN_OPEN_ZOOM = 0.7
-LENS_LABELS = {None: "None", "aws": "AWS", "google": "Google", "azure": "Azure", "tdsp": "TDSP"}
-VIEW_ACTION_WORDS = ("zoom", "fit", "layout", "minimap", "lod")
 
 
 def _editor_class() -> Any:
@@ -75,9 +72,9 @@ class MainWindow(QMainWindow):
         self.undo_group = QUndoGroup(self)
         self._build_central()
         self._build_docks()
-        self._build_actions()
-        self._build_menus()
-        self._build_toolbar()
+        main_menus.build_actions(self)
+        main_menus.build_menus(self)
+        main_menus.build_toolbar(self)
         self._build_status_bar()
         self._restore_settings()
 
@@ -187,184 +184,6 @@ class MainWindow(QMainWindow):
             return QLabel("The inspector is not available.")
         return NodeInspector()
 
-    def _action(self, text: str, slot: Any, shortcut: Any = None, tip: str = "") -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        if tip:
-            action.setStatusTip(tip)
-            action.setToolTip(tip)
-        action.triggered.connect(slot)
-        return action
-
-    def _build_actions(self) -> None:
-        sk = QKeySequence.StandardKey
-        self.new_project_action = self._action(
-            "&New project…",
-            self.browser.new_project,
-            sk.New,
-            "Create a project from a lifecycle template",
-        )
-        self.open_workspace_action = self._action(
-            "&Open workspace…",
-            self._on_open_workspace_triggered,
-            sk.Open,
-            "Open or create a workspace file",
-        )
-        self.import_action = self._action(
-            "&Import pipeline…",
-            self._on_import_triggered,
-            None,
-            "Add a pipeline JSON file to the current project",
-        )
-        self.export_action = self._action(
-            "&Export pipeline…",
-            self._on_export_triggered,
-            "Ctrl+Shift+E",
-            "Write the open pipeline as a JSON file",
-        )
-        self.export_image_action = self._action(
-            "Export &image…", self._on_export_image_triggered, None, "Save the canvas as PNG or SVG"
-        )
-        self.export_report_action = self._action(
-            "Export &report…",
-            self._on_export_report_triggered,
-            "Ctrl+Shift+R",
-            "Write an HTML or PDF report of the project: pipeline, runs, plots and maturity",
-        )
-        self.close_tab_action = self._action("&Close tab", self._close_current_tab, sk.Close)
-        self.quit_action = self._action("&Quit", self.close, sk.Quit)
-        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-        self.undo_action = self.undo_group.createUndoAction(self, "&Undo")
-        self.undo_action.setShortcut(sk.Undo)
-        self.redo_action = self.undo_group.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence(sk.Redo)])
-        self.validate_action = self._action(
-            "&Validate pipeline",
-            self.validate_current,
-            "Ctrl+Shift+V",
-            "List every problem of the open pipeline",
-        )
-        self.about_action = self._action("&About MLOps Desktop", lambda: dialogs.show_about(self))
-        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
-        self.reset_layout_action = self._action("Reset &layout", self.reset_layout)
-        self.lens_group = QActionGroup(self)
-        self.lens_group.setExclusive(True)
-        self.lens_actions: dict[str | None, QAction] = {}
-        ids: list[str | None] = [None, *(lc.id for lc in lifecycles())]
-        for i, lens in enumerate(ids):
-            label = LENS_LABELS.get(lens, lens or "None")
-            act = QAction(label, self)
-            act.setCheckable(True)
-            act.setShortcut(QKeySequence(f"Ctrl+{i}"))
-            title = next(
-                (lc.title for lc in lifecycles() if lc.id == lens), "No lens: the plain canvas"
-            )
-            act.setToolTip(f"{title} ({act.shortcut().toString()})")
-            act.setStatusTip(title)
-            act.setData(lens)
-            act.triggered.connect(lambda _c=False, lid=lens: self.set_lens(lid))
-            self.lens_group.addAction(act)
-            self.lens_actions[lens] = act
-        self.lens_actions[None].setChecked(True)
-        self.theme_group = QActionGroup(self)
-        self.theme_actions: dict[str, QAction] = {}
-        for mode in MODES:
-            act = QAction(MODE_LABELS[mode], self)
-            act.setCheckable(True)
-            act.triggered.connect(lambda _c=False, m=mode: self.set_theme(m))
-            self.theme_group.addAction(act)
-            self.theme_actions[mode] = act
-        current = self.theme.mode if self.theme else "system"
-        self.theme_actions[current].setChecked(True)
-
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        file_menu.addAction(self.new_project_action)
-        file_menu.addAction(self.open_workspace_action)
-        self.recent_menu = file_menu.addMenu("Recent &workspaces")
-        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        file_menu.addSeparator()
-        for act in (
-            self.import_action,
-            self.export_action,
-            self.export_image_action,
-            self.export_report_action,
-        ):
-            file_menu.addAction(act)
-        file_menu.addSeparator()
-        file_menu.addAction(self.close_tab_action)
-        file_menu.addAction(self.quit_action)
-        self.edit_menu = bar.addMenu("&Edit")
-        self.view_menu = bar.addMenu("&View")
-        self.run_menu = bar.addMenu("&Run")
-        self.run_menu.addAction(self.validate_action)
-        help_menu = bar.addMenu("&Help")
-        help_menu.addAction(self.about_action)
-        self._build_edit_and_view_menus()
-
-    def _build_edit_and_view_menus(self) -> None:
-        self.edit_menu.addAction(self.undo_action)
-        self.edit_menu.addAction(self.redo_action)
-        self._edit_marker = self.edit_menu.addSeparator()
-        menu = self.view_menu
-        lens_menu = menu.addMenu("Lifecycle &lens")
-        for act in self.lens_actions.values():
-            lens_menu.addAction(act)
-        theme_menu = menu.addMenu("&Theme")
-        for act in self.theme_actions.values():
-            theme_menu.addAction(act)
-        self._view_marker = menu.addSeparator()
-        panels = menu.addMenu("&Panels")
-        for dock in self.findChildren(QDockWidget):
-            panels.addAction(dock.toggleViewAction())
-        show_map = menu.addAction("Lifecycle &map", lambda: self._show_dock(self.map_dock))
-        show_map.setShortcut(QKeySequence("Ctrl+Shift+M"))
-        show_cw = menu.addAction("&Crosswalk", lambda: self._show_dock(self.crosswalk_dock))
-        show_cw.setShortcut(QKeySequence("Ctrl+Shift+K"))
-        menu.addAction(self.reset_layout_action)
-        self._editor_menu_actions: list[tuple[QMenu, QAction]] = []
-
-    def _show_editor_actions(self, editor: Any) -> None:
-        """Put the current editor's actions into Edit (editing) and View (zoom, layout)."""
-        for menu, act in self._editor_menu_actions:
-            menu.removeAction(act)
-        self._editor_menu_actions = []
-        for key, act in self._editor_actions(editor).items():
-            if key in ("undo", "redo"):
-                continue  # the window's undo group covers every tab
-            is_view = any(w in key for w in VIEW_ACTION_WORDS)
-            menu = self.view_menu if is_view else self.edit_menu
-            if is_view:
-                menu.insertAction(self._view_marker, act)
-            else:
-                menu.addAction(act)
-            self._editor_menu_actions.append((menu, act))
-
-    @staticmethod
-    def _editor_actions(editor: Any) -> dict[str, QAction]:
-        if editor is None or not hasattr(editor, "actions"):
-            return {}
-        actions = editor.actions()
-        return dict(actions) if isinstance(actions, dict) else {}
-
-    def _build_toolbar(self) -> None:
-        bar = QToolBar("Main toolbar")
-        bar.setObjectName("main_toolbar")
-        bar.setMovable(False)
-        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        bar.addAction(self.new_project_action)
-        bar.addAction(self.validate_action)
-        bar.addSeparator()
-        label = QLabel("  Lifecycle lens: ")
-        label.setToolTip("Draw a vendor's lifecycle phases behind the stages (Ctrl+0 … Ctrl+4)")
-        bar.addWidget(label)
-        for act in self.lens_actions.values():
-            bar.addAction(act)
-        self.toolbar = bar
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
-
     def _build_status_bar(self) -> None:
         status = self.statusBar()
         self.save_label = QLabel("")
@@ -409,7 +228,7 @@ class MainWindow(QMainWindow):
         recent = [location, *(r for r in self.recent_workspaces() if r != location)][:MAX_RECENT]
         self.settings.setValue("workspaces/recent", recent)
 
-    def _fill_recent_menu(self) -> None:
+    def fill_recent_menu(self) -> None:
         self.recent_menu.clear()
         recent = self.recent_workspaces()
         for i, location in enumerate(recent):
@@ -451,6 +270,7 @@ class MainWindow(QMainWindow):
         """Show ``workspace`` (closing the current one and its tabs first)."""
         from mlops_desktop.app.projects import ProjectService
 
+        self._save_session()
         self.close_all_tabs()
         if self.workspace is not None:
             self.workspace.close()
@@ -469,7 +289,39 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"MLOps Desktop — {shown}" if url else "MLOps Desktop")
         if workspace is not None:
             self._remember_workspace(location or url)
+            self._restore_session()
         self.workspace_changed.emit(url)
+
+    def _session_key(self) -> str:
+        url = self.workspace.url if self.workspace is not None else ""
+        return "session/" + hashlib.sha1(url.encode()).hexdigest()[:16]
+
+    def _save_session(self) -> None:
+        """Remember the open tabs of this workspace, to reopen them next time."""
+        if self.workspace is None:
+            return
+        tabs = []
+        for i in range(self.tabs.count()):
+            info = self._tabs_info[int(self.tabs.widget(i).property("pipeline_id"))]
+            tabs.append(f"{info['project']}\t{info['name']}")
+        self.settings.setValue(self._session_key(), tabs)
+        self.settings.setValue(self._session_key() + "_current", self.tabs.currentIndex())
+
+    def _restore_session(self) -> None:
+        tabs = self.settings.value(self._session_key(), [])
+        tabs = [tabs] if isinstance(tabs, str) else list(tabs or [])
+        opened = 0
+        for entry in tabs:
+            project, _, name = str(entry).partition("\t")
+            try:
+                self.service.pipeline_info(project, name or None)
+            except MlopsError:
+                continue  # renamed or deleted since
+            if self.open_pipeline(project, name or None) is not None:
+                opened += 1
+        current = int(self.settings.value(self._session_key() + "_current", 0) or 0)
+        if opened and 0 <= current < self.tabs.count():
+            self.tabs.setCurrentIndex(current)
 
     @staticmethod
     def _short_location(url: str) -> str:
@@ -593,7 +445,7 @@ class MainWindow(QMainWindow):
         self.lifecycle_map.set_pipeline(pipeline)
         self.crosswalk.set_pipeline(pipeline)
         self.refresh_run_states()
-        self._show_editor_actions(editor)
+        main_menus.show_editor_actions(self, editor)
         self.export_action.setEnabled(editor is not None)
         self.export_image_action.setEnabled(editor is not None)
         self.export_report_action.setEnabled(editor is not None)
@@ -661,7 +513,7 @@ class MainWindow(QMainWindow):
         else:
             self.show_message(f"{phase}: no stage of this pipeline implements it")
 
-    def _show_dock(self, dock: QDockWidget) -> None:
+    def show_dock(self, dock: QDockWidget) -> None:
         dock.show()
         dock.raise_()
 
@@ -678,7 +530,7 @@ class MainWindow(QMainWindow):
         for p in problems:
             self.show_message(f"{p.severity}: {p.message}", error=p.severity == "error")
         if problems:
-            self._show_dock(self.messages_dock)
+            self.show_dock(self.messages_dock)
         return problems
 
     def _current_info(self) -> dict[str, Any] | None:
@@ -797,6 +649,7 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         self.save_settings()
+        self._save_session()
         self.close_all_tabs()
         if self.workspace is not None:
             self.workspace.close()

@@ -232,3 +232,21 @@ def test_start_up_imports_nothing_heavy(tmp_path) -> None:
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_open_tabs_are_reopened_with_the_workspace(tmp_path, qtbot, settings) -> None:
+    first = MainWindow(settings=settings)
+    qtbot.addWidget(first)
+    first.show()
+    first.open_workspace(str(tmp_path / "w.db"))
+    first.browser.create_project("one", template="aws")
+    first.browser.create_project("two", template="azure")
+    first.tabs.setCurrentIndex(0)
+    first.close()
+    second = MainWindow(settings=settings)
+    qtbot.addWidget(second)
+    second.show()
+    second.open_workspace(str(tmp_path / "w.db"))
+    assert sorted(second.open_pipelines()) == [("one", "ML lifecycle"), ("two", "Model workflow")]
+    assert "one" in second.tabs.tabText(second.tabs.currentIndex())
+    second.close()
