@@ -146,7 +146,7 @@ def _fit(ctx: StageContext, est: Any, X: Any, y: Any, what: str) -> Any:
     done = 0
     while done < total:
         ctx.check_cancelled()
-        step = min(total - done, chunk)
+        step = total - done if total - done < 1.5 * chunk else chunk  # no tiny last chunk
         started = time.perf_counter()
         est.set_params(**{grow: done + step})
         est.fit(X, y)
@@ -281,10 +281,13 @@ def evaluate(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) 
     task = model.task or data.task
     with logged_warnings(ctx):
         try:
-            y_pred = est.predict(X)
+            scores = _scores(est, X) if task == CLASSIFICATION else None
+            if scores is not None and scores[0] == "proba" and hasattr(est, "classes_"):
+                y_pred = est.classes_[scores[1].argmax(axis=1)]  # what predict() computes
+            else:
+                y_pred = est.predict(X)
         except ValueError as exc:
             ctx.fail(f"the model cannot score this data: {str(exc).splitlines()[0]}")
-        scores = _scores(est, X) if task == CLASSIFICATION else None
         values, details = (
             _classification(y, y_pred, scores, est)
             if task == CLASSIFICATION
