@@ -250,8 +250,10 @@ def scheduler_overhead(n: int = 200) -> list[dict[str, Any]]:
                 cache = MemoryCache()
                 sched = Scheduler(_noop_registry(), _Artifacts(), cache, executor, NullListener())
                 sched.run(graph, 0)  # warm-up (imports)
-                times = [_timed(lambda: sched.run(graph, 1, force=True)) for _ in range(REPEATS)]
-                cached = _timed(lambda: sched.run(graph, 2))
+                times = [
+                    _timed(lambda s=sched, g=graph: s.run(g, 1, force=True)) for _ in range(REPEATS)
+                ]
+                cached = _timed(lambda s=sched, g=graph: s.run(g, 2))
             finally:
                 executor.close()
             per = statistics.median(times) / n * 1000
