@@ -77,25 +77,54 @@ def _image_bytes(image: QtGui.QImage) -> bytes:
 def render_png(target: Any, width: int = 800, height: int = 500) -> bytes:
     """Render a plot offscreen to PNG bytes of exactly ``width`` x ``height`` pixels.
 
-    ``target``: a plot panel or any QWidget (drawn at that size), or a pyqtgraph PlotItem /
-    GraphicsItem (drawn by pyqtgraph's ImageExporter)."""
+    ``target``: a plot panel (its plots only, without the tool row), any QWidget (drawn at
+    that size), or a pyqtgraph PlotItem / GraphicsItem (drawn by pyqtgraph's ImageExporter)."""
     if width <= 0 or height <= 0:
         raise ValueError("image size must be positive")
+    if isinstance(target, PlotPanel):
+        # Only the plots: tool buttons and hover readouts mean nothing in a report.
+        extras = _panel_extras(target)
+        hidden = [w.isHidden() for w in extras]
+        margins = target.tools.contentsMargins()
+        for w in extras:
+            w.hide()
+        target.tools.setContentsMargins(0, 0, 0, 0)
+        try:
+            return _grab_png(target, width, height)
+        finally:
+            target.tools.setContentsMargins(margins)
+            for w, was_hidden in zip(extras, hidden, strict=True):
+                w.setHidden(was_hidden)
     if isinstance(target, QtWidgets.QWidget):
-        old = target.size()
-        target.resize(width, height)
-        layout = target.layout()
-        if layout is not None:
-            layout.activate()
-        QtWidgets.QApplication.sendPostedEvents()
-        pixmap = target.grab(QtCore.QRect(0, 0, width, height))
-        target.resize(old)
-        return _image_bytes(pixmap.toImage())
+        return _grab_png(target, width, height)
     exporter = pg_exporters.ImageExporter(target)
     exporter.parameters()["width"] = width
     exporter.params.param("height").setValue(height, blockSignal=exporter.heightChanged)
     image = exporter.export(toBytes=True)
     return _image_bytes(image)
+
+
+def _panel_extras(panel: PlotPanel) -> list[QtWidgets.QWidget]:
+    """The widgets of a panel other than its plots (tool row, readouts)."""
+    out = []
+    for layout in (panel.tools, panel.layout()):
+        for i in range(layout.count()):
+            widget = layout.itemAt(i).widget()
+            if widget is not None and widget is not panel.layout_widget:
+                out.append(widget)
+    return out
+
+
+def _grab_png(target: QtWidgets.QWidget, width: int, height: int) -> bytes:
+    old = target.size()
+    target.resize(width, height)
+    layout = target.layout()
+    if layout is not None:
+        layout.activate()
+    QtWidgets.QApplication.sendPostedEvents()
+    pixmap = target.grab(QtCore.QRect(0, 0, width, height))
+    target.resize(old)
+    return _image_bytes(pixmap.toImage())
 
 
 def export_png(target: Any, path: str | Path, width: int | None = None) -> Path:
