@@ -236,8 +236,9 @@ class LifecycleScene(QGraphicsScene):
                 depth = 12.0 + 12.0 * above
                 y0 = 0.0
                 sign = -1.0
-            p0 = QPointF(src.center().x() + (12 if backward else 30), y0)
-            p1 = QPointF(dst.center().x() - (12 if backward else 30), y0)
+            shift = 16.0 * ((below if backward else above) - 1)  # loops into one box stay apart
+            p0 = QPointF(src.center().x() + (12 if backward else 30) + shift, y0)
+            p1 = QPointF(dst.center().x() - (12 if backward else 30) - shift, y0)
             path = QPainterPath(p0)
             c0 = QPointF(p0.x(), y0 + sign * depth * 1.3)
             c1 = QPointF(p1.x(), y0 + sign * depth * 1.3)

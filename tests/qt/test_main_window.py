@@ -250,3 +250,22 @@ def test_open_tabs_are_reopened_with_the_workspace(tmp_path, qtbot, settings) ->
     assert sorted(second.open_pipelines()) == [("one", "ML lifecycle"), ("two", "Model workflow")]
     assert "one" in second.tabs.tabText(second.tabs.currentIndex())
     second.close()
+
+
+def test_continuous_editing_is_saved_at_least_every_second(qtbot, window: MainWindow) -> None:
+    """Edits that never pause still reach the workspace within about a second."""
+    import time
+
+    window.browser.create_project("demo", template="google")
+    editor = window.current_editor()
+    node_id = next(iter(window.current_pipeline().nodes))
+    saves: list[float] = []
+    window.autosaver.saved.connect(lambda *_: saves.append(time.monotonic()))
+    start = time.monotonic()
+    for i in range(12):  # an edit every 150 ms for 1.8 s: the 400 ms debounce never elapses
+        editor.rename_node(node_id, f"Edit {i}")
+        qtbot.wait(150)
+    assert saves, "nothing was saved while editing"
+    assert saves[0] - start < 1.3
+    window.autosaver.flush()
+    assert _latest(window, "demo").document["nodes"][0]["title"] == "Edit 11"
