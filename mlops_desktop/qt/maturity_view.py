@@ -154,6 +154,7 @@ class ModelTab(QtWidgets.QWidget):
         results: Sequence[CriterionResult],
         level_names: dict[int | None, str],
         gap_report: Any,
+        status_override: dict[str, str] | None = None,
     ) -> None:
         self.level_label.setText(f"{title}: {level_text}")
         self.reasons.setText("<br>".join(f"• {html.escape(r)}" for r in reasons))
@@ -177,8 +178,9 @@ class ModelTab(QtWidgets.QWidget):
             ) or r.reason
             observed = r.observed_at.strftime("%Y-%m-%d") if r.observed_at else ""
             prefix = "(−) " if c.polarity == "-" else ""
+            shown_status = (status_override or {}).get(c.key) or status_text(r)
             item = QtWidgets.QTreeWidgetItem(
-                groups[key], [f"{prefix}{c.text}", status_text(r), shown, observed]
+                groups[key], [f"{prefix}{c.text}", shown_status, shown, observed]
             )
             item.setIcon(1, _dot(r.status))
             if r.status == "suggested":
@@ -453,6 +455,16 @@ def _draw_radar(
     plot.setRange(xRange=(-1.45, 1.45), yRange=(-1.25, 1.25), padding=0)
 
 
+def crosswalk_level_names() -> dict[int | None, str]:
+    from mlops_desktop.core.maturity.models import load_crosswalk
+
+    names: dict[int | None, str] = {}
+    for row in load_crosswalk().normalized_levels:
+        key = 5 if row["normalized"].startswith("4+") else int(row["normalized"])
+        names[key] = f"Normalized {row['normalized']}: {row['theme']}"
+    return names
+
+
 def sources_html(assessment: Assessment) -> str:
     from mlops_desktop.core.maturity.models import load_crosswalk, load_mlts
 
@@ -509,7 +521,7 @@ class MaturityView(QtWidgets.QWidget):
         QtWidgets.QVBoxLayout(self.overview_holder).setContentsMargins(0, 0, 0, 0)
         self.tabs.addTab(self.overview_holder, "Overview")
         self.model_tabs: dict[str, ModelTab] = {}
-        for model_id, title in (*MODEL_TABS, ("mlts", "ML Test Score")):
+        for model_id, title in (*MODEL_TABS, ("mlts", "ML Test Score"), ("crosswalk", "Crosswalk")):
             tab = ModelTab()
             tab.evidence_activated.connect(self._on_tab_evidence_activated)
             tab.fix_clicked.connect(self._on_tab_fix_clicked)
@@ -589,6 +601,19 @@ class MaturityView(QtWidgets.QWidget):
             mlts_results,
             {},
             reports["mlts"],
+            {t.test.key: f"{t.points:g} pt, {t.mode}" if t.points else "0 pt" for t in m.tests},
+        )
+        cw = assessment.crosswalk
+        self.model_tabs["crosswalk"].show_score(
+            "Crosswalk",
+            f"normalized level {cw.level} of 4",
+            [*cw.reasons, "A synthesis of the reference, not a vendor statement."],
+            sorted(
+                (r for _, r in cw.capabilities),
+                key=lambda r: (r.criterion.level is None, r.criterion.level or 0),
+            ),
+            crosswalk_level_names(),
+            reports["crosswalk"],
         )
         self._set_overview(build_overview(assessment, history))
         self.questionnaire.show_questions(questions)

@@ -79,6 +79,7 @@ def test_view_shows_levels_and_stores_the_assessment(qtbot, service, tmp_path: P
         "Microsoft",
         "AWS",
         "ML Test Score",
+        "Crosswalk",
         "Questionnaire",
         "Sources",
     ]

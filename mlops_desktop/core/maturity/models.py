@@ -282,7 +282,7 @@ def load_crosswalk() -> Crosswalk:
             {**c, "text": c["capability"], "evidence": c.get("signal", "")},
             "crosswalk",
             level=c["normalized_level"],
-            section="Capabilities",
+            section="Not on the normalized scale (shown only)",
         )
         caps.append(
             Capability(
