@@ -262,6 +262,9 @@ def test_exports_write_valid_png_svg_csv(qtbot, tmp_path, iris_fit):
     data = export.render_png(cm, 500, 420)
     image = QtGui.QImage.fromData(data, "PNG")
     assert data[:8] == PNG_SIGNATURE and (image.width(), image.height()) == (500, 420)
+    # Only the plot is drawn (white background to the very top: no tool row above it).
+    assert image.pixelColor(250, 0).name() == "#ffffff"
+    assert cm.normalize_check.isHidden() is False  # the panel itself is left as it was
     data = export.render_png(w.plot_item, 300, 200)
     image = QtGui.QImage.fromData(data, "PNG")
     assert (image.width(), image.height()) == (300, 200)
