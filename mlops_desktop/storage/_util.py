@@ -21,7 +21,7 @@ def clean_name(name: str, what: str) -> str:
         raise InvalidNameError(f"a {what} name cannot be empty")
     if len(text) > MAX_NAME:
         raise InvalidNameError(f"a {what} name is at most {MAX_NAME} characters")
-    if any(unicodedata.category(ch).startswith("C") for ch in text):
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text):
         raise InvalidNameError(f"a {what} name cannot contain control characters")
     return text
 
