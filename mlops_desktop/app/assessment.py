@@ -138,7 +138,10 @@ class AssessmentService:
         return out
 
     def _runs(self, project_id: int, names: dict[int | None, str]) -> list[RunFacts]:
-        runs = [self.ws.runs.get(r.id) for r in self.ws.runs.list(project_id)]  # with stages
+        try:
+            runs = self.ws.runs.list(project_id, with_stages=True)
+        except TypeError:  # a store without the bulk read: one query per run
+            runs = [self.ws.runs.get(r.id) for r in self.ws.runs.list(project_id)]
         metrics = self.ws.metrics.latest_many([r.id for r in runs]) if runs else {}
         out = []
         for r in runs:
