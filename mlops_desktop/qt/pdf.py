@@ -17,7 +17,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QMarginsF, QRectF, QSizeF, Qt, QUrl
+from PySide6.QtCore import (
+    QByteArray,
+    QCoreApplication,
+    QEvent,
+    QMarginsF,
+    QRectF,
+    QSizeF,
+    Qt,
+    QUrl,
+)
 from PySide6.QtGui import (
     QAbstractTextDocumentLayout,
     QColor,
@@ -469,6 +478,9 @@ def render_images(data: ReportData) -> list[str]:
             data.omit(
                 f"Figure “{fig.caption}”", f"could not be drawn ({type(exc).__name__}: {exc})"
             )
+    # Free the offscreen widgets now: with no event loop running, deleteLater() would
+    # leave them to the interpreter's exit, where Qt may already be gone.
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
     data.plots = [f for f in data.plots if f.has_image]
     if data.pipeline is not None and data.pipeline.picture is not None:
         if not data.pipeline.picture.has_image:
