@@ -153,3 +153,12 @@ def test_settings_are_json_values(ws: Workspace) -> None:
         ws.settings.set("bad", object())
     ws.settings.delete("k")
     assert ws.settings.get("k") is None
+
+
+def test_unicode_names_round_trip(ws: Workspace) -> None:
+    name = "Données – 数据 👩‍💻"
+    project = ws.projects.create(name, "описание")
+    assert ws.projects.get(name) == project
+    assert ws.projects.get(name).description == "описание"
+    info = ws.pipelines.create(project.id, "ευρετήριο", {**DOC, "name": "ευρετήριο"})
+    assert ws.pipelines.latest(info.id).document["name"] == "ευρετήριο"
