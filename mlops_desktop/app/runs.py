@@ -8,10 +8,12 @@ stage and writes metrics in batches, forwards every event to an optional extra l
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from mlops_desktop import __version__
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     from mlops_desktop.app.workspace import Workspace
     from mlops_desktop.engine.scheduler import Scheduler
 
+log = logging.getLogger(__name__)
 FLUSH_POINTS = 5000  # metric points buffered before one bulk write
 FLUSH_SECONDS = 1.0
 
@@ -36,29 +39,45 @@ class RecordingListener(NullListener):
     to the store's bulk path at once. Thread-safe: stages call it from worker threads.
     """
 
-    def __init__(self, workspace: Workspace, forward: RunListener | None = None) -> None:
+    def __init__(
+        self,
+        workspace: Workspace,
+        forward: RunListener | None = None,
+        stages: dict[str, tuple[str, str]] | None = None,
+    ) -> None:
         self.ws = workspace
         self.forward = forward
+        self.stages = stages or {}  # node id -> (stage type, title)
         self._lock = threading.Lock()
         self._points: list[MetricPoint] = []
         self._last_flush = time.monotonic()
 
+    def _fwd(self, event: str, *args: Any) -> None:
+        """Pass an event on; a broken extra listener must not break the run."""
+        if self.forward is None:
+            return
+        try:
+            getattr(self.forward, event)(*args)
+        except Exception:  # noqa: BLE001
+            log.exception("run listener failed on %s", event)
+
     def run_started(self, run_id: int) -> None:
         self.ws.runs.start(run_id)
-        if self.forward:
-            self.forward.run_started(run_id)
+        self._fwd("run_started", run_id)
 
     def stage_started(self, run_id: int, node_id: str) -> None:
-        if self.forward:
-            self.forward.stage_started(run_id, node_id)
+        stage_type, title = self.stages.get(node_id, ("", node_id))
+        self.ws.runs.save_stage(
+            run_id,
+            StageRun(node_id, stage_type, title, StageStatus.RUNNING, started_at=datetime.now(UTC)),
+        )
+        self._fwd("stage_started", run_id, node_id)
 
     def stage_progress(self, run_id: int, node_id: str, fraction: float, message: str) -> None:
-        if self.forward:
-            self.forward.stage_progress(run_id, node_id, fraction, message)
+        self._fwd("stage_progress", run_id, node_id, fraction, message)
 
     def stage_log(self, run_id: int, node_id: str, line: str) -> None:
-        if self.forward:
-            self.forward.stage_log(run_id, node_id, line)
+        self._fwd("stage_log", run_id, node_id, line)
 
     def metric_logged(self, run_id: int, node_id: str, key: str, step: int, value: float) -> None:
         with self._lock:
@@ -69,8 +88,7 @@ class RecordingListener(NullListener):
             )
         if due:
             self.flush(run_id)
-        if self.forward:
-            self.forward.metric_logged(run_id, node_id, key, step, value)
+        self._fwd("metric_logged", run_id, node_id, key, step, value)
 
     def metrics_logged(self, run_id: int, node_id: str, key: str, steps: Any, values: Any) -> None:
         import numpy as np
@@ -86,7 +104,10 @@ class RecordingListener(NullListener):
         if self.forward is not None:
             from mlops_desktop.engine.context import forward_metrics
 
-            forward_metrics(self.forward, run_id, node_id, key, steps, values)
+            try:
+                forward_metrics(self.forward, run_id, node_id, key, steps, values)
+            except Exception:  # noqa: BLE001
+                log.exception("run listener failed on metrics")
 
     def flush(self, run_id: int) -> None:
         with self._lock:
@@ -98,14 +119,12 @@ class RecordingListener(NullListener):
     def stage_finished(self, run_id: int, node_id: str, stage_run: StageRun) -> None:
         self.flush(run_id)
         self.ws.runs.save_stage(run_id, stage_run)
-        if self.forward:
-            self.forward.stage_finished(run_id, node_id, stage_run)
+        self._fwd("stage_finished", run_id, node_id, stage_run)
 
     def run_finished(self, run_id: int, status: RunStatus, message: str) -> None:
         self.flush(run_id)
         self.ws.runs.finish(run_id, status, message)
-        if self.forward:
-            self.forward.run_finished(run_id, status, message)
+        self._fwd("run_finished", run_id, status, message)
 
 
 @dataclass
@@ -270,7 +289,9 @@ class RunService:
             app_version=__version__,
             executor=ex.name,
         )
-        recorder = RecordingListener(self.ws, listener)
+        recorder = RecordingListener(
+            self.ws, listener, {n.id: (n.type, n.title) for n in graph.nodes.values()}
+        )
         scheduler = Scheduler(
             self.registry, self.ws.artifacts, self.ws.cache, ex, recorder, self.services
         )

@@ -163,41 +163,46 @@ class Scheduler:
                     if waiting[nxt] == 0 and slots[nxt].status == "pending":
                         ready.append(nxt)
 
-        while True:
-            if self._cancel.is_set():
-                for slot in slots.values():
-                    if slot.status == "pending":
-                        self._finish_slot(
-                            slot, StageStatus.CANCELLED, error="the run was cancelled"
-                        )
-                ready.clear()
-            while ready:
-                ready.sort(key=rank.__getitem__)
-                slot = slots[ready.pop(0)]
-                if slot.status != "pending":
-                    continue
-                at_once = max(1, min(self.executor.workers, len(running) + len(ready) + 1))
-                future = self._start(
-                    slot, slot.node_id in forced, max(1, self.executor.cores // at_once), sink
-                )
-                if future is not None:
-                    running[future] = slot
-                else:
+        try:
+            while True:
+                if self._cancel.is_set():
+                    for slot in slots.values():
+                        if slot.status == "pending":
+                            self._finish_slot(
+                                slot, StageStatus.CANCELLED, error="the run was cancelled"
+                            )
+                    ready.clear()
+                while ready:
+                    ready.sort(key=rank.__getitem__)
+                    slot = slots[ready.pop(0)]
+                    if slot.status != "pending":
+                        continue
+                    at_once = max(1, min(self.executor.workers, len(running) + len(ready) + 1))
+                    future = self._start(
+                        slot, slot.node_id in forced, max(1, self.executor.cores // at_once), sink
+                    )
+                    if future is not None:
+                        running[future] = slot
+                    else:
+                        settled(slot)
+                if not running and not writes:
+                    break
+                done, _ = wait([*running, *writes], timeout=0.25, return_when=FIRST_COMPLETED)
+                slot_of = {**running, **writes}
+                for future in sorted(done, key=lambda f: rank[slot_of[f].node_id]):
+                    if future in writes:
+                        self._written(writes.pop(future), future)
+                        continue
+                    slot = running.pop(future)
+                    write = self._complete(slot, future.result())
+                    if write is not None:
+                        writes[write] = slot
                     settled(slot)
-            if not running and not writes:
-                break
-            done, _ = wait([*running, *writes], timeout=0.25, return_when=FIRST_COMPLETED)
-            slot_of = {**running, **writes}
-            for future in sorted(done, key=lambda f: rank[slot_of[f].node_id]):
-                if future in writes:
-                    self._written(writes.pop(future), future)
-                    continue
-                slot = running.pop(future)
-                write = self._complete(slot, future.result())
-                if write is not None:
-                    writes[write] = slot
-                settled(slot)
-        self._writer.shutdown(wait=True)
+        except BaseException:
+            self._cancel.set()  # a broken listener or store: stop the stages still running
+            raise
+        finally:
+            self._writer.shutdown(wait=True)
         for slot in slots.values():  # stages never reached (a failed or skipped upstream)
             if slot.status == "pending":
                 self._finish_slot(

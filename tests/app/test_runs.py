@@ -181,6 +181,11 @@ def test_start_and_cancel_a_background_run(ws):
     while ("started", "train") not in events.seen and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(0.3)
+    live = {st.node_id: st.status for st in ws.runs.get(handle.run_id).stages}
+    assert (
+        live["train"] is StageStatus.RUNNING
+        and ws.runs.get(handle.run_id).status is RunStatus.RUNNING
+    )
     asked = time.monotonic()
     handle.cancel()
     run = handle.wait(10)
@@ -205,3 +210,18 @@ def test_many_metric_points_are_written_in_bulk(ws):
     steps, values, _ = ws.metrics.history(run.id, "loss")
     assert len(values) == 20_000 and steps[-1] == 19_999
     assert took < 2.0, f"20k points took {took:.2f} s: not batched?"
+
+
+class Broken(NullListener):
+    def stage_finished(self, run_id, node_id, stage_run):
+        raise RuntimeError("the GUI went away")
+
+    def metric_logged(self, run_id, node_id, key, step, value):
+        raise RuntimeError("the GUI went away")
+
+
+def test_a_broken_extra_listener_does_not_break_the_run(ws, caplog):
+    project(ws, iris_pipeline())
+    run = RunService(ws).run("demo", listener=Broken())
+    assert run.status is RunStatus.SUCCEEDED
+    assert "run listener failed on stage_finished" in caplog.text

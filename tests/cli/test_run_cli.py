@@ -87,3 +87,21 @@ def test_unknown_project_node_and_executor_errors(ws_path, capsys):
     assert "no stage with id or title 'missing'" in capsys.readouterr().err
     assert main(["--workspace", ws_path, "run", "good", "--executor", "dask"]) == 1
     assert "needs --scheduler" in capsys.readouterr().err
+
+
+def test_run_on_a_dask_scheduler_by_address(ws_path, capsys):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        processes=False, n_workers=1, threads_per_worker=2, protocol="tcp", dashboard_address=None
+    ) as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("tcp://")
+        code = main(
+            ["--workspace", ws_path, "run", "good", "--executor", "dask", "--scheduler", address]
+        )
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "(5 stages, dask)" in out and "run #1 succeeded" in out
+    with Workspace.open(ws_path) as ws:
+        run = ws.runs.list(ws.projects.get("good").id)[0]
+        assert run.executor == "dask" and ws.metrics.latest(run.id)["accuracy"] > 0.5
