@@ -269,3 +269,24 @@ def test_continuous_editing_is_saved_at_least_every_second(qtbot, window: MainWi
     assert saves[0] - start < 1.3
     window.autosaver.flush()
     assert _latest(window, "demo").document["nodes"][0]["title"] == "Edit 11"
+
+
+def test_a_file_that_is_not_a_workspace_is_refused_with_a_dialog(
+    tmp_path, qtbot, settings, monkeypatch
+) -> None:
+    from mlops_desktop.qt import main_window
+
+    shown: list[str] = []
+    monkeypatch.setattr(
+        main_window.dialogs, "show_error", lambda _p, msg, *a, **k: shown.append(msg)
+    )
+    bad = tmp_path / "notes.db"
+    bad.write_bytes(b"these are not the droids\x00\x01" * 50)
+    before = bad.read_bytes()
+    win = MainWindow(settings=settings)
+    qtbot.addWidget(win)
+    assert not win.open_workspace(str(bad))
+    assert shown and shown[0].startswith("Cannot open the workspace")
+    assert win.workspace is None and not win.browser.isEnabled()
+    assert bad.read_bytes() == before
+    assert str(bad) not in win.recent_workspaces()
