@@ -143,6 +143,12 @@ class RunsPanel(QtWidgets.QWidget):
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.doubleClicked.connect(self._on_view_double_clicked)
         self.view.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        self.proxy.setFilterKeyColumn(-1)  # match any column
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.filter_edit = QtWidgets.QLineEdit()
+        self.filter_edit.setPlaceholderText("Filter runs (status, trigger, #id, date…)")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.textChanged.connect(self._on_filter_edit_text_changed)
         self.status = QtWidgets.QLabel("No runs yet")
         self.compare_button = QtWidgets.QPushButton("Compare")
         self.compare_button.setToolTip(
@@ -161,6 +167,7 @@ class RunsPanel(QtWidgets.QWidget):
         box = QtWidgets.QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(2)
+        box.addWidget(self.filter_edit)
         box.addWidget(self.view, 1)
         box.addLayout(bar)
         self._source: tuple[Any, Any, Any] | None = None
@@ -219,6 +226,11 @@ class RunsPanel(QtWidgets.QWidget):
         self.view.selectionModel().select(
             selection, QtCore.QItemSelectionModel.SelectionFlag.ClearAndSelect
         )
+
+    def _on_filter_edit_text_changed(self, text: str) -> None:
+        self.proxy.setFilterFixedString(text.strip())
+        shown, total = self.proxy.rowCount(), self.model.rowCount()
+        self.status.setText(f"{shown} of {total} runs" if text.strip() else f"{total} runs")
 
     def _update_buttons(self) -> None:
         n = len(self.view.selectionModel().selectedRows())

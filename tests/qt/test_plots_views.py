@@ -82,6 +82,11 @@ def test_runs_panel_lists_selects_and_opens(qtbot, world):
         panel.compare_button.click()
     assert sorted(compare.args[0]) == sorted([runs[0].id, runs[2].id])
 
+    panel.filter_edit.setText(f"#{runs[1].id}")
+    assert panel.proxy.rowCount() == 1 and "1 of 3" in panel.status.text()
+    panel.filter_edit.setText("")
+    assert panel.proxy.rowCount() == 3
+
     # Sorting by accuracy puts the best run first.
     panel.view.sortByColumn(5, QtCore.Qt.SortOrder.DescendingOrder)
     accs = [ws.metrics.latest(r.id)["accuracy"] for r in runs]
