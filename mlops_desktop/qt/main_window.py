@@ -9,6 +9,7 @@ persist in QSettings.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from mlops_desktop.core.graph import Pipeline
 
 MAX_RECENT = 8
+SAMPLE_PROJECT = "Sample: breast cancer"
 MIN_OPEN_ZOOM = 0.7
 
 
@@ -261,6 +263,7 @@ class MainWindow(QMainWindow):
             dialogs.show_error(self, f"Cannot open the workspace: {exc}")
             return False
         self.set_workspace(workspace, location)
+        self._create_sample_project()
         self.show_message(
             f"Opened workspace {workspace.url} in {time.perf_counter() - started:.2f} s"
         )
@@ -291,6 +294,29 @@ class MainWindow(QMainWindow):
             self._remember_workspace(location or url)
             self._restore_session()
         self.workspace_changed.emit(url)
+
+    def _create_sample_project(self) -> None:
+        """On a workspace's first opening, with no projects at all, add a ready sample.
+
+        ``MLOPS_DESKTOP_NO_SAMPLE=1`` turns this off (tests build their own projects).
+        """
+        if self.service is None or os.environ.get("MLOPS_DESKTOP_NO_SAMPLE") == "1":
+            return
+        key = self._session_key() + "_sample_offered"
+        if self.settings.value(key, False, type=bool):
+            return
+        self.settings.setValue(key, True)
+        if self.service.list_projects(include_deleted=True):
+            return
+        try:
+            self.browser.create_project(
+                SAMPLE_PROJECT,
+                template="google",
+                description="A sample built from the Google Cloud template: switch the lifecycle lens "
+                "in the toolbar, then look at the lifecycle map and the crosswalk.",
+            )
+        except MlopsError as exc:
+            self.show_message(f"Could not create the sample project: {exc}", error=True)
 
     def _session_key(self) -> str:
         url = self.workspace.url if self.workspace is not None else ""

@@ -290,3 +290,23 @@ def test_a_file_that_is_not_a_workspace_is_refused_with_a_dialog(
     assert win.workspace is None and not win.browser.isEnabled()
     assert bad.read_bytes() == before
     assert str(bad) not in win.recent_workspaces()
+
+
+def test_first_opening_of_an_empty_workspace_adds_a_sample(
+    tmp_path, qtbot, settings, monkeypatch
+) -> None:
+    from mlops_desktop.qt.main_window import SAMPLE_PROJECT
+
+    monkeypatch.delenv("MLOPS_DESKTOP_NO_SAMPLE", raising=False)
+    win = MainWindow(settings=settings)
+    qtbot.addWidget(win)
+    win.show()
+    win.open_workspace(str(tmp_path / "w.db"))
+    assert win.browser.project_names() == [SAMPLE_PROJECT]
+    assert win.open_pipelines() and win.open_pipelines()[0][0] == SAMPLE_PROJECT
+    # Deleting the sample does not bring it back next time.
+    win.browser.delete_project(SAMPLE_PROJECT, ask=False)
+    win.browser.purge_project(SAMPLE_PROJECT, ask=False)
+    win.open_workspace(str(tmp_path / "w.db"))
+    assert win.browser.project_names() == []
+    win.close()
