@@ -13,13 +13,15 @@ zoom; QPixmapCache therefore does not matter to it. NodeGraphQt 0.6
 caches its items with DeviceCoordinateCache, so its repaint depends on QPixmapCache: it is
 measured with Qt's default 10 MB limit and again with a 100 MB limit.
 
-Run: QT_QPA_PLATFORM=offscreen python bench/bench_canvas.py
+Run: python bench/bench_canvas.py (each measurement runs in a fresh process)
 """
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -168,15 +170,26 @@ def bench_nodegraphqt(n: int, cache_kb: int) -> dict[str, float]:
     full, window = _renderers(scene, scene.itemsBoundingRect())
     first, full_t = _median_render(full)
     _, window_t = _median_render(window)
-    graph.clear_session()
-    graph.close()
     return {"build": build, "first": first, "full": full_t, "window": window_t}
 
 
-def run() -> list[dict]:
-    from PySide6.QtWidgets import QApplication
+def _measure(side: str, n: int, cache_kb: int) -> dict[str, float]:
+    """One measurement in a fresh process, so earlier graphs and caches do not interfere."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--one", side, str(n), str(cache_kb)],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "QT_API": "pyside6"},
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"{side} {n}: {out.stderr.strip().splitlines()[-1:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])  # noqa: F841 - keeps Qt alive
+
+def run() -> list[dict]:
+    from mlops_desktop.qt.canvas.theme import LOD_SIMPLE
+
     rows: list[dict] = []
 
     def add(bench: str, metric: str, value: float, note: str) -> None:
@@ -190,11 +203,9 @@ def run() -> list[dict]:
             }
         )
 
-    from mlops_desktop.qt.canvas.theme import LOD_SIMPLE
-
     ours_note = f"MLOps Desktop PipelineScene; NoCache items, BSP index, plain boxes below {LOD_SIMPLE:.0%} zoom"
     for n in SIZES:
-        r = bench_ours(n)
+        r = _measure("ours", n, 10240)
         add("canvas_build", f"mlops_desktop_{n}", r["build"], ours_note + "; document -> scene")
         add(
             "canvas_full_repaint",
@@ -220,7 +231,7 @@ def run() -> list[dict]:
         return rows
     for label, cache_kb in (("default 10 MB QPixmapCache", 10240), ("100 MB QPixmapCache", 102400)):
         for n in SIZES:
-            r = bench_nodegraphqt(n, cache_kb)
+            r = _measure("nodegraphqt", n, cache_kb)
             note = f"NodeGraphQt 0.6 via Qt.py; DeviceCoordinateCache items; {label}"
             tag = "" if cache_kb == 10240 else "_cache100mb"
             add(
@@ -244,14 +255,17 @@ def run() -> list[dict]:
     return rows
 
 
-if __name__ == "__main__":
-    only_ours = "--ours" in sys.argv
-    if only_ours:
-        from PySide6.QtWidgets import QApplication
+def _one(side: str, n: int, cache_kb: int) -> None:
+    from PySide6.QtWidgets import QApplication
 
-        _app = QApplication.instance() or QApplication([])
-        for n in SIZES:
-            print(n, {k: round(v, 4) for k, v in bench_ours(n).items()})
+    _app = QApplication.instance() or QApplication([])  # noqa: F841 - keeps Qt alive
+    result = bench_ours(n) if side == "ours" else bench_nodegraphqt(n, cache_kb)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--one"]:
+        _one(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     else:
         for row in run():
             print(
