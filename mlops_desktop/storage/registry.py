@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mlops_desktop.core.errors import ConflictError, NotFoundError
@@ -259,12 +260,44 @@ class RegistryStore:
             raise ConflictError("a registered model needs a name")
         if alias:
             alias = check_alias(alias)
+        fields = {
+            "run_id": run_id,
+            "pipeline_version_id": pipeline_version_id,
+            "dataset_hashes": dict(dataset_hashes or {}),
+            "params": _jsonable(dict(params or {})),
+            "metrics": {k: float(v) for k, v in (metrics or {}).items()},
+            "artifact_digest": artifact_digest,
+            "task": task,
+            "feature_names": [str(f) for f in feature_names],
+        }
+        for attempt in range(5):  # two processes creating the same model at once: retry
+            try:
+                return self._register_once(
+                    project_id, name, description, fields, alias, actor, reason
+                )
+            except IntegrityError:
+                if attempt == 4:
+                    raise ConflictError(
+                        f"could not register '{name}': the registry kept changing; try again"
+                    ) from None
+        raise AssertionError("unreachable")
+
+    def _register_once(
+        self,
+        project_id: int,
+        name: str,
+        description: str,
+        fields: dict[str, Any],
+        alias: str | None,
+        actor: str,
+        reason: str,
+    ) -> ModelVersion:
         now = utc_now()
         with self.db.write() as s:
             model = s.scalars(
-                select(SqlRegisteredModel).where(
-                    SqlRegisteredModel.project_id == project_id, SqlRegisteredModel.name == name
-                )
+                select(SqlRegisteredModel)
+                .where(SqlRegisteredModel.project_id == project_id, SqlRegisteredModel.name == name)
+                .with_for_update()  # PostgreSQL: version numbers are handed out one at a time
             ).first()
             if model is None:
                 model = SqlRegisteredModel(
@@ -280,17 +313,7 @@ class RegistryStore:
             model.latest_version += 1
             model.updated_at = now
             row = SqlModelVersion(
-                model_id=model.id,
-                version=model.latest_version,
-                run_id=run_id,
-                pipeline_version_id=pipeline_version_id,
-                dataset_hashes=dict(dataset_hashes or {}),
-                params=_jsonable(dict(params or {})),
-                metrics={k: float(v) for k, v in (metrics or {}).items()},
-                artifact_digest=artifact_digest,
-                task=task,
-                feature_names=[str(f) for f in feature_names],
-                created_at=now,
+                model_id=model.id, version=model.latest_version, created_at=now, **fields
             )
             s.add(row)
             s.flush()
@@ -302,7 +325,7 @@ class RegistryStore:
                     alias,
                     actor=actor,
                     reason=reason or "registered",
-                    run_id=run_id,
+                    run_id=fields["run_id"],
                     now=now,
                 )
             return version_entity(s, row, model)

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from mlops_desktop.core.errors import NotFoundError
+from mlops_desktop.core.errors import ConflictError, NotFoundError
 from mlops_desktop.core.operate_entities import MonitorAlert, Trigger, TriggerEvent, TriggerOutcome
 from mlops_desktop.storage.database import Database
 from mlops_desktop.storage.orm import SqlPipeline, utc_now
@@ -328,12 +328,25 @@ class TriggerStore:
     # ---------------------------------------------------------------- counters
     def next_counter(self, project_id: int, key: str) -> int:
         """Return the counter's value (0 the first time) and add one, atomically."""
+        for _ in range(5):
+            try:
+                return self._next_counter_once(project_id, key)
+            except IntegrityError:  # another process created the counter first
+                continue
+        raise ConflictError(f"the counter '{key}' kept changing; try again")
+
+    def _next_counter_once(self, project_id: int, key: str) -> int:
         with self.db.write() as s:
-            row = s.get(SqlOperateCounter, (project_id, key))
+            row = s.scalars(
+                select(SqlOperateCounter)
+                .where(SqlOperateCounter.project_id == project_id, SqlOperateCounter.key == key)
+                .with_for_update()
+            ).first()
             if row is None:
                 s.add(
                     SqlOperateCounter(project_id=project_id, key=key, value=1, updated_at=utc_now())
                 )
+                s.flush()
                 return 0
             value = row.value
             s.execute(
@@ -347,28 +360,27 @@ class TriggerStore:
     def claim(self, pipeline_id: int, owner: Owner | None = None) -> bool:
         """Take the pipeline for a run. False when another live owner holds it."""
         owner = owner or current_owner()
-        with self.db.write() as s:
-            row = s.get(SqlPipelineClaim, pipeline_id)
-            if row is not None:
-                holder = Owner(row.owner_host, row.owner_pid, row.owner_token)
-                if holder.host != hostname() or is_alive(holder):
-                    return False
-                s.delete(row)  # left by a process that died
-                s.flush()
-            s.add(
-                SqlPipelineClaim(
-                    pipeline_id=pipeline_id,
-                    owner_host=owner.host,
-                    owner_pid=owner.pid,
-                    owner_token=owner.token,
-                    claimed_at=utc_now(),
+        try:
+            with self.db.write() as s:
+                row = s.get(SqlPipelineClaim, pipeline_id)
+                if row is not None:
+                    holder = Owner(row.owner_host, row.owner_pid, row.owner_token)
+                    if holder.host != hostname() or is_alive(holder):
+                        return False
+                    s.delete(row)  # left by a process that died
+                    s.flush()
+                s.add(
+                    SqlPipelineClaim(
+                        pipeline_id=pipeline_id,
+                        owner_host=owner.host,
+                        owner_pid=owner.pid,
+                        owner_token=owner.token,
+                        claimed_at=utc_now(),
+                    )
                 )
-            )
-            try:
-                s.flush()
-            except IntegrityError:
-                return False
-            return True
+        except IntegrityError:  # another process claimed it between our read and write
+            return False
+        return True
 
     def release(self, pipeline_id: int, owner: Owner | None = None) -> None:
         owner = owner or current_owner()

@@ -6,10 +6,9 @@ import threading
 
 import pytest
 
+from mlops_desktop.app.workspace import Workspace
 from mlops_desktop.core.errors import ConflictError, NotFoundError
 from mlops_desktop.storage import deployments as deployments_module
-from mlops_desktop.storage import schema
-from mlops_desktop.storage.database import Database, make_engine
 from mlops_desktop.storage.deployments import DeploymentStore
 from mlops_desktop.storage.pipelines import PipelineStore
 from mlops_desktop.storage.projects import ProjectStore
@@ -19,12 +18,11 @@ from mlops_desktop.storage.triggers import TriggerStore
 
 
 @pytest.fixture
-def db(tmp_path):
-    engine = make_engine("sqlite:///" + str(tmp_path / "w.db"))
-    schema.upgrade(engine, "test workspace")
-    database = Database(engine)
-    yield database
-    database.dispose()
+def db(backend_url):
+    """The database of a fresh workspace: SQLite, and PostgreSQL when configured."""
+    ws = Workspace.open(backend_url)
+    yield ws.db
+    ws.close()
 
 
 @pytest.fixture
@@ -250,3 +248,31 @@ def test_claim_of_a_dead_process_is_taken_over(db, ctx):
     assert store.claim(info.id, Owner(hostname(), 2**22 + 12345, "gone"))
     assert store.claim(info.id)
     store.release(info.id)
+
+
+def test_counters_and_claims_hold_under_concurrency(db, ctx):
+    project, info = ctx[0], ctx[1]
+    store = TriggerStore(db)
+    values, wins, errors = [], [], []
+
+    def count():
+        try:
+            for _ in range(10):
+                values.append(store.next_counter(project.id, "batch"))
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    def grab():
+        try:
+            wins.append(store.claim(info.id))
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=f) for f in (count, count, count, grab, grab, grab)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert sorted(values) == list(range(30))
+    assert wins.count(True) == 1
