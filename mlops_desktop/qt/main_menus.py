@@ -166,6 +166,7 @@ def _build_edit_and_view_menus(win: MainWindow) -> None:
     panels = menu.addMenu("&Panels")
     for dock in win.findChildren(QDockWidget):
         panels.addAction(dock.toggleViewAction())
+    win.panels_menu = panels
     show_map = menu.addAction("Lifecycle &map", lambda: win.show_dock(win.map_dock))
     show_map.setShortcut(QKeySequence("Ctrl+Shift+M"))
     show_cw = menu.addAction("&Crosswalk", lambda: win.show_dock(win.crosswalk_dock))

@@ -148,6 +148,31 @@ class MainWindow(QMainWindow):
         self._default_state = self.saveState()
         self._sized = False
 
+    def add_panel(
+        self,
+        title: str,
+        name: str,
+        widget: QWidget,
+        area: Qt.DockWidgetArea = Qt.DockWidgetArea.BottomDockWidgetArea,
+        tabify_with: QDockWidget | None = None,
+    ) -> QDockWidget:
+        """Add a dock (runs, models, maturity...) that View > Panels can show and hide.
+
+        Without ``tabify_with``, a bottom panel joins the lifecycle map's tab group.
+        """
+        dock = self._dock(title, name, widget, area)
+        if tabify_with is None and area == Qt.DockWidgetArea.BottomDockWidgetArea:
+            tabify_with = self.messages_dock
+        if tabify_with is not None:
+            self.tabifyDockWidget(tabify_with, dock)
+        self.panels_menu.addAction(dock.toggleViewAction())
+        return dock
+
+    def current_project(self) -> str | None:
+        """The project of the current tab (None without a tab)."""
+        info = self._current_info()
+        return info["project"] if info is not None else None
+
     def _apply_default_dock_sizes(self) -> None:
         """Sensible first-run sizes: narrow side panels, a bottom panel tall enough to read."""
         horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical

@@ -310,3 +310,15 @@ def test_first_opening_of_an_empty_workspace_adds_a_sample(
     win.open_workspace(str(tmp_path / "w.db"))
     assert win.browser.project_names() == []
     win.close()
+
+
+def test_other_panels_join_the_window(qtbot, window: MainWindow) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    dock = window.add_panel("Runs", "runs_dock", QLabel("runs"))
+    qtbot.wait(20)  # the dock layout settles in the event loop
+    assert dock.toggleViewAction() in window.panels_menu.actions()
+    assert dock in window.tabifiedDockWidgets(window.messages_dock)
+    assert window.current_project() is None
+    window.browser.create_project("demo", template="blank")
+    assert window.current_project() == "demo"
