@@ -50,6 +50,7 @@ class StageOutcome:
     log: list[str] = field(default_factory=list)
     error: str = ""
     skip_reason: str = ""
+    metric_log: list[tuple[str, list[int], list[float]]] = field(default_factory=list)
     events: list[tuple[Any, ...]] = field(default_factory=list)  # RecordingSink only
     artifacts: dict[str, bytes] = field(default_factory=dict)  # RecordingSink only
     started: float = 0.0
@@ -146,6 +147,7 @@ class EngineContext:
         self.skip_reason = ""
         self._sink = sink
         self._steps: dict[str, int] = {}
+        self.metric_log: list[tuple[str, list[int], list[float]]] = []  # replayed on cache hits
 
     def progress(self, fraction: float, message: str = "") -> None:
         self._sink.progress(self.run_id, self.node_id, min(1.0, max(0.0, float(fraction))), message)
@@ -161,9 +163,9 @@ class EngineContext:
         return step
 
     def log_metric(self, key: str, value: float, step: int | None = None) -> None:
-        self._sink.metrics(
-            self.run_id, self.node_id, key, [self._next_step(key, step)], [float(value)]
-        )
+        steps, values = [self._next_step(key, step)], [float(value)]
+        self.metric_log.append((key, steps, values))
+        self._sink.metrics(self.run_id, self.node_id, key, steps, values)
 
     def log_metrics(self, key: str, values: Any, steps: Any = None) -> None:
         import numpy as np
@@ -175,6 +177,7 @@ class EngineContext:
         steps = np.asarray(steps, dtype=np.int64)
         if len(steps):
             self._steps[key] = int(steps.max()) + 1
+        self.metric_log.append((key, steps.tolist(), values.tolist()))
         self._sink.metrics(self.run_id, self.node_id, key, steps, values)
 
     def log_artifact(self, name: str, data: bytes, kind: str) -> str:
@@ -265,6 +268,7 @@ def run_stage(
         ctx.skip_reason,
         started=started,
         finished=time.time(),
+        metric_log=ctx.metric_log,
     )
     if isinstance(sink, RecordingSink):
         outcome.events, outcome.artifacts = sink.events, sink.artifacts

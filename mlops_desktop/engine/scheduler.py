@@ -56,6 +56,9 @@ def plan(
     return selected, targets
 
 
+RECORD_PORT = "__record__"  # cache entry: what a stage logged, replayed on a hit
+
+
 @dataclass
 class _Slot:
     """The scheduler's state for one stage of the run."""
@@ -230,8 +233,7 @@ class Scheduler:
         if key and not forced and self.cache is not None:
             hit = self.cache.get(key)
             if hit is not None and set(hit) >= {p.name for p in spec.outputs}:
-                slot.digests = hit
-                self._finish_slot(slot, StageStatus.CACHED, log="served from the cache")
+                self._serve_cached(slot, hit)
                 return None
         try:
             inputs = self._input_values(slot, spec)
@@ -350,8 +352,36 @@ class Scheduler:
 
     def _store_done(self, slot: _Slot) -> None:
         if slot.key and self.cache is not None:
-            self.cache.put(slot.key, slot.stage_type, slot.digests)
+            entry = dict(slot.digests)
+            outcome = slot.outcome
+            if outcome is not None and (outcome.metric_log or outcome.log or outcome.skip_reason):
+                record = {
+                    "metrics": outcome.metric_log,
+                    "log": outcome.log,
+                    "skip_reason": outcome.skip_reason,
+                }
+                entry[RECORD_PORT] = self.artifacts.put_bytes(serialize.dumps(record)[0], ".json")
+            self.cache.put(slot.key, slot.stage_type, entry)
         self._finish_slot(slot, StageStatus.SUCCEEDED, outcome=slot.outcome)
+
+    def _serve_cached(self, slot: _Slot, hit: dict[str, str]) -> None:
+        """Take a stage's outputs from the cache, replaying the metrics, log and downstream
+        skip it recorded when it ran (so a cached run reports the same numbers)."""
+        record_digest = hit.pop(RECORD_PORT, None)
+        slot.digests = hit
+        lines = ["served from the cache"]
+        skip_reason = ""
+        if record_digest is not None:
+            with self.artifacts.open(record_digest) as fh:
+                record = serialize.loads(fh.read())
+            for key, steps, values in record.get("metrics", []):
+                forward_metrics(self.listener, self._run_id, slot.node_id, key, steps, values)
+            lines += record.get("log", [])
+            skip_reason = record.get("skip_reason", "")
+        self._finish_slot(slot, StageStatus.CACHED, log="\n".join(lines))
+        if skip_reason:
+            self._skip_reasons.append(f"{slot.title}: {skip_reason}")
+            self._skip_downstream(slot, skip_reason)
 
     def _replay(self, slot: _Slot, outcome: StageOutcome) -> None:
         run_id, node_id = self._run_id, slot.node_id

@@ -107,6 +107,10 @@ def test_run_records_everything_and_second_run_is_all_cached(ws):
     assert again.status is RunStatus.SUCCEEDED
     assert {s.status for s in again.stages} == {StageStatus.CACHED}
     assert [s.outputs for s in again.stages] == [s.outputs for s in run.stages]
+    assert (
+        ws.metrics.latest(again.id)["accuracy"] == latest["accuracy"]
+    )  # cached runs keep their numbers
+    assert len(ws.metrics.history(again.id, "confusion_matrix")[1]) == 9
     assert [r.id for r in service.list_runs("demo")] == [again.id, run.id]
     forced = service.run("demo", force=True)
     assert {s.status for s in forced.stages} == {StageStatus.SUCCEEDED}

@@ -45,7 +45,14 @@ def test_full_run_then_all_cached_then_forced(artifacts, listener):
     assert any(k == "accuracy" and v > 0.8 for _, k, _, v in listener.metrics)
 
     puts = artifacts.puts
+    first_metrics = sorted(p for p in listener.metrics if p[1] == "accuracy")
+    listener.metrics.clear()
     second = sched.run(pipeline, 2)
+    assert sorted(p for p in listener.metrics if p[1] == "accuracy") == first_metrics  # replayed
+    assert (
+        "served from the cache" in second.stages["eval"].log
+        and "accuracy" in second.stages["eval"].log
+    )
     assert set(statuses(second).values()) == {"cached"}
     assert artifacts.puts == puts  # nothing recomputed or re-read
     assert {n: r.outputs for n, r in second.stages.items()} == {
@@ -243,9 +250,13 @@ def test_gate_failure_skips_stage_after_the_gate(artifacts, listener):
             ("gate", "model", "after", "a"),
         ],
     )
-    result = make(artifacts, listener, registry=REG).run(pipeline, 1)
-    assert result.stages["after"].status is StageStatus.SKIPPED
-    assert "model gate failed: accuracy > 1.5" in result.stages["after"].error
+    sched = make(artifacts, listener, registry=REG)
+    for run_id in (1, 2):  # the second time the gate comes from the cache and still blocks
+        result = sched.run(pipeline, run_id)
+        assert result.stages["after"].status is StageStatus.SKIPPED
+        assert "model gate failed: accuracy > 1.5" in result.stages["after"].error
+        assert result.status is RunStatus.FAILED
+    assert result.stages["gate"].status is StageStatus.CACHED
 
 
 def test_metrics_reach_the_listener(artifacts, listener):
