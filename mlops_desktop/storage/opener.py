@@ -6,6 +6,7 @@ left byte for byte unchanged. A path that does not exist becomes a new workspace
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from pathlib import Path
@@ -40,21 +41,26 @@ def _create_sqlite_file(path: Path) -> None:
     except OSError as exc:
         raise WorkspaceError(f"cannot create the folder {path.parent}: {exc}") from None
     tmp = path.with_name(f".{path.name}.new-{os.getpid()}-{uuid.uuid4().hex[:8]}")
-    engine = make_engine(URL.create("sqlite", database=str(tmp)))
     try:
-        schema.upgrade(engine, str(path))
+        engine = make_engine(URL.create("sqlite", database=str(tmp)))
+        try:
+            schema.upgrade(engine, str(path))
+        finally:
+            engine.dispose()
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process created it first: theirs is as good as ours
+        except OSError:  # no hard links on this file system
+            if not path.exists():
+                os.replace(tmp, path)
+    except (SQLAlchemyError, OSError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise WorkspaceError(f"cannot create the workspace {path}: {reason}") from None
     finally:
-        engine.dispose()
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        pass  # another process created it first: theirs is as good as ours
-    except OSError:  # no hard links on this file system
-        if not path.exists():
-            os.replace(tmp, path)
-    finally:
-        for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
-            leftover.unlink(missing_ok=True)
+        for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm"), Path(f"{tmp}-journal")):
+            with contextlib.suppress(OSError):
+                leftover.unlink(missing_ok=True)
 
 
 def _prepare_sqlite_file(path: Path) -> None:

@@ -205,3 +205,14 @@ def test_a_newer_server_workspace_is_refused(backend_url: str, tmp_path: Path) -
     with engine.connect() as conn:
         assert schema.inspect_connection(conn).revisions == ("9999",)
     engine.dispose()
+
+
+def test_a_workspace_that_cannot_be_created_gives_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(WorkspaceError, match="cannot create the folder"):
+        Workspace.open(blocker / "w.db")
+    too_long = tmp_path / ("w" * 250 + ".db")  # no room for the temporary file's name
+    with pytest.raises(WorkspaceError, match="cannot create the workspace"):
+        Workspace.open(too_long)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
