@@ -1,6 +1,6 @@
 """``assess``, ``evidence`` and ``answer``: the maturity assessment from the command line.
 
-- ``assess PROJECT [--model aws|google|azure|mlts|all] [--json] [--questions] [--no-save]``:
+- ``assess PROJECT [--model aws|google|azure|mlts|all] [--json] [--questions] [--no-save] [--history]``:
   the level in each model with its reasons, the gap to the next level, stored for history;
 - ``evidence import PROJECT FILE.xml [--kind unit|integration|load] [--commit SHA]``: import
   a JUnit report from CI; ``evidence repo PROJECT PATH``: attach a git repository;
@@ -55,6 +55,11 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--no-save", action="store_true", help="do not store this assessment in the history"
     )
+    p.add_argument(
+        "--history",
+        action="store_true",
+        help="list the stored assessments instead (maturity over time)",
+    )
     p.set_defaults(handler=cmd_assess)
 
     e = sub.add_parser(
@@ -94,6 +99,8 @@ def register(sub: Any) -> None:
 def cmd_assess(args: argparse.Namespace) -> int:
     from mlops_desktop.app.assessment import AssessmentService
 
+    if args.history:
+        return _history(args)
     with open_workspace(args) as ws:
         svc = AssessmentService(ws)
         result = svc.assess(args.project, save=not args.no_save)
@@ -136,6 +143,33 @@ def cmd_assess(args: argparse.Namespace) -> int:
                 for q in questions
             ],
         )
+    return 0
+
+
+def _history(args: argparse.Namespace) -> int:
+    from mlops_desktop.app.assessment import AssessmentService
+
+    model = None if args.model == "all" else args.model
+    with open_workspace(args) as ws:
+        records = AssessmentService(ws).history(args.project, model)
+    if args.json:
+        print_json(
+            [
+                {"time": r.created_at, "model": r.model, "level": r.level, "normalized": r.score}
+                for r in records
+            ]
+        )
+        return 0
+    if not records:
+        print(f"project '{args.project}' has not been assessed yet")
+        return 0
+    print_table(
+        ("time (UTC)", "model", "level", "normalized"),
+        [
+            (f"{r.created_at:%Y-%m-%d %H:%M:%S}", r.model, f"{r.level:g}", f"{r.score:g}")
+            for r in records
+        ],
+    )
     return 0
 
 

@@ -48,6 +48,12 @@ def test_assess_json_for_one_model_and_history(
     assert main([*ws, "assess", "demo", "--model", "mlts", "--json", "--questions"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["mlts"]["final"] == 0 and any(q["id"] == "q.code_review" for q in data["questions"])
+    assert main([*ws, "assess", "demo", "--history", "--model", "aws"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert (
+        out[0].split() == ["time", "(UTC)", "model", "level", "normalized"] and len(out) == 4
+    )  # two stored
+    assert all(line.split()[2] == "aws" and line.split()[3] == "1" for line in out[2:])
 
 
 def test_answer_and_evidence_change_the_assessment(
