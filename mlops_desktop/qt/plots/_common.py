@@ -57,6 +57,7 @@ def style_plot(plot: pg.PlotItem, title: str = "", x: str = "", y: str = "") -> 
     for name in ("left", "bottom"):
         axis = plot.getAxis(name)
         axis.setTextPen(FOREGROUND)
+        axis.setStyle(maxTickLevel=1)  # major and minor ticks only: fewer grid lines to draw
         no_si_prefix(axis)
     return plot
 
