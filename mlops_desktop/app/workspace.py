@@ -95,6 +95,7 @@ class Workspace:
             folder, temp = _artifacts_folder(url, db, artifacts_dir)
             workspace = cls(url, db, folder, temp)
             workspace.interrupted_on_open = workspace.runs.mark_interrupted()
+            workspace.artifacts.remove_stale_temp_files()
         except BaseException:
             db.dispose()
             raise

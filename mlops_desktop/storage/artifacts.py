@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import BinaryIO
 
@@ -83,6 +84,22 @@ class ArtifactStore:
         return sorted(
             p.name[:64] for p in self.root.glob("??/*") if _DIGEST.match(p.name[:64] or "")
         )
+
+    def remove_stale_temp_files(self, older_than_s: float = 3600.0) -> int:
+        """Delete temporary files left by writers that died mid-write; the count removed.
+
+        Recent ones are kept: another process may be writing them right now.
+        """
+        cutoff = time.time() - older_than_s
+        removed = 0
+        for tmp in self.root.glob("??/.tmp-*"):
+            try:
+                if tmp.stat().st_mtime < cutoff:
+                    tmp.unlink()
+                    removed += 1
+            except OSError:
+                continue  # gone already, or not ours to delete
+        return removed
 
     def _folder(self, digest: str) -> Path:
         return self.root / digest[:2]

@@ -252,3 +252,16 @@ def test_a_100k_series_goes_in_and_out_in_bulk(ws: Workspace, target) -> None:
     assert steps[-1] == 99_999
     slack = 1.0 if ws.db.dialect == "sqlite" else 4.0  # a server over TCP, under CI load
     assert logged < 4.0 * slack and read < 2.0 * slack
+
+
+def test_stale_temp_files_of_dead_writers_are_removed(ws: Workspace) -> None:
+    import os
+
+    folder = ws.artifacts.root / "ab"
+    folder.mkdir(parents=True, exist_ok=True)
+    stale, fresh = folder / ".tmp-dead", folder / ".tmp-writing"
+    stale.write_bytes(b"half")
+    fresh.write_bytes(b"half")
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))
+    assert ws.artifacts.remove_stale_temp_files() == 1
+    assert not stale.exists() and fresh.exists()
