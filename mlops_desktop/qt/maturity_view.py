@@ -177,7 +177,7 @@ class ModelTab(QtWidgets.QWidget):
                 r.evidence[0].label if r.satisfied and r.evidence else "; ".join(r.missing)
             ) or r.reason
             observed = r.observed_at.strftime("%Y-%m-%d") if r.observed_at else ""
-            prefix = "(−) " if c.polarity == "-" else ""
+            prefix = ("(−) " if c.polarity == "-" else "") + ("(optional) " if c.optional else "")
             shown_status = (status_override or {}).get(c.key) or status_text(r)
             item = QtWidgets.QTreeWidgetItem(
                 groups[key], [f"{prefix}{c.text}", shown_status, shown, observed]
