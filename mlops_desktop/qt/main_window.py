@@ -9,6 +9,7 @@ persist in QSettings.
 from __future__ import annotations
 
 import hashlib
+import html
 import os
 import time
 from typing import TYPE_CHECKING, Any
@@ -655,7 +656,10 @@ class MainWindow(QMainWindow):
         """Show ``text`` in the status bar and append it to the Messages dock."""
         self.statusBar().showMessage(text, 8000)
         stamp = time.strftime("%H:%M:%S")
-        self.log.appendPlainText(f"{stamp}  {'✖ ' if error else ''}{text}")
+        body = html.escape(text)
+        if error:
+            body = f"<span style='color:#dc2626'>✖ {body}</span>"
+        self.log.appendHtml(f"<span style='color:gray'>{stamp}</span>&nbsp;&nbsp;{body}")
 
     def _on_autosaver_saved(self, pipeline_id: int, version: int) -> None:
         info = self._tabs_info.get(pipeline_id)

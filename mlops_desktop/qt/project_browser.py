@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -325,6 +326,24 @@ class ProjectBrowser(QWidget):
             self.pipeline_activated.emit(project.name, pipelines[0].name)
         return project
 
+    def new_pipeline(self, project: str, name: str | None = None) -> Any:
+        """Add an empty pipeline to ``project`` (asking for its name) and open it."""
+        assert self._service is not None
+        if name is None:
+            name, ok = QInputDialog.getText(
+                self, "New pipeline", f"Name of the new pipeline in '{project}':"
+            )
+            if not ok:
+                return None
+        try:
+            info = self._service.create_pipeline(project, name.strip())
+        except MlopsError as exc:
+            self.status_message.emit(f"Cannot add the pipeline: {exc}")
+            return None
+        self.refresh()
+        self.pipeline_activated.emit(project, info.name)
+        return info
+
     def rename_project(self, old: str, new: str) -> bool:
         """Rename; a refused name (empty, taken) is reported and nothing changes."""
         assert self._service is not None
@@ -436,6 +455,9 @@ class ProjectBrowser(QWidget):
         kind = item.data(0, KIND_ROLE) if item is not None else None
         if kind in ("project", "pipeline"):
             menu.addAction("Open", lambda: self._on_tree_item_activated(item, 0))
+        if kind in ("project", "pipeline"):
+            project = item.data(0, PROJECT_ROLE) if kind == "pipeline" else item.data(0, NAME_ROLE)
+            menu.addAction("New pipeline…", lambda: self.new_pipeline(project))
         if kind == "project":
             menu.addAction(self.rename_action)
             menu.addAction(self.delete_action)

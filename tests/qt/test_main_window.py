@@ -322,3 +322,13 @@ def test_other_panels_join_the_window(qtbot, window: MainWindow) -> None:
     assert window.current_project() is None
     window.browser.create_project("demo", template="blank")
     assert window.current_project() == "demo"
+
+
+def test_new_pipeline_in_a_project_opens_in_a_tab(window: MainWindow) -> None:
+    window.browser.create_project("demo", template="blank")
+    info = window.browser.new_pipeline("demo", "experiments")
+    assert info is not None and info.name == "experiments"
+    assert ("demo", "experiments") in window.open_pipelines()
+    assert window.browser.find_item("experiments", kind="pipeline") is not None
+    assert window.browser.new_pipeline("demo", "experiments") is None  # taken
+    assert "Cannot add the pipeline" in window.log.toPlainText()
