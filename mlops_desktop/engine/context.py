@@ -131,6 +131,9 @@ class RecordingSink:
         return self._was_cancelled
 
 
+PROGRESS_INTERVAL = 0.05  # seconds
+
+
 class EngineContext:
     """The :class:`~mlops_desktop.core.execution.StageContext` the engine gives a stage."""
 
@@ -147,10 +150,18 @@ class EngineContext:
         self.skip_reason = ""
         self._sink = sink
         self._steps: dict[str, int] = {}
+        self._last_progress = -1.0
         self.metric_log: list[tuple[str, list[int], list[float]]] = []  # replayed on cache hits
 
     def progress(self, fraction: float, message: str = "") -> None:
-        self._sink.progress(self.run_id, self.node_id, min(1.0, max(0.0, float(fraction))), message)
+        """Report progress; updates closer than PROGRESS_INTERVAL apart are dropped (except
+        the last one, at 1.0), so a chatty stage cannot flood the GUI."""
+        fraction = min(1.0, max(0.0, float(fraction)))
+        now = time.monotonic()
+        if fraction < 1.0 and now - self._last_progress < PROGRESS_INTERVAL:
+            return
+        self._last_progress = now
+        self._sink.progress(self.run_id, self.node_id, fraction, message)
 
     def log(self, message: str) -> None:
         for line in str(message).splitlines() or [""]:
