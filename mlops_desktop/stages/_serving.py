@@ -3,7 +3,6 @@ monitor. Imported through :mod:`mlops_desktop.stages.operate` (the stages' ``imp
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
@@ -173,26 +172,23 @@ def _typed(values: Any) -> Any:
 
 
 def _inference_log(frame: Any, dep: DeploymentValue) -> bytes:
-    now = time.time()
-    lines = []
-    for i, (pred, version, latency) in enumerate(
-        zip(frame[PRED].tolist(), frame[VERSION].tolist(), frame[LATENCY].tolist(), strict=True)
-    ):
-        lines.append(
-            json.dumps(
-                {
-                    "row": i,
-                    "time": now,
-                    "environment": dep.environment,
-                    "model": dep.model_name,
-                    "version": int(version),
-                    "prediction": pred,
-                    "latency_ms": round(float(latency), 6),
-                },
-                default=str,
-            )
-        )
-    return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+    """One JSON line per scored row: time, environment, model, version, answer, latency."""
+    import pandas as pd
+
+    if len(frame) == 0:
+        return b""
+    log = pd.DataFrame(
+        {
+            "row": range(len(frame)),
+            "time": time.time(),
+            "environment": dep.environment,
+            "model": dep.model_name,
+            "version": frame[VERSION].astype(int).to_numpy(),
+            "prediction": frame[PRED].to_numpy(),
+            "latency_ms": frame[LATENCY].round(6).to_numpy(),
+        }
+    )
+    return log.to_json(orient="records", lines=True).encode("utf-8")
 
 
 def _run_endpoint(ctx: StageContext, dep: DeploymentValue, params: dict[str, Any]) -> None:
