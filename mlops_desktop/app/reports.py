@@ -217,36 +217,42 @@ class ReportService:
         figures: list[Figure] = []
         latest = ws.metrics.latest_many([r.id for r in runs]) if runs else {}
         keys = headline_keys({k for m in latest.values() for k in scalar_metrics(m)}, 1)
+        events = self._timeline(proj)
         if keys and sum(1 for m in latest.values() if keys[0] in m) >= TREND_MIN_RUNS:
-            trend = plot_data.build_trend(keys[0], runs, latest, self._timeline(proj))
+            trend = plot_data.build_trend(keys[0], runs, latest, events)
             figures.append(
                 Figure(
-                    f"{keys[0]} across the project's runs, oldest to newest",
+                    f"{keys[0]} of each run over time; model versions and deployments marked",
                     kind="trend",
                     data=trend,
                 )
             )
         diag, diag_run = self._diagnostics(run, runs)
-        run = diag_run
+        rid = diag_run.id
         if diag.confusion is not None:
             figures.append(
                 Figure(
-                    f"Confusion matrix of run #{run.id} (test part)",
+                    f"Confusion matrix of run #{rid} (test part)",
                     kind="confusion_matrix",
                     data=diag,
                 )
             )
         if diag.roc:
-            figures.append(Figure(f"ROC curve of run #{run.id}", kind="roc", data=diag))
+            figures.append(Figure(f"ROC curve of run #{rid}", kind="roc", data=diag))
+        if diag.pr:
+            figures.append(Figure(f"Precision-recall curve of run #{rid}", kind="pr", data=diag))
         if diag.residuals is not None:
-            figures.append(Figure(f"Residuals of run #{run.id}", kind="residuals", data=diag))
+            figures.append(Figure(f"Residuals of run #{rid}", kind="residuals", data=diag))
         if diag.importance_names:
             figures.append(
-                Figure(
-                    f"Permutation feature importance, run #{run.id}", kind="importance", data=diag
-                )
+                Figure(f"Permutation feature importance, run #{rid}", kind="importance", data=diag)
             )
-        drift = plot_data.build_drift(runs, latest, self._drift_threshold(run))
+        tuning = self._tuning(run)
+        if tuning is not None:
+            figures.append(
+                Figure(f"Hyperparameter search of run #{run.id}", kind="tuning", data=tuning)
+            )
+        drift = plot_data.build_drift(runs, latest, self._drift_threshold(run), events=events)
         if drift.features:
             figures.append(
                 Figure(
@@ -259,17 +265,28 @@ class ReportService:
             data.omit("Plots", "the runs have logged no metrics to plot")
         data.plots = figures
 
+    def _tuning(self, run: Run) -> Any:
+        try:
+            from mlops_desktop.app.plot_diagnostics import tuning
+        except ImportError:
+            return None
+        result = tuning(self.workspace, run.id)
+        return result if result.scores.size else None
+
     def _diagnostics(self, run: Run, runs: list[Run]) -> tuple[Any, Run]:
         """Diagnostics of ``run``, or of the newest earlier run that logged some (a run
         served wholly from cache logs none)."""
-        from mlops_desktop.app import plot_data
+        try:
+            from mlops_desktop.app.plot_diagnostics import diagnostics
+        except ImportError:  # older layout of the plot data
+            from mlops_desktop.app.plot_data import diagnostics  # type: ignore[attr-defined,no-redef]
 
-        diag = plot_data.diagnostics(self.workspace, run.id)
+        diag = diagnostics(self.workspace, run.id)
         if _drawable(diag):
             return diag, run
         older = [r for r in runs if (r.created_at, r.id) < (run.created_at, run.id)]
         for other in older[:DIAGNOSTICS_LOOKBACK]:
-            found = plot_data.diagnostics(self.workspace, other.id)
+            found = diagnostics(self.workspace, other.id)
             if _drawable(found):
                 return found, other
         return diag, run
@@ -281,19 +298,11 @@ class ReportService:
         return monitor_threshold(doc) or 0.2
 
     def _timeline(self, proj: Project) -> list[Any]:
-        """Model versions and deployments to mark on time axes (empty without a registry)."""
-        from mlops_desktop.app.plot_data import TimelineEvent
+        """Model versions and deployments to mark on time axes (none without a registry)."""
+        from mlops_desktop.app import plot_data
 
-        events = []
-        for dep in self._deployments(proj):
-            events.append(
-                TimelineEvent(
-                    dep.created_at.timestamp(),
-                    f"{dep.model_name} v{dep.version} → {dep.environment}",
-                    "deployment",
-                )
-            )
-        return events
+        timeline = getattr(plot_data, "timeline_events", None)
+        return list(timeline(self.workspace, proj.id)) if timeline is not None else []
 
     def _registry_service(self) -> Any:
         """The model registry service, or None when this installation has none."""

@@ -352,9 +352,9 @@ def _diagnostics_png(fig: Figure) -> bytes:
     if fig.kind == "confusion_matrix":
         panel = d.ConfusionMatrixPlot()
         panel.set_matrix(diag.confusion, diag.labels)
-    elif fig.kind == "roc":
-        panel = d.CurvePlot("roc")
-        panel.set_curves(diag.roc)
+    elif fig.kind in ("roc", "pr"):
+        panel = d.CurvePlot(fig.kind)
+        panel.set_curves(diag.roc if fig.kind == "roc" else diag.pr)
     elif fig.kind == "residuals":
         panel = d.ResidualPlot()
         panel.set_residuals(diag.predicted, diag.residuals)
@@ -402,9 +402,25 @@ def _mark_events(plot: Any, events: Any) -> None:
         plot.addItem(line)
 
 
+def _tuning_png(fig: Figure) -> bytes:
+    from mlops_desktop.qt.plots.tuning import TuningView
+
+    panel = TuningView()
+    panel.set_tuning(fig.data)
+    return _panel_png(panel)
+
+
 def _trend_png(fig: Figure) -> bytes:
     import pyqtgraph as pg
 
+    try:  # the Trends view's own plot, when this installation has it
+        from mlops_desktop.qt.plots.trends import TrendPlot
+    except ImportError:
+        TrendPlot = None  # noqa: N806
+    if TrendPlot is not None:
+        panel = TrendPlot()
+        panel.set_trend(fig.data)
+        return _panel_png(panel)
     trend = fig.data
     plot = _time_plot(f"{trend.key} per run", trend.key)
     plot.plot(
@@ -423,6 +439,14 @@ def _trend_png(fig: Figure) -> bytes:
 def _drift_png(fig: Figure) -> bytes:
     import pyqtgraph as pg
 
+    try:
+        from mlops_desktop.qt.plots.trends import DriftPlot
+    except ImportError:
+        DriftPlot = None  # noqa: N806
+    if DriftPlot is not None:
+        panel = DriftPlot()
+        panel.set_drift(fig.data)
+        return _panel_png(panel)
     drift = fig.data
     plot = _time_plot(f"Drift per feature ({drift.statistic.upper()})", drift.statistic.upper())
     legend = plot.addLegend(offset=(10, 10))
@@ -445,6 +469,8 @@ RENDERERS: dict[str, Callable[[Figure], bytes]] = {
     "pipeline": _pipeline_png,
     "confusion_matrix": _diagnostics_png,
     "roc": _diagnostics_png,
+    "pr": _diagnostics_png,
+    "tuning": _tuning_png,
     "residuals": _diagnostics_png,
     "importance": _diagnostics_png,
     "trend": _trend_png,
