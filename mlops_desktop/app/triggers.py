@@ -7,10 +7,15 @@ document's ``meta["triggers"]`` and synchronised from it). Types:
 - ``schedule``: ``{"cron": "*/15 * * * *"}`` (croniter); missed ticks fire once;
 - ``data_arrival``: ``{"folder": PATH, "pattern": "*.csv"}``; a new or changed file fires;
 - ``monitor_alert``: ``{"source_pipeline": NAME, "source_node": ID}`` (both optional: any
-  Monitor of this pipeline by default); a stored monitor alert fires, e.g. retraining;
+  Monitor of this pipeline by default); a stored monitor alert fires, e.g. retraining (which
+  recomputes every stage: ``"force": false`` lets the cache answer);
 - ``registry_event``: ``{"event": "approved" | "registered", "model": NAME,
   "source_pipeline": NAME}``; a newly approved (or registered) version fires, e.g. the
   deployment pipeline.
+
+Any trigger may set ``"cooldown_s"``: after firing it waits that long before looking again,
+and ``"environment"``: recorded with its runs (default: the document's ``meta["environment"]``
+or ``dev``).
 
 A firing starts a run whose ``trigger`` is the trigger's type, unless the pipeline is busy
 (a claim row says who runs it; runs recorded as running count too): then it is *queued*,
@@ -390,9 +395,11 @@ class TriggerService:
                 self.sync_from_pipeline(proj.id, info.name)
             for trig in self.store.list(proj.id, enabled_only=True):
                 info = infos.get(trig.pipeline_id)
-                if info is None:
+                if info is None or _cooling_down(trig, now):
                     continue
                 detail, state = self._check(trig, proj, info, infos, now)
+                if detail is not None:
+                    state = {**(state or trig.state), "last_fired": now.isoformat()}
                 if state is not None:
                     self.store.update(trig.id, state=state)
                 if detail is not None:
@@ -557,6 +564,16 @@ class _Tee(NullListener):
 
 
 # ---------------------------------------------------------------------------- checks
+def _cooling_down(trig: Trigger, now: datetime) -> bool:
+    """A trigger with ``cooldown_s`` waits that long after firing before it looks again
+    (what happened meanwhile is picked up then), so a loop cannot retrain back to back."""
+    cooldown = float(trig.config.get("cooldown_s") or 0)
+    last = trig.state.get("last_fired")
+    if cooldown <= 0 or not last:
+        return False
+    return (now - datetime.fromisoformat(last)).total_seconds() < cooldown
+
+
 def _check_schedule(
     trig: Trigger, now: datetime
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:

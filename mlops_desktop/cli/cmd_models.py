@@ -91,6 +91,28 @@ def _list(args: argparse.Namespace, project: str) -> int:
                 ]
             )
     print_table(["MODEL", "VERSION", "ALIASES", "APPROVAL", "RUN", "METRIC", "REGISTERED"], rows)
+    changes = sorted(
+        (dict(h, model=m["name"]) for m in summary["models"] for h in m["history"]),
+        key=lambda h: h["at"],
+        reverse=True,
+    )[:8]
+    if changes:
+        print()
+        print_table(
+            ["CHANGED", "MODEL", "ALIAS", "FROM", "TO", "BY", "REASON"],
+            [
+                [
+                    h["at"][:19].replace("T", " "),
+                    h["model"],
+                    h["alias"],
+                    f"v{h['from_version']}" if h["from_version"] is not None else "-",
+                    f"v{h['to_version']}" if h["to_version"] is not None else "-",
+                    h["actor"],
+                    h["reason"],
+                ]
+                for h in changes
+            ],
+        )
     active = [d for d in summary["deployments"] if d["status"] == "active"]
     if active:
         print()

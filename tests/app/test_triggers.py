@@ -261,3 +261,21 @@ def test_failed_start_is_recorded(ws):
     stored = TriggerStore(ws.db).event(event.id)
     assert stored.outcome == "failed" and "no pipeline" in stored.detail["error"]
     assert not TriggerStore(ws.db).claimed(ws.pipelines.get(ws.projects.get("p").id, "train").id)
+
+
+def test_cooldown_holds_a_trigger_back_then_catches_up(ws):
+    runner = CountingRunner(ws)
+    service = TriggerService(ws, runner=runner)
+    store = TriggerStore(ws.db)
+    project = ws.projects.get("p")
+    trig = service.add_trigger("p", "train", "monitor_alert", {"cooldown_s": 600})
+    train_id = trig.pipeline_id
+    store.record_alert(project.id, "drift", "first", pipeline_id=train_id)
+    start = trig.created_at
+    assert len(service.run_due(start + timedelta(seconds=1))) == 1
+    second = store.record_alert(project.id, "drift", "second", pipeline_id=train_id)
+    assert service.run_due(start + timedelta(seconds=60)) == []  # cooling down
+    [late] = service.run_due(start + timedelta(seconds=700))
+    assert late.detail["alert_ids"] == [second.id] and len(runner.calls) == 2
+    assert runner.calls[0]["force"] is True  # a retraining recomputes, never from the cache
+    assert runner.calls[0]["environment"] == "dev"

@@ -110,3 +110,33 @@ def test_compare_groups_interval_covers_the_true_difference():
     assert clear.boot_low > 0.6 and clear.ci_low > 0.6
     with pytest.raises(ValueError):
         compare_groups([1.0], [1.0, 0.0])
+
+
+def test_serving_routes_canary_and_shadow_traffic():
+    from sklearn.dummy import DummyClassifier
+
+    from mlops_desktop.core.execution import ModelValue
+    from mlops_desktop.core.operate_entities import DeploymentValue
+    from mlops_desktop.stages._serving import _score
+
+    X = pd.DataFrame({"a": np.arange(2000.0)})
+    y = np.zeros(2000)
+    old = ModelValue(
+        DummyClassifier(strategy="constant", constant=0).fit(X, y), "classification", ["a"]
+    )
+    new = ModelValue(
+        DummyClassifier(strategy="constant", constant=1).fit(X, y + 1), "classification", ["a"]
+    )
+    frame = X.copy()
+    _score(frame, X, DeploymentValue(7, "production", "canary", 0.25, "m", 2, new, old, 1))
+    share = (frame["model_version"] == 2).mean()
+    assert 0.22 < share < 0.28
+    assert ((frame["y_pred"] == 1) == (frame["model_version"] == 2)).all()
+    frame = X.copy()
+    _score(frame, X, DeploymentValue(8, "production", "shadow", 1.0, "m", 2, new, old, 1))
+    assert (frame["y_pred"] == 0).all() and (frame["shadow_pred"] == 1).all()
+    assert (frame["model_version"] == 1).all()  # the primary answers; the shadow is logged
+    frame = X.copy()
+    _score(frame, X, DeploymentValue(9, "production", "canary", 0.25, "m", 2, new))
+    assert (frame["model_version"] == 2).all()  # nothing else serves: the canary takes all
+    assert (frame["latency_ms"] >= 0).all()
