@@ -55,6 +55,7 @@ PAGE_W, PAGE_H = 210 * MM, 297 * MM
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 17 * MM, 16 * MM, 20 * MM
 CONTENT_W, CONTENT_H = PAGE_W - 2 * MARGIN_X, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM
 MIN_ROOM_AFTER_HEADING = 150  # px of content a heading needs below it on its page
+MAX_HEADING_MOVES = 40
 
 Progress = Callable[[float, str], None]
 log = logging.getLogger(__name__)
@@ -109,6 +110,7 @@ class ReportDocument:
     """The laid-out report: a QTextDocument split into A4 pages."""
 
     def __init__(self, data: ReportData) -> None:
+        ensure_gui_application()  # fonts and images need a Qt application
         self.data = data
         self.doc = QTextDocument()
         font = QFont("DejaVu Sans")
@@ -155,20 +157,34 @@ class ReportDocument:
 
     def _keep_headings_with_content(self) -> None:
         """Move a heading to the next page when what follows it (a paragraph and a picture,
-        or the first rows of a table) would not fit below it."""
+        or the first rows of a table) would not fit below it. One heading at a time, top
+        down, on a finished layout: each move shifts everything after it."""
+        for _ in range(MAX_HEADING_MOVES):
+            self.doc.pageCount()  # finishes the layout
+            block = self._stranded_heading()
+            if block is None:
+                return
+            fmt = block.blockFormat()
+            fmt.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
+            QTextCursor(block).setBlockFormat(fmt)
+            # Changing a block format leaves parts of the layout stale: lay it all out again.
+            self.doc.markContentsDirty(0, self.doc.characterCount())
+
+    def _stranded_heading(self) -> QTextBlock | None:
         layout = self.doc.documentLayout()
         block = self.doc.begin()
         while block.isValid():
             fmt = block.blockFormat()
-            if fmt.headingLevel() in (1, 2) and block.text().strip():
-                rect = layout.blockBoundingRect(block)
-                offset = (rect.top() + 1) % CONTENT_H
+            if (
+                fmt.headingLevel() in (1, 2)
+                and block.text().strip()
+                and fmt.pageBreakPolicy() != QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore
+            ):
+                offset = (layout.blockBoundingRect(block).top() + 1) % CONTENT_H
                 if offset > CONTENT_H * 0.1 and CONTENT_H - offset < self._room_needed(block):
-                    fmt.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
-                    QTextCursor(block).setBlockFormat(fmt)
+                    return block
             block = block.next()
-        # Changing block formats leaves parts of the layout stale: lay it all out again.
-        self.doc.markContentsDirty(0, self.doc.characterCount())
+        return None
 
     def _room_needed(self, heading: QTextBlock) -> float:
         layout = self.doc.documentLayout()
