@@ -89,6 +89,34 @@ def build_actions(win: MainWindow) -> None:
         "Ctrl+Shift+V",
         "List every problem of the open pipeline",
     )
+    win.run_action = _action(
+        win, "&Run pipeline", lambda: win.run_pipeline(), "F5", "Run the open pipeline (F5)"
+    )
+    win.run_selected_action = _action(
+        win,
+        "Run &selected stages",
+        lambda: win.run_pipeline(selected=True),
+        "F6",
+        "Run only the selected stages, using what earlier runs stored for their inputs",
+    )
+    win.run_from_action = _action(
+        win,
+        "Run &from selected stage",
+        lambda: win.run_pipeline(from_selected=True),
+        "Shift+F6",
+        "Run the selected stage and everything downstream of it",
+    )
+    win.run_force_action = _action(
+        win,
+        "Run &without cache",
+        lambda: win.run_pipeline(force=True),
+        "Ctrl+F5",
+        "Run every stage again instead of reusing cached outputs",
+    )
+    win.cancel_run_action = _action(
+        win, "&Cancel run", win.cancel_run, "Shift+F5", "Stop the run that is going on (Shift+F5)"
+    )
+    win.cancel_run_action.setEnabled(False)
     win.about_action = _action(win, "&About MLOps Desktop", lambda: dialogs.show_about(win))
     win.about_action.setMenuRole(QAction.MenuRole.AboutRole)
     win.reset_layout_action = _action(win, "Reset &layout", win.reset_layout)
@@ -145,6 +173,10 @@ def build_menus(win: MainWindow) -> None:
     win.edit_menu = bar.addMenu("&Edit")
     win.view_menu = bar.addMenu("&View")
     win.run_menu = bar.addMenu("&Run")
+    for act in (win.run_action, win.run_selected_action, win.run_from_action, win.run_force_action):
+        win.run_menu.addAction(act)
+    win.run_menu.addAction(win.cancel_run_action)
+    win.run_menu.addSeparator()
     win.run_menu.addAction(win.validate_action)
     help_menu = bar.addMenu("&Help")
     help_menu.addAction(win.about_action)
@@ -206,6 +238,9 @@ def build_toolbar(win: MainWindow) -> None:
     bar.setMovable(False)
     bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
     bar.addAction(win.new_project_action)
+    bar.addSeparator()
+    bar.addAction(win.run_action)
+    bar.addAction(win.cancel_run_action)
     bar.addAction(win.validate_action)
     bar.addSeparator()
     label = QLabel("  Lifecycle lens: ")

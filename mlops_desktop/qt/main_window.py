@@ -36,6 +36,8 @@ from mlops_desktop.qt.autosave import Autosaver
 from mlops_desktop.qt.crosswalk_view import CrosswalkView
 from mlops_desktop.qt.lifecycle_map import LifecycleMapView
 from mlops_desktop.qt.project_browser import ProjectBrowser
+from mlops_desktop.qt.run_controller import RunController
+from mlops_desktop.qt.runs_panel import RunsPanel
 from mlops_desktop.qt.theme import ThemeManager
 
 if TYPE_CHECKING:
@@ -67,12 +69,19 @@ class MainWindow(QMainWindow):
         self.theme = theme
         self.workspace: Workspace | None = None
         self.service: Any = None
+        self.approvals: Any = None
         self.autosaver: Autosaver | None = None
         self._tabs_info: dict[int, dict[str, Any]] = {}  # pipeline id -> project, name, editor
         self._lens: str | None = None
         self.setWindowTitle("MLOps Desktop")
         self.setDockNestingEnabled(True)
         self.undo_group = QUndoGroup(self)
+        self.runner = RunController(self)
+        self.runner.node_state_changed.connect(self._on_runner_node_state_changed)
+        self.runner.log_line.connect(self.show_message)
+        self.runner.started.connect(self._on_runner_started)
+        self.runner.finished.connect(self._on_runner_finished)
+        self._run_pipeline_id: int | None = None
         self._build_central()
         self._build_docks()
         main_menus.build_actions(self)
@@ -80,6 +89,7 @@ class MainWindow(QMainWindow):
         main_menus.build_toolbar(self)
         self._build_status_bar()
         self._restore_settings()
+        self._update_run_actions()
 
     # ================================================================ building
     def _build_central(self) -> None:
@@ -141,10 +151,16 @@ class MainWindow(QMainWindow):
         self.crosswalk = CrosswalkView()
         self.crosswalk.stages_activated.connect(self.select_stages)
         self.crosswalk_dock = self._dock("Crosswalk", "crosswalk_dock", self.crosswalk, bottom)
+        self.runs_panel = RunsPanel()
+        self.runs_panel.run_opened.connect(self.open_run)
+        self.runs_dock = self._dock("Runs", "runs_dock", self.runs_panel, bottom)
+        self.run_view: Any = None
+        self.run_view_dock: QDockWidget | None = None
         self.splitDockWidget(self.projects_dock, self.palette_dock, Qt.Orientation.Vertical)
         self.splitDockWidget(self.inspector_dock, self.history_dock, Qt.Orientation.Vertical)
         self.tabifyDockWidget(self.map_dock, self.crosswalk_dock)
-        self.tabifyDockWidget(self.crosswalk_dock, self.messages_dock)
+        self.tabifyDockWidget(self.crosswalk_dock, self.runs_dock)
+        self.tabifyDockWidget(self.runs_dock, self.messages_dock)
         self.map_dock.raise_()
         self._default_state = self.saveState()
         self._sized = False
@@ -299,6 +315,9 @@ class MainWindow(QMainWindow):
         """Show ``workspace`` (closing the current one and its tabs first)."""
         from mlops_desktop.app.projects import ProjectService
 
+        if self.runner.running:
+            self.runner.cancel()
+            self.runner.wait(30)
         self._save_session()
         self.close_all_tabs()
         if self.workspace is not None:
@@ -497,11 +516,13 @@ class MainWindow(QMainWindow):
         self.lifecycle_map.set_pipeline(pipeline)
         self.crosswalk.set_pipeline(pipeline)
         self.refresh_run_states()
+        self._reload_runs()
         main_menus.show_editor_actions(self, editor)
         self.export_action.setEnabled(editor is not None)
         self.export_image_action.setEnabled(editor is not None)
         self.export_report_action.setEnabled(editor is not None)
         self.validate_action.setEnabled(editor is not None)
+        self._update_run_actions()
         self.current_pipeline_changed.emit()
 
     def refresh_run_states(self) -> None:
@@ -651,6 +672,110 @@ class MainWindow(QMainWindow):
             editor.export_png(path)
         self.show_message(f"Saved the canvas to {path}")
 
+    # ================================================================ runs
+    def run_pipeline(
+        self, *, selected: bool = False, from_selected: bool = False, force: bool = False
+    ) -> int | None:
+        """Run the open pipeline (or its selected stages, or from the selected stage)."""
+        editor, info = self.current_editor(), self._current_info()
+        if editor is None or info is None or self.workspace is None or self.runner.running:
+            return None
+        pipeline = info["pipeline"]
+        errors = [p for p in validate(pipeline) if p.severity == "error"]
+        if errors:
+            for p in errors:
+                self.show_message(p.message, error=True)
+            self.show_message(f"Not run: fix the {len(errors)} problem(s) above first", error=True)
+            self.show_dock(self.messages_dock)
+            return None
+        chosen = list(editor.selected_node_ids()) if (selected or from_selected) else []
+        if (selected or from_selected) and not chosen:
+            self.show_message("Select the stage(s) to run first", error=True)
+            return None
+        if self.approvals is None:
+            from mlops_desktop.qt.approval_dialog import DialogApprovalProvider
+
+            self.approvals = DialogApprovalProvider(self)
+            self.runner.approvals = self.approvals
+        assert self.autosaver is not None
+        self.autosaver.flush()
+        editor.clear_states()
+        self._run_pipeline_id = int(editor.property("pipeline_id"))
+        try:
+            return self.runner.start(
+                self.workspace,
+                info["project"],
+                info["name"],
+                pipeline,
+                nodes=chosen if selected else None,
+                from_node=chosen[0] if from_selected else None,
+                force=force,
+            )
+        except MlopsError as exc:
+            self.show_message(f"Cannot start the run: {exc}", error=True)
+            self._run_pipeline_id = None
+            return None
+
+    def cancel_run(self) -> None:
+        self.runner.cancel()
+
+    def open_run(self, run_id: int) -> None:
+        """Show one run (metrics, diagnostics, logs) in the Run panel."""
+        if self.workspace is None:
+            return
+        if self.run_view is None:
+            from mlops_desktop.qt.run_view import RunView
+
+            self.run_view = RunView()
+            self.run_view_dock = self.add_panel("Run", "run_view_dock", self.run_view)
+        self.run_view.load(self.workspace, run_id)
+        self.show_dock(self.run_view_dock)
+
+    def _reload_runs(self) -> None:
+        project = self.current_project()
+        if self.workspace is None or project is None:
+            self.runs_panel.set_rows([])
+            return
+        try:
+            self.runs_panel.load(self.workspace, project)
+        except MlopsError as exc:
+            self.show_message(f"Cannot list the runs: {exc}", error=True)
+
+    def _update_run_actions(self) -> None:
+        running = self.runner.running
+        can_run = self.current_editor() is not None and not running
+        for act in (
+            self.run_action,
+            self.run_selected_action,
+            self.run_from_action,
+            self.run_force_action,
+        ):
+            act.setEnabled(can_run)
+        self.cancel_run_action.setEnabled(running)
+
+    def _run_editor(self) -> Any:
+        info = self._tabs_info.get(self._run_pipeline_id or -1)
+        return info["editor"] if info is not None else None
+
+    def _on_runner_node_state_changed(self, node_id: str, status: Any, progress: Any) -> None:
+        editor = self._run_editor()
+        if editor is not None:
+            editor.set_node_state(node_id, status, progress)
+
+    def _on_runner_started(self, run_id: int) -> None:
+        self._update_run_actions()
+        self.save_label.setText(f"Running #{run_id}…")
+
+    def _on_runner_finished(self, run_id: int, status: str, message: str) -> None:
+        self._update_run_actions()
+        self.save_label.setText("Saved")
+        text = f"Run #{run_id} {status}" + (f": {message}" if message else "")
+        self.show_message(text, error=status != "succeeded")
+        if self.current_editor() is self._run_editor():
+            self.refresh_run_states()
+        self._reload_runs()
+        self._run_pipeline_id = None
+
     # ============================================================ messages
     def show_message(self, text: str, error: bool = False) -> None:
         """Show ``text`` in the status bar and append it to the Messages dock."""
@@ -693,6 +818,9 @@ class MainWindow(QMainWindow):
 
     # ============================================================== closing
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if self.runner.running:
+            self.runner.cancel()
+            self.runner.wait(30)
         if self.autosaver is not None and not self.autosaver.flush():
             if not dialogs.confirm(
                 self,

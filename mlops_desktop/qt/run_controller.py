@@ -1,0 +1,198 @@
+"""Running the open pipeline from the window: Run, Run selected, Run from here, Cancel.
+
+:class:`RunController` starts :meth:`mlops_desktop.app.runs.RunService.start` (the run goes on
+in a worker thread) with a :class:`QtRunListener`, which turns the engine's listener calls,
+made on worker threads, into Qt signals delivered on the GUI thread. The window shows them:
+node states and progress on the canvas, stage logs in the Messages panel, the lifecycle map
+and the runs list when the run ends. Run state is never part of the document.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from mlops_desktop.core.entities import RunStatus, StageRun, StageStatus
+
+if TYPE_CHECKING:
+    from mlops_desktop.core.graph import Pipeline
+
+PROGRESS_INTERVAL_S = 0.05  # at most 20 progress updates a second per stage
+
+
+class RunSignals(QObject):
+    """The engine's run events as Qt signals. Emitted on worker threads, they reach slots of
+    GUI-thread objects queued, in order."""
+
+    run_started = Signal(int)
+    stage_started = Signal(int, str)
+    stage_progressed = Signal(int, str, float, str)
+    stage_logged = Signal(int, str, str)
+    metric_logged = Signal(int, str, str, int, float)
+    stage_finished = Signal(int, str, object)  # StageRun
+    run_finished = Signal(int, str, str)  # run id, RunStatus value, message
+
+
+class QtRunListener:
+    """A :class:`~mlops_desktop.core.execution.RunListener` (called on worker threads) that
+    re-emits every event through :class:`RunSignals`, with progress throttled per stage."""
+
+    def __init__(self, signals: RunSignals) -> None:
+        self.signals = signals
+        self._last_progress: dict[str, float] = {}
+
+    def run_started(self, run_id: int) -> None:
+        self.signals.run_started.emit(run_id)
+
+    def stage_started(self, run_id: int, node_id: str) -> None:
+        self.signals.stage_started.emit(run_id, node_id)
+
+    def stage_progress(self, run_id: int, node_id: str, fraction: float, message: str) -> None:
+        now = time.monotonic()
+        if fraction < 1.0 and now - self._last_progress.get(node_id, 0.0) < PROGRESS_INTERVAL_S:
+            return
+        self._last_progress[node_id] = now
+        self.signals.stage_progressed.emit(run_id, node_id, float(fraction), message)
+
+    def stage_log(self, run_id: int, node_id: str, line: str) -> None:
+        self.signals.stage_logged.emit(run_id, node_id, line)
+
+    def metric_logged(self, run_id: int, node_id: str, key: str, step: int, value: float) -> None:
+        self.signals.metric_logged.emit(run_id, node_id, key, int(step), float(value))
+
+    def stage_finished(self, run_id: int, node_id: str, stage_run: StageRun) -> None:
+        self.signals.stage_finished.emit(run_id, node_id, stage_run)
+
+    def run_finished(self, run_id: int, status: RunStatus, message: str) -> None:
+        self.signals.run_finished.emit(run_id, RunStatus(status).value, message)
+
+
+class RunController(QObject):
+    """Starts and cancels one run at a time for the window, and reports its progress."""
+
+    started = Signal(int)  # run id
+    finished = Signal(int, str, str)  # run id, status, message (after the worker ended)
+    node_state_changed = Signal(str, object, object)  # node id, StageStatus, progress | None
+    log_line = Signal(str, bool)  # text, is an error
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._handle: Any = None
+        self._titles: dict[str, str] = {}
+        self._final: tuple[int, str, str] | None = None
+        self.signals = RunSignals(self)
+        self.signals.run_started.connect(self._on_signals_run_started)
+        self.signals.stage_started.connect(self._on_signals_stage_started)
+        self.signals.stage_progressed.connect(self._on_signals_stage_progressed)
+        self.signals.stage_logged.connect(self._on_signals_stage_logged)
+        self.signals.stage_finished.connect(self._on_signals_stage_finished)
+        self.signals.run_finished.connect(self._on_signals_run_finished)
+        self._poll = QTimer(self)
+        self._poll.setInterval(50)
+        self._poll.timeout.connect(self._on_poll_timeout)
+        self.approvals: Any = None
+
+    @property
+    def running(self) -> bool:
+        return self._handle is not None
+
+    @property
+    def run_id(self) -> int | None:
+        return self._handle.run_id if self._handle is not None else None
+
+    def start(
+        self,
+        workspace: Any,
+        project: str,
+        pipeline_name: str,
+        document: Pipeline,
+        *,
+        nodes: list[str] | None = None,
+        from_node: str | None = None,
+        force: bool = False,
+    ) -> int:
+        """Start a run of ``document`` (saved first as the pipeline's latest version)."""
+        from mlops_desktop.app.runs import RunService
+
+        if self._handle is not None:
+            raise RuntimeError("a run is already going on")
+        services = {"approvals": self.approvals} if self.approvals is not None else {}
+        self._titles = {n.id: n.title for n in document.nodes.values()}
+        self._final = None
+        service = RunService(workspace, document.registry, services=services)
+        self._handle = service.start(
+            project,
+            pipeline_name,
+            force=force,
+            listener=QtRunListener(self.signals),
+            nodes=nodes,
+            from_node=from_node,
+            document=document.copy(),
+        )
+        self._poll.start()
+        self.started.emit(self._handle.run_id)
+        return self._handle.run_id
+
+    def cancel(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self.log_line.emit("Cancelling the run…", False)
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Block until the worker ended (tests and closing the window)."""
+        if self._handle is not None:
+            self._handle.wait(timeout)
+            self._on_poll_timeout()
+
+    # ------------------------------------------------------------------- slots
+    def _title(self, node_id: str) -> str:
+        return self._titles.get(node_id, node_id)
+
+    def _on_signals_run_started(self, run_id: int) -> None:
+        self.log_line.emit(f"Run #{run_id} started", False)
+
+    def _on_signals_stage_started(self, _run_id: int, node_id: str) -> None:
+        self.node_state_changed.emit(node_id, StageStatus.RUNNING, 0.0)
+
+    def _on_signals_stage_progressed(
+        self, _run_id: int, node_id: str, fraction: float, _msg: str
+    ) -> None:
+        self.node_state_changed.emit(node_id, StageStatus.RUNNING, fraction)
+
+    def _on_signals_stage_logged(self, _run_id: int, node_id: str, line: str) -> None:
+        self.log_line.emit(f"{self._title(node_id)}: {line}", False)
+
+    def _on_signals_stage_finished(self, _run_id: int, node_id: str, stage_run: StageRun) -> None:
+        status = StageStatus(stage_run.status)
+        self.node_state_changed.emit(node_id, status, None)
+        failed = status is StageStatus.FAILED
+        took = f" in {stage_run.duration_s:.2f} s" if stage_run.duration_s else ""
+        detail = (
+            f": {stage_run.error.strip().splitlines()[-1]}" if failed and stage_run.error else ""
+        )
+        self.log_line.emit(f"{self._title(node_id)} {status.value}{took}{detail}", failed)
+
+    def _on_signals_run_finished(self, run_id: int, status: str, message: str) -> None:
+        self._final = (run_id, status, message)
+
+    def _on_poll_timeout(self) -> None:
+        handle = self._handle
+        if handle is None or not handle.done():
+            return
+        self._poll.stop()
+        self._handle = None
+        try:
+            run = handle.wait(0)
+        except Exception as exc:  # noqa: BLE001 - shown to the user as one line
+            self.finished.emit(handle.run_id, RunStatus.FAILED.value, str(exc))
+            return
+        if run is not None:
+            status = RunStatus(run.status).value
+            message = run.message
+        elif self._final is not None:
+            _, status, message = self._final
+        else:
+            status, message = RunStatus.FAILED.value, "the run ended without a result"
+        self.finished.emit(handle.run_id, status, message)

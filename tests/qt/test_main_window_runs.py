@@ -1,0 +1,110 @@
+"""Running the open pipeline from the window: live node states, logs, history, cancel."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from mlops_desktop.core.entities import StageStatus
+from mlops_desktop.core.graph import Link, Node, Pipeline
+from mlops_desktop.core.operations import AddLink, AddNode
+from mlops_desktop.qt.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    win = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    win.open_workspace(str(tmp_path / "w.db"))
+    win.service.create_project("small", template="blank")
+    pipeline = Pipeline("data")
+    pipeline.apply(AddNode(Node("load", "load_data", "Load", {"dataset": "iris"}, 0, 0)))
+    pipeline.apply(AddNode(Node("check", "validate_data", "Check", {}, 250, 0)))
+    pipeline.apply(AddNode(Node("split", "split", "Split", {}, 500, 0)))
+    pipeline.apply(AddLink(Link("l1", "load", "dataset", "check", "dataset")))
+    pipeline.apply(AddLink(Link("l2", "check", "dataset", "split", "dataset")))
+    win.service.create_pipeline("small", "data", pipeline)
+    win.browser.refresh()
+    win.open_pipeline("small", "data")
+    yield win
+    win.runner.wait(30)
+    win.close()
+
+
+def _states(win: MainWindow) -> dict[str, StageStatus]:
+    return {nid: item.status for nid, item in win.current_editor().scene.node_items.items()}
+
+
+def test_run_shows_states_logs_and_history(qtbot, window: MainWindow) -> None:
+    assert window.run_action.isEnabled() and not window.cancel_run_action.isEnabled()
+    with qtbot.waitSignal(window.runner.finished, timeout=60000) as blocker:
+        run_id = window.run_pipeline()
+        assert run_id is not None
+        assert window.cancel_run_action.isEnabled() and not window.run_action.isEnabled()
+    assert blocker.args[0] == run_id and blocker.args[1] == "succeeded"
+    assert set(_states(window).values()) == {StageStatus.SUCCEEDED}
+    assert f"Run #{run_id} succeeded" in window.log.toPlainText()
+    assert window.runs_panel.model.rowCount() == 1
+    assert window.lifecycle_map.coverage  # coloured from the run just recorded
+    window.set_lens("google")
+    ct = window.lifecycle_map.coverage["gcp.stage.continuous_training"]
+    assert ct.state == "succeeded"
+    assert window.run_action.isEnabled()
+    # A second run serves unchanged stages from the cache.
+    with qtbot.waitSignal(window.runner.finished, timeout=60000):
+        window.run_pipeline()
+    assert set(_states(window).values()) == {StageStatus.CACHED}
+
+
+def test_run_selected_needs_a_selection_and_invalid_pipelines_do_not_run(
+    window: MainWindow,
+) -> None:
+    assert window.run_pipeline(selected=True) is None
+    assert "Select the stage" in window.log.toPlainText()
+    from mlops_desktop.core.operations import RemoveLink
+
+    window.current_pipeline().apply(RemoveLink("l1"))
+    assert window.run_pipeline() is None
+    assert "Not run" in window.log.toPlainText()
+    assert window.workspace.runs.list(window.workspace.projects.get("small").id) == []
+
+
+def test_an_approval_waits_for_the_person_and_cancel_stops_the_run(qtbot, tmp_path) -> None:
+    win = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    win.show()
+    win.open_workspace(str(tmp_path / "w.db"))
+    win.service.create_project("gate", template="blank")
+    p = Pipeline("release")
+    for node in (
+        Node("load", "load_data", "Load", {"dataset": "iris"}, 0, 0),
+        Node("split", "split", "Split", {}, 250, 0),
+        Node("train", "train", "Train", {"estimator": "logistic_regression"}, 500, 0),
+        Node("register", "register_model", "Register", {"model_name": "iris"}, 750, 0),
+        Node("approve", "approve", "Approve", {}, 1000, 0),
+    ):
+        p.apply(AddNode(node))
+    for i, (a, ap, b, bp) in enumerate(
+        [
+            ("load", "dataset", "split", "dataset"),
+            ("split", "split", "train", "split"),
+            ("train", "model", "register", "model"),
+            ("register", "model_version", "approve", "model_version"),
+        ]
+    ):
+        p.apply(AddLink(Link(f"l{i}", a, ap, b, bp)))
+    win.service.create_pipeline("gate", "release", p)
+    win.browser.refresh()
+    win.open_pipeline("gate", "release")
+    win.run_pipeline()
+    assert win.approvals is not None
+    with qtbot.waitSignal(win.approvals.dialog_shown, timeout=60000):
+        pass
+    assert _states(win)["approve"] is StageStatus.RUNNING
+    with qtbot.waitSignal(win.runner.finished, timeout=30000) as blocker:
+        win.cancel_run()
+    assert blocker.args[1] == "cancelled"
+    assert _states(win)["train"] is StageStatus.SUCCEEDED
+    win.close()
