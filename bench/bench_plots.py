@@ -31,6 +31,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 N_POINTS = 1_000_000
 REPEATS = 5
 SIZE = (1000, 600)
+MANY_RUNS = 2000
 
 
 def _row(metric: str, value: Any, unit: str, note: str = "") -> dict[str, Any]:
@@ -53,6 +54,69 @@ def _workspace_with_series(folder: Path) -> tuple[Any, int]:
     values = np.exp(-steps / 2e5) + np.cumsum(rng.normal(0, 1e-3, N_POINTS))
     ws.metrics.log_arrays(run.id, "loss", values, steps=steps, timestamps=1.7e9 + steps * 0.01)
     return ws, run.id
+
+
+def _many_runs(folder: Path, n: int = MANY_RUNS) -> tuple[float, float, float]:
+    """Runs panel over ``n`` finished runs with eight metrics each; a comparison of 50."""
+    import numpy as np
+    from PySide6 import QtWidgets
+
+    from mlops_desktop.app import plot_data
+    from mlops_desktop.app.projects import ProjectService
+    from mlops_desktop.app.workspace import Workspace
+    from mlops_desktop.core.entities import MetricPoint, RunStatus
+    from mlops_desktop.qt.plots.compare import RunComparisonView
+    from mlops_desktop.qt.runs_panel import RunsPanel
+
+    app = QtWidgets.QApplication.instance()
+    ws = Workspace.open(str(folder / "many.db"))
+    try:
+        project = ProjectService(ws).create_project("many")
+        info = ws.pipelines.list(project.id)[0]
+        version = ws.pipelines.latest(info.id)
+        rng = np.random.default_rng(0)
+        keys = (
+            "accuracy",
+            "f1",
+            "precision",
+            "recall",
+            "roc_auc",
+            "log_loss",
+            "fit_seconds",
+            "loss",
+        )
+        ids = []
+        for i in range(n):
+            run = ws.runs.create(
+                project.id, info.id, version.id, params={"Train": {"C": float(i % 5)}}
+            )
+            ws.runs.start(run.id)
+            ws.metrics.log_batch(
+                run.id, [MetricPoint(k, float(rng.random()), 0, 0.0) for k in keys]
+            )
+            ws.runs.finish(run.id, RunStatus.SUCCEEDED)
+            ids.append(run.id)
+        start = time.perf_counter()
+        panel = RunsPanel()
+        panel.resize(900, 600)
+        panel.load(ws, "many")
+        panel.grab()
+        panel_s = time.perf_counter() - start
+        panel.deleteLater()
+        start = time.perf_counter()
+        view = RunComparisonView()
+        view.resize(1000, 600)
+        view.load(ws, ids[:50], metric="accuracy")
+        view.grab()
+        compare_s = time.perf_counter() - start
+        view.deleteLater()
+        start = time.perf_counter()
+        plot_data.runs_table(ws, "many")
+        rows_s = time.perf_counter() - start
+        app.processEvents()
+    finally:
+        ws.close()
+    return panel_s, rows_s, compare_s
 
 
 def _median(fn: Callable[[], float]) -> float:
@@ -82,6 +146,7 @@ def run() -> list[dict[str, Any]]:
             load_s = _median(load)
         finally:
             ws.close()
+        panel_s, rows_s, compare_s = _many_runs(Path(tmp))
 
     x, y = series.x("step"), series.values
     keep: list[Any] = []
@@ -166,6 +231,21 @@ def run() -> list[dict[str, Any]]:
         _row("plain pyqtgraph: zoom frame (10% of x)", plain_zoom, "s", "one re-render after zoom"),
         _row("MetricPlotWidget: full-range frame", ours_full, "s", "one re-render, whole series"),
         _row("plain pyqtgraph: full-range frame", plain_full, "s", "one re-render, whole series"),
+        _row(
+            f"runs table data, {MANY_RUNS} runs",
+            rows_s,
+            "s",
+            "plot_data.runs_table (runs + latest metrics)",
+        ),
+        _row(
+            f"RunsPanel: load + first render, {MANY_RUNS} runs", panel_s, "s", "8 metrics per run"
+        ),
+        _row(
+            "RunComparisonView: load + first render, 50 runs",
+            compare_s,
+            "s",
+            "table, series, params, groups",
+        ),
     ]
 
 

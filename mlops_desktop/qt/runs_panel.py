@@ -141,6 +141,8 @@ class RunsPanel(QtWidgets.QWidget):
         self.view.verticalHeader().setVisible(False)
         self.view.verticalHeader().setDefaultSectionSize(22)
         self.view.horizontalHeader().setStretchLastSection(True)
+        # Fit columns to the first rows only: measuring thousands of rows takes seconds.
+        self.view.horizontalHeader().setResizeContentsPrecision(100)
         self.view.doubleClicked.connect(self._on_view_double_clicked)
         self.view.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.proxy.setFilterKeyColumn(-1)  # match any column

@@ -191,6 +191,18 @@ def test_metric_plot_smoothing_axes_and_readout(qtbot):
         w.set_smoothing(1.0)
 
 
+def test_many_series_keep_the_legend_short(qtbot):
+    from mlops_desktop.qt.plots.series import MAX_LEGEND, MetricPlotWidget
+
+    w = MetricPlotWidget()
+    qtbot.addWidget(w)
+    w.set_series([_series(50, "loss", run_id=i) for i in range(MAX_LEGEND + 8)])
+    labels = [label.text for _, label in w.legend.items]
+    assert len(labels) == MAX_LEGEND + 1
+    assert labels[0] == "#0 loss" and labels[-1] == "… and 8 more"
+    assert w.readout_at(10.0).endswith("… 8 more")
+
+
 def test_million_points_use_downsampling_and_clip_to_view(qtbot):
     from mlops_desktop.qt.plots.series import MetricPlotWidget
 

@@ -27,6 +27,7 @@ from mlops_desktop.qt.plots._common import (
 )
 
 LIVE_INTERVAL_MS = 100  # at most ten redraws a second
+MAX_LEGEND = 12
 
 
 class TimeOrNumberAxis(pg.DateAxisItem):
@@ -170,11 +171,15 @@ class MetricPlotWidget(PlotPanel):
     def set_series(self, series: Sequence[Series], labels: Sequence[str] | None = None) -> None:
         """Replace the plot's content with these series."""
         self.clear()
-        for i, s in enumerate(series):
-            self.add_series(s, labels[i] if labels else None)
+        if labels is None:  # name the run only when several runs are drawn
+            several = len({s.run_id for s in series}) > 1
+            labels = [f"#{s.run_id} {s.key}" if several else s.key for s in series]
+        for s, label in zip(series, labels, strict=True):
+            self.add_series(s, label, legend=False)
+        self._rebuild_legend()  # once, not per series (each legend rebuild is costly)
         self.plot_item.enableAutoRange()
 
-    def add_series(self, s: Series, label: str | None = None) -> None:
+    def add_series(self, s: Series, label: str | None = None, *, legend: bool = True) -> None:
         """Draw one more series (replacing one with the same run and key)."""
         key = (s.run_id, s.key)
         if key in self._lines:
@@ -188,13 +193,19 @@ class MetricPlotWidget(PlotPanel):
         line = _Line(s, label, index, raw, smooth, np.empty(0))
         self._lines[key] = line
         self._replace(line, s)
-        self._rebuild_legend()
+        if legend:
+            self._rebuild_legend()
 
     def _rebuild_legend(self) -> None:
+        """Legend entries for the first MAX_LEGEND lines, then a count of the rest (a legend
+        of fifty runs would push the plot off the widget; the readout names every line)."""
         self.legend.clear()
-        self.legend.setColumnCount(min(4, max(1, len(self._lines))))
-        for line in self._lines.values():
+        lines = list(self._lines.values())
+        self.legend.setColumnCount(min(4, max(1, len(lines))))
+        for line in lines[:MAX_LEGEND]:
             self.legend.addItem(line.smooth if self._weight > 0 else line.raw, line.label)
+        if len(lines) > MAX_LEGEND:
+            self.legend.addItem(pg.PlotDataItem(pen=None), f"… and {len(lines) - MAX_LEGEND} more")
 
     def _default_label(self, s: Series) -> str:
         runs = {rid for rid, _ in self._lines} | {s.run_id}
@@ -324,6 +335,8 @@ class MetricPlotWidget(PlotPanel):
             y = line.smoothed if line.smoothed is not None else line.series.values
             step = int(line.series.steps[i])
             parts.append(f"{line.label}: {fmt(float(y[i]))} (step {step})")
+        if len(parts) > MAX_LEGEND:
+            parts = [*parts[:MAX_LEGEND], f"… {len(parts) - MAX_LEGEND} more"]
         return "    ".join(parts)
 
     # ------------------------------------------------------------------ export
