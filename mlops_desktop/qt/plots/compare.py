@@ -35,6 +35,7 @@ from mlops_desktop.qt.plots.series import MetricPlotWidget
 
 LOWER_IS_BETTER = ("rmse", "mae", "mse", "log_loss", "loss", "error", "latency")
 SeriesLoader = Callable[[int, str], Series]
+MAX_POINT_LABELS = 15
 
 
 def lower_is_better(key: str) -> bool:
@@ -165,7 +166,8 @@ class ParamPlot(PlotPanel):
         )
         scatter.addPoints(spots)
         self.plot_item.addItem(scatter)
-        for i in np.flatnonzero(ok):
+        # Name the points while that stays readable; beyond, hovering a point names its run.
+        for i in np.flatnonzero(ok) if ok.sum() <= MAX_POINT_LABELS else ():
             label = pg.TextItem(comp.labels[i], color=FOREGROUND, anchor=(0, 1))
             label.setPos(float(x[i]), float(y[i]))
             self.plot_item.addItem(label)
@@ -358,7 +360,9 @@ class RunComparisonView(QtWidgets.QWidget):
         choices are ``series_keys``."""
         self.comparison = comp
         self._loader = loader
-        self.title.setText(f"Comparing {len(comp.run_ids)} runs: " + ", ".join(comp.labels))
+        names = comp.labels if len(comp.labels) <= 10 else [*comp.labels[:8], "…", comp.labels[-1]]
+        self.title.setText(f"Comparing {len(comp.run_ids)} runs: " + ", ".join(names))
+        self.title.setToolTip(", ".join(comp.labels))
         self.table.set_comparison(comp)
         self.params.set_comparison(comp, metric)
         self.groups.set_comparison(comp, metric)
