@@ -166,9 +166,10 @@ class PhaseItem(QGraphicsObject):
             else "No stage implements it"
         )
         y = min(used.bottom() + 2, r.bottom() - 34)
-        if r.height() < 50:  # a short cross-cutting band: one line under the title
+        if r.height() < 50:  # a short cross-cutting band: everything on the title's line
             line = f"{line}  ·  {STATE_STYLE[self.coverage.state][2]}"
-            y = used.bottom() + 1
+            y = r.top() + 1
+            r = r.adjusted(used.width() + 16, 0, 0, 0)
         painter.drawText(
             QRectF(r.left(), y, r.width(), 16),
             int(Qt.AlignmentFlag.AlignLeft),
@@ -265,9 +266,9 @@ class LifecycleScene(QGraphicsScene):
         if cross:
             top = BOX_H + 14.0 + 14.0 * max(below, 1) + 36
             for phase in cross:
-                rect = QRectF(0, top, width, 50)
+                rect = QRectF(0, top, width, 34)
                 self._add_phase(phase, coverage[phase.id], rect, 0)
-                top += 60
+                top += 44
         self.setSceneRect(self.itemsBoundingRect().adjusted(-16, -16, 16, 16))
 
     def _add_phase(self, phase: Phase, coverage: Coverage, rect: QRectF, number: int) -> None:

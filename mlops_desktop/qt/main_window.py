@@ -235,6 +235,9 @@ class MainWindow(QMainWindow):
             "Edits are saved automatically: each saved change is a new version"
         )
         self.workspace_label = QLabel("No workspace")
+        self.run_label = QLabel("")
+        self.run_label.hide()
+        status.addPermanentWidget(self.run_label)
         status.addPermanentWidget(self.save_label)
         status.addPermanentWidget(self.workspace_label)
 
@@ -764,11 +767,12 @@ class MainWindow(QMainWindow):
 
     def _on_runner_started(self, run_id: int) -> None:
         self._update_run_actions()
-        self.save_label.setText(f"Running #{run_id}…")
+        self.run_label.setText(f"Running #{run_id}…")
+        self.run_label.show()
 
     def _on_runner_finished(self, run_id: int, status: str, message: str) -> None:
         self._update_run_actions()
-        self.save_label.setText("Saved")
+        self.run_label.hide()
         text = f"Run #{run_id} {status}" + (f": {message}" if message else "")
         self.show_message(text, error=status != "succeeded")
         if self.current_editor() is self._run_editor():
