@@ -146,29 +146,52 @@ class ReportDocument:
 
     def _lay_out(self) -> None:
         pages: dict[str, int] = {}
+        moved: list[int] = []
         for _ in range(4):  # page numbers in the contents list may move headings; repeat
             self.doc.setHtml(self._html(pages))
-            self._keep_headings_with_content()
+            moved = self._keep_headings_with_content(moved)
             found = self.heading_pages()
             if found == pages:
                 break
             pages = found
         self.section_pages = pages
 
-    def _keep_headings_with_content(self) -> None:
+    def _headings(self) -> list[QTextBlock]:
+        out = []
+        block = self.doc.begin()
+        while block.isValid():
+            if block.blockFormat().headingLevel() in (1, 2) and block.text().strip():
+                out.append(block)
+            block = block.next()
+        return out
+
+    def _break_before(self, block: QTextBlock, relayout: bool = True) -> None:
+        fmt = block.blockFormat()
+        fmt.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
+        QTextCursor(block).setBlockFormat(fmt)
+        if relayout:  # a changed block format leaves parts of the layout stale
+            self.doc.markContentsDirty(0, self.doc.characterCount())
+
+    def _keep_headings_with_content(self, earlier: list[int]) -> list[int]:
         """Move a heading to the next page when what follows it (a paragraph and a picture,
         or the first rows of a table) would not fit below it. One heading at a time, top
-        down, on a finished layout: each move shifts everything after it."""
+        down, on a finished layout: each move shifts everything after it. ``earlier``: the
+        headings (by position) moved in the previous layout of the same report, which the
+        same moves most likely suit again. Returns the headings moved."""
+        headings = self._headings()
+        moved = [i for i in earlier if i < len(headings)]
+        for i in moved:
+            self._break_before(headings[i], relayout=False)
+        if moved:
+            self.doc.markContentsDirty(0, self.doc.characterCount())
         for _ in range(MAX_HEADING_MOVES):
             self.doc.pageCount()  # finishes the layout
             block = self._stranded_heading()
             if block is None:
-                return
-            fmt = block.blockFormat()
-            fmt.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
-            QTextCursor(block).setBlockFormat(fmt)
-            # Changing a block format leaves parts of the layout stale: lay it all out again.
-            self.doc.markContentsDirty(0, self.doc.characterCount())
+                break
+            self._break_before(block)
+            moved.append(next(i for i, h in enumerate(headings) if h == block))
+        return moved
 
     def _stranded_heading(self) -> QTextBlock | None:
         layout = self.doc.documentLayout()
