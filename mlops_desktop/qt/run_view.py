@@ -156,6 +156,7 @@ class RunView(QtWidgets.QWidget):
         self.header.setText(" · ".join(parts))
 
     def _replot(self) -> None:
+        self.plot.flush()  # live points still queued reach self._series first
         chosen = []
         for i in range(self.key_list.count()):
             item = self.key_list.item(i)
@@ -217,7 +218,6 @@ class RunView(QtWidgets.QWidget):
         if self.run is None or run_id != self.run.id or not is_series_key(key):
             return
         steps = np.arange(len(values)) if steps is None else steps
-        self.plot.append_points(run_id, key, steps, values)
         if key not in self._series:
             self._series[key] = plot_data.make_series(run_id, key, [], [], [])
             item = QtWidgets.QListWidgetItem(key)
@@ -227,3 +227,23 @@ class RunView(QtWidgets.QWidget):
             item.setCheckState(Qt.CheckState.Checked)
             self.key_list.addItem(item)
             self.key_list.blockSignals(False)
+        if self._checked(key):
+            self.plot.append_points(run_id, key, steps, values)
+        else:  # kept for when the metric is ticked
+            old = self._series[key]
+            now = QtCore.QDateTime.currentMSecsSinceEpoch() / 1000.0
+            v = np.atleast_1d(np.asarray(values, dtype=np.float64))
+            self._series[key] = plot_data.make_series(
+                run_id,
+                key,
+                np.concatenate([old.steps, np.atleast_1d(steps)]),
+                np.concatenate([old.values, v]),
+                np.concatenate([old.timestamps, np.full(v.shape, now)]),
+            )
+
+    def _checked(self, key: str) -> bool:
+        for i in range(self.key_list.count()):
+            item = self.key_list.item(i)
+            if item.data(Qt.ItemDataRole.UserRole) == key:
+                return item.checkState() == Qt.CheckState.Checked
+        return False

@@ -137,6 +137,19 @@ def test_run_view_shows_the_run(qtbot, world):
     x, y = view.plot.line_data(run.id, "live_loss")
     assert x.size == 30 and y[0] == 1.0
     assert (run.id + 999, "other") not in view.plot._lines
+    # An unticked metric keeps collecting points off the plot, and shows them when ticked.
+    item = next(
+        view.key_list.item(i)
+        for i in range(view.key_list.count())
+        if view.key_list.item(i).data(QtCore.Qt.ItemDataRole.UserRole) == "live_loss"
+    )
+    item.setCheckState(QtCore.Qt.CheckState.Unchecked)
+    assert (run.id, "live_loss") not in view.plot._lines
+    for step in range(30, 40):
+        view.on_metric_logged(run.id, "train", "live_loss", step, 0.01)
+    assert (run.id, "live_loss") not in view.plot._lines
+    item.setCheckState(QtCore.Qt.CheckState.Checked)
+    assert view.plot.line_data(run.id, "live_loss")[0].size == 40
 
 
 def test_comparison_view_of_real_runs(qtbot, world):
