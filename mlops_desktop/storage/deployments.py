@@ -20,7 +20,7 @@ from mlops_desktop.core.operate_entities import (
     DeploymentStatus,
 )
 from mlops_desktop.storage.database import Database
-from mlops_desktop.storage.orm import utc_now
+from mlops_desktop.storage.orm import SqlProject, utc_now
 from mlops_desktop.storage.orm_registry import (
     SqlDeployment,
     SqlModelVersion,
@@ -79,6 +79,12 @@ def _active(
     return list(s.scalars(query))
 
 
+def _lock_project(s: Session, project_id: int) -> None:
+    """Serialise deployment changes of one project (PostgreSQL row lock; SQLite writes are
+    serialised already), so two deploys cannot both become the environment's primary."""
+    s.execute(select(SqlProject.id).where(SqlProject.id == project_id).with_for_update())
+
+
 def _end(rows: list[SqlDeployment], status: str) -> None:
     now = utc_now()
     for row in rows:
@@ -116,6 +122,7 @@ class DeploymentStore:
             raise ConflictError(f"traffic share must be between 0 and 1, got {traffic_share}")
         now = utc_now()
         with self.db.write() as s:
+            _lock_project(s, project_id)
             version = s.get(SqlModelVersion, version_id)
             if version is None:
                 raise NotFoundError(f"no model version with id {version_id}")
@@ -174,6 +181,7 @@ class DeploymentStore:
         environment whose primary deployment serves this model, the deployment follows."""
         alias = check_alias(alias)
         with self.db.write() as s:
+            _lock_project(s, project_id)
             model = model_row(s, project_id, model_name)
             target = version_row(s, model, version)
             current = alias_version_row(s, model.id, alias)
@@ -211,6 +219,7 @@ class DeploymentStore:
         alias = check_alias(alias)
         now = utc_now()
         with self.db.write() as s:
+            _lock_project(s, project_id)
             model = model_row(s, project_id, model_name)
             current = alias_version_row(s, model.id, alias)
             if current is None:

@@ -276,3 +276,26 @@ def test_counters_and_claims_hold_under_concurrency(db, ctx):
     assert not errors
     assert sorted(values) == list(range(30))
     assert wins.count(True) == 1
+
+
+def test_concurrent_direct_deploys_leave_one_primary(db, ctx):
+    project = ctx[0]
+    store, deploys = RegistryStore(db), DeploymentStore(db)
+    versions = [_register(store, project.id) for _ in range(4)]
+    errors = []
+
+    def deploy(version_id):
+        try:
+            deploys.deploy(project.id, version_id, "production")
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=deploy, args=(v.id,)) for v in versions]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    active = deploys.active(project.id, "production")
+    assert len(active) == 1
+    assert store.version_by_alias(project.id, "clf", "production").version == active[0].version
