@@ -309,3 +309,58 @@ def test_tuning_view_marks_best_candidate(qtbot):
     headers, rows = view.data_table()
     assert headers == ["candidate", "score", "score_std", "n_neighbors"]
     assert [r[3] for r in rows] == [1.0, 5.0, 15.0, 40.0]
+
+
+def test_every_panel_exports(qtbot, tmp_path, binary_fit):
+    """PNG, SVG and CSV from each kind of plot panel (date axes, images, bars, two plots)."""
+    from mlops_desktop.qt.plots import compare, diagnostics, export, trends, tuning
+
+    y, pred, proba, names = binary_fit
+    diag = P.diagnostics_from_predictions(y, pred, proba, labels=[0, 1])
+    t0 = 1.7e9
+    panels = []
+    cm = diagnostics.ConfusionMatrixPlot()
+    cm.set_matrix(diag.confusion, names)
+    roc = diagnostics.CurvePlot("roc")
+    roc.set_curves(diag.roc)
+    res = diagnostics.ResidualPlot()
+    res.set_residuals(proba[:, 1], y - proba[:, 1])
+    imp = diagnostics.ImportancePlot()
+    imp.set_importances(["a", "b"], np.array([0.2, 0.1]), np.array([0.01, 0.02]))
+    tun = tuning.TuningView()
+    tun.set_tuning(P.build_tuning({"cv_score": (np.arange(3), np.array([0.8, 0.9, 0.85]))}))
+    events = [P.TimelineEvent(t0 + 50, "m v1", "model_version")]
+    trend = trends.TrendPlot()
+    trend.set_trend(
+        P.Trend(
+            "accuracy",
+            np.array([1, 2]),
+            np.array([t0, t0 + 100]),
+            np.array([0.8, 0.9]),
+            ["succeeded"] * 2,
+            events,
+        )
+    )
+    drift = trends.DriftPlot()
+    drift.set_drift(
+        P.DriftTrend("psi", {"x": (np.array([t0, t0 + 100]), np.array([0.1, 0.3]))}, 0.2, events)
+    )
+    comp = P.RunComparison(
+        [1, 2, 3],
+        ["#1", "#2", "#3"],
+        {"accuracy": np.array([0.8, 0.9, 0.85])},
+        {"C": [0.1, 1.0, 1.0]},
+        np.array([t0, t0, t0]),
+    )
+    params = compare.ParamPlot()
+    params.set_comparison(comp)
+    groups = compare.GroupPlot()
+    groups.set_comparison(comp)
+    panels = [cm, roc, res, imp, tun, trend, drift, params, groups]
+    for i, panel in enumerate(panels):
+        qtbot.addWidget(panel)
+        panel.resize(600, 400)
+        assert export.export(panel, tmp_path / f"{i}.png").read_bytes()[:8] == PNG_SIGNATURE
+        xml.dom.minidom.parse(str(export.export(panel, tmp_path / f"{i}.svg")))
+        rows = list(csv.reader(io.StringIO(export.csv_text(panel))))
+        assert len(rows) >= 2, type(panel).__name__
