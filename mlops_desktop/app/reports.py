@@ -372,6 +372,37 @@ class ReportService:
             data.omit("Model registry", "no model has been registered yet")
             return
         data.registry = section
+        self._registry_facts(data, section)
+
+    @staticmethod
+    def _registry_facts(data: ReportData, section: RegistrySection) -> None:
+        """One line each for the summary: the newest model versions and what serves now."""
+        newest: dict[str, ModelVersionRow] = {}
+        for v in section.versions:
+            if v.model not in newest or v.version > newest[v.model].version:
+                newest[v.model] = v
+        if newest:
+            data.project.facts.append(
+                (
+                    "Models",
+                    "; ".join(
+                        f"{v.model} v{v.version}" + (f" ({v.stage})" if v.stage else "")
+                        for v in newest.values()
+                    ),
+                )
+            )
+        active = [d for d in section.deployments if d.status == "active"]
+        if active:
+            data.project.facts.append(
+                (
+                    "Serving now",
+                    "; ".join(
+                        f"{d.model} v{d.version} in {d.environment}"
+                        + (f" ({d.strategy})" if d.strategy and d.strategy != "direct" else "")
+                        for d in active
+                    ),
+                )
+            )
 
     def _add_maturity(self, data: ReportData, proj: Project) -> None:
         from mlops_desktop.reports.maturity import from_service, maturity_section

@@ -181,7 +181,7 @@ def environment() -> jinja2.Environment:
 
 def _context(data: ReportData) -> dict[str, Any]:
     run = data.latest_run
-    headline = headline_keys(list(run.metrics), 4) if run is not None else []
+    headline = [k for k in HEADLINE_METRICS if run is not None and k in run.metrics][:4]
     return {
         "data": data,
         "sections": data.sections(),
