@@ -60,7 +60,9 @@ def test_confusion_matrix_cells_equal_sklearn(qtbot, iris_fit):
     np.testing.assert_array_equal(panel.matrix, expected)
     # The image shows each row's share; the cell texts show the counts.
     shares = expected / expected.sum(axis=1, keepdims=True)
-    np.testing.assert_allclose(panel.image.image.T, shares)
+    np.testing.assert_allclose(panel.shares, shares)
+    block = panel.image.image.shape[0] // 3
+    np.testing.assert_allclose(panel.image.image[::block, ::block].T, shares)
     texts = [t.textItem.toPlainText() for t in panel._texts]
     assert texts == [str(v) for v in expected.ravel()]
     headers, rows = panel.data_table()
@@ -257,6 +259,9 @@ def test_exports_write_valid_png_svg_csv(qtbot, tmp_path, iris_fit):
     png = export.export(w, tmp_path / "m.png")
     assert png.read_bytes()[:8] == PNG_SIGNATURE
     svg = export.export(w, tmp_path / "m.svg")
+    # The never-shown plot was auto-ranged to its data before export, not left at 0..1.
+    x_lo, x_hi = w.plot_item.viewRange()[0]
+    assert x_lo <= 0 and x_hi >= 299
     doc = xml.dom.minidom.parse(str(svg))
     assert doc.documentElement.tagName == "svg"
     assert doc.getElementsByTagName("path")

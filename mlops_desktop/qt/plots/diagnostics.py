@@ -39,6 +39,7 @@ class ConfusionMatrixPlot(PlotPanel):
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.matrix = np.zeros((0, 0))
+        self.shares = np.zeros((0, 0))  # each cell as a share of its row (the colours)
         self.labels: list[str] = []
         self.plot_item: pg.PlotItem = self.layout_widget.addPlot()
         style_plot(self.plot_item, "Confusion matrix", "Predicted class", "True class")
@@ -76,8 +77,12 @@ class ConfusionMatrixPlot(PlotPanel):
         totals = matrix.sum(axis=1, keepdims=True)
         with np.errstate(invalid="ignore", divide="ignore"):
             share = np.where(totals > 0, matrix / totals, 0.0)
-        # ImageItem indexes [x, y]: x = predicted (columns), y = true (rows).
-        self.image.setImage(share.T, levels=(0.0, 1.0))
+        self.shares = share
+        # ImageItem indexes [x, y]: x = predicted (columns), y = true (rows). Each cell is a
+        # block of pixels, so image viewers that smooth a scaled-up bitmap (SVG export)
+        # still show sharp cells.
+        block = max(1, 240 // n)
+        self.image.setImage(np.kron(share.T, np.ones((block, block))), levels=(0.0, 1.0))
         self.image.setRect(QtCore.QRectF(0, 0, n, n))
         centres = [i + 0.5 for i in range(n)]
         for axis in ("bottom", "left"):

@@ -55,8 +55,20 @@ def _patch_svg_exporter() -> None:
     _svg_patched = True
 
 
+def _prepare(target: Any) -> None:
+    """Bring a plot up to date before exporting it: layouts settled and auto-ranges applied
+    (pyqtgraph defers both to the next paint, which a never-shown panel has not had)."""
+    QtWidgets.QApplication.sendPostedEvents()
+    items = target.plot_items() if isinstance(target, PlotPanel) else [target]
+    for item in items:
+        view = getattr(item, "vb", None)
+        if view is not None:
+            view.prepareForPaint()
+
+
 def _scene_source(target: Any) -> Any:
     """What pyqtgraph's exporters take: a PlotItem stays, a panel gives its whole scene."""
+    _prepare(target)
     if isinstance(target, PlotPanel):
         items = target.plot_items()
         return items[0] if len(items) == 1 else target.layout_widget.scene()
@@ -97,6 +109,7 @@ def render_png(target: Any, width: int = 800, height: int = 500) -> bytes:
                 w.setHidden(was_hidden)
     if isinstance(target, QtWidgets.QWidget):
         return _grab_png(target, width, height)
+    _prepare(target)
     exporter = pg_exporters.ImageExporter(target)
     exporter.parameters()["width"] = width
     exporter.params.param("height").setValue(height, blockSignal=exporter.heightChanged)
