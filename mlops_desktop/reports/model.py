@@ -97,6 +97,7 @@ class PipelineSection:
     links: list[tuple[str, str]] = field(default_factory=list)  # (source title, target title)
     picture: Figure | None = None
     source: str = ""  # where the lens' lifecycle comes from (a URL)
+    notes: list[str] = field(default_factory=list)  # the canvas notes (use case, goals...)
 
 
 @dataclass(slots=True)

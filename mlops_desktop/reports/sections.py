@@ -25,6 +25,7 @@ from mlops_desktop.reports.model import (
 MAX_PARAMS = 8  # per stage; the rest are defaults and summarized in one line
 MAX_VALUE_CHARS = 160
 MAX_LOG_CHARS = 320
+MAX_NOTE_CHARS = 600
 # Metric keys that hold series (curves, matrices), not scalars worth a table cell.
 SERIES_PREFIXES = (
     "confusion_matrix",
@@ -121,6 +122,11 @@ def pipeline_section(
         stages=rows,
         links=list(dict.fromkeys(links)),
         source=lifecycle.source if lifecycle is not None else "",
+        notes=[
+            clip(n.text.strip(), MAX_NOTE_CHARS)
+            for n in sorted(pipeline.notes.values(), key=lambda n: (n.y, n.x))
+            if n.text.strip()
+        ],
     )
 
 

@@ -117,3 +117,19 @@ def test_maturity_section_from_a_real_assessment():
     assert section.radar is not None and section.radar.svg
     assert section.sources and all(s.url.startswith("http") for s in section.sources)
     assert len({s.url for s in section.sources}) == len(section.sources)
+
+
+def test_canvas_notes_are_listed_top_to_bottom():
+    from mlops_desktop.core.graph import Note, Pipeline
+
+    p = Pipeline("with notes")
+    p.load_items(
+        [],
+        [],
+        [
+            Note("b", "Second: <b>monitor</b>", y=300.0),
+            Note("a", "Use case: churn", y=10.0),
+            Note("c", "   "),
+        ],
+    )
+    assert pipeline_section(p).notes == ["Use case: churn", "Second: <b>monitor</b>"]
