@@ -67,11 +67,10 @@ def _prepare(target: Any) -> None:
 
 
 def _scene_source(target: Any) -> Any:
-    """What pyqtgraph's exporters take: a PlotItem stays, a panel gives its whole scene."""
+    """What pyqtgraph's exporters take: a PlotItem stays, a panel gives its whole layout."""
     _prepare(target)
     if isinstance(target, PlotPanel):
-        items = target.plot_items()
-        return items[0] if len(items) == 1 else target.layout_widget.scene()
+        return target.layout_widget.ci  # every plot of the panel and a legend row above it
     if isinstance(target, pg.GraphicsView):
         return target.scene()
     return target
