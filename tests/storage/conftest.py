@@ -7,12 +7,14 @@ Start a server and get the URL with ``tests/storage/start_postgres.sh`` (see its
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from mlops_desktop.app.workspace import Workspace
 
@@ -35,13 +37,26 @@ def fresh_pg_database() -> tuple[str, Callable[[], None]]:
     base = make_url(os.environ[PG_ENV])
     name = f"mlops_t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    with admin.connect() as conn:  # template0 never has sessions that would block the copy
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE template0'))
 
     def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        # Plain DROP also stops autovacuum workers (which FORCE may not signal as a plain
+        # role); FORCE ends sessions a test left open. Retry both briefly.
+        try:
+            plain = f'DROP DATABASE IF EXISTS "{name}"'
+            for attempt in range(20):
+                for statement in (plain, f"{plain} WITH (FORCE)"):
+                    try:
+                        with admin.connect() as conn:
+                            conn.execute(text(statement))
+                        return
+                    except DBAPIError:
+                        pass
+                time.sleep(0.1 * (attempt + 1))
+            raise RuntimeError(f"could not drop the test database {name}")
+        finally:
+            admin.dispose()
 
     return base.set(database=name).render_as_string(hide_password=False), drop
 
