@@ -179,7 +179,7 @@ def test_compare_and_group_by_parameter_equal_numpy(world):
         comp.metrics["accuracy"], [latest[r.id]["accuracy"] for r in runs]
     )
     assert comp.metric_keys()[0] == "accuracy"  # key metrics first
-    assert not any(k.startswith(("roc/", "confusion")) for k in comp.metric_keys())
+    assert not any(k.startswith(("roc/", "confusion", "importance")) for k in comp.metric_keys())
     c_param = next(n for n in comp.params if n.endswith(".C") and "Train" in n)
     assert set(P.varying_params(comp)) >= {c_param}
     stats = P.group_stats(comp, c_param, "accuracy")
