@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from mlops_desktop.core.entities import RunStatus, StageRun, StageStatus
 
@@ -182,6 +182,8 @@ class RunController(QObject):
         if handle is None or not handle.done():
             return
         self._poll.stop()
+        # Deliver the events the worker queued before it ended (last stage states, logs).
+        QCoreApplication.sendPostedEvents(self)
         self._handle = None
         try:
             run = handle.wait(0)
