@@ -216,3 +216,16 @@ def test_a_workspace_that_cannot_be_created_gives_a_clear_error(tmp_path: Path) 
     with pytest.raises(WorkspaceError, match="cannot create the workspace"):
         Workspace.open(too_long)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+def test_every_foreign_key_lets_a_project_be_purged() -> None:
+    """Purge deletes the project row and relies on the database for the rest: every
+    reference must cascade or be cleared, in every ORM module."""
+    metadata = schema.load_models()
+    blocking = [
+        f"{table.name}.{fk.parent.name} -> {fk.column.table.name}"
+        for table in metadata.sorted_tables
+        for fk in table.foreign_keys
+        if (fk.ondelete or "").upper() not in ("CASCADE", "SET NULL")
+    ]
+    assert blocking == []
