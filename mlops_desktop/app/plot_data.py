@@ -42,7 +42,15 @@ X_AXIS_TITLES: dict[str, str] = {"step": "Step", "relative": "Time since start (
 # Metrics shown first wherever runs are listed or compared (higher or lower is better).
 KEY_METRICS = ("accuracy", "f1", "roc_auc", "r2", "rmse", "mae", "cv_best_score")
 NOT_SERIES = ("confusion_matrix", "roc/", "pr/", "residuals/", "param/", "importance", "cv_score")
-SKIP_IN_TABLES = ("confusion_matrix", "roc/", "pr/", "residuals/", "param/", "cv_score", "importance")
+SKIP_IN_TABLES = (
+    "confusion_matrix",
+    "roc/",
+    "pr/",
+    "residuals/",
+    "param/",
+    "cv_score",
+    "importance",
+)
 
 
 # --------------------------------------------------------------------------- series
