@@ -136,8 +136,10 @@ class TriggerService:
         config: Mapping[str, Any] | None = None,
         *,
         enabled: bool = True,
+        since: datetime | None = None,
     ) -> Trigger:
-        """Add a trigger to a pipeline (config checked; its cursor starts now)."""
+        """Add a trigger to a pipeline (config checked). It looks at what happens from
+        ``since`` on (default now): alerts, approvals and ticks before it do not fire it."""
         proj, info = self._locate(project, pipeline)
         config = self._check_config(proj, type_, dict(config or {}))
         return self.store.add(
@@ -146,7 +148,7 @@ class TriggerService:
             type_,
             config,
             enabled=enabled,
-            state=self._initial_state(proj, type_, config),
+            state=self._initial_state(proj, type_, config, since or self.clock()),
         )
 
     def list_triggers(self, project: str | int, pipeline: str | None = None) -> list[Trigger]:
@@ -192,11 +194,40 @@ class TriggerService:
         have = {(t.type, _canon(t.config)) for t in existing}
         for type_, config in wanted:
             if (type_, _canon(config)) not in have:
+                since = self._declared_since(info, type_, config)
                 try:
-                    self.add_trigger(proj.id, info.name, type_, config)
+                    self.add_trigger(proj.id, info.name, type_, config, since=since)
                 except MlopsError:
                     continue  # a bad declaration: the validation of the document reports it
         return self.store.list(proj.id, info.id)
+
+    def _declared_since(
+        self, info: PipelineInfo, type_: str, config: Mapping[str, Any]
+    ) -> datetime:
+        """When the pipeline document first declared this trigger (the oldest version of the
+        unbroken run of versions, newest backwards, that declares it): what happened since
+        then counts, even if the trigger row is written only now."""
+        since = self.clock()
+        wanted = (type_, _canon(config))
+        for version in sorted(self.ws.pipelines.versions(info.id), key=lambda v: -v.version):
+            entries = (version.document.get("meta") or {}).get(META_KEY) or []
+            keys = {
+                (
+                    str(e.get("type")),
+                    _canon(
+                        {
+                            **{k: v for k, v in e.items() if k not in ("type", "enabled")},
+                            "origin": ORIGIN_PIPELINE,
+                        }
+                    ),
+                )
+                for e in entries
+                if isinstance(e, Mapping)
+            }
+            if wanted not in keys:
+                break
+            since = min(since, version.created_at)
+        return since
 
     def _check_config(self, proj: Project, type_: str, config: dict[str, Any]) -> dict[str, Any]:
         if type_ not in TRIGGER_TYPES:
@@ -229,18 +260,27 @@ class TriggerService:
         return config
 
     def _initial_state(
-        self, proj: Project, type_: str, config: Mapping[str, Any]
+        self, proj: Project, type_: str, config: Mapping[str, Any], since: datetime
     ) -> dict[str, Any]:
+        """The cursor of a new trigger: everything up to ``since`` counts as seen."""
         if type_ == TriggerType.SCHEDULE:
-            return {"last_tick": self.clock().isoformat()}
+            return {"last_tick": since.isoformat()}
         if type_ == TriggerType.DATA_ARRIVAL:
             return {"seen": _snapshot(config)}
         if type_ == TriggerType.MONITOR_ALERT:
-            return {"last_alert_id": self.store.last_alert_id(proj.id)}
+            before = [a.id for a in self.store.alerts(proj.id) if a.created_at < since]
+            return {"last_alert_id": max(before, default=0)}
         if type_ == TriggerType.REGISTRY_EVENT:
+            approvals = [a.id for a, _ in self.registry.approvals(proj.id) if a.created_at < since]
+            versions = [
+                v.id
+                for m in self.registry.models(proj.id)
+                for v in self.registry.versions(proj.id, m.name)
+                if v.created_at < since
+            ]
             return {
-                "last_approval_id": self.registry.last_approval_id(),
-                "last_version_id": _last_version_id(self.registry, proj.id),
+                "last_approval_id": max(approvals, default=0),
+                "last_version_id": max(versions, default=0),
             }
         return {}
 
@@ -257,6 +297,7 @@ class TriggerService:
     ) -> TriggerEvent:
         """Fire now: run the pipeline (waiting for it), or queue/coalesce when it is busy."""
         proj, info = self._locate(project, pipeline)
+        self.sync_from_pipeline(proj.id, info.name)
         return self._fire(Firing(trigger, proj, info, type_, dict(detail or {})), environment)
 
     def _fire(
@@ -620,11 +661,6 @@ def _check_folder(trig: Trigger) -> tuple[dict[str, Any] | None, dict[str, Any] 
         return None, None
     state = {**trig.state, "seen": now}
     return ({"files": arrived, "folder": trig.config.get("folder")} if arrived else None), state
-
-
-def _last_version_id(registry: RegistryStore, project_id: int) -> int:
-    ids = [v.id for m in registry.models(project_id) for v in registry.versions(project_id, m.name)]
-    return max(ids, default=0)
 
 
 def _canon(config: Mapping[str, Any]) -> str:

@@ -312,7 +312,7 @@ def monitor(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -
     for item in report.features:
         ctx.log_metric(f"psi/{item.feature}", item.psi)
     for key, number in report.values.items():
-        ctx.log_metric(key, number)
+        ctx.log_metric(f"monitor/{key}", number)  # apart from the model's own test metrics
     ctx.log(report.summary)
     alert: dict[str, Any] = {
         "raised": bool(report.reasons),

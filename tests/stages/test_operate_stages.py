@@ -239,7 +239,10 @@ def test_traffic_drifts_further_each_run_and_monitor_alerts(ws):
     assert all(f["drifted"] for f in details) and {f["test"] for f in details} == {"ks"}
     predictions = RunService(ws).outputs(second.id, "serve")["predictions"].frame
     assert {"y_pred", "y_true", "latency_ms", "model_version"} <= set(predictions.columns)
-    assert "psi/" + column in ws.metrics.keys(second.id)
+    keys = ws.metrics.keys(second.id)
+    assert "psi/" + column in keys and "monitor/drift_share" in keys
+    assert ws.metrics.latest(second.id)["accuracy"] > 0.8  # the model's test accuracy, not
+    assert ws.metrics.latest(second.id)["monitor/accuracy"] < 0.8  # the drifted batch's
 
 
 def test_canary_splits_traffic_and_online_experiment_compares(ws):
