@@ -136,3 +136,11 @@ def test_unwritable_target_is_a_clear_error(tmp_path, qapp):  # noqa: ANN001
     with pytest.raises(ReportError, match="does not exist"):
         write_pdf(data, tmp_path / "nope" / "r.pdf")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_links_in_the_pdf_are_only_the_sources(report_pdf):
+    data, _, path = report_pdf
+    links = set(re.findall(rb"/URI *\(([^)]*)\)", path.read_bytes()))
+    sources = {s.url.encode() for s in data.maturity.sources if s.url.startswith("https://")}
+    assert links and links <= sources | {data.pipeline.source.encode()}
+    assert not [u for u in links if not u.startswith(b"https://")]  # no javascript: link
