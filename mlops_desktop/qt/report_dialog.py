@@ -257,8 +257,14 @@ def show_export_report_dialog(
     *,
     lens: str | None = None,
     registry: Any = None,
+    folder: str | None = None,
 ) -> Path | None:
-    """Run the Export report dialog for ``project``; the path written, or None."""
-    dialog = ExportReportDialog(workspace, project, parent, lens=lens, registry=registry)
+    """Run the Export report dialog for ``project``; the path written, or None.
+
+    ``lens``: preselected lifecycle lens (default: the project's template); ``folder``: where
+    the file is proposed (default: the home folder)."""
+    dialog = ExportReportDialog(
+        workspace, project, parent, lens=lens, registry=registry, folder=folder
+    )
     dialog.exec()
     return dialog.written
