@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QTabWidget,
     QUndoView,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -35,6 +36,7 @@ from mlops_desktop.qt import dialogs, main_menus
 from mlops_desktop.qt.autosave import Autosaver
 from mlops_desktop.qt.crosswalk_view import CrosswalkView
 from mlops_desktop.qt.lifecycle_map import LifecycleMapView
+from mlops_desktop.qt.models_panel import ModelsPanel
 from mlops_desktop.qt.project_browser import ProjectBrowser
 from mlops_desktop.qt.run_controller import RunController
 from mlops_desktop.qt.runs_panel import RunsPanel
@@ -156,11 +158,23 @@ class MainWindow(QMainWindow):
         self.runs_dock = self._dock("Runs", "runs_dock", self.runs_panel, bottom)
         self.run_view: Any = None
         self.run_view_dock: QDockWidget | None = None
+        self.models_panel = ModelsPanel()
+        self.models_dock = self._dock("Models", "models_dock", self.models_panel, bottom)
+        # The maturity view is built when its panel is first shown (it is heavy to import).
+        self.maturity: Any = None
+        self._maturity_holder = QWidget()
+        QVBoxLayout(self._maturity_holder).setContentsMargins(0, 0, 0, 0)
+        self.maturity_dock = self._dock("Maturity", "maturity_dock", self._maturity_holder, bottom)
+        self.maturity_dock.visibilityChanged.connect(self._on_maturity_dock_visibility_changed)
+        self._maturity_stale = True
+        self.trigger_timer: Any = None
         self.splitDockWidget(self.projects_dock, self.palette_dock, Qt.Orientation.Vertical)
         self.splitDockWidget(self.inspector_dock, self.history_dock, Qt.Orientation.Vertical)
         self.tabifyDockWidget(self.map_dock, self.crosswalk_dock)
         self.tabifyDockWidget(self.crosswalk_dock, self.runs_dock)
-        self.tabifyDockWidget(self.runs_dock, self.messages_dock)
+        self.tabifyDockWidget(self.runs_dock, self.models_dock)
+        self.tabifyDockWidget(self.models_dock, self.maturity_dock)
+        self.tabifyDockWidget(self.maturity_dock, self.messages_dock)
         self.map_dock.raise_()
         self._default_state = self.saveState()
         self._sized = False
@@ -321,11 +335,16 @@ class MainWindow(QMainWindow):
         if self.runner.running:
             self.runner.cancel()
             self.runner.wait(30)
+        self._stop_trigger_timer()
         self._save_session()
         self.close_all_tabs()
         if self.workspace is not None:
             self.workspace.close()
         self.workspace = workspace
+        if self.maturity is not None:
+            self.maturity.setParent(None)
+            self.maturity.deleteLater()
+            self.maturity = None
         self.service = ProjectService(workspace) if workspace is not None else None
         if self.service is not None:
             self.autosaver = Autosaver(self.service.save_pipeline, parent=self)
@@ -341,6 +360,8 @@ class MainWindow(QMainWindow):
         if workspace is not None:
             self._remember_workspace(location or url)
             self._restore_session()
+            if os.environ.get("MLOPS_DESKTOP_NO_TRIGGERS") != "1":
+                self._start_trigger_timer()
         self.workspace_changed.emit(url)
 
     def _create_sample_project(self) -> None:
@@ -520,6 +541,7 @@ class MainWindow(QMainWindow):
         self.crosswalk.set_pipeline(pipeline)
         self.refresh_run_states()
         self._reload_runs()
+        self._reload_project_panels()
         main_menus.show_editor_actions(self, editor)
         self.export_action.setEnabled(editor is not None)
         self.export_image_action.setEnabled(editor is not None)
@@ -780,6 +802,95 @@ class MainWindow(QMainWindow):
         self._reload_runs()
         self._run_pipeline_id = None
 
+    # ============================================ models, maturity, triggers
+    def _reload_project_panels(self) -> None:
+        """Point the models and maturity panels at the current tab's project."""
+        project = self.current_project()
+        if self.workspace is not None and project is not None:
+            try:
+                self.models_panel.load(self.workspace, project)
+            except MlopsError as exc:
+                self.show_message(f"Cannot list the models: {exc}", error=True)
+        self._maturity_stale = True
+        if self.maturity is not None and self.maturity_dock.isVisible():
+            self._assess()
+
+    def _on_maturity_dock_visibility_changed(self, visible: bool) -> None:
+        if not visible or self.workspace is None:
+            return
+        if self.maturity is None:
+            self._build_maturity_view()
+        if self._maturity_stale:
+            self._assess()
+
+    def _build_maturity_view(self) -> None:
+        from mlops_desktop.app.assessment import AssessmentService
+        from mlops_desktop.qt.maturity_view import MaturityView
+
+        self.maturity = MaturityView(AssessmentService(self.workspace))
+        self.maturity.node_activated.connect(lambda nid: self.select_stages([nid]))
+        self.maturity.node_in_pipeline_activated.connect(self._on_maturity_node_in_pipeline)
+        self.maturity.run_activated.connect(self.open_run)
+        self.maturity.fix_requested.connect(self._on_maturity_fix_requested)
+        self.maturity.error_raised.connect(lambda msg: self.show_message(msg, error=True))
+        self.maturity.pipelines_provider = self._project_pipelines
+        self._maturity_holder.layout().addWidget(self.maturity)
+
+    def _assess(self) -> None:
+        self._maturity_stale = False
+        if self.maturity is not None:
+            self.maturity.set_project(self.current_project())
+
+    def _project_pipelines(self) -> list[tuple[str, Any]]:
+        project = self.current_project()
+        return [
+            (v["name"], v["pipeline"]) for v in self._tabs_info.values() if v["project"] == project
+        ]
+
+    def _on_maturity_node_in_pipeline(self, pipeline: str, node_id: str) -> None:
+        project = self.current_project()
+        if project is not None and self.open_pipeline(project, pipeline) is not None:
+            self.select_stages([node_id])
+
+    def _on_maturity_fix_requested(self, pipeline: str, operation: Any) -> None:
+        """Apply a suggested fix to a pipeline as one undoable step."""
+        from mlops_desktop.qt.document.commands import PipelineCommand
+
+        project = self.current_project()
+        editor = self.open_pipeline(project, pipeline) if project is not None else None
+        if editor is None:
+            return
+        if editor.push(PipelineCommand(editor.pipeline, operation, "Apply maturity suggestion")):
+            self.show_message(f"Applied the suggestion to '{pipeline}' (Ctrl+Z undoes it)")
+            self._maturity_stale = True
+
+    def _start_trigger_timer(self) -> None:
+        from mlops_desktop.qt.trigger_timer import TriggerTimer
+
+        if self.approvals is None:
+            from mlops_desktop.qt.approval_dialog import DialogApprovalProvider
+
+            self.approvals = DialogApprovalProvider(self)
+            self.runner.approvals = self.approvals
+        self.trigger_timer = TriggerTimer(self.workspace, approvals=self.approvals, parent=self)
+        self.trigger_timer.fired.connect(self._on_trigger_timer_fired)
+        self.trigger_timer.failed.connect(
+            lambda msg: self.show_message(f"Triggers: {msg}", error=True)
+        )
+        self.trigger_timer.start()
+
+    def _stop_trigger_timer(self) -> None:
+        if self.trigger_timer is not None:
+            self.trigger_timer.stop(30)
+            self.trigger_timer.deleteLater()
+            self.trigger_timer = None
+
+    def _on_trigger_timer_fired(self, events: list) -> None:
+        for event in events:
+            self.show_message(f"Trigger fired: {event}")
+        if events:
+            self._reload_runs()
+
     # ============================================================ messages
     def show_message(self, text: str, error: bool = False) -> None:
         """Show ``text`` in the status bar and append it to the Messages dock."""
@@ -825,6 +936,7 @@ class MainWindow(QMainWindow):
         if self.runner.running:
             self.runner.cancel()
             self.runner.wait(30)
+        self._stop_trigger_timer()
         if self.autosaver is not None and not self.autosaver.flush():
             if not dialogs.confirm(
                 self,

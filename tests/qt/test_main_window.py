@@ -332,3 +332,16 @@ def test_new_pipeline_in_a_project_opens_in_a_tab(window: MainWindow) -> None:
     assert window.browser.find_item("experiments", kind="pipeline") is not None
     assert window.browser.new_pipeline("demo", "experiments") is None  # taken
     assert "Cannot add the pipeline" in window.log.toPlainText()
+
+
+def test_maturity_panel_is_built_when_shown_and_assesses_the_project(
+    qtbot, window: MainWindow
+) -> None:
+    window.browser.create_project("demo", template="google")
+    assert window.maturity is None  # nothing heavy until the panel is shown
+    window.show_dock(window.maturity_dock)
+    qtbot.waitUntil(lambda: window.maturity is not None, timeout=5000)
+    qtbot.waitUntil(lambda: window.maturity.assessment is not None, timeout=20000)
+    assert window.maturity.assessment.project == "demo"
+    assert window.models_panel is not None
+    assert window.trigger_timer is not None and window.trigger_timer.active
