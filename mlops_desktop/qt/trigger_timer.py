@@ -4,7 +4,8 @@ Every ``interval_s`` seconds (and on :meth:`TriggerTimer.run_now`) one pass of
 :meth:`mlops_desktop.app.triggers.TriggerService.run_due` runs in a background thread, so a
 scheduled, data-arrival, monitor-alert or registry-event run never blocks the window. Runs
 started here get the GUI's approvals service, so an Approve stage asks the person at the
-screen. :meth:`stop` waits for a pass in progress to end (no thread outlives the timer).
+screen. :meth:`stop` cancels a run in progress and waits for the pass to end (no thread
+outlives the timer); firings not started by then are recorded as failed, with the reason.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ class TriggerTimer(QtCore.QObject):
         self.workspace = workspace
         self.approvals = approvals
         self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._handle: Any = None  # the run going on, to cancel it on stop()
+        self._stopping = False
         self._timer = QtCore.QTimer(self)
         self._timer.setInterval(max(1, int(interval_s * 1000)))
         self._timer.timeout.connect(self._on_timer_timeout)
@@ -51,11 +55,17 @@ class TriggerTimer(QtCore.QObject):
         return self._thread is not None and self._thread.is_alive()
 
     def start(self) -> None:
+        self._stopping = False
         self._timer.start()
 
     def stop(self, timeout: float | None = None) -> None:
-        """Stop firing; wait for a pass in progress to finish."""
+        """Stop firing; cancel a run in progress and wait for the pass to finish."""
         self._timer.stop()
+        with self._lock:
+            self._stopping = True
+            handle = self._handle
+        if handle is not None:
+            handle.cancel()
         if self._thread is not None:
             self._thread.join(timeout)
 
@@ -63,6 +73,7 @@ class TriggerTimer(QtCore.QObject):
         """Start one pass now, unless one is going. Returns whether it started."""
         if self.busy:
             return False
+        self._stopping = False
         self._thread = threading.Thread(target=self._pass, name="mlops-triggers", daemon=False)
         self._thread.start()
         return True
@@ -74,7 +85,18 @@ class TriggerTimer(QtCore.QObject):
         from mlops_desktop.app.runs import RunService
 
         services = {"approvals": self.approvals} if self.approvals is not None else None
-        return RunService(self.workspace, services=services).run(project, pipeline, **kwargs)
+        with self._lock:
+            if self._stopping:
+                raise MlopsError("the app stopped firing triggers before this run started")
+            handle = RunService(self.workspace, services=services).start(
+                project, pipeline, **kwargs
+            )
+            self._handle = handle
+        try:
+            return handle.wait()
+        finally:
+            with self._lock:
+                self._handle = None
 
     def _pass(self) -> None:
         from mlops_desktop.app.triggers import TriggerService

@@ -194,3 +194,44 @@ def test_trigger_timer_fires_due_triggers_in_the_background(qtbot, registry, tmp
     [event] = second.args[0]
     assert event.type == "data_arrival" and ws.runs.get(event.run_id).trigger == "data_arrival"
     assert not timer.active and not timer.busy
+
+
+def test_trigger_timer_stop_cancels_the_run_in_progress(qtbot, registry, tmp_path):
+    from mlops_desktop.app.triggers import TriggerService
+    from mlops_desktop.core.entities import RunStatus
+    from mlops_desktop.core.graph import Pipeline
+    from mlops_desktop.core.operations import add_stage, connect
+    from mlops_desktop.core.registry import default_registry
+    from mlops_desktop.core.serialization import to_dict
+    from mlops_desktop.qt.trigger_timer import TriggerTimer
+
+    ws = registry.workspace
+    pipeline = Pipeline("slow", default_registry())
+    pipeline.apply(add_stage(pipeline, "load_data", params={"dataset": "digits"}, node_id="load"))
+    pipeline.apply(add_stage(pipeline, "split", node_id="split"))
+    pipeline.apply(connect("load", "dataset", "split", "dataset"))
+    pipeline.apply(
+        add_stage(
+            pipeline,
+            "tune",
+            node_id="tune",
+            params={
+                "estimator": "random_forest",
+                "grid": '{"n_estimators": [200, 300, 400]}',
+                "cv": 5,
+            },
+        )
+    )
+    pipeline.apply(connect("split", "split", "tune", "split"))
+    ws.pipelines.create(ws.projects.get("p").id, "slow", to_dict(pipeline))
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    TriggerService(ws).add_trigger("p", "slow", "data_arrival", {"folder": str(inbox)})
+    (inbox / "rows.csv").write_text("a\n1\n")
+    timer = TriggerTimer(ws, interval_s=3600)
+    timer.run_now()
+    qtbot.waitUntil(lambda: bool(ws.runs.list(ws.projects.get("p").id)), timeout=20000)
+    timer.stop(30)
+    assert not timer.busy
+    [run] = ws.runs.list(ws.projects.get("p").id)
+    assert run.status is RunStatus.CANCELLED and run.trigger == "data_arrival"
