@@ -22,7 +22,7 @@ from mlops_desktop.core.serialization import read_file, to_dict
 if TYPE_CHECKING:
     from mlops_desktop.app.workspace import Workspace
 
-EXPORT_FORMATS = ("json",)  # "python" (a runnable script) is planned
+EXPORT_FORMATS = ("json", "python")  # python: a runnable script (app/codegen.py)
 
 
 def _unique(name: str, taken: set[str]) -> str:
@@ -145,6 +145,10 @@ class ProjectService:
         if fmt not in EXPORT_FORMATS:
             raise FormatError(f"cannot export as {fmt!r} (formats: {', '.join(EXPORT_FORMATS)})")
         info = self.pipeline_info(project, pipeline)
+        if fmt == "python":
+            from mlops_desktop.app.codegen import write_python
+
+            return write_python(self.load_pipeline(project, info.name)[1], path)
         doc = dict(self.workspace.pipelines.latest(info.id).document)
         doc["name"] = info.name
         target = Path(path)

@@ -9,8 +9,8 @@ from typing import Any
 from mlops_desktop.cli._common import open_workspace
 
 # Formats of ``pipeline export --as`` (kept here so building the parser imports nothing
-# heavy; the service checks the same list). "python" is to come.
-EXPORT_FORMATS = ("json",)
+# heavy; the service checks the same list). "python" writes a runnable script.
+EXPORT_FORMATS = ("json", "python")
 
 
 def register(sub: Any) -> None:

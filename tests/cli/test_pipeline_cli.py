@@ -64,8 +64,8 @@ def test_export_errors(capsys, wsarg, tmp_path: Path) -> None:
     )
     assert code == 1 and "no project 'ghost'" in err
     assert not (tmp_path / "x.json").exists()
-    with pytest.raises(SystemExit) as exc:  # only json for now
-        main([*wsarg, "pipeline", "export", "cloud", "-o", "x.py", "--as", "python"])
+    with pytest.raises(SystemExit) as exc:  # json and python only
+        main([*wsarg, "pipeline", "export", "cloud", "-o", "x.yaml", "--as", "yaml"])
     assert exc.value.code == 2
 
 

@@ -1,0 +1,561 @@
+"""Export a pipeline as a runnable Python script that needs only pandas and scikit-learn.
+
+:func:`export_python` walks the stages in the scheduler's execution order and writes, for
+each, the plain library calls the built-in stage makes, with the same parameters and seeds,
+so the script prints the same metrics as a run in the app. Helper functions come from
+``resources/codegen/helpers.py`` (only those the pipeline needs). Stages that need the app
+itself (the model registry, deployments, serving) become comments, and so do the stages
+that depend on them. Exporting never imports or runs a Python-function stage's code.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import keyword
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlops_desktop import __version__
+from mlops_desktop.core.errors import FormatError
+from mlops_desktop.core.graph import Node, Pipeline
+from mlops_desktop.core.resources import resource_path
+
+SUPPORTED = (
+    "load_data",
+    "validate_data",
+    "split",
+    "feature_engineering",
+    "train",
+    "tune",
+    "evaluate",
+    "model_gate",
+    "python_function",
+)
+
+
+# ------------------------------------------------------------------------------ values
+@dataclass
+class _Dataset:
+    frame: str
+    target: str  # the column name (known when the script is written)
+    task: str  # the variable holding the task
+
+
+@dataclass
+class _Split:
+    X_train: str
+    X_test: str
+    y_train: str
+    y_test: str
+    X_val: str | None
+    y_val: str | None
+    task: str
+    seed: int
+    raw_test: str
+
+
+@dataclass
+class _Model:
+    var: str
+    task: str
+
+
+@dataclass
+class _Var:
+    """Any other value (metrics dict, transformer, report): just its variable."""
+
+    var: str
+
+
+@dataclass
+class _Script:
+    """The script being written: body lines, helpers and names in use."""
+
+    lines: list[str] = field(default_factory=list)
+    helpers: list[str] = field(default_factory=list)
+    names: set[str] = field(default_factory=set)
+
+    def name(self, base: str) -> str:
+        base = re.sub(r"\W+", "_", base).strip("_") or "value"
+        if base[0].isdigit() or keyword.iskeyword(base):
+            base = f"v_{base}"
+        candidate, n = base, 2
+        while candidate in self.names:
+            candidate, n = f"{base}_{n}", n + 1
+        self.names.add(candidate)
+        return candidate
+
+    def need(self, *helpers: str) -> None:
+        for helper in helpers:
+            if helper not in self.helpers:
+                self.helpers.append(helper)
+
+    def emit(self, *lines: str) -> None:
+        self.lines.extend(lines)
+
+
+# ------------------------------------------------------------------------------ public
+def export_python(pipeline: Pipeline) -> str:
+    """The pipeline as the source text of a standalone Python script."""
+    script = _Script(names={"results", "report", "main", "np", "pd", "json", "sys"})
+    script.need("report")
+    values: dict[tuple[str, str], Any] = {}
+    order = pipeline.execution_order()
+    steps: list[str] = []
+    for number, node_id in enumerate(order, start=1):
+        node = pipeline.node(node_id)
+        steps.append(f"  {number}. {node.title} ({node.type})")
+        script.emit("", f"    # {'-' * 70}", f"    # {number}. {node.title}  [{node.type}]")
+        inputs, missing = _inputs(pipeline, node, values)
+        if missing:
+            script.emit(f"    # skipped: it needs {missing}, which this script does not compute")
+            continue
+        if node.type not in SUPPORTED:
+            script.emit(
+                f"    # not exported: '{node.type}' uses the app's own services "
+                "(model registry, deployments...); run it in MLOps Desktop"
+            )
+            continue
+        spec = pipeline.registry.find(node.type)
+        params = spec.validate_params(node.params) if spec is not None else dict(node.params)
+        outputs = _WRITERS[node.type](script, node, inputs, params)
+        for port, value in outputs.items():
+            values[(node_id, port)] = value
+    return _assemble(pipeline, script, steps)
+
+
+def write_python(pipeline: Pipeline, path: str | os.PathLike[str]) -> Path:
+    """Write :func:`export_python` of ``pipeline`` to ``path`` atomically; returns the path."""
+    text = export_python(pipeline)
+    target = Path(path)
+    if target.is_dir():
+        raise FormatError(f"{target} is a folder; give a file name")
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise FormatError(f"cannot write {target}: {exc.strerror}") from None
+    return target
+
+
+# ------------------------------------------------------------------------------ assembly
+def _inputs(
+    pipeline: Pipeline, node: Node, values: dict[tuple[str, str], Any]
+) -> tuple[dict[str, Any], str]:
+    """The node's input values by port, and the name of a missing one (or "")."""
+    out: dict[str, Any] = {}
+    for link in pipeline.incoming(node.id):
+        value = values.get((link.source, link.source_port))
+        if value is None:
+            source = pipeline.node(link.source).title
+            return {}, f"'{link.source_port}' of '{source}'"
+        out[link.target_port] = value
+    return out, ""
+
+
+def _helper_sections() -> dict[str, str]:
+    text = resource_path("codegen", "helpers.py").read_text(encoding="utf-8")
+    sections: dict[str, str] = {}
+    for chunk in re.split(r"^# ---- helper: ", text, flags=re.MULTILINE)[1:]:
+        name, _, body = chunk.partition("\n")
+        sections[name.strip()] = body.strip("\n")
+    return sections
+
+
+def _assemble(pipeline: Pipeline, script: _Script, steps: list[str]) -> str:
+    sections = _helper_sections()
+    helpers = "\n\n\n".join(sections[name] for name in script.helpers)
+    title = pipeline.name.replace('"""', "'''")
+    head = [
+        "#!/usr/bin/env python3",
+        f'"""Pipeline "{title}", exported from MLOps Desktop {__version__}.',
+        "",
+        "Does what the app's stages do, in the same order, with the same parameters and",
+        "seeds, using only pandas, NumPy and scikit-learn:",
+        *steps,
+        "",
+        "Run it with `python <this file>`; add `--json` to print every stage's metrics as",
+        "JSON at the end.",
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "import json",
+        "import sys",
+        "",
+        "import numpy as np",
+        "import pandas as pd",
+        "",
+        "",
+        helpers,
+        "",
+        "",
+        "def main():",
+        '    """Run every stage in order; returns the metrics of each stage by its title."""',
+        "    results = {}",
+        *script.lines,
+        "    return results",
+        "",
+        "",
+        'if __name__ == "__main__":',
+        "    all_results = main()",
+        '    if "--json" in sys.argv[1:]:',
+        "        print(json.dumps(all_results, indent=2))",
+        "",
+    ]
+    return "\n".join(head)
+
+
+def _lit(value: Any) -> str:
+    """A Python literal for a JSON-like value."""
+    return repr(value)
+
+
+# ------------------------------------------------------------------------------ stages
+def _load_data(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
+    frame = s.name("data")
+    target = p["target"]
+    if p["source"] == "sklearn":
+        s.emit(
+            "    from sklearn import datasets",
+            "",
+            f"    {frame} = datasets.load_{p['dataset']}(as_frame=True).frame",
+        )
+        if target and target != "target":
+            s.emit(f'    {frame} = {frame}.rename(columns={{"target": {_lit(target)}}})')
+    elif p["source"] == "file":
+        s.need("read_table")
+        path = str(Path(p["path"]).expanduser()) if p["path"] else ""
+        s.emit(f"    {frame} = read_table({_lit(path)})")
+    else:
+        s.emit(
+            "    import sqlalchemy",
+            "",
+            f"    engine = sqlalchemy.create_engine({_lit(p['url'])})",
+            "    with engine.connect() as connection:",
+            f"        {frame} = pd.read_sql_query(sqlalchemy.text({_lit(p['query'])}), connection)",
+            "    engine.dispose()",
+        )
+    s.need("infer_types", "infer_task")
+    s.emit(
+        f"    {frame}.columns = [str(c).strip() for c in {frame}.columns]",
+        f"    {frame} = infer_types({frame})",
+    )
+    task = s.name("task")
+    if target:
+        s.emit(
+            f"    {frame} = {frame}[{frame}[{_lit(target)}].notna()].reset_index(drop=True)",
+        )
+    if p["sample_rows"]:
+        s.emit(
+            f"    if {p['sample_rows']} < len({frame}):",
+            f"        {frame} = {frame}.sample(n={p['sample_rows']}, random_state={p['seed']})"
+            ".reset_index(drop=True)",
+        )
+    s.emit(f"    {task} = infer_task({frame}[{_lit(target)}])" if target else f'    {task} = ""')
+    s.emit(
+        f'    print(f"{node.title}: {{len({frame}):,}} rows x {{{frame}.shape[1]}} columns, '
+        f"{{{task} or 'no target'}}\")",
+    )
+    return {"dataset": _Dataset(frame, target, task)}
+
+
+def _validate_data(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
+    data: _Dataset = inputs["dataset"]
+    s.need("check_schema")
+    schema, problems = s.name("schema"), s.name("violations")
+    if p["schema_source"] == "file":
+        s.emit(f"    with open({_lit(p['schema_path'])}, encoding='utf-8') as fh:")
+        s.emit(f"        {schema} = json.load(fh)")
+    else:
+        s.emit(f"    {schema} = infer_schema({data.frame}, {p['max_missing_fraction']!r})")
+    s.emit(
+        f"    {problems} = check_schema({data.frame}, {schema})",
+        f"    for problem in {problems}:",
+        '        print("violation:", problem)',
+    )
+    if p["on_violation"] == "fail":
+        s.emit(
+            f"    if {problems}:",
+            f'        raise SystemExit(f"{node.title}: data check failed: {{{problems}[0]}}")',
+        )
+    return {"dataset": data, "profile": _Var(schema)}
+
+
+def _split(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
+    data: _Dataset = inputs["dataset"]
+    s.need("stratify_by")
+    names = {k: s.name(k) for k in ("X_train", "X_test", "y_train", "y_test")}
+    X, y = s.name("X"), s.name("y")
+    test, val, seed = p["test_size"], p["validation_size"], p["seed"]
+    s.emit(
+        "    from sklearn.model_selection import train_test_split",
+        "",
+        f"    {X}, {y} = {data.frame}.drop(columns=[{_lit(data.target)}]), "
+        f"{data.frame}[{_lit(data.target)}]",
+        f"    strata = stratify_by({y}, {data.task}, {p['stratify']!r}, {test + val!r})",
+        f"    {names['X_train']}, {names['X_test']}, {names['y_train']}, {names['y_test']} = "
+        f"train_test_split(",
+        f"        {X}, {y}, test_size={test!r}, random_state={seed}, stratify=strata",
+        "    )",
+    )
+    X_val = y_val = None
+    if val > 0:
+        X_val, y_val = s.name("X_val"), s.name("y_val")
+        share = val / (1.0 - test)
+        s.emit(
+            f"    {names['X_train']}, {X_val}, {names['y_train']}, {y_val} = train_test_split(",
+            f"        {names['X_train']}, {names['y_train']}, test_size={share!r}, "
+            f"random_state={seed},",
+            f"        stratify={names['y_train']} if strata is not None else None,",
+            "    )",
+        )
+    s.emit(
+        f'    print(f"{node.title}: train {{len({names["X_train"]}):,}}, '
+        f'test {{len({names["X_test"]}):,}}")'
+    )
+    return {
+        "split": _Split(
+            names["X_train"],
+            names["X_test"],
+            names["y_train"],
+            names["y_test"],
+            X_val,
+            y_val,
+            data.task,
+            seed,
+            names["X_test"],
+        )
+    }
+
+
+def _feature_engineering(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
+    data: _Split = inputs["split"]
+    s.need("build_transformer", "fit_and_transform")
+    transformer = s.name("transformer")
+    X_train, X_test = s.name("X_train_prepared"), s.name("X_test_prepared")
+    X_val = s.name("X_val_prepared") if data.X_val else None
+    s.emit(
+        f"    {transformer} = build_transformer(",
+        f"        {data.X_train},",
+        f"        {data.task},",
+        f"        seed={data.seed},",
+        f"        numeric_impute={_lit(p['numeric_impute'])},",
+        f"        scaling={_lit(p['scaling'])},",
+        f"        one_hot={p['one_hot']!r},",
+        f"        reduce={_lit(p['reduce'])},",
+        f"        n_components={p['n_components']},",
+        "    )",
+        f"    {X_train}, {X_test}, {X_val or '_'} = fit_and_transform(",
+        f"        {transformer}, {data.X_train}, {data.y_train}, {data.X_test}, {data.X_val}",
+        "    )",
+        f'    print(f"{node.title}: {{{data.X_train}.shape[1]}} columns in, '
+        f'{{{X_train}.shape[1]}} features out")',
+    )
+    out = _Split(
+        X_train,
+        X_test,
+        data.y_train,
+        data.y_test,
+        X_val,
+        data.y_val,
+        data.task,
+        data.seed,
+        data.raw_test,
+    )
+    return {"split": out, "transformer": _Var(transformer)}
+
+
+def _estimator_code(name: str, params: dict[str, Any]) -> tuple[str, str, str]:
+    """``(import line, class name, constructor arguments)`` for the estimator the app builds.
+
+    The app's own factory builds the estimator; its non-default arguments (without n_jobs,
+    which changes speed, not results) become the constructor call.
+    """
+    import importlib
+
+    from mlops_desktop.stages.model import make_estimator
+
+    est = make_estimator(name, params, 1)
+    cls = type(est)
+    public = ".".join(cls.__module__.split(".")[:2])
+    module = public if getattr(importlib.import_module(public), cls.__name__, None) else None
+    module = module or cls.__module__
+    signature = inspect.signature(cls)
+    args = []
+    for key, value in est.get_params(deep=False).items():
+        default = signature.parameters[key].default if key in signature.parameters else None
+        if key == "n_jobs" or (type(value) is type(default) and value == default):
+            continue
+        args.append(f"{key}={value!r}")
+    return f"from {module} import {cls.__name__}", cls.__name__, ", ".join(args)
+
+
+def _train(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
+    data: _Split = inputs["split"]
+    model = s.name("model")
+    imp, cls, args = _estimator_code(p["estimator"], p)
+    s.emit(
+        f"    {imp}",
+        "",
+        f"    {model} = {cls}({args})",
+        f"    {model}.fit({data.X_train}, {data.y_train})",
+        f'    print("{node.title}: fitted {cls}")',
+    )
+    return {"model": _Model(model, data.task)}
+
+
+def _tune(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
+    data: _Split = inputs["split"]
+    try:
+        grid = json.loads(p["grid"])
+    except ValueError as exc:
+        raise FormatError(f"the grid of '{node.title}' is not valid JSON: {exc}") from None
+    imp, cls, args = _estimator_code(p["estimator"], {"seed": p["seed"]})
+    search, model, results = s.name("search"), s.name("model"), s.name("tuning")
+    scoring = p["scoring"] or None
+    common = f"cv={p['cv']}, scoring={scoring!r}, refit=True"
+    s.emit(f"    {imp}")
+    if p["search"] == "grid":
+        s.emit(
+            "    from sklearn.model_selection import GridSearchCV",
+            "",
+            f"    {search} = GridSearchCV({cls}({args}), {_lit(grid)}, {common})",
+        )
+    else:
+        s.emit(
+            "    from sklearn.model_selection import ParameterGrid, RandomizedSearchCV",
+            "",
+            f"    grid = {_lit(grid)}",
+            f"    {search} = RandomizedSearchCV(",
+            f"        {cls}({args}), grid, n_iter=min({p['n_iter']}, len(ParameterGrid(grid))),",
+            f"        random_state={p['seed']}, {common}",
+            "    )",
+        )
+    s.emit(
+        f"    {search}.fit({data.X_train}, {data.y_train})",
+        f"    {model} = {search}.best_estimator_",
+        f'    {results} = {{"cv_best_score": float({search}.best_score_), '
+        f'"candidates": float(len({search}.cv_results_["params"]))}}',
+        f'    print("{node.title}: best parameters", {search}.best_params_)',
+        f"    report({node.title!r}, {results}, results)",
+    )
+    return {"model": _Model(model, data.task), "results": _Var(results)}
+
+
+def _evaluate(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
+    model: _Model = inputs["model"]
+    data: _Split = inputs["split"]
+    s.need("evaluate_model")
+    metrics, y_pred, scores = s.name("metrics"), s.name("y_pred"), s.name("scores")
+    task = model.task
+    if model.task != data.task:
+        task = s.name("task")
+        s.emit(f"    {task} = {model.task} or {data.task}")
+    s.emit(
+        f"    {y_pred}, {scores} = predict_with_scores({model.var}, {data.X_test}, {task})",
+        f'    if {task} == "classification":',
+        f"        {metrics} = classification_metrics("
+        f"{data.y_test}, {y_pred}, {scores}, {model.var})",
+        "    else:",
+        f"        {metrics} = regression_metrics({data.y_test}, {y_pred})",
+        f"    baseline = baseline_metrics({data.X_train}, {data.y_train}, {data.X_test}, "
+        f"{data.y_test}, {task})",
+        f'    {metrics}.update({{f"baseline_{{k}}": v for k, v in baseline.items()}})',
+    )
+    if p["slice_column"]:
+        s.need("slices")
+        s.emit(
+            f"    for value, score in slice_metrics({data.raw_test}, {data.y_test}, {y_pred}, "
+            f"{_lit(p['slice_column'])}, {task}).items():",
+            '        print(f"  slice {value}: {score:.4f}")',
+        )
+    if p["permutation_importance"]:
+        s.need("importance")
+        s.emit(
+            f"    for row in importance({model.var}, {data.X_test}, {data.y_test}, "
+            f"{p['importance_repeats']}, {p['seed']}):",
+            f'        {metrics}["importance/" + row["feature"]] = row["mean"]',
+        )
+    s.emit(f"    report({node.title!r}, {metrics}, results)")
+    predictions = s.name("predictions")
+    s.emit(
+        f'    {predictions} = pd.DataFrame({{"y_true": np.asarray({data.y_test}), '
+        f'"y_pred": {y_pred}}})'
+    )
+    return {"metrics": _Var(metrics), "predictions": _Var(predictions)}
+
+
+def _rule_code(tree: Any, metrics: str) -> str:
+    if tree[0] == "cmp":
+        parts = []
+        for operand in (tree[1], tree[3]):
+            parts.append(
+                f"{metrics}[{operand[1]!r}]" if operand[0] == "name" else f"{operand[1]!r}"
+            )
+        return f"{parts[0]} {tree[2]} {parts[1]}"
+    joined = f" {tree[0]} ".join(f"({_rule_code(t, metrics)})" for t in tree[1])
+    return joined
+
+
+def _model_gate(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
+    from mlops_desktop.stages.model import RuleError, parse_rules
+
+    metrics: _Var = inputs["metrics"]
+    try:
+        tree = parse_rules(p["rules"])
+    except RuleError as exc:
+        raise FormatError(f"the rules of '{node.title}' cannot be read: {exc}") from None
+    rules = " ".join(p["rules"].split())
+    s.emit(
+        f"    # rules: {rules}",
+        f"    if not ({_rule_code(tree, metrics.var)}):",
+        f'        print("{node.title}: model gate failed; later stages are skipped")',
+        "        return results",
+        f'    print("{node.title}: passed")',
+    )
+    return {"model": inputs["model"], "metrics": metrics}
+
+
+def _python_function(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
+    data = inputs.get("input")
+    if data is not None and not isinstance(data, _Dataset):
+        s.emit("    # not exported: only functions that take and return a table are exported")
+        return {}
+    s.need("load_user_function")
+    fn = s.name(p["function"] or "run")
+    path = str(Path(p["file"]).expanduser().absolute()) if p["file"] else ""
+    s.emit(
+        f"    {fn} = load_user_function({_lit(path)}, {_lit(p['module'])}, {_lit(p['function'])})"
+    )
+    if data is None:
+        frame = s.name("data")
+        s.emit(f"    {frame} = {fn}()")
+        return {"output": _Var(frame)}
+    frame, task = s.name("data"), s.name("task")
+    s.need("infer_task")
+    s.emit(
+        f"    {frame} = {fn}({data.frame})",
+        f"    {task} = infer_task({frame}[{_lit(data.target)}]) "
+        f'if {_lit(data.target)} in {frame}.columns else ""',
+    )
+    return {"output": _Dataset(frame, data.target, task)}
+
+
+_WRITERS = {
+    "load_data": _load_data,
+    "validate_data": _validate_data,
+    "split": _split,
+    "feature_engineering": _feature_engineering,
+    "train": _train,
+    "tune": _tune,
+    "evaluate": _evaluate,
+    "model_gate": _model_gate,
+    "python_function": _python_function,
+}
