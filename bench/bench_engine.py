@@ -144,10 +144,10 @@ def _cases(tmp: Path) -> list[dict[str, Any]]:
             "size": TREES,
         },
         {
-            "name": "20k x 20 Parquet, hist gradient boosting 200 iterations",
+            "name": "20k x 20 Parquet, hist gradient boosting 100 iterations",
             "path": str(path),
             "estimator": "hist_gradient_boosting",
-            "size": 200,
+            "size": 100,
         },
     ]
 
