@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from mlops_desktop.cli._common import open_workspace, print_json, print_table
+from mlops_desktop.core.errors import NotFoundError
 from mlops_desktop.core.operate_entities import TriggerEvent
 
 
@@ -23,7 +24,22 @@ def register(sub: Any) -> None:
     ls.add_argument("--pipeline", help="only this pipeline")
     ls.add_argument("--limit", type=int, default=20, help="recent firings shown (default 20)")
     ls.add_argument("--json", action="store_true", help="print JSON")
-    ls.set_defaults(handler=cmd_triggers)
+    ls.add_argument(
+        "--add",
+        metavar="TYPE",
+        help="add a trigger to --pipeline: schedule, data_arrival, monitor_alert, "
+        "registry_event or manual",
+    )
+    ls.add_argument(
+        "--config",
+        metavar="JSON",
+        default="{}",
+        help='its settings, e.g. \'{"cron": "*/15 * * * *"}\' or \'{"folder": "/data/in"}\'',
+    )
+    ls.add_argument("--remove", type=int, metavar="ID", help="remove a trigger")
+    ls.add_argument("--enable", type=int, metavar="ID", help="enable a trigger")
+    ls.add_argument("--disable", type=int, metavar="ID", help="disable a trigger")
+    ls.set_defaults(handler=cmd_triggers, parser=ls)
 
     s = sub.add_parser("scheduler", help="fire due triggers (schedules, new data, alerts...)")
     s.add_argument("--once", action="store_true", help="one pass, then exit (for cron)")
@@ -70,6 +86,8 @@ def cmd_triggers(args: argparse.Namespace) -> int:
     with open_workspace(args) as ws:
         service = TriggerService(ws)
         project = ws.projects.get(args.project)
+        if _change(args, service, project.id):
+            return 0
         for info in ws.pipelines.list(project.id):
             service.sync_from_pipeline(project.id, info.name)
         triggers = service.list_triggers(args.project, args.pipeline)
@@ -127,6 +145,38 @@ def cmd_triggers(args: argparse.Namespace) -> int:
             ],
         )
     return 0
+
+
+def _change(args: argparse.Namespace, service: Any, project_id: int) -> bool:
+    """Apply --add / --remove / --enable / --disable; False when none was given."""
+    import json
+
+    if args.add:
+        try:
+            config = json.loads(args.config)
+        except ValueError as exc:
+            args.parser.error(f"--config is not JSON: {exc}")
+        if not isinstance(config, dict):
+            args.parser.error("--config must be a JSON object")
+        trig = service.add_trigger(project_id, args.pipeline, args.add, config)
+        print(
+            f"added trigger #{trig.id}: {trig.type} on {trig.pipeline_name} ({_config(trig.config)})"
+        )
+        return True
+    owned = {t.id for t in service.store.list(project_id)}
+    for flag, verb in (("remove", "removed"), ("enable", "enabled"), ("disable", "disabled")):
+        trigger_id = getattr(args, flag)
+        if trigger_id is None:
+            continue
+        if trigger_id not in owned:
+            raise NotFoundError(f"project '{args.project}' has no trigger #{trigger_id}")
+        if flag == "remove":
+            service.remove_trigger(trigger_id)
+        else:
+            service.set_enabled(trigger_id, flag == "enable")
+        print(f"{verb} trigger #{trigger_id}")
+        return True
+    return False
 
 
 def _config(config: dict[str, Any]) -> str:

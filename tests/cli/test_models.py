@@ -127,3 +127,45 @@ def test_trigger_triggers_and_scheduler_once(wsfile, capsys, tmp_path):
     assert [r["trigger"] for r in json.loads(out)][:2] == ["data_arrival", "manual"]
     code, _, err = run(capsys, "--workspace", wsfile, "trigger", "p", "nope")
     assert code == 1 and "nope" in err
+
+
+def test_triggers_add_disable_remove(wsfile, capsys):
+    code, out, _ = run(
+        capsys,
+        "--workspace",
+        wsfile,
+        "triggers",
+        "p",
+        "--pipeline",
+        "small",
+        "--add",
+        "schedule",
+        "--config",
+        '{"cron": "*/15 * * * *"}',
+    )
+    assert code == 0 and "added trigger #1: schedule on small (cron=*/15 * * * *)" in out
+    code, out, _ = run(capsys, "--workspace", wsfile, "triggers", "p", "--disable", "1")
+    assert code == 0 and "disabled trigger #1" in out
+    code, out, _ = run(capsys, "--workspace", wsfile, "triggers", "p")
+    assert (
+        out.splitlines()[2].split()[:3] == ["1", "small", "schedule"]
+        and "no" in out.splitlines()[2]
+    )
+    code, _, err = run(
+        capsys,
+        "--workspace",
+        wsfile,
+        "triggers",
+        "p",
+        "--pipeline",
+        "small",
+        "--add",
+        "schedule",
+        "--config",
+        '{"cron": "sometimes"}',
+    )
+    assert code == 1 and "not a cron expression" in err
+    code, _, err = run(capsys, "--workspace", wsfile, "triggers", "p", "--remove", "9")
+    assert code == 1 and "no trigger #9" in err
+    code, out, _ = run(capsys, "--workspace", wsfile, "triggers", "p", "--remove", "1")
+    assert code == 0 and "removed trigger #1" in out
