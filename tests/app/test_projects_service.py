@@ -88,7 +88,7 @@ def test_export_then_import_round_trips(service: ProjectService, tmp_path: Path)
     with pytest.raises(ConflictError, match="--name"):
         service.import_pipeline("dst", target, name="copied")
     with pytest.raises(FormatError):
-        service.export_pipeline("src", None, target, fmt="python")
+        service.export_pipeline("src", None, tmp_path / "out.yaml", fmt="yaml")
 
 
 def test_import_upgrades_old_format_and_refuses_bad_files(
