@@ -26,38 +26,62 @@ def _wrap(label: str, width: int = 18) -> list[str]:
     return lines[:3] or [""]
 
 
+LINE = 17  # px between label lines (15 px font)
+CHAR = 8.6  # average width of a 15 px DejaVu Sans character
+
+
+def _overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _place_label(lines, i, point, cx, cy, placed):  # noqa: ANN001, ANN202
+    """Where a label goes: just outside its axis, pushed further out until it clears the
+    labels already placed. Returns its box, x, text anchor and first baseline."""
+    w = max(len(line) for line in lines) * CHAR
+    h = len(lines) * LINE
+    for step in range(12):
+        lx, ly = point(i, 1.12 + 0.06 * step)
+        anchor = "middle" if abs(lx - cx) < 8 else ("start" if lx > cx else "end")
+        left = lx - w / 2 if anchor == "middle" else (lx if anchor == "start" else lx - w)
+        top = ly - h / 2 + (h / 2 if ly > cy + 8 else 0) - (h / 2 if ly < cy - 8 else 0)
+        box = (left - 3, top - 3, left + w + 3, top + h + 3)
+        if not any(_overlaps(box, other) for other in placed):
+            break
+    return box, lx, anchor, top + LINE - 4
+
+
 def radar_svg(values: Sequence[tuple[str, float]], size: int = RADAR_SIZE) -> str:
     """A radar (spider) chart of ``(label, value in 0..1)`` pairs, one axis each."""
     n = len(values)
     if n < 3:
         raise ValueError("a radar needs at least three axes")
-    width = size + 300
-    cx, cy, r = width / 2, size / 2, size * 0.32
+    width, height = size + 380, size + 160
+    cx, cy, r = width / 2, height / 2, size * 0.32
 
     def point(i: int, v: float) -> tuple[float, float]:
         a = -math.pi / 2 + 2 * math.pi * i / n
         return cx + r * v * math.cos(a), cy + r * v * math.sin(a)
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{size}" '
-        f'viewBox="0 0 {width} {size}" font-family="DejaVu Sans, sans-serif" font-size="15">',
-        f'<rect width="{width}" height="{size}" fill="#ffffff"/>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, sans-serif" font-size="15">',
+        f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
     ]
     for ring in (0.25, 0.5, 0.75, 1.0):
         pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in (point(i, ring) for i in range(n)))
         parts.append(f'<polygon points="{pts}" fill="none" stroke="{GRID}" stroke-width="1"/>')
+    placed: list[tuple[float, float, float, float]] = []
     for i, (label, _) in enumerate(values):
         x, y = point(i, 1.0)
         parts.append(
             f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{x:.1f}" y2="{y:.1f}" stroke="{GRID}"/>'
         )
-        lx, ly = point(i, 1.13)
-        anchor = "middle" if abs(lx - cx) < 8 else ("start" if lx > cx else "end")
         lines = _wrap(label)
-        top = ly - (len(lines) - 1) * 8 + (6 if ly > cy + 8 else 0) - (4 if ly < cy - 8 else 0)
+        box, lx, anchor, top = _place_label(lines, i, point, cx, cy, placed)
+        placed.append(box)
         for k, line in enumerate(lines):
             parts.append(
-                f'<text x="{lx:.1f}" y="{top + k * 17:.1f}" text-anchor="{anchor}" '
+                f'<text x="{lx:.1f}" y="{top + k * LINE:.1f}" text-anchor="{anchor}" '
                 f'fill="{INK}">{escape(line)}</text>'
             )
     pts = " ".join(
@@ -72,7 +96,7 @@ def radar_svg(values: Sequence[tuple[str, float]], size: int = RADAR_SIZE) -> st
         x, y = point(i, max(0.0, min(1.0, v)))
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{ACCENT}"/>')
     parts.append(
-        f'<text x="12" y="{size - 14}" fill="#67707a" font-size="12">'
+        f'<text x="12" y="{height - 14}" fill="#67707a" font-size="12">'
         "Outer ring: held · middle ring: suggested, to confirm · centre: missing</text>"
     )
     parts.append("</svg>")
