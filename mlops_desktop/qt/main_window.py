@@ -8,13 +8,12 @@ persist in QSettings.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import os
 import time
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QUndoGroup
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -36,6 +35,10 @@ from mlops_desktop.qt import dialogs, main_menus
 from mlops_desktop.qt.autosave import Autosaver
 from mlops_desktop.qt.crosswalk_view import CrosswalkView
 from mlops_desktop.qt.lifecycle_map import LifecycleMapView
+from mlops_desktop.qt.main_commands import FileCommandsMixin
+from mlops_desktop.qt.main_panels import PanelsMixin
+from mlops_desktop.qt.main_runs import RunsMixin
+from mlops_desktop.qt.main_session import SessionMixin
 from mlops_desktop.qt.models_panel import ModelsPanel
 from mlops_desktop.qt.project_browser import ProjectBrowser
 from mlops_desktop.qt.run_controller import RunController
@@ -46,8 +49,6 @@ if TYPE_CHECKING:
     from mlops_desktop.app.workspace import Workspace
     from mlops_desktop.core.graph import Pipeline
 
-MAX_RECENT = 8
-SAMPLE_PROJECT = "Sample: breast cancer"
 MIN_OPEN_ZOOM = 0.7
 
 
@@ -57,7 +58,7 @@ def _editor_class() -> Any:
     return PipelineEditor
 
 
-class MainWindow(QMainWindow):
+class MainWindow(SessionMixin, FileCommandsMixin, RunsMixin, PanelsMixin, QMainWindow):
     """The application window over one workspace."""
 
     workspace_changed = Signal(str)  # the workspace URL ("" when none)
@@ -255,61 +256,6 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.save_label)
         status.addPermanentWidget(self.workspace_label)
 
-    # ================================================================ settings
-    def _restore_settings(self) -> None:
-        s = self.settings
-        geometry = s.value("window/geometry")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1440, 900)
-        state = s.value("window/state")
-        self._restored_state = False
-        if isinstance(state, QByteArray) and not state.isEmpty():
-            self._restored_state = self.restoreState(state)
-        lens = s.value("view/lens", "")
-        self.set_lens(str(lens) if lens else None)
-
-    def save_settings(self) -> None:
-        s = self.settings
-        s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/state", self.saveState())
-        s.setValue("view/lens", self._lens or "")
-        if self.theme is not None:
-            s.setValue("view/theme", self.theme.mode)
-        s.sync()
-
-    def recent_workspaces(self) -> list[str]:
-        value = self.settings.value("workspaces/recent", [])
-        if isinstance(value, str):
-            value = [value]
-        return [str(v) for v in (value or []) if v]
-
-    def _remember_workspace(self, location: str) -> None:
-        recent = [location, *(r for r in self.recent_workspaces() if r != location)][:MAX_RECENT]
-        self.settings.setValue("workspaces/recent", recent)
-
-    def fill_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        recent = self.recent_workspaces()
-        for i, location in enumerate(recent):
-            act = self.recent_menu.addAction(f"&{i + 1} {location}")
-            act.triggered.connect(lambda _c=False, loc=location: self.open_workspace(loc))
-        if not recent:
-            self.recent_menu.addAction("No recent workspaces").setEnabled(False)
-        else:
-            self.recent_menu.addSeparator()
-            self.recent_menu.addAction(
-                "Clear list", lambda: self.settings.setValue("workspaces/recent", [])
-            )
-
-    def reset_layout(self) -> None:
-        self.restoreState(self._default_state)
-        for dock in self.findChildren(QDockWidget):
-            dock.show()
-        self.map_dock.raise_()
-        self._apply_default_dock_sizes()
-
     # ============================================================== workspace
     def open_workspace(self, location: str | None) -> bool:
         """Open the workspace at ``location`` (None: the default). Errors show in a dialog."""
@@ -363,60 +309,6 @@ class MainWindow(QMainWindow):
             if os.environ.get("MLOPS_DESKTOP_NO_TRIGGERS") != "1":
                 self._start_trigger_timer()
         self.workspace_changed.emit(url)
-
-    def _create_sample_project(self) -> None:
-        """On a workspace's first opening, with no projects at all, add a ready sample.
-
-        ``MLOPS_DESKTOP_NO_SAMPLE=1`` turns this off (tests build their own projects).
-        """
-        if self.service is None or os.environ.get("MLOPS_DESKTOP_NO_SAMPLE") == "1":
-            return
-        key = self._session_key() + "_sample_offered"
-        if self.settings.value(key, False, type=bool):
-            return
-        self.settings.setValue(key, True)
-        if self.service.list_projects(include_deleted=True):
-            return
-        try:
-            self.browser.create_project(
-                SAMPLE_PROJECT,
-                template="google",
-                description="A sample built from the Google Cloud template: switch the lifecycle lens "
-                "in the toolbar, then look at the lifecycle map and the crosswalk.",
-            )
-        except MlopsError as exc:
-            self.show_message(f"Could not create the sample project: {exc}", error=True)
-
-    def _session_key(self) -> str:
-        url = self.workspace.url if self.workspace is not None else ""
-        return "session/" + hashlib.sha1(url.encode()).hexdigest()[:16]
-
-    def _save_session(self) -> None:
-        """Remember the open tabs of this workspace, to reopen them next time."""
-        if self.workspace is None:
-            return
-        tabs = []
-        for i in range(self.tabs.count()):
-            info = self._tabs_info[int(self.tabs.widget(i).property("pipeline_id"))]
-            tabs.append(f"{info['project']}\t{info['name']}")
-        self.settings.setValue(self._session_key(), tabs)
-        self.settings.setValue(self._session_key() + "_current", self.tabs.currentIndex())
-
-    def _restore_session(self) -> None:
-        tabs = self.settings.value(self._session_key(), [])
-        tabs = [tabs] if isinstance(tabs, str) else list(tabs or [])
-        opened = 0
-        for entry in tabs:
-            project, _, name = str(entry).partition("\t")
-            try:
-                self.service.pipeline_info(project, name or None)
-            except MlopsError:
-                continue  # renamed or deleted since
-            if self.open_pipeline(project, name or None) is not None:
-                opened += 1
-        current = int(self.settings.value(self._session_key() + "_current", 0) or 0)
-        if opened and 0 <= current < self.tabs.count():
-            self.tabs.setCurrentIndex(current)
 
     @staticmethod
     def _short_location(url: str) -> str:
@@ -634,262 +526,6 @@ class MainWindow(QMainWindow):
     def _current_info(self) -> dict[str, Any] | None:
         editor = self.current_editor()
         return self._tabs_info[int(editor.property("pipeline_id"))] if editor is not None else None
-
-    def _on_import_triggered(self) -> None:
-        info = self._current_info()
-        project = info["project"] if info else None
-        if self.service is None or project is None:
-            self.show_message("Open a pipeline of the project to import into first", error=True)
-            return
-        path, _ = QFileDialog.getOpenFileName(self, "Import pipeline", "", "Pipelines (*.json)")
-        if not path:
-            return
-        try:
-            imported = self.service.import_pipeline(project, path)
-        except MlopsError as exc:
-            dialogs.show_error(self, f"Cannot import {path}: {exc}")
-            return
-        self.browser.refresh()
-        self.open_pipeline(project, imported.name)
-
-    def _on_export_triggered(self) -> None:
-        info = self._current_info()
-        if info is None or self.service is None:
-            return
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export pipeline", f"{info['name']}.json", "Pipelines (*.json)"
-        )
-        if path:
-            assert self.autosaver is not None
-            self.autosaver.flush()
-            try:
-                self.service.export_pipeline(info["project"], info["name"], path)
-            except MlopsError as exc:
-                dialogs.show_error(self, f"Cannot export: {exc}")
-                return
-            self.show_message(f"Exported {info['project']} / {info['name']} to {path}")
-
-    def _on_export_report_triggered(self) -> None:
-        info = self._current_info()
-        if info is None or self.workspace is None:
-            self.show_message("Open a pipeline of the project to report on first", error=True)
-            return
-        from mlops_desktop.qt.report_dialog import show_export_report_dialog
-
-        assert self.autosaver is not None
-        self.autosaver.flush()
-        written = show_export_report_dialog(self, self.workspace, info["project"], lens=self._lens)
-        if written is not None:
-            self.show_message(f"Wrote the report to {written}")
-
-    def _on_export_image_triggered(self) -> None:
-        editor = self.current_editor()
-        if editor is None:
-            return
-        path, chosen = QFileDialog.getSaveFileName(
-            self, "Export image", "pipeline.png", "PNG image (*.png);;SVG image (*.svg)"
-        )
-        if not path:
-            return
-        if path.lower().endswith(".svg") or "SVG" in chosen:
-            editor.export_svg(path if path.lower().endswith(".svg") else path + ".svg")
-        else:
-            editor.export_png(path)
-        self.show_message(f"Saved the canvas to {path}")
-
-    # ================================================================ runs
-    def run_pipeline(
-        self, *, selected: bool = False, from_selected: bool = False, force: bool = False
-    ) -> int | None:
-        """Run the open pipeline (or its selected stages, or from the selected stage)."""
-        editor, info = self.current_editor(), self._current_info()
-        if editor is None or info is None or self.workspace is None or self.runner.running:
-            return None
-        pipeline = info["pipeline"]
-        errors = [p for p in validate(pipeline) if p.severity == "error"]
-        if errors:
-            for p in errors:
-                self.show_message(p.message, error=True)
-            self.show_message(f"Not run: fix the {len(errors)} problem(s) above first", error=True)
-            self.show_dock(self.messages_dock)
-            return None
-        chosen = list(editor.selected_node_ids()) if (selected or from_selected) else []
-        if (selected or from_selected) and not chosen:
-            self.show_message("Select the stage(s) to run first", error=True)
-            return None
-        if self.approvals is None:
-            from mlops_desktop.qt.approval_dialog import DialogApprovalProvider
-
-            self.approvals = DialogApprovalProvider(self)
-            self.runner.approvals = self.approvals
-        assert self.autosaver is not None
-        self.autosaver.flush()
-        editor.clear_states()
-        self._run_pipeline_id = int(editor.property("pipeline_id"))
-        try:
-            return self.runner.start(
-                self.workspace,
-                info["project"],
-                info["name"],
-                pipeline,
-                nodes=chosen if selected else None,
-                from_node=chosen[0] if from_selected else None,
-                force=force,
-            )
-        except MlopsError as exc:
-            self.show_message(f"Cannot start the run: {exc}", error=True)
-            self._run_pipeline_id = None
-            return None
-
-    def cancel_run(self) -> None:
-        self.runner.cancel()
-
-    def open_run(self, run_id: int) -> None:
-        """Show one run (metrics, diagnostics, logs) in the Run panel."""
-        if self.workspace is None:
-            return
-        if self.run_view is None:
-            from mlops_desktop.qt.run_view import RunView
-
-            self.run_view = RunView()
-            self.run_view_dock = self.add_panel("Run", "run_view_dock", self.run_view)
-        self.run_view.load(self.workspace, run_id)
-        self.show_dock(self.run_view_dock)
-
-    def _reload_runs(self) -> None:
-        project = self.current_project()
-        if self.workspace is None or project is None:
-            self.runs_panel.set_rows([])
-            return
-        try:
-            self.runs_panel.load(self.workspace, project)
-        except MlopsError as exc:
-            self.show_message(f"Cannot list the runs: {exc}", error=True)
-
-    def _update_run_actions(self) -> None:
-        running = self.runner.running
-        can_run = self.current_editor() is not None and not running
-        for act in (
-            self.run_action,
-            self.run_selected_action,
-            self.run_from_action,
-            self.run_force_action,
-        ):
-            act.setEnabled(can_run)
-        self.cancel_run_action.setEnabled(running)
-
-    def _run_editor(self) -> Any:
-        info = self._tabs_info.get(self._run_pipeline_id or -1)
-        return info["editor"] if info is not None else None
-
-    def _on_runner_node_state_changed(self, node_id: str, status: Any, progress: Any) -> None:
-        editor = self._run_editor()
-        if editor is not None:
-            editor.set_node_state(node_id, status, progress)
-
-    def _on_runner_started(self, run_id: int) -> None:
-        self._update_run_actions()
-        self.run_label.setText(f"Running #{run_id}…")
-        self.run_label.show()
-
-    def _on_runner_finished(self, run_id: int, status: str, message: str) -> None:
-        self._update_run_actions()
-        self.run_label.hide()
-        text = f"Run #{run_id} {status}" + (f": {message}" if message else "")
-        self.show_message(text, error=status != "succeeded")
-        if self.current_editor() is self._run_editor():
-            self.refresh_run_states()
-        self._reload_runs()
-        self._run_pipeline_id = None
-
-    # ============================================ models, maturity, triggers
-    def _reload_project_panels(self) -> None:
-        """Point the models and maturity panels at the current tab's project."""
-        project = self.current_project()
-        if self.workspace is not None and project is not None:
-            try:
-                self.models_panel.load(self.workspace, project)
-            except MlopsError as exc:
-                self.show_message(f"Cannot list the models: {exc}", error=True)
-        self._maturity_stale = True
-        if self.maturity is not None and self.maturity_dock.isVisible():
-            self._assess()
-
-    def _on_maturity_dock_visibility_changed(self, visible: bool) -> None:
-        if not visible or self.workspace is None:
-            return
-        if self.maturity is None:
-            self._build_maturity_view()
-        if self._maturity_stale:
-            self._assess()
-
-    def _build_maturity_view(self) -> None:
-        from mlops_desktop.app.assessment import AssessmentService
-        from mlops_desktop.qt.maturity_view import MaturityView
-
-        self.maturity = MaturityView(AssessmentService(self.workspace))
-        self.maturity.node_activated.connect(lambda nid: self.select_stages([nid]))
-        self.maturity.node_in_pipeline_activated.connect(self._on_maturity_node_in_pipeline)
-        self.maturity.run_activated.connect(self.open_run)
-        self.maturity.fix_requested.connect(self._on_maturity_fix_requested)
-        self.maturity.error_raised.connect(lambda msg: self.show_message(msg, error=True))
-        self.maturity.pipelines_provider = self._project_pipelines
-        self._maturity_holder.layout().addWidget(self.maturity)
-
-    def _assess(self) -> None:
-        self._maturity_stale = False
-        if self.maturity is not None:
-            self.maturity.set_project(self.current_project())
-
-    def _project_pipelines(self) -> list[tuple[str, Any]]:
-        project = self.current_project()
-        return [
-            (v["name"], v["pipeline"]) for v in self._tabs_info.values() if v["project"] == project
-        ]
-
-    def _on_maturity_node_in_pipeline(self, pipeline: str, node_id: str) -> None:
-        project = self.current_project()
-        if project is not None and self.open_pipeline(project, pipeline) is not None:
-            self.select_stages([node_id])
-
-    def _on_maturity_fix_requested(self, pipeline: str, operation: Any) -> None:
-        """Apply a suggested fix to a pipeline as one undoable step."""
-        from mlops_desktop.qt.document.commands import PipelineCommand
-
-        project = self.current_project()
-        editor = self.open_pipeline(project, pipeline) if project is not None else None
-        if editor is None:
-            return
-        if editor.push(PipelineCommand(editor.pipeline, operation, "Apply maturity suggestion")):
-            self.show_message(f"Applied the suggestion to '{pipeline}' (Ctrl+Z undoes it)")
-            self._maturity_stale = True
-
-    def _start_trigger_timer(self) -> None:
-        from mlops_desktop.qt.trigger_timer import TriggerTimer
-
-        if self.approvals is None:
-            from mlops_desktop.qt.approval_dialog import DialogApprovalProvider
-
-            self.approvals = DialogApprovalProvider(self)
-            self.runner.approvals = self.approvals
-        self.trigger_timer = TriggerTimer(self.workspace, approvals=self.approvals, parent=self)
-        self.trigger_timer.fired.connect(self._on_trigger_timer_fired)
-        self.trigger_timer.failed.connect(
-            lambda msg: self.show_message(f"Triggers: {msg}", error=True)
-        )
-        self.trigger_timer.start()
-
-    def _stop_trigger_timer(self) -> None:
-        if self.trigger_timer is not None:
-            self.trigger_timer.stop(30)
-            self.trigger_timer.deleteLater()
-            self.trigger_timer = None
-
-    def _on_trigger_timer_fired(self, events: list) -> None:
-        for event in events:
-            self.show_message(f"Trigger fired: {event}")
-        if events:
-            self._reload_runs()
 
     # ============================================================ messages
     def show_message(self, text: str, error: bool = False) -> None:

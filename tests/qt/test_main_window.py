@@ -295,7 +295,7 @@ def test_a_file_that_is_not_a_workspace_is_refused_with_a_dialog(
 def test_first_opening_of_an_empty_workspace_adds_a_sample(
     tmp_path, qtbot, settings, monkeypatch
 ) -> None:
-    from mlops_desktop.qt.main_window import SAMPLE_PROJECT
+    from mlops_desktop.qt.main_session import SAMPLE_PROJECT
 
     monkeypatch.delenv("MLOPS_DESKTOP_NO_SAMPLE", raising=False)
     win = MainWindow(settings=settings)

@@ -1,0 +1,104 @@
+"""The main window's project panels: models, maturity, and triggers fired in the background.
+
+A mixin of :class:`mlops_desktop.qt.main_window.MainWindow`. The maturity view is built the
+first time its panel is shown (its module is heavy to import) and assesses the current
+tab's project when shown; its suggestions are applied to a pipeline as one undo step.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlops_desktop.core.errors import MlopsError
+
+
+class PanelsMixin:
+    """Models and Maturity panels and the trigger timer of the open workspace."""
+
+    def _reload_project_panels(self) -> None:
+        """Point the models and maturity panels at the current tab's project."""
+        project = self.current_project()
+        if self.workspace is not None and project is not None:
+            try:
+                self.models_panel.load(self.workspace, project)
+            except MlopsError as exc:
+                self.show_message(f"Cannot list the models: {exc}", error=True)
+        self._maturity_stale = True
+        if self.maturity is not None and self.maturity_dock.isVisible():
+            self._assess()
+
+    def _on_maturity_dock_visibility_changed(self, visible: bool) -> None:
+        if not visible or self.workspace is None:
+            return
+        if self.maturity is None:
+            self._build_maturity_view()
+        if self._maturity_stale:
+            self._assess()
+
+    def _build_maturity_view(self) -> None:
+        from mlops_desktop.app.assessment import AssessmentService
+        from mlops_desktop.qt.maturity_view import MaturityView
+
+        self.maturity = MaturityView(AssessmentService(self.workspace))
+        self.maturity.node_activated.connect(lambda nid: self.select_stages([nid]))
+        self.maturity.node_in_pipeline_activated.connect(self._on_maturity_node_in_pipeline)
+        self.maturity.run_activated.connect(self.open_run)
+        self.maturity.fix_requested.connect(self._on_maturity_fix_requested)
+        self.maturity.error_raised.connect(lambda msg: self.show_message(msg, error=True))
+        self.maturity.pipelines_provider = self._project_pipelines
+        self._maturity_holder.layout().addWidget(self.maturity)
+
+    def _assess(self) -> None:
+        self._maturity_stale = False
+        if self.maturity is not None:
+            self.maturity.set_project(self.current_project())
+
+    def _project_pipelines(self) -> list[tuple[str, Any]]:
+        project = self.current_project()
+        return [
+            (v["name"], v["pipeline"]) for v in self._tabs_info.values() if v["project"] == project
+        ]
+
+    def _on_maturity_node_in_pipeline(self, pipeline: str, node_id: str) -> None:
+        project = self.current_project()
+        if project is not None and self.open_pipeline(project, pipeline) is not None:
+            self.select_stages([node_id])
+
+    def _on_maturity_fix_requested(self, pipeline: str, operation: Any) -> None:
+        """Apply a suggested fix to a pipeline as one undoable step."""
+        from mlops_desktop.qt.document.commands import PipelineCommand
+
+        project = self.current_project()
+        editor = self.open_pipeline(project, pipeline) if project is not None else None
+        if editor is None:
+            return
+        if editor.push(PipelineCommand(editor.pipeline, operation, "Apply maturity suggestion")):
+            self.show_message(f"Applied the suggestion to '{pipeline}' (Ctrl+Z undoes it)")
+            self._maturity_stale = True
+
+    def _start_trigger_timer(self) -> None:
+        from mlops_desktop.qt.trigger_timer import TriggerTimer
+
+        if self.approvals is None:
+            from mlops_desktop.qt.approval_dialog import DialogApprovalProvider
+
+            self.approvals = DialogApprovalProvider(self)
+            self.runner.approvals = self.approvals
+        self.trigger_timer = TriggerTimer(self.workspace, approvals=self.approvals, parent=self)
+        self.trigger_timer.fired.connect(self._on_trigger_timer_fired)
+        self.trigger_timer.failed.connect(
+            lambda msg: self.show_message(f"Triggers: {msg}", error=True)
+        )
+        self.trigger_timer.start()
+
+    def _stop_trigger_timer(self) -> None:
+        if self.trigger_timer is not None:
+            self.trigger_timer.stop(30)
+            self.trigger_timer.deleteLater()
+            self.trigger_timer = None
+
+    def _on_trigger_timer_fired(self, events: list) -> None:
+        for event in events:
+            self.show_message(f"Trigger fired: {event}")
+        if events:
+            self._reload_runs()

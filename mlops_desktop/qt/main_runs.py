@@ -1,0 +1,121 @@
+"""Running from the main window: the Run menu's commands and what a run shows.
+
+A mixin of :class:`mlops_desktop.qt.main_window.MainWindow`: it starts runs through the
+window's :class:`~mlops_desktop.qt.run_controller.RunController`, paints node states on the
+run's canvas, and refreshes the runs list, the run view and the lifecycle map.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlops_desktop.core.errors import MlopsError
+from mlops_desktop.core.validation import validate
+
+
+class RunsMixin:
+    """Run, Run selected, Run from here, Run without cache, Cancel; the runs panels."""
+
+    def run_pipeline(
+        self, *, selected: bool = False, from_selected: bool = False, force: bool = False
+    ) -> int | None:
+        """Run the open pipeline (or its selected stages, or from the selected stage)."""
+        editor, info = self.current_editor(), self._current_info()
+        if editor is None or info is None or self.workspace is None or self.runner.running:
+            return None
+        pipeline = info["pipeline"]
+        errors = [p for p in validate(pipeline) if p.severity == "error"]
+        if errors:
+            for p in errors:
+                self.show_message(p.message, error=True)
+            self.show_message(f"Not run: fix the {len(errors)} problem(s) above first", error=True)
+            self.show_dock(self.messages_dock)
+            return None
+        chosen = list(editor.selected_node_ids()) if (selected or from_selected) else []
+        if (selected or from_selected) and not chosen:
+            self.show_message("Select the stage(s) to run first", error=True)
+            return None
+        if self.approvals is None:
+            from mlops_desktop.qt.approval_dialog import DialogApprovalProvider
+
+            self.approvals = DialogApprovalProvider(self)
+            self.runner.approvals = self.approvals
+        assert self.autosaver is not None
+        self.autosaver.flush()
+        editor.clear_states()
+        self._run_pipeline_id = int(editor.property("pipeline_id"))
+        try:
+            return self.runner.start(
+                self.workspace,
+                info["project"],
+                info["name"],
+                pipeline,
+                nodes=chosen if selected else None,
+                from_node=chosen[0] if from_selected else None,
+                force=force,
+            )
+        except MlopsError as exc:
+            self.show_message(f"Cannot start the run: {exc}", error=True)
+            self._run_pipeline_id = None
+            return None
+
+    def cancel_run(self) -> None:
+        self.runner.cancel()
+
+    def open_run(self, run_id: int) -> None:
+        """Show one run (metrics, diagnostics, logs) in the Run panel."""
+        if self.workspace is None:
+            return
+        if self.run_view is None:
+            from mlops_desktop.qt.run_view import RunView
+
+            self.run_view = RunView()
+            self.run_view_dock = self.add_panel("Run", "run_view_dock", self.run_view)
+        self.run_view.load(self.workspace, run_id)
+        self.show_dock(self.run_view_dock)
+
+    def _reload_runs(self) -> None:
+        project = self.current_project()
+        if self.workspace is None or project is None:
+            self.runs_panel.set_rows([])
+            return
+        try:
+            self.runs_panel.load(self.workspace, project)
+        except MlopsError as exc:
+            self.show_message(f"Cannot list the runs: {exc}", error=True)
+
+    def _update_run_actions(self) -> None:
+        running = self.runner.running
+        can_run = self.current_editor() is not None and not running
+        for act in (
+            self.run_action,
+            self.run_selected_action,
+            self.run_from_action,
+            self.run_force_action,
+        ):
+            act.setEnabled(can_run)
+        self.cancel_run_action.setEnabled(running)
+
+    def _run_editor(self) -> Any:
+        info = self._tabs_info.get(self._run_pipeline_id or -1)
+        return info["editor"] if info is not None else None
+
+    def _on_runner_node_state_changed(self, node_id: str, status: Any, progress: Any) -> None:
+        editor = self._run_editor()
+        if editor is not None:
+            editor.set_node_state(node_id, status, progress)
+
+    def _on_runner_started(self, run_id: int) -> None:
+        self._update_run_actions()
+        self.run_label.setText(f"Running #{run_id}…")
+        self.run_label.show()
+
+    def _on_runner_finished(self, run_id: int, status: str, message: str) -> None:
+        self._update_run_actions()
+        self.run_label.hide()
+        text = f"Run #{run_id} {status}" + (f": {message}" if message else "")
+        self.show_message(text, error=status != "succeeded")
+        if self.current_editor() is self._run_editor():
+            self.refresh_run_states()
+        self._reload_runs()
+        self._run_pipeline_id = None
