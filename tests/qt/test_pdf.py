@@ -144,3 +144,12 @@ def test_links_in_the_pdf_are_only_the_sources(report_pdf):
     sources = {s.url.encode() for s in data.maturity.sources if s.url.startswith("https://")}
     assert links and links <= sources | {data.pipeline.source.encode()}
     assert not [u for u in links if not u.startswith(b"https://")]  # no javascript: link
+
+
+def test_fonts_are_embedded_with_unicode_maps(report_pdf):
+    _, _, path = report_pdf
+    out = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    rows = [line.split() for line in out.splitlines()[2:] if line.strip()]
+    assert rows
+    for row in rows:  # columns from the right: object id (2), uni, sub, emb
+        assert row[-5] == "yes" and row[-3] == "yes", row
