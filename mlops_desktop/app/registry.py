@@ -237,6 +237,23 @@ class RunOperations:
     def version_by_id(self, version_id: int) -> ModelVersion:
         return self.registry.version_by_id(version_id)
 
+    def select_version(
+        self, run_id: int, model_name: str, select: str, alias: str, version: int
+    ) -> ModelVersion | None:
+        """The version a Registered model stage asks for (None when there is none)."""
+        project_id = self._run(run_id).project_id
+        if select == "alias":
+            return self.registry.version_by_alias(project_id, model_name, alias)
+        try:
+            versions = self.registry.versions(project_id, model_name)  # newest first
+        except NotFoundError:
+            return None
+        if select == "version":
+            return next((v for v in versions if v.version == version), None)
+        if select == "latest_approved":
+            return next((v for v in versions if v.approval == "approved"), None)
+        return versions[0] if versions else None
+
     def active_deployment(self, run_id: int, environment: str) -> Deployment | None:
         active = self.deployments.active(self._run(run_id).project_id, environment)
         return next((d for d in active if d.strategy == "direct"), None)

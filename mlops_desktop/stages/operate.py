@@ -36,7 +36,7 @@ from mlops_desktop.stages._serving import (  # noqa: F401 - stage implementation
 )
 
 register_model_cache_token = package_cache_token = model_tests_cache_token = never_cache
-approve_cache_token = deploy_cache_token = never_cache
+approve_cache_token = deploy_cache_token = registered_model_cache_token = never_cache
 simulate_traffic_cache_token = serve_cache_token = never_cache
 online_experiment_cache_token = monitor_cache_token = never_cache
 
@@ -71,6 +71,33 @@ def register_model(
     return {
         "model_version": ModelVersionValue(version.id, version.model_name, version.version, model)
     }
+
+
+# ------------------------------------------------------------------------------ source
+def registered_model(
+    ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]
+) -> dict[str, Any]:
+    registry = backend(ctx)
+    name, select = params["model_name"].strip(), params["select"]
+    version = registry.select_version(ctx.run_id, name, select, params["alias"], params["version"])
+    if version is None:
+        wanted = {
+            "latest_approved": "no approved version",
+            "alias": f"no version holding '{params['alias']}'",
+            "version": f"no version {params['version']}",
+            "latest": "no version",
+        }[select]
+        ctx.fail(f"the registry has {wanted} of '{name}'")
+    model = model_of(version, registry.load_estimator(version))
+    ctx.log(
+        f"took {version.label} from the registry ({select.replace('_', ' ')})"
+        + (f"; approved by {version.approver}" if version.approval == "approved" else "")
+    )
+    ctx.log_metric("model_version", version.version)
+    out = ModelVersionValue(
+        version.id, version.model_name, version.version, model, version.approval, version.approver
+    )
+    return {"model_version": out}
 
 
 # ------------------------------------------------------------------------------ package

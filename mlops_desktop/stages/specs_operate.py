@@ -42,6 +42,47 @@ SPECS = [
         ),
     ),
     StageSpec(
+        id="registered_model",
+        title="Registered model",
+        category="Operate",
+        side_effects=True,
+        kind="model_source",
+        icon="register",
+        phases={
+            "aws": "aws.stage.deployment",
+            "google": "gcp.stage.model_deployment",
+            "azure": "azure.stage.deploy",
+            "tdsp": "azure.tdsp.deployment",
+        },
+        description="Take a version from the project's model registry: the latest approved "
+        "one, the one holding an alias, a given version, or the latest. The start of a "
+        "deployment pipeline that a registry event triggers.",
+        impl="mlops_desktop.stages.operate:registered_model",
+        outputs=(out("model_version", T.MODEL_VERSION),),
+        params=(
+            p_str("model_name", "model", help="Name of the registered model."),
+            p_choice(
+                "select",
+                "latest_approved",
+                ("latest_approved", "alias", "version", "latest"),
+                help="Which version to take.",
+            ),
+            p_str(
+                "alias",
+                "staging",
+                help="The alias whose version to take.",
+                visible_when=("select", "alias"),
+            ),
+            p_int(
+                "version",
+                1,
+                1,
+                help="The version number to take.",
+                visible_when=("select", "version"),
+            ),
+        ),
+    ),
+    StageSpec(
         id="package",
         title="Package",
         category="Operate",

@@ -80,3 +80,79 @@ def test_google_template_closes_the_loop(ws):
     # Drift keeps growing in the simulator: the retraining's monitor alerts again, for the
     # next pass of the scheduler.
     assert [a.run_id for a in alerts.alerts(project_id)] == [second.id, retrain.id]
+
+
+def _doc(nodes, links, meta=None):
+    from mlops_desktop.core.graph import Pipeline
+    from mlops_desktop.core.operations import add_stage, connect
+    from mlops_desktop.core.registry import default_registry
+    from mlops_desktop.core.serialization import to_dict
+
+    pipeline = Pipeline("p", default_registry())
+    for node_id, stage_type, params in nodes:
+        pipeline.apply(add_stage(pipeline, stage_type, params=params, node_id=node_id))
+    for link in links:
+        pipeline.apply(connect(*link))
+    doc = to_dict(pipeline)
+    doc["meta"] = meta or {}
+    return doc
+
+
+def test_an_approved_version_starts_the_deployment_pipeline(ws):
+    training = _doc(
+        [
+            ("load", "load_data", {"dataset": "iris"}),
+            ("split", "split", {}),
+            ("train", "train", {"estimator": "logistic_regression"}),
+            ("reg", "register_model", {"model_name": "iris"}),
+            ("approve", "approve", {"headless_policy": "approve"}),
+        ],
+        [
+            ("load", "dataset", "split", "dataset"),
+            ("split", "split", "train", "split"),
+            ("train", "model", "reg", "model"),
+            ("reg", "model_version", "approve", "model_version"),
+        ],
+    )
+    deployment = _doc(
+        [
+            ("take", "registered_model", {"model_name": "iris", "select": "latest_approved"}),
+            ("deploy", "deploy", {"environment": "staging"}),
+        ],
+        [("take", "model_version", "deploy", "model_version")],
+        {
+            "environment": "staging",
+            "triggers": [{"type": "registry_event", "event": "approved", "model": "iris"}],
+        },
+    )
+    project = ws.projects.create("two")
+    ws.pipelines.create(project.id, "train", training)
+    ws.pipelines.create(project.id, "deploy", deployment)
+    triggers, registry = TriggerService(ws), RegistryService(ws)
+    early = RunService(ws).run("two", "deploy")
+    assert early.status is RunStatus.FAILED
+    assert "the registry has no approved version of 'iris'" in early.message
+
+    first = triggers.fire("two", "train")
+    assert ws.runs.get(first.run_id).status is RunStatus.SUCCEEDED
+    [event] = triggers.run_due()
+    assert (event.type, event.detail["versions"], event.detail["approvers"]) == (
+        "registry_event",
+        ["iris v1"],
+        ["auto"],
+    )
+    run = ws.runs.get(event.run_id)
+    assert (run.trigger, run.environment, run.status) == (
+        "registry_event",
+        "staging",
+        RunStatus.SUCCEEDED,
+    )
+    [deployed] = registry.deployments("two")
+    assert (deployed.version, deployed.environment, deployed.approver, deployed.run_id) == (
+        1,
+        "staging",
+        "auto",
+        run.id,
+    )
+    assert registry.list_models("two")[0].aliases["staging"] == 1
+    assert triggers.run_due() == []  # nothing newly approved
