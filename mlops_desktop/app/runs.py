@@ -179,6 +179,10 @@ class RunService:
             from mlops_desktop.app.registry import RunOperations
 
             self.services["registry"] = RunOperations(workspace)
+        if "code_trust" not in self.services:  # Python-function stages run trusted code only
+            from mlops_desktop.app.trust import CodeTrust
+
+            self.services["code_trust"] = CodeTrust(workspace)
         self.workers = workers
 
     # ------------------------------------------------------------------------- running
@@ -276,6 +280,9 @@ class RunService:
         else:
             version = self.ws.pipelines.latest(info.id)
         graph = serialization.from_dict(version.document, self.registry)
+        from mlops_desktop.app.trust import require_trusted
+
+        require_trusted(self.ws, graph)  # before the run row exists: nothing half-written
         node_ids = {self._node_id(graph, n) for n in nodes} if nodes else None
         start = self._node_id(graph, from_node) if from_node else None
         ex = make_executor(executor, workers=self.workers, scheduler_address=address)

@@ -45,6 +45,11 @@ def register(sub: Any) -> None:
         "--from", dest="from_node", metavar="ID", help="run this stage and everything after it"
     )
     p.add_argument("--environment", default="dev", help="environment recorded with the run")
+    p.add_argument(
+        "--trust",
+        action="store_true",
+        help="trust the pipeline's Python-function code (as it is now) in this workspace",
+    )
     p.add_argument("--quiet", action="store_true", help="print only the result line")
     p.set_defaults(handler=cmd_run)
 
@@ -95,6 +100,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         proj = ws.projects.get(args.project)
         info = service.pipeline_info(proj.id, args.pipeline)
         graph = serialization.from_dict(ws.pipelines.latest(info.id).document, service.registry)
+        if args.trust:
+            from mlops_desktop.app.trust import trust
+
+            for line in trust(ws, graph):
+                print(f"trusted: {line}", file=sys.stderr)
         printer = ProgressPrinter({n.id: n.title for n in graph.nodes.values()}, args.quiet)
         if not args.quiet:
             print(
