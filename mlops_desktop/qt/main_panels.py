@@ -9,7 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
+
 from mlops_desktop.core.errors import MlopsError
+
+
+def scrolled(widget: QWidget) -> QScrollArea:
+    """``widget`` in a scroll area, so a big panel never forces its dock to grow."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(widget)
+    return area
 
 
 class PanelsMixin:
@@ -46,7 +57,7 @@ class PanelsMixin:
         self.maturity.fix_requested.connect(self._on_maturity_fix_requested)
         self.maturity.error_raised.connect(lambda msg: self.show_message(msg, error=True))
         self.maturity.pipelines_provider = self._project_pipelines
-        self._maturity_holder.layout().addWidget(self.maturity)
+        self._maturity_holder.layout().addWidget(scrolled(self.maturity))
 
     def _assess(self) -> None:
         self._maturity_stale = False

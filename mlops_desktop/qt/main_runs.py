@@ -11,6 +11,7 @@ from typing import Any
 
 from mlops_desktop.core.errors import MlopsError
 from mlops_desktop.core.validation import validate
+from mlops_desktop.qt.main_panels import scrolled
 
 
 class RunsMixin:
@@ -70,7 +71,7 @@ class RunsMixin:
             from mlops_desktop.qt.run_view import RunView
 
             self.run_view = RunView()
-            self.run_view_dock = self.add_panel("Run", "run_view_dock", self.run_view)
+            self.run_view_dock = self.add_panel("Run", "run_view_dock", scrolled(self.run_view))
         self.run_view.load(self.workspace, run_id)
         self.show_dock(self.run_view_dock)
 
