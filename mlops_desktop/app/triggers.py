@@ -26,8 +26,6 @@ pipeline coalesce into one run. Every firing is a ``trigger_events`` row linked 
 
 from __future__ import annotations
 
-import fnmatch
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,9 +33,18 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlops_desktop.app.trigger_checks import (
+    LinkListener,
+    Tee,
+    canon,
+    check_folder,
+    check_schedule,
+    cooling_down,
+    snapshot,
+)
 from mlops_desktop.core.entities import PipelineInfo, Project, Run, RunStatus
 from mlops_desktop.core.errors import ConflictError, MlopsError, NotFoundError
-from mlops_desktop.core.execution import NullListener, RunListener
+from mlops_desktop.core.execution import RunListener
 from mlops_desktop.core.operate_entities import (
     Trigger,
     TriggerEvent,
@@ -72,20 +79,6 @@ class Firing:
     pipeline: PipelineInfo
     type: str
     detail: dict[str, Any]
-
-
-class _LinkListener(NullListener):
-    """Links the trigger event to its run as soon as the run exists."""
-
-    def __init__(self, store: TriggerStore, event_ids: list[int]) -> None:
-        self.store = store
-        self.event_ids = event_ids
-        self.run_id: int | None = None
-
-    def run_started(self, run_id: int) -> None:
-        self.run_id = run_id
-        for event_id in self.event_ids:
-            self.store.set_event_run(event_id, run_id)
 
 
 class TriggerService:
@@ -187,13 +180,13 @@ class TriggerService:
             for t in self.store.list(proj.id, info.id)
             if t.config.get("origin") == ORIGIN_PIPELINE
         ]
-        keys = {(t, _canon(c)) for t, c in wanted}
+        keys = {(t, canon(c)) for t, c in wanted}
         for trig in existing:
-            if (trig.type, _canon(trig.config)) not in keys:
+            if (trig.type, canon(trig.config)) not in keys:
                 self.store.delete(trig.id)
-        have = {(t.type, _canon(t.config)) for t in existing}
+        have = {(t.type, canon(t.config)) for t in existing}
         for type_, config in wanted:
-            if (type_, _canon(config)) not in have:
+            if (type_, canon(config)) not in have:
                 since = self._declared_since(info, type_, config)
                 try:
                     self.add_trigger(proj.id, info.name, type_, config, since=since)
@@ -208,13 +201,13 @@ class TriggerService:
         unbroken run of versions, newest backwards, that declares it): what happened since
         then counts, even if the trigger row is written only now."""
         since = self.clock()
-        wanted = (type_, _canon(config))
+        wanted = (type_, canon(config))
         for version in sorted(self.ws.pipelines.versions(info.id), key=lambda v: -v.version):
             entries = (version.document.get("meta") or {}).get(META_KEY) or []
             keys = {
                 (
                     str(e.get("type")),
-                    _canon(
+                    canon(
                         {
                             **{k: v for k, v in e.items() if k not in ("type", "enabled")},
                             "origin": ORIGIN_PIPELINE,
@@ -266,7 +259,7 @@ class TriggerService:
         if type_ == TriggerType.SCHEDULE:
             return {"last_tick": since.isoformat()}
         if type_ == TriggerType.DATA_ARRIVAL:
-            return {"seen": _snapshot(config)}
+            return {"seen": snapshot(config)}
         if type_ == TriggerType.MONITOR_ALERT:
             before = [a.id for a in self.store.alerts(proj.id) if a.created_at < since]
             return {"last_alert_id": max(before, default=0)}
@@ -380,7 +373,7 @@ class TriggerService:
         firing: Firing | None,
     ) -> None:
         """Run the claimed pipeline; a failure to start is recorded on the events."""
-        link = _LinkListener(self.store, event_ids)
+        link = LinkListener(self.store, event_ids)
         env = environment or self._environment(info, firing)
         try:
             self._run(
@@ -388,7 +381,7 @@ class TriggerService:
                 info.name,
                 trigger=type_,
                 environment=env,
-                listener=_Tee(link, self.listener),
+                listener=Tee(link, self.listener),
                 force=self._force(type_, firing),
             )
         except Exception as exc:  # noqa: BLE001 - recorded; the scheduler loop goes on
@@ -436,7 +429,7 @@ class TriggerService:
                 self.sync_from_pipeline(proj.id, info.name)
             for trig in self.store.list(proj.id, enabled_only=True):
                 info = infos.get(trig.pipeline_id)
-                if info is None or _cooling_down(trig, now):
+                if info is None or cooling_down(trig, now):
                     continue
                 detail, state = self._check(trig, proj, info, infos, now)
                 if detail is not None:
@@ -476,9 +469,9 @@ class TriggerService:
     ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
         """``(detail if due else None, new state or None)`` for one trigger."""
         if trig.type == TriggerType.SCHEDULE:
-            return _check_schedule(trig, now)
+            return check_schedule(trig, now)
         if trig.type == TriggerType.DATA_ARRIVAL:
-            return _check_folder(trig)
+            return check_folder(trig)
         if trig.type == TriggerType.MONITOR_ALERT:
             return self._check_alerts(trig, proj, info, infos)
         if trig.type == TriggerType.REGISTRY_EVENT:
@@ -568,102 +561,3 @@ class TriggerService:
             return self.ws.runs.get(run_id).pipeline_id == pipeline_id
         except NotFoundError:
             return False
-
-
-class _Tee(NullListener):
-    """Sends run events to the link listener and to an optional extra one (the GUI's)."""
-
-    def __init__(self, first: RunListener, second: RunListener | None) -> None:
-        self._targets = [t for t in (first, second) if t is not None]
-
-    def _send(self, name: str, *args: Any) -> None:
-        for target in self._targets:
-            method = getattr(target, name, None)
-            if method is not None:
-                method(*args)
-
-    def run_started(self, run_id: int) -> None:
-        self._send("run_started", run_id)
-
-    def stage_started(self, run_id: int, node_id: str) -> None:
-        self._send("stage_started", run_id, node_id)
-
-    def stage_progress(self, run_id: int, node_id: str, fraction: float, message: str) -> None:
-        self._send("stage_progress", run_id, node_id, fraction, message)
-
-    def stage_log(self, run_id: int, node_id: str, line: str) -> None:
-        self._send("stage_log", run_id, node_id, line)
-
-    def metric_logged(self, run_id: int, node_id: str, key: str, step: int, value: float) -> None:
-        self._send("metric_logged", run_id, node_id, key, step, value)
-
-    def stage_finished(self, run_id: int, node_id: str, stage_run: Any) -> None:
-        self._send("stage_finished", run_id, node_id, stage_run)
-
-    def run_finished(self, run_id: int, status: RunStatus, message: str) -> None:
-        self._send("run_finished", run_id, status, message)
-
-
-# ---------------------------------------------------------------------------- checks
-def _cooling_down(trig: Trigger, now: datetime) -> bool:
-    """A trigger with ``cooldown_s`` waits that long after firing before it looks again
-    (what happened meanwhile is picked up then), so a loop cannot retrain back to back."""
-    cooldown = float(trig.config.get("cooldown_s") or 0)
-    last = trig.state.get("last_fired")
-    if cooldown <= 0 or not last:
-        return False
-    return (now - datetime.fromisoformat(last)).total_seconds() < cooldown
-
-
-def _check_schedule(
-    trig: Trigger, now: datetime
-) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    from croniter import croniter
-
-    last = datetime.fromisoformat(trig.state.get("last_tick") or trig.created_at.isoformat())
-    it = croniter(trig.config["cron"], last)
-    ticks = []
-    while len(ticks) < 1000:
-        tick = it.get_next(datetime)
-        if tick > now:
-            break
-        ticks.append(tick)
-    if not ticks:
-        return None, None
-    detail = {"scheduled_for": ticks[-1].isoformat(), "missed": len(ticks) - 1}
-    return detail, {**trig.state, "last_tick": ticks[-1].isoformat()}
-
-
-def _snapshot(config: Mapping[str, Any]) -> dict[str, list[float]]:
-    """``{file name: [size, mtime]}`` of the files of a watched folder that match."""
-    folder, pattern = str(config.get("folder") or ""), str(config.get("pattern") or "*")
-    out: dict[str, list[float]] = {}
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return out
-    for entry in entries:
-        if (
-            entry.is_file()
-            and fnmatch.fnmatch(entry.name, pattern)
-            and not entry.name.startswith(".")
-        ):
-            st = entry.stat()
-            out[entry.name] = [st.st_size, st.st_mtime]
-    return out
-
-
-def _check_folder(trig: Trigger) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    seen = trig.state.get("seen") or {}
-    now = _snapshot(trig.config)
-    arrived = sorted(name for name, sig in now.items() if seen.get(name) != sig)
-    if not arrived and set(now) == set(seen):
-        return None, None
-    state = {**trig.state, "seen": now}
-    return ({"files": arrived, "folder": trig.config.get("folder")} if arrived else None), state
-
-
-def _canon(config: Mapping[str, Any]) -> str:
-    import json
-
-    return json.dumps(dict(config), sort_keys=True, default=str)
