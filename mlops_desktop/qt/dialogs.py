@@ -11,7 +11,20 @@ from importlib.metadata import PackageNotFoundError, version
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import Qt, qVersion
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QMenu,
+    QMenuBar,
+    QMessageBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from mlops_desktop import __version__
 
@@ -102,3 +115,52 @@ def about_box(parent: QWidget | None) -> QMessageBox:
 
 def show_about(parent: QWidget | None) -> None:
     about_box(parent).exec()
+
+
+def shortcut_rows(menu_bar: QMenuBar) -> list[tuple[str, str, str]]:
+    """(menu, command, shortcut) of every menu command that has a shortcut."""
+    rows: list[tuple[str, str, str]] = []
+
+    def walk(menu: QMenu, path: str) -> None:
+        for action in menu.actions():
+            if action.menu() is not None:
+                walk(action.menu(), f"{path} › {action.text().replace('&', '')}")
+            elif not action.isSeparator() and not action.shortcut().isEmpty():
+                text = action.text().replace("&", "")
+                keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+                rows.append((path, text, keys))
+
+    for top in menu_bar.actions():
+        if top.menu() is not None:
+            walk(top.menu(), top.text().replace("&", ""))
+    return rows
+
+
+def shortcuts_dialog(parent: QWidget, menu_bar: QMenuBar) -> QDialog:
+    """A searchable-at-a-glance table of the keyboard shortcuts in the menus."""
+    dialog = QDialog(parent)
+    dialog.setWindowTitle("Keyboard shortcuts")
+    dialog.resize(560, 520)
+    rows = shortcut_rows(menu_bar)
+    table = QTableWidget(len(rows), 3)
+    table.setHorizontalHeaderLabels(["Menu", "Command", "Shortcut"])
+    table.verticalHeader().setVisible(False)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            table.setItem(r, c, QTableWidgetItem(text))
+    table.resizeColumnsToContents()
+    table.horizontalHeader().setStretchLastSection(True)
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+    buttons.rejected.connect(dialog.reject)
+    layout = QVBoxLayout(dialog)
+    layout.addWidget(
+        QLabel(
+            "Canvas: Tab adds a stage at the cursor, F fits the view, Space or the "
+            "middle button pans, the wheel zooms."
+        )
+    )
+    layout.addWidget(table)
+    layout.addWidget(buttons)
+    return dialog

@@ -117,6 +117,13 @@ def build_actions(win: MainWindow) -> None:
         win, "&Cancel run", win.cancel_run, "Shift+F5", "Stop the run that is going on (Shift+F5)"
     )
     win.cancel_run_action.setEnabled(False)
+    win.shortcuts_action = _action(
+        win,
+        "&Keyboard shortcuts",
+        lambda: dialogs.shortcuts_dialog(win, win.menuBar()).exec(),
+        "Ctrl+/",
+        "Every keyboard shortcut of the menus",
+    )
     win.about_action = _action(win, "&About MLOps Desktop", lambda: dialogs.show_about(win))
     win.about_action.setMenuRole(QAction.MenuRole.AboutRole)
     win.reset_layout_action = _action(win, "Reset &layout", win.reset_layout)
@@ -179,6 +186,7 @@ def build_menus(win: MainWindow) -> None:
     win.run_menu.addSeparator()
     win.run_menu.addAction(win.validate_action)
     help_menu = bar.addMenu("&Help")
+    help_menu.addAction(win.shortcuts_action)
     help_menu.addAction(win.about_action)
     _build_edit_and_view_menus(win)
 

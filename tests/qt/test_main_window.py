@@ -345,3 +345,16 @@ def test_maturity_panel_is_built_when_shown_and_assesses_the_project(
     assert window.maturity.assessment.project == "demo"
     assert window.models_panel is not None
     assert window.trigger_timer is not None and window.trigger_timer.active
+
+
+def test_keyboard_shortcuts_dialog_lists_the_menus(window: MainWindow) -> None:
+    from mlops_desktop.qt import dialogs
+
+    window.browser.create_project("demo", template="blank")
+    rows = dialogs.shortcut_rows(window.menuBar())
+    commands = {(menu.split(" ›")[0], cmd, keys) for menu, cmd, keys in rows}
+    assert ("File", "New project…", "Ctrl+N") in commands
+    assert ("Run", "Run pipeline", "F5") in commands
+    assert any(cmd == "Google" and keys == "Ctrl+2" for _, cmd, keys in commands)
+    dialog = dialogs.shortcuts_dialog(window, window.menuBar())
+    assert dialog.findChild(dialogs.QTableWidget).rowCount() == len(rows)
