@@ -145,6 +145,7 @@ def shortcuts_dialog(parent: QWidget, menu_bar: QMenuBar) -> QDialog:
     table = QTableWidget(len(rows), 3)
     table.setHorizontalHeaderLabels(["Menu", "Command", "Shortcut"])
     table.verticalHeader().setVisible(False)
+    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setAlternatingRowColors(True)
     for r, row in enumerate(rows):

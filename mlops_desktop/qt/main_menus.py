@@ -75,8 +75,8 @@ def build_actions(win: MainWindow) -> None:
         "Ctrl+Shift+R",
         "Write an HTML or PDF report of the project: pipeline, runs, plots and maturity",
     )
-    win.close_tab_action = _action(win, "&Close tab", win._close_current_tab, sk.Close)
-    win.quit_action = _action(win, "&Quit", win.close, sk.Quit)
+    win.close_tab_action = _action(win, "&Close tab", win._close_current_tab, "Ctrl+W")
+    win.quit_action = _action(win, "&Quit", win.close, "Ctrl+Q")
     win.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
     win.undo_action = win.undo_group.createUndoAction(win, "&Undo")
     win.undo_action.setShortcut(sk.Undo)
