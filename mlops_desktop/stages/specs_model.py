@@ -16,7 +16,13 @@ from mlops_desktop.stages._spec_helpers import (
     p_text,
 )
 
-CLASSIFIERS = ("logistic_regression", "random_forest", "hist_gradient_boosting", "svc", "k_neighbors")
+CLASSIFIERS = (
+    "logistic_regression",
+    "random_forest",
+    "hist_gradient_boosting",
+    "svc",
+    "k_neighbors",
+)
 REGRESSORS = ("ridge", "random_forest_regressor", "hist_gradient_boosting_regressor")
 ESTIMATORS = CLASSIFIERS + REGRESSORS
 
@@ -40,7 +46,13 @@ SPECS = [
             p_int("n_estimators", 100, 1, 5000, help="Trees (random forest)."),
             p_opt_int("max_depth", lo=1, hi=1000, help="Largest tree depth; empty for no limit."),
             p_float("learning_rate", 0.1, 1e-4, 1.0, help="Step size (gradient boosting)."),
-            p_int("max_iter", 200, 1, 100000, help="Iterations (logistic regression, gradient boosting)."),
+            p_int(
+                "max_iter",
+                200,
+                1,
+                100000,
+                help="Iterations (logistic regression, gradient boosting).",
+            ),
             p_int("n_neighbors", 5, 1, 1000, help="Neighbours (k-nearest neighbours)."),
             p_choice("kernel", "rbf", ("rbf", "linear", "poly", "sigmoid"), help="Kernel (SVC)."),
             p_int("seed", 0, lo=0, help="Random seed."),
@@ -60,11 +72,18 @@ SPECS = [
         params=(
             p_choice("estimator", "random_forest", ESTIMATORS),
             p_choice("search", "grid", ("grid", "random")),
-            p_text("grid", '{"n_estimators": [50, 100], "max_depth": [null, 8]}',
-                   help="JSON object of parameter name to list of values."),
+            p_text(
+                "grid",
+                '{"n_estimators": [50, 100], "max_depth": [null, 8]}',
+                help="JSON object of parameter name to list of values.",
+            ),
             p_int("n_iter", 10, 1, 1000, help="Candidates tried by randomized search."),
             p_int("cv", 3, 2, 20, help="Cross-validation folds."),
-            p_str("scoring", "", help="A scikit-learn scoring name; empty for the estimator's default."),
+            p_str(
+                "scoring",
+                "",
+                help="A scikit-learn scoring name; empty for the estimator's default.",
+            ),
             p_int("seed", 0, lo=0),
         ),
     ),
@@ -82,7 +101,9 @@ SPECS = [
         inputs=(inp("model", T.MODEL), inp("split", T.SPLIT)),
         outputs=(out("metrics", T.METRICS), out("predictions", T.PREDICTIONS)),
         params=(
-            p_str("slice_column", "", help="Report metrics per value of this column (empty for none)."),
+            p_str(
+                "slice_column", "", help="Report metrics per value of this column (empty for none)."
+            ),
             p_bool("permutation_importance", True, help="Compute permutation feature importance."),
             p_int("importance_repeats", 5, 1, 100),
             p_int("seed", 0, lo=0),
@@ -101,8 +122,12 @@ SPECS = [
         inputs=(inp("model", T.MODEL), inp("metrics", T.METRICS)),
         outputs=(out("model", T.MODEL), out("metrics", T.METRICS)),
         params=(
-            p_text("rules", "accuracy >= 0.8 and accuracy > baseline_accuracy",
-                   help="Comparisons of metric names with numbers or other metrics, joined by 'and'."),
+            p_text(
+                "rules",
+                "accuracy >= 0.8 and accuracy > baseline_accuracy",
+                help="Comparisons (>=, >, <=, <, ==, !=) of metric names with numbers or other "
+                "metrics, joined by 'and' / 'or', grouped with parentheses.",
+            ),
         ),
     ),
 ]
