@@ -215,7 +215,11 @@ class ModelsPanel(QtWidgets.QWidget):
             self._versions = []
             _fill(self.versions, [])
             _fill(self.history, [])
-            self.heading.setText("No registered models yet" if self._service else "No project open")
+            self.heading.setText(
+                "No registered models yet: run a pipeline with a Register model stage"
+                if self._service
+                else "No project open"
+            )
             self._update_buttons()
             return
         self._versions = self._service.versions(self._project, name)
