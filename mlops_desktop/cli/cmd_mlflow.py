@@ -1,0 +1,66 @@
+"""``mlops-desktop mlflow export|import``: runs to and from an MLflow tracking store."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from mlops_desktop.cli._common import open_workspace
+
+URI_HELP = "MLflow tracking URI, e.g. sqlite:///mlflow.db, a folder, or http://host:5000"
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "mlflow",
+        help="export runs to MLflow or import MLflow runs",
+        description="Exchange runs with an MLflow tracking store (needs the 'mlflow' extra).",
+    )
+    cmds = parser.add_subparsers(dest="mlflow_command", metavar="ACTION", required=True)
+
+    p = cmds.add_parser("export", help="log a project's runs to MLflow (skips runs already there)")
+    p.add_argument("project")
+    p.add_argument("--tracking-uri", required=True, metavar="URI", help=URI_HELP)
+    p.add_argument("--experiment", help="MLflow experiment (default: the project's name)")
+    p.add_argument(
+        "--artifact-location",
+        metavar="PATH|URI",
+        help="where a new experiment keeps artifacts (default: MLflow's)",
+    )
+    p.set_defaults(handler=_export)
+
+    p = cmds.add_parser("import", help="bring MLflow runs into a project (skips runs imported)")
+    p.add_argument("project")
+    p.add_argument("--tracking-uri", required=True, metavar="URI", help=URI_HELP)
+    p.add_argument("--experiment", metavar="NAME", help="only this experiment (default: all)")
+    p.set_defaults(handler=_import)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from mlops_desktop.app.mlflow_bridge import export_runs
+
+    ws = open_workspace(args)
+    try:
+        result = export_runs(
+            ws,
+            args.project,
+            args.tracking_uri,
+            experiment=args.experiment,
+            artifact_location=args.artifact_location,
+        )
+    finally:
+        ws.close()
+    print(result.summary("exported"))
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from mlops_desktop.app.mlflow_bridge import import_runs
+
+    ws = open_workspace(args)
+    try:
+        result = import_runs(ws, args.project, args.tracking_uri, args.experiment)
+    finally:
+        ws.close()
+    print(result.summary("imported"))
+    return 0
