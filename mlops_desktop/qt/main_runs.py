@@ -87,14 +87,13 @@ class RunsMixin:
 
     def _update_run_actions(self) -> None:
         running = self.runner.running
-        can_run = self.current_editor() is not None and not running
-        for act in (
-            self.run_action,
-            self.run_selected_action,
-            self.run_from_action,
-            self.run_force_action,
-        ):
-            act.setEnabled(can_run)
+        editor = self.current_editor()
+        can_run = editor is not None and not running
+        selected = can_run and bool(editor.selected_node_ids())
+        self.run_action.setEnabled(can_run)
+        self.run_force_action.setEnabled(can_run)
+        self.run_selected_action.setEnabled(selected)
+        self.run_from_action.setEnabled(selected)
         self.cancel_run_action.setEnabled(running)
 
     def _run_editor(self) -> Any:

@@ -348,6 +348,7 @@ class MainWindow(SessionMixin, FileCommandsMixin, RunsMixin, PanelsMixin, QMainW
         }
         editor.setProperty("pipeline_id", info.id)
         editor.status_message.connect(self.show_message)
+        editor.selection_changed.connect(self._on_editor_selection_changed)
         self.undo_group.addStack(editor.undo_stack)
         if hasattr(editor, "set_lens"):
             editor.set_lens(self._lens)
@@ -416,6 +417,9 @@ class MainWindow(SessionMixin, FileCommandsMixin, RunsMixin, PanelsMixin, QMainW
     def _close_current_tab(self) -> None:
         if self.tabs.currentIndex() >= 0:
             self.close_tab(self.tabs.currentIndex())
+
+    def _on_editor_selection_changed(self, _ids: list) -> None:
+        self._update_run_actions()
 
     def _on_tabs_close_requested(self, index: int) -> None:
         self.close_tab(index)

@@ -56,6 +56,14 @@ def test_run_shows_states_logs_and_history(qtbot, window: MainWindow) -> None:
     with qtbot.waitSignal(window.runner.finished, timeout=60000):
         window.run_pipeline()
     assert set(_states(window).values()) == {StageStatus.CACHED}
+    # Run only the selected stage, on the inputs stored by the earlier runs.
+    window.current_editor().select_nodes(["split"])
+    with qtbot.waitSignal(window.runner.finished, timeout=60000) as blocker:
+        window.run_pipeline(selected=True, force=True)
+    assert blocker.args[1] == "succeeded"
+    states = _states(window)
+    assert states["split"] is StageStatus.SUCCEEDED
+    assert states["load"] is StageStatus.CACHED  # its stored output fed the selected stage
 
 
 def test_run_selected_needs_a_selection_and_invalid_pipelines_do_not_run(
