@@ -1,43 +1,62 @@
-"""MetricStore: metric series of runs, written and read in bulk.
+"""MetricStore: metric series of runs, written and read in bulk as packed chunks.
 
-Writes go through the driver's ``executemany`` with plain tuples in one short transaction;
-reads are one query whose rows go straight into numpy arrays. An index on
-(run_id, key, step) serves both the series read and the per-key lookups.
+A series is stored in the ``metric_chunks`` table: each row holds up to
+:data:`CHUNK_POINTS` points of one (run, key, stage) as three little-endian arrays (int64
+steps, float64 values, float64 timestamps, from ``ndarray.tobytes``) in binary columns,
+sorted by step. A million-point series is 16 rows, read with ``np.frombuffer`` and joined
+with ``np.concatenate``: tens of milliseconds instead of seconds for a million rows.
+
+Two lossless compact forms keep the bytes down: ``steps`` is empty when the chunk's steps
+are consecutive (``first_step`` .. ``last_step``), and ``timestamps`` holds one value when
+every point of the chunk has the same timestamp (a series logged at once).
+
+Every write (``log_arrays`` and ``log_batch``) packs its points and inserts all its chunks in
+one transaction, so a process killed mid-write leaves whole writes only. Rows of the older
+one-row-per-point ``metrics`` table (workspaces from before revision 0005) are still read:
+they are older than any chunk of the same run, which is how "latest written" is decided
+between the two forms.
+
+Order: a series comes back sorted by step; points at the same step keep the order they
+were written in. ``latest`` gives, per key, the value at the highest step, the last written
+one on a tie.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, bindparam, func, insert, select
+from sqlalchemy import Connection, bindparam, func, insert, select, union
 from sqlalchemy.engine import Dialect
 
 from mlops_desktop.core.entities import MetricPoint
+from mlops_desktop.core.errors import WorkspaceError
 from mlops_desktop.storage.database import Database
-from mlops_desktop.storage.orm import SqlMetric
+from mlops_desktop.storage.orm import SqlMetric, SqlMetricChunk
 
-_COLUMNS = ("run_id", "key", "step", "value", "timestamp", "node_id")
-_TABLE = SqlMetric.__table__
+CHUNK_POINTS = 65_536  # points per chunk row: 512 KiB per array
+_ROWS = SqlMetric.__table__  # one row per point: read only (workspaces before 0005)
+_CHUNKS = SqlMetricChunk.__table__
+_I8 = np.dtype("<i8")
+_F8 = np.dtype("<f8")
+
+Arrays = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _empty() -> Arrays:
+    return np.empty(0, np.int64), np.empty(0, np.float64), np.empty(0, np.float64)
 
 
 @cache
-def _insert_sql(dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
-    """The driver-level INSERT for ``dialect`` and, for positional styles, the column order."""
-    compiled = insert(_TABLE).compile(dialect=dialect, column_keys=list(_COLUMNS))
-    order = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
-    return str(compiled), order
-
-
-@cache
-def _history_sql(dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
+def _rows_history_sql(dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
+    """The driver-level SELECT of a series' rows (skips SQLAlchemy's per-row processing)."""
     query = (
-        select(_TABLE.c.step, _TABLE.c.value, _TABLE.c.timestamp)
-        .where(_TABLE.c.run_id == bindparam("run_id"), _TABLE.c.key == bindparam("key"))
-        .order_by(_TABLE.c.step, _TABLE.c.id)
+        select(_ROWS.c.step, _ROWS.c.value, _ROWS.c.timestamp)
+        .where(_ROWS.c.run_id == bindparam("run_id"), _ROWS.c.key == bindparam("key"))
+        .order_by(_ROWS.c.step, _ROWS.c.id)
     )
     compiled = query.compile(dialect=dialect)
     order = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
@@ -48,21 +67,68 @@ def _driver_params(order: tuple[str, ...] | None, values: dict[str, Any]) -> Any
     return tuple(values[k] for k in order) if order is not None else values
 
 
+def _sort_by_step(steps: np.ndarray, values: np.ndarray, ts: np.ndarray) -> Arrays:
+    """Stable sort by step (write order kept among equal steps); no copy when sorted."""
+    if steps.size > 1 and bool(np.any(steps[1:] < steps[:-1])):
+        order = np.argsort(steps, kind="stable")
+        return steps[order], values[order], ts[order]
+    return steps, values, ts
+
+
+def _pack(
+    run_id: int, key: str, node_id: str, steps: np.ndarray, values: np.ndarray, ts: np.ndarray
+) -> list[dict[str, Any]]:
+    """Chunk rows for one series given sorted by step."""
+    rows = []
+    for lo in range(0, steps.size, CHUNK_POINTS):
+        s = steps[lo : lo + CHUNK_POINTS]
+        v = values[lo : lo + CHUNK_POINTS]
+        t = ts[lo : lo + CHUNK_POINTS]
+        rows.append(
+            {
+                "run_id": run_id,
+                "key": key,
+                "node_id": node_id,
+                "first_step": int(s[0]),
+                "last_step": int(s[-1]),
+                "n": int(s.size),
+                "last_value": float(v[-1]),
+                "steps": b"" if _consecutive(s) else s.astype(_I8, copy=False).tobytes(),
+                "values": v.astype(_F8, copy=False).tobytes(),
+                "timestamps": t[:1].astype(_F8).tobytes()
+                if bool(np.all(t == t[0]))
+                else t.astype(_F8, copy=False).tobytes(),
+            }
+        )
+    return rows
+
+
+def _consecutive(steps: np.ndarray) -> bool:
+    """Whether ``steps`` are first, first + 1, ..., first + n - 1."""
+    return int(steps[-1]) - int(steps[0]) == steps.size - 1 and bool(np.all(np.diff(steps) == 1))
+
+
+def _unpack(first_step: int, n: int, steps: bytes, values: bytes, ts: bytes) -> Arrays:
+    """The arrays of one chunk (see :func:`_pack` for the compact forms)."""
+    s = np.arange(first_step, first_step + n, dtype=np.int64) if not steps else _read(steps, _I8)
+    t = _read(ts, _F8)
+    if t.size == 1 and n != 1:
+        t = np.full(n, t[0])
+    v = _read(values, _F8)
+    if not s.size == v.size == t.size == n:
+        raise WorkspaceError(f"a metric chunk is damaged ({n} points, arrays of other sizes)")
+    return s, v, t
+
+
+def _read(blob: bytes, dtype: np.dtype) -> np.ndarray:
+    return np.frombuffer(blob, dtype=dtype)
+
+
 class MetricStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
     # --- writing ---------------------------------------------------------------------
-
-    def log_batch(self, run_id: int, points: Sequence[MetricPoint]) -> None:
-        """Store metric points of one run in one transaction."""
-        if not points:
-            return
-        rows = [
-            (run_id, p.key, int(p.step), float(p.value), float(p.timestamp), p.node_id)
-            for p in points
-        ]
-        self._insert(rows)
 
     def log_arrays(
         self,
@@ -81,85 +147,95 @@ class MetricStore:
         step_arr = np.arange(n, dtype=np.int64) if steps is None else np.asarray(steps)
         if step_arr.shape != (n,):
             raise ValueError(f"{n} values but {step_arr.size} steps for metric '{key}'")
+        if step_arr.dtype.kind not in "iub":
+            if not np.all(np.isfinite(step_arr)) or np.any(step_arr != np.round(step_arr)):
+                raise ValueError(f"steps of metric '{key}' must be whole numbers")
+        step_arr = step_arr.astype(np.int64, copy=False)
         if timestamps is None or np.ndim(timestamps) == 0:
-            ts = float(time.time() if timestamps is None else timestamps)
-            ts_list: Iterable[float] = [ts] * n
+            ts = float(time.time() if timestamps is None else timestamps)  # type: ignore[arg-type]
+            ts_arr = np.full(n, ts, dtype=np.float64)
         else:
             ts_arr = np.asarray(timestamps, dtype=np.float64)
             if ts_arr.shape != (n,):
                 raise ValueError(f"{n} values but {ts_arr.size} timestamps for metric '{key}'")
-            ts_list = ts_arr.tolist()
-        rows = list(
-            zip(
-                [run_id] * n,
-                [key] * n,
-                step_arr.astype(np.int64).tolist(),
-                vals.tolist(),
-                ts_list,
-                [node_id] * n,
-                strict=True,
-            )
-        )
-        self._insert(rows)
+        self._write(_pack(run_id, key, node_id, *_sort_by_step(step_arr, vals, ts_arr)))
 
-    def _insert(self, rows: list[tuple[Any, ...]]) -> None:
+    def log_batch(self, run_id: int, points: Sequence[MetricPoint]) -> None:
+        """Store metric points of one run in one transaction (packed per key and stage)."""
+        if not points:
+            return
+        n = len(points)
+        steps = np.fromiter((int(p.step) for p in points), dtype=np.int64, count=n)
+        values = np.fromiter((float(p.value) for p in points), dtype=np.float64, count=n)
+        ts = np.fromiter((float(p.timestamp) for p in points), dtype=np.float64, count=n)
+        groups: dict[tuple[str, str], list[int]] = {}
+        for i, p in enumerate(points):
+            groups.setdefault((p.key, p.node_id), []).append(i)
+        packed: list[tuple[int, list[dict[str, Any]]]] = []
+        for (key, node_id), members in groups.items():
+            index = np.asarray(members, dtype=np.int64)
+            order = np.argsort(steps[index], kind="stable")
+            index = index[order]
+            rows = _pack(run_id, key, node_id, steps[index], values[index], ts[index])
+            packed.append((int(index[-1]), rows))
+        # Insert in the order the groups' latest points were written, so that on a tie at
+        # the highest step the chunk written last (highest id) holds the last-written point.
+        packed.sort(key=lambda item: item[0])
+        self._write([row for _, rows in packed for row in rows])
+
+    def _write(self, rows: list[dict[str, Any]]) -> None:
         with self._db.write_connection() as conn:
-            if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
-                self._copy(conn, rows)
-                return
-            sql, order = _insert_sql(conn.dialect)
-            if order is not None and order != _COLUMNS:
-                index = [_COLUMNS.index(k) for k in order]
-                params: list[Any] = [tuple(r[i] for i in index) for r in rows]
-            elif order is None:
-                params = [dict(zip(_COLUMNS, r, strict=True)) for r in rows]
-            else:
-                params = rows
-            self._executemany(conn, sql, params)
-
-    @staticmethod
-    def _executemany(conn: Connection, sql: str, params: list[Any]) -> None:
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.executemany(sql, params)
-        finally:
-            cursor.close()
-
-    @staticmethod
-    def _copy(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
-        """PostgreSQL with psycopg 3: COPY is many times faster than executemany."""
-        columns = ", ".join(f'"{c}"' for c in _COLUMNS)
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            with cursor.copy(f"COPY {_TABLE.name} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        finally:
-            cursor.close()
+            conn.execute(insert(_CHUNKS), rows)
 
     # --- reading ---------------------------------------------------------------------
 
-    def history(self, run_id: int, key: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def history(self, run_id: int, key: str) -> Arrays:
         """(steps, values, timestamps) of one series, ordered by step."""
+        query = (
+            select(
+                _CHUNKS.c.first_step,
+                _CHUNKS.c.n,
+                _CHUNKS.c.steps,
+                _CHUNKS.c["values"],
+                _CHUNKS.c.timestamps,
+            )
+            .where(_CHUNKS.c.run_id == run_id, _CHUNKS.c.key == key)
+            .order_by(_CHUNKS.c.id)
+        )
         with self._db.read_connection() as conn:
-            sql, order = _history_sql(conn.dialect)
-            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-            try:
-                cursor.execute(sql, _driver_params(order, {"run_id": run_id, "key": key}))
-                rows = cursor.fetchall()
-            finally:
-                cursor.close()
+            legacy = self._legacy_history(conn, run_id, key)
+            chunks = conn.execute(query).all()
+        parts = [legacy] if legacy is not None else []
+        parts += [_unpack(*chunk) for chunk in chunks]
+        if not parts:
+            return _empty()
+        steps, values, ts = (
+            np.concatenate([p[i] for p in parts]).astype(dtype, copy=False)
+            for i, dtype in enumerate((np.int64, np.float64, np.float64))
+        )
+        return _sort_by_step(steps, values, ts)
+
+    @staticmethod
+    def _legacy_history(conn: Connection, run_id: int, key: str) -> Arrays | None:
+        sql, order = _rows_history_sql(conn.dialect)
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(sql, _driver_params(order, {"run_id": run_id, "key": key}))
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
         if not rows:
-            return (np.empty(0, np.int64), np.empty(0, np.float64), np.empty(0, np.float64))
+            return None
         data = np.array(rows, dtype=np.float64)
         return data[:, 0].astype(np.int64), data[:, 1].copy(), data[:, 2].copy()
 
     def keys(self, run_id: int) -> list[str]:
-        query = (
-            select(_TABLE.c.key).where(_TABLE.c.run_id == run_id).distinct().order_by(_TABLE.c.key)
+        query = union(
+            select(_CHUNKS.c.key).where(_CHUNKS.c.run_id == run_id),
+            select(_ROWS.c.key).where(_ROWS.c.run_id == run_id),
         )
         with self._db.read_connection() as conn:
-            return list(conn.scalars(query))
+            return sorted(conn.scalars(query))
 
     def latest(self, run_id: int) -> dict[str, float]:
         """The last value (highest step, then latest written) of each key of a run."""
@@ -170,26 +246,49 @@ class MetricStore:
         out: dict[int, dict[str, float]] = {r: {} for r in ids}
         if not ids:
             return out
+        best: dict[tuple[int, str], tuple[int, float]] = {}
+        with self._db.read_connection() as conn:
+            for run_id, key, step, value in conn.execute(self._latest_query(_ROWS, ids)):
+                best[(run_id, key)] = (int(step), float(value))
+            for run_id, key, step, value in conn.execute(self._latest_query(_CHUNKS, ids)):
+                old = best.get((run_id, key))
+                if old is None or int(step) >= old[0]:  # chunks are newer than rows
+                    best[(run_id, key)] = (int(step), float(value))
+        for (run_id, key), (_, value) in best.items():
+            out[run_id][key] = value
+        return out
+
+    @staticmethod
+    def _latest_query(table: Any, ids: list[int]) -> Any:
+        """Per (run, key): the row with the highest step, then the highest id."""
+        step = table.c.step if table is _ROWS else table.c.last_step
+        value = table.c.value if table is _ROWS else table.c.last_value
         rank = (
             func.row_number()
             .over(
-                partition_by=(_TABLE.c.run_id, _TABLE.c.key),
-                order_by=(_TABLE.c.step.desc(), _TABLE.c.id.desc()),
+                partition_by=(table.c.run_id, table.c.key),
+                order_by=(step.desc(), table.c.id.desc()),
             )
             .label("rank")
         )
         ranked = (
-            select(_TABLE.c.run_id, _TABLE.c.key, _TABLE.c.value, rank)
-            .where(_TABLE.c.run_id.in_(ids))
+            select(
+                table.c.run_id,
+                table.c.key,
+                step.label("step"),
+                value.label("value"),
+                rank,
+            )
+            .where(table.c.run_id.in_(ids))
             .subquery()
         )
-        query = select(ranked.c.run_id, ranked.c.key, ranked.c.value).where(ranked.c.rank == 1)
-        with self._db.read_connection() as conn:
-            for run_id, key, value in conn.execute(query):
-                out[run_id][key] = float(value)
-        return out
+        return select(ranked.c.run_id, ranked.c.key, ranked.c.step, ranked.c.value).where(
+            ranked.c.rank == 1
+        )
 
     def count(self, run_id: int) -> int:
-        query = select(func.count()).select_from(_TABLE).where(_TABLE.c.run_id == run_id)
+        """How many points the run has logged, over all keys."""
+        chunks = select(func.coalesce(func.sum(_CHUNKS.c.n), 0)).where(_CHUNKS.c.run_id == run_id)
+        rows = select(func.count()).select_from(_ROWS).where(_ROWS.c.run_id == run_id)
         with self._db.read_connection() as conn:
-            return int(conn.scalar(query) or 0)
+            return int(conn.scalar(chunks) or 0) + int(conn.scalar(rows) or 0)

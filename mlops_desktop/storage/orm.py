@@ -22,6 +22,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -201,3 +202,31 @@ class SqlCacheEntry(Base):
     stage_type: Mapped[str] = mapped_column(String(200))
     outputs: Mapped[dict[str, str]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+# --- 0005_metric_chunks ------------------------------------------------------------------
+
+
+class SqlMetricChunk(Base):
+    """Up to a chunk's worth of points of one series, packed as little-endian arrays:
+    ``steps`` int64, ``values`` and ``timestamps`` float64, sorted by step (stable).
+    ``steps`` is empty when they are consecutive from ``first_step``; ``timestamps`` holds
+    one value when all are equal. ``last_value`` is the value of the last-written point at
+    ``last_step`` (see :mod:`mlops_desktop.storage.metrics`)."""
+
+    __tablename__ = "metric_chunks"
+    __table_args__ = (
+        Index("ix_metric_chunks_run_id_key_first_step", "run_id", "key", "first_step"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(250))
+    node_id: Mapped[str] = mapped_column(String(200), default="")
+    first_step: Mapped[int] = mapped_column(BigInteger)
+    last_step: Mapped[int] = mapped_column(BigInteger)
+    n: Mapped[int] = mapped_column(Integer)
+    last_value: Mapped[float] = mapped_column(Double)
+    steps: Mapped[bytes] = mapped_column(LargeBinary)
+    values: Mapped[bytes] = mapped_column(LargeBinary)
+    timestamps: Mapped[bytes] = mapped_column(LargeBinary)
