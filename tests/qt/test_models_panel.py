@@ -188,8 +188,9 @@ def test_trigger_timer_fires_due_triggers_in_the_background(qtbot, registry, tmp
     assert first.args[0] == []
     (inbox / "rows.csv").write_text("a\n1\n")
     timer.start()
+    qtbot.waitUntil(lambda: not timer.busy, timeout=10000)  # the first pass's thread has ended
     with qtbot.waitSignal(timer.fired, timeout=30000) as second:
-        timer.run_now()
+        assert timer.run_now()
     timer.stop()
     [event] = second.args[0]
     assert event.type == "data_arrival" and ws.runs.get(event.run_id).trigger == "data_arrival"
