@@ -186,6 +186,7 @@ def build_menus(win: MainWindow) -> None:
     win.run_menu.addSeparator()
     win.run_menu.addAction(win.validate_action)
     help_menu = bar.addMenu("&Help")
+    help_menu.addAction("&Start here", win.show_start_here)
     help_menu.addAction(win.shortcuts_action)
     help_menu.addAction(win.about_action)
     _build_edit_and_view_menus(win)

@@ -98,6 +98,9 @@ class SessionMixin:
             )
         except MlopsError as exc:
             self.show_message(f"Could not create the sample project: {exc}", error=True)
+        else:
+            if not self.settings.value("ui/start_here_dismissed", False, type=bool):
+                self.show_start_here()
 
     def _session_key(self) -> str:
         url = self.workspace.url if self.workspace is not None else ""

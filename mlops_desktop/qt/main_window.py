@@ -18,9 +18,12 @@ from PySide6.QtGui import QCloseEvent, QUndoGroup
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
+    QFrame,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QPlainTextEdit,
+    QPushButton,
     QStackedWidget,
     QTabWidget,
     QUndoView,
@@ -118,7 +121,49 @@ class MainWindow(SessionMixin, FileCommandsMixin, RunsMixin, PanelsMixin, QMainW
         self.central = QStackedWidget()
         self.central.addWidget(self.welcome)
         self.central.addWidget(self.tabs)
-        self.setCentralWidget(self.central)
+        self.start_here = self._build_start_here()
+        holder = QWidget()
+        column = QVBoxLayout(holder)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.start_here)
+        column.addWidget(self.central, 1)
+        self.setCentralWidget(holder)
+
+    def _build_start_here(self) -> QFrame:
+        """A short "start here" banner for a first run: what to drag, run and look at."""
+        frame = QFrame()
+        frame.setObjectName("start_here")
+        frame.setFrameShape(QFrame.Shape.StyledPanel)
+        frame.setStyleSheet(
+            "#start_here { background: #eef4ff; border: 1px solid #bcd0f7; border-radius: 6px; }"
+            "#start_here QLabel { color: #1f2430; }"
+        )
+        text = QLabel(
+            "<b>Start here.</b> This sample pipeline follows Google Cloud's MLOps lifecycle. "
+            "<b>1.</b> Press <b>F5</b> to run it and watch each stage. "
+            "<b>2.</b> Switch the <b>lifecycle lens</b> in the toolbar (AWS, Google, Azure). "
+            "<b>3.</b> Open <b>Runs</b> for metrics and plots, <b>Maturity</b> for your level in "
+            "each vendor's model. <b>4.</b> <b>File → Export report…</b> writes it all up. "
+            "Add stages by dragging them from <b>Stages</b> or pressing <b>Tab</b> on the canvas."
+        )
+        text.setWordWrap(True)
+        text.setTextFormat(Qt.TextFormat.RichText)
+        close = QPushButton("Got it")
+        close.clicked.connect(self._on_start_here_closed)
+        row = QHBoxLayout(frame)
+        row.setContentsMargins(10, 6, 10, 6)
+        row.addWidget(text, 1)
+        row.addWidget(close, 0, Qt.AlignmentFlag.AlignVCenter)
+        frame.hide()
+        return frame
+
+    def show_start_here(self) -> None:
+        self.start_here.show()
+
+    def _on_start_here_closed(self) -> None:
+        self.start_here.hide()
+        self.settings.setValue("ui/start_here_dismissed", True)
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -269,9 +314,8 @@ class MainWindow(SessionMixin, FileCommandsMixin, RunsMixin, PanelsMixin, QMainW
             return False
         self.set_workspace(workspace, location)
         self._create_sample_project()
-        self.show_message(
-            f"Opened workspace {workspace.url} in {time.perf_counter() - started:.2f} s"
-        )
+        shown = self._short_location(getattr(workspace, "display_name", "") or workspace.url)
+        self.show_message(f"Opened workspace {shown} in {time.perf_counter() - started:.2f} s")
         return True
 
     def set_workspace(self, workspace: Workspace | None, location: str | None = None) -> None:

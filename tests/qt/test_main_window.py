@@ -304,6 +304,10 @@ def test_first_opening_of_an_empty_workspace_adds_a_sample(
     win.open_workspace(str(tmp_path / "w.db"))
     assert win.browser.project_names() == [SAMPLE_PROJECT]
     assert win.open_pipelines() and win.open_pipelines()[0][0] == SAMPLE_PROJECT
+    assert win.start_here.isVisible()  # the first-run "start here" banner
+    win._on_start_here_closed()
+    assert not win.start_here.isVisible()
+    assert win.settings.value("ui/start_here_dismissed", False, type=bool)
     # Deleting the sample does not bring it back next time.
     win.browser.delete_project(SAMPLE_PROJECT, ask=False)
     win.browser.purge_project(SAMPLE_PROJECT, ask=False)
