@@ -320,6 +320,14 @@ class TriggerService:
                     detail=firing.detail,
                 )
             self._record_coalesced(coalesce, event)
+            # The holder may have finished between our check and our write, after its last
+            # look at the queue: if the pipeline is free now, run what waits ourselves.
+            if event.outcome == TriggerOutcome.QUEUED and not self._busy(info):
+                try:
+                    self._drain(proj, info, event)
+                finally:
+                    self.store.release(info.id)
+                return self.store.event(event.id)
             return event
         try:
             event = self.store.record_event(
