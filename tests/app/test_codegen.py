@@ -202,3 +202,35 @@ def test_export_does_not_run_python_function_code(tmp_path):
     text = export_python(pipeline)
     assert not marker.exists()
     assert "load_user_function(" in text and str(code) in text
+
+
+def test_a_python_function_stage_runs_the_same_code_in_the_script(ws, tmp_path):
+    from mlops_desktop.app.trust import trust
+
+    code = tmp_path / "drop_small.py"
+    code.write_text(
+        "import pandas as pd\n\n\n"
+        "def drop_small(frame: pd.DataFrame) -> pd.DataFrame:\n"
+        '    return frame[frame["mean radius"] > 11.0].reset_index(drop=True)\n',
+        encoding="utf-8",
+    )
+    pipeline = build(
+        [
+            ("load", "load_data", {"dataset": "breast_cancer"}),
+            ("fn", "python_function", {"file": str(code), "function": "drop_small"}),
+            ("split", "split", {"seed": 3}),
+            ("train", "train", {"estimator": "random_forest", "n_estimators": 5}),
+            ("eval", "evaluate", {"permutation_importance": False}),
+        ],
+        [
+            ("load", "dataset", "fn", "input"),
+            ("fn", "output", "split", "dataset"),
+            ("split", "split", "train", "split"),
+            ("split", "split", "eval", "split"),
+            ("train", "model", "eval", "model"),
+        ],
+    )
+    trust(ws, pipeline)
+    service, run = run_in_app(ws, pipeline)
+    results, _ = run_script(tmp_path, pipeline)
+    assert_close(service.outputs(run.id, "eval")["metrics"].values, results["Evaluate"])
