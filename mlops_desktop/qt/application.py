@@ -93,12 +93,16 @@ def run_gui(workspace: str | None) -> int:
     shown = time.time()
     _install_excepthook(window)
 
+    status = [0]
+
     def open_workspace() -> None:
-        window.open_workspace(workspace)
+        ok = window.open_workspace(workspace, interactive=not exit_after_show)
         if exit_after_show:
             print(f"shown={shown:.6f} ready={time.time():.6f}", flush=True)
+            status[0] = 0 if ok else 1
             window.close()
             app.quit()
 
     QTimer.singleShot(0, open_workspace)
-    return app.exec()
+    code = app.exec()
+    return status[0] or code

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import os
+import sys
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -302,15 +303,21 @@ class MainWindow(SessionMixin, FileCommandsMixin, RunsMixin, PanelsMixin, QMainW
         status.addPermanentWidget(self.workspace_label)
 
     # ============================================================== workspace
-    def open_workspace(self, location: str | None) -> bool:
-        """Open the workspace at ``location`` (None: the default). Errors show in a dialog."""
+    def open_workspace(self, location: str | None, interactive: bool = True) -> bool:
+        """Open the workspace at ``location`` (None: the default). Errors show in a dialog
+        (or, not ``interactive``, in the Messages panel and on stderr)."""
         from mlops_desktop.app.workspace import Workspace
 
         started = time.perf_counter()
         try:
             workspace = Workspace.open(location)
         except MlopsError as exc:
-            dialogs.show_error(self, f"Cannot open the workspace: {exc}")
+            message = f"Cannot open the workspace: {exc}"
+            if interactive:
+                dialogs.show_error(self, message)
+            else:
+                self.show_message(message, error=True)
+                print(f"mlops-desktop: error: {message}", file=sys.stderr)
             return False
         self.set_workspace(workspace, location)
         self._create_sample_project()

@@ -362,3 +362,38 @@ def test_keyboard_shortcuts_dialog_lists_the_menus(window: MainWindow) -> None:
     assert any(cmd == "Google" and keys == "Ctrl+2" for _, cmd, keys in commands)
     dialog = dialogs.shortcuts_dialog(window, window.menuBar())
     assert dialog.findChild(dialogs.QTableWidget).rowCount() == len(rows)
+
+
+def test_the_command_opens_the_window_and_refuses_a_bad_workspace(tmp_path) -> None:
+    """``mlops-desktop`` (no sub-command) shows the window; with a non-workspace it says why."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        MLOPS_DESKTOP_EXIT_AFTER_SHOW="1",
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+    )
+    good = subprocess.run(
+        [sys.executable, "-m", "mlops_desktop", "--workspace", str(tmp_path / "w.db")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert good.returncode == 0, good.stderr
+    assert "shown=" in good.stdout and "ready=" in good.stdout
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"\x00garbage" * 100)
+    refused = subprocess.run(
+        [sys.executable, "-m", "mlops_desktop", "--workspace", str(bad)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert refused.returncode == 1
+    assert "Cannot open the workspace" in refused.stderr
+    assert bad.read_bytes() == b"\x00garbage" * 100
