@@ -46,6 +46,53 @@ def upgrade() -> None:
     )
 
 
+def _unpack(first_step: int, n: int, steps: bytes, values: bytes, ts: bytes) -> list[tuple]:
+    """A chunk's points as (step, value, timestamp); the compact forms as in revision 0005."""
+    import numpy as np
+
+    s = np.arange(first_step, first_step + n) if not steps else np.frombuffer(steps, "<i8")
+    t = np.frombuffer(ts, "<f8")
+    t = np.full(n, t[0]) if t.size == 1 else t
+    return list(zip(s.tolist(), np.frombuffer(values, "<f8").tolist(), t.tolist(), strict=True))
+
+
 def downgrade() -> None:
+    """Unpack every chunk into rows of ``metrics`` (nothing is lost), then drop the table."""
+    chunks = sa.table(
+        "metric_chunks",
+        *(sa.column(c) for c in ("id", "run_id", "key", "node_id", "first_step", "n")),
+        *(sa.column(c, sa.LargeBinary()) for c in ("steps", "values", "timestamps")),
+    )
+    rows = sa.table(
+        "metrics",
+        *(sa.column(c) for c in ("run_id", "key", "step", "value", "timestamp", "node_id")),
+    )
+    conn = op.get_bind()
+    query = sa.select(
+        chunks.c.run_id,
+        chunks.c.key,
+        chunks.c.node_id,
+        chunks.c.first_step,
+        chunks.c.n,
+        chunks.c.steps,
+        chunks.c["values"],
+        chunks.c.timestamps,
+    ).order_by(chunks.c.id)
+    for run_id, key, node_id, first, n, steps, values, ts in conn.execute(query):
+        points = _unpack(first, n, steps, values, ts)
+        conn.execute(
+            sa.insert(rows),
+            [
+                {
+                    "run_id": run_id,
+                    "key": key,
+                    "step": s,
+                    "value": v,
+                    "timestamp": t,
+                    "node_id": node_id,
+                }
+                for s, v, t in points
+            ],
+        )
     op.drop_index("ix_metric_chunks_run_id_key_first_step", table_name="metric_chunks")
     op.drop_table("metric_chunks")
