@@ -397,3 +397,25 @@ def test_the_command_opens_the_window_and_refuses_a_bad_workspace(tmp_path) -> N
     assert refused.returncode == 1
     assert "Cannot open the workspace" in refused.stderr
     assert bad.read_bytes() == b"\x00garbage" * 100
+
+
+def test_a_maturity_suggestion_is_applied_as_one_undo_step(window: MainWindow) -> None:
+    from mlops_desktop.core.graph import Link, Node
+    from mlops_desktop.core.operations import AddLink, AddNode, Compound
+
+    window.browser.create_project("demo", template="google")
+    pipeline = window.current_pipeline()
+    split = next(n.id for n in pipeline.nodes.values() if n.type == "split")
+    fix = Compound(
+        (
+            AddNode(Node("tune1", "tune", "Tune", {}, 0, 600)),
+            AddLink(Link("tl1", split, "split", "tune1", "split")),
+        ),
+        label="Add tuning",
+    )
+    window._on_maturity_fix_requested(pipeline.name, fix)
+    editor = window.current_editor()
+    assert "tune1" in pipeline.nodes and "tl1" in pipeline.links
+    assert editor.undo_stack.count() == 1
+    editor.undo_stack.undo()
+    assert "tune1" not in pipeline.nodes and "tl1" not in pipeline.links
