@@ -30,6 +30,37 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 FLUSH_POINTS = 5000  # metric points buffered before one bulk write
 FLUSH_SECONDS = 1.0
+HEARTBEAT_SECONDS = 30.0  # a running run touches its heartbeat this often (see RunStore)
+
+
+class Heartbeat:
+    """Touches a run's heartbeat every ``interval`` seconds from a daemon thread, so that
+    other hosts sharing the workspace see a long stage's run as alive. ``stop()`` ends and
+    joins the thread."""
+
+    def __init__(self, workspace: Workspace, run_id: int, interval: float) -> None:
+        self.ws = workspace
+        self.run_id = run_id
+        self.interval = interval
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(
+            target=self._beat, name=f"mlops-heartbeat-{run_id}", daemon=True
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _beat(self) -> None:
+        while not self._stopped.wait(self.interval):
+            try:
+                self.ws.runs.heartbeat(self.run_id)
+            except Exception:  # noqa: BLE001 - a busy or closed workspace: try next time
+                log.warning("could not record the heartbeat of run #%s", self.run_id)
+
+    def stop(self) -> None:
+        self._stopped.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join()
 
 
 class RecordingListener(NullListener):
@@ -184,6 +215,7 @@ class RunService:
 
             self.services["code_trust"] = CodeTrust(workspace)
         self.workers = workers
+        self.heartbeat_seconds = HEARTBEAT_SECONDS
 
     # ------------------------------------------------------------------------- running
     def run(
@@ -305,6 +337,8 @@ class RunService:
         return _Prepared(run, graph, scheduler, ex, node_ids, start)
 
     def _execute(self, prep: _Prepared, force: bool, trigger: str, environment: str) -> Run:
+        beat = Heartbeat(self.ws, prep.run.id, self.heartbeat_seconds)
+        beat.start()
         try:
             result = prep.scheduler.run(
                 prep.pipeline,
@@ -321,6 +355,7 @@ class RunService:
                 self.ws.runs.finish(prep.run.id, RunStatus.FAILED, f"the run stopped: {exc}")
             raise
         finally:
+            beat.stop()
             prep.executor.close()
         hashes = {
             prep.pipeline.node(n).title: r.outputs.get("dataset", "")
