@@ -78,6 +78,24 @@ def coverage_state(statuses: list[StageStatus | None]) -> str:
     return "planned"
 
 
+def wired_loops(pipeline: Pipeline | None, lens_id: str) -> frozenset[str]:
+    """Loops the pipeline closes: a ``monitor_alert`` trigger whose source stage sits in the
+    loop's source phase, re-running a pipeline that has stages in the loop's target phase."""
+    if pipeline is None:
+        return frozenset()
+    triggers = [t for t in pipeline.meta.get("triggers", []) if isinstance(t, dict)]
+    sources = {str(t.get("source_node")) for t in triggers if t.get("type") == "monitor_alert"}
+    if not sources:
+        return frozenset()
+    placement = place(pipeline, lens_id)
+    phase_nodes = {pid: {n.id for n in nodes} for pid, nodes in placement.by_phase.items()}
+    return frozenset(
+        loop.id
+        for loop in placement.lifecycle.loops
+        if sources & phase_nodes.get(loop.source, set()) and phase_nodes.get(loop.target)
+    )
+
+
 def phase_coverage(
     pipeline: Pipeline | None, lens_id: str, states: Mapping[str, StageStatus]
 ) -> dict[str, Coverage]:
@@ -203,7 +221,10 @@ class LifecycleScene(QGraphicsScene):
         super().__init__(parent)
         self.phase_items: dict[str, PhaseItem] = {}
 
-    def build(self, lc: Lifecycle, coverage: Mapping[str, Coverage]) -> None:
+    def build(
+        self, lc: Lifecycle, coverage: Mapping[str, Coverage], wired: frozenset[str] = frozenset()
+    ) -> None:
+        """Draw ``lc``; loops in ``wired`` are implemented by the pipeline (drawn solid)."""
         self.clear()
         self.phase_items = {}
         fg = QApplicationPalette.text()
@@ -244,10 +265,14 @@ class LifecycleScene(QGraphicsScene):
             c0 = QPointF(p0.x(), y0 + sign * depth * 1.3)
             c1 = QPointF(p1.x(), y0 + sign * depth * 1.3)
             path.cubicTo(c0, c1, p1)
-            pen = QPen(loop_colour, 1.8, Qt.PenStyle.DashLine)
+            is_wired = loop.id in wired
+            pen = QPen(loop_colour, 2.4 if is_wired else 1.8)
+            if not is_wired:
+                pen.setStyle(Qt.PenStyle.DashLine)
             self.addPath(path, pen)
             self.addPolygon(_arrow_head(p1, c1), QPen(loop_colour, 1), QBrush(loop_colour))
-            label = self.addSimpleText(f"↺ {loop.label}" if backward else loop.label)
+            text = f"↺ {loop.label}" if backward else loop.label
+            label = self.addSimpleText(text + ("  ✓ wired" if is_wired else ""))
             label.setBrush(loop_colour)
             f = QFont(label.font())
             f.setPointSizeF(8.5)
@@ -262,7 +287,14 @@ class LifecycleScene(QGraphicsScene):
                 QBrush(QApplicationPalette.base()),
             )
             back.setZValue(1)
-            label.setToolTip(f"Feedback loop: {loop.label}")
+            label.setToolTip(
+                f"Feedback loop: {loop.label}"
+                + (
+                    "\nWired in this pipeline: a monitor alert triggers the pipeline again."
+                    if is_wired
+                    else "\nNot wired: no trigger of this pipeline closes this loop."
+                )
+            )
         if cross:
             top = BOX_H + 14.0 + 14.0 * max(below, 1) + 36
             for phase in cross:
@@ -335,6 +367,7 @@ class LifecycleMapView(QWidget):
         self._unsubscribe = None
         self._states: dict[str, StageStatus] = {}
         self.coverage: dict[str, Coverage] = {}
+        self.wired: frozenset[str] = frozenset()
 
         self._tabs = QTabBar()
         self._tabs.setDocumentMode(True)
@@ -357,7 +390,10 @@ class LifecycleMapView(QWidget):
             f"<span style='color:{STATE_STYLE[state][1]}'>■</span>&nbsp;{STATE_STYLE[state][2]}"
             for state in LEGEND_ORDER
         )
-        legend = QLabel(f"{chips} &nbsp; <span style='color:#7c3aed'>╌↺</span>&nbsp;Feedback loop")
+        legend = QLabel(
+            f"{chips} &nbsp; <span style='color:#7c3aed'>╌↺</span>&nbsp;Feedback loop"
+            " &nbsp; <span style='color:#7c3aed'>━✓</span>&nbsp;Loop wired by a trigger"
+        )
         legend.setTextFormat(Qt.TextFormat.RichText)
         legend.setToolTip("Each phase is coloured by how this pipeline covers it")
         small = legend.font()
@@ -416,7 +452,7 @@ class LifecycleMapView(QWidget):
         self.lens_changed.emit(self.current_lens())
 
     def _on_pipeline_changed(self, event: GraphEvent) -> None:
-        if event.kind in ("node_added", "node_removed", "node_changed", "reset"):
+        if event.kind in ("node_added", "node_removed", "node_changed", "meta_changed", "reset"):
             self._rebuild()
 
     def _on_scene_phase_clicked(self, phase_id: str) -> None:
@@ -428,7 +464,8 @@ class LifecycleMapView(QWidget):
     def _rebuild(self) -> None:
         lc = self._lifecycles[max(self._tabs.currentIndex(), 0)]
         self.coverage = phase_coverage(self._pipeline, lc.id, self._states)
-        self._scene.build(lc, self.coverage)
+        self.wired = wired_loops(self._pipeline, lc.id)
+        self._scene.build(lc, self.coverage, self.wired)
         covered = sum(1 for c in self.coverage.values() if c.nodes)
         coverage = (
             f"{covered} of {len(lc.phases)} phases covered by this pipeline"

@@ -201,3 +201,18 @@ def test_map_shows_the_last_run_status_of_each_phase(qtbot, tmp_path) -> None:
     assert cov["aws.stage.data_processing"].state == "succeeded"
     assert cov["aws.stage.model_development"].state == "missing"
     win.close()
+
+
+def test_loops_closed_by_a_monitor_alert_trigger_are_marked_wired(qtbot, google: Pipeline) -> None:
+    from mlops_desktop.qt.lifecycle_map import wired_loops
+
+    assert wired_loops(google, "google") == {"gcp.loop.monitor_to_ct"}
+    assert wired_loops(google, "aws") == {"aws.loop.model_drift_feedback"}
+    assert wired_loops(google, "azure") == {"azure.loop.retrain"}
+    assert wired_loops(google, "tdsp") == frozenset()
+    assert wired_loops(Pipeline("plain"), "google") == frozenset()
+    view = LifecycleMapView()
+    qtbot.addWidget(view)
+    view.set_lens("azure")
+    view.set_pipeline(google)
+    assert view.wired == {"azure.loop.retrain"}
