@@ -76,19 +76,32 @@ def file_digest(path: str) -> str | None:
         return None
 
 
-def module_source_digest(name: str) -> str:
-    """SHA-256 of an importable module's source file ("" when it has no readable source).
+def module_origin(name: str) -> str:
+    """The source file of an importable module, found on ``sys.path`` without importing it
+    or its parent packages ("" for built-in, missing or namespace modules)."""
+    from importlib.machinery import PathFinder
 
-    Finding a sub-module imports its parent packages, so call this only for trusted code.
-    """
-    try:
-        spec = importlib.util.find_spec(name)
-    except (ImportError, ValueError):
-        return ""
-    origin = getattr(spec, "origin", None) if spec is not None else None
-    if not origin or not Path(origin).is_file():
-        return ""
-    return file_digest(origin) or ""
+    parts = name.split(".")
+    search: Any = None
+    spec = None
+    for i in range(len(parts)):
+        try:
+            spec = PathFinder.find_spec(".".join(parts[: i + 1]), search)
+        except (ImportError, ValueError):
+            return ""
+        if spec is None:
+            return ""
+        search = spec.submodule_search_locations
+        if search is None and i < len(parts) - 1:
+            return ""
+    origin = getattr(spec, "origin", None)
+    return origin if origin and Path(origin).is_file() else ""
+
+
+def module_source_digest(name: str) -> str:
+    """SHA-256 of an importable module's source file ("" when it has no readable source)."""
+    origin = module_origin(name)
+    return (file_digest(origin) or "") if origin else ""
 
 
 def python_function_cache_token(params: dict[str, Any]) -> str | None:

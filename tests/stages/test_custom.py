@@ -128,3 +128,23 @@ def test_pandas_is_a_real_dataframe_check():
 
     assert _wants_frame(pd.DataFrame) and _wants_frame("pd.DataFrame")
     assert not _wants_frame(int) and not _wants_frame("DatasetValue")
+
+
+def test_a_module_is_hashed_from_its_source_without_importing_it(tmp_path, monkeypatch):
+    import sys
+
+    from mlops_desktop.stages.custom import python_function_cache_token
+
+    package = tmp_path / "pkg_never_imported"
+    package.mkdir()
+    (package / "__init__.py").write_text("raise RuntimeError('imported!')\n", encoding="utf-8")
+    (package / "steps.py").write_text("def run(v):\n    return 1\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    params = {"module": "pkg_never_imported.steps", "function": "run"}
+    first = python_function_cache_token(params)
+    assert "pkg_never_imported" not in sys.modules
+    (package / "steps.py").write_text("def run(v):\n    return 2\n", encoding="utf-8")
+    assert python_function_cache_token(params) != first
+    assert python_function_cache_token({"module": "no_such_mod_q", "function": "run"}).endswith(
+        "unreadable:run"
+    )
