@@ -116,8 +116,8 @@ def export_python(pipeline: Pipeline) -> str:
             continue
         if node.type not in SUPPORTED:
             script.emit(
-                f"    # not exported: '{node.type}' uses the app's own services "
-                "(model registry, deployments...); run it in MLOps Desktop"
+                f"    # not exported: '{node.type}' needs the app's own services (model",
+                "    # registry, deployments, serving); run it in MLOps Desktop",
             )
             continue
         spec = pipeline.registry.find(node.type)
@@ -213,7 +213,9 @@ def _assemble(pipeline: Pipeline, script: _Script, steps: list[str]) -> str:
 
 
 def _lit(value: Any) -> str:
-    """A Python literal for a JSON-like value."""
+    """A Python literal for a JSON-like value (plain strings in double quotes)."""
+    if isinstance(value, str) and value.isprintable() and not set(value) & {'"', "\\"}:
+        return f'"{value}"'
     return repr(value)
 
 
@@ -393,7 +395,7 @@ def _estimator_code(name: str, params: dict[str, Any]) -> tuple[str, str, str]:
         default = signature.parameters[key].default if key in signature.parameters else None
         if key == "n_jobs" or (type(value) is type(default) and value == default):
             continue
-        args.append(f"{key}={value!r}")
+        args.append(f"{key}={_lit(value)}")
     return f"from {module} import {cls.__name__}", cls.__name__, ", ".join(args)
 
 
@@ -420,7 +422,7 @@ def _tune(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
     imp, cls, args = _estimator_code(p["estimator"], {"seed": p["seed"]})
     search, model, results = s.name("search"), s.name("model"), s.name("tuning")
     scoring = p["scoring"] or None
-    common = f"cv={p['cv']}, scoring={scoring!r}, refit=True"
+    common = f"cv={p['cv']}, scoring={_lit(scoring)}, refit=True"
     s.emit(f"    {imp}")
     if p["search"] == "grid":
         s.emit(
@@ -444,7 +446,7 @@ def _tune(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
         f'    {results} = {{"cv_best_score": float({search}.best_score_), '
         f'"candidates": float(len({search}.cv_results_["params"]))}}',
         f'    print("{node.title}: best parameters", {search}.best_params_)',
-        f"    report({node.title!r}, {results}, results)",
+        f"    report({_lit(node.title)}, {results}, results)",
     )
     return {"model": _Model(model, data.task), "results": _Var(results)}
 
@@ -483,7 +485,7 @@ def _evaluate(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
             f"{p['importance_repeats']}, {p['seed']}):",
             f'        {metrics}["importance/" + row["feature"]] = row["mean"]',
         )
-    s.emit(f"    report({node.title!r}, {metrics}, results)")
+    s.emit(f"    report({_lit(node.title)}, {metrics}, results)")
     predictions = s.name("predictions")
     s.emit(
         f'    {predictions} = pd.DataFrame({{"y_true": np.asarray({data.y_test}), '
@@ -497,7 +499,7 @@ def _rule_code(tree: Any, metrics: str) -> str:
         parts = []
         for operand in (tree[1], tree[3]):
             parts.append(
-                f"{metrics}[{operand[1]!r}]" if operand[0] == "name" else f"{operand[1]!r}"
+                f"{metrics}[{_lit(operand[1])}]" if operand[0] == "name" else f"{operand[1]!r}"
             )
         return f"{parts[0]} {tree[2]} {parts[1]}"
     joined = f" {tree[0]} ".join(f"({_rule_code(t, metrics)})" for t in tree[1])
