@@ -234,3 +234,32 @@ def test_a_python_function_stage_runs_the_same_code_in_the_script(ws, tmp_path):
     service, run = run_in_app(ws, pipeline)
     results, _ = run_script(tmp_path, pipeline)
     assert_close(service.outputs(run.id, "eval")["metrics"].values, results["Evaluate"])
+
+
+def test_a_csv_with_text_and_missing_values_gives_the_same_metrics(ws, tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    n = 300
+    size = rng.normal(10, 3, n)
+    colour = rng.choice(["red", "green", "blue"], n)
+    label = np.where(size + (colour == "red") * 2 + rng.normal(0, 1, n) > 11, "yes", "no")
+    frame = pd.DataFrame({"size": size.round(3).astype(str), "colour": colour, "label": label})
+    frame.loc[rng.choice(n, 15, replace=False), "size"] = ""
+    frame.loc[rng.choice(n, 10, replace=False), "colour"] = None
+    csv = tmp_path / "shop.csv"
+    frame.to_csv(csv, index=False)
+    pipeline = standard(
+        "iris",
+        {"estimator": "logistic_regression"},
+        fe={"numeric_impute": "mean", "scaling": "minmax"},
+        evaluate={"permutation_importance": False, "slice_column": "colour"},
+    )
+    from mlops_desktop.core.operations import SetParams
+
+    pipeline.apply(SetParams("load", {"source": "file", "path": str(csv), "target": "label"}))
+    service, run = run_in_app(ws, pipeline)
+    results, out = run_script(tmp_path, pipeline)
+    assert_close(service.outputs(run.id, "eval")["metrics"].values, results["Evaluate"])
+    assert "slice red:" in out
