@@ -132,6 +132,10 @@ class AssessmentService:
             return {}
         out: dict[int, list[dict[str, Any]]] = {}
         for t in records:
+            if t.config.get("origin") == "pipeline":
+                # A copy of a trigger declared in the pipeline document, which is the truth
+                # for it (the copy may lag behind an edit until the trigger service syncs).
+                continue
             out.setdefault(t.pipeline_id, []).append(
                 {**dict(t.config), "type": t.type, "enabled": t.enabled}
             )
