@@ -246,17 +246,19 @@ class MetricStore:
         out: dict[int, dict[str, float]] = {r: {} for r in ids}
         if not ids:
             return out
-        best: dict[tuple[int, str], tuple[int, float]] = {}
         with self._db.read_connection() as conn:
-            for run_id, key, step, value in conn.execute(self._latest_query(_ROWS, ids)):
-                best[(run_id, key)] = (int(step), float(value))
-            for run_id, key, step, value in conn.execute(self._latest_query(_CHUNKS, ids)):
-                old = best.get((run_id, key))
-                if old is None or int(step) >= old[0]:  # chunks are newer than rows
-                    best[(run_id, key)] = (int(step), float(value))
-        for (run_id, key), (_, value) in best.items():
+            legacy = {
+                (run_id, key): (step, value)
+                for run_id, key, step, value in conn.execute(self._latest_query(_ROWS, ids))
+            }
+            chunks = conn.execute(self._latest_query(_CHUNKS, ids)).all()
+        for run_id, key, step, value in chunks:
+            old = legacy.pop((run_id, key), None) if legacy else None
+            # chunks are newer than rows: a chunk wins a tie at the same step
+            out[run_id][key] = old[1] if old is not None and old[0] > step else value
+        for (run_id, key), (_, value) in legacy.items():
             out[run_id][key] = value
-        return out
+        return {r: {k: float(v) for k, v in d.items()} for r, d in out.items()}
 
     @staticmethod
     def _latest_query(table: Any, ids: list[int]) -> Any:
