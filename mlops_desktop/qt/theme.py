@@ -1,8 +1,9 @@
 """Light and dark application themes: follow the system by default, switchable in View.
 
 The app always uses Qt's Fusion style with an explicit palette, so both themes look the same
-on every platform. Widgets that paint themselves read ``QApplication.palette()`` or listen to
-:attr:`ThemeManager.theme_changed`.
+on every platform. Widgets that paint themselves take their colours from
+:mod:`mlops_desktop.qt.colors` (derived from the palette) and repaint on
+``ApplicationPaletteChange`` or :attr:`ThemeManager.theme_changed`.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
+
+from mlops_desktop.qt import colors
 
 MODES = ("system", "light", "dark")
 MODE_LABELS = {"system": "Follow system", "light": "Light", "dark": "Dark"}
@@ -127,6 +130,7 @@ class ThemeManager(QObject):
     def _apply(self) -> None:
         dark = self._mode == "dark" or (self._mode == "system" and system_prefers_dark())
         self._app.setPalette(build_palette(dark))
+        colors.refresh()
         changed = dark != self._dark
         self._dark = dark
         if changed:

@@ -1,4 +1,5 @@
-"""Export the canvas as PNG or SVG (for reports and sharing), without selection or grid."""
+"""Export the canvas as PNG or SVG (for reports and sharing), without selection or grid,
+always in the light scheme whatever the application's theme."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
 
 from mlops_desktop.core.errors import MlopsError
+from mlops_desktop.qt import colors
 from mlops_desktop.qt.canvas.scene import PipelineScene
 
 MARGIN = 30.0
@@ -16,12 +18,14 @@ BACKGROUND = QColor("#ffffff")
 
 
 class _Unselected:
-    """Clear the selection (and restore it) so exports look like the document."""
+    """Clear the selection (and restore it) and paint light, so exports look like the document."""
 
     def __init__(self, scene: PipelineScene) -> None:
         self.scene = scene
 
     def __enter__(self) -> None:
+        self.light = colors.forced_light()  # documents look the same in either theme
+        self.light.__enter__()
         self.items = self.scene.selectedItems()
         self.scene.blockSignals(True)
         for item in self.items:
@@ -31,6 +35,7 @@ class _Unselected:
         for item in self.items:
             item.setSelected(True)
         self.scene.blockSignals(False)
+        self.light.__exit__(*exc)
 
 
 def _source(scene: PipelineScene) -> QRectF:

@@ -14,6 +14,7 @@ from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from mlops_desktop.core.lifecycle import LensPlacement
+from mlops_desktop.qt import colors
 from mlops_desktop.qt.canvas import theme as T
 
 PAD = 18.0
@@ -79,7 +80,7 @@ class LensLayer(QGraphicsItem):
         fm = QFontMetricsF(T.label_font())
         for band in self.bands:
             fill = QColor(band.colour)
-            fill.setAlpha(28)
+            fill.setAlpha(40 if colors.is_dark() else 28)
             edge = QColor(band.colour)
             edge.setAlpha(150)
             painter.setBrush(fill)

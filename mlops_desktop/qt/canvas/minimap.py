@@ -10,6 +10,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
+from mlops_desktop.qt.canvas import theme as T
 from mlops_desktop.qt.canvas.scene import PipelineScene
 
 SIZE = (200, 130)
@@ -104,8 +105,8 @@ class Minimap(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QPen(QColor("#d5d9e0"), 1))
-        painter.setBrush(QColor(255, 255, 255, 230))
+        painter.setPen(QPen(T.OVERLAY_BORDER, 1))
+        painter.setBrush(T.OVERLAY_FILL)
         painter.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 8, 8)
         if self._pixmap is None or self._source.isEmpty():
             return
@@ -113,8 +114,11 @@ class Minimap(QWidget):
         visible = self.view.mapToScene(self.view.viewport().rect()).boundingRect()
         tl, br = self._scene_to_map(visible.topLeft()), self._scene_to_map(visible.bottomRight())
         frame = QRectF(tl, br).intersected(QRectF(self.rect()).adjusted(1, 1, -1, -1))
-        painter.setPen(QPen(QColor("#2563eb"), 1.5))
-        painter.setBrush(QColor(37, 99, 235, 16))
+        accent = T.SELECTION
+        painter.setPen(QPen(accent, 1.5))
+        accent = QColor(accent)
+        accent.setAlpha(24)
+        painter.setBrush(accent)
         painter.drawRect(frame)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:

@@ -33,6 +33,7 @@ from mlops_desktop.core.entities import StageStatus
 from mlops_desktop.core.graph import Node
 from mlops_desktop.core.ports import PORT_COLOURS, PortType
 from mlops_desktop.core.specs import StageSpec
+from mlops_desktop.qt import colors
 from mlops_desktop.qt.canvas import theme as T
 from mlops_desktop.qt.icons import category_colour, icon_pixmap
 
@@ -91,8 +92,12 @@ class NodeShape:
         self.badge_rect = QRectF(self.width - 44, 0, 44, T.HEADER_HEIGHT)
         self.bounds = self.rect.adjusted(-T.PORT_RADIUS - 3, -3, T.PORT_RADIUS + 3, 5)
         self.colour = category_colour(spec.category) if spec else QColor("#9ca3af")
-        self.header_fill = _wash(self.colour, 0.9)  # opaque: no alpha blending per paint
-        self.lod_fill = _wash(self.colour, 0.7)
+        # Opaque washes (no alpha blending per paint), for the light and the dark scheme.
+        self.header_fills = {
+            False: _wash(self.colour, 0.9),
+            True: _mix(self.colour, DARK_BASE, 0.78),
+        }
+        self.lod_fills = {False: _wash(self.colour, 0.7), True: _mix(self.colour, DARK_BASE, 0.55)}
         self.icon = spec.icon if spec else ""
         self.icon_pixmap = icon_pixmap(self.icon, self.colour, int(T.ICON_SIZE), 3.0)
         self.slots: list[PortSlot] = []
@@ -116,6 +121,19 @@ class NodeShape:
                 )
                 self.slots.append(slot)
                 self.by_key[(port.name, output)] = slot
+
+
+DARK_BASE = QColor("#2a2e35")  # the dark scheme's node fill: headers are washed towards it
+
+
+def _mix(colour: QColor, base: QColor, part: float) -> QColor:
+    """``colour`` mixed with ``part`` parts (0..1) of ``base``, as an opaque colour."""
+    keep = 1.0 - part
+    return QColor(
+        round(colour.red() * keep + base.red() * part),
+        round(colour.green() * keep + base.green() * part),
+        round(colour.blue() * keep + base.blue() * part),
+    )
 
 
 def _wash(colour: QColor, white: float) -> QColor:
@@ -196,8 +214,9 @@ class NodeItem(QGraphicsRectItem):
         """Shown on hover (built on demand by the scene, not stored on every item)."""
         if self.spec is None:
             return f"<b>{escape(self.title)}</b><br>Unknown stage type '{escape(self.type_id)}'"
+        muted = colors.css("muted_text")
         return (
-            f"<b>{escape(self.title)}</b> <span style='color:#6b7280'>· {escape(self.spec.title)}</span>"
+            f"<b>{escape(self.title)}</b> <span style='color:{muted}'>· {escape(self.spec.title)}</span>"
             f"<p style='margin:4px 0'>{escape(self.spec.description)}</p>"
         )
 
@@ -284,7 +303,7 @@ class NodeItem(QGraphicsRectItem):
 
     def _paint_simple(self, painter: QPainter, info: NodeShape) -> None:
         # Two fills and no pen changes: thousands of these make a zoomed-out frame.
-        painter.fillRect(info.rect, info.lod_fill)
+        painter.fillRect(info.rect, info.lod_fills[colors.is_dark()])
         painter.fillRect(info.header_rect, info.colour)
         if self.status is not StageStatus.IDLE:
             painter.fillRect(info.badge_rect, T.STATE_COLOURS[self.status])
@@ -295,8 +314,8 @@ class NodeItem(QGraphicsRectItem):
 
     def _paint_header(self, painter: QPainter, info: NodeShape, lod: float) -> None:
         rect = info.rect
-        painter.fillPath(info.header_path, info.header_fill)
-        painter.setPen(QPen(QColor(0, 0, 0, 18), 1))
+        painter.fillPath(info.header_path, info.header_fills[colors.is_dark()])
+        painter.setPen(QPen(T.HEADER_DIVIDER, 1))
         painter.drawLine(QPointF(1, T.HEADER_HEIGHT), QPointF(rect.width() - 1, T.HEADER_HEIGHT))
         icon_rect = QRectF(10, (T.HEADER_HEIGHT - T.ICON_SIZE) / 2, T.ICON_SIZE, T.ICON_SIZE)
         painter.drawPixmap(
@@ -335,7 +354,7 @@ class NodeItem(QGraphicsRectItem):
                 painter.setBrush(glow)
                 painter.drawEllipse(slot.pos, T.PORT_RADIUS + 5, T.PORT_RADIUS + 5)
             r = T.PORT_RADIUS + (1.5 if lit or key == self.hover_port else 0)
-            painter.setPen(QPen(T.HIGHLIGHT if lit else QColor("white"), 1.8))
+            painter.setPen(QPen(T.HIGHLIGHT if lit else T.PORT_RING, 1.8))
             painter.setBrush(slot.colour)
             painter.drawEllipse(slot.pos, r, r)
             if text:

@@ -11,6 +11,7 @@ from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from mlops_desktop.core.graph import Note
+from mlops_desktop.qt import colors
 from mlops_desktop.qt.canvas import theme as T
 
 GRIP = 14.0
@@ -74,16 +75,19 @@ class NoteItem(QGraphicsItem):
     ) -> None:
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
         rect = self.rect()
+        dark = colors.is_dark()
         fill = QColor(self.note.color)
-        fill.setAlpha(150)
-        border = QColor(self.note.color).darker(135)
+        fill.setAlpha(55 if dark else 150)  # a pale note would glare on the dark canvas
+        border = QColor(self.note.color).darker(100 if dark else 135)
+        if dark:
+            border.setAlpha(150)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, lod >= T.LOD_SIMPLE)
         painter.setBrush(fill)
         painter.setPen(QPen(T.SELECTION, 2) if self.isSelected() else QPen(border, 1))
         painter.drawRoundedRect(rect, 10, 10)
         if lod < T.LOD_SIMPLE * 0.5:
             return
-        painter.setPen(QColor("#3b3423"))
+        painter.setPen(T.NOTE_TEXT)
         painter.setFont(T.label_font())
         text_rect = rect.adjusted(12, 8, -12, -8)
         painter.drawText(

@@ -7,6 +7,7 @@ from functools import cache
 from PySide6.QtGui import QColor, QFont
 
 from mlops_desktop.core.entities import StageStatus
+from mlops_desktop.qt import colors
 
 NODE_WIDTH = 188.0
 HEADER_HEIGHT = 36.0
@@ -22,18 +23,38 @@ LOD_SIMPLE = 0.22
 LOD_NO_TEXT = 0.6  # below: an enlarged title only
 LOD_PORT_TEXT = 0.5  # port names
 
-BACKGROUND = QColor("#f7f8fa")
-GRID_MINOR = QColor("#eff1f4")
-GRID_MAJOR = QColor("#dfe2e8")
-NODE_FILL = QColor("#ffffff")
-NODE_BORDER = QColor("#cfd4dc")
-NODE_SHADOW = QColor(16, 24, 40, 30)
-SELECTION = QColor("#2563eb")
-TITLE_TEXT = QColor("#1f2430")
-PORT_TEXT = QColor("#5b6270")
-LINK_SELECTED = QColor("#2563eb")
+# Colours that differ between the light and dark theme are looked up in
+# mlops_desktop.qt.colors each time they are read (``T.BACKGROUND``...), so the canvas
+# follows the application palette and exports can force the light scheme.
+_ROLES = {
+    "BACKGROUND": "canvas_background",
+    "GRID_MINOR": "grid_minor",
+    "GRID_MAJOR": "grid_major",
+    "NODE_FILL": "node_fill",
+    "NODE_BORDER": "node_border",
+    "NODE_SHADOW": "node_shadow",
+    "HEADER_DIVIDER": "header_divider",
+    "SELECTION": "accent",
+    "TITLE_TEXT": "title_text",
+    "PORT_TEXT": "port_text",
+    "PORT_RING": "port_ring",
+    "LINK_SELECTED": "accent",
+    "NOTE_TEXT": "note_text",
+    "OVERLAY_FILL": "overlay_fill",
+    "OVERLAY_BORDER": "overlay_border",
+    "MUTED_TEXT": "muted_text",
+    "FAINT_TEXT": "faint_text",
+}
 HIGHLIGHT = QColor("#22c55e")
 ERROR = QColor("#dc2626")
+
+
+def __getattr__(name: str) -> QColor:
+    role = _ROLES.get(name)
+    if role is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return colors.scheme()[role]
+
 
 STATE_COLOURS: dict[StageStatus, QColor] = {
     StageStatus.IDLE: QColor("#b8bec9"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QDragEnterEvent,
@@ -25,6 +25,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
+from mlops_desktop.qt import colors
 from mlops_desktop.qt.canvas import theme as T
 from mlops_desktop.qt.canvas.scene import PipelineScene
 
@@ -38,6 +39,7 @@ class PipelineView(QGraphicsView):
 
     stage_dropped = Signal(str, QPointF)  # stage type id, scene position
     zoom_changed = Signal(float)
+    theme_applied = Signal()  # repainted for a new palette (the minimap re-renders)
 
     def __init__(self, scene: PipelineScene, parent: QWidget | None = None) -> None:
         super().__init__(scene, parent)
@@ -56,6 +58,7 @@ class PipelineView(QGraphicsView):
         self.setAcceptDrops(True)
         self.setFrameShape(QGraphicsView.Shape.NoFrame)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setBackgroundBrush(T.BACKGROUND)
 
     @property
     def pipeline_scene(self) -> PipelineScene:
@@ -199,6 +202,20 @@ class PipelineView(QGraphicsView):
             self.stage_dropped.emit(stage, QPointF(pos))
 
     # ------------------------------------------------------------ painting
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        """Follow a new application palette (light or dark theme) at once."""
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.ApplicationPaletteChange, QEvent.Type.PaletteChange):
+            self.apply_theme()
+
+    def apply_theme(self) -> None:
+        """Repaint in the current scheme (background, grid, nodes, notes, minimap)."""
+        colors.refresh()
+        self.setBackgroundBrush(T.BACKGROUND)
+        self.viewport().update()
+        self.scene().update()
+        self.theme_applied.emit()
+
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
         painter.fillRect(rect, T.BACKGROUND)
         zoom = self.zoom()
@@ -248,13 +265,13 @@ class PipelineView(QGraphicsView):
         fm = QFontMetricsF(T.small_font())
         width = min(self.viewport().width() - 24, max(fm.horizontalAdvance(s) for s in lines) + 24)
         box = QRectF(12, 12, width, len(lines) * (fm.height() + 3) + 14)
-        painter.setPen(QPen(QColor("#d5d9e0"), 1))
-        painter.setBrush(QColor(255, 255, 255, 235))
+        painter.setPen(QPen(T.OVERLAY_BORDER, 1))
+        painter.setBrush(T.OVERLAY_FILL)
         painter.drawRoundedRect(box, 8, 8)
         painter.setFont(T.small_font())
         y = box.top() + 7
         for i, line in enumerate(lines):
-            painter.setPen(QColor(_legend_colour(i, lines[i], bool(placement.unplaced))))
+            painter.setPen(_legend_colour(i, lines[i], bool(placement.unplaced)))
             text = fm.elidedText(line, Qt.TextElideMode.ElideRight, width - 24)
             painter.drawText(
                 QRectF(box.left() + 12, y, width - 24, fm.height()),
@@ -269,14 +286,14 @@ class PipelineView(QGraphicsView):
         painter.resetTransform()
         vp = QRectF(self.viewport().rect())
         painter.setFont(T.label_font())
-        painter.setPen(QColor("#6b7280"))
+        painter.setPen(T.MUTED_TEXT)
         painter.drawText(
             vp.adjusted(0, -20, 0, -20),
             int(Qt.AlignmentFlag.AlignCenter),
             "Drag stages here from the palette, or press Tab to add one",
         )
         painter.setFont(T.small_font())
-        painter.setPen(QColor("#9ca3af"))
+        painter.setPen(T.FAINT_TEXT)
         painter.drawText(
             vp.adjusted(0, 24, 0, 24),
             int(Qt.AlignmentFlag.AlignCenter),
@@ -285,12 +302,12 @@ class PipelineView(QGraphicsView):
         painter.restore()
 
 
-def _legend_colour(index: int, line: str, unplaced: bool) -> str:
+def _legend_colour(index: int, line: str, unplaced: bool) -> QColor:
     if index == 0:
-        return "#1f2430"
+        return colors.role("text")
     if line.startswith("Phases with no stage"):
-        return "#6b7280"
-    return "#b45309" if unplaced else "#15803d"
+        return colors.role("muted_text")
+    return colors.role("warn_text" if unplaced else "ok_text")
 
 
 def _frange(start: float, stop: float, step: float) -> list[float]:
