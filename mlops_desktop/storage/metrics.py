@@ -92,7 +92,7 @@ def _pack(
                 "first_step": int(s[0]),
                 "last_step": int(s[-1]),
                 "n": int(s.size),
-                "last_value": float(v[-1]),
+                "last_value": None if np.isnan(v[-1]) else float(v[-1]),  # SQLite: no NaN
                 "steps": b"" if _consecutive(s) else s.astype(_I8, copy=False).tobytes(),
                 "values": v.astype(_F8, copy=False).tobytes(),
                 "timestamps": t[:1].astype(_F8).tobytes()
@@ -258,7 +258,10 @@ class MetricStore:
             out[run_id][key] = old[1] if old is not None and old[0] > step else value
         for (run_id, key), (_, value) in legacy.items():
             out[run_id][key] = value
-        return {r: {k: float(v) for k, v in d.items()} for r, d in out.items()}
+        nan = float("nan")  # SQLite keeps no NaN: a chunk's NaN last value is NULL
+        return {
+            r: {k: nan if v is None else float(v) for k, v in d.items()} for r, d in out.items()
+        }
 
     @staticmethod
     def _latest_query(table: Any, ids: list[int]) -> Any:

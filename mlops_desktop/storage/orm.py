@@ -226,7 +226,7 @@ class SqlMetricChunk(Base):
     first_step: Mapped[int] = mapped_column(BigInteger)
     last_step: Mapped[int] = mapped_column(BigInteger)
     n: Mapped[int] = mapped_column(Integer)
-    last_value: Mapped[float] = mapped_column(Double)
+    last_value: Mapped[float | None] = mapped_column(Double, nullable=True)  # NULL: NaN
     steps: Mapped[bytes] = mapped_column(LargeBinary)
     values: Mapped[bytes] = mapped_column(LargeBinary)
     timestamps: Mapped[bytes] = mapped_column(LargeBinary)

@@ -257,3 +257,13 @@ def test_migration_0005_keeps_old_rows_and_downgrades_without_loss(tmp_path: Pat
         ]
     finally:
         con.close()
+
+
+def test_nan_and_infinite_values_round_trip(ws: Workspace) -> None:
+    run = new_run(ws)
+    ws.metrics.log_arrays(run, "loss", [1.0, np.inf, np.nan])  # a diverged training
+    ws.metrics.log_batch(run, [MetricPoint("acc", float("-inf"), 0, 1.0)])
+    values = ws.metrics.history(run, "loss")[1]
+    assert values[:2].tolist() == [1.0, np.inf] and np.isnan(values[2])
+    latest = ws.metrics.latest(run)
+    assert np.isnan(latest["loss"]) and latest["acc"] == float("-inf")

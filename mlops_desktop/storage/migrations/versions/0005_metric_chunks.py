@@ -30,7 +30,7 @@ def upgrade() -> None:
         sa.Column("first_step", sa.BigInteger(), nullable=False),
         sa.Column("last_step", sa.BigInteger(), nullable=False),
         sa.Column("n", sa.Integer(), nullable=False),
-        sa.Column("last_value", sa.Double(), nullable=False),
+        sa.Column("last_value", sa.Double(), nullable=True),
         sa.Column("steps", sa.LargeBinary(), nullable=False),
         sa.Column("values", sa.LargeBinary(), nullable=False),
         sa.Column("timestamps", sa.LargeBinary(), nullable=False),
