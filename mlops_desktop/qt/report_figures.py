@@ -15,6 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 
+from mlops_desktop.qt import colors
 from mlops_desktop.reports.html import ReportError
 from mlops_desktop.reports.model import Figure, ReportData
 
@@ -206,7 +207,8 @@ def render_images(data: ReportData) -> list[str]:
         try:
             if renderer is None:
                 raise ReportError(f"no renderer for {fig.kind or 'this figure'}")
-            fig.png = renderer(fig)
+            with colors.forced_light():  # reports look the same in the light and dark theme
+                fig.png = renderer(fig)
         except Exception as exc:  # noqa: BLE001 - a figure that fails is left out, not the report
             log.warning("figure %r not drawn", fig.caption, exc_info=True)
             failed.append(fig.caption)

@@ -1,6 +1,10 @@
-"""What every plot shares: the light theme, a colour-blind-safe palette, and ``PlotPanel``,
-the base of each plot widget (a toolbar row, the pyqtgraph view, export actions, and the
-table of numbers behind the plot for CSV export)."""
+"""What every plot shares: colours that follow the light or dark theme, a colour-blind-safe
+palette, and ``PlotPanel``, the base of each plot widget (a toolbar row, the pyqtgraph view,
+export actions, and the table of numbers behind the plot for CSV export).
+
+Plots take their background, axis, title and legend colours from
+:mod:`mlops_desktop.qt.colors` and restyle themselves when the application palette changes
+(:func:`apply_plot_theme`); exports for files and reports are drawn in the light scheme."""
 
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ from typing import Any
 
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
+
+from mlops_desktop.qt import colors
 
 # Tableau 10: distinct on white, readable for the common colour-vision deficiencies.
 PALETTE = (
@@ -24,11 +30,50 @@ PALETTE = (
     "#bcbd22",
     "#17becf",
 )
-FOREGROUND = "#333333"
+FOREGROUND = "#333333"  # the light scheme's text colour (dark text on pale heatmap cells)
 BACKGROUND = "w"
 GRID_ALPHA = 0.15
 
 pg.setConfigOptions(background=BACKGROUND, foreground=FOREGROUND, useNumba=False)
+
+
+def foreground() -> QtGui.QColor:
+    """Text and marker outlines on the plot background, in the current scheme."""
+    return colors.role("plot_foreground")
+
+
+def apply_plot_theme(view: pg.GraphicsView | None, items: Sequence[Any] = ()) -> None:
+    """Give a pyqtgraph view and its plots and legends the current scheme's colours.
+
+    ``items``: extra plots or legends that are not direct items of a layout ``view``."""
+    if view is not None:
+        view.setBackground(colors.role("plot_background"))
+    found = list(items)
+    layout = getattr(view, "ci", None)
+    if layout is not None:
+        found += list(layout.items)
+    fg, axis_pen = colors.role("plot_foreground"), colors.role("plot_axis")
+    for item in found:
+        if isinstance(item, pg.PlotItem):
+            for name in ("left", "bottom", "right", "top"):
+                axis = item.getAxis(name)
+                axis.setPen(axis_pen)
+                axis.setTextPen(fg)
+            title = item.titleLabel
+            if title.text:
+                title.setText(title.text, color=fg)
+            legend = item.legend
+            if legend is not None:
+                _style_legend(legend)
+        elif isinstance(item, pg.LegendItem):
+            _style_legend(item)
+
+
+def _style_legend(legend: pg.LegendItem) -> None:
+    legend.setLabelTextColor(colors.role("plot_foreground"))
+    if legend.opts["brush"].style() != QtCore.Qt.BrushStyle.NoBrush:  # a boxed legend
+        legend.setBrush(pg.mkBrush(colors.role("legend_fill")))
+        legend.setPen(pg.mkPen(colors.role("legend_border")))
 
 
 def colour(index: int, alpha: int = 255) -> QtGui.QColor:
@@ -48,7 +93,7 @@ def pen(index: int, width: float = 1.5, alpha: int = 255, style: Any = None) -> 
 def style_plot(plot: pg.PlotItem, title: str = "", x: str = "", y: str = "") -> pg.PlotItem:
     """Axis labels, a faint grid and a title in the house style."""
     if title:
-        plot.setTitle(title, size="10pt")
+        plot.setTitle(title, size="10pt", color=foreground())
     if x:
         plot.setLabel("bottom", x)
     if y:
@@ -56,7 +101,8 @@ def style_plot(plot: pg.PlotItem, title: str = "", x: str = "", y: str = "") -> 
     plot.showGrid(x=True, y=True, alpha=GRID_ALPHA)
     for name in ("left", "bottom"):
         axis = plot.getAxis(name)
-        axis.setTextPen(FOREGROUND)
+        axis.setPen(colors.role("plot_axis"))
+        axis.setTextPen(foreground())
         axis.setStyle(maxTickLevel=1)  # major and minor ticks only: fewer grid lines to draw
         no_si_prefix(axis)
     return plot
@@ -82,9 +128,9 @@ def add_legend(plot: pg.PlotItem, corner: str = "top-right") -> pg.LegendItem:
     }
     legend = plot.addLegend(
         offset=offsets[corner],
-        brush=pg.mkBrush(255, 255, 255, 215),
-        pen=pg.mkPen("#bbbbbb"),
-        labelTextColor=FOREGROUND,
+        brush=pg.mkBrush(colors.role("legend_fill")),
+        pen=pg.mkPen(colors.role("legend_border")),
+        labelTextColor=foreground(),
         labelTextSize="8pt",
     )
     return legend
@@ -106,7 +152,7 @@ def set_category_ticks(
 def legend_above(layout: pg.GraphicsLayout, row: int = 0, col: int = 0) -> pg.LegendItem:
     """A legend in its own row above a plot, so it never covers the data."""
     legend = pg.LegendItem(
-        labelTextColor=FOREGROUND, labelTextSize="8pt", horSpacing=18, verSpacing=-4
+        labelTextColor=foreground(), labelTextSize="8pt", horSpacing=18, verSpacing=-4
     )
     layout.addItem(legend, row=row, col=col)
     return legend
@@ -134,6 +180,7 @@ class PlotPanel(QtWidgets.QWidget):
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.layout_widget = pg.GraphicsLayoutWidget()
+        self.layout_widget.setBackground(colors.role("plot_background"))
         self.layout_widget.ci.setContentsMargins(6, 6, 10, 6)
         self.tools = QtWidgets.QHBoxLayout()
         self.tools.setContentsMargins(4, 2, 4, 2)
@@ -153,6 +200,16 @@ class PlotPanel(QtWidgets.QWidget):
     def data_table(self) -> tuple[list[str], list[Sequence[Any]]]:
         """Column headers and rows of the numbers drawn (what CSV export writes)."""
         raise NotImplementedError
+
+    def apply_theme(self) -> None:
+        """Restyle the plots for the current scheme (the palette changed, or an export)."""
+        apply_plot_theme(self.layout_widget)
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(event)
+        if event.type() == QtCore.QEvent.Type.ApplicationPaletteChange:
+            colors.refresh()
+            self.apply_theme()
 
     def finish_tools(self) -> None:
         """Push the export button to the right end of the tool row."""
@@ -191,6 +248,6 @@ def monospace_label(text: str = "") -> QtWidgets.QLabel:
     """A one-line readout label (hover values) that does not reflow the layout."""
     label = QtWidgets.QLabel(text)
     label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.setStyleSheet(f"color: {FOREGROUND}; padding: 2px 6px;")
+    label.setStyleSheet("padding: 2px 6px;")  # the palette's text colour, light or dark
     label.setMinimumHeight(20)
     return label

@@ -21,11 +21,12 @@ from mlops_desktop.app.plot_data import (
     param_axis,
     varying_params,
 )
+from mlops_desktop.qt import colors
 from mlops_desktop.qt.plots._common import (
-    FOREGROUND,
     PlotPanel,
     colour,
     fmt,
+    foreground,
     no_si_prefix,
     pen,
     set_category_ticks,
@@ -168,7 +169,7 @@ class ParamPlot(PlotPanel):
         self.plot_item.addItem(scatter)
         # Name the points while that stays readable; beyond, hovering a point names its run.
         for i in np.flatnonzero(ok) if ok.sum() <= MAX_POINT_LABELS else ():
-            label = pg.TextItem(comp.labels[i], color=FOREGROUND, anchor=(0, 1))
+            label = pg.TextItem(comp.labels[i], color=foreground(), anchor=(0, 1))
             label.setPos(float(x[i]), float(y[i]))
             self.plot_item.addItem(label)
         self._headers = ["run_id", param, metric]
@@ -216,7 +217,10 @@ class ParamPlot(PlotPanel):
             self.plot_item.addItem(pg.InfiniteLine(j, angle=90, pen=pg.mkPen("#888888")))
             for y, text, anchor in axis_ticks:
                 item = pg.TextItem(
-                    text, color=FOREGROUND, anchor=anchor, fill=pg.mkBrush(255, 255, 255, 190)
+                    text,
+                    color=foreground(),
+                    anchor=anchor,
+                    fill=pg.mkBrush(colors.role("legend_fill")),
                 )
                 item.setPos(j, y)
                 self.plot_item.addItem(item)
@@ -287,7 +291,7 @@ class GroupPlot(PlotPanel):
         )
         self.plot_item.addItem(
             pg.ScatterPlotItem(
-                x, stats.mean, size=12, symbol="s", pen=pg.mkPen(FOREGROUND), brush=colour(0)
+                x, stats.mean, size=12, symbol="s", pen=pg.mkPen(foreground()), brush=colour(0)
             )
         )
         labels = [f"{lab} (n={n})" for lab, n in zip(stats.labels, stats.count, strict=True)]

@@ -21,6 +21,7 @@ from mlops_desktop.qt.plots._common import (
     add_legend,
     colour,
     fmt,
+    foreground,
     no_si_prefix,
     pen,
     set_category_ticks,
@@ -236,7 +237,7 @@ class ImportancePlot(PlotPanel):
         self.plot_item.addItem(bars)
         self.plot_item.addItem(
             pg.ErrorBarItem(
-                x=self.mean, y=y, left=self.std, right=self.std, beam=0.25, pen=FOREGROUND
+                x=self.mean, y=y, left=self.std, right=self.std, beam=0.25, pen=foreground()
             )
         )
         set_category_ticks(self.plot_item.getAxis("left"), y, self.names)

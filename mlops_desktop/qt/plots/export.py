@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,8 @@ import pyqtgraph.exporters as pg_exporters
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from mlops_desktop.core.errors import FormatError
-from mlops_desktop.qt.plots._common import PlotPanel
+from mlops_desktop.qt import colors
+from mlops_desktop.qt.plots._common import PlotPanel, apply_plot_theme
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _svg_patched = False
@@ -76,6 +79,29 @@ def _scene_source(target: Any) -> Any:
     return target
 
 
+def _restyle(target: Any) -> None:
+    if isinstance(target, PlotPanel):
+        target.apply_theme()
+    elif isinstance(target, pg.GraphicsView):
+        apply_plot_theme(target)
+    elif isinstance(target, pg.PlotItem):
+        apply_plot_theme(None, [target])
+
+
+@contextmanager
+def _light(target: Any) -> Iterator[None]:
+    """Draw ``target`` in the light scheme (files and reports look the same in any theme)."""
+    if not colors.is_dark():
+        yield
+        return
+    try:
+        with colors.forced_light():
+            _restyle(target)
+            yield
+    finally:
+        _restyle(target)
+
+
 def _image_bytes(image: QtGui.QImage) -> bytes:
     buffer = QtCore.QBuffer()
     buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
@@ -92,6 +118,11 @@ def render_png(target: Any, width: int = 800, height: int = 500) -> bytes:
     that size), or a pyqtgraph PlotItem / GraphicsItem (drawn by pyqtgraph's ImageExporter)."""
     if width <= 0 or height <= 0:
         raise ValueError("image size must be positive")
+    with _light(target):
+        return _render_png(target, width, height)
+
+
+def _render_png(target: Any, width: int, height: int) -> bytes:
     if isinstance(target, PlotPanel):
         # Only the plots: tool buttons and hover readouts mean nothing in a report.
         extras = _panel_extras(target)
@@ -142,10 +173,12 @@ def _grab_png(target: QtWidgets.QWidget, width: int, height: int) -> bytes:
 def export_png(target: Any, path: str | Path, width: int | None = None) -> Path:
     """Write the plot (or every plot of a panel) as a PNG file."""
     path = Path(path)
-    exporter = pg_exporters.ImageExporter(_scene_source(target))
-    if width:
-        exporter.parameters()["width"] = int(width)
-    exporter.export(str(path))
+    with _light(target):
+        exporter = pg_exporters.ImageExporter(_scene_source(target))
+        exporter.parameters()["background"] = colors.role("plot_background")
+        if width:
+            exporter.parameters()["width"] = int(width)
+        exporter.export(str(path))
     return path
 
 
@@ -153,8 +186,10 @@ def export_svg(target: Any, path: str | Path) -> Path:
     """Write the plot (or every plot of a panel) as an SVG file."""
     path = Path(path)
     _patch_svg_exporter()
-    exporter = pg_exporters.SVGExporter(_scene_source(target))
-    path.write_bytes(exporter.export(toBytes=True))
+    with _light(target):
+        exporter = pg_exporters.SVGExporter(_scene_source(target))
+        exporter.parameters()["background"] = colors.role("plot_background")
+        path.write_bytes(exporter.export(toBytes=True))
     return path
 
 

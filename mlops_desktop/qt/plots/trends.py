@@ -12,8 +12,8 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from mlops_desktop.app.plot_data import DriftTrend, TimelineEvent, Trend
+from mlops_desktop.qt import colors
 from mlops_desktop.qt.plots._common import (
-    FOREGROUND,
     PlotPanel,
     colour,
     fmt,
@@ -196,7 +196,7 @@ class DriftPlot(_TimePanel):
         if hidden > 0:
             text += f" ({hidden} least drifting not drawn)"
         self.summary.setText(text)
-        self.summary.setStyleSheet(f"color: {'#d62728' if over else FOREGROUND};")
+        self.summary.setStyleSheet(f"color: {colors.css('error_text')};" if over else "")
         self._draw_events(drift.events)
         self._fit_x([drift.features[f][0] for f in shown])
         top = max([float(np.nanmax(drift.features[f][1])) for f in shown] + [drift.threshold])

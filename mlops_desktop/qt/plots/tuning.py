@@ -12,10 +12,10 @@ from PySide6 import QtWidgets
 
 from mlops_desktop.app.plot_data import Tuning
 from mlops_desktop.qt.plots._common import (
-    FOREGROUND,
     PlotPanel,
     colour,
     fmt,
+    foreground,
     no_si_prefix,
     pen,
     set_category_ticks,
@@ -102,7 +102,7 @@ class TuningView(PlotPanel):
                 )
             )
         self.score_plot.addItem(
-            pg.ScatterPlotItem(x, t.scores, size=10, pen=pg.mkPen(FOREGROUND), brush=colour(0))
+            pg.ScatterPlotItem(x, t.scores, size=10, pen=pg.mkPen(foreground()), brush=colour(0))
         )
         best = t.best_index
         if best >= 0:
@@ -112,7 +112,7 @@ class TuningView(PlotPanel):
                     [t.scores[best]],
                     size=16,
                     symbol="star",
-                    pen=pg.mkPen(FOREGROUND),
+                    pen=pg.mkPen(foreground()),
                     brush=colour(1),
                 )
             )
@@ -159,7 +159,7 @@ class TuningView(PlotPanel):
                     pen=None,
                     symbol="star",
                     symbolSize=15,
-                    symbolPen=pg.mkPen(FOREGROUND),
+                    symbolPen=pg.mkPen(foreground()),
                     symbolBrush=pg.mkBrush(colour(1)),
                 )
             )
