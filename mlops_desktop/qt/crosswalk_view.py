@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -26,12 +26,25 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core.graph import GraphEvent, Pipeline
 from mlops_desktop.core.resources import load_json
+from mlops_desktop.qt import colors
 
 VENDORS = ("aws", "google", "azure")
 COVERED = QColor("#dcfce7")
 MISSING = QColor("#fef3c7")
 COVERED_TEXT = QColor("#14532d")
 MISSING_TEXT = QColor("#78350f")
+# The dark theme: a deep wash of the same hue, light text.
+DARK_COVERED = QColor("#163a24")
+DARK_MISSING = QColor("#3d3214")
+DARK_COVERED_TEXT = QColor("#bbf7d0")
+DARK_MISSING_TEXT = QColor("#fde68a")
+
+
+def coverage_colours(covered: bool) -> tuple[QColor, QColor]:
+    """Background and text of a coverage cell in the current theme."""
+    if colors.is_dark():
+        return (DARK_COVERED, DARK_COVERED_TEXT) if covered else (DARK_MISSING, DARK_MISSING_TEXT)
+    return (COVERED, COVERED_TEXT) if covered else (MISSING, MISSING_TEXT)
 
 
 @cache
@@ -170,6 +183,12 @@ class CrosswalkView(QWidget):
     def _on_header_section_resized(self, *_args: object) -> None:
         self.table.resizeRowsToContents()
 
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.ApplicationPaletteChange and hasattr(self, "rows"):
+            colors.refresh()
+            self._refresh()
+
     def showEvent(self, event) -> None:  # noqa: N802, ANN001
         super().showEvent(event)
         self.table.resizeRowsToContents()
@@ -187,8 +206,9 @@ class CrosswalkView(QWidget):
             self.rows.append(cov)
             item = QTableWidgetItem(cov.text)
             if self._pipeline is not None and (cov.covered or row.get("kinds") or row.get("loop")):
-                item.setBackground(QBrush(COVERED if cov.covered else MISSING))
-                item.setForeground(QBrush(COVERED_TEXT if cov.covered else MISSING_TEXT))
+                back, text = coverage_colours(cov.covered)
+                item.setBackground(QBrush(back))
+                item.setForeground(QBrush(text))
             item.setToolTip(
                 cov.text + ("\nClick to select them on the canvas." if cov.node_ids else "")
             )

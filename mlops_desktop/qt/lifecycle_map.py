@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPalette, QPen, QPolygonF
 from PySide6.QtWidgets import (
     QGraphicsObject,
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core.entities import StageStatus
 from mlops_desktop.core.graph import GraphEvent, Node, Pipeline
 from mlops_desktop.core.lifecycle import Lifecycle, Phase, lifecycles, place
+from mlops_desktop.qt import colors
 
 BOX_W, BOX_H, GAP = 168.0, 86.0, 40.0
 CROSS_CUTTING = {"gcp.stage.data_model_management"}
@@ -50,7 +51,8 @@ class Coverage:
     nodes: tuple[Node, ...]
 
 
-# Fill, border and label of each coverage state (pastel fills read on light and dark).
+# Fill, border and label of each coverage state (pastel fills on the light theme; the dark
+# theme washes the border colour into the window colour instead, see _phase_fill).
 STATE_STYLE: dict[str, tuple[str, str, str]] = {
     "missing": ("#f1f2f4", "#a0a6b1", "Missing"),
     "planned": ("#dbeafe", "#3b82f6", "Not run yet"),
@@ -157,10 +159,10 @@ class PhaseItem(QGraphicsObject):
         if self.coverage.state == "missing":
             pen.setStyle(Qt.PenStyle.DashLine)
         painter.setPen(pen)
-        painter.setBrush(QColor(fill))
+        painter.setBrush(_phase_fill(fill, border))
         painter.drawRoundedRect(self._rect, 10, 10)
         r = self._rect.adjusted(10, 7, -10, -7)
-        painter.setPen(QColor("#1f2430"))
+        painter.setPen(colors.role("text"))
         head = QFont(painter.font())
         head.setPointSizeF(10.0)
         head.setBold(True)
@@ -175,7 +177,7 @@ class PhaseItem(QGraphicsObject):
         body.setPointSizeF(9.0)
         body.setBold(False)
         painter.setFont(body)
-        painter.setPen(QColor("#3f4653"))
+        painter.setPen(colors.role("muted_text"))
         count = len(self.coverage.nodes)
         names = ", ".join(n.title for n in self.coverage.nodes)
         line = (
@@ -195,12 +197,23 @@ class PhaseItem(QGraphicsObject):
         )
         if r.height() < 50:
             return
-        painter.setPen(QColor(border).darker(135))
+        painter.setPen(colors.readable(QColor(border).darker(135)))
         painter.drawText(
             QRectF(r.left(), r.bottom() - 15, r.width(), 15),
             int(Qt.AlignmentFlag.AlignLeft),
             STATE_STYLE[self.coverage.state][2],
         )
+
+
+def _phase_fill(fill: str, border: str) -> QColor:
+    if not colors.is_dark():
+        return QColor(fill)
+    edge, base = QColor(border), QApplicationPalette.base()
+    return QColor(
+        round(edge.red() * 0.22 + base.red() * 0.78),
+        round(edge.green() * 0.22 + base.green() * 0.78),
+        round(edge.blue() * 0.22 + base.blue() * 0.78),
+    )
 
 
 def _arrow_head(tip: QPointF, towards: QPointF, size: float = 9.0) -> QPolygonF:
@@ -242,7 +255,7 @@ class LifecycleScene(QGraphicsScene):
             self.addLine(start.x(), start.y(), end.x() - 6, end.y(), arrow_pen)
             self.addPolygon(_arrow_head(end, start), QPen(fg, 1), QBrush(fg))
         below, above = 0, 0
-        loop_colour = QColor("#7c3aed")
+        loop_colour = colors.role("loop")
         for loop in lc.loops:
             if loop.source not in rects or loop.target not in rects:
                 continue
@@ -386,14 +399,9 @@ class LifecycleMapView(QWidget):
         self._title.setWordWrap(False)
         self._title.setMinimumWidth(0)
         self._title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        chips = " &nbsp; ".join(
-            f"<span style='color:{STATE_STYLE[state][1]}'>■</span>&nbsp;{STATE_STYLE[state][2]}"
-            for state in LEGEND_ORDER
-        )
-        legend = QLabel(
-            f"{chips} &nbsp; <span style='color:#7c3aed'>╌↺</span>&nbsp;Feedback loop"
-            " &nbsp; <span style='color:#7c3aed'>━✓</span>&nbsp;Loop wired by a trigger"
-        )
+        self._legend = QLabel()
+        self._fill_legend()
+        legend = self._legend
         legend.setTextFormat(Qt.TextFormat.RichText)
         legend.setToolTip("Each phase is coloured by how this pipeline covers it")
         small = legend.font()
@@ -461,6 +469,25 @@ class LifecycleMapView(QWidget):
         self.phase_activated.emit(self.current_lens(), phase_id, ids)
 
     # ----------------------------------------------------------------- drawing
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        """Redraw in the new theme's colours when the application palette changes."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.ApplicationPaletteChange and hasattr(self, "_legend"):
+            colors.refresh()
+            self._fill_legend()
+            self._rebuild()
+
+    def _fill_legend(self) -> None:
+        chips = " &nbsp; ".join(
+            f"<span style='color:{STATE_STYLE[state][1]}'>■</span>&nbsp;{STATE_STYLE[state][2]}"
+            for state in LEGEND_ORDER
+        )
+        loop = colors.css("loop")
+        self._legend.setText(
+            f"{chips} &nbsp; <span style='color:{loop}'>╌↺</span>&nbsp;Feedback loop"
+            f" &nbsp; <span style='color:{loop}'>━✓</span>&nbsp;Loop wired by a trigger"
+        )
+
     def _rebuild(self) -> None:
         lc = self._lifecycles[max(self._tabs.currentIndex(), 0)]
         self.coverage = phase_coverage(self._pipeline, lc.id, self._states)

@@ -94,6 +94,16 @@ def system_prefers_dark() -> bool:
     return hints.colorScheme() == Qt.ColorScheme.Dark
 
 
+def _repolish_style_sheets(app: QApplication) -> None:
+    """Widgets with a style sheet keep the palette they were polished with (a Qt quirk:
+    their text would stay dark on a dark window); setting the sheet again re-resolves it."""
+    for widget in app.allWidgets():
+        sheet = widget.styleSheet()
+        if sheet:
+            widget.setStyleSheet("")
+            widget.setStyleSheet(sheet)
+
+
 class ThemeManager(QObject):
     """Applies the chosen theme to the application and re-applies it when the system's
     scheme changes while the mode is ``system``."""
@@ -131,6 +141,7 @@ class ThemeManager(QObject):
         dark = self._mode == "dark" or (self._mode == "system" and system_prefers_dark())
         self._app.setPalette(build_palette(dark))
         colors.refresh()
+        _repolish_style_sheets(self._app)
         changed = dark != self._dark
         self._dark = dark
         if changed:
