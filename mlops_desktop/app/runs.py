@@ -154,6 +154,10 @@ class RecordingListener(NullListener):
 
     def run_finished(self, run_id: int, status: RunStatus, message: str) -> None:
         self.flush(run_id)
+        try:  # series buffered in many small writes become a few chunks
+            self.ws.metrics.compact(run_id)
+        except Exception:  # noqa: BLE001 - the points are stored either way
+            log.exception("could not compact the metrics of run #%s", run_id)
         self.ws.runs.finish(run_id, status, message)
         self._fwd("run_finished", run_id, status, message)
 

@@ -29,7 +29,7 @@ from functools import cache
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, bindparam, func, insert, select, union
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, union
 from sqlalchemy.engine import Dialect
 
 from mlops_desktop.core.entities import MetricPoint
@@ -186,6 +186,54 @@ class MetricStore:
     def _write(self, rows: list[dict[str, Any]]) -> None:
         with self._db.write_connection() as conn:
             conn.execute(insert(_CHUNKS), rows)
+
+    def compact(self, run_id: int) -> int:
+        """Repack the series a run wrote in many small pieces (buffered single points) into
+        as few chunks as possible, in one transaction; the number of chunks saved.
+
+        Only series made of small chunks alone are repacked (series with full chunks came
+        from the bulk path already). Stages stay apart, and the stage whose latest point
+        was written last is written last again, so ``latest`` and the order of points
+        within a stage do not change."""
+        c = _CHUNKS.c
+        small = (
+            select(c.key)
+            .where(c.run_id == run_id)
+            .group_by(c.key)
+            .having(func.count() > 1, func.max(c.n) < CHUNK_POINTS)
+        )
+        saved = 0
+        with self._db.write_connection() as conn:
+            for key in list(conn.scalars(small)):
+                old = conn.execute(
+                    select(c.id, c.node_id, c.last_step, c.first_step, c.n)
+                    .add_columns(c.steps, c["values"], c.timestamps)
+                    .where(c.run_id == run_id, c.key == key)
+                    .order_by(c.id)
+                ).all()
+                rows = self._repack(run_id, key, old)
+                last_id = old[-1][0]
+                conn.execute(
+                    delete(_CHUNKS).where(c.run_id == run_id, c.key == key, c.id <= last_id)
+                )
+                conn.execute(insert(_CHUNKS), rows)
+                saved += len(old) - len(rows)
+        return saved
+
+    @staticmethod
+    def _repack(run_id: int, key: str, old: Sequence[Any]) -> list[dict[str, Any]]:
+        groups: dict[str, list[Any]] = {}
+        for row in old:  # in write order
+            groups.setdefault(row[1], []).append(row)
+        packed: list[tuple[tuple[int, int], list[dict[str, Any]]]] = []
+        for node_id, members in groups.items():
+            parts = [_unpack(*row[3:]) for row in members]
+            steps, values, ts = (np.concatenate([p[i] for p in parts]) for i in range(3))
+            rows = _pack(run_id, key, node_id, *_sort_by_step(steps, values, ts))
+            newest = max((row[2], row[0]) for row in members)  # (last step, id): the latest
+            packed.append((newest, rows))
+        packed.sort(key=lambda item: item[0][1])
+        return [row for _, rows in packed for row in rows]
 
     # --- reading ---------------------------------------------------------------------
 

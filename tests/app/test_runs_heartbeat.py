@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from mlops_desktop.app.runs import Heartbeat, RunService
 from mlops_desktop.app.workspace import Workspace
@@ -16,7 +16,7 @@ from mlops_desktop.core.execution import NullListener
 from mlops_desktop.core.graph import Pipeline
 from mlops_desktop.core.operations import add_stage, connect
 from mlops_desktop.core.registry import default_registry
-from mlops_desktop.storage.orm import SqlRun
+from mlops_desktop.storage.orm import SqlMetricChunk, SqlRun
 
 
 def slow_pipeline() -> Pipeline:
@@ -88,3 +88,30 @@ def test_a_heartbeat_survives_failing_writes_and_stops_at_once(tmp_path, caplog)
     started = time.monotonic()
     beat.stop()
     assert time.monotonic() - started < 0.5 and not beat._thread.is_alive()
+
+
+def test_points_buffered_by_the_recorder_end_up_in_few_chunks(tmp_path) -> None:
+    from mlops_desktop.app.runs import RecordingListener
+
+    with Workspace.open(str(tmp_path / "ws.db")) as ws:
+        project = ws.projects.create("demo")
+        ws.pipelines.create(project.id, "main", serialization.to_dict(slow_pipeline()))
+        info = ws.pipelines.list(project.id)[0]
+        run = ws.runs.create(project.id, info.id, ws.pipelines.latest(info.id).id)
+        recorder = RecordingListener(ws)
+        recorder.run_started(run.id)
+        for i in range(300):
+            recorder.metric_logged(run.id, "train", "loss", i, 1.0 / (i + 1))
+            if i % 10 == 9:
+                recorder.flush(run.id)  # as the one-second timer does in a slow training
+        recorder.run_finished(run.id, RunStatus.SUCCEEDED, "")
+        with ws.db.read() as s:
+            chunks = s.scalar(
+                select(func.count())
+                .select_from(SqlMetricChunk)
+                .where(SqlMetricChunk.run_id == run.id)
+            )
+        assert chunks == 1
+        steps, values, _ = ws.metrics.history(run.id, "loss")
+        assert steps.tolist() == list(range(300)) and values[-1] == 1.0 / 300
+        assert ws.runs.get(run.id).status is RunStatus.SUCCEEDED

@@ -267,3 +267,37 @@ def test_nan_and_infinite_values_round_trip(ws: Workspace) -> None:
     assert values[:2].tolist() == [1.0, np.inf] and np.isnan(values[2])
     latest = ws.metrics.latest(run)
     assert np.isnan(latest["loss"]) and latest["acc"] == float("-inf")
+
+
+def test_compact_repacks_small_writes_without_changing_what_is_read(ws: Workspace) -> None:
+    run = new_run(ws)
+    rng = np.random.default_rng(5)
+    for i in range(40):  # a recorder flushing a few points of two stages at a time
+        ws.metrics.log_batch(
+            run,
+            [
+                MetricPoint("loss", float(rng.random()), 3 * i + j, float(i), "train")
+                for j in range(3)
+            ]
+            + [MetricPoint("loss", float(rng.random()), 3 * i, float(i), "tune")],
+        )
+    ws.metrics.log_batch(run, [MetricPoint("loss", 0.5, 119, 99.0, "tune")])  # ties "train"
+    ws.metrics.log_arrays(run, "big", np.arange(CHUNK_POINTS + 5.0))  # bulk: left alone
+    ws.metrics.log_arrays(run, "big", np.ones(2), [0, 1])
+    ws.metrics.log_batch(run, [MetricPoint("one", 1.0, 0, 1.0)])
+    before = {k: ws.metrics.history(run, k) for k in ("loss", "big", "one")}
+    latest = ws.metrics.latest(run)
+    assert latest["loss"] == 0.5 and len(chunk_rows(ws, run)) == 85
+    assert ws.metrics.compact(run) == 81 - 2  # 81 small "loss" chunks -> one per stage
+    rows = chunk_rows(ws, run)
+    assert sorted((r.key, r.node_id, r.n) for r in rows if r.key == "loss") == [
+        ("loss", "train", 120),
+        ("loss", "tune", 41),
+    ]
+    for key, (steps, values, ts) in before.items():
+        got = ws.metrics.history(run, key)
+        np.testing.assert_array_equal(got[0], steps)
+        np.testing.assert_array_equal(got[1], values)
+        np.testing.assert_array_equal(got[2], ts)
+    assert ws.metrics.latest(run) == latest and ws.metrics.count(run) == 161 + CHUNK_POINTS + 8
+    assert ws.metrics.compact(run) == 0
