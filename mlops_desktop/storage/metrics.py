@@ -16,6 +16,9 @@ one-row-per-point ``metrics`` table (workspaces from before revision 0005) are s
 they are older than any chunk of the same run, which is how "latest written" is decided
 between the two forms.
 
+Single points (the run recorder's buffered flushes) become small chunks, one per key and
+stage per write; :meth:`MetricStore.compact`, called when a run finishes, repacks them.
+
 Order: a series comes back sorted by step; points at the same step keep the order they
 were written in. ``latest`` gives, per key, the value at the highest step, the last written
 one on a tie.
