@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication
 
 from mlops_desktop import __version__
 from mlops_desktop.core.resources import resource_path
+from mlops_desktop.qt import e2e_probe
 
 APP_NAME = "MLOps Desktop"
 ORG_NAME = "MLOps Desktop"
@@ -88,6 +89,7 @@ def run_gui(workspace: str | None) -> int:
     settings = QSettings()
     theme = ThemeManager(app, str(settings.value("view/theme", "system")))
     window = MainWindow(settings=settings, theme=theme)
+    e2e_probe.install(window)  # writes widget geometry only when its variable is set
     exit_after_show = os.environ.get(EXIT_AFTER_SHOW) == "1"
     window.show()
     shown = time.time()
