@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core.errors import ParameterError
 from mlops_desktop.core.specs import ParamKind, ParamSpec, StageSpec
+from mlops_desktop.qt import colors
 from mlops_desktop.qt.icons import category_colour, icon_pixmap
 
 INT_LIMIT = 2_147_483_647
@@ -235,6 +236,17 @@ class NodeInspector(QWidget):
         self._layout.addWidget(self._scroll)
         self._show_placeholder("No pipeline open")
 
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        """Rebuild the page in the new theme's colours when the application palette changes."""
+        super().changeEvent(event)
+        if event.type() != QEvent.Type.ApplicationPaletteChange or not hasattr(self, "_scroll"):
+            return
+        colors.refresh()
+        if self.node_id is not None:
+            self._show_node(self.node_id)
+        else:
+            self._show_placeholder(getattr(self, "_placeholder", ""))
+
     # ------------------------------------------------------------- editor
     @property
     def editor(self) -> Any:
@@ -281,7 +293,8 @@ class NodeInspector(QWidget):
         label = QLabel(text)
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         label.setWordWrap(True)
-        label.setStyleSheet("color: #6b7280; padding: 24px;")
+        label.setStyleSheet(f"color: {colors.css('muted_text')}; padding: 24px;")
+        self._placeholder = text
         self._scroll.setWidget(label)
 
     def _show_node(self, node_id: str | None) -> None:
@@ -328,7 +341,8 @@ class NodeInspector(QWidget):
             icon.setPixmap(icon_pixmap(spec.icon, category_colour(spec.category), 28))
         name = QLabel(
             f"<b style='font-size:12pt'>{spec.title if spec else type_id}</b>"
-            f"<br><span style='color:#6b7280'>{spec.category if spec else 'Unknown stage type'}</span>"
+            f"<br><span style='color:{colors.css('muted_text')}'>"
+            f"{spec.category if spec else 'Unknown stage type'}</span>"
         )
         top.addWidget(icon)
         top.addWidget(name, 1)
@@ -336,7 +350,7 @@ class NodeInspector(QWidget):
         if spec is not None:
             desc = QLabel(spec.description)
             desc.setWordWrap(True)
-            desc.setStyleSheet("color: #4b5563;")
+            desc.setStyleSheet(f"color: {colors.css('muted_text')};")
             lay.addWidget(desc)
         return box
 

@@ -14,7 +14,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QUndoGroup
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core.errors import MlopsError
 from mlops_desktop.core.lifecycle import lifecycles
 from mlops_desktop.core.validation import validate
-from mlops_desktop.qt import dialogs, main_menus
+from mlops_desktop.qt import colors, dialogs, main_menus
 from mlops_desktop.qt.autosave import Autosaver
 from mlops_desktop.qt.crosswalk_view import CrosswalkView
 from mlops_desktop.qt.lifecycle_map import LifecycleMapView
@@ -54,6 +54,15 @@ if TYPE_CHECKING:
     from mlops_desktop.core.graph import Pipeline
 
 MIN_OPEN_ZOOM = 0.7
+
+
+def _style_start_here(frame: QFrame) -> None:
+    """The "start here" banner in the current theme's colours."""
+    frame.setStyleSheet(
+        f"#start_here {{ background: {colors.css('banner_fill')};"
+        f" border: 1px solid {colors.css('banner_border')}; border-radius: 6px; }}"
+        f"#start_here QLabel {{ color: {colors.css('text')}; }}"
+    )
 
 
 def _editor_class() -> Any:
@@ -136,10 +145,7 @@ class MainWindow(SessionMixin, FileCommandsMixin, RunsMixin, PanelsMixin, QMainW
         frame = QFrame()
         frame.setObjectName("start_here")
         frame.setFrameShape(QFrame.Shape.StyledPanel)
-        frame.setStyleSheet(
-            "#start_here { background: #eef4ff; border: 1px solid #bcd0f7; border-radius: 6px; }"
-            "#start_here QLabel { color: #1f2430; }"
-        )
+        _style_start_here(frame)
         text = QLabel(
             "<b>Start here.</b> This sample pipeline follows Google Cloud's MLOps lifecycle. "
             "<b>1.</b> Press <b>F5</b> to run it and watch each stage. "
@@ -158,6 +164,12 @@ class MainWindow(SessionMixin, FileCommandsMixin, RunsMixin, PanelsMixin, QMainW
         row.addWidget(close, 0, Qt.AlignmentFlag.AlignVCenter)
         frame.hide()
         return frame
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.ApplicationPaletteChange and hasattr(self, "start_here"):
+            colors.refresh()
+            _style_start_here(self.start_here)
 
     def show_start_here(self) -> None:
         self.start_here.show()

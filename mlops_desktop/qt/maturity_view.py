@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
+from mlops_desktop.qt import colors
+
 if TYPE_CHECKING:
     from mlops_desktop.core.graph import Pipeline
     from mlops_desktop.core.maturity.scoring import Assessment, CriterionResult
@@ -214,7 +216,7 @@ class ModelTab(QtWidgets.QWidget):
             item.setToolTip(1, g.action + ("\n" + "; ".join(g.missing) if g.missing else ""))
             item.setData(0, ROLE_REF, g.fix)
             if g.fix:
-                item.setForeground(2, QtGui.QColor("#1f5fbf"))
+                item.setForeground(2, colors.role("link_text"))
                 item.setToolTip(
                     2, "Select and press 'Apply to pipeline' to make this change (undoable)"
                 )
@@ -247,11 +249,11 @@ class ModelTab(QtWidgets.QWidget):
             entry = QtWidgets.QListWidgetItem(f"{e.kind}: {e.label}{when}")
             entry.setData(ROLE_REF, (e.kind, e.ref, e.pipeline))
             if e.kind in ("node", "run"):
-                entry.setForeground(QtGui.QColor("#1f5fbf"))
+                entry.setForeground(colors.role("link_text"))
             self.evidence.addItem(entry)
         for m in result.missing:
             missing = QtWidgets.QListWidgetItem(f"missing: {m}" if result.holds is not True else m)
-            missing.setForeground(QtGui.QColor("#a33"))
+            missing.setForeground(colors.role("error_text"))
             self.evidence.addItem(missing)
 
     def _on_evidence_activated(self, item: QtWidgets.QListWidgetItem) -> None:
@@ -350,10 +352,10 @@ def build_overview(assessment: Assessment, history: Sequence[Any]) -> QtWidgets.
     maturity over time, in one pyqtgraph layout."""
     import pyqtgraph as pg
 
-    from mlops_desktop.qt.plots._common import colour, style_plot
+    from mlops_desktop.qt.plots._common import colour, foreground, style_plot
 
     view = pg.GraphicsLayoutWidget()
-    view.setBackground("w")
+    view.setBackground(colors.role("plot_background"))
     radar = view.addPlot(row=0, col=0, rowspan=2)
     _draw_radar(pg, radar, assessment, colour)
     bars = view.addPlot(row=0, col=1)
@@ -366,7 +368,7 @@ def build_overview(assessment: Assessment, history: Sequence[Any]) -> QtWidgets.
         bars.addItem(
             pg.BarGraphItem(x=[i], height=[v], width=0.6, brush=colour(i, 200), pen=colour(i))
         )
-        label = pg.TextItem(f"{v:g}", color="#333", anchor=(0.5, 1.0))
+        label = pg.TextItem(f"{v:g}", color=foreground(), anchor=(0.5, 1.0))
         label.setPos(i, v + 0.05)
         bars.addItem(label)
     bars.getAxis("bottom").setTicks([[(i, name) for i, (_, name) in enumerate(SERIES)]])
@@ -375,7 +377,13 @@ def build_overview(assessment: Assessment, history: Sequence[Any]) -> QtWidgets.
     bars.setMouseEnabled(x=False, y=False)
     trend = view.addPlot(row=1, col=1, axisItems={"bottom": pg.DateAxisItem()})
     style_plot(trend, "Maturity over time", y="normalized level")
-    trend.addLegend(offset=(-8, 8), labelTextSize="8pt", brush=pg.mkBrush(255, 255, 255, 215))
+    trend.addLegend(
+        offset=(-8, 8),
+        labelTextSize="8pt",
+        labelTextColor=foreground(),
+        brush=pg.mkBrush(colors.role("legend_fill")),
+        pen=pg.mkPen(colors.role("legend_border")),
+    )
     by_model: dict[str, list[tuple[float, float]]] = {}
     for rec in history:
         by_model.setdefault(rec.model, []).append((rec.created_at.timestamp(), rec.score))
@@ -404,14 +412,16 @@ def _draw_radar(
     caps = assessment.crosswalk.capabilities
     n = len(caps)
     plot.setTitle(
-        f"Crosswalk capabilities (normalized level {assessment.crosswalk.level})", size="10pt"
+        f"Crosswalk capabilities (normalized level {assessment.crosswalk.level})",
+        size="10pt",
+        color=colors.role("plot_foreground"),
     )
     plot.setAspectLocked(True)
     plot.hideAxis("left")
     plot.hideAxis("bottom")
     plot.setMouseEnabled(x=False, y=False)
     angles = [math.pi / 2 - 2 * math.pi * i / n for i in range(n)]
-    grid = pg.mkPen("#cccccc", width=1)
+    grid = pg.mkPen(colors.role("plot_grid"), width=1)
     for ring in (0.25, 0.5, 0.75, 1.0):
         xs = [ring * math.cos(a) for a in [*angles, angles[0]]]
         ys = [ring * math.sin(a) for a in [*angles, angles[0]]]
@@ -420,7 +430,7 @@ def _draw_radar(
         plot.plot([0, math.cos(a)], [0, math.sin(a)], pen=grid)
         label = pg.TextItem(
             cap.id.removeprefix("x."),
-            color="#333",
+            color=colors.role("plot_foreground"),
             anchor=(0.5 - 0.5 * math.cos(a), 0.5 + 0.5 * math.sin(a)),
         )
         font = QtGui.QFont(QtWidgets.QApplication.font())
@@ -569,8 +579,23 @@ class MaturityView(QtWidgets.QWidget):
     def show_assessment(
         self, assessment: Assessment, history: Sequence[Any] = (), questions: Sequence[Any] = ()
     ) -> None:
+        self._render(assessment, history, questions)
+        self.assessed.emit(assessment)
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 - Qt override
+        """Redraw the charts and coloured entries in the new theme's colours."""
+        super().changeEvent(event)
+        shown = getattr(self, "_shown", None)
+        if event.type() == QtCore.QEvent.Type.ApplicationPaletteChange and shown is not None:
+            colors.refresh()
+            self._render(*shown)
+
+    def _render(
+        self, assessment: Assessment, history: Sequence[Any], questions: Sequence[Any]
+    ) -> None:
         from mlops_desktop.core.maturity.gaps import gaps
 
+        self._shown = (assessment, history, questions)
         self.assessment = assessment
         self.message.hide()
         reports = gaps(assessment)
@@ -618,7 +643,6 @@ class MaturityView(QtWidgets.QWidget):
         self._set_overview(build_overview(assessment, history))
         self.questionnaire.show_questions(questions)
         self.sources.setHtml(sources_html(assessment))
-        self.assessed.emit(assessment)
 
     # ------------------------------------------------------------------ slots
     def _set_overview(self, widget: QtWidgets.QWidget) -> None:

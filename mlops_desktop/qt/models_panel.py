@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from mlops_desktop.core.errors import MlopsError
 from mlops_desktop.core.operate_entities import (
@@ -19,6 +19,7 @@ from mlops_desktop.core.operate_entities import (
     ModelVersion,
     RegisteredModel,
 )
+from mlops_desktop.qt import colors
 
 if TYPE_CHECKING:
     from mlops_desktop.app.registry import RegistryService
@@ -80,7 +81,7 @@ def _fill(
             item = QtWidgets.QTableWidgetItem("" if value is None else str(value))
             colour = (colours or {}).get((r, c))
             if colour:
-                item.setForeground(QtGui.QColor(colour))
+                item.setForeground(colors.readable(colour))
             table.setItem(r, c, item)
     table.resizeColumnsToContents()
 

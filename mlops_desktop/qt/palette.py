@@ -43,13 +43,13 @@ def stage_tooltip(spec: StageSpec) -> str:
         if not items:
             return "none"
         return ", ".join(
-            f"{html.escape(p.name)} <span style='color:#6b7280'>({p.type.value}"
+            f"{html.escape(p.name)} <span style='color:#868e9c'>({p.type.value}"
             f"{', optional' if getattr(p, 'optional', False) else ''})</span>"
             for p in items
         )
 
     return (
-        f"<b>{html.escape(spec.title)}</b> <span style='color:#6b7280'>· {html.escape(spec.category)}</span>"
+        f"<b>{html.escape(spec.title)}</b> <span style='color:#868e9c'>· {html.escape(spec.category)}</span>"
         f"<p style='margin:4px 0'>{html.escape(spec.description)}</p>"
         f"<b>Inputs:</b> {ports(spec.inputs)}<br><b>Outputs:</b> {ports(spec.outputs)}"
     )

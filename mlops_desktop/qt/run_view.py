@@ -12,6 +12,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from mlops_desktop.app import plot_data
+from mlops_desktop.qt import colors
 from mlops_desktop.qt.plots.diagnostics import DiagnosticsView
 from mlops_desktop.qt.plots.series import MetricPlotWidget
 from mlops_desktop.qt.plots.tuning import TuningView
@@ -141,7 +142,7 @@ class RunView(QtWidgets.QWidget):
         self._fill_stages(run)
 
     def _set_header(self, run: Run, latest: dict[str, float]) -> None:
-        colour = STATUS_COLOURS.get(str(run.status), "#6e7781")
+        colour = colors.readable(STATUS_COLOURS.get(str(run.status), "#6e7781")).name()
         parts = [
             f"<b>Run #{run.id}</b>",
             f"<span style='color:{colour}'>{run.status}</span>",
@@ -180,7 +181,7 @@ class RunView(QtWidgets.QWidget):
                 item = QtWidgets.QTableWidgetItem(text)
                 if col == 1:
                     item.setForeground(
-                        QtGui.QColor(STATUS_COLOURS.get(str(stage.status), "#6e7781"))
+                        colors.readable(STATUS_COLOURS.get(str(stage.status), "#6e7781"))
                     )
                 self.stage_table.setItem(row, col, item)
         self.stage_table.resizeColumnsToContents()

@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
+
+from mlops_desktop.qt import colors
 
 if TYPE_CHECKING:
     from mlops_desktop.app.workspace import Workspace
@@ -83,7 +85,7 @@ class RunsTableModel(QtCore.QAbstractTableModel):
         if role == SORT_ROLE:
             return self._sort_value(row, col)
         if role == Qt.ItemDataRole.ForegroundRole and col == 1:
-            return QtGui.QColor(STATUS_COLOURS.get(row["status"], "#6e7781"))
+            return colors.readable(STATUS_COLOURS.get(row["status"], "#6e7781"))
         if role == Qt.ItemDataRole.TextAlignmentRole and (col == 0 or col >= 4):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole and col == 1 and row.get("message"):

@@ -48,7 +48,8 @@ class _TitleEdit(QLineEdit):
         self.node_id = ""
         self.cancelled = False
         self.setStyleSheet(
-            "QLineEdit { border: 2px solid #2563eb; border-radius: 4px; padding: 0 4px; background: white; }"
+            "QLineEdit { border: 2px solid palette(highlight); border-radius: 4px; padding: 0 4px;"
+            " background: palette(base); color: palette(text); }"
         )
 
     def keyPressEvent(self, event: QKeyEvent) -> None:

@@ -7,6 +7,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QFrame, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from mlops_desktop.core.registry import StageRegistry
+from mlops_desktop.qt import colors
 from mlops_desktop.qt.icons import stage_icon
 
 
@@ -20,13 +21,7 @@ class StageSearchPopup(QFrame):
         self.registry = registry
         self.setObjectName("stageSearchPopup")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setStyleSheet(
-            "#stageSearchPopup { background: white; border: 1px solid #cfd4dc; border-radius: 8px; }"
-            "QLineEdit { border: 1px solid #d5d9e0; border-radius: 6px; padding: 5px 8px; font-size: 10.5pt; }"
-            "QListWidget { border: none; font-size: 10pt; }"
-            "QListWidget::item { padding: 4px 2px; }"
-            "QListWidget::item:selected { background: #e0eaff; color: #1f2430; border-radius: 4px; }"
-        )
+        self._apply_style()
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Add stage…")
         self.search.setClearButtonEnabled(True)
@@ -43,7 +38,22 @@ class StageSearchPopup(QFrame):
         self.list.itemActivated.connect(self._on_list_item_activated)
         self._on_search_text_changed("")
 
+    def _apply_style(self) -> None:
+        """Colours of the current theme (set again each time the popup opens)."""
+        c = colors.css
+        self.setStyleSheet(
+            f"#stageSearchPopup {{ background: {c('popup_fill')};"
+            f" border: 1px solid {c('popup_border')}; border-radius: 8px; }}"
+            f"QLineEdit {{ border: 1px solid {c('popup_border')}; border-radius: 6px;"
+            " padding: 5px 8px; font-size: 10.5pt; }"
+            "QListWidget { border: none; font-size: 10pt; background: transparent; }"
+            "QListWidget::item { padding: 4px 2px; }"
+            f"QListWidget::item:selected {{ background: {c('popup_selected')};"
+            f" color: {c('text')}; border-radius: 4px; }}"
+        )
+
     def popup(self, global_pos: QPoint) -> None:
+        self._apply_style()
         self.search.clear()
         self.move(global_pos)
         self.show()
