@@ -66,6 +66,33 @@ def _rows_history_sql(dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
     return str(compiled), order
 
 
+@cache
+def _chunks_history_sql(dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
+    """The driver-level SELECT of a series' chunks, in write order."""
+    c = _CHUNKS.c
+    query = (
+        select(c.first_step, c.n, c.steps, c["values"], c.timestamps)
+        .where(c.run_id == bindparam("run_id"), c.key == bindparam("key"))
+        .order_by(c.id)
+    )
+    compiled = query.compile(dialect=dialect)
+    order = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
+    return str(compiled), order
+
+
+def _fetch(conn: Connection, sql: str, params: Any) -> list[Any]:
+    """Rows straight from the driver; psycopg 3 is asked for binary results, so binary
+    columns arrive as raw bytes rather than hex text to decode."""
+    driver = conn.connection.driver_connection
+    binary = conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg"
+    cursor = driver.cursor(binary=True) if binary else driver.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
 def _driver_params(order: tuple[str, ...] | None, values: dict[str, Any]) -> Any:
     return tuple(values[k] for k in order) if order is not None else values
 
@@ -242,20 +269,11 @@ class MetricStore:
 
     def history(self, run_id: int, key: str) -> Arrays:
         """(steps, values, timestamps) of one series, ordered by step."""
-        query = (
-            select(
-                _CHUNKS.c.first_step,
-                _CHUNKS.c.n,
-                _CHUNKS.c.steps,
-                _CHUNKS.c["values"],
-                _CHUNKS.c.timestamps,
-            )
-            .where(_CHUNKS.c.run_id == run_id, _CHUNKS.c.key == key)
-            .order_by(_CHUNKS.c.id)
-        )
+        params = {"run_id": run_id, "key": key}
         with self._db.read_connection() as conn:
             legacy = self._legacy_history(conn, run_id, key)
-            chunks = conn.execute(query).all()
+            sql, order = _chunks_history_sql(conn.dialect)
+            chunks = _fetch(conn, sql, _driver_params(order, params))
         parts = [legacy] if legacy is not None else []
         parts += [_unpack(*chunk) for chunk in chunks]
         if not parts:
@@ -269,12 +287,7 @@ class MetricStore:
     @staticmethod
     def _legacy_history(conn: Connection, run_id: int, key: str) -> Arrays | None:
         sql, order = _rows_history_sql(conn.dialect)
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.execute(sql, _driver_params(order, {"run_id": run_id, "key": key}))
-            rows = cursor.fetchall()
-        finally:
-            cursor.close()
+        rows = _fetch(conn, sql, _driver_params(order, {"run_id": run_id, "key": key}))
         if not rows:
             return None
         data = np.array(rows, dtype=np.float64)
