@@ -301,3 +301,16 @@ def test_compact_repacks_small_writes_without_changing_what_is_read(ws: Workspac
         np.testing.assert_array_equal(got[2], ts)
     assert ws.metrics.latest(run) == latest and ws.metrics.count(run) == 161 + CHUNK_POINTS + 8
     assert ws.metrics.compact(run) == 0
+
+
+def test_postgresql_keeps_the_packed_arrays_uncompressed(ws: Workspace) -> None:
+    if ws.db.dialect != "postgresql":
+        pytest.skip("a PostgreSQL storage setting")
+    from sqlalchemy import text
+
+    query = text(
+        "SELECT attname, attstorage FROM pg_attribute"
+        " WHERE attrelid = 'metric_chunks'::regclass AND attname IN ('steps', 'values', 'timestamps')"
+    )
+    with ws.db.engine.connect() as conn:
+        assert dict(conn.execute(query).all()) == {"steps": "e", "values": "e", "timestamps": "e"}
