@@ -36,3 +36,18 @@ def _no_leaked_threads():
 def workspace_url(tmp_path) -> str:
     """A fresh SQLite workspace file path for one test."""
     return str(tmp_path / "workspace.db")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _clear_clipboard_at_exit():
+    """Qt's offscreen platform crashes at exit when the clipboard still holds our MIME data
+    (the X11 platform does not); tests that copy and paste leave some there."""
+    yield
+    import sys
+
+    if "PySide6.QtWidgets" in sys.modules:
+        from PySide6.QtWidgets import QApplication
+
+        app = QApplication.instance()
+        if app is not None:
+            QApplication.clipboard().clear()
