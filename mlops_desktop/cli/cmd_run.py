@@ -46,6 +46,13 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--environment", default="dev", help="environment recorded with the run")
     p.add_argument(
+        "--trigger",
+        default="manual",
+        choices=("manual", "schedule", "data_arrival", "code_commit"),
+        help="what started this run, recorded for the history and the maturity assessment "
+        "(e.g. code_commit from a CI job; default manual)",
+    )
+    p.add_argument(
         "--trust",
         action="store_true",
         help="trust the pipeline's Python-function code (as it is now) in this workspace",
@@ -120,7 +127,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             nodes=args.node,
             from_node=args.from_node,
             environment=args.environment,
-            trigger="cli",
+            trigger=args.trigger,
         )
     finally:
         ws.close()

@@ -73,7 +73,7 @@ def test_runs_lists_history_as_table_and_json(ws_path, capsys):
     capsys.readouterr()
     assert main(["--workspace", ws_path, "runs", "good"]) == 0
     table = capsys.readouterr().out
-    assert "succeeded" in table and "accuracy" in table and "cli" in table
+    assert "succeeded" in table and "accuracy" in table and "manual" in table
     assert main(["--workspace", ws_path, "runs", "good", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert rows[0]["status"] == "succeeded" and rows[0]["metrics"]["accuracy"] > 0.5
