@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 
 _LIGHT: dict[str, str | tuple[int, int, int, int]] = {
@@ -162,6 +163,21 @@ def tint(colour: str | QColor, light_alpha: int = 255, dark_alpha: int = 70) -> 
     c = QColor(colour)
     c.setAlpha(dark_alpha if is_dark() else light_alpha)
     return c
+
+
+def scheme_changed_for(widget: QObject, event: QEvent) -> bool:
+    """Whether ``event`` tells ``widget`` that the theme switched since it last drew.
+
+    Qt sends widgets ``PaletteChange`` when the application palette changes (and
+    ``ApplicationPaletteChange`` on some platforms); this answers True once per switch of
+    scheme for each widget, so a redraw never repeats for the same theme."""
+    if event.type() not in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+        return False
+    dark = refresh()
+    if widget.property("colors_dark") == dark:
+        return False
+    widget.setProperty("colors_dark", dark)
+    return True
 
 
 @contextmanager

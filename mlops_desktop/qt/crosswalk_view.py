@@ -185,8 +185,7 @@ class CrosswalkView(QWidget):
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
         super().changeEvent(event)
-        if event.type() == QEvent.Type.ApplicationPaletteChange and hasattr(self, "rows"):
-            colors.refresh()
+        if hasattr(self, "rows") and colors.scheme_changed_for(self, event):
             self._refresh()
 
     def showEvent(self, event) -> None:  # noqa: N802, ANN001

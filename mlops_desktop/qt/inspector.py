@@ -239,9 +239,8 @@ class NodeInspector(QWidget):
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
         """Rebuild the page in the new theme's colours when the application palette changes."""
         super().changeEvent(event)
-        if event.type() != QEvent.Type.ApplicationPaletteChange or not hasattr(self, "_scroll"):
+        if not hasattr(self, "_scroll") or not colors.scheme_changed_for(self, event):
             return
-        colors.refresh()
         if self.node_id is not None:
             self._show_node(self.node_id)
         else:

@@ -472,8 +472,7 @@ class LifecycleMapView(QWidget):
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
         """Redraw in the new theme's colours when the application palette changes."""
         super().changeEvent(event)
-        if event.type() == QEvent.Type.ApplicationPaletteChange and hasattr(self, "_legend"):
-            colors.refresh()
+        if hasattr(self, "_legend") and colors.scheme_changed_for(self, event):
             self._fill_legend()
             self._rebuild()
 

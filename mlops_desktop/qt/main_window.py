@@ -167,8 +167,7 @@ class MainWindow(SessionMixin, FileCommandsMixin, RunsMixin, PanelsMixin, QMainW
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
         super().changeEvent(event)
-        if event.type() == QEvent.Type.ApplicationPaletteChange and hasattr(self, "start_here"):
-            colors.refresh()
+        if hasattr(self, "start_here") and colors.scheme_changed_for(self, event):
             _style_start_here(self.start_here)
 
     def show_start_here(self) -> None:

@@ -586,8 +586,7 @@ class MaturityView(QtWidgets.QWidget):
         """Redraw the charts and coloured entries in the new theme's colours."""
         super().changeEvent(event)
         shown = getattr(self, "_shown", None)
-        if event.type() == QtCore.QEvent.Type.ApplicationPaletteChange and shown is not None:
-            colors.refresh()
+        if shown is not None and colors.scheme_changed_for(self, event):
             self._render(*shown)
 
     def _render(

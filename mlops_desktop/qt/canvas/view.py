@@ -205,7 +205,7 @@ class PipelineView(QGraphicsView):
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
         """Follow a new application palette (light or dark theme) at once."""
         super().changeEvent(event)
-        if event.type() in (QEvent.Type.ApplicationPaletteChange, QEvent.Type.PaletteChange):
+        if colors.scheme_changed_for(self, event):
             self.apply_theme()
 
     def apply_theme(self) -> None:

@@ -207,8 +207,7 @@ class PlotPanel(QtWidgets.QWidget):
 
     def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 - Qt override
         super().changeEvent(event)
-        if event.type() == QtCore.QEvent.Type.ApplicationPaletteChange:
-            colors.refresh()
+        if colors.scheme_changed_for(self, event):
             self.apply_theme()
 
     def finish_tools(self) -> None:
