@@ -272,12 +272,15 @@ class MainWindow(SessionMixin, FileCommandsMixin, RunsMixin, PanelsMixin, QMainW
             [int(height * 0.3), int(height * 0.45)],
             vertical,
         )
+        # The inspector needs the room; the undo history is a short list.
         self.resizeDocks(
             [self.inspector_dock, self.history_dock],
-            [int(height * 0.5), int(height * 0.25)],
+            [int(height * 0.6), int(height * 0.12)],
             vertical,
         )
-        self.resizeDocks([self.map_dock], [int(height * 0.32)], vertical)
+        # Plots, maturity charts and the lifecycle map need height to be read without
+        # scrolling; the canvas zooms to fit what is left.
+        self.resizeDocks([self.map_dock], [int(height * 0.44)], vertical)
 
     def showEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
         super().showEvent(event)
