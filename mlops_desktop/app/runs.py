@@ -331,6 +331,7 @@ class RunService:
             params=_run_params(graph),
             app_version=__version__,
             executor=ex.name,
+            commit=_project_commit(self.ws, proj.id),
         )
         recorder = RecordingListener(
             self.ws, listener, {n.id: (n.type, n.title) for n in graph.nodes.values()}
@@ -419,3 +420,14 @@ class RunService:
 def _run_params(graph: Pipeline) -> dict[str, Any]:
     """Every stage's parameters by title (what the run was asked to do)."""
     return {node.title: dict(node.params) for node in graph.nodes.values()}
+
+
+def _project_commit(ws: Workspace, project_id: int) -> str:
+    """The HEAD commit of the git repository attached to the project ("" when none)."""
+    from mlops_desktop.app.assessment import AssessmentService
+
+    try:
+        return AssessmentService(ws).current_commit(project_id)
+    except Exception as exc:  # noqa: BLE001 - a missing commit must never stop a run
+        log.warning("cannot read the project's commit: %s", exc)
+        return ""
