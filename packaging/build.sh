@@ -4,6 +4,7 @@
 #   packaging/build.sh            build into dist/mlops-desktop/ and run packaging/smoke_test.sh
 #   PYTHON=/path/to/python packaging/build.sh
 #   SKIP_SMOKE=1 packaging/build.sh
+#   DIST=/somewhere WORK=/tmp/pyi packaging/build.sh   (output and scratch folders)
 #
 # Needs PyInstaller >= 6 in the Python used (pip install ".[package]"). The wheel is built
 # and installed (without dependencies) into build/pyinstaller/site, which goes first on
@@ -13,12 +14,13 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PYTHON="${PYTHON:-python3}"
-WORK="$ROOT/build/pyinstaller"
+WORK="${WORK:-$ROOT/build/pyinstaller}"
+DIST="${DIST:-$ROOT/dist}"
 SITE="$WORK/site"
 cd "$ROOT"
 
 start=$(date +%s)
-rm -rf "$WORK" "$ROOT/dist/mlops-desktop"
+rm -rf "$WORK" "$DIST/mlops-desktop"
 mkdir -p "$WORK/wheel"
 
 echo "== wheel"
@@ -34,14 +36,17 @@ find "$WORK/src" -name __pycache__ -prune -exec rm -rf {} +
 "$PYTHON" -m pip install --quiet --no-deps --no-index --target "$SITE" "$WORK"/wheel/*.whl
 
 echo "== pyinstaller"
+# From the work folder: the checkout (its egg-info, its sources) must not be on sys.path.
+cd "$WORK"
 MLOPS_DESKTOP_PYI_SITE="$SITE" PYTHONPATH="$SITE${PYTHONPATH:+:$PYTHONPATH}" \
     "$PYTHON" -m PyInstaller --noconfirm --clean --log-level WARN \
-    --distpath "$ROOT/dist" --workpath "$WORK/work" "$ROOT/packaging/mlops-desktop.spec"
+    --distpath "$DIST" --workpath "$WORK/work" "$ROOT/packaging/mlops-desktop.spec"
 
 end=$(date +%s)
+cd "$ROOT"
 echo "build time: $((end - start)) s"
-echo "size: $(du -sh "$ROOT/dist/mlops-desktop" | cut -f1) ($(find "$ROOT/dist/mlops-desktop" -type f | wc -l) files)"
+echo "size: $(du -sh "$DIST/mlops-desktop" | cut -f1) ($(find "$DIST/mlops-desktop" -type f | wc -l) files)"
 
 if [[ "${SKIP_SMOKE:-}" != "1" ]]; then
-    "$ROOT/packaging/smoke_test.sh" "$ROOT/dist/mlops-desktop/mlops-desktop"
+    "$ROOT/packaging/smoke_test.sh" "$DIST/mlops-desktop/mlops-desktop"
 fi
