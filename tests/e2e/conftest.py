@@ -25,6 +25,13 @@ SCREEN = (1600, 1000)
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "e2e"
 PROBE_ENV = "MLOPS_DESKTOP_E2E_GEOMETRY_FILE"
 Point = tuple[int, int]
+GRAB_SCREEN = (
+    "import sys\n"
+    "from PySide6.QtGui import QGuiApplication\n"
+    "app = QGuiApplication([])\n"
+    "ok = app.primaryScreen().grabWindow(0).save(sys.argv[1])\n"
+    "sys.exit(0 if ok else 1)\n"
+)
 
 
 def missing_tools() -> list[str]:
@@ -54,6 +61,7 @@ class Desktop:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.shots = 0
+        self.failed_shots: list[str] = []
         self.timings: dict[str, float] = {}
         self.xvfb: subprocess.Popen[bytes] | None = None
         self.app: subprocess.Popen[bytes] | None = None
@@ -222,19 +230,21 @@ class Desktop:
             time.sleep(0.1)
 
     # ---------------------------------------------------------- screenshots
-    def screenshot(self, name: str) -> Path | None:
-        """Save the whole screen as test-output/e2e/NN-name.png (when ImageMagick is here)."""
-        if shutil.which("import") is None:
-            return None
+    def screenshot(self, name: str) -> Path:
+        """Save the whole screen as test-output/e2e/NN-name.png: with ImageMagick's
+        ``import`` when installed, else with a small Qt program on the same display."""
         self.shots += 1
         OUTPUT.mkdir(parents=True, exist_ok=True)
         path = OUTPUT / f"{self.shots:02d}-{re.sub(r'[^a-z0-9]+', '-', name.lower())}.png"
-        subprocess.run(
-            ["import", "-window", "root", str(path)],
-            env={**os.environ, "DISPLAY": self.display},
-            capture_output=True,
-            timeout=30,
-        )
+        if shutil.which("import") is not None:
+            command = ["import", "-window", "root", str(path)]
+        else:
+            command = [sys.executable, "-c", GRAB_SCREEN, str(path)]
+        env = {**self.app_env(), "QT_QPA_PLATFORM": "xcb"}
+        env.pop(PROBE_ENV)
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+        if done.returncode != 0 or not path.is_file():
+            self.failed_shots.append(f"{path.name}: {done.stderr.strip()[-300:]}")
         return path
 
     # ---------------------------------------------------------------- probe

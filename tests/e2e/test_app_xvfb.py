@@ -190,6 +190,7 @@ def test_person_builds_runs_assesses_and_reports(desktop: Any, tmp_path: Path) -
     desktop.key("ctrl+a")
     desktop.type(str(report))
     desktop.screenshot("export report dialog")
+    snap = desktop.settled()
     desktop.click(desktop.centre(snap["modal"]["buttons"]["Export"]))
     snap = desktop.wait_for(
         "the report written",
@@ -221,6 +222,7 @@ def test_person_builds_runs_assesses_and_reports(desktop: Any, tmp_path: Path) -
     assert PROJECT in text, text[:1500]
     assert "Load data" in text and "Split" in text, text[:1500]
     assert "Traceback" not in desktop.app_output(), desktop.app_output()
+    assert not desktop.failed_shots, desktop.failed_shots
 
 
 def _check_workspace(path: Path, run_id: int) -> None:
