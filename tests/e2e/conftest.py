@@ -298,6 +298,8 @@ def desktop(tmp_path: Path) -> Iterator[Desktop]:
     missing = missing_tools()
     if missing:
         pytest.skip(f"end-to-end tests need {' and '.join(missing)} (Debian: xvfb, xdotool)")
+    for old in OUTPUT.glob("*.png"):  # this run's pictures only
+        old.unlink(missing_ok=True)
     desk = Desktop(tmp_path)
     try:
         desk.start_xvfb()

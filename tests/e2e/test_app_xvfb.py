@@ -14,6 +14,7 @@ app only runs when ``MLOPS_DESKTOP_E2E_GEOMETRY_FILE`` is set. Screenshots of ev
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -28,6 +29,7 @@ pytestmark = pytest.mark.e2e
 PROJECT = "E2E churn"
 SAMPLE = "Sample: breast cancer"
 MAIN_WINDOW = "^MLOps Desktop — "
+OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "e2e"
 
 
 def _nodes(snap: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -221,8 +223,23 @@ def test_person_builds_runs_assesses_and_reports(desktop: Any, tmp_path: Path) -
     text = _report_text(report)
     assert PROJECT in text, text[:1500]
     assert "Load data" in text and "Split" in text, text[:1500]
+    if report.suffix == ".pdf":
+        assert re.search(r"Load data\s*→\s*Split", text), "the report lists the link"
+        _save_report_pages(report)
     assert "Traceback" not in desktop.app_output(), desktop.app_output()
     assert not desktop.failed_shots, desktop.failed_shots
+
+
+def _save_report_pages(report: Path) -> None:
+    """The report's first pages as PNGs beside the screenshots, for a person to look at."""
+    if shutil.which("pdftoppm") is None:
+        return
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "2", str(report), str(OUTPUT / "report")],
+        capture_output=True,
+        timeout=60,
+    )
 
 
 def _check_workspace(path: Path, run_id: int) -> None:
