@@ -107,8 +107,9 @@ def test_person_builds_runs_assesses_and_reports(desktop: Any, tmp_path: Path) -
     # ---- drag two stages from the palette onto the canvas
     t = time.monotonic()
     x, y, w, h = snap["canvas"]["viewport"]
-    spots = {"load_data": (x + w * 30 // 100, y + h * 45 // 100)}
-    spots["split"] = (x + w * 65 // 100, spots["load_data"][1])
+    # Left of centre and above the middle: clear of the minimap in the bottom-right corner.
+    spots = {"load_data": (x + w * 25 // 100, y + h * 40 // 100)}
+    spots["split"] = (x + w * 55 // 100, spots["load_data"][1])
     for count, stage in enumerate(("load_data", "split"), start=1):
         snap = desktop.settled()
         desktop.drag(desktop.centre(snap["palette"][stage]), spots[stage])
@@ -169,6 +170,7 @@ def test_person_builds_runs_assesses_and_reports(desktop: Any, tmp_path: Path) -
 
     # ---- open the maturity view (its tab among the bottom panels)
     t = time.monotonic()
+    snap = desktop.settled()
     desktop.click(desktop.centre(snap["dock_tabs"]["Maturity"]))
     snap = desktop.wait_for(
         "the maturity assessment",
