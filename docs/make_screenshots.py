@@ -23,7 +23,13 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QSettings, Qt  # noqa: E402
-from PySide6.QtWidgets import QApplication, QDockWidget, QTabWidget, QWidget  # noqa: E402
+from PySide6.QtWidgets import (  # noqa: E402
+    QApplication,
+    QDockWidget,
+    QTabWidget,
+    QTreeWidgetItemIterator,
+    QWidget,
+)
 
 from mlops_desktop.qt.application import create_application  # noqa: E402
 from mlops_desktop.qt.main_window import MainWindow  # noqa: E402
@@ -98,6 +104,21 @@ def tick_metrics(view: QWidget, keys: list[str]) -> None:
         if item.data(Qt.ItemDataRole.UserRole) in keys:
             item.setCheckState(Qt.CheckState.Checked)
     settle(0.5)
+
+
+def select_first_criterion(tab: QWidget) -> None:
+    """Show the evidence of the tab's first met criterion (a model tab only)."""
+    tree = getattr(tab, "criteria", None)
+    if tree is None:
+        return
+    it = QTreeWidgetItemIterator(tree)
+    while it.value() is not None:
+        item = it.value()
+        if item.parent() is not None and "met" in item.text(1) and "not" not in item.text(1):
+            tree.setCurrentItem(item)
+            break
+        it += 1
+    settle(0.3)
 
 
 def change_estimator(win: MainWindow) -> None:
@@ -182,6 +203,9 @@ def take(out: Path, work: Path) -> None:
     compare.show()
     save(compare, out, "comparison")
     compare.tabs.setCurrentWidget(compare.params)
+    changed = compare.params.param_combo.findText("Train.estimator")
+    if changed >= 0:  # the parameter the second run changed
+        compare.params.param_combo.setCurrentIndex(changed)
     save(compare, out, "comparison-params")
     if lines:
         compare.series_key.setCurrentText(lines[0])
@@ -200,6 +224,7 @@ def take(out: Path, work: Path) -> None:
             name = tabs.tabText(index).lower().replace(" ", "-")
             if name in ("google", "ml-test-score", "questionnaire"):
                 tabs.setCurrentIndex(index)
+                select_first_criterion(tabs.widget(index))
                 save(win.maturity_dock, out, f"maturity-{name}")
     win.maturity_dock.setFloating(False)
 
