@@ -240,3 +240,15 @@ def test_desktop_metadata_agrees_with_the_package():
     )
     assert {16, 32, 48, 64, 128, 256} <= set(sizes)
     assert (ROOT / "resources/app_icon/mlops-desktop.svg").is_file()
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_build_scripts_parse_and_the_spec_compiles():
+    for script in ("build.sh", "smoke_test.sh"):
+        done = subprocess.run(
+            ["bash", "-n", str(PACKAGING / script)], capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        assert os.access(PACKAGING / script, os.X_OK), f"{script} is not executable"
+    spec = PACKAGING / "mlops-desktop.spec"
+    compile(spec.read_text(), str(spec), "exec")  # PyInstaller executes it as Python
