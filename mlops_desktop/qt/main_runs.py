@@ -75,6 +75,24 @@ class RunsMixin:
         self.run_view.load(self.workspace, run_id)
         self.show_dock(self.run_view_dock)
 
+    def compare_runs(self, run_ids: list[int]) -> None:
+        """Show several runs side by side (metrics table, overlaid series, parameters)."""
+        if self.workspace is None or len(run_ids) < 2:
+            return
+        if self.compare_view is None:
+            from mlops_desktop.qt.plots.compare import RunComparisonView
+
+            self.compare_view = RunComparisonView()
+            self.compare_dock = self.add_panel(
+                "Compare runs", "compare_dock", scrolled(self.compare_view)
+            )
+        try:
+            self.compare_view.load(self.workspace, run_ids)
+        except MlopsError as exc:
+            self.show_message(f"Cannot compare the runs: {exc}", error=True)
+            return
+        self.show_dock(self.compare_dock)
+
     def _reload_runs(self) -> None:
         project = self.current_project()
         if self.workspace is None or project is None:

@@ -213,9 +213,12 @@ class MainWindow(SessionMixin, FileCommandsMixin, RunsMixin, PanelsMixin, QMainW
         self.crosswalk_dock = self._dock("Crosswalk", "crosswalk_dock", self.crosswalk, bottom)
         self.runs_panel = RunsPanel()
         self.runs_panel.run_opened.connect(self.open_run)
+        self.runs_panel.compare_requested.connect(self.compare_runs)
         self.runs_dock = self._dock("Runs", "runs_dock", self.runs_panel, bottom)
         self.run_view: Any = None
         self.run_view_dock: QDockWidget | None = None
+        self.compare_view: Any = None
+        self.compare_dock: QDockWidget | None = None
         self.models_panel = ModelsPanel()
         self.models_dock = self._dock("Models", "models_dock", self.models_panel, bottom)
         # The maturity view is built when its panel is first shown (it is heavy to import).

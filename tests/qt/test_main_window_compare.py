@@ -1,0 +1,48 @@
+"""Compare runs from the window: the Runs panel's Compare button opens a comparison panel."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from mlops_desktop.app.runs import RunService
+from mlops_desktop.core.graph import Link, Node, Pipeline
+from mlops_desktop.core.operations import AddLink, AddNode
+from mlops_desktop.qt.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    win = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    win.resize(1280, 800)
+    win.show()
+    win.open_workspace(str(tmp_path / "w.db"))
+    win.service.create_project("small", template="blank")
+    pipeline = Pipeline("fit")
+    pipeline.apply(AddNode(Node("load", "load_data", "Load", {"dataset": "iris"}, 0, 0)))
+    pipeline.apply(AddNode(Node("split", "split", "Split", {}, 250, 0)))
+    pipeline.apply(AddLink(Link("l1", "load", "dataset", "split", "dataset")))
+    win.service.create_pipeline("small", "fit", pipeline)
+    service = RunService(win.workspace, workers=1)
+    win.test_runs = [service.run("small", "fit").id, service.run("small", "fit", force=True).id]
+    win.browser.refresh()
+    win.open_pipeline("small", "fit")
+    yield win
+    win.close()
+
+
+def test_compare_button_opens_the_comparison_of_the_selected_runs(qtbot, window) -> None:
+    panel = window.runs_panel
+    assert panel.model.rowCount() == 2
+    assert window.compare_dock is None
+    panel.select_runs(window.test_runs)
+    assert panel.compare_button.isEnabled()
+    panel.compare_button.click()
+    assert window.compare_dock is not None and window.compare_dock.isVisible()
+    assert sorted(window.compare_view.comparison.run_ids) == sorted(window.test_runs)
+    # Comparing again reuses the panel.
+    dock = window.compare_dock
+    window.compare_runs(window.test_runs[:1])  # one run: nothing to compare
+    window.compare_runs(list(reversed(window.test_runs)))
+    assert window.compare_dock is dock
