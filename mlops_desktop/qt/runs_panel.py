@@ -142,7 +142,9 @@ class RunsPanel(QtWidgets.QWidget):
         self.view.setAlternatingRowColors(True)
         self.view.verticalHeader().setVisible(False)
         self.view.verticalHeader().setDefaultSectionSize(22)
-        self.view.horizontalHeader().setStretchLastSection(True)
+        # Columns fit their contents: a stretched last metric column put its numbers a
+        # screen away from their run.
+        self.view.horizontalHeader().setStretchLastSection(False)
         # Fit columns to the first rows only: measuring thousands of rows takes seconds.
         self.view.horizontalHeader().setResizeContentsPrecision(100)
         self.view.doubleClicked.connect(self._on_view_double_clicked)
