@@ -48,6 +48,7 @@ class RunView(QtWidgets.QWidget):
         box.addWidget(self.tabs, 1)
         self._series: dict[str, plot_data.Series] = {}
         self._loader: Any = None
+        self._hint: Any = None  # the "nothing to plot" note over an empty plot
 
     # ------------------------------------------------------------------ building
     def _build_metrics_tab(self) -> QtWidgets.QWidget:
@@ -164,6 +165,28 @@ class RunView(QtWidgets.QWidget):
             if item.checkState() == Qt.CheckState.Checked:
                 chosen.append(self._series[item.data(Qt.ItemDataRole.UserRole)])
         self.plot.set_series(chosen, [s.key for s in chosen])
+        self._show_empty_hint(not chosen)
+
+    def _show_empty_hint(self, show: bool) -> None:
+        """Say why the plot is empty instead of showing bare axes."""
+        import pyqtgraph as pg
+
+        from mlops_desktop.qt.plots._common import foreground
+
+        if self._hint is not None:
+            self.plot.plot_item.removeItem(self._hint)
+            self._hint = None
+        if not show or self.key_list.count() == 0 and self.run is None:
+            return
+        text = (
+            "This run logged single values only (listed on the left).\n"
+            "Tick a metric to plot it, or compare runs in the Runs panel."
+            if self.key_list.count()
+            else "This run logged no metrics."
+        )
+        self._hint = pg.TextItem(text, color=foreground(), anchor=(0.5, 0.5))
+        self._hint.setPos(0.5, 0.5)
+        self.plot.plot_item.addItem(self._hint, ignoreBounds=True)
 
     def _on_key_list_item_changed(self, _item: QtWidgets.QListWidgetItem) -> None:
         self._replot()
