@@ -149,6 +149,23 @@ def set_category_ticks(
         axis.setWidth(widest + 16)
 
 
+def widen_flat_range(plot: pg.PlotItem, values: Any) -> None:
+    """Give the y axis a readable span when every value is the same: pyqtgraph would zoom
+    into floating-point noise and label the ticks with fifteen digits."""
+    import numpy as np
+
+    finite = np.asarray(values, dtype=np.float64)
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0:
+        return
+    low, high = float(finite.min()), float(finite.max())
+    if high - low > 1e-9 * max(1.0, abs(high)):
+        plot.enableAutoRange(axis="y")
+        return
+    half = max(abs(high) * 0.05, 0.05)
+    plot.setYRange(low - half, high + half, padding=0)
+
+
 def legend_above(layout: pg.GraphicsLayout, row: int = 0, col: int = 0) -> pg.LegendItem:
     """A legend in its own row above a plot, so it never covers the data."""
     legend = pg.LegendItem(

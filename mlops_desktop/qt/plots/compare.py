@@ -31,6 +31,7 @@ from mlops_desktop.qt.plots._common import (
     pen,
     set_category_ticks,
     style_plot,
+    widen_flat_range,
 )
 from mlops_desktop.qt.plots.series import MetricPlotWidget
 
@@ -137,6 +138,7 @@ class ParamPlot(PlotPanel):
 
     def _on_choice_changed(self, *_args: Any) -> None:
         self.plot_item.clear()
+        self.plot_item.enableAutoRange()  # a flat scatter may have fixed the y range
         self.plot_item.getAxis("bottom").setTicks(None)
         self.plot_item.getAxis("left").setTicks(None)
         comp, metric = self.comparison, self.metric_combo.currentText()
@@ -167,6 +169,7 @@ class ParamPlot(PlotPanel):
         )
         scatter.addPoints(spots)
         self.plot_item.addItem(scatter)
+        widen_flat_range(self.plot_item, y[ok])
         # Name the points while that stays readable; beyond, hovering a point names its run.
         for i in np.flatnonzero(ok) if ok.sum() <= MAX_POINT_LABELS else ():
             label = pg.TextItem(comp.labels[i], color=foreground(), anchor=(0, 1))
