@@ -17,8 +17,10 @@ MLflow is an optional extra, imported only here and only when called.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import os
 import re
 import tempfile
 import uuid
@@ -88,7 +90,27 @@ def _client(tracking_uri: str) -> Any:
         raise MlopsError(
             "give an MLflow tracking URI, e.g. sqlite:///mlflow.db or http://host:5000"
         )
-    return MlflowClient(tracking_uri=tracking_uri)
+    # MLflow retries an unreachable server for minutes by default; a few seconds will do
+    # unless the user chose otherwise.
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "30")
+    with _mlflow_errors(tracking_uri):
+        client = MlflowClient(tracking_uri=tracking_uri)
+        client.search_experiments(max_results=1)  # reach the store now: one clear error
+    return client
+
+
+@contextlib.contextmanager
+def _mlflow_errors(tracking_uri: str) -> Iterator[None]:
+    """MLflow's own errors (bad URI, unreachable server, refused store) as one clear line."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        yield
+    except MlflowException as exc:
+        text = " ".join(str(exc.message if hasattr(exc, "message") else exc).split())
+        raise MlopsError(f"MLflow at {tracking_uri}: {text}") from None
 
 
 def workspace_uid(workspace: Workspace) -> str:
@@ -122,6 +144,17 @@ def export_runs(
 ) -> TransferResult:
     """Log every finished run of ``project`` to MLflow; returns what was copied."""
     client = _client(tracking_uri)
+    with _mlflow_errors(tracking_uri):
+        return _export(workspace, client, project, experiment, artifact_location)
+
+
+def _export(
+    workspace: Workspace,
+    client: Any,
+    project: str,
+    experiment: str | None,
+    artifact_location: str | None,
+) -> TransferResult:
     proj = workspace.projects.get(project)
     name = experiment or proj.name
     exp = client.get_experiment_by_name(name)
@@ -275,6 +308,17 @@ def import_runs(
 ) -> TransferResult:
     """Copy MLflow runs (of one experiment, or of all) into ``project``."""
     client = _client(tracking_uri)
+    with _mlflow_errors(tracking_uri):
+        return _import(workspace, client, project, tracking_uri, experiment)
+
+
+def _import(
+    workspace: Workspace,
+    client: Any,
+    project: str,
+    tracking_uri: str,
+    experiment: str | None,
+) -> TransferResult:
     proj = workspace.projects.get(project)
     if experiment:
         exp = client.get_experiment_by_name(experiment)

@@ -7,7 +7,7 @@ from typing import Any
 
 from mlops_desktop.cli._common import open_workspace
 
-URI_HELP = "MLflow tracking URI, e.g. sqlite:///mlflow.db, a folder, or http://host:5000"
+URI_HELP = "MLflow tracking URI, e.g. sqlite:///mlflow.db or http://host:5000"
 
 
 def register(sub: Any) -> None:
