@@ -74,12 +74,13 @@ def test_person_builds_runs_assesses_and_reports(desktop: Any, tmp_path: Path) -
     # ---- start: the window appears and, on a first run, shows the sample project
     t = time.monotonic()
     desktop.start_app("--workspace", str(workspace))
-    desktop.xdotool("search", "--sync", "--onlyvisible", "--name", "MLOps Desktop", timeout=45)
     snap = desktop.wait_for(
         "the sample project's canvas",
         lambda s: s["project"] == SAMPLE and s["canvas"]["nodes"] and s["palette"],
         timeout=45,
     )
+    assert str(workspace) in snap["window"]["title"]
+    desktop.xdotool("search", "--sync", "--onlyvisible", "--name", MAIN_WINDOW, timeout=15)
     desktop.step("start", t)
     desktop.screenshot("first run with the sample")
 
