@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from mlops_desktop.qt import colors
 from mlops_desktop.qt.canvas import theme as T
+from mlops_desktop.qt.canvas.minimap import Minimap
 from mlops_desktop.qt.canvas.scene import PipelineScene
 
 STAGE_MIME = "application/x-mlops-desktop-stage"
@@ -263,8 +264,15 @@ class PipelineView(QGraphicsView):
         if empty:
             lines.append("Phases with no stage: " + ", ".join(empty))
         fm = QFontMetricsF(T.small_font())
-        width = min(self.viewport().width() - 24, max(fm.horizontalAdvance(s) for s in lines) + 24)
-        box = QRectF(12, 12, width, len(lines) * (fm.height() + 3) + 14)
+        # Bottom left, clear of the minimap: at the top it hid the first row of stages and
+        # the band labels, where a pipeline usually starts.
+        room = self.viewport().width() - 24
+        minimap = next((w for w in self.children() if isinstance(w, Minimap)), None)
+        if minimap is not None and minimap.isVisible():
+            room = minimap.x() - 24
+        width = min(max(room, 200), max(fm.horizontalAdvance(s) for s in lines) + 24)
+        height = len(lines) * (fm.height() + 3) + 14
+        box = QRectF(12, self.viewport().height() - height - 12, width, height)
         painter.setPen(QPen(T.OVERLAY_BORDER, 1))
         painter.setBrush(T.OVERLAY_FILL)
         painter.drawRoundedRect(box, 8, 8)
