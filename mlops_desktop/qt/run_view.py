@@ -83,7 +83,7 @@ class RunView(QtWidgets.QWidget):
         split = QtWidgets.QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.stage_table)
         split.addWidget(self.log_text)
-        split.setSizes([200, 300])
+        split.setSizes([300, 200])  # the stage list first: a log is a few lines per stage
         return split
 
     # ------------------------------------------------------------------ loading

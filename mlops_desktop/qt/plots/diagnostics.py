@@ -308,7 +308,9 @@ class DiagnosticsView(QtWidgets.QWidget):
                 diag.importance_names, diag.importance_mean, diag.importance_std
             )
             shown.append(self.importance)
-        cols = 2 if len(shown) > 1 else 1
+        # Up to three plots side by side, so a classifier's diagnostics fit in one row of a
+        # bottom panel without scrolling; four or more in rows of two.
+        cols = len(shown) if len(shown) <= 3 else 2
         for i, panel in enumerate(shown):
             panel.setParent(self)
             panel.show()
