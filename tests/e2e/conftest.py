@@ -306,6 +306,8 @@ def desktop(tmp_path: Path) -> Iterator[Desktop]:
         yield desk
     finally:
         desk.stop()
+        OUTPUT.mkdir(parents=True, exist_ok=True)
+        if desk.app_log.is_file():
+            shutil.copyfile(desk.app_log, OUTPUT / "app.log")
         if desk.timings:
-            OUTPUT.mkdir(parents=True, exist_ok=True)
             (OUTPUT / "timings.json").write_text(json.dumps(desk.timings, indent=1) + "\n")
