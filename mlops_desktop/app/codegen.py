@@ -525,10 +525,50 @@ def _model_gate(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]
     return {"model": inputs["model"], "metrics": metrics}
 
 
+@dataclass
+class _Signature:
+    """What the user's function looks like, read from its source without running it."""
+
+    takes_frame: bool  # first parameter hinted as a DataFrame
+    positional: int  # positional parameters besides ``ctx``
+    takes_ctx: bool
+    returns: str  # the return annotation's text ("" when none)
+
+
+def _signature(p: dict[str, Any]) -> _Signature | None:
+    """Parse the file (or the module's source, found without importing it) with ``ast``."""
+    import ast
+
+    from mlops_desktop.stages.custom import module_origin
+
+    path = str(Path(p["file"]).expanduser()) if p["file"] else module_origin(p["module"])
+    try:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError, UnicodeDecodeError):
+        return None
+    for item in tree.body:
+        if isinstance(item, ast.FunctionDef) and item.name == p["function"]:
+            args = [a for a in [*item.args.posonlyargs, *item.args.args] if a.arg != "ctx"]
+            names = {
+                a.arg for a in [*item.args.posonlyargs, *item.args.args, *item.args.kwonlyargs]
+            }
+            first = ast.unparse(args[0].annotation) if args and args[0].annotation else ""
+            returns = ast.unparse(item.returns) if item.returns else ""
+            return _Signature("DataFrame" in first, len(args), "ctx" in names, returns)
+    return None
+
+
 def _python_function(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
     data = inputs.get("input")
-    if data is not None and not isinstance(data, _Dataset):
-        s.emit("    # not exported: only functions that take and return a table are exported")
+    sig = _signature(p)
+    if sig is None:
+        s.emit("    # not exported: the function's definition cannot be read from its source")
+        return {}
+    if data is not None and not (isinstance(data, _Dataset) and sig.takes_frame):
+        s.emit(
+            "    # not exported: the function takes one of the app's own values; only functions",
+            "    # whose first parameter is hinted pd.DataFrame are exported",
+        )
         return {}
     s.need("load_user_function")
     fn = s.name(p["function"] or "run")
@@ -536,18 +576,24 @@ def _python_function(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str,
     s.emit(
         f"    {fn} = load_user_function({_lit(path)}, {_lit(p['module'])}, {_lit(p['function'])})"
     )
-    if data is None:
-        frame = s.name("data")
-        s.emit(f"    {frame} = {fn}()")
-        return {"output": _Var(frame)}
-    frame, task = s.name("data"), s.name("task")
+    args = [data.frame] if data is not None and sig.positional else []
+    if sig.takes_ctx:
+        s.need("script_context")
+        args.append(f"ctx=ScriptContext({_lit(node.title)}, results)")
+    result = s.name("data" if "DataFrame" in sig.returns or not sig.returns else "result")
+    s.emit(f"    {result} = {fn}({', '.join(args)})")
+    if "dict" in sig.returns.lower():
+        s.emit(f"    report({_lit(node.title)}, {result}, results)")
+        return {"output": _Var(result)}
+    if result.startswith("result") or data is None:
+        return {"output": _Var(result)}
+    task = s.name("task")
     s.need("infer_task")
     s.emit(
-        f"    {frame} = {fn}({data.frame})",
-        f"    {task} = infer_task({frame}[{_lit(data.target)}]) "
-        f'if {_lit(data.target)} in {frame}.columns else ""',
+        f"    {task} = infer_task({result}[{_lit(data.target)}]) "
+        f'if {_lit(data.target)} in {result}.columns else ""',
     )
-    return {"output": _Dataset(frame, data.target, task)}
+    return {"output": _Dataset(result, data.target, task)}
 
 
 _WRITERS = {

@@ -301,3 +301,33 @@ def load_user_function(path, module, name):
     else:
         loaded = importlib.import_module(module)
     return getattr(loaded, name)
+
+
+# ---- helper: script_context
+class ScriptContext:
+    """Stands in for the app's stage context: logs print, metrics are printed and kept."""
+
+    def __init__(self, stage, results):
+        self.stage, self.results = stage, results
+
+    def log(self, message):
+        print(f"{self.stage}: {message}")
+
+    def log_metric(self, key, value, step=None):
+        self.results.setdefault(self.stage, {})[key] = float(value)
+        print(f"{self.stage}: {key} = {float(value):.6f}")
+
+    def log_metrics(self, key, values, steps=None):
+        self.log_metric(key, list(values)[-1])
+
+    def progress(self, fraction, message=""):
+        pass
+
+    def check_cancelled(self):
+        pass
+
+    def fail(self, message):
+        raise SystemExit(f"{self.stage}: {message}")
+
+    def skip_downstream(self, reason):
+        print(f"{self.stage}: {reason}")

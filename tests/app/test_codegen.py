@@ -189,7 +189,9 @@ def test_export_does_not_run_python_function_code(tmp_path):
     marker = tmp_path / "ran.txt"
     code = tmp_path / "user_code.py"
     code.write_text(
-        f"open({str(marker)!r}, 'w').write('x')\n\ndef run(frame):\n    return frame\n",
+        f"open({str(marker)!r}, 'w').write('x')\n\n"
+        "def run(frame: 'pd.DataFrame'):\n    return frame\n\n"
+        "def raw(dataset):\n    return dataset\n",
         encoding="utf-8",
     )
     pipeline = build(
@@ -202,6 +204,37 @@ def test_export_does_not_run_python_function_code(tmp_path):
     text = export_python(pipeline)
     assert not marker.exists()
     assert "load_user_function(" in text and str(code) in text
+    from mlops_desktop.core.operations import SetParams
+
+    pipeline.apply(SetParams("fn", {"file": str(code), "function": "raw"}))
+    text = export_python(pipeline)
+    assert "load_user_function(" not in text and "hinted pd.DataFrame" in text
+    assert not marker.exists()
+
+
+def test_a_function_returning_metrics_with_the_context(ws, tmp_path):
+    from mlops_desktop.app.trust import trust
+
+    code = tmp_path / "stats.py"
+    code.write_text(
+        "import pandas as pd\n\n\n"
+        "def stats(frame: pd.DataFrame, ctx) -> dict:\n"
+        '    ctx.log(f"{len(frame)} rows")\n'
+        '    return {"rows": len(frame), "mean_bmi": float(frame["bmi"].mean())}\n',
+        encoding="utf-8",
+    )
+    pipeline = build(
+        [
+            ("load", "load_data", {"dataset": "diabetes", "sample_rows": 200, "seed": 4}),
+            ("fn", "python_function", {"file": str(code), "function": "stats"}),
+        ],
+        [("load", "dataset", "fn", "input")],
+    )
+    trust(ws, pipeline)
+    service, run = run_in_app(ws, pipeline)
+    results, out = run_script(tmp_path, pipeline)
+    assert_close(service.outputs(run.id, "fn")["output"].values, results["Python function"])
+    assert "Python function: 200 rows" in out
 
 
 def test_a_python_function_stage_runs_the_same_code_in_the_script(ws, tmp_path):
