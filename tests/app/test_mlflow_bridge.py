@@ -195,6 +195,17 @@ def test_imported_runs_count_as_experiment_tracking_evidence(ws, uri):
     assert not tracked()
     import_runs(ws, "team", uri, experiment="tracked")
     assert tracked()
+    # ...but they are no evidence of automated triggers or of the app's orchestration
+    from mlops_desktop.core.maturity.rules_base import (
+        Evaluator,
+        sig_run_executor,
+        sig_run_trigger,
+    )
+
+    evaluator = Evaluator(AssessmentService(ws).facts("team"))
+    assert len(evaluator.ok_runs()) == 2
+    assert sig_run_trigger(evaluator, "nonmanual").value is False
+    assert sig_run_executor(evaluator, "").value is False
 
 
 def test_a_round_trip_keeps_renamed_metric_names(ws, uri, tmp_path, two_runs):

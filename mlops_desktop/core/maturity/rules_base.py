@@ -438,8 +438,8 @@ def _split_alts(value: str) -> set[str]:
 
 
 def _trigger_match(run_trigger: str, wanted: str) -> bool:
-    if wanted == "nonmanual":
-        return run_trigger not in ("", "manual")
+    if wanted == "nonmanual":  # runs copied in from MLflow show tracking, not automation
+        return run_trigger not in ("", "manual", "mlflow_import")
     return run_trigger in wanted.split("/")
 
 
@@ -592,7 +592,7 @@ def sig_run_executor(ev: Evaluator, arg: str) -> Outcome:
     if arg == "dask":
         runs = [r for r in ev.ok_runs() if "dask" in r.executor or "distributed" in r.executor]
         return _ok_runs(runs) if runs else _no("no run on a managed cluster (Dask)")
-    runs = [r for r in ev.ok_runs() if r.executor and r.executor != "notebook"]
+    runs = [r for r in ev.ok_runs() if r.executor and r.executor not in ("notebook", "mlflow")]
     return _ok_runs(runs) if runs else _no("no run executed by the pipeline orchestrator")
 
 
