@@ -250,6 +250,9 @@ class ImportancePlot(PlotPanel):
         return ["feature", "importance_mean", "importance_std"], rows
 
 
+MIN_PLOT_WIDTH = 340  # px per plot before the diagnostics wrap into rows of two
+
+
 class DiagnosticsView(QtWidgets.QWidget):
     """The diagnostics of one model: a summary line, then the plots that fit its task."""
 
@@ -267,6 +270,8 @@ class DiagnosticsView(QtWidgets.QWidget):
         self.importance = ImportancePlot()
         self.grid = QtWidgets.QGridLayout()
         self.grid.setSpacing(6)
+        self._shown: list[PlotPanel] = []
+        self._cols = 0
         box = QtWidgets.QVBoxLayout(self)
         box.setContentsMargins(4, 4, 4, 4)
         box.addWidget(self.summary)
@@ -308,13 +313,32 @@ class DiagnosticsView(QtWidgets.QWidget):
                 diag.importance_names, diag.importance_mean, diag.importance_std
             )
             shown.append(self.importance)
-        # Up to three plots side by side, so a classifier's diagnostics fit in one row of a
-        # bottom panel without scrolling; four or more in rows of two.
-        cols = len(shown) if len(shown) <= 3 else 2
-        for i, panel in enumerate(shown):
+        self._shown = shown
+        for panel in shown:
             panel.setParent(self)
             panel.show()
+        self._place_panels()
+
+    def _columns(self) -> int:
+        """All plots in one row when each gets a readable width (a bottom panel is short),
+        else rows of two."""
+        n = len(self._shown)
+        return n if n <= 4 and self.width() >= MIN_PLOT_WIDTH * n else min(n, 2)
+
+    def _place_panels(self) -> None:
+        cols = max(self._columns(), 1)
+        self._cols = cols
+        for panel in self._shown:
+            self.grid.removeWidget(panel)
+        for i, panel in enumerate(self._shown):
             self.grid.addWidget(panel, i // cols, i % cols)
+        for c in range(4):
+            self.grid.setColumnStretch(c, 1 if c < cols else 0)
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if self._shown and self._columns() != self._cols:
+            self._place_panels()
 
     @staticmethod
     def _summary_text(diag: Diagnostics) -> str:
