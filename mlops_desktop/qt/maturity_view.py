@@ -98,9 +98,9 @@ class ModelTab(QtWidgets.QWidget):
         self.criteria.setUniformRowHeights(True)
         self.criteria.header().setStretchLastSection(False)
         self.criteria.header().setSectionResizeMode(2, QtWidgets.QHeaderView.ResizeMode.Stretch)
-        self.criteria.setColumnWidth(0, 380)
-        self.criteria.setColumnWidth(1, 118)
-        self.criteria.setColumnWidth(3, 82)
+        self.criteria.setColumnWidth(0, 330)  # room left for the evidence at 1280 px
+        self.criteria.setColumnWidth(1, 110)
+        self.criteria.setColumnWidth(3, 90)
         self.criteria.currentItemChanged.connect(self._on_criteria_current_changed)
         self.detail = _wrap_label(rich=True)
         self.evidence = QtWidgets.QListWidget()
