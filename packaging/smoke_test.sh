@@ -27,18 +27,32 @@ step "project create"
 "$APP" --workspace "$WS" project create demo --template google
 
 step "run"
-"$APP" --workspace "$WS" run demo | tail -n 1 | tee "$TMP/run.txt"
+"$APP" --workspace "$WS" run demo --quiet | tee "$TMP/run.txt"
 grep -q "succeeded" "$TMP/run.txt" || { echo "the sample run did not succeed" >&2; exit 1; }
 
 step "report"
 "$APP" --workspace "$WS" report demo -o "$TMP/report.pdf"
-head -c 5 "$TMP/report.pdf" | grep -q "%PDF-" || { echo "report is not a PDF" >&2; exit 1; }
+# (No "cmd | grep -q" below: with pipefail, grep quitting early fails the pipeline.)
+[[ "$(head -c 5 "$TMP/report.pdf")" == "%PDF-" ]] || { echo "report is not a PDF" >&2; exit 1; }
 if command -v pdftotext >/dev/null; then
-    pdftotext "$TMP/report.pdf" - | grep -q "demo" || { echo "report does not name the project" >&2; exit 1; }
+    pdftotext "$TMP/report.pdf" "$TMP/report.txt"
+    grep -q "demo" "$TMP/report.txt" || { echo "report does not name the project" >&2; exit 1; }
+fi
+
+step "window"
+# The GUI opens on the workspace and quits once shown (prints when it was shown and ready).
+MLOPS_DESKTOP_EXIT_AFTER_SHOW=1 "$APP" --workspace "$WS" | tee "$TMP/gui.txt"
+grep -q "^shown=.* ready=" "$TMP/gui.txt" || { echo "the window did not open" >&2; exit 1; }
+PLUGINS="$(dirname "$APP")/_internal/PySide6/Qt/plugins/platforms"
+if [[ "$(uname -s)" == Linux ]]; then  # X11 and headless platforms ship with the build
+    for plugin in offscreen xcb wayland; do
+        [[ -e "$PLUGINS/libq$plugin.so" ]] || { echo "Qt platform plugin $plugin missing" >&2; exit 1; }
+    done
 fi
 
 step "project list"
-"$APP" --workspace "$WS" project list --json | grep -q '"demo"'
+"$APP" --workspace "$WS" project list --json >"$TMP/projects.json"
+grep -q '"demo"' "$TMP/projects.json" || { echo "project list misses the project" >&2; exit 1; }
 
 t1=$(date +%s.%N)
 echo "smoke test passed in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
