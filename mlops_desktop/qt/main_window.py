@@ -106,6 +106,14 @@ class MainWindow(SessionMixin, FileCommandsMixin, RunsMixin, PanelsMixin, QMainW
         self._build_status_bar()
         self._restore_settings()
         self._update_run_actions()
+        # Pipeline commands wait for an open pipeline (a tab switch enables them).
+        for action in (
+            self.validate_action,
+            self.export_action,
+            self.export_image_action,
+            self.export_report_action,
+        ):
+            action.setEnabled(self.current_editor() is not None)
 
     # ================================================================ building
     def _build_central(self) -> None:
