@@ -162,8 +162,10 @@ def _module_from_source(
     except Exception as exc:  # noqa: BLE001
         ctx.fail(f"{path.name} failed while loading: {type(exc).__name__}: {exc}")
     finally:
-        if sys.path and sys.path[0] == str(path.parent):
-            sys.path.pop(0)
+        try:  # the entry added above (stages in other threads may have added theirs)
+            sys.path.remove(str(path.parent))
+        except ValueError:
+            pass
     return module
 
 
