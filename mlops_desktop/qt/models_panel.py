@@ -156,6 +156,12 @@ class ModelsPanel(QtWidgets.QWidget):
         self._update_buttons()
 
     # ------------------------------------------------------------------ data
+    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 - Qt override
+        """Recolour the aliases and statuses for the new theme (from the data already read)."""
+        super().changeEvent(event)
+        if getattr(self, "_versions", None) and colors.scheme_changed_for(self, event):
+            self._show_versions()
+
     def load(self, workspace: Workspace, project: str | int) -> None:
         """Show the registry of ``project``."""
         from mlops_desktop.app.registry import RegistryService

@@ -49,6 +49,7 @@ class RunView(QtWidgets.QWidget):
         self._series: dict[str, plot_data.Series] = {}
         self._loader: Any = None
         self._hint: Any = None  # the "nothing to plot" note over an empty plot
+        self._latest: dict[str, float] = {}
 
     # ------------------------------------------------------------------ building
     def _build_metrics_tab(self) -> QtWidgets.QWidget:
@@ -142,7 +143,16 @@ class RunView(QtWidgets.QWidget):
         self.tabs.setTabEnabled(2, tuning.scores.size > 0)
         self._fill_stages(run)
 
+    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 - Qt override
+        """Status colours readable in the new theme (the plots restyle themselves)."""
+        super().changeEvent(event)
+        if self.run is not None and colors.scheme_changed_for(self, event):
+            self._set_header(self.run, self._latest)
+            self._fill_stages(self.run)
+            self._replot()
+
     def _set_header(self, run: Run, latest: dict[str, float]) -> None:
+        self._latest = latest
         colour = colors.readable(STATUS_COLOURS.get(str(run.status), "#6e7781")).name()
         parts = [
             f"<b>Run #{run.id}</b>",
