@@ -36,14 +36,18 @@ class FileCommandsMixin:
         info = self._current_info()
         if info is None or self.service is None:
             return
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export pipeline", f"{info['name']}.json", "Pipelines (*.json)"
+        path, chosen = QFileDialog.getSaveFileName(
+            self,
+            "Export pipeline",
+            f"{info['name']}.json",
+            "Pipelines (*.json);;Runnable Python script (*.py)",
         )
         if path:
+            fmt = "python" if path.endswith(".py") or chosen.startswith("Runnable") else "json"
             assert self.autosaver is not None
             self.autosaver.flush()
             try:
-                self.service.export_pipeline(info["project"], info["name"], path)
+                self.service.export_pipeline(info["project"], info["name"], path, fmt)
             except MlopsError as exc:
                 dialogs.show_error(self, f"Cannot export: {exc}")
                 return

@@ -32,6 +32,8 @@ class RunsMixin:
             self.show_message(f"Not run: fix the {len(errors)} problem(s) above first", error=True)
             self.show_dock(self.messages_dock)
             return None
+        if not self._code_trusted(pipeline):
+            return None
         chosen = list(editor.selected_node_ids()) if (selected or from_selected) else []
         if (selected or from_selected) and not chosen:
             self.show_message("Select the stage(s) to run first", error=True)
@@ -59,6 +61,28 @@ class RunsMixin:
             self.show_message(f"Cannot start the run: {exc}", error=True)
             self._run_pipeline_id = None
             return None
+
+    def _code_trusted(self, pipeline: Any) -> bool:
+        """Ask once before a pipeline runs code of its own (Python function stages) that
+        this workspace has not trusted yet; remember the answer."""
+        from mlops_desktop.app.trust import trust, untrusted_code
+        from mlops_desktop.qt import dialogs
+
+        pieces = untrusted_code(self.workspace, pipeline)
+        if not pieces:
+            return True
+        if not dialogs.confirm(
+            self,
+            "Run code from this pipeline?",
+            "This pipeline runs Python code that this workspace has not trusted yet:",
+            "Trust and run",
+            "\n".join(f"• {p}" for p in pieces)
+            + "\n\nOnly trust code from people you trust: it runs with your permissions.",
+        ):
+            self.show_message("Not run: the pipeline's code is not trusted", error=True)
+            return False
+        trust(self.workspace, pipeline)
+        return True
 
     def cancel_run(self) -> None:
         self.runner.cancel()
