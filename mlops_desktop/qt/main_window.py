@@ -277,10 +277,12 @@ class MainWindow(SessionMixin, FileCommandsMixin, RunsMixin, PanelsMixin, QMainW
         """Sensible first-run sizes: narrow side panels, a bottom panel tall enough to read."""
         horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
         height = max(self.height(), 600)
-        self.resizeDocks([self.projects_dock, self.inspector_dock], [250, 300], horizontal)
+        # Wide enough for a template pipeline's name; the palette gets more height than the
+        # (usually short) project list.
+        self.resizeDocks([self.projects_dock, self.inspector_dock], [270, 300], horizontal)
         self.resizeDocks(
             [self.projects_dock, self.palette_dock],
-            [int(height * 0.3), int(height * 0.45)],
+            [int(height * 0.22), int(height * 0.53)],
             vertical,
         )
         # The inspector needs the room; the undo history is a short list.
