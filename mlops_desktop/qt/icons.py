@@ -239,3 +239,18 @@ def stage_icon(icon: str, category: str, size: int = 24) -> QIcon:
 
 def category_icon(category: str, size: int = 20) -> QIcon:
     return QIcon(icon_pixmap(CATEGORY_GLYPHS.get(category, ""), category_colour(category), size))
+
+
+def write_svg(path: str, name: str, colour: QColor | str, size: int = 48) -> None:
+    """Write icon ``name`` as an SVG file (how resources/icons/ is made from these glyphs)."""
+    from PySide6.QtCore import QSize
+    from PySide6.QtSvg import QSvgGenerator
+
+    generator = QSvgGenerator()
+    generator.setFileName(path)
+    generator.setSize(QSize(size, size))
+    generator.setViewBox(QRectF(0, 0, size, size))
+    generator.setTitle(name)
+    painter = QPainter(generator)
+    paint_glyph(painter, QRectF(0, 0, size, size), name, QColor(colour))
+    painter.end()
