@@ -1,4 +1,5 @@
-"""The main window's project panels: models, maturity, and triggers fired in the background.
+"""The main window's project panels: models, maturity, trends, and triggers fired in the
+background.
 
 A mixin of :class:`mlops_desktop.qt.main_window.MainWindow`. The maturity view is built the
 first time its panel is shown (its module is heavy to import) and assesses the current
@@ -37,6 +38,40 @@ class PanelsMixin:
         self._maturity_stale = True
         if self.maturity is not None and self.maturity_dock.isVisible():
             self._assess()
+        self.refresh_trends()
+
+    # ----------------------------------------------------------------- trends
+    def refresh_trends(self) -> None:
+        """Re-read the trends now if their panel is shown, else when it is next shown."""
+        self._trends_stale = True
+        if self.trends is not None and self.trends_dock.isVisible():
+            self._load_trends()
+
+    def _on_trends_dock_visibility_changed(self, visible: bool) -> None:
+        if not visible or self.workspace is None:
+            return
+        if self.trends is None:
+            from mlops_desktop.qt.plots.trends import TrendsView
+
+            self.trends = TrendsView()
+            self._trends_holder.layout().addWidget(self.trends)
+        if self._trends_stale:
+            self._load_trends()
+
+    def _load_trends(self) -> None:
+        self._trends_stale = False
+        project = self.current_project()
+        if self.trends is None or self.workspace is None or project is None:
+            return
+        try:
+            self.trends.load(self.workspace, project)
+        except MlopsError as exc:
+            self.show_message(f"Cannot show the trends: {exc}", error=True)
+            return
+        info = self._current_info()  # follow the pipeline of the current tab
+        index = self.trends.pipeline_combo.findText(info["name"]) if info else -1
+        if index >= 0:
+            self.trends.pipeline_combo.setCurrentIndex(index)
 
     def _on_maturity_dock_visibility_changed(self, visible: bool) -> None:
         if not visible or self.workspace is None:

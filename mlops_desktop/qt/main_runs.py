@@ -160,4 +160,5 @@ class RunsMixin:
         if self.current_editor() is self._run_editor():
             self.refresh_run_states()
         self._reload_runs()
+        self.refresh_trends()
         self._run_pipeline_id = None

@@ -1,9 +1,9 @@
 """The main window: a tab per open pipeline around the canvas, docks, menus and the lens switch.
 
 Docks: project browser and stage palette (left), inspector and undo history (right), and
-messages, lifecycle map and crosswalk (bottom). Edits are saved automatically
-(:mod:`mlops_desktop.qt.autosave`); geometry, dock layout, theme, lens and recent workspaces
-persist in QSettings.
+messages, lifecycle map, crosswalk, runs, trends, models and maturity (bottom). Edits are
+saved automatically (:mod:`mlops_desktop.qt.autosave`); geometry, dock layout, theme, lens
+and recent workspaces persist in QSettings.
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ class MainWindow(SessionMixin, FileCommandsMixin, RunsMixin, PanelsMixin, QMainW
         self.autosaver: Autosaver | None = None
         self._tabs_info: dict[int, dict[str, Any]] = {}  # pipeline id -> project, name, editor
         self._lens: str | None = None
-        self.setWindowTitle("MLOps Desktop")
+        self.setWindowTitle("")  # Qt shows the application display name
         self.setDockNestingEnabled(True)
         self.undo_group = QUndoGroup(self)
         self.runner = RunController(self)
@@ -236,12 +236,20 @@ class MainWindow(SessionMixin, FileCommandsMixin, RunsMixin, PanelsMixin, QMainW
         self.maturity_dock = self._dock("Maturity", "maturity_dock", self._maturity_holder, bottom)
         self.maturity_dock.visibilityChanged.connect(self._on_maturity_dock_visibility_changed)
         self._maturity_stale = True
+        # Trends (a metric across runs, drift over time) are built when first shown too.
+        self.trends: Any = None
+        self._trends_holder = QWidget()
+        QVBoxLayout(self._trends_holder).setContentsMargins(0, 0, 0, 0)
+        self.trends_dock = self._dock("Trends", "trends_dock", self._trends_holder, bottom)
+        self.trends_dock.visibilityChanged.connect(self._on_trends_dock_visibility_changed)
+        self._trends_stale = True
         self.trigger_timer: Any = None
         self.splitDockWidget(self.projects_dock, self.palette_dock, Qt.Orientation.Vertical)
         self.splitDockWidget(self.inspector_dock, self.history_dock, Qt.Orientation.Vertical)
         self.tabifyDockWidget(self.map_dock, self.crosswalk_dock)
         self.tabifyDockWidget(self.crosswalk_dock, self.runs_dock)
-        self.tabifyDockWidget(self.runs_dock, self.models_dock)
+        self.tabifyDockWidget(self.runs_dock, self.trends_dock)
+        self.tabifyDockWidget(self.trends_dock, self.models_dock)
         self.tabifyDockWidget(self.models_dock, self.maturity_dock)
         self.tabifyDockWidget(self.maturity_dock, self.messages_dock)
         self.map_dock.raise_()
@@ -365,10 +373,13 @@ class MainWindow(SessionMixin, FileCommandsMixin, RunsMixin, PanelsMixin, QMainW
         if self.workspace is not None:
             self.workspace.close()
         self.workspace = workspace
-        if self.maturity is not None:
-            self.maturity.setParent(None)
-            self.maturity.deleteLater()
-            self.maturity = None
+        for name in ("maturity", "trends"):  # built again for the new workspace when shown
+            view = getattr(self, name)
+            if view is not None:
+                view.setParent(None)
+                view.deleteLater()
+                setattr(self, name, None)
+        self._trends_stale = True
         self.service = ProjectService(workspace) if workspace is not None else None
         if self.service is not None:
             self.autosaver = Autosaver(self.service.save_pipeline, parent=self)
@@ -380,7 +391,8 @@ class MainWindow(SessionMixin, FileCommandsMixin, RunsMixin, PanelsMixin, QMainW
         shown = self._short_location(getattr(workspace, "display_name", "") or url)
         self.workspace_label.setText(f"Workspace: {shown}" if url else "No workspace")
         self.workspace_label.setToolTip(shown)
-        self.setWindowTitle(f"MLOps Desktop — {shown}" if url else "MLOps Desktop")
+        # Qt appends the application's display name itself on most platforms.
+        self.setWindowTitle(shown if url else "")
         if workspace is not None:
             self._remember_workspace(location or url)
             self._restore_session()

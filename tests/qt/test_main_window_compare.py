@@ -1,4 +1,5 @@
-"""Compare runs from the window: the Runs panel's Compare button opens a comparison panel."""
+"""Compare runs and follow trends from the window: the Runs panel's Compare button opens
+a comparison panel; the Trends panel follows the project's runs."""
 
 from __future__ import annotations
 
@@ -22,7 +23,12 @@ def window(qtbot, tmp_path):
     pipeline = Pipeline("fit")
     pipeline.apply(AddNode(Node("load", "load_data", "Load", {"dataset": "iris"}, 0, 0)))
     pipeline.apply(AddNode(Node("split", "split", "Split", {}, 250, 0)))
+    pipeline.apply(AddNode(Node("train", "train", "Train", {}, 500, 0)))
+    pipeline.apply(AddNode(Node("eval", "evaluate", "Evaluate", {}, 750, 0)))
     pipeline.apply(AddLink(Link("l1", "load", "dataset", "split", "dataset")))
+    pipeline.apply(AddLink(Link("l2", "split", "split", "train", "split")))
+    pipeline.apply(AddLink(Link("l3", "train", "model", "eval", "model")))
+    pipeline.apply(AddLink(Link("l4", "split", "split", "eval", "split")))
     win.service.create_pipeline("small", "fit", pipeline)
     service = RunService(win.workspace, workers=1)
     win.test_runs = [service.run("small", "fit").id, service.run("small", "fit", force=True).id]
@@ -46,3 +52,16 @@ def test_compare_button_opens_the_comparison_of_the_selected_runs(qtbot, window)
     window.compare_runs(window.test_runs[:1])  # one run: nothing to compare
     window.compare_runs(list(reversed(window.test_runs)))
     assert window.compare_dock is dock
+
+
+def test_trends_panel_shows_the_metrics_of_the_project_runs(qtbot, window) -> None:
+    assert window.trends is None  # built when first shown
+    window.show_dock(window.trends_dock)
+    qtbot.waitUntil(lambda: window.trends is not None)
+    trends = window.trends
+    assert trends.pipeline_combo.currentText() == "fit"
+    assert len(trends._runs) == 2
+    keys = [trends.metric_combo.itemText(i) for i in range(trends.metric_combo.count())]
+    assert "accuracy" in keys
+    assert not trends.trend.isHidden() and trends.empty.isHidden()
+    qtbot.waitUntil(trends.trend.isVisible)  # shown with its panel
