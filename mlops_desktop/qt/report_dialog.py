@@ -78,6 +78,7 @@ class ExportReportDialog(QDialog):
         self.path_edit = QLineEdit(str(start))
         self.path_edit.setToolTip("The format follows the extension: .pdf or .html")
         browse = QPushButton("Browse…")
+        browse.setAutoDefault(False)  # Enter in the path field exports, it does not browse
         browse.clicked.connect(self._on_browse_clicked)
         path_row = QHBoxLayout()
         path_row.addWidget(self.path_edit, 1)
@@ -126,6 +127,7 @@ class ExportReportDialog(QDialog):
         layout.addWidget(self.status)
         layout.addStretch(1)
         layout.addWidget(self.buttons)
+        self.export_button.setDefault(True)  # after the box is in the dialog, or Qt picks Browse
 
     # ------------------------------------------------------------------ set-up
     def _select_lens(self, lens: str | None) -> None:
@@ -221,6 +223,7 @@ class ExportReportDialog(QDialog):
         self.open_button.setVisible(True)
         self.export_button.setText("Export again")
         self.close_button.setText("Close")
+        self.adjustSize()
         self.report_written.emit(str(self.written))
         return self.written
 

@@ -41,7 +41,7 @@ def test_snapshot_places_palette_nodes_ports_and_dock_tabs(
     qtbot.waitUntil(out.exists, timeout=3000)
     snap = json.loads(out.read_text())
     assert snap["project"] == "demo" and snap["modal"] is None
-    assert snap["window"]["title"].startswith("MLOps Desktop")
+    assert snap["window"]["title"] == window.windowTitle() and snap["window"]["title"]
     editor = window.current_editor()
     viewport = editor.view.viewport()
     origin = viewport.mapToGlobal(viewport.rect().topLeft())
