@@ -70,7 +70,10 @@ def apply_plot_theme(view: pg.GraphicsView | None, items: Sequence[Any] = ()) ->
 
 
 def _style_legend(legend: pg.LegendItem) -> None:
-    legend.setLabelTextColor(colors.role("plot_foreground"))
+    fg = colors.role("plot_foreground")
+    legend.setLabelTextColor(fg)
+    for _sample, label in legend.items:  # existing labels keep their colour until re-set
+        label.setText(label.text, color=fg)
     if legend.opts["brush"].style() != QtCore.Qt.BrushStyle.NoBrush:  # a boxed legend
         legend.setBrush(pg.mkBrush(colors.role("legend_fill")))
         legend.setPen(pg.mkPen(colors.role("legend_border")))

@@ -57,7 +57,7 @@ class _TimePanel(PlotPanel):
         self._event_items = []
         seen: set[str] = set()
         for n, event in enumerate(events):
-            color = EVENT_COLOURS.get(event.kind, "#555555")
+            color = colors.readable(EVENT_COLOURS.get(event.kind, "#555555"))
             line = pg.InfiniteLine(
                 event.time,
                 angle=90,
@@ -67,7 +67,7 @@ class _TimePanel(PlotPanel):
                 labelOpts={
                     "position": 0.95 - 0.08 * (n % 3),
                     "color": color,
-                    "fill": pg.mkBrush(255, 255, 255, 200),
+                    "fill": pg.mkBrush(colors.role("legend_fill")),
                     "anchors": [(0, 0.5), (0, 0.5)],
                 },
             )
@@ -190,7 +190,8 @@ class DriftPlot(_TimePanel):
             labelOpts={"position": 0.02, "color": "#d62728", "anchors": [(0, 1), (0, 1)]},
         )
         self.plot_item.addItem(threshold)
-        self.legend.setColumnCount(min(5, max(1, len(shown) + 1)))
+        # Three columns at most: the panel shares its row with the trend plot.
+        self.legend.setColumnCount(min(3, max(1, len(shown) + 1)))
         hidden = len(drift.features) - len(shown)
         text = f"{len(over)} of {len(drift.features)} features above {drift.threshold:g}"
         if hidden > 0:
@@ -237,7 +238,8 @@ class TrendsView(QtWidgets.QWidget):
             bar.addWidget(QtWidgets.QLabel(label))
             bar.addWidget(combo)
         bar.addStretch(1)
-        split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        # Side by side: in a bottom panel, stacked plots left each a sliver of height.
+        split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         split.addWidget(self.trend)
         split.addWidget(self.drift)
         box = QtWidgets.QVBoxLayout(self)
