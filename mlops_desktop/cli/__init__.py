@@ -53,8 +53,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_gui(args.workspace)
         handler = getattr(args, "handler", None)
-        if handler is None:  # a group given without its sub-command
-            parser.parse_args([*(argv or sys.argv[1:]), "--help"])
+        if handler is None:  # a group given without its sub-command: show its help
+            try:
+                parser.parse_args([*(sys.argv[1:] if argv is None else argv), "--help"])
+            except SystemExit:
+                pass
             return 2
         return int(handler(args) or 0)
     except MlopsError as exc:

@@ -123,3 +123,10 @@ def test_real_command_validate_exit_code(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "unknown stage type" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_group_without_its_sub_command_is_a_usage_error(capsys):
+    from mlops_desktop.cli import main
+
+    assert main(["evidence"]) == 2
+    assert "usage:" in capsys.readouterr().out
