@@ -253,6 +253,12 @@ class TrendsView(QtWidgets.QWidget):
         self._latest: dict[int, dict[str, float]] = {}
         self._events: list[TimelineEvent] = []
 
+    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 - Qt override
+        """Redraw the event markers and legends in the new theme's colours."""
+        super().changeEvent(event)
+        if getattr(self, "_ws", None) is not None and colors.scheme_changed_for(self, event):
+            self._on_metric_combo_changed()
+
     def load(self, workspace: Any, project: str | int) -> None:
         """Read the project's pipelines, runs, model versions and deployments."""
         from mlops_desktop.app import plot_data
