@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
+from PySide6.QtCore import QEvent, QMimeData, QObject, QPoint, QPointF, QRect, Qt
 from PySide6.QtGui import QDropEvent
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from mlops_desktop.core import operations as ops
 from mlops_desktop.core.entities import StageStatus
@@ -502,3 +503,46 @@ def test_alt_drag_cuts_crossed_links_in_one_step(editor: PipelineEditor) -> None
     assert editor.undo_stack.count() == 1
     editor.undo_stack.undo()
     assert editor.pipeline.same_content(before)
+
+
+class _PaintRecorder(QObject):
+    """Records the rectangles of the paint events a widget receives."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rects: list[QRect] = []
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.Paint:
+            self.rects.append(event.rect())
+        return False
+
+
+def test_empty_canvas_hint_is_repainted_whole_when_the_first_stage_arrives(
+    editor: PipelineEditor, qtbot
+) -> None:
+    viewport = editor.view.viewport()
+    recorder = _PaintRecorder()
+    viewport.installEventFilter(recorder)
+    qtbot.wait(50)
+    full = viewport.rect()
+
+    def repainted_whole() -> bool:
+        QApplication.processEvents()
+        return any(r.contains(full) for r in recorder.rects)
+
+    recorder.rects.clear()
+    drop(editor, "train", QPoint(60, 60))  # a corner: the hint spans the middle
+    qtbot.waitUntil(repainted_whole, timeout=2000)
+    # A second stage does not change the hint: only its own area needs a repaint.
+    qtbot.wait(50)
+    recorder.rects.clear()
+    drop(editor, "evaluate", QPoint(600, 400))
+    qtbot.wait(100)
+    assert recorder.rects and not repainted_whole()
+    # Back to empty: the hint comes back whole.
+    editor.undo_stack.undo()
+    editor.undo_stack.undo()
+    assert not editor.pipeline.nodes
+    qtbot.waitUntil(repainted_whole, timeout=2000)
+    viewport.removeEventFilter(recorder)

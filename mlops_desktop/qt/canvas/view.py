@@ -60,6 +60,8 @@ class PipelineView(QGraphicsView):
         self.setFrameShape(QGraphicsView.Shape.NoFrame)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setBackgroundBrush(T.BACKGROUND)
+        self._painted_empty = self._scene_is_empty()
+        scene.changed.connect(self._on_scene_changed)
 
     @property
     def pipeline_scene(self) -> PipelineScene:
@@ -238,6 +240,19 @@ class PipelineView(QGraphicsView):
             ]
             painter.setPen(QPen(colour, 0))
             painter.drawLines(lines)
+
+    def _scene_is_empty(self) -> bool:
+        scene = self.pipeline_scene
+        return not scene.node_items and not scene.note_items
+
+    def _on_scene_changed(self, _rects: object) -> None:
+        """Repaint the whole viewport when the scene becomes empty or stops being empty: the
+        hint is drawn across the viewport, while Qt repaints only the changed items' areas
+        (which left pieces of the hint behind the first stage dropped)."""
+        empty = self._scene_is_empty()
+        if empty != self._painted_empty:
+            self._painted_empty = empty
+            self.viewport().update()
 
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
         scene = self.pipeline_scene
