@@ -44,6 +44,29 @@ def lower_is_better(key: str) -> bool:
     return any(word in key.lower() for word in LOWER_IS_BETTER)
 
 
+def complete_varying_params(comp: RunComparison) -> list[str]:
+    """Parameters that differ between the runs and that every run sets."""
+    return [n for n in varying_params(comp) if all(v is not None for v in comp.params[n])]
+
+
+def default_param(comp: RunComparison) -> str | None:
+    """The parameter to show first: one that varies and that every run sets (e.g. the
+    estimator, not a hyper-parameter only one of the estimators has), else any varying one,
+    else the first."""
+    for names in (complete_varying_params(comp), varying_params(comp), list(comp.params)):
+        if names:
+            return names[0]
+    return None
+
+
+def _fill_params(combo: QtWidgets.QComboBox, comp: RunComparison) -> None:
+    """The varying parameters (or all when none varies); the current choice is kept while it
+    still varies across every run, otherwise :func:`default_param` is chosen."""
+    current = combo.currentText()
+    keep = current if current in complete_varying_params(comp) else default_param(comp)
+    _fill(combo, varying_params(comp) or list(comp.params), keep)
+
+
 def _combo(tip: str) -> QtWidgets.QComboBox:
     combo = QtWidgets.QComboBox()
     combo.setToolTip(tip)
@@ -131,8 +154,7 @@ class ParamPlot(PlotPanel):
 
     def set_comparison(self, comp: RunComparison, metric: str | None = None) -> None:
         self.comparison = comp
-        params = varying_params(comp) or list(comp.params)
-        _fill(self.param_combo, params)
+        _fill_params(self.param_combo, comp)
         _fill(self.metric_combo, comp.metric_keys(), metric)
         self._on_choice_changed()
 
@@ -158,6 +180,8 @@ class ParamPlot(PlotPanel):
         style_plot(self.plot_item, f"{metric} by {param}", param, metric)
         if cats:
             set_category_ticks(self.plot_item.getAxis("bottom"), range(len(cats)), cats)
+            # Half a slot either side: pyqtgraph hides tick labels that cross the axis ends.
+            self.plot_item.setXRange(-0.5, len(cats) - 0.5, padding=0)
         ok = np.isfinite(x) & np.isfinite(y)
         spots = [{"pos": (x[i], y[i]), "data": comp.run_ids[i]} for i in range(len(x)) if ok[i]]
         scatter = pg.ScatterPlotItem(
@@ -260,7 +284,7 @@ class GroupPlot(PlotPanel):
 
     def set_comparison(self, comp: RunComparison, metric: str | None = None) -> None:
         self.comparison = comp
-        _fill(self.param_combo, varying_params(comp) or list(comp.params))
+        _fill_params(self.param_combo, comp)
         _fill(self.metric_combo, comp.metric_keys(), metric)
         self._on_choice_changed()
 

@@ -1,0 +1,82 @@
+"""Run comparison defaults: a parameter that varies, categorical axes named, and per-run
+charts for metrics of one value per run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mlops_desktop.app import plot_data as P
+
+pytest.importorskip("pytestqt")
+
+
+def drawn_tick_labels(axis) -> list[str]:  # noqa: ANN001 - a pyqtgraph AxisItem
+    """The tick texts the axis really draws (pyqtgraph drops those that cross its ends)."""
+    from PySide6 import QtGui
+
+    image = QtGui.QImage(8, 8, QtGui.QImage.Format.Format_ARGB32)
+    painter = QtGui.QPainter(image)
+    try:
+        _axis_spec, _tick_specs, text_specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [text for _rect, _flags, text in text_specs]
+
+
+def estimator_comparison() -> P.RunComparison:
+    return P.RunComparison(
+        [1, 2],
+        ["#1", "#2"],
+        {"accuracy": np.array([0.958, 0.986]), "f1": np.array([0.967, 0.989])},
+        {
+            "Deploy.environment": ["production", "production"],
+            "Train.C": [None, 0.5],  # only logistic regression has C
+            "Train.estimator": ["random_forest", "logistic_regression"],
+            "Train.seed": [0, 0],
+        },
+        np.array([1.7e9, 1.7e9 + 60]),
+    )
+
+
+def test_parameters_tab_defaults_to_a_parameter_every_run_sets_differently(qtbot):
+    from mlops_desktop.qt.plots.compare import GroupPlot, ParamPlot, default_param
+
+    comp = estimator_comparison()
+    assert default_param(comp) == "Train.estimator"
+    plot = ParamPlot()
+    qtbot.addWidget(plot)
+    plot.resize(900, 500)
+    plot.show()
+    qtbot.waitExposed(plot)
+    plot.set_comparison(comp, "accuracy")
+    assert plot.param_combo.currentText() == "Train.estimator"
+    headers, rows = plot.data_table()
+    assert headers == ["run_id", "Train.estimator", "accuracy"]
+    assert [r[1] for r in rows] == ["random_forest", "logistic_regression"]
+    # Both category names are really drawn under the axis (the first one sat on the axis end
+    # and was dropped by pyqtgraph).
+    labels = drawn_tick_labels(plot.plot_item.getAxis("bottom"))
+    assert "random_forest" in labels and "logistic_regression" in labels
+    groups = GroupPlot()
+    qtbot.addWidget(groups)
+    groups.set_comparison(comp, "accuracy")
+    assert groups.param_combo.currentText() == "Train.estimator"
+
+
+def test_parameter_choice_is_kept_only_while_it_still_varies(qtbot):
+    from mlops_desktop.qt.plots.compare import ParamPlot
+
+    plot = ParamPlot()
+    qtbot.addWidget(plot)
+    same = P.RunComparison(
+        [1, 2],
+        ["#1", "#2"],
+        {"accuracy": np.array([0.9, 0.9])},
+        {"A.x": [1, 1], "Train.estimator": ["svm", "svm"]},
+        np.array([0.0, 1.0]),
+    )
+    plot.set_comparison(same)
+    assert plot.param_combo.currentText() == "A.x"  # nothing varies: the first one
+    plot.set_comparison(estimator_comparison())
+    assert plot.param_combo.currentText() == "Train.estimator"
