@@ -80,3 +80,47 @@ def test_parameter_choice_is_kept_only_while_it_still_varies(qtbot):
     assert plot.param_combo.currentText() == "A.x"  # nothing varies: the first one
     plot.set_comparison(estimator_comparison())
     assert plot.param_combo.currentText() == "Train.estimator"
+
+
+def test_series_tab_shows_one_value_per_run_and_lines_for_real_series(qtbot):
+    from mlops_desktop.qt.plots.compare import RunComparisonView
+
+    comp = estimator_comparison()
+    logged = {
+        (1, "accuracy"): [0.958],
+        (2, "accuracy"): [0.986],
+        (1, "loss"): list(np.linspace(1.0, 0.2, 30)),
+        (2, "loss"): list(np.linspace(0.9, 0.1, 40)),
+    }
+
+    def loader(rid: int, key: str) -> P.Series:
+        values = logged.get((rid, key), [])
+        return P.make_series(
+            rid, key, np.arange(len(values)), values, 1.7e9 + np.arange(len(values))
+        )
+
+    view = RunComparisonView()
+    qtbot.addWidget(view)
+    view.resize(900, 500)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_comparison(comp, ["accuracy", "loss"], loader)
+    view.tabs.setCurrentIndex(1)
+    assert view.series_key.currentText() == "accuracy"
+    # One value per run: a marker per run, the runs named on the x axis, not an empty plot.
+    assert view.series_stack.currentWidget() is view.run_values
+    headers, rows = view.run_values.data_table()
+    assert headers == ["run_id", "accuracy"] and rows == [(1, 0.958), (2, 0.986)]
+    assert drawn_tick_labels(view.run_values.plot_item.getAxis("bottom")) == ["#1", "#2"]
+    lo, hi = view.run_values.plot_item.viewRange()[1]
+    assert lo < 0.958 and hi > 0.986
+    assert view.run_values.tools.indexOf(view.series_key) >= 0  # the picker goes along
+    # A real series: overlaid lines, one per run.
+    view.series_key.setCurrentText("loss")
+    assert view.series_stack.currentWidget() is view.series
+    assert view.series.tools.indexOf(view.series_key) >= 0
+    assert [s.run_id for s in view.series.series()] == [1, 2]
+    assert view.series.line_data(2, "loss")[1].size == 40
+    view.series_key.setCurrentText("accuracy")
+    assert view.series_stack.currentWidget() is view.run_values
+    assert not view.series.series()

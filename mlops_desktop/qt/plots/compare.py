@@ -337,6 +337,73 @@ class GroupPlot(PlotPanel):
         return [s.param, f"{s.metric}_mean", f"{s.metric}_std", "count"], rows
 
 
+class RunValuesPlot(PlotPanel):
+    """One value per run (a metric logged once, such as ``accuracy``): a marker per run, the
+    runs along the x axis named by their id, the value written above each marker."""
+
+    export_name = "run_values"
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plot_item: pg.PlotItem = self.layout_widget.addPlot()
+        style_plot(self.plot_item, "", "Run", "Value")
+        self.plot_item.setMouseEnabled(x=False, y=True)
+        self.note = QtWidgets.QLabel()
+        self.tools.addWidget(self.note)
+        self.finish_tools()
+        self.key = ""
+        self.run_ids: list[int] = []
+        self.values = np.empty(0)
+
+    def set_values(self, key: str, run_ids: Sequence[int], values: Sequence[float]) -> None:
+        """Show ``values[i]`` of run ``run_ids[i]`` (NaN: the run did not log ``key``)."""
+        self.key, self.run_ids = key, list(run_ids)
+        self.values = np.asarray(values, dtype=np.float64)
+        self.plot_item.clear()
+        self.plot_item.setTitle(f"{key}: one value per run", size="10pt", color=foreground())
+        self.plot_item.setLabel("left", key)
+        self.note.setText("Each run logged a single value of this metric")
+        x = np.arange(len(self.run_ids), dtype=np.float64)
+        ok = np.isfinite(self.values)
+        brushes = [pg.mkBrush(colour(i, 220)) for i in range(len(x))]
+        scatter = pg.ScatterPlotItem(
+            x[ok],
+            self.values[ok],
+            size=13,
+            pen=pg.mkPen(foreground(), width=1),
+            brush=[b for b, keep in zip(brushes, ok, strict=True) if keep],
+            data=[rid for rid, keep in zip(self.run_ids, ok, strict=True) if keep],
+            hoverable=True,
+            tip="run #{data}\nvalue: {y:.4g}".format,
+        )
+        self.plot_item.addItem(scatter)
+        if ok.sum() <= MAX_POINT_LABELS:
+            for i in np.flatnonzero(ok):
+                label = pg.TextItem(
+                    fmt(float(self.values[i])), color=foreground(), anchor=(0.5, 1.2)
+                )
+                label.setPos(float(x[i]), float(self.values[i]))
+                self.plot_item.addItem(label)
+        every = max(1, math.ceil(len(x) / 20))  # at most about twenty run names under the axis
+        names = [f"#{rid}" for rid in self.run_ids]
+        set_category_ticks(self.plot_item.getAxis("bottom"), x[::every], names[::every])
+        self.plot_item.setXRange(-0.5, len(x) - 0.5, padding=0)
+        widen_flat_range(self.plot_item, self.values[ok])
+        if ok.any() and np.ptp(self.values[ok]) > 0:  # room above the value labels
+            lo, hi = float(self.values[ok].min()), float(self.values[ok].max())
+            pad = 0.25 * (hi - lo)
+            self.plot_item.setYRange(lo - pad, hi + pad, padding=0)
+
+    def data_table(self) -> tuple[list[str], list[Sequence[Any]]]:
+        rows = [(rid, float(v)) for rid, v in zip(self.run_ids, self.values, strict=True)]
+        return ["run_id", self.key or "value"], rows
+
+
+def is_scalar(series: Sequence[Series]) -> bool:
+    """Every run logged at most one value: a per-run chart, not lines, shows them."""
+    return bool(series) and all(len(s) <= 1 for s in series)
+
+
 class RunComparisonView(QtWidgets.QWidget):
     """Compare several runs: table, overlaid series, parameters, groups."""
 
@@ -347,14 +414,18 @@ class RunComparisonView(QtWidgets.QWidget):
         self.table = MetricsTable()
         self.series = MetricPlotWidget()
         self.series_key = _combo("Metric to overlay across the runs")
-        self.series.tools.insertWidget(0, self.series_key)
-        self.series.tools.insertWidget(0, QtWidgets.QLabel("Metric:"))
+        self.series_key_label = QtWidgets.QLabel("Metric:")
         self.series_key.currentIndexChanged.connect(self._on_series_key_changed)
+        self.run_values = RunValuesPlot()
+        self.series_stack = QtWidgets.QStackedWidget()
+        self.series_stack.addWidget(self.series)
+        self.series_stack.addWidget(self.run_values)
+        self._show_series_panel(self.series)
         self.params = ParamPlot()
         self.groups = GroupPlot()
         self.tabs = QtWidgets.QTabWidget()
         self.tabs.addTab(self.table, "Metrics table")
-        self.tabs.addTab(self.series, "Series")
+        self.tabs.addTab(self.series_stack, "Series")
         self.tabs.addTab(self.params, "Parameters")
         self.tabs.addTab(self.groups, "Group by")
         self.title = QtWidgets.QLabel()
@@ -410,4 +481,22 @@ class RunComparisonView(QtWidgets.QWidget):
             s = self._loader(rid, key)
             if len(s):
                 loaded.append(s)
+        if is_scalar(loaded):
+            by_run = {s.run_id: float(s.values[-1]) for s in loaded}
+            ids = self.comparison.run_ids
+            self.run_values.set_values(key, ids, [by_run.get(rid, math.nan) for rid in ids])
+            self.series.clear()
+            self._show_series_panel(self.run_values)
+            return
         self.series.set_series(loaded, [f"#{s.run_id}" for s in loaded])
+        self._show_series_panel(self.series)
+
+    def _show_series_panel(self, panel: PlotPanel) -> None:
+        """Show lines (``self.series``) or one value per run (``self.run_values``); the metric
+        picker moves to the front of the shown panel's tool row."""
+        for other in (self.series, self.run_values):
+            other.tools.removeWidget(self.series_key_label)
+            other.tools.removeWidget(self.series_key)
+        panel.tools.insertWidget(0, self.series_key)
+        panel.tools.insertWidget(0, self.series_key_label)
+        self.series_stack.setCurrentWidget(panel)
