@@ -5,7 +5,7 @@ error and stored outputs). While the run is going, metric points arrive through
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -16,6 +16,7 @@ from mlops_desktop.qt import colors
 from mlops_desktop.qt.plots.diagnostics import DiagnosticsView
 from mlops_desktop.qt.plots.series import MetricPlotWidget
 from mlops_desktop.qt.plots.tuning import TuningView
+from mlops_desktop.qt.plots.values import MetricValuesPlot
 from mlops_desktop.qt.runs_panel import STATUS_COLOURS, format_duration, format_started
 
 if TYPE_CHECKING:
@@ -24,6 +25,34 @@ if TYPE_CHECKING:
 
 Qt = QtCore.Qt
 is_series_key = plot_data.is_series_key
+# Ticked when a run opens (the evaluate stage's scores), unless the run logged real series.
+DEFAULT_METRICS = (
+    "accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "roc_auc",
+    "r2",
+    "rmse",
+    "mae",
+    "cv_best_score",
+)
+FIRST_FEW = 4
+
+
+def default_keys(series: Mapping[str, plot_data.Series]) -> set[str]:
+    """The metrics ticked when a run opens: its series of several points; else its evaluation
+    scores (``DEFAULT_METRICS``); else its first few metrics."""
+    curves = {key for key, s in series.items() if len(s) > 1}
+    if curves:
+        return curves
+    known = {key for key in DEFAULT_METRICS if key in series}
+    return known or set(list(series)[:FIRST_FEW])
+
+
+def is_scalar(series: Sequence[plot_data.Series]) -> bool:
+    """Every chosen metric has exactly one value: bars show them, not dots at step 0."""
+    return bool(series) and all(len(s) == 1 for s in series)
 
 
 class RunView(QtWidgets.QWidget):
@@ -58,9 +87,13 @@ class RunView(QtWidgets.QWidget):
         self.key_list.itemChanged.connect(self._on_key_list_item_changed)
         self.plot = MetricPlotWidget()
         self.plot.redrawn.connect(self._on_plot_redrawn)
+        self.values_plot = MetricValuesPlot()
+        self.plot_stack = QtWidgets.QStackedWidget()
+        self.plot_stack.addWidget(self.plot)
+        self.plot_stack.addWidget(self.values_plot)
         split = QtWidgets.QSplitter()
         split.addWidget(self.key_list)
-        split.addWidget(self.plot)
+        split.addWidget(self.plot_stack)
         split.setStretchFactor(1, 1)
         split.setSizes([220, 800])
         return split
@@ -124,17 +157,15 @@ class RunView(QtWidgets.QWidget):
         self.key_list.blockSignals(True)
         self.key_list.clear()
         for key in series_keys:
-            series = loader(key)
-            self._series[key] = series
+            self._series[key] = loader(key)
+        ticked = default_keys(self._series)
+        for key in series_keys:
             value = latest.get(key)
             text = key if value is None else f"{key}    {value:.4g}"
             item = QtWidgets.QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, key)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            # Series of several points are plotted at once; single values stay listed.
-            item.setCheckState(
-                Qt.CheckState.Checked if len(series) > 1 else Qt.CheckState.Unchecked
-            )
+            item.setCheckState(Qt.CheckState.Checked if key in ticked else Qt.CheckState.Unchecked)
             self.key_list.addItem(item)
         self.key_list.blockSignals(False)
         self._replot()
@@ -174,7 +205,17 @@ class RunView(QtWidgets.QWidget):
             item = self.key_list.item(i)
             if item.checkState() == Qt.CheckState.Checked:
                 chosen.append(self._series[item.data(Qt.ItemDataRole.UserRole)])
-        self.plot.set_series(chosen, [s.key for s in chosen])
+        if is_scalar(chosen):  # one value each: labelled bars
+            self.plot.set_series([])
+            self.values_plot.set_values(
+                [(s.key, float(s.values[-1])) for s in chosen], "Final values"
+            )
+            self.plot_stack.setCurrentWidget(self.values_plot)
+            self._show_empty_hint(False)
+            return
+        drawn = [s for s in chosen if len(s)]  # a live metric appears with its first points
+        self.plot.set_series(drawn, [s.key for s in drawn])
+        self.plot_stack.setCurrentWidget(self.plot)
         self._show_empty_hint(not chosen)
 
     def _show_empty_hint(self, show: bool) -> None:
@@ -189,8 +230,8 @@ class RunView(QtWidgets.QWidget):
         if not show or self.key_list.count() == 0 and self.run is None:
             return
         text = (
-            "This run logged single values only (listed on the left).\n"
-            "Tick a metric to plot it, or compare runs in the Runs panel."
+            "Tick metrics on the left to plot them (a metric logged once is drawn as a bar;\n"
+            "select several runs in the Runs panel to compare them)."
             if self.key_list.count()
             else "This run logged no metrics."
         )
@@ -261,6 +302,8 @@ class RunView(QtWidgets.QWidget):
             item.setCheckState(Qt.CheckState.Checked)
             self.key_list.addItem(item)
             self.key_list.blockSignals(False)
+            if self.plot_stack.currentWidget() is not self.plot:  # bars give way to lines
+                self._replot()
         if self._checked(key):
             self.plot.append_points(run_id, key, steps, values)
         else:  # kept for when the metric is ticked

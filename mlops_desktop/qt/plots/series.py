@@ -19,6 +19,7 @@ from PySide6 import QtCore, QtWidgets
 from mlops_desktop.app.plot_data import X_AXIS_TITLES, Series, XAxis, ema, make_series
 from mlops_desktop.qt.plots._common import (
     PlotPanel,
+    colour,
     fmt,
     legend_above,
     monospace_label,
@@ -232,6 +233,12 @@ class MetricPlotWidget(PlotPanel):
                 line.smooth.setVisible(False)
                 line.smooth.setData([], [])
             raw_pen = pen(line.index)
+        # A lone point draws no line: give it a marker so it shows.
+        if y.size == 1:
+            opts.update(symbol="o", symbolSize=9, symbolPen=pen(line.index))
+            opts["symbolBrush"] = colour(line.index, 200)
+        else:
+            opts["symbol"] = None
         line.raw.setData(line.x, y, pen=raw_pen, **opts)
 
     def set_x_axis(self, axis: XAxis) -> None:

@@ -1,0 +1,85 @@
+"""MetricValuesPlot: the final values of several metrics of one run as horizontal bars.
+
+Most metrics of a run are logged once (``accuracy``, ``f1``, ``roc_auc`` ...): a line plot
+over steps shows them as lone dots at step 0, so the run view draws them here instead, one
+labelled bar per metric with its value written at the end of the bar."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtWidgets
+
+from mlops_desktop.qt.plots._common import (
+    PlotPanel,
+    colour,
+    fmt,
+    foreground,
+    pen,
+    set_category_ticks,
+    style_plot,
+)
+
+BAR_HEIGHT = 0.6
+
+
+class MetricValuesPlot(PlotPanel):
+    """One horizontal bar per metric (name on the left axis, value at the bar's end)."""
+
+    export_name = "metric_values"
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plot_item: pg.PlotItem = self.layout_widget.addPlot()
+        style_plot(self.plot_item, "", "Value", "")
+        self.plot_item.setMouseEnabled(x=False, y=False)
+        self.plot_item.hideButtons()
+        self.note = QtWidgets.QLabel("Metrics with a single value in this run")
+        self.tools.addWidget(self.note)
+        self.finish_tools()
+        self.keys: list[str] = []
+        self.values = np.empty(0)
+
+    def set_values(self, items: Sequence[tuple[str, float]], title: str = "") -> None:
+        """Draw ``(metric, value)`` pairs, the first at the top."""
+        self.plot_item.clear()
+        self.keys = [key for key, _ in items]
+        self.values = np.array([value for _, value in items], dtype=np.float64)
+        self.plot_item.setTitle(title or None, size="10pt", color=foreground())
+        n = len(self.keys)
+        if n == 0:
+            self.plot_item.getAxis("left").setTicks([[]])
+            return
+        y = np.arange(n - 1, -1, -1, dtype=np.float64)  # first metric on top
+        finite = np.where(np.isfinite(self.values), self.values, 0.0)
+        self.plot_item.addItem(
+            pg.BarGraphItem(
+                x0=np.minimum(finite, 0.0),
+                y=y,
+                width=np.abs(finite),
+                height=BAR_HEIGHT,
+                brushes=[colour(i, 190) for i in range(n)],
+                pens=[pen(i) for i in range(n)],
+            )
+        )
+        for i, value in enumerate(self.values):
+            text = fmt(float(value)) if np.isfinite(value) else "missing"
+            label = pg.TextItem(text, color=foreground(), anchor=(1.0 if value < 0 else 0.0, 0.5))
+            label.setPos(float(finite[i]), float(y[i]))
+            self.plot_item.addItem(label)
+        set_category_ticks(self.plot_item.getAxis("left"), y, self.keys)
+        lo, hi = min(0.0, float(finite.min())), max(0.0, float(finite.max()))
+        span = (hi - lo) or 1.0
+        # Room beyond each end for the value labels.
+        self.plot_item.setXRange(
+            lo - (0.15 if lo < 0 else 0.02) * span, hi + 0.15 * span, padding=0
+        )
+        self.plot_item.setYRange(-0.6, n - 0.4, padding=0)
+
+    def data_table(self) -> tuple[list[str], list[Sequence[Any]]]:
+        return ["metric", "value"], [
+            (k, float(v)) for k, v in zip(self.keys, self.values, strict=True)
+        ]
