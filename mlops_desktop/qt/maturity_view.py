@@ -352,30 +352,39 @@ def build_overview(assessment: Assessment, history: Sequence[Any]) -> QtWidgets.
     maturity over time, in one pyqtgraph layout."""
     import pyqtgraph as pg
 
+    from mlops_desktop.qt import maturity_charts as charts
     from mlops_desktop.qt.plots._common import colour, foreground, style_plot
 
     view = pg.GraphicsLayoutWidget()
     view.setBackground(colors.role("plot_background"))
     radar = view.addPlot(row=0, col=0, rowspan=2)
-    _draw_radar(pg, radar, assessment, colour)
+    view.radar_labels = _draw_radar(pg, radar, assessment, colour)
     bars = view.addPlot(row=0, col=1)
     style_plot(bars, "Levels on the normalized 0-4 scale", y="normalized level")
     values = [
         assessment.models[m].normalized if m in assessment.models else assessment.crosswalk.level
         for m, _ in SERIES
     ]
+    view.level_bars = []
     for i, v in enumerate(values):
-        bars.addItem(
-            pg.BarGraphItem(x=[i], height=[v], width=0.6, brush=colour(i, 200), pen=colour(i))
+        # A level of 0 keeps an outlined stub (a bar of height 0 draws nothing).
+        bar = pg.BarGraphItem(
+            x=[i],
+            height=[charts.bar_height(v)],
+            width=0.6,
+            brush=colour(i, 200 if v > 0 else 60),
+            pen=pg.mkPen(colour(i), width=1.5),
         )
+        bars.addItem(bar)
+        view.level_bars.append(bar)
         label = pg.TextItem(f"{v:g}", color=foreground(), anchor=(0.5, 1.0))
-        label.setPos(i, v + 0.05)
+        label.setPos(i, charts.bar_height(v) + 0.05)
         bars.addItem(label)
     bars.getAxis("bottom").setTicks([[(i, name) for i, (_, name) in enumerate(SERIES)]])
     bars.setYRange(0, 4.4, padding=0)
     bars.setXRange(-0.6, len(SERIES) - 0.4, padding=0)
     bars.setMouseEnabled(x=False, y=False)
-    trend = view.addPlot(row=1, col=1, axisItems={"bottom": pg.DateAxisItem()})
+    trend = view.addPlot(row=1, col=1, axisItems={"bottom": charts.DateAxis()})
     style_plot(trend, "Maturity over time", y="normalized level")
     trend.addLegend(
         offset=(-8, 8),
@@ -396,11 +405,16 @@ def build_overview(assessment: Assessment, history: Sequence[Any]) -> QtWidgets.
                 list(ys),
                 pen=pg.mkPen(colour(i), width=2),
                 symbol="o",
-                symbolSize=6,
+                symbolSize=13 - 3 * i,  # equal levels stay visible as nested rings
                 symbolBrush=colour(i),
                 name=name,
             )
-    trend.setYRange(0, 4.2, padding=0)
+    stamps = [x for points in by_model.values() for x, _ in points]
+    if stamps:  # dates on the axis, even around a single assessment
+        trend.setXRange(*charts.history_range(stamps), padding=0)
+        trend.setLabel("bottom", charts.history_caption(stamps))
+    trend.setYRange(-0.25, 4.2, padding=0)
+    view.trend_plot = trend
     view.ci.layout.setColumnStretchFactor(0, 5)
     view.ci.layout.setColumnStretchFactor(1, 4)
     return view
@@ -408,7 +422,10 @@ def build_overview(assessment: Assessment, history: Sequence[Any]) -> QtWidgets.
 
 def _draw_radar(
     pg: Any, plot: Any, assessment: Assessment, colour: Callable[..., QtGui.QColor]
-) -> None:
+) -> Any:
+    """Draw the radar; returns its :class:`~mlops_desktop.qt.maturity_charts.RadarLabels`."""
+    from mlops_desktop.qt.maturity_charts import RadarLabels, capability_title
+
     caps = assessment.crosswalk.capabilities
     n = len(caps)
     plot.setTitle(
@@ -426,18 +443,17 @@ def _draw_radar(
         xs = [ring * math.cos(a) for a in [*angles, angles[0]]]
         ys = [ring * math.sin(a) for a in [*angles, angles[0]]]
         plot.plot(xs, ys, pen=grid)
+    labels = []
     for (cap, _), a in zip(caps, angles, strict=True):
         plot.plot([0, math.cos(a)], [0, math.sin(a)], pen=grid)
-        label = pg.TextItem(
-            cap.id.removeprefix("x."),
-            color=colors.role("plot_foreground"),
-            anchor=(0.5 - 0.5 * math.cos(a), 0.5 + 0.5 * math.sin(a)),
-        )
+        title = capability_title(cap)
+        label = pg.TextItem(title, color=colors.role("plot_foreground"))
         font = QtGui.QFont(QtWidgets.QApplication.font())
         font.setPointSize(7)
         label.setFont(font)
         label.setPos(1.06 * math.cos(a), 1.06 * math.sin(a))
-        plot.addItem(label)
+        plot.addItem(label, ignoreBounds=True)
+        labels.append((label, a, title))
     values = [assessment.crosswalk.value(cap.id) for cap, _ in caps]
     xs = [
         max(v, 0.03) * math.cos(a)
@@ -462,7 +478,8 @@ def _draw_radar(
     area.setBrush(colour(0, 60))
     area.setPen(QtGui.QPen(Qt.PenStyle.NoPen))
     plot.addItem(area)
-    plot.setRange(xRange=(-1.45, 1.45), yRange=(-1.25, 1.25), padding=0)
+    plot.setRange(xRange=(-2.0, 2.0), yRange=(-1.42, 1.42), padding=0)
+    return RadarLabels(plot, labels)
 
 
 def crosswalk_level_names() -> dict[int | None, str]:
