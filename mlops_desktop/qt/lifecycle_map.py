@@ -13,11 +13,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPalette, QPen, QPolygonF
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QPainter,
+    QPainterPath,
+    QPainterPathStroker,
+    QPalette,
+    QPen,
+    QPolygonF,
+)
 from PySide6.QtWidgets import (
     QGraphicsObject,
+    QGraphicsPathItem,
     QGraphicsScene,
     QGraphicsSceneMouseEvent,
+    QGraphicsSimpleTextItem,
     QGraphicsView,
     QHBoxLayout,
     QLabel,
@@ -30,10 +42,12 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core.entities import StageStatus
 from mlops_desktop.core.graph import GraphEvent, Node, Pipeline
-from mlops_desktop.core.lifecycle import Lifecycle, Phase, lifecycles, place
+from mlops_desktop.core.lifecycle import Lifecycle, Loop, Phase, lifecycles, place
 from mlops_desktop.qt import colors
 
 BOX_W, BOX_H, GAP = 168.0, 86.0, 40.0
+LOOP_STEP = 12.0  # how much deeper a loop goes to clear the labels and arcs drawn before it
+LOOP_CLEARANCE = 8.0  # the band around an arc that a label must keep out of
 CROSS_CUTTING = {"gcp.stage.data_model_management"}
 LENS_TAB_LABELS = {
     "aws": "AWS",
@@ -216,6 +230,21 @@ def _phase_fill(fill: str, border: str) -> QColor:
     )
 
 
+def _loop_path(
+    src: QRectF, dst: QRectF, backward: bool, depth: float, shift: float
+) -> tuple[QPainterPath, QPointF, QPointF]:
+    """A loop's curve (below the row going backward, above going forward), its end point
+    and the control point the arrow head points away from."""
+    y0, sign = (BOX_H, 1.0) if backward else (0.0, -1.0)
+    p0 = QPointF(src.center().x() + (12 if backward else 30) + shift, y0)
+    p1 = QPointF(dst.center().x() - (12 if backward else 30) - shift, y0)
+    path = QPainterPath(p0)
+    c0 = QPointF(p0.x(), y0 + sign * depth * 1.3)
+    c1 = QPointF(p1.x(), y0 + sign * depth * 1.3)
+    path.cubicTo(c0, c1, p1)
+    return path, p1, c1
+
+
 def _arrow_head(tip: QPointF, towards: QPointF, size: float = 9.0) -> QPolygonF:
     d = tip - towards
     length = max((d.x() ** 2 + d.y() ** 2) ** 0.5, 1e-6)
@@ -233,6 +262,8 @@ class LifecycleScene(QGraphicsScene):
     def __init__(self, parent=None) -> None:  # noqa: ANN001
         super().__init__(parent)
         self.phase_items: dict[str, PhaseItem] = {}
+        self.loop_paths: dict[str, QGraphicsPathItem] = {}
+        self.loop_labels: dict[str, QGraphicsSimpleTextItem] = {}
 
     def build(
         self, lc: Lifecycle, coverage: Mapping[str, Coverage], wired: frozenset[str] = frozenset()
@@ -240,6 +271,7 @@ class LifecycleScene(QGraphicsScene):
         """Draw ``lc``; loops in ``wired`` are implemented by the pipeline (drawn solid)."""
         self.clear()
         self.phase_items = {}
+        self.loop_paths, self.loop_labels = {}, {}
         fg = QApplicationPalette.text()
         main = [p for p in lc.phases if p.id not in CROSS_CUTTING]
         cross = [p for p in lc.phases if p.id in CROSS_CUTTING]
@@ -254,67 +286,99 @@ class LifecycleScene(QGraphicsScene):
             end = QPointF(rects[b.id].left() - 2, BOX_H / 2)
             self.addLine(start.x(), start.y(), end.x() - 6, end.y(), arrow_pen)
             self.addPolygon(_arrow_head(end, start), QPen(fg, 1), QBrush(fg))
-        below, above = 0, 0
-        loop_colour = colors.role("loop")
-        for loop in lc.loops:
-            if loop.source not in rects or loop.target not in rects:
-                continue
-            src, dst = rects[loop.source], rects[loop.target]
-            backward = dst.center().x() < src.center().x()
-            if backward:
-                below += 1
-                depth = 14.0 + 14.0 * below
-                y0 = BOX_H
-                sign = 1.0
-            else:
-                above += 1
-                depth = 12.0 + 12.0 * above
-                y0 = 0.0
-                sign = -1.0
-            shift = 16.0 * ((below if backward else above) - 1)  # loops into one box stay apart
-            p0 = QPointF(src.center().x() + (12 if backward else 30) + shift, y0)
-            p1 = QPointF(dst.center().x() - (12 if backward else 30) - shift, y0)
-            path = QPainterPath(p0)
-            c0 = QPointF(p0.x(), y0 + sign * depth * 1.3)
-            c1 = QPointF(p1.x(), y0 + sign * depth * 1.3)
-            path.cubicTo(c0, c1, p1)
-            is_wired = loop.id in wired
-            pen = QPen(loop_colour, 2.4 if is_wired else 1.8)
-            if not is_wired:
-                pen.setStyle(Qt.PenStyle.DashLine)
-            self.addPath(path, pen)
-            self.addPolygon(_arrow_head(p1, c1), QPen(loop_colour, 1), QBrush(loop_colour))
-            text = f"↺ {loop.label}" if backward else loop.label
-            label = self.addSimpleText(text + ("  ✓ wired" if is_wired else ""))
-            label.setBrush(loop_colour)
-            f = QFont(label.font())
-            f.setPointSizeF(8.5)
-            label.setFont(f)
-            mid = path.pointAtPercent(0.5)
-            br = label.boundingRect()
-            label.setPos(mid.x() - br.width() / 2, mid.y() + (2 if backward else -br.height() - 2))
-            label.setZValue(2)
-            back = self.addRect(
-                label.sceneBoundingRect().adjusted(-3, 0, 3, 0),
-                QPen(Qt.PenStyle.NoPen),
-                QBrush(QApplicationPalette.base()),
-            )
-            back.setZValue(1)
-            label.setToolTip(
-                f"Feedback loop: {loop.label}"
-                + (
-                    "\nWired in this pipeline: a monitor alert triggers the pipeline again."
-                    if is_wired
-                    else "\nNot wired: no trigger of this pipeline closes this loop."
-                )
-            )
+        bottom = self._add_loops(lc, rects, wired)
         if cross:
-            top = BOX_H + 14.0 + 14.0 * max(below, 1) + 36
+            top = max(bottom, BOX_H + 28.0) + 22
             for phase in cross:
                 rect = QRectF(0, top, width, 34)
                 self._add_phase(phase, coverage[phase.id], rect, 0)
                 top += 44
         self.setSceneRect(self.itemsBoundingRect().adjusted(-16, -16, 16, 16))
+
+    def _add_loops(
+        self, lc: Lifecycle, rects: Mapping[str, QRectF], wired: frozenset[str]
+    ) -> float:
+        """Draw the feedback loops, the shorter ones nearest the row: each arc goes deep
+        enough that neither it nor its label crosses a label or an arc drawn before it.
+        Returns the lowest y reached below the row."""
+        loops = [lp for lp in lc.loops if lp.source in rects and lp.target in rects]
+        loops.sort(
+            key=lambda lp: abs(rects[lp.source].center().x() - rects[lp.target].center().x())
+        )
+        stroker = QPainterPathStroker()
+        stroker.setWidth(2 * LOOP_CLEARANCE)
+        labels: list[QRectF] = []
+        strokes: list[QPainterPath] = []
+        counts = {True: 0, False: 0}
+        bottom = BOX_H
+        loop_colour = colors.role("loop")
+        for loop in loops:
+            src, dst = rects[loop.source], rects[loop.target]
+            backward = dst.center().x() < src.center().x()
+            counts[backward] += 1
+            shift = 16.0 * (counts[backward] - 1)  # loops into one box stay apart
+            is_wired = loop.id in wired
+            text = f"↺ {loop.label}" if backward else loop.label
+            label = QGraphicsSimpleTextItem(text + ("  ✓ wired" if is_wired else ""))
+            font = QFont(label.font())
+            font.setPointSizeF(8.5)
+            label.setFont(font)
+            size = label.boundingRect().size()
+            depth = (14.0 if backward else 12.0) * (1 + counts[backward])
+            for _attempt in range(16):
+                path, p1, c1 = _loop_path(src, dst, backward, depth, shift)
+                mid = path.pointAtPercent(0.5)
+                y = mid.y() + 2 if backward else mid.y() - size.height() - 2
+                rect = QRectF(mid.x() - size.width() / 2, y, size.width(), size.height())
+                stroke = stroker.createStroke(path)
+                if not any(stroke.intersects(r) for r in labels) and not any(
+                    rect.intersects(r) or s.intersects(rect)
+                    for r, s in zip(labels, strokes, strict=True)
+                ):
+                    break
+                depth += LOOP_STEP
+            labels.append(rect)
+            strokes.append(stroke)
+            if backward:
+                bottom = max(bottom, rect.bottom(), path.boundingRect().bottom())
+            self._add_loop_items(loop, path, p1, c1, label, rect, is_wired, loop_colour)
+        return bottom
+
+    def _add_loop_items(
+        self,
+        loop: Loop,
+        path: QPainterPath,
+        p1: QPointF,
+        c1: QPointF,
+        label: QGraphicsSimpleTextItem,
+        rect: QRectF,
+        is_wired: bool,
+        loop_colour: QColor,
+    ) -> None:
+        pen = QPen(loop_colour, 2.4 if is_wired else 1.8)
+        if not is_wired:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        self.loop_paths[loop.id] = self.addPath(path, pen)
+        self.addPolygon(_arrow_head(p1, c1), QPen(loop_colour, 1), QBrush(loop_colour))
+        label.setBrush(loop_colour)
+        label.setPos(rect.topLeft())
+        label.setZValue(2)
+        self.addItem(label)
+        self.loop_labels[loop.id] = label
+        back = self.addRect(
+            label.sceneBoundingRect().adjusted(-3, 0, 3, 0),
+            QPen(Qt.PenStyle.NoPen),
+            QBrush(QApplicationPalette.base()),
+        )
+        back.setZValue(1)
+        label.setToolTip(
+            f"Feedback loop: {loop.label}"
+            + (
+                "\nWired in this pipeline: a monitor alert triggers the pipeline again."
+                if is_wired
+                else "\nNot wired: no trigger of this pipeline closes this loop."
+            )
+        )
 
     def _add_phase(self, phase: Phase, coverage: Coverage, rect: QRectF, number: int) -> None:
         item = PhaseItem(phase, coverage, rect, number)

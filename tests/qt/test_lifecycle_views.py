@@ -216,3 +216,25 @@ def test_loops_closed_by_a_monitor_alert_trigger_are_marked_wired(qtbot, google:
     view.set_lens("azure")
     view.set_pipeline(google)
     assert view.wired == {"azure.loop.retrain"}
+
+
+@pytest.mark.parametrize("lens", ["aws", "google", "azure", "tdsp"])
+def test_loop_arcs_and_labels_do_not_collide(qtbot, google: Pipeline, lens: str) -> None:
+    from PySide6.QtGui import QPainterPathStroker
+
+    view = LifecycleMapView()
+    qtbot.addWidget(view)
+    view.set_lens(lens)
+    view.set_pipeline(google)
+    scene = view._scene
+    assert set(scene.loop_paths) == {lp.id for lp in lifecycle(lens).loops}
+    stroker = QPainterPathStroker()
+    stroker.setWidth(4)  # the drawn line and a little air
+    labels = {lid: item.sceneBoundingRect() for lid, item in scene.loop_labels.items()}
+    boxes = [item.sceneBoundingRect() for item in scene.phase_items.values()]
+    for lid, rect in labels.items():
+        for other, path_item in scene.loop_paths.items():
+            if other != lid:  # no other loop's arc runs through this label
+                assert not stroker.createStroke(path_item.path()).intersects(rect), (lid, other)
+        assert not any(rect.intersects(r) for o, r in labels.items() if o != lid), lid
+        assert not any(rect.intersects(box) for box in boxes), lid
