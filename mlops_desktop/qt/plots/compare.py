@@ -394,6 +394,12 @@ class RunValuesPlot(PlotPanel):
             pad = 0.25 * (hi - lo)
             self.plot_item.setYRange(lo - pad, hi + pad, padding=0)
 
+    def apply_theme(self) -> None:
+        """Restyle, and redraw the markers' outlines and labels in the new text colour."""
+        super().apply_theme()
+        if self.run_ids:
+            self.set_values(self.key, self.run_ids, self.values)
+
     def data_table(self) -> tuple[list[str], list[Sequence[Any]]]:
         rows = [(rid, float(v)) for rid, v in zip(self.run_ids, self.values, strict=True)]
         return ["run_id", self.key or "value"], rows

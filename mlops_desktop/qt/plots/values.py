@@ -42,10 +42,12 @@ class MetricValuesPlot(PlotPanel):
         self.finish_tools()
         self.keys: list[str] = []
         self.values = np.empty(0)
+        self._title = ""
 
     def set_values(self, items: Sequence[tuple[str, float]], title: str = "") -> None:
         """Draw ``(metric, value)`` pairs, the first at the top."""
         self.plot_item.clear()
+        self._title = title
         self.keys = [key for key, _ in items]
         self.values = np.array([value for _, value in items], dtype=np.float64)
         self.plot_item.setTitle(title or None, size="10pt", color=foreground())
@@ -78,6 +80,12 @@ class MetricValuesPlot(PlotPanel):
             lo - (0.15 if lo < 0 else 0.02) * span, hi + 0.15 * span, padding=0
         )
         self.plot_item.setYRange(-0.6, n - 0.4, padding=0)
+
+    def apply_theme(self) -> None:
+        """Restyle, and redraw the value labels in the new scheme's text colour."""
+        super().apply_theme()
+        if self.keys:
+            self.set_values(list(zip(self.keys, self.values.tolist(), strict=True)), self._title)
 
     def data_table(self) -> tuple[list[str], list[Sequence[Any]]]:
         return ["metric", "value"], [
