@@ -124,3 +124,20 @@ def test_series_tab_shows_one_value_per_run_and_lines_for_real_series(qtbot):
     view.series_key.setCurrentText("accuracy")
     assert view.series_stack.currentWidget() is view.run_values
     assert not view.series.series()
+
+
+def test_runs_at_the_same_spot_share_one_label(qtbot):
+    from mlops_desktop.qt.plots.compare import ParamPlot
+
+    same = P.RunComparison(
+        [1, 2],
+        ["#1", "#2"],
+        {"accuracy": np.array([0.958, 0.958])},
+        {"Deploy.environment": ["production", "production"]},
+        np.array([0.0, 1.0]),
+    )
+    plot = ParamPlot()
+    qtbot.addWidget(plot)
+    plot.set_comparison(same, "accuracy")
+    assert plot.point_labels == ["#1, #2"]
+    assert "no parameter differs" in plot.plot_item.titleLabel.text

@@ -151,6 +151,7 @@ class ParamPlot(PlotPanel):
         self.finish_tools()
         self._rows: list[Sequence[Any]] = []
         self._headers: list[str] = []
+        self.point_labels: list[str] = []
 
     def set_comparison(self, comp: RunComparison, metric: str | None = None) -> None:
         self.comparison = comp
@@ -177,7 +178,8 @@ class ParamPlot(PlotPanel):
             return
         x, cats = param_axis(comp.params[param])
         y = comp.metrics[metric]
-        style_plot(self.plot_item, f"{metric} by {param}", param, metric)
+        same = "" if varying_params(comp) else " (no parameter differs between these runs)"
+        style_plot(self.plot_item, f"{metric} by {param}{same}", param, metric)
         if cats:
             set_category_ticks(self.plot_item.getAxis("bottom"), range(len(cats)), cats)
             # Half a slot either side: pyqtgraph hides tick labels that cross the axis ends.
@@ -195,9 +197,14 @@ class ParamPlot(PlotPanel):
         self.plot_item.addItem(scatter)
         widen_flat_range(self.plot_item, y[ok])
         # Name the points while that stays readable; beyond, hovering a point names its run.
+        # Runs at the same spot share one label ("#1, #2") instead of overprinting.
+        names: dict[tuple[float, float], list[str]] = {}
         for i in np.flatnonzero(ok) if ok.sum() <= MAX_POINT_LABELS else ():
-            label = pg.TextItem(comp.labels[i], color=foreground(), anchor=(0, 1))
-            label.setPos(float(x[i]), float(y[i]))
+            names.setdefault((float(x[i]), float(y[i])), []).append(comp.labels[i])
+        self.point_labels = [", ".join(runs) for runs in names.values()]
+        for (px, py), runs in names.items():
+            label = pg.TextItem(", ".join(runs), color=foreground(), anchor=(0, 1))
+            label.setPos(px, py)
             self.plot_item.addItem(label)
         self._headers = ["run_id", param, metric]
         self._rows = [(comp.run_ids[i], comp.params[param][i], float(y[i])) for i in range(len(x))]
