@@ -2,10 +2,12 @@
 
 :func:`export_python` walks the stages in the scheduler's execution order and writes, for
 each, the plain library calls the built-in stage makes, with the same parameters and seeds,
-so the script prints the same metrics as a run in the app. Helper functions come from
-``resources/codegen/helpers.py`` (only those the pipeline needs). Stages that need the app
-itself (the model registry, deployments, serving) become comments, and so do the stages
-that depend on them. Exporting never imports or runs a Python-function stage's code.
+so the script prints the same metrics as a run in the app. The functions the script calls
+are the stages' own: their source is copied unchanged from the stages' portable modules
+(see :mod:`.codegen_source`); only script-specific helpers (printing, loading a user's
+function) come from ``resources/codegen/helpers.py``. Stages that need the app itself (the
+model registry, deployments, serving) become comments, and so do the stages that depend on
+them. Exporting never imports or runs a Python-function stage's code.
 """
 
 from __future__ import annotations
@@ -15,14 +17,20 @@ import json
 import keyword
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from mlops_desktop import __version__
+from mlops_desktop.app.codegen_source import (
+    embedded_code,
+    helper_names,
+    helper_sections,
+    import_lines,
+    portable_names,
+)
 from mlops_desktop.core.errors import FormatError
 from mlops_desktop.core.graph import Node, Pipeline
-from mlops_desktop.core.resources import resource_path
 
 SUPPORTED = (
     "load_data",
@@ -73,7 +81,7 @@ class _Var:
 
 @dataclass
 class _Script:
-    """The script being written: body lines, helpers and names in use."""
+    """The script being written: body lines, the functions it calls and names in use."""
 
     lines: list[str] = field(default_factory=list)
     helpers: list[str] = field(default_factory=list)
@@ -101,7 +109,8 @@ class _Script:
 # ------------------------------------------------------------------------------ public
 def export_python(pipeline: Pipeline) -> str:
     """The pipeline as the source text of a standalone Python script."""
-    script = _Script(names={"results", "report", "main", "np", "pd", "json", "sys"})
+    reserved = {"results", "main", "np", "pd", "json", "sys"} | portable_names() | helper_names()
+    script = _Script(names=reserved)
     script.need("report")
     values: dict[tuple[str, str], Any] = {}
     order = pipeline.execution_order()
@@ -159,18 +168,24 @@ def _inputs(
     return out, ""
 
 
-def _helper_sections() -> dict[str, str]:
-    text = resource_path("codegen", "helpers.py").read_text(encoding="utf-8")
-    sections: dict[str, str] = {}
-    for chunk in re.split(r"^# ---- helper: ", text, flags=re.MULTILINE)[1:]:
-        name, _, body = chunk.partition("\n")
-        sections[name.strip()] = body.strip("\n")
-    return sections
-
-
 def _assemble(pipeline: Pipeline, script: _Script, steps: list[str]) -> str:
-    sections = _helper_sections()
-    helpers = "\n\n\n".join(sections[name] for name in script.helpers)
+    sections = helper_sections()
+    code = embedded_code(name for name in script.helpers if name not in sections)
+    helpers = "\n\n\n".join(sections[name] for name in script.helpers if name in sections)
+    shared = [
+        "# " + "-" * 76,
+        "# The code below is what the app's built-in stages run, copied unchanged, so this",
+        "# script computes exactly what the app does.",
+        "",
+        "",
+        code.text,
+        "",
+        "",
+        "# " + "-" * 76,
+        "# Helpers of this script.",
+        "",
+        "",
+    ]
     title = pipeline.name.replace('"""', "'''")
     head = [
         "#!/usr/bin/env python3",
@@ -186,13 +201,13 @@ def _assemble(pipeline: Pipeline, script: _Script, steps: list[str]) -> str:
         "",
         "from __future__ import annotations",
         "",
-        "import json",
-        "import sys",
+        *import_lines({("json", None), ("sys", None), *code.imports}),
         "",
         "import numpy as np",
         "import pandas as pd",
         "",
         "",
+        *(shared if code.functions else []),
         helpers,
         "",
         "",
@@ -224,18 +239,17 @@ def _load_data(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
     frame = s.name("data")
     target = p["target"]
     if p["source"] == "sklearn":
-        s.emit(
-            "    from sklearn import datasets",
-            "",
-            f"    {frame} = datasets.load_{p['dataset']}(as_frame=True).frame",
-        )
-        if target and target != "target":
-            s.emit(f'    {frame} = {frame}.rename(columns={{"target": {_lit(target)}}})')
+        s.need("load_sklearn_dataset")
+        name = p["dataset"]
+        column = f", {_lit(target)}" if target not in ("", "target") else ""
+        s.emit(f"    {frame} = load_sklearn_dataset({_lit(name)}{column})")
     elif p["source"] == "file":
         s.need("read_table")
         path = str(Path(p["path"]).expanduser()) if p["path"] else ""
+        name = Path(p["path"]).name
         s.emit(f"    {frame} = read_table({_lit(path)})")
     else:
+        name = "sql query"
         s.emit(
             "    import sqlalchemy",
             "",
@@ -244,22 +258,12 @@ def _load_data(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
             f"        {frame} = pd.read_sql_query(sqlalchemy.text({_lit(p['query'])}), connection)",
             "    engine.dispose()",
         )
-    s.need("infer_types", "infer_task")
-    s.emit(
-        f"    {frame}.columns = [str(c).strip() for c in {frame}.columns]",
-        f"    {frame} = infer_types({frame})",
-    )
-    task = s.name("task")
-    if target:
-        s.emit(
-            f"    {frame} = {frame}[{frame}[{_lit(target)}].notna()].reset_index(drop=True)",
-        )
+    s.need("prepare_frame", "infer_task")
+    args = [frame, _lit(name), _lit(target)]
     if p["sample_rows"]:
-        s.emit(
-            f"    if {p['sample_rows']} < len({frame}):",
-            f"        {frame} = {frame}.sample(n={p['sample_rows']}, random_state={p['seed']})"
-            ".reset_index(drop=True)",
-        )
+        args += [f"sample_rows={p['sample_rows']}", f"seed={p['seed']}"]
+    s.emit(f"    {frame} = prepare_frame({', '.join(args)})")
+    task = s.name("task")
     s.emit(f"    {task} = infer_task({frame}[{_lit(target)}])" if target else f'    {task} = ""')
     s.emit(
         f'    print(f"{node.title}: {{len({frame}):,}} rows x {{{frame}.shape[1]}} columns, '
@@ -276,6 +280,7 @@ def _validate_data(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, A
         s.emit(f"    with open({_lit(p['schema_path'])}, encoding='utf-8') as fh:")
         s.emit(f"        {schema} = json.load(fh)")
     else:
+        s.need("infer_schema")
         s.emit(f"    {schema} = infer_schema({data.frame}, {p['max_missing_fraction']!r})")
     s.emit(
         f"    {problems} = check_schema({data.frame}, {schema})",
@@ -292,32 +297,21 @@ def _validate_data(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, A
 
 def _split(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
     data: _Dataset = inputs["dataset"]
-    s.need("stratify_by")
+    s.need("stratify_by", "split_rows")
     names = {k: s.name(k) for k in ("X_train", "X_test", "y_train", "y_test")}
     X, y = s.name("X"), s.name("y")
     test, val, seed = p["test_size"], p["validation_size"], p["seed"]
+    X_val, y_val = (s.name("X_val"), s.name("y_val")) if val > 0 else (None, None)
+    parts = ", ".join([*names.values(), X_val or "_", y_val or "_"])
     s.emit(
-        "    from sklearn.model_selection import train_test_split",
-        "",
         f"    {X}, {y} = {data.frame}.drop(columns=[{_lit(data.target)}]), "
         f"{data.frame}[{_lit(data.target)}]",
         f"    strata = stratify_by({y}, {data.task}, {p['stratify']!r}, {test + val!r})",
-        f"    {names['X_train']}, {names['X_test']}, {names['y_train']}, {names['y_test']} = "
-        f"train_test_split(",
-        f"        {X}, {y}, test_size={test!r}, random_state={seed}, stratify=strata",
+        f"    {parts} = split_rows(",
+        f"        {X}, {y}, test_size={test!r}, validation_size={val!r}, random_state={seed}, "
+        "stratify=strata",
         "    )",
     )
-    X_val = y_val = None
-    if val > 0:
-        X_val, y_val = s.name("X_val"), s.name("y_val")
-        share = val / (1.0 - test)
-        s.emit(
-            f"    {names['X_train']}, {X_val}, {names['y_train']}, {y_val} = train_test_split(",
-            f"        {names['X_train']}, {names['y_train']}, test_size={share!r}, "
-            f"random_state={seed},",
-            f"        stratify={names['y_train']} if strata is not None else None,",
-            "    )",
-        )
     s.emit(
         f'    print(f"{node.title}: train {{len({names["X_train"]}):,}}, '
         f'test {{len({names["X_test"]}):,}}")'
@@ -360,17 +354,7 @@ def _feature_engineering(s: _Script, node: Node, inputs: dict, p: dict) -> dict[
         f'    print(f"{node.title}: {{{data.X_train}.shape[1]}} columns in, '
         f'{{{X_train}.shape[1]}} features out")',
     )
-    out = _Split(
-        X_train,
-        X_test,
-        data.y_train,
-        data.y_test,
-        X_val,
-        data.y_val,
-        data.task,
-        data.seed,
-        data.raw_test,
-    )
+    out = replace(data, X_train=X_train, X_test=X_test, X_val=X_val)
     return {"split": out, "transformer": _Var(transformer)}
 
 
@@ -382,7 +366,7 @@ def _estimator_code(name: str, params: dict[str, Any]) -> tuple[str, str, str]:
     """
     import importlib
 
-    from mlops_desktop.stages.model import make_estimator
+    from mlops_desktop.stages.portable_model import make_estimator
 
     est = make_estimator(name, params, 1)
     cls = type(est)
@@ -421,26 +405,19 @@ def _tune(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
         raise FormatError(f"the grid of '{node.title}' is not valid JSON: {exc}") from None
     imp, cls, args = _estimator_code(p["estimator"], {"seed": p["seed"]})
     search, model, results = s.name("search"), s.name("model"), s.name("tuning")
-    scoring = p["scoring"] or None
-    common = f"cv={p['cv']}, scoring={_lit(scoring)}, refit=True"
-    s.emit(f"    {imp}")
-    if p["search"] == "grid":
-        s.emit(
-            "    from sklearn.model_selection import GridSearchCV",
-            "",
-            f"    {search} = GridSearchCV({cls}({args}), {_lit(grid)}, {common})",
-        )
-    else:
-        s.emit(
-            "    from sklearn.model_selection import ParameterGrid, RandomizedSearchCV",
-            "",
-            f"    grid = {_lit(grid)}",
-            f"    {search} = RandomizedSearchCV(",
-            f"        {cls}({args}), grid, n_iter=min({p['n_iter']}, len(ParameterGrid(grid))),",
-            f"        random_state={p['seed']}, {common}",
-            "    )",
-        )
+    s.need("make_search")
     s.emit(
+        f"    {imp}",
+        "",
+        f"    {search} = make_search(",
+        f"        {cls}({args}),",
+        f"        {_lit(grid)},",
+        f"        {_lit(p['search'])},",
+        f"        cv={p['cv']},",
+        f"        scoring={_lit(p['scoring'] or None)},",
+        f"        n_iter={p['n_iter']},",
+        f"        random_state={p['seed']},",
+        "    )",
         f"    {search}.fit({data.X_train}, {data.y_train})",
         f"    {model} = {search}.best_estimator_",
         f'    {results} = {{"cv_best_score": float({search}.best_score_), '
@@ -454,7 +431,7 @@ def _tune(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
 def _evaluate(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
     model: _Model = inputs["model"]
     data: _Split = inputs["split"]
-    s.need("evaluate_model")
+    s.need("predict_with_scores", "prediction_metrics", "baseline_metrics")
     metrics, y_pred, scores = s.name("metrics"), s.name("y_pred"), s.name("scores")
     task = model.task
     if model.task != data.task:
@@ -462,26 +439,23 @@ def _evaluate(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
         s.emit(f"    {task} = {model.task} or {data.task}")
     s.emit(
         f"    {y_pred}, {scores} = predict_with_scores({model.var}, {data.X_test}, {task})",
-        f'    if {task} == "classification":',
-        f"        {metrics} = classification_metrics("
-        f"{data.y_test}, {y_pred}, {scores}, {model.var})",
-        "    else:",
-        f"        {metrics} = regression_metrics({data.y_test}, {y_pred})",
+        f"    {metrics} = prediction_metrics("
+        f"{data.y_test}, {y_pred}, {scores}, {model.var}, {task})",
         f"    baseline = baseline_metrics({data.X_train}, {data.y_train}, {data.X_test}, "
         f"{data.y_test}, {task})",
         f'    {metrics}.update({{f"baseline_{{k}}": v for k, v in baseline.items()}})',
     )
     if p["slice_column"]:
-        s.need("slices")
+        s.need("slice_metrics")
         s.emit(
-            f"    for value, score in slice_metrics({data.raw_test}, {data.y_test}, {y_pred}, "
+            f"    for value, row in slice_metrics({data.raw_test}, {data.y_test}, {y_pred}, "
             f"{_lit(p['slice_column'])}, {task}).items():",
-            '        print(f"  slice {value}: {score:.4f}")',
+            '        print(f"  slice {value}: " + ", ".join(f"{k} {v:.4g}" for k, v in row.items()))',
         )
     if p["permutation_importance"]:
-        s.need("importance")
+        s.need("feature_importance")
         s.emit(
-            f"    for row in importance({model.var}, {data.X_test}, {data.y_test}, "
+            f"    for row in feature_importance({model.var}, {data.X_test}, {data.y_test}, "
             f"{p['importance_repeats']}, {p['seed']}):",
             f'        {metrics}["importance/" + row["feature"]] = row["mean"]',
         )

@@ -3,7 +3,9 @@
 Long fits of tree ensembles grow their trees in chunks (``warm_start``), so they report
 progress and stop within a chunk when the run is cancelled. Every stage uses
 ``ctx.threads`` for ``n_jobs``. The gate's rules are read by a small tokenizer and parser
-(comparisons joined by ``and``/``or``); nothing is ever passed to ``eval``.
+(comparisons joined by ``and``/``or``); nothing is ever passed to ``eval``. Estimators,
+searches and metrics come from :mod:`.portable_model`, whose source exported pipeline
+scripts embed, so a script computes its metrics with the code the app runs.
 """
 
 from __future__ import annotations
@@ -25,10 +27,18 @@ from mlops_desktop.core.execution import (
     SplitValue,
     StageContext,
 )
+from mlops_desktop.stages.portable_model import (
+    baseline_metrics,
+    classification_details,
+    feature_importance,
+    make_estimator,
+    make_search,
+    predict_with_scores,
+    prediction_metrics,
+    regression_details,
+    slice_metrics,
+)
 from mlops_desktop.stages.specs_model import CLASSIFIERS, REGRESSORS
-
-CURVE_POINTS = 200
-MAX_SLICES = 20
 
 
 @contextlib.contextmanager
@@ -48,54 +58,7 @@ def _threads(n_jobs: int) -> Any:
     return parallel_config(backend="threading", n_jobs=n_jobs)
 
 
-# ------------------------------------------------------------------------------ estimators
-def make_estimator(name: str, params: dict[str, Any], n_jobs: int) -> Any:
-    """A fresh scikit-learn estimator for a catalogue name and the train stage's parameters."""
-    from sklearn import ensemble, linear_model, neighbors, svm
-
-    p, seed = params, params.get("seed", 0)
-    depth = p.get("max_depth")
-    if name == "logistic_regression":
-        return linear_model.LogisticRegression(C=p.get("C", 1.0), max_iter=p.get("max_iter", 200))
-    if name == "random_forest":
-        return ensemble.RandomForestClassifier(
-            n_estimators=p.get("n_estimators", 100),
-            max_depth=depth,
-            random_state=seed,
-            n_jobs=n_jobs,
-        )
-    if name == "hist_gradient_boosting":
-        return ensemble.HistGradientBoostingClassifier(
-            learning_rate=p.get("learning_rate", 0.1),
-            max_depth=depth,
-            max_iter=p.get("max_iter", 200),
-            random_state=seed,
-            early_stopping=False,
-        )
-    if name == "svc":
-        return svm.SVC(C=p.get("C", 1.0), kernel=p.get("kernel", "rbf"), random_state=seed)
-    if name == "k_neighbors":
-        return neighbors.KNeighborsClassifier(n_neighbors=p.get("n_neighbors", 5), n_jobs=n_jobs)
-    if name == "ridge":
-        return linear_model.Ridge(alpha=p.get("alpha", 1.0))
-    if name == "random_forest_regressor":
-        return ensemble.RandomForestRegressor(
-            n_estimators=p.get("n_estimators", 100),
-            max_depth=depth,
-            random_state=seed,
-            n_jobs=n_jobs,
-        )
-    if name == "hist_gradient_boosting_regressor":
-        return ensemble.HistGradientBoostingRegressor(
-            learning_rate=p.get("learning_rate", 0.1),
-            max_depth=depth,
-            max_iter=p.get("max_iter", 200),
-            random_state=seed,
-            early_stopping=False,
-        )
-    raise ValueError(f"unknown estimator {name!r}")
-
-
+# ------------------------------------------------------------------------------ fitting
 def _check_fit_input(ctx: StageContext, data: SplitValue, estimator_name: str) -> None:
     import pandas as pd
 
@@ -197,7 +160,7 @@ def _model_value(est: Any, data: SplitValue, name: str) -> ModelValue:
 
 # ------------------------------------------------------------------------------ tune
 def tune(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    from sklearn.model_selection import GridSearchCV, ParameterGrid, RandomizedSearchCV
+    from sklearn.model_selection import ParameterGrid
 
     data: SplitValue = inputs["split"]
     name = params["estimator"]
@@ -206,13 +169,16 @@ def tune(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> d
     grid = _parse_grid(ctx, params["grid"], est)
     size = len(ParameterGrid(grid))
     scoring = params["scoring"] or None
-    common = {"cv": params["cv"], "scoring": scoring, "n_jobs": ctx.threads, "refit": True}
-    if params["search"] == "grid":
-        search = GridSearchCV(est, grid, **common)
-    else:
-        search = RandomizedSearchCV(
-            est, grid, n_iter=min(params["n_iter"], size), random_state=params["seed"], **common
-        )
+    search = make_search(
+        est,
+        grid,
+        params["search"],
+        params["cv"],
+        scoring,
+        params["n_iter"],
+        params["seed"],
+        n_jobs=ctx.threads,
+    )
     ctx.progress(
         0.05,
         f"searching {size if params['search'] == 'grid' else min(params['n_iter'], size)} candidates",
@@ -281,27 +247,27 @@ def evaluate(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) 
     task = model.task or data.task
     with logged_warnings(ctx):
         try:
-            scores = _scores(est, X) if task == CLASSIFICATION else None
-            if scores is not None and scores[0] == "proba" and hasattr(est, "classes_"):
-                y_pred = est.classes_[scores[1].argmax(axis=1)]  # what predict() computes
-            else:
-                y_pred = est.predict(X)
+            y_pred, scores = predict_with_scores(est, X, task)
         except ValueError as exc:
             ctx.fail(f"the model cannot score this data: {str(exc).splitlines()[0]}")
-        values, details = (
-            _classification(y, y_pred, scores, est)
+        values = prediction_metrics(y, y_pred, scores, est, task)
+        details = (
+            classification_details(y, y_pred, scores, est)
             if task == CLASSIFICATION
-            else _regression(y, y_pred)
+            else regression_details(y, y_pred)
         )
         ctx.progress(0.4, "baseline")
-        baseline = _baseline(data, task)
+        baseline = baseline_metrics(data.X_train, data.y_train, X, y, task)
         values.update({f"baseline_{k}": v for k, v in baseline.items()})
         if params["slice_column"]:
             details["slices"] = _slices(ctx, data, y_pred, params["slice_column"], task)
         ctx.check_cancelled()
         if params["permutation_importance"]:
             ctx.progress(0.6, "permutation importance")
-            details["importance"] = _importance(est, X, y, params, ctx.threads)
+            with _threads(ctx.threads):
+                details["importance"] = feature_importance(
+                    est, X, y, params["importance_repeats"], params["seed"], ctx.threads
+                )
     for key, value in values.items():
         ctx.log_metric(key, value)
     _log_detail_series(ctx, details)
@@ -337,150 +303,15 @@ def _log_detail_series(ctx: StageContext, details: dict[str, Any]) -> None:
         ctx.log_metric(f"importance_std/{row['feature']}", row["std"])
 
 
-def _scores(est: Any, X: Any) -> tuple[str, Any] | None:
-    if hasattr(est, "predict_proba"):
-        return "proba", est.predict_proba(X)
-    if hasattr(est, "decision_function"):
-        return "decision", est.decision_function(X)
-    return None
-
-
-def _thin(xs: Any, ys: Any) -> tuple[list[float], list[float]]:
-    import numpy as np
-
-    idx = np.unique(np.linspace(0, len(xs) - 1, min(len(xs), CURVE_POINTS)).astype(int))
-    return [float(v) for v in np.asarray(xs)[idx]], [float(v) for v in np.asarray(ys)[idx]]
-
-
-def _classification(
-    y: Any, y_pred: Any, scores: tuple[str, Any] | None, est: Any
-) -> tuple[dict, dict]:
-    import numpy as np
-    from sklearn import metrics as m
-
-    classes = list(getattr(est, "classes_", np.unique(y)))
-    binary = len(classes) == 2
-    avg = "binary" if binary else "weighted"
-    pos = classes[1] if binary else 1
-    values = {
-        "accuracy": float(m.accuracy_score(y, y_pred)),
-        "precision": float(
-            m.precision_score(y, y_pred, average=avg, pos_label=pos, zero_division=0)
-        ),
-        "recall": float(m.recall_score(y, y_pred, average=avg, pos_label=pos, zero_division=0)),
-        "f1": float(m.f1_score(y, y_pred, average=avg, pos_label=pos, zero_division=0)),
-    }
-    details: dict[str, Any] = {
-        "classes": [str(c) for c in classes],
-        "confusion_matrix": m.confusion_matrix(y, y_pred, labels=classes).tolist(),
-    }
-    if scores is None or len(np.unique(y)) < 2:
-        return values, details
-    kind, s = scores
-    pos_scores = (s[:, 1] if kind == "proba" else s) if binary else None
-    try:
-        if binary:
-            values["roc_auc"] = float(m.roc_auc_score(y, pos_scores))
-        elif kind == "proba":
-            values["roc_auc"] = float(m.roc_auc_score(y, s, multi_class="ovr", labels=classes))
-        if kind == "proba":
-            values["log_loss"] = float(m.log_loss(y, s, labels=classes))
-    except ValueError:
-        pass
-    if binary:
-        fpr, tpr, _ = m.roc_curve(y, pos_scores, pos_label=pos)
-        prec, rec, _ = m.precision_recall_curve(y, pos_scores, pos_label=pos)
-        details["roc_curve"] = dict(zip(("fpr", "tpr"), _thin(fpr, tpr), strict=True))
-        details["pr_curve"] = dict(zip(("recall", "precision"), _thin(rec, prec), strict=True))
-    elif kind == "proba":
-        details["roc_curve_per_class"] = {}
-        for i, cls in enumerate(classes):
-            fpr, tpr, _ = m.roc_curve(np.asarray(y) == cls, s[:, i])
-            details["roc_curve_per_class"][str(cls)] = dict(
-                zip(("fpr", "tpr"), _thin(fpr, tpr), strict=True)
-            )
-    return values, details
-
-
-def _regression(y: Any, y_pred: Any) -> tuple[dict, dict]:
-    import numpy as np
-    from sklearn import metrics as m
-
-    y = np.asarray(y, dtype=float)
-    values = {
-        "rmse": float(np.sqrt(m.mean_squared_error(y, y_pred))),
-        "mae": float(m.mean_absolute_error(y, y_pred)),
-        "r2": float(m.r2_score(y, y_pred)),
-    }
-    resid = y - y_pred
-    idx = np.linspace(0, len(y) - 1, min(len(y), 1000)).astype(int)
-    details = {"residuals": {"predicted": y_pred[idx].tolist(), "residual": resid[idx].tolist()}}
-    return values, details
-
-
-def _baseline(data: SplitValue, task: str) -> dict[str, float]:
-    from sklearn.dummy import DummyClassifier, DummyRegressor
-
-    if task == CLASSIFICATION:
-        dummy = DummyClassifier(strategy="prior").fit(data.X_train, data.y_train)
-        pred = dummy.predict(data.X_test)
-        return _classification(
-            data.y_test, pred, ("proba", dummy.predict_proba(data.X_test)), dummy
-        )[0]
-    dummy = DummyRegressor(strategy="mean").fit(data.X_train, data.y_train)
-    return _regression(data.y_test, dummy.predict(data.X_test))[0]
-
-
 def _slices(
     ctx: StageContext, data: SplitValue, y_pred: Any, column: str, task: str
 ) -> dict[str, Any]:
-    import numpy as np
     import pandas as pd
 
     raw = data.raw_test if data.raw_test is not None else data.X_test
     if not isinstance(raw, pd.DataFrame) or column not in raw.columns:
         ctx.fail(f"slice column '{column}' is not a feature column")
-    key = raw[column]
-    if pd.api.types.is_numeric_dtype(key) and key.nunique() > MAX_SLICES:
-        key = pd.qcut(key, 4, duplicates="drop").astype(str)
-    y = np.asarray(data.y_test)
-    out: dict[str, Any] = {}
-    for value in key.astype(str).value_counts().index[:MAX_SLICES]:
-        mask = (key.astype(str) == value).to_numpy()
-        if task == CLASSIFICATION:
-            metric = {"accuracy": float((y[mask] == y_pred[mask]).mean())}
-        else:
-            metric = {"rmse": float(np.sqrt(((y[mask] - y_pred[mask]) ** 2).mean()))}
-        out[str(value)] = {"rows": int(mask.sum()), **metric}
-    return out
-
-
-def _importance(
-    est: Any, X: Any, y: Any, params: dict[str, Any], n_jobs: int
-) -> list[dict[str, Any]]:
-    import numpy as np
-    from sklearn.inspection import permutation_importance
-
-    if len(X) > 2000:
-        rng = np.random.default_rng(params["seed"])
-        idx = rng.choice(len(X), 2000, replace=False)
-        X = X.iloc[idx] if hasattr(X, "iloc") else X[idx]
-        y = y.iloc[idx] if hasattr(y, "iloc") else y[idx]
-    with _threads(n_jobs):
-        res = permutation_importance(
-            est,
-            X,
-            y,
-            n_repeats=params["importance_repeats"],
-            random_state=params["seed"],
-            n_jobs=n_jobs,
-        )
-    names = list(X.columns) if hasattr(X, "columns") else [f"x{i}" for i in range(X.shape[1])]
-    rows = [
-        {"feature": str(n), "mean": float(mu), "std": float(sd)}
-        for n, mu, sd in zip(names, res.importances_mean, res.importances_std, strict=True)
-    ]
-    return sorted(rows, key=lambda r: -r["mean"])
+    return slice_metrics(raw, data.y_test, y_pred, column, task)
 
 
 # ------------------------------------------------------------------------------ gate

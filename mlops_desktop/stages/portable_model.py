@@ -1,0 +1,261 @@
+"""Model computations shared by the model stages and by exported pipeline scripts.
+
+The built-in stages (:mod:`.model`) call these functions, and the Python exporter copies
+their source text unchanged into the scripts it writes, so a script prints the very
+metrics the app logs. The same rules as in :mod:`.portable_data` hold: only the standard
+library at module level, scikit-learn and NumPy imported inside the functions, no state
+besides constants, nothing of the app (progress, cancelling, threads and logging stay in
+the stages).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+CLASSIFICATION = "classification"
+CURVE_POINTS = 200  # ROC and precision-recall curves are thinned to at most this many points
+RESIDUAL_POINTS = 1000  # residual plots show at most this many test rows
+MAX_SLICES = 20  # slices reported per column (the most frequent values)
+IMPORTANCE_ROWS = 2000  # permutation importance scores a random sample of at most this many rows
+
+
+# ------------------------------------------------------------------------------ estimators
+def make_estimator(name: str, params: dict[str, Any], n_jobs: int | None = None) -> Any:
+    """A fresh scikit-learn estimator for a catalogue name and the train stage's parameters."""
+    from sklearn import ensemble, linear_model, neighbors, svm
+
+    p, seed, depth = params, params.get("seed", 0), params.get("max_depth")
+    forest = {
+        "n_estimators": p.get("n_estimators", 100),
+        "max_depth": depth,
+        "random_state": seed,
+        "n_jobs": n_jobs,
+    }
+    boosting = {
+        "learning_rate": p.get("learning_rate", 0.1),
+        "max_depth": depth,
+        "max_iter": p.get("max_iter", 200),
+        "random_state": seed,
+        "early_stopping": False,
+    }
+    builders = {
+        "logistic_regression": lambda: linear_model.LogisticRegression(
+            C=p.get("C", 1.0), max_iter=p.get("max_iter", 200)
+        ),
+        "random_forest": lambda: ensemble.RandomForestClassifier(**forest),
+        "hist_gradient_boosting": lambda: ensemble.HistGradientBoostingClassifier(**boosting),
+        "svc": lambda: svm.SVC(C=p.get("C", 1.0), kernel=p.get("kernel", "rbf"), random_state=seed),
+        "k_neighbors": lambda: neighbors.KNeighborsClassifier(
+            n_neighbors=p.get("n_neighbors", 5), n_jobs=n_jobs
+        ),
+        "ridge": lambda: linear_model.Ridge(alpha=p.get("alpha", 1.0)),
+        "random_forest_regressor": lambda: ensemble.RandomForestRegressor(**forest),
+        "hist_gradient_boosting_regressor": lambda: ensemble.HistGradientBoostingRegressor(
+            **boosting
+        ),
+    }
+    if name not in builders:
+        raise ValueError(f"unknown estimator {name!r}")
+    return builders[name]()
+
+
+def make_search(
+    estimator: Any,
+    grid: dict[str, list[Any]],
+    search: str,
+    cv: int,
+    scoring: str | None,
+    n_iter: int,
+    random_state: int,
+    n_jobs: int | None = None,
+) -> Any:
+    """A cross-validated search: every candidate of ``grid`` (search "grid"), or ``n_iter``
+    of them drawn at random (at most all); the best is refitted on all the data."""
+    from sklearn.model_selection import GridSearchCV, ParameterGrid, RandomizedSearchCV
+
+    common = {"cv": cv, "scoring": scoring, "n_jobs": n_jobs, "refit": True}
+    if search == "grid":
+        return GridSearchCV(estimator, grid, **common)
+    n_iter = min(n_iter, len(ParameterGrid(grid)))
+    return RandomizedSearchCV(estimator, grid, n_iter=n_iter, random_state=random_state, **common)
+
+
+# ------------------------------------------------------------------------------ predictions
+def predict_with_scores(model: Any, X: pd.DataFrame, task: str) -> tuple[Any, Any]:
+    """Predictions and, for a classifier, its scores as ``("proba", class probabilities)``
+    or ``("decision", decision values)`` (None when it has neither)."""
+    scores = None
+    if task == CLASSIFICATION:
+        if hasattr(model, "predict_proba"):
+            scores = ("proba", model.predict_proba(X))
+        elif hasattr(model, "decision_function"):
+            scores = ("decision", model.decision_function(X))
+    if scores is not None and scores[0] == "proba" and hasattr(model, "classes_"):
+        return model.classes_[scores[1].argmax(axis=1)], scores  # what predict() computes
+    return model.predict(X), scores
+
+
+def prediction_metrics(y: Any, y_pred: Any, scores: Any, model: Any, task: str) -> dict[str, float]:
+    """The metrics of ``task`` (see classification_metrics and regression_metrics)."""
+    if task == CLASSIFICATION:
+        return classification_metrics(y, y_pred, scores, model)
+    return regression_metrics(y, y_pred)
+
+
+def classification_metrics(y: Any, y_pred: Any, scores: Any, model: Any) -> dict[str, float]:
+    """Accuracy, precision, recall, F1 (weighted over classes unless binary) and, from the
+    scores, ROC AUC and log loss."""
+    import numpy as np
+    from sklearn import metrics as m
+
+    classes = list(getattr(model, "classes_", np.unique(y)))
+    binary = len(classes) == 2
+    avg = "binary" if binary else "weighted"
+    pos = classes[1] if binary else 1
+    values = {
+        "accuracy": float(m.accuracy_score(y, y_pred)),
+        "precision": float(
+            m.precision_score(y, y_pred, average=avg, pos_label=pos, zero_division=0)
+        ),
+        "recall": float(m.recall_score(y, y_pred, average=avg, pos_label=pos, zero_division=0)),
+        "f1": float(m.f1_score(y, y_pred, average=avg, pos_label=pos, zero_division=0)),
+    }
+    if scores is None or len(np.unique(y)) < 2:
+        return values
+    kind, s = scores
+    try:
+        if binary:
+            values["roc_auc"] = float(m.roc_auc_score(y, s[:, 1] if kind == "proba" else s))
+        elif kind == "proba":
+            values["roc_auc"] = float(m.roc_auc_score(y, s, multi_class="ovr", labels=classes))
+        if kind == "proba":
+            values["log_loss"] = float(m.log_loss(y, s, labels=classes))
+    except ValueError:
+        pass
+    return values
+
+
+def regression_metrics(y: Any, y_pred: Any) -> dict[str, float]:
+    """Root mean squared error, mean absolute error and R²."""
+    import numpy as np
+    from sklearn import metrics as m
+
+    y = np.asarray(y, dtype=float)
+    return {
+        "rmse": float(np.sqrt(m.mean_squared_error(y, y_pred))),
+        "mae": float(m.mean_absolute_error(y, y_pred)),
+        "r2": float(m.r2_score(y, y_pred)),
+    }
+
+
+def baseline_metrics(
+    X_train: Any, y_train: Any, X_test: Any, y_test: Any, task: str
+) -> dict[str, float]:
+    """The same metrics for a dummy model (class prior or mean): the bar to beat."""
+    from sklearn.dummy import DummyClassifier, DummyRegressor
+
+    if task == CLASSIFICATION:
+        dummy = DummyClassifier(strategy="prior").fit(X_train, y_train)
+        scores = ("proba", dummy.predict_proba(X_test))
+    else:
+        dummy, scores = DummyRegressor(strategy="mean").fit(X_train, y_train), None
+    return prediction_metrics(y_test, dummy.predict(X_test), scores, dummy, task)
+
+
+# ------------------------------------------------------------------------------ plot data
+def thin_curve(xs: Any, ys: Any) -> tuple[list[float], list[float]]:
+    """At most CURVE_POINTS evenly spread points of a curve, as plain floats."""
+    import numpy as np
+
+    idx = np.unique(np.linspace(0, len(xs) - 1, min(len(xs), CURVE_POINTS)).astype(int))
+    return [float(v) for v in np.asarray(xs)[idx]], [float(v) for v in np.asarray(ys)[idx]]
+
+
+def classification_details(y: Any, y_pred: Any, scores: Any, model: Any) -> dict[str, Any]:
+    """Classes and confusion matrix, and from the scores the ROC and precision-recall curves
+    (binary) or one ROC curve per class (multiclass with probabilities)."""
+    import numpy as np
+    from sklearn import metrics as m
+
+    classes = list(getattr(model, "classes_", np.unique(y)))
+    details: dict[str, Any] = {
+        "classes": [str(c) for c in classes],
+        "confusion_matrix": m.confusion_matrix(y, y_pred, labels=classes).tolist(),
+    }
+    if scores is None or len(np.unique(y)) < 2:
+        return details
+    kind, s = scores
+    if len(classes) == 2:
+        pos_scores = s[:, 1] if kind == "proba" else s
+        fpr, tpr, _ = m.roc_curve(y, pos_scores, pos_label=classes[1])
+        prec, rec, _ = m.precision_recall_curve(y, pos_scores, pos_label=classes[1])
+        details["roc_curve"] = dict(zip(("fpr", "tpr"), thin_curve(fpr, tpr), strict=True))
+        details["pr_curve"] = dict(zip(("recall", "precision"), thin_curve(rec, prec), strict=True))
+    elif kind == "proba":
+        details["roc_curve_per_class"] = {}
+        for i, cls in enumerate(classes):
+            fpr, tpr, _ = m.roc_curve(np.asarray(y) == cls, s[:, i])
+            details["roc_curve_per_class"][str(cls)] = dict(
+                zip(("fpr", "tpr"), thin_curve(fpr, tpr), strict=True)
+            )
+    return details
+
+
+def regression_details(y: Any, y_pred: Any) -> dict[str, Any]:
+    """Predicted values and residuals of at most RESIDUAL_POINTS evenly spread test rows."""
+    import numpy as np
+
+    y = np.asarray(y, dtype=float)
+    resid = y - y_pred
+    idx = np.linspace(0, len(y) - 1, min(len(y), RESIDUAL_POINTS)).astype(int)
+    return {"residuals": {"predicted": y_pred[idx].tolist(), "residual": resid[idx].tolist()}}
+
+
+# ------------------------------------------------------------------------------ diagnostics
+def slice_metrics(
+    raw_test: pd.DataFrame, y_test: Any, y_pred: np.ndarray, column: str, task: str
+) -> dict[str, dict[str, float]]:
+    """Rows and accuracy (or RMSE) per value of one column of the test part, for its
+    MAX_SLICES most frequent values (quartiles when the column is numeric with many)."""
+    import numpy as np
+    import pandas as pd
+
+    key = raw_test[column]
+    if pd.api.types.is_numeric_dtype(key) and key.nunique() > MAX_SLICES:
+        key = pd.qcut(key, 4, duplicates="drop").astype(str)
+    y = np.asarray(y_test)
+    out: dict[str, dict[str, float]] = {}
+    for value in key.astype(str).value_counts().index[:MAX_SLICES]:
+        mask = (key.astype(str) == value).to_numpy()
+        if task == CLASSIFICATION:
+            metric = {"accuracy": float((y[mask] == y_pred[mask]).mean())}
+        else:
+            metric = {"rmse": float(np.sqrt(((y[mask] - y_pred[mask]) ** 2).mean()))}
+        out[str(value)] = {"rows": int(mask.sum()), **metric}
+    return out
+
+
+def feature_importance(
+    model: Any, X: Any, y: Any, repeats: int, seed: int, n_jobs: int | None = None
+) -> list[dict[str, Any]]:
+    """Permutation importance per feature (mean and spread of the score drop), largest
+    first; on a random sample of IMPORTANCE_ROWS rows when the data has more."""
+    import numpy as np
+    from sklearn.inspection import permutation_importance
+
+    if len(X) > IMPORTANCE_ROWS:
+        rng = np.random.default_rng(seed)
+        idx = rng.choice(len(X), IMPORTANCE_ROWS, replace=False)
+        X = X.iloc[idx] if hasattr(X, "iloc") else X[idx]
+        y = y.iloc[idx] if hasattr(y, "iloc") else y[idx]
+    res = permutation_importance(model, X, y, n_repeats=repeats, random_state=seed, n_jobs=n_jobs)
+    names = list(X.columns) if hasattr(X, "columns") else [f"x{i}" for i in range(X.shape[1])]
+    rows = [
+        {"feature": str(n), "mean": float(mu), "std": float(sd)}
+        for n, mu, sd in zip(names, res.importances_mean, res.importances_std, strict=True)
+    ]
+    return sorted(rows, key=lambda r: -r["mean"])
