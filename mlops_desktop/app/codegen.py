@@ -415,8 +415,11 @@ def _tune(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
         f"        {_lit(p['search'])},",
         f"        cv={p['cv']},",
         f"        scoring={_lit(p['scoring'] or None)},",
-        f"        n_iter={p['n_iter']},",
-        f"        random_state={p['seed']},",
+        *(
+            [f"        n_iter={p['n_iter']},", f"        random_state={p['seed']},"]
+            if p["search"] != "grid"
+            else []
+        ),
         "    )",
         f"    {search}.fit({data.X_train}, {data.y_train})",
         f"    {model} = {search}.best_estimator_",

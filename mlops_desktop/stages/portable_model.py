@@ -69,12 +69,13 @@ def make_search(
     search: str,
     cv: int,
     scoring: str | None,
-    n_iter: int,
-    random_state: int,
+    n_iter: int = 10,
+    random_state: int = 0,
     n_jobs: int | None = None,
 ) -> Any:
     """A cross-validated search: every candidate of ``grid`` (search "grid"), or ``n_iter``
-    of them drawn at random (at most all); the best is refitted on all the data."""
+    of them drawn at random with ``random_state`` (search "random"; at most all of them);
+    the best is refitted on all the data."""
     from sklearn.model_selection import GridSearchCV, ParameterGrid, RandomizedSearchCV
 
     common = {"cv": cv, "scoring": scoring, "n_jobs": n_jobs, "refit": True}
