@@ -29,6 +29,17 @@ def build(nodes, links, name="main") -> Pipeline:
     return pipeline
 
 
+def loaded_into_function(code, function: str, **load) -> Pipeline:
+    """Load data (``load`` parameters) feeding a Python-function stage of ``code``."""
+    return build(
+        [
+            ("load", "load_data", load),
+            ("fn", "python_function", {"file": str(code), "function": function}),
+        ],
+        [("load", "dataset", "fn", "input")],
+    )
+
+
 def standard(dataset, train, fe=None, split=None, evaluate=None, extra=()) -> Pipeline:
     nodes = [
         ("load", "load_data", {"dataset": dataset}),
@@ -194,13 +205,7 @@ def test_export_does_not_run_python_function_code(tmp_path):
         "def raw(dataset):\n    return dataset\n",
         encoding="utf-8",
     )
-    pipeline = build(
-        [
-            ("load", "load_data", {"dataset": "iris"}),
-            ("fn", "python_function", {"file": str(code), "function": "run"}),
-        ],
-        [("load", "dataset", "fn", "input")],
-    )
+    pipeline = loaded_into_function(code, "run", dataset="iris")
     text = export_python(pipeline)
     assert not marker.exists()
     assert "load_user_function(" in text and str(code) in text
@@ -223,13 +228,7 @@ def test_a_function_returning_metrics_with_the_context(ws, tmp_path):
         '    return {"rows": len(frame), "mean_bmi": float(frame["bmi"].mean())}\n',
         encoding="utf-8",
     )
-    pipeline = build(
-        [
-            ("load", "load_data", {"dataset": "diabetes", "sample_rows": 200, "seed": 4}),
-            ("fn", "python_function", {"file": str(code), "function": "stats"}),
-        ],
-        [("load", "dataset", "fn", "input")],
-    )
+    pipeline = loaded_into_function(code, "stats", dataset="diabetes", sample_rows=200, seed=4)
     trust(ws, pipeline)
     service, run = run_in_app(ws, pipeline)
     results, out = run_script(tmp_path, pipeline)

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_codegen import CASES, build, standard
+from test_codegen import CASES, loaded_into_function, standard
 
 from mlops_desktop.app import codegen_source
 from mlops_desktop.app.codegen import export_python
@@ -213,13 +213,7 @@ def test_a_python_function_pipeline_reserves_the_embedded_names(tmp_path) -> Non
         "    return frame\n",
         encoding="utf-8",
     )
-    pipeline = build(
-        [
-            ("load", "load_data", {"dataset": "iris"}),
-            ("fn", "python_function", {"file": str(code), "function": "infer_task"}),
-        ],
-        [("load", "dataset", "fn", "input")],
-    )
+    pipeline = loaded_into_function(code, "infer_task", dataset="iris")
     text = export_python(pipeline)
     # the user's function gets its own variable; the embedded infer_task stays callable
     assert "infer_task_2 = load_user_function(" in text
