@@ -13,6 +13,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from mlops_desktop.app import plot_data
 from mlops_desktop.qt import colors
+from mlops_desktop.qt.output_preview import OutputPreview
 from mlops_desktop.qt.plots.diagnostics import DiagnosticsView
 from mlops_desktop.qt.plots.series import MetricPlotWidget
 from mlops_desktop.qt.plots.tuning import TuningView
@@ -61,6 +62,7 @@ class RunView(QtWidgets.QWidget):
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.run: Run | None = None
+        self._workspace: Workspace | None = None  # where stage outputs are read from
         self.header = QtWidgets.QLabel("No run open")
         self.header.setTextFormat(Qt.TextFormat.RichText)
         self.header.setStyleSheet("padding: 4px 6px;")
@@ -114,16 +116,24 @@ class RunView(QtWidgets.QWidget):
         self.log_text.setFont(
             QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
         )
+        self.output_preview = OutputPreview()
+        below = QtWidgets.QSplitter(Qt.Orientation.Horizontal)
+        below.addWidget(self.log_text)
+        below.addWidget(self.output_preview)
+        below.setStretchFactor(1, 1)
+        below.setSizes([380, 820])  # the outputs are wide tables; a log is a few lines
         split = QtWidgets.QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.stage_table)
-        split.addWidget(self.log_text)
-        split.setSizes([300, 200])  # the stage list first: a log is a few lines per stage
+        split.addWidget(below)
+        split.setStretchFactor(1, 1)
+        split.setSizes([230, 400])
         return split
 
     # ------------------------------------------------------------------ loading
     def load(self, workspace: Workspace, run_id: int) -> None:
         """Read run ``run_id`` and everything logged for it from the workspace."""
         run = workspace.runs.get(run_id)
+        self._workspace = workspace
         keys = [k for k in workspace.metrics.keys(run_id) if is_series_key(k)]
 
         def loader(key: str) -> plot_data.Series:
@@ -263,6 +273,7 @@ class RunView(QtWidgets.QWidget):
             self.stage_table.selectRow(0)
         else:
             self.log_text.setPlainText("This run has no recorded stages.")
+            self.output_preview.clear("This run has no recorded stages.")
 
     def _on_stage_table_selection_changed(self) -> None:
         rows = self.stage_table.selectionModel().selectedRows()
@@ -273,6 +284,10 @@ class RunView(QtWidgets.QWidget):
         if stage.error:
             text += f"\n\nError:\n{stage.error}"
         self.log_text.setPlainText(text)
+        if self._workspace is None:
+            self.output_preview.clear("Outputs are read from the run's workspace (none given).")
+        else:
+            self.output_preview.show_stage(self._workspace, self.run.id, stage.node_id, stage.title)
 
     # ------------------------------------------------------------------ live
     def _on_plot_redrawn(self) -> None:
