@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,7 @@ PROFILE_STATS = (
 )
 IDLE_THREAD_MS = 2000  # a pool thread left idle this long ends (nothing lingers)
 TEXT_LIMIT = 20000
+TEXT_WIDTH = 100  # characters per line of a wrapped name list
 
 
 def load_previews(workspace: Workspace, run_id: int, node_id: str) -> dict[str, dict[str, Any]]:
@@ -156,28 +158,31 @@ def profile_table(profile: Mapping[str, Mapping[str, Any]]) -> tuple[list[str], 
     return ["column", *keys], rows
 
 
+def name_list(label: str, names: Sequence[Any]) -> str:
+    """``label (n): a, b, c`` wrapped to lines of a readable length."""
+    text = f"{label} ({len(names)}): " + ", ".join(str(n) for n in names)
+    return textwrap.fill(text, TEXT_WIDTH, subsequent_indent="    ", break_long_words=False)
+
+
 def model_text(p: Mapping[str, Any]) -> str:
     """A model preview as a few readable lines: what it is, its classes, features, params."""
     lines = [f"{p['title']}  ({p.get('task') or 'unknown task'}, estimator '{p['estimator']}')"]
     if p.get("classes"):
-        lines.append("Classes: " + ", ".join(format_cell(c) for c in p["classes"]))
-    features = p.get("features") or []
-    lines.append(f"Features ({len(features)}): " + ", ".join(features))
+        lines.append(name_list("Classes", p["classes"]))
+    lines.append(name_list("Features", p.get("features") or []))
     params = p.get("params") or {}
     if params:
         width = max(len(k) for k in params)
         lines += ["", "Parameters:"]
-        lines += [f"  {k.ljust(width)}  {format_cell(v)}" for k, v in params.items()]
+        lines += [f"  {k.ljust(width)}  {v!r}" for k, v in params.items()]
     return "\n".join(lines)
 
 
 def transformer_text(p: Mapping[str, Any]) -> str:
-    features_in = p.get("features_in") or []
-    features_out = p.get("features_out") or []
     return "\n".join(
         [
-            f"Features in ({len(features_in)}): " + ", ".join(features_in),
-            f"Features out ({len(features_out)}): " + ", ".join(features_out),
+            name_list("Features in", p.get("features_in") or []),
+            name_list("Features out", p.get("features_out") or []),
             "",
             p.get("text", ""),
         ]
@@ -189,10 +194,12 @@ def caption_of(p: Mapping[str, Any]) -> str:
     kind = p["kind"]
     if kind in ("table", "split"):
         rows, cols = p["shape"]
+        what = "rows"
+        if kind == "split":  # the shape is the head's: the training part's length is in parts
+            rows, what = int(p["parts"]["train"]), "training rows"
         shown = len(p["rows"])
-        parts = [f"{rows:,} rows × {cols} columns" if kind == "table" else f"{cols} columns"]
-        what = "training rows" if kind == "split" else "rows"
-        parts.append(f"showing the first {shown} {what}" if shown < rows else f"all {what}")
+        parts = [f"{rows:,} {what} × {cols} columns"]
+        parts.append(f"showing the first {shown}" if shown < rows else f"all {shown} shown")
         if p.get("target"):
             parts.append(f"target '{p['target']}'")
         if p.get("content_hash"):
@@ -410,12 +417,12 @@ class OutputPreview(QtWidgets.QWidget):
     ) -> None:
         self.table_model.set_table(headers, rows, tips, numbered=numbered)
         self.table_view.verticalHeader().setVisible(numbered)
-        self.table_view.horizontalHeader().setStretchLastSection(not numbered)
         self.table_view.resizeColumnsToContents()
         header = self.table_view.horizontalHeader()
-        cap = max(120, self.fontMetrics().horizontalAdvance("x") * 28)
+        digit = self.fontMetrics().horizontalAdvance("0")
+        low, cap = digit * 7 + 16, max(120, digit * 28)
         for col in range(len(headers)):  # a long column name must not push the rest away
-            header.resizeSection(col, min(header.sectionSize(col), cap))
+            header.resizeSection(col, max(low, min(header.sectionSize(col), cap)))
         self.table_view.scrollToTop()
         self.stack.setCurrentWidget(self.table_view)
 

@@ -116,17 +116,17 @@ class RunView(QtWidgets.QWidget):
         self.log_text.setFont(
             QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
         )
+        stages = QtWidgets.QSplitter(Qt.Orientation.Vertical)
+        stages.addWidget(self.stage_table)
+        stages.addWidget(self.log_text)
+        stages.setSizes([300, 200])  # the stage list first: a log is a few lines per stage
+        # The selected stage's outputs beside them, full height: tables are wide and long.
         self.output_preview = OutputPreview()
-        below = QtWidgets.QSplitter(Qt.Orientation.Horizontal)
-        below.addWidget(self.log_text)
-        below.addWidget(self.output_preview)
-        below.setStretchFactor(1, 1)
-        below.setSizes([380, 820])  # the outputs are wide tables; a log is a few lines
-        split = QtWidgets.QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.stage_table)
-        split.addWidget(below)
+        split = QtWidgets.QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(stages)
+        split.addWidget(self.output_preview)
         split.setStretchFactor(1, 1)
-        split.setSizes([230, 400])
+        split.setSizes([430, 1000])
         return split
 
     # ------------------------------------------------------------------ loading
