@@ -80,6 +80,9 @@ def _install_excepthook(window) -> None:  # noqa: ANN001
     sys.excepthook = hook
 
 
+PREWARM_DELAY_MS = 1500
+
+
 def run_gui(workspace: str | None) -> int:
     """Open the main window on ``workspace`` (None: the default workspace). Returns the exit code."""
     from mlops_desktop.qt.main_window import MainWindow
@@ -99,6 +102,11 @@ def run_gui(workspace: str | None) -> int:
 
     def open_workspace() -> None:
         ok = window.open_workspace(workspace, interactive=not exit_after_show)
+        if not exit_after_show:
+            from mlops_desktop.app.prewarm import start_prewarm
+
+            # Once the window has settled: the first run then finds its libraries imported.
+            QTimer.singleShot(PREWARM_DELAY_MS, start_prewarm)
         if exit_after_show:
             print(f"shown={shown:.6f} ready={time.time():.6f}", flush=True)
             status[0] = 0 if ok else 1
