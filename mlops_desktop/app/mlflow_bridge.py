@@ -144,8 +144,24 @@ def export_runs(
 ) -> TransferResult:
     """Log every finished run of ``project`` to MLflow; returns what was copied."""
     client = _client(tracking_uri)
+    if artifact_location is None:
+        artifact_location = default_artifact_location(tracking_uri)
     with _mlflow_errors(tracking_uri):
         return _export(workspace, client, project, experiment, artifact_location)
+
+
+def default_artifact_location(tracking_uri: str) -> str | None:
+    """For a local SQLite store, artifacts go beside the database file (MLflow's own default
+    is ``./mlruns`` in whatever folder the command happens to run in)."""
+    prefix = "sqlite:///"
+    if not tracking_uri.startswith(prefix):
+        return None
+    path = tracking_uri[len(prefix) :].split("?", 1)[0]  # "/abs/x.db" or "relative/x.db"
+    if not path or path == ":memory:":
+        return None
+    from pathlib import Path
+
+    return (Path(path).resolve().parent / "mlruns").as_uri()
 
 
 def _export(

@@ -227,3 +227,12 @@ def test_metric_keys_are_made_acceptable_to_mlflow():
     assert mlflow_key("importance/sepal length (cm)") == "importance/sepal length _cm_"
     assert mlflow_key("a//b/../c") == "a/b/_/c"
     assert mlflow_key("/x") == "x" and mlflow_key("") == "_"
+
+
+def test_artifacts_of_a_sqlite_store_go_beside_its_file(tmp_path):
+    from mlops_desktop.app.mlflow_bridge import default_artifact_location
+
+    db = tmp_path / "store" / "mlflow.db"
+    assert default_artifact_location(f"sqlite:///{db}") == (db.parent / "mlruns").as_uri()
+    assert default_artifact_location("http://127.0.0.1:5000") is None
+    assert default_artifact_location("sqlite:///:memory:") is None
