@@ -44,6 +44,7 @@ PROFILE_STATS = (
 IDLE_THREAD_MS = 2000  # a pool thread left idle this long ends (nothing lingers)
 TEXT_LIMIT = 20000
 TEXT_WIDTH = 100  # characters per line of a wrapped name list
+FIT_ROWS = 12  # rows measured to fit a column's width to its contents
 
 
 def load_previews(workspace: Workspace, run_id: int, node_id: str) -> dict[str, dict[str, Any]]:
@@ -256,6 +257,8 @@ class OutputPreview(QtWidgets.QWidget):
         self.table_view.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table_view.setAlternatingRowColors(True)
         self.table_view.setWordWrap(False)
+        # Column widths from the first rows only: measuring every cell costs tens of ms.
+        self.table_view.horizontalHeader().setResizeContentsPrecision(FIT_ROWS)
         self.table_view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         self.text_view = QtWidgets.QPlainTextEdit()
         self.text_view.setReadOnly(True)

@@ -182,3 +182,32 @@ def test_a_missing_artifact_is_one_line_and_loading_leaves_no_thread(qtbot, goog
     assert preview.message().startswith(f"artifact {stage.outputs['split'][:12]} is missing")
     assert preview.wait(5000) and preview._pool.activeThreadCount() == 0
     assert {t.ident for t in threading.enumerate() if not t.daemon} == before
+
+
+def test_a_deployment_is_text_and_a_profile_lists_its_violations(qtbot, google):
+    from mlops_desktop.qt.output_preview import OutputPreview, caption_of, in_column_order
+
+    ws, run, _ = google
+    view = open_view(qtbot, ws, run)
+    select(qtbot, view, run, "deploy")
+    preview = view.output_preview
+    assert preview.current_preview()["kind"] == "value"
+    assert preview.stack.currentWidget() is preview.text_view
+    assert "environment='production'" in preview.text_view.toPlainText()
+    # A profile with violations says how many and lists them under the caption.
+    violations = ["column 'age' has 3 missing values (limit 0)", "'x' above its maximum"]
+    profile = {
+        "kind": "profile",
+        "title": "Profile of people",
+        "profile": {"x": {"dtype": "float64", "max": 9.5}, "age": {"dtype": "int64", "max": 7}},
+        "violations": violations,
+        "rows_total": 1200,
+    }
+    assert caption_of(profile) == "2 columns profiled over 1,200 rows · 2 violation(s)"
+    widget = OutputPreview()
+    qtbot.addWidget(widget)
+    profile["profile"] = in_column_order(profile["profile"], ["age", "missing", "x"])
+    widget._on_worker_loaded(widget._request, "check", {"profile": profile})
+    assert widget.table_model.headers() == ["column", "dtype", "max"]
+    assert widget.table_model.rows() == [["age", "int64", 7], ["x", "float64", 9.5]]
+    assert widget.caption_label.text().splitlines()[1:] == [f"• {v}" for v in violations]
