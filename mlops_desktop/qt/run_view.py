@@ -270,6 +270,7 @@ class RunView(QtWidgets.QWidget):
                 self.stage_table.setItem(row, col, item)
         self.stage_table.resizeColumnsToContents()
         if run.stages:
+            self.stage_table.clearSelection()  # row 0 of another run is news: show it
             self.stage_table.selectRow(0)
         else:
             self.log_text.setPlainText("This run has no recorded stages.")

@@ -129,9 +129,13 @@ def test_stages_show_their_table_profile_metrics_and_model(qtbot, google):
 
 
 def test_a_failed_and_a_skipped_stage_say_why_in_the_preview_area(qtbot, google):
-    ws, _, bad = google
-    view = open_view(qtbot, ws, bad)
+    ws, good, bad = google
+    view = open_view(qtbot, ws, good)
     preview = view.output_preview
+    assert preview.current_preview()["kind"] == "table"
+    # Opening another run in the same view shows its first stage, though row 0 was selected.
+    with qtbot.waitSignal(preview.outputs_shown, timeout=10000):
+        view.load(ws, bad.id)
     load = bad.stages[0]
     assert load.status is StageStatus.FAILED
     assert preview.stack.currentWidget() is preview.message_label
