@@ -168,6 +168,16 @@ def test_comparison_view_of_real_runs(qtbot, world):
     row = [table.verticalHeaderItem(i).text() for i in range(table.rowCount())].index("accuracy")
     best = int(np.nanargmax(comp.metrics["accuracy"]))
     assert table.item(row, best).font().bold()
+    # A metric equal in every run has no best; a lower-is-better one bolds its minimum.
+    names = [table.verticalHeaderItem(i).text() for i in range(table.rowCount())]
+    same = [k for k in comp.metrics if np.nanmin(comp.metrics[k]) == np.nanmax(comp.metrics[k])]
+    assert same  # e.g. the dummy baseline scores
+    for key in same:
+        r = names.index(key)
+        assert not any(table.item(r, j).font().bold() for j in range(3)), key
+    if "log_loss" in names:
+        r = names.index("log_loss")
+        assert table.item(r, int(np.nanargmin(comp.metrics["log_loss"]))).font().bold()
     assert len(view.series.series()) == 2  # the third run logged no loss
     view.params.param_combo.setCurrentText("Train.C")
     headers, rows = view.params.data_table()

@@ -35,7 +35,17 @@ from mlops_desktop.qt.plots._common import (
 )
 from mlops_desktop.qt.plots.series import MetricPlotWidget
 
-LOWER_IS_BETTER = ("rmse", "mae", "mse", "log_loss", "loss", "error", "latency")
+LOWER_IS_BETTER = (
+    "rmse",
+    "mae",
+    "mse",
+    "log_loss",
+    "loss",
+    "error",
+    "latency",
+    "seconds",
+    "duration",
+)
 SeriesLoader = Callable[[int, str], Series]
 MAX_POINT_LABELS = 15
 
@@ -109,17 +119,18 @@ class MetricsTable(QtWidgets.QTableWidget):
                     self.setItem(i, j, item)
                 continue
             values = np.array(row[1:], dtype=np.float64)
-            best = -1
-            if np.isfinite(values).any() and len(values) > 1:
-                pick = np.nanargmin if lower_is_better(str(row[0])) else np.nanargmax
-                best = int(pick(values))
+            best: set[int] = set()
+            finite = values[np.isfinite(values)]
+            if len(values) > 1 and len(finite) and finite.min() != finite.max():
+                pick = np.nanmin if lower_is_better(str(row[0])) else np.nanmax
+                best = set(np.flatnonzero(values == pick(values)).tolist())  # ties all bold
             for j, value in enumerate(values):
                 item = QtWidgets.QTableWidgetItem(fmt(float(value)))
                 item.setTextAlignment(
                     QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter
                 )
                 item.setFlags(item.flags() & ~QtCore.Qt.ItemFlag.ItemIsEditable)
-                if j == best:
+                if j in best:
                     item.setFont(bold)
                 self.setItem(i, j, item)
         self.resizeColumnsToContents()
