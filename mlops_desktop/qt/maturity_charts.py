@@ -1,4 +1,7 @@
-"""Helpers of the Maturity overview's charts (pyqtgraph, imported by the caller on first use).
+"""The Maturity overview's charts (pyqtgraph; the view imports this module on first use).
+
+:func:`build_overview` lays out the crosswalk radar, the models on the normalized 0-4 scale
+and maturity over time. Around it:
 
 * The radar's capability labels carry the titles of ``resources/maturity/crosswalk.json``
   and are placed around the chart so they never overlap: on every resize each label is put
@@ -11,12 +14,20 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6.QtCore import Qt
+
+from mlops_desktop.qt import colors
+from mlops_desktop.qt.maturity_tabs import SERIES
+from mlops_desktop.qt.plots._common import colour, foreground, style_plot
+
+if TYPE_CHECKING:
+    from mlops_desktop.core.maturity.scoring import Assessment
 
 DAY = 86_400.0
 MIN_BAR = 0.08  # height of a level bar of 0, so the bar is still seen
@@ -125,3 +136,132 @@ class RadarLabels(QtCore.QObject):
                     item.setToolTip(title)
                     return rect
         return None
+
+
+# ============================================================================= overview
+def build_overview(assessment: Assessment, history: Sequence[Any]) -> QtWidgets.QWidget:
+    """Radar of the crosswalk capabilities, the models on the normalized scale, and
+    maturity over time, in one pyqtgraph layout."""
+    view = pg.GraphicsLayoutWidget()
+    view.setBackground(colors.role("plot_background"))
+    radar = view.addPlot(row=0, col=0, rowspan=2)
+    view.radar_labels = _draw_radar(pg, radar, assessment, colour)
+    bars = view.addPlot(row=0, col=1)
+    style_plot(bars, "Levels on the normalized 0-4 scale", y="normalized level")
+    values = [
+        assessment.models[m].normalized if m in assessment.models else assessment.crosswalk.level
+        for m, _ in SERIES
+    ]
+    view.level_bars = []
+    for i, v in enumerate(values):
+        # A level of 0 keeps an outlined stub (a bar of height 0 draws nothing).
+        bar = pg.BarGraphItem(
+            x=[i],
+            height=[bar_height(v)],
+            width=0.6,
+            brush=colour(i, 200 if v > 0 else 60),
+            pen=pg.mkPen(colour(i), width=1.5),
+        )
+        bars.addItem(bar)
+        view.level_bars.append(bar)
+        label = pg.TextItem(f"{v:g}", color=foreground(), anchor=(0.5, 1.0))
+        label.setPos(i, bar_height(v) + 0.05)
+        bars.addItem(label)
+    bars.getAxis("bottom").setTicks([[(i, name) for i, (_, name) in enumerate(SERIES)]])
+    bars.setYRange(0, 4.4, padding=0)
+    bars.setXRange(-0.6, len(SERIES) - 0.4, padding=0)
+    bars.setMouseEnabled(x=False, y=False)
+    trend = view.addPlot(row=1, col=1, axisItems={"bottom": DateAxis()})
+    style_plot(trend, "Maturity over time", y="normalized level")
+    trend.addLegend(
+        offset=(-8, 8),
+        labelTextSize="8pt",
+        labelTextColor=foreground(),
+        brush=pg.mkBrush(colors.role("legend_fill")),
+        pen=pg.mkPen(colors.role("legend_border")),
+    )
+    by_model: dict[str, list[tuple[float, float]]] = {}
+    for rec in history:
+        by_model.setdefault(rec.model, []).append((rec.created_at.timestamp(), rec.score))
+    for i, (model, name) in enumerate(SERIES):
+        points = by_model.get(model, [])
+        if points:
+            xs, ys = zip(*points, strict=True)
+            trend.plot(
+                list(xs),
+                list(ys),
+                pen=pg.mkPen(colour(i), width=2),
+                symbol="o",
+                symbolSize=13 - 3 * i,  # equal levels stay visible as nested rings
+                symbolBrush=colour(i),
+                name=name,
+            )
+    stamps = [x for points in by_model.values() for x, _ in points]
+    if stamps:  # dates on the axis, even around a single assessment
+        trend.setXRange(*history_range(stamps), padding=0)
+        trend.setLabel("bottom", history_caption(stamps))
+    trend.setYRange(-0.25, 4.2, padding=0)
+    view.trend_plot = trend
+    view.ci.layout.setColumnStretchFactor(0, 5)
+    view.ci.layout.setColumnStretchFactor(1, 4)
+    return view
+
+
+def _draw_radar(
+    pg: Any, plot: Any, assessment: Assessment, colour: Callable[..., QtGui.QColor]
+) -> Any:
+    """Draw the radar; returns its :class:`RadarLabels`."""
+    caps = assessment.crosswalk.capabilities
+    n = len(caps)
+    plot.setTitle(
+        f"Crosswalk capabilities (normalized level {assessment.crosswalk.level})",
+        size="10pt",
+        color=colors.role("plot_foreground"),
+    )
+    plot.setAspectLocked(True)
+    plot.hideAxis("left")
+    plot.hideAxis("bottom")
+    plot.setMouseEnabled(x=False, y=False)
+    angles = [math.pi / 2 - 2 * math.pi * i / n for i in range(n)]
+    grid = pg.mkPen(colors.role("plot_grid"), width=1)
+    for ring in (0.25, 0.5, 0.75, 1.0):
+        xs = [ring * math.cos(a) for a in [*angles, angles[0]]]
+        ys = [ring * math.sin(a) for a in [*angles, angles[0]]]
+        plot.plot(xs, ys, pen=grid)
+    labels = []
+    for (cap, _), a in zip(caps, angles, strict=True):
+        plot.plot([0, math.cos(a)], [0, math.sin(a)], pen=grid)
+        title = capability_title(cap)
+        label = pg.TextItem(title, color=colors.role("plot_foreground"))
+        font = QtGui.QFont(QtWidgets.QApplication.font())
+        font.setPointSize(7)
+        label.setFont(font)
+        label.setPos(1.06 * math.cos(a), 1.06 * math.sin(a))
+        plot.addItem(label, ignoreBounds=True)
+        labels.append((label, a, title))
+    values = [assessment.crosswalk.value(cap.id) for cap, _ in caps]
+    xs = [
+        max(v, 0.03) * math.cos(a)
+        for v, a in zip([*values, values[0]], [*angles, angles[0]], strict=True)
+    ]
+    ys = [
+        max(v, 0.03) * math.sin(a)
+        for v, a in zip([*values, values[0]], [*angles, angles[0]], strict=True)
+    ]
+    plot.plot(
+        xs,
+        ys,
+        pen=pg.mkPen(colour(0), width=2),
+        fillLevel=None,
+        brush=None,
+        symbol="o",
+        symbolSize=5,
+        symbolBrush=colour(0),
+    )
+    fill = QtGui.QPolygonF([QtCore.QPointF(x, y) for x, y in zip(xs, ys, strict=True)])
+    area = QtWidgets.QGraphicsPolygonItem(fill)
+    area.setBrush(colour(0, 60))
+    area.setPen(QtGui.QPen(Qt.PenStyle.NoPen))
+    plot.addItem(area)
+    plot.setRange(xRange=(-2.0, 2.0), yRange=(-1.42, 1.42), padding=0)
+    return RadarLabels(plot, labels)
