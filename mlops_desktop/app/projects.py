@@ -18,6 +18,7 @@ from mlops_desktop.core.errors import ConflictError, FormatError, NotFoundError
 from mlops_desktop.core.graph import Pipeline
 from mlops_desktop.core.registry import StageRegistry, default_registry
 from mlops_desktop.core.serialization import read_file, to_dict
+from mlops_desktop.storage.gc import DEFAULT_MIN_AGE_S, GcReport, collect_garbage
 
 if TYPE_CHECKING:
     from mlops_desktop.app.workspace import Workspace
@@ -66,8 +67,27 @@ class ProjectService:
     def restore_project(self, name: str) -> Project:
         return self.workspace.projects.restore(name)
 
-    def purge_project(self, name: str) -> None:
+    def purge_project(self, name: str) -> GcReport:
+        """Delete a project for good, then reclaim the artifact files nothing refers to.
+
+        The collection keeps the default minimum age (an hour), never 0: another process
+        may be running a pipeline on this workspace, and it writes its output files before
+        the rows that reference them. Files the purge orphaned that are younger than that
+        are reclaimed by a later ``workspace gc``.
+        """
         self.workspace.projects.purge(name)
+        return self.collect_garbage()
+
+    def collect_garbage(
+        self, *, dry_run: bool = False, min_age_seconds: float = DEFAULT_MIN_AGE_S
+    ) -> GcReport:
+        """Remove unreferenced artifact files older than ``min_age_seconds`` (storage/gc.py)."""
+        return collect_garbage(
+            self.workspace.db,
+            self.workspace.artifacts,
+            dry_run=dry_run,
+            min_age_seconds=min_age_seconds,
+        )
 
     # --- pipelines ------------------------------------------------------------------
 

@@ -44,7 +44,7 @@ class ArtifactStore:
 
     def put_bytes(self, data: bytes, suffix: str = "") -> str:
         digest = hashlib.sha256(data).hexdigest()
-        if self._find(digest) is None:
+        if not self._refresh(digest):
             self._write(digest, _check_suffix(suffix), lambda fh: fh.write(data))
         return digest
 
@@ -55,7 +55,7 @@ class ArtifactStore:
             while chunk := fh.read(_CHUNK):
                 sha.update(chunk)
         digest = sha.hexdigest()
-        if self._find(digest) is None:
+        if not self._refresh(digest):
 
             def copy(out: BinaryIO) -> None:
                 with source.open("rb") as src:
@@ -100,6 +100,20 @@ class ArtifactStore:
             except OSError:
                 continue  # gone already, or not ours to delete
         return removed
+
+    def _refresh(self, digest: str) -> bool:
+        """True if the artifact is stored; its modification time is then set to now, so
+        garbage collection (storage/gc.py) sees an artifact written again as young."""
+        found = self._find(digest)
+        if found is None:
+            return False
+        try:
+            os.utime(found)
+        except FileNotFoundError:  # removed by a collector since the lookup: write it again
+            return False
+        except OSError:  # a read-only folder: the file is there, just not ours to touch
+            pass
+        return True
 
     def _folder(self, digest: str) -> Path:
         return self.root / digest[:2]
