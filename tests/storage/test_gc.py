@@ -1,4 +1,8 @@
-"""Garbage collection of the artifact folder on a real workspace with real runs."""
+"""Garbage collection of the artifact folder on a real workspace with real runs.
+
+The ``ws`` fixture (tests/storage/conftest.py) runs each test on SQLite and, when
+``MLOPS_DESKTOP_TEST_PG_URL`` is set, on PostgreSQL too.
+"""
 
 from __future__ import annotations
 
@@ -18,13 +22,6 @@ from mlops_desktop.storage.gc import collect_garbage
 from mlops_desktop.storage.registry import RegistryStore
 
 TWO_HOURS = 7200.0
-
-
-@pytest.fixture
-def ws(tmp_path: Path):
-    workspace = Workspace.open(str(tmp_path / "ws.db"))
-    yield workspace
-    workspace.close()
 
 
 def run_iris(ws: Workspace, project: str) -> Run:
