@@ -197,6 +197,26 @@ class _Prepared:
     from_node: str | None
 
 
+@dataclass(frozen=True)
+class RunRequest:
+    """How to run a pipeline: the options of :meth:`RunService.run` and :meth:`~RunService.start`.
+
+    ``document`` is saved as a new pipeline version first (the GUI's unsaved canvas);
+    ``nodes`` runs only those stages (ids or unique titles), ``from_node`` that stage and
+    everything after it; ``listener`` receives every engine event as well as the recorder.
+    """
+
+    force: bool = False
+    executor: str = "threads"
+    scheduler_address: str | None = None
+    trigger: str = "manual"
+    environment: str = "dev"
+    listener: RunListener | None = None
+    nodes: Iterable[str] | None = None
+    from_node: str | None = None
+    document: Pipeline | None = None
+
+
 class RunService:
     """Runs a project's pipelines and reads back what runs produced."""
 
@@ -222,69 +242,24 @@ class RunService:
         self.heartbeat_seconds = HEARTBEAT_SECONDS
 
     # ------------------------------------------------------------------------- running
-    def run(
-        self,
-        project: str,
-        pipeline: str | None = None,
-        *,
-        force: bool = False,
-        executor: str = "threads",
-        scheduler_address: str | None = None,
-        trigger: str = "manual",
-        environment: str = "dev",
-        listener: RunListener | None = None,
-        nodes: Iterable[str] | None = None,
-        from_node: str | None = None,
-        document: Pipeline | None = None,
-    ) -> Run:
-        """Run a pipeline (the saved latest version, or ``document`` saved first) and wait."""
-        prep = self._prepare(
-            project,
-            pipeline,
-            executor,
-            scheduler_address,
-            trigger,
-            environment,
-            listener,
-            nodes,
-            from_node,
-            document,
-        )
-        return self._execute(prep, force, trigger, environment)
+    def run(self, project: str, pipeline: str | None = None, **options: Any) -> Run:
+        """Run a pipeline (the saved latest version, or ``document`` saved first) and wait.
 
-    def start(
-        self,
-        project: str,
-        pipeline: str | None = None,
-        *,
-        force: bool = False,
-        executor: str = "threads",
-        scheduler_address: str | None = None,
-        trigger: str = "manual",
-        environment: str = "dev",
-        listener: RunListener | None = None,
-        nodes: Iterable[str] | None = None,
-        from_node: str | None = None,
-        document: Pipeline | None = None,
-    ) -> RunHandle:
-        """Start a run in a background thread; the handle cancels and waits."""
-        prep = self._prepare(
-            project,
-            pipeline,
-            executor,
-            scheduler_address,
-            trigger,
-            environment,
-            listener,
-            nodes,
-            from_node,
-            document,
-        )
+        ``options`` are the fields of :class:`RunRequest` (force, executor, trigger, ...)."""
+        request = RunRequest(**options)
+        return self._execute(self._prepare(project, pipeline, request), request)
+
+    def start(self, project: str, pipeline: str | None = None, **options: Any) -> RunHandle:
+        """Start a run in a background thread; the handle cancels and waits.
+
+        ``options`` are the fields of :class:`RunRequest`, as for :meth:`run`."""
+        request = RunRequest(**options)
+        prep = self._prepare(project, pipeline, request)
         result: list[Any] = [None]
 
         def work() -> None:
             try:
-                result[0] = self._execute(prep, force, trigger, environment)
+                result[0] = self._execute(prep, request)
             except BaseException as exc:  # noqa: BLE001 - handed to wait()
                 result[0] = exc
 
@@ -292,56 +267,47 @@ class RunService:
         thread.start()
         return RunHandle(prep.run.id, prep.scheduler, thread, result)
 
-    def _prepare(
-        self,
-        project: str,
-        pipeline: str | None,
-        executor: str,
-        address: str | None,
-        trigger: str,
-        environment: str,
-        listener: RunListener | None,
-        nodes: Iterable[str] | None,
-        from_node: str | None,
-        document: Pipeline | None,
-    ) -> _Prepared:
+    def _prepare(self, project: str, pipeline: str | None, request: RunRequest) -> _Prepared:
         from mlops_desktop.core import serialization
         from mlops_desktop.engine.executors import make_executor
         from mlops_desktop.engine.scheduler import Scheduler
 
         proj = self.ws.projects.get(project)
         info = self.pipeline_info(proj.id, pipeline)
-        if document is not None:
-            version = self.ws.pipelines.save(info.id, serialization.to_dict(document), "run")
+        if request.document is not None:
+            document = serialization.to_dict(request.document)
+            version = self.ws.pipelines.save(info.id, document, "run")
         else:
             version = self.ws.pipelines.latest(info.id)
         graph = serialization.from_dict(version.document, self.registry)
         from mlops_desktop.app.trust import require_trusted
 
         require_trusted(self.ws, graph)  # before the run row exists: nothing half-written
-        node_ids = {self._node_id(graph, n) for n in nodes} if nodes else None
-        start = self._node_id(graph, from_node) if from_node else None
-        ex = make_executor(executor, workers=self.workers, scheduler_address=address)
+        nodes = {self._node_id(graph, n) for n in request.nodes} if request.nodes else None
+        start = self._node_id(graph, request.from_node) if request.from_node else None
+        ex = make_executor(
+            request.executor, workers=self.workers, scheduler_address=request.scheduler_address
+        )
         run = self.ws.runs.create(
             proj.id,
             info.id,
             version.id,
-            trigger=trigger,
-            environment=environment,
+            trigger=request.trigger,
+            environment=request.environment,
             params=_run_params(graph),
             app_version=__version__,
             executor=ex.name,
             commit=_project_commit(self.ws, proj.id),
         )
         recorder = RecordingListener(
-            self.ws, listener, {n.id: (n.type, n.title) for n in graph.nodes.values()}
+            self.ws, request.listener, {n.id: (n.type, n.title) for n in graph.nodes.values()}
         )
         scheduler = Scheduler(
             self.registry, self.ws.artifacts, self.ws.cache, ex, recorder, self.services
         )
-        return _Prepared(run, graph, scheduler, ex, node_ids, start)
+        return _Prepared(run, graph, scheduler, ex, nodes, start)
 
-    def _execute(self, prep: _Prepared, force: bool, trigger: str, environment: str) -> Run:
+    def _execute(self, prep: _Prepared, request: RunRequest) -> Run:
         beat = Heartbeat(self.ws, prep.run.id, self.heartbeat_seconds)
         beat.start()
         try:
@@ -350,9 +316,9 @@ class RunService:
                 prep.run.id,
                 nodes=prep.nodes,
                 from_node=prep.from_node,
-                force=force,
-                trigger=trigger,
-                environment=environment,
+                force=request.force,
+                trigger=request.trigger,
+                environment=request.environment,
             )
         except BaseException as exc:
             run = self.ws.runs.get(prep.run.id)
