@@ -128,10 +128,14 @@ def _restore(args: argparse.Namespace) -> int:
 def _purge(args: argparse.Namespace) -> int:
     service = _service(args)
     try:
-        service.purge_project(args.name)
+        gc = service.purge_project(args.name)
     finally:
         service.workspace.close()
     print(f"purged project '{args.name}' and everything in it")
+    freed = f"freed {gc.bytes_freed:,} bytes in {gc.removed} artifact file(s)"
+    if gc.young:
+        freed += f"; {gc.young} newer file(s) go with a later 'workspace gc'"
+    print(freed)
     return 0
 
 
