@@ -39,8 +39,7 @@ def register(sub: Any) -> None:
 def _export(args: argparse.Namespace) -> int:
     from mlops_desktop.app.mlflow_bridge import export_runs
 
-    ws = open_workspace(args)
-    try:
+    with open_workspace(args) as ws:
         result = export_runs(
             ws,
             args.project,
@@ -48,8 +47,6 @@ def _export(args: argparse.Namespace) -> int:
             experiment=args.experiment,
             artifact_location=args.artifact_location,
         )
-    finally:
-        ws.close()
     print(result.summary("exported"))
     return 0
 
@@ -57,10 +54,7 @@ def _export(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     from mlops_desktop.app.mlflow_bridge import import_runs
 
-    ws = open_workspace(args)
-    try:
+    with open_workspace(args) as ws:
         result = import_runs(ws, args.project, args.tracking_uri, args.experiment)
-    finally:
-        ws.close()
     print(result.summary("imported"))
     return 0

@@ -40,13 +40,10 @@ def register(sub: Any) -> None:
 def _export(args: argparse.Namespace) -> int:
     from mlops_desktop.app.projects import ProjectService
 
-    workspace = open_workspace(args)
-    try:
+    with open_workspace(args) as workspace:
         path = ProjectService(workspace).export_pipeline(
             args.project, args.pipeline, args.output, args.fmt
         )
-    finally:
-        workspace.close()
     print(f"wrote {path}")
     return 0
 
@@ -54,11 +51,8 @@ def _export(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     from mlops_desktop.app.projects import ProjectService
 
-    workspace = open_workspace(args)
-    try:
+    with open_workspace(args) as workspace:
         info = ProjectService(workspace).import_pipeline(args.project, args.file, args.name)
-    finally:
-        workspace.close()
     print(f"imported pipeline '{info.name}' into project '{args.project}'")
     return 0
 

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.cli._common import open_workspace, print_json, print_table
+
+if TYPE_CHECKING:
+    from mlops_desktop.app.projects import ProjectService
 
 
 def register(sub: Any) -> None:
@@ -38,19 +43,19 @@ def register(sub: Any) -> None:
         p.set_defaults(handler=_ACTIONS[action])
 
 
-def _service(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+@contextmanager
+def _service(args: argparse.Namespace) -> Iterator[ProjectService]:
+    """A project service on the command's workspace, closed when the block ends."""
     from mlops_desktop.app.projects import ProjectService
 
-    return ProjectService(open_workspace(args))
+    with open_workspace(args) as workspace:
+        yield ProjectService(workspace)
 
 
 def _list(args: argparse.Namespace) -> int:
-    service = _service(args)
-    try:
+    with _service(args) as service:
         projects = service.list_projects(include_deleted=args.deleted)
         counts = {p.id: len(service.workspace.pipelines.list(p.id)) for p in projects}
-    finally:
-        service.workspace.close()
     if args.json:
         print_json(
             [
@@ -86,51 +91,36 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _create(args: argparse.Namespace) -> int:
-    service = _service(args)
-    try:
+    with _service(args) as service:
         project = service.create_project(args.name, args.template, args.description)
-    finally:
-        service.workspace.close()
     print(f"created project '{project.name}' from template '{project.template}'")
     return 0
 
 
 def _rename(args: argparse.Namespace) -> int:
-    service = _service(args)
-    try:
+    with _service(args) as service:
         project = service.rename_project(args.old, args.new)
-    finally:
-        service.workspace.close()
     print(f"renamed project '{args.old}' to '{project.name}'")
     return 0
 
 
 def _delete(args: argparse.Namespace) -> int:
-    service = _service(args)
-    try:
+    with _service(args) as service:
         project = service.delete_project(args.name)
-    finally:
-        service.workspace.close()
     print(f"deleted project '{project.name}' (restore it with: project restore {project.name!r})")
     return 0
 
 
 def _restore(args: argparse.Namespace) -> int:
-    service = _service(args)
-    try:
+    with _service(args) as service:
         project = service.restore_project(args.name)
-    finally:
-        service.workspace.close()
     print(f"restored project '{project.name}'")
     return 0
 
 
 def _purge(args: argparse.Namespace) -> int:
-    service = _service(args)
-    try:
+    with _service(args) as service:
         gc = service.purge_project(args.name)
-    finally:
-        service.workspace.close()
     print(f"purged project '{args.name}' and everything in it")
     freed = f"freed {gc.bytes_freed:,} bytes in {gc.removed} artifact file(s)"
     if gc.young:

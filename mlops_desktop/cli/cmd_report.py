@@ -37,11 +37,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     report_format(args.output)  # a bad file name fails before any work
     ensure_gui_application()  # offscreen when there is no display
-    ws = open_workspace(args)
-    try:
+    with open_workspace(args) as ws:
         path = export_report(ws, args.project, args.output, run_id=args.run, lens=args.lens)
-    finally:
-        ws.close()
     if not args.quiet:
         size = Path(path).stat().st_size
         print(f"wrote {path} ({size / 1024:.0f} KB)")

@@ -101,8 +101,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from mlops_desktop.app.runs import RunService
     from mlops_desktop.core import serialization
 
-    ws = open_workspace(args)
-    try:
+    with open_workspace(args) as ws:
         service = RunService(ws, workers=args.workers)
         proj = ws.projects.get(args.project)
         info = service.pipeline_info(proj.id, args.pipeline)
@@ -129,8 +128,6 @@ def cmd_run(args: argparse.Namespace) -> int:
             environment=args.environment,
             trigger=args.trigger,
         )
-    finally:
-        ws.close()
     took = f" in {run.duration_s:.1f} s" if run.duration_s is not None else ""
     out = sys.stdout if run.status is RunStatus.SUCCEEDED else sys.stderr
     print(f"run #{run.id} {run.status.value}{took}: {run.message}", file=out)
@@ -140,15 +137,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_runs(args: argparse.Namespace) -> int:
     from mlops_desktop.app.runs import RunService
 
-    ws = open_workspace(args)
-    try:
+    with open_workspace(args) as ws:
         runs = RunService(ws).list_runs(args.project, args.pipeline, args.limit)
         metrics = ws.metrics.latest_many([r.id for r in runs]) if runs else {}
         names = {p.id: p.name for p in ws.pipelines.list(ws.projects.get(args.project).id)}
         if args.json:  # with every stage's record
             runs = [ws.runs.get(r.id) if not r.stages else r for r in runs]
-    finally:
-        ws.close()
     if args.json:
         print_json([_run_json(r, names, metrics.get(r.id, {})) for r in runs])
         return 0

@@ -41,13 +41,10 @@ def _gc(args: argparse.Namespace) -> int:
         raise MlopsError("--min-age cannot be negative")
     from mlops_desktop.app.projects import ProjectService
 
-    ws = open_workspace(args)
-    try:
+    with open_workspace(args) as ws:
         report = ProjectService(ws).collect_garbage(
             dry_run=args.dry_run, min_age_seconds=args.min_age
         )
-    finally:
-        ws.close()
     if args.json:
         print_json(
             {
