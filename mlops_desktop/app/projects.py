@@ -18,6 +18,7 @@ from mlops_desktop.core.errors import ConflictError, FormatError, NotFoundError
 from mlops_desktop.core.graph import Pipeline
 from mlops_desktop.core.registry import StageRegistry, default_registry
 from mlops_desktop.core.serialization import read_file, to_dict
+from mlops_desktop.core.units import format_size
 from mlops_desktop.storage.gc import DEFAULT_MIN_AGE_S, GcReport, collect_garbage
 
 if TYPE_CHECKING:
@@ -77,6 +78,17 @@ class ProjectService:
         """
         self.workspace.projects.purge(name)
         return self.collect_garbage()
+
+    @staticmethod
+    def describe_purge(gc: GcReport) -> str:
+        """What a purge freed, in one sentence (the command line and the GUI show it)."""
+        text = f"freed {format_size(gc.bytes_freed)} in {gc.removed:,} artifact file(s)"
+        if gc.young:
+            text += (
+                f"; {gc.young:,} file(s) written in the last hour are freed by a later "
+                "'workspace gc'"
+            )
+        return text
 
     def collect_garbage(
         self, *, dry_run: bool = False, min_age_seconds: float = DEFAULT_MIN_AGE_S

@@ -121,11 +121,7 @@ def _restore(args: argparse.Namespace) -> int:
 def _purge(args: argparse.Namespace) -> int:
     with _service(args) as service:
         gc = service.purge_project(args.name)
-    print(f"purged project '{args.name}' and everything in it")
-    freed = f"freed {gc.bytes_freed:,} bytes in {gc.removed} artifact file(s)"
-    if gc.young:
-        freed += f"; {gc.young} newer file(s) go with a later 'workspace gc'"
-    print(freed)
+    print(f"purged project '{args.name}' and everything in it; {service.describe_purge(gc)}")
     return 0
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from mlops_desktop.cli._common import open_workspace, print_json
 from mlops_desktop.core.errors import MlopsError
+from mlops_desktop.core.units import format_size
 
 _DEFAULT_MIN_AGE_S = 3600.0  # same as mlops_desktop.storage.gc.DEFAULT_MIN_AGE_S
 
@@ -62,18 +63,9 @@ def _gc(args: argparse.Namespace) -> int:
     for digest in report.digests:
         print(f"{verb} {digest}")
     print(
-        f"{verb} {report.removed:,} artifact file(s), {_size(report.bytes_freed)}; "
+        f"{verb} {report.removed:,} artifact file(s), {format_size(report.bytes_freed)}; "
         f"kept {report.kept:,} ({report.young:,} unreferenced but younger than "
         f"{args.min_age:g} s); {'would drop' if args.dry_run else 'dropped'} "
         f"{report.cache_entries_dropped:,} cache entr{'y' if report.cache_entries_dropped == 1 else 'ies'}"
     )
     return 0
-
-
-def _size(n: int) -> str:
-    size = float(n)
-    for unit in ("bytes", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{n:,} bytes" if unit == "bytes" else f"{size:.1f} {unit} ({n:,} bytes)"
-        size /= 1024
-    return f"{n:,} bytes"

@@ -397,10 +397,12 @@ class ProjectBrowser(QWidget):
             "This cannot be undone.",
         ):
             return False
-        self._service.purge_project(name)
+        gc = self._service.purge_project(name)
         self.refresh()
         self.projects_changed.emit()
-        self.status_message.emit(f"Permanently deleted project '{name}'")
+        self.status_message.emit(
+            f"Permanently deleted project '{name}'; {self._service.describe_purge(gc)}"
+        )
         return True
 
     # ------------------------------------------------------------------ slots

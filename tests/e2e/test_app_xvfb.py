@@ -28,7 +28,9 @@ pytestmark = pytest.mark.e2e
 
 PROJECT = "E2E churn"
 SAMPLE = "Sample: breast cancer"
-MAIN_WINDOW = r"\.db( — MLOps Desktop)?$"  # the workspace, then the app name (X11 WM_NAME has no suffix)
+MAIN_WINDOW = (
+    r"\.db( — MLOps Desktop)?$"  # the workspace, then the app name (X11 WM_NAME has no suffix)
+)
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "e2e"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QEvent, QMimeData, QObject, QPoint, QPointF, QRect, Qt
+from PySide6.QtCore import QEvent, QMimeData, QObject, QPoint, QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import QDropEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
@@ -481,6 +481,53 @@ def test_double_click_title_renames_and_body_activates(editor: PipelineEditor, q
             editor.view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, body
         )
     assert blocker.args == [ids["train"]]
+
+
+def test_rubber_band_selects_the_links_it_crosses(editor: PipelineEditor) -> None:
+    ids = build(editor.pipeline, SAMPLE, SAMPLE_LINKS)
+    editor.fit_view()
+    load, split = editor.scene.node_items[ids["load"]], editor.scene.node_items[ids["split"]]
+    x = (load.sceneBoundingRect().right() + split.sceneBoundingRect().left()) / 2
+    (crossed,) = [lid for lid, link in editor.pipeline.links.items() if link.source == ids["load"]]
+    # A band in the gap between the first two stages, above and below the link: only it.
+    y = editor.scene.link_items[crossed].path().pointAtPercent(0.5).y()
+    top = editor.view.mapFromScene(QPointF(x - 8, y - 60))
+    bottom = editor.view.mapFromScene(QPointF(x + 8, y + 60))
+    drag(editor, top, bottom)
+    assert editor.scene.selected_link_ids() == [crossed]
+    assert editor.scene.selected_node_ids() == []
+    assert editor.scene.link_items[crossed].selected
+    # A band that misses the curve (its bounding box only) selects nothing.
+    item = editor.scene.link_items[crossed]
+    box = item.path().controlPointRect()
+    assert not item.crosses(QRectF(box.left(), box.top() - 200, 2, 100))
+    # Del removes the band-selected link, one undo step.
+    editor.view.setFocus()
+    QTest.keyClick(editor.view, Qt.Key.Key_Delete)
+    assert crossed not in editor.pipeline.links
+    assert set(editor.pipeline.nodes) == set(ids.values())
+    editor.undo_stack.undo()
+    assert crossed in editor.pipeline.links
+    # Ctrl + band adds to the selection instead of replacing it.
+    editor.scene.select_link(crossed)
+    split_r, train_r = split.sceneBoundingRect(), editor.scene.node_items[ids["train"]]
+    gap = (split_r.right() + train_r.sceneBoundingRect().left()) / 2
+    (second,) = [
+        lid
+        for lid, link in editor.pipeline.links.items()
+        if link.source == ids["split"] and link.target == ids["train"]
+    ]
+    y2 = editor.scene.link_items[second].path().pointAtPercent(0.5).y()
+    vp = editor.view.viewport()
+    start = editor.view.mapFromScene(QPointF(gap - 4, y2 - 40))
+    end = editor.view.mapFromScene(QPointF(gap + 4, y2 + 40))
+    ctrl = Qt.KeyboardModifier.ControlModifier
+    QTest.mousePress(vp, Qt.MouseButton.LeftButton, ctrl, start)
+    for k in range(1, 6):
+        QTest.mouseMove(vp, start + (end - start) * (k / 5))
+    QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, ctrl, end)
+    assert crossed in editor.scene.selected_link_ids()
+    assert second in editor.scene.selected_link_ids()
 
 
 def test_alt_drag_cuts_crossed_links_in_one_step(editor: PipelineEditor) -> None:

@@ -419,3 +419,34 @@ def test_a_maturity_suggestion_is_applied_as_one_undo_step(window: MainWindow) -
     assert editor.undo_stack.count() == 1
     editor.undo_stack.undo()
     assert "tune1" not in pipeline.nodes and "tl1" not in pipeline.links
+
+
+def test_purging_a_project_in_the_browser_says_how_much_it_freed(window: MainWindow) -> None:
+    """Purge reclaims the project's artifact files and the status bar says how much."""
+    import os
+    import time
+
+    from mlops_desktop.app.runs import RunService
+    from mlops_desktop.core import operations as ops
+    from mlops_desktop.core.graph import Pipeline
+    from mlops_desktop.core.units import format_size
+
+    window.browser.create_project("demo", template="blank")
+    info, _ = window.service.load_pipeline("demo")
+    graph = Pipeline("main")
+    graph.apply(ops.add_stage(graph, "load_data", params={"dataset": "iris"}, node_id="load"))
+    window.service.save_pipeline(info.id, graph)
+    assert RunService(window.workspace).run("demo").status.value == "succeeded"
+    artifacts = window.workspace.artifacts
+    then = time.time() - 7200  # older than the collector's minimum age
+    total = 0
+    for digest in artifacts.digests():
+        os.utime(artifacts.path(digest), (then, then))
+        total += artifacts.path(digest).stat().st_size
+    assert total > 0
+    messages: list[str] = []
+    window.browser.status_message.connect(messages.append)
+    assert window.browser.purge_project("demo", ask=False)
+    assert artifacts.digests() == []
+    assert messages and f"freed {format_size(total)}" in messages[-1]
+    assert window.statusBar().currentMessage() == messages[-1]

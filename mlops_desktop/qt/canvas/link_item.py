@@ -75,11 +75,23 @@ class LinkItem(QGraphicsPathItem):
 
     def hit(self, scene_pos: QPointF) -> bool:
         """Whether ``scene_pos`` is within a few pixels of the curve."""
+        return self._stroke().contains(scene_pos)
+
+    def _stroke(self) -> QPainterPath:
+        """The curve widened to a 12 px band (built on demand, dropped when an end moves)."""
         if self._hit is None:
             stroker = QPainterPathStroker()
             stroker.setWidth(12)
             self._hit = stroker.createStroke(self.path())
-        return self._hit.contains(scene_pos)
+        return self._hit
+
+    def crosses(self, rect: QRectF) -> bool:
+        """Whether the curve itself (not just its bounding box) passes through ``rect``."""
+        if not self._box.intersects(rect):
+            return False
+        if rect.contains(self.p0) or rect.contains(self.p1):
+            return True
+        return self._stroke().intersects(rect)
 
     def set_selected(self, selected: bool) -> None:
         if selected != self.selected:

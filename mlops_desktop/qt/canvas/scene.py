@@ -72,6 +72,7 @@ class PipelineScene(QGraphicsScene):
         self._link_layer.setZValue(-1)
         self.addItem(self._link_layer)
         self._selected_links: set[str] = set()
+        self._band_base: set[str] | None = None  # links selected when a rubber band began
         self._drag: _LinkDrag | None = None
         self._press_pos: dict[QGraphicsItem, QPointF] = {}
         self._carried: dict[NodeItem, QPointF] = {}
@@ -254,6 +255,33 @@ class PipelineScene(QGraphicsScene):
             if item is not None:
                 item.set_selected(False)
         self._selected_links.clear()
+
+    def band_select_links(self, rect: QRectF | None) -> None:
+        """Select the links a rubber band crosses, live while it is dragged.
+
+        ``rect`` is the band in scene coordinates, or None when the band is released. Links
+        selected before the band began (kept by Ctrl) stay selected.
+        """
+        if rect is None:
+            self._band_base = None
+            return
+        if self._band_base is None:
+            self._band_base = set(self._selected_links)
+        crossed = {
+            item.link_id
+            for item in self.items(rect, Qt.ItemSelectionMode.IntersectsItemBoundingRect)
+            if isinstance(item, LinkItem) and item.crosses(rect)
+        }
+        wanted = self._band_base | crossed
+        for lid in self._selected_links - wanted:
+            item = self.link_items.get(lid)
+            if item is not None:
+                item.set_selected(False)
+        for lid in wanted - self._selected_links:
+            item = self.link_items.get(lid)
+            if item is not None:
+                item.set_selected(True)
+        self._selected_links = wanted
 
     def selected_note_ids(self) -> list[str]:
         return [it.note_id for it in self.selectedItems() if isinstance(it, NoteItem)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QLineF, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QDragEnterEvent,
@@ -62,6 +62,7 @@ class PipelineView(QGraphicsView):
         self.setBackgroundBrush(T.BACKGROUND)
         self._painted_empty = self._scene_is_empty()
         scene.changed.connect(self._on_scene_changed)
+        self.rubberBandChanged.connect(self._on_rubber_band)
 
     @property
     def pipeline_scene(self) -> PipelineScene:
@@ -123,6 +124,13 @@ class PipelineView(QGraphicsView):
         if delta:
             self.set_zoom(self.zoom() * math.pow(1.0015, delta), anchor=event.position())
         event.accept()
+
+    def _on_rubber_band(self, band: QRect, from_scene: QPointF, to_scene: QPointF) -> None:
+        """Links follow the rubber band as nodes do (Qt selects only the nodes and notes)."""
+        if band.isNull():
+            self.pipeline_scene.band_select_links(None)
+            return
+        self.pipeline_scene.band_select_links(QRectF(from_scene, to_scene).normalized())
 
     # ------------------------------------------------------------------- pan
     def _panning_press(self, event: QMouseEvent) -> bool:

@@ -1,0 +1,1 @@
+"""Alembic revision scripts of the workspace schema, applied in order on open."""
