@@ -149,7 +149,8 @@ class StageSpec:
     version: int = 1
     aliases: tuple[str, ...] = ()
     # A stage that changes or reads state outside its inputs (the model registry, deployments,
-    # a counter): the engine always runs it and never serves it from the cache.
+    # a counter): the engine always runs it, never serves it from the cache, and runs it in
+    # the app's process (beside the workspace) even when other stages go to a Dask cluster.
     side_effects: bool = False
 
     def input(self, name: str) -> PortSpec | None:

@@ -38,6 +38,9 @@ class StageTask:
     trigger: str = "manual"
     outputs: tuple[str, ...] = ()  # declared output ports
     persist: bool = True  # write outputs as artifacts in the worker (remote executors)
+    # Runs where the workspace is, even with a remote executor: the stage uses the app's
+    # services (model registry, approvals), which live in this process.
+    local: bool = False
 
 
 @dataclass(slots=True)

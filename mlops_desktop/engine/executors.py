@@ -118,8 +118,9 @@ class DaskExecutor:
     """Sends stages to a Dask distributed cluster (``tcp://HOST:8786``) or a given client.
 
     Stage functions are imported on the workers by module path, so the workers need this
-    package installed. Services of the app (registry, approvals) stay on this machine and
-    are not available to remote stages.
+    package installed. Stages marked ``local`` (those with side effects on the workspace:
+    register, approve, deploy...) run here instead, in a small thread pool with the app's
+    services (registry, approvals), and report back the same way as remote ones.
     """
 
     name = "dask"
@@ -137,10 +138,15 @@ class DaskExecutor:
         self._event_name = f"mlops-desktop-cancel-{uuid.uuid4().hex}"
         self._event = Event(self._event_name, client=self.client)
         self._futures: list[Any] = []
+        self._local_cancel = threading.Event()
+        self._local_pool = ThreadPoolExecutor(2, thread_name_prefix="mlops-dask-local")
 
     def submit(
         self, task: StageTask, sink: Any, services: Mapping[str, Any]
     ) -> Future[StageOutcome]:
+        if task.local:
+            recorder = RecordingSink(self._local_cancel.is_set)
+            return self._local_pool.submit(run_stage, task, recorder, services)
         recording = RecordingSink(_DaskCancelFlag(self._event_name))
         remote = self.client.submit(
             run_stage,
@@ -172,9 +178,12 @@ class DaskExecutor:
         return local
 
     def cancel(self) -> None:
+        self._local_cancel.set()
         self._event.set()
 
     def close(self) -> None:
+        self._local_cancel.set()  # a local stage still running (an approval) stops
+        self._local_pool.shutdown(wait=True, cancel_futures=True)
         for fut in self._futures:
             if not fut.done():
                 fut.cancel()

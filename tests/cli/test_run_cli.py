@@ -105,3 +105,21 @@ def test_run_on_a_dask_scheduler_by_address(ws_path, capsys):
     with Workspace.open(ws_path) as ws:
         run = ws.runs.list(ws.projects.get("good").id)[0]
         assert run.executor == "dask" and ws.metrics.latest(run.id)["accuracy"] > 0.5
+
+
+def test_the_google_template_on_a_dask_cluster_registers_its_model(tmp_path, capsys):
+    """Training goes to the cluster; register (a side-effect stage) runs beside the workspace."""
+    distributed = pytest.importorskip("distributed")
+    ws = str(tmp_path / "w.db")
+    assert main(["--workspace", ws, "project", "create", "demo", "--template", "google"]) == 0
+    with distributed.LocalCluster(
+        processes=False, n_workers=1, threads_per_worker=2, protocol="tcp", dashboard_address=None
+    ) as cluster:
+        args = ["--workspace", ws, "run", "demo", "--executor", "dask"]
+        code = main([*args, "--scheduler", cluster.scheduler_address])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert main(["--workspace", ws, "models", "demo", "--json"]) == 0
+    (model,) = json.loads(capsys.readouterr().out)["models"]
+    assert [(v["version"], v["run_id"]) for v in model["versions"]] == [(1, 1)]
+    assert model["versions"][0]["metrics"]["accuracy"] > 0.9

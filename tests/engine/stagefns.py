@@ -42,7 +42,19 @@ def sink(ctx, inputs, params):
     return {"out": 1}
 
 
-def _spec(id_: str, impl: str, inputs=(), version: int = 1) -> StageSpec:
+def record_here(ctx, inputs, params):
+    """A side-effect stage: calls the app's ``ledger`` service with the thread it runs on."""
+    import threading
+
+    ledger = ctx.services.get("ledger")
+    if ledger is None:
+        ctx.fail("no ledger service in this process")
+    ledger.append((ctx.node_id, threading.current_thread().name))
+    ctx.log("recorded")
+    return {"out": len(ledger)}
+
+
+def _spec(id_: str, impl: str, inputs=(), version: int = 1, **extra) -> StageSpec:
     return StageSpec(
         id=id_,
         title=id_.capitalize(),
@@ -54,6 +66,7 @@ def _spec(id_: str, impl: str, inputs=(), version: int = 1) -> StageSpec:
         outputs=(PortSpec("out", T.ANY),),
         params=(ParamSpec("seconds", ParamKind.FLOAT, 0.0), ParamSpec("value", ParamKind.INT, 1)),
         version=version,
+        **extra,
     )
 
 
@@ -65,5 +78,6 @@ def make_registry() -> StageRegistry:
             _spec("boom", "boom", ("a",)),
             _spec("many_metrics", "many_metrics"),
             _spec("sink", "sink", ("a",)),
+            _spec("record_here", "record_here", ("a",), side_effects=True),
         ]
     )

@@ -65,3 +65,30 @@ def test_dask_failure_is_reported_like_local(client, artifacts, listener):
         executor.close()
     assert result.stages["bad"].error == "ZeroDivisionError: division by zero in a stage"
     assert result.stages["after"].status.value == "skipped"
+
+
+def test_side_effect_stages_run_here_with_the_app_services(client, artifacts, listener):
+    """Register/approve/deploy-like stages need the workspace's services: they run in this
+    process while the other stages go to the cluster, and their events come back the same."""
+    reg = make_registry()
+    pipeline = build_with(
+        reg,
+        [("work", "wait", {"value": 4}), ("rec", "record_here", {}), ("after", "sink", {})],
+        [("work", "out", "rec", "a"), ("rec", "out", "after", "a")],
+    )
+    ledger: list[tuple[str, str]] = []
+    executor = DaskExecutor(client=client)
+    try:
+        result = Scheduler(
+            reg, artifacts, MemoryCache(), executor, listener, {"ledger": ledger}
+        ).run(pipeline, 1)
+    finally:
+        executor.close()
+    assert result.status is RunStatus.SUCCEEDED, result.stages["rec"].error
+    assert [node for node, _ in ledger] == ["rec"]
+    assert ledger[0][1].startswith("mlops-dask-local")
+    assert serialize.loads(artifacts.blobs[result.stages["rec"].outputs["out"]]) == 1
+    assert "recorded" in listener.logs["rec"]
+    assert not executor._local_pool._threads or all(  # closed: no thread left behind
+        not t.is_alive() for t in executor._local_pool._threads
+    )
