@@ -215,6 +215,10 @@ class ApprovalRequest:
     node_id: str
     version: ModelVersion
     summary: str = ""
+    # When the question lapses (epoch seconds; None = wait as long as it takes), and what
+    # the run does then, in words for the person ("reject", "approve if the tests pass").
+    deadline: float | None = None
+    fallback: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,11 +231,12 @@ class ApprovalDecision:
 @runtime_checkable
 class ApprovalProvider(Protocol):
     """Asks a person (the GUI's approval dialog). Blocks the calling worker thread until the
-    person answers; ``check_cancelled`` raises when the run is cancelled meanwhile."""
+    person answers, or returns None once ``request.deadline`` has passed without an answer;
+    ``check_cancelled`` raises when the run is cancelled meanwhile."""
 
     def request(
         self, request: ApprovalRequest, check_cancelled: Callable[[], None]
-    ) -> ApprovalDecision: ...
+    ) -> ApprovalDecision | None: ...
 
 
 @runtime_checkable

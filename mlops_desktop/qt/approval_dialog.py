@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import html
 import threading
+import time
+from datetime import datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -85,6 +87,12 @@ class ApprovalDialog(QtWidgets.QDialog):
             parts.append(f"<table cellspacing='6'>{rows}</table>")
         if self.request.summary:
             parts.append(html.escape(self.request.summary))
+        if self.request.deadline is not None:
+            when = datetime.fromtimestamp(self.request.deadline).strftime("%H:%M")
+            parts.append(
+                f"<i>Without a decision by {when} the run follows its policy: "
+                f"{html.escape(self.request.fallback or 'reject')}.</i>"
+            )
         return "<br>".join(parts)
 
     def _on_approver_text_changed(self, text: str) -> None:
@@ -144,8 +152,11 @@ class DialogApprovalProvider(QtCore.QObject):
 
     def request(
         self, request: ApprovalRequest, check_cancelled: Callable[[], None]
-    ) -> ApprovalDecision:
-        """Ask on the GUI thread and wait (called from a worker thread)."""
+    ) -> ApprovalDecision | None:
+        """Ask on the GUI thread and wait (called from a worker thread).
+
+        Returns None, and closes the dialog, when the request's deadline passes unanswered.
+        """
         pending = _Pending(request)
         self._asked.emit(pending)
         while not pending.event.wait(self._poll):
@@ -154,6 +165,10 @@ class DialogApprovalProvider(QtCore.QObject):
             except BaseException:
                 self._withdrawn.emit(pending)
                 raise
+            if request.deadline is not None and time.time() >= request.deadline:
+                self._withdrawn.emit(pending)
+                # An answer given in the very last moment still counts.
+                return pending.decision if pending.event.wait(0.05) else None
         assert pending.decision is not None
         return pending.decision
 

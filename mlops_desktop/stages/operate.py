@@ -279,15 +279,26 @@ def approve(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -
     value: ModelVersionValue = inputs["model_version"]
     registry = backend(ctx)
     provider = ctx.services.get("approvals") if ctx.services else None
+    policy = params["headless_policy"]
+    decision = None
     if provider is not None:
         version = registry.version_by_id(value.model_version_id)
+        minutes = float(params.get("timeout_minutes") or 0.0)
+        deadline = time.time() + minutes * 60.0 if minutes > 0 else None
         ctx.progress(0.0, f"waiting for approval of {value.label}")
-        ctx.log(f"waiting for a person to approve or reject {value.label}")
-        decision = provider.request(
-            ApprovalRequest(ctx.run_id, ctx.node_id, version, _summary(value)), ctx.check_cancelled
+        ctx.log(
+            f"waiting for a person to approve or reject {value.label}"
+            + (f" (at most {minutes:g} min, then: {POLICY_WORDS[policy]})" if deadline else "")
         )
+        request = ApprovalRequest(
+            ctx.run_id, ctx.node_id, version, _summary(value), deadline, POLICY_WORDS[policy]
+        )
+        decision = provider.request(request, ctx.check_cancelled)
+        if decision is None:
+            ctx.log(f"nobody answered within {minutes:g} min: following the headless policy")
+            decision = _policy(value, policy, why=f"no answer within {minutes:g} min")
     else:
-        decision = _policy(value, params["headless_policy"])
+        decision = _policy(value, policy)
     registry.record_approval(
         ctx.run_id, value.model_version_id, decision.approved, decision.approver, decision.comment
     )
@@ -314,17 +325,28 @@ def approve(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -
     return {"model_version": out}
 
 
-def _policy(value: ModelVersionValue, policy: str) -> ApprovalDecision:
+POLICY_WORDS = {
+    "approve": "approve",
+    "reject": "reject",
+    "approve_if_checks_pass": "approve if the model tests passed",
+}
+
+
+def _policy(value: ModelVersionValue, policy: str, why: str = "") -> ApprovalDecision:
+    """The decision of the headless policy; ``why`` says why no person decided."""
+    lead = f"headless policy ({why})" if why else "headless policy"
     if policy == "approve":
-        return ApprovalDecision(True, "auto", "headless policy: approve")
+        return ApprovalDecision(True, "auto", f"{lead}: approve")
     if policy == "approve_if_checks_pass":
         tests = value.checks.get("tests")
         if tests is None:
-            return ApprovalDecision(False, "auto", "headless policy: no model tests ran")
+            return ApprovalDecision(False, "auto", f"{lead}: no model tests ran")
         passed = bool(tests.get("passed"))
         note = "model tests passed" if passed else "model tests failed"
-        return ApprovalDecision(passed, "auto", f"headless policy: {note}")
-    return ApprovalDecision(False, "auto", "headless policy: reject (nobody at the screen)")
+        return ApprovalDecision(passed, "auto", f"{lead}: {note}")
+    return ApprovalDecision(
+        False, "auto", f"{lead}: reject" if why else f"{lead}: reject (nobody at the screen)"
+    )
 
 
 def _summary(value: ModelVersionValue) -> str:

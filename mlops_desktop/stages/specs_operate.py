@@ -141,6 +141,14 @@ SPECS = [
                 ("approve", "reject", "approve_if_checks_pass"),
                 help="What a run without a person at the screen does.",
             ),
+            p_float(
+                "timeout_minutes",
+                0.0,
+                0.0,
+                10_080.0,
+                help="How long the app waits for a person before following the headless "
+                "policy (0: as long as it takes).",
+            ),
         ),
     ),
     StageSpec(

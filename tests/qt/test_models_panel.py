@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from PySide6 import QtWidgets
 from shiboken6 import isValid
 
 from mlops_desktop.app.registry import RegistryService
@@ -154,6 +155,27 @@ def test_cancelling_the_run_withdraws_the_question(qtbot, registry):
     worker.join(5)
     qtbot.waitUntil(lambda: not isValid(dialog), timeout=5000)  # closed (and deleted) for us
     assert errors and not worker.is_alive()
+
+
+def test_an_unanswered_question_lapses_at_its_deadline(qtbot, registry):
+    import time
+
+    provider = DialogApprovalProvider(poll_seconds=0.05)
+    version = registry.version("p", "clf", 1)
+    answers = []
+    deadline = time.time() + 0.6
+    request = ApprovalRequest(1, "approve", version, deadline=deadline, fallback="reject")
+    worker = threading.Thread(
+        target=lambda: answers.append(provider.request(request, lambda: None))
+    )
+    with qtbot.waitSignal(provider.dialog_shown, timeout=5000) as shown:
+        worker.start()
+    dialog = shown.args[0]
+    facts = dialog.findChildren(QtWidgets.QLabel)[1].text()
+    assert "the run follows its policy: reject" in facts
+    worker.join(5)
+    assert answers == [None] and time.time() >= deadline
+    qtbot.waitUntil(lambda: not isValid(dialog), timeout=5000)  # closed for the person
 
 
 def test_dialog_needs_an_approver_name(qtbot, registry):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 import urllib.error
 import urllib.request
 import zipfile
@@ -199,6 +200,37 @@ def test_approval_by_a_person_is_recorded(ws):
     result = run(ws, document(GATED, GATED_LINKS), services={"approvals": person})
     assert result.status is RunStatus.SUCCEEDED
     assert RegistryService(ws).deployments("p")[0].approver == "dana"
+
+
+class Nobody:
+    """The approvals service when nobody answers before the deadline."""
+
+    def __init__(self) -> None:
+        self.requests = []
+
+    def request(self, request, check_cancelled):
+        self.requests.append(request)
+        return None
+
+
+@pytest.mark.parametrize(
+    ("policy", "deployed"), [("approve_if_checks_pass", True), ("reject", False)]
+)
+def test_an_unanswered_approval_follows_the_policy_after_its_timeout(ws, policy, deployed):
+    nobody = Nobody()
+    doc = document(
+        GATED, GATED_LINKS, {"approve": {"headless_policy": policy, "timeout_minutes": 30}}
+    )
+    before = time.time()
+    result = run(ws, doc, services={"approvals": nobody})
+    (request,) = nobody.requests
+    assert 29 * 60 < request.deadline - before < 31 * 60
+    assert request.fallback == ("approve if the model tests passed" if deployed else "reject")
+    version = RegistryService(ws).versions("p", "iris-clf")[0]
+    assert version.approver == "auto"
+    assert (version.approval == "approved") is deployed
+    assert bool(RegistryService(ws).deployments("p")) is deployed
+    assert "nobody answered within 30 min" in stage(result, "approve").log
 
 
 SERVING = [
