@@ -13,8 +13,8 @@ from __future__ import annotations
 import html
 import threading
 import time
-from datetime import datetime
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from PySide6 import QtCore, QtWidgets
