@@ -5,7 +5,8 @@ feature engineering, train, evaluate, gate, register, approve, deploy, monitor) 
 named ports and 13 links per block, laid out in a grid. "Build" is document -> populated
 QGraphicsScene (for NodeGraphQt, creating its nodes and connecting their ports without undo).
 "Full repaint" renders the whole scene into a 1920x1080 QImage (so zoomed far out); "viewport
-repaint" renders a 1920x1080 window at 100 % zoom. Medians of 3 renders after one warm-up.
+repaint" renders a 1920x1080 window at 100 % zoom; "drag selection" is one mouse move while
+every node is selected and dragged (ours only). Medians of 3 renders after one warm-up.
 
 Settings: MLOps Desktop items use no item cache (QGraphicsItem.NoCache) and Qt's BSP scene
 index (built on the first paint, so "first render" includes it), links are painted by Qt's C++ path item, nodes switch to plain boxes below 22 %
@@ -124,8 +125,40 @@ def bench_ours(n: int) -> dict[str, float]:
     full, window = _renderers(scene, scene.content_rect())
     first, full_t = _median_render(full)
     _, window_t = _median_render(window)
+    drag = _drag_all(scene)
     scene.detach()
-    return {"build": build, "first": first, "full": full_t, "window": window_t}
+    return {"build": build, "first": first, "full": full_t, "window": window_t, "drag": drag}
+
+
+def _drag_all(scene) -> float:  # noqa: ANN001
+    """Median time of one mouse move while dragging every node (real mouse events on a
+    1600x1000 view at 100 %, each move painted)."""
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from mlops_desktop.qt.canvas.view import PipelineView
+
+    app = QApplication.instance()
+    view = PipelineView(scene)
+    view.resize(1600, 1000)
+    view.show()
+    lead = scene.node_items["train0"]
+    view.centerOn(lead.sceneBoundingRect().center())
+    app.processEvents()
+    scene.select_nodes(list(scene.node_items))
+    vp = view.viewport()
+    start = view.mapFromScene(lead.sceneBoundingRect().center() + QPointF(0, 8))
+    QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    times = []
+    for k in range(1, 12):
+        t0 = time.perf_counter()
+        QTest.mouseMove(vp, start + QPoint(4 * k, 3 * k))
+        app.processEvents()
+        times.append(time.perf_counter() - t0)
+    QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    view.close()
+    return statistics.median(times)
 
 
 def bench_nodegraphqt(n: int, cache_kb: int) -> dict[str, float]:
@@ -218,6 +251,12 @@ def run() -> list[dict]:
             f"mlops_desktop_{n}",
             r["window"],
             ours_note + "; 1920x1080 at 100 %",
+        )
+        add(
+            "canvas_drag_selection",
+            f"mlops_desktop_{n}",
+            r["drag"],
+            f"one mouse move dragging all {n} selected nodes, painted (median of 11)",
         )
     try:
         import NodeGraphQt  # noqa: F401

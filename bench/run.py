@@ -24,7 +24,11 @@ from pathlib import Path
 
 def discover() -> list[str]:
     here = Path(__file__).parent
-    return sorted(m.name[len("bench_"):] for m in pkgutil.iter_modules([str(here)]) if m.name.startswith("bench_"))
+    return sorted(
+        m.name[len("bench_") :]
+        for m in pkgutil.iter_modules([str(here)])
+        if m.name.startswith("bench_")
+    )
 
 
 def format_value(value: object) -> str:
@@ -35,7 +39,9 @@ def format_value(value: object) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("topics", nargs="*", help=f"benchmarks to run (default all: {', '.join(discover())})")
+    parser.add_argument(
+        "topics", nargs="*", help=f"benchmarks to run (default all: {', '.join(discover())})"
+    )
     parser.add_argument("--json", metavar="FILE", help="write the rows as JSON")
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -50,13 +56,25 @@ def main(argv: list[str] | None = None) -> int:
         except Exception:  # noqa: BLE001 - report and go on with the others
             failed += 1
             traceback.print_exc()
-            got = [{"benchmark": topic, "metric": "error", "value": "failed", "unit": "", "note": "see traceback"}]
+            got = [
+                {
+                    "benchmark": topic,
+                    "metric": "error",
+                    "value": "failed",
+                    "unit": "",
+                    "note": "see traceback",
+                }
+            ]
         rows.extend(got)
         print(f"[{topic}] done in {time.perf_counter() - start:.1f} s", file=sys.stderr)
     headers = ["benchmark", "metric", "value", "unit", "note"]
     table = [[format_value(r.get(h, "")) for h in headers] for r in rows]
-    widths = [max(len(h), *(len(t[i]) for t in table)) if table else len(h) for i, h in enumerate(headers)]
-    print(f"MLOps Desktop benchmarks — {platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    widths = [
+        max(len(h), *(len(t[i]) for t in table)) if table else len(h) for i, h in enumerate(headers)
+    ]
+    print(
+        f"MLOps Desktop benchmarks — {platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
     print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
     print("  ".join("-" * w for w in widths))
     for t in table:

@@ -483,6 +483,56 @@ def test_double_click_title_renames_and_body_activates(editor: PipelineEditor, q
     assert blocker.args == [ids["train"]]
 
 
+def test_dragging_a_selection_carries_its_links_along(editor: PipelineEditor) -> None:
+    """Links inside a dragged selection move with it; links across its edge re-route; on
+    release every link is routed from the nodes' new positions, and the move is one step."""
+    from mlops_desktop.qt.canvas.link_item import link_path
+
+    ids = build(editor.pipeline, SAMPLE, SAMPLE_LINKS)
+    editor.fit_view()
+    scene = editor.scene
+    scene.select_nodes([ids["load"], ids["split"], ids["train"]])
+    inner = next(
+        item
+        for item in scene.link_items.values()
+        if (item.link.source, item.link.target) == (ids["load"], ids["split"])
+    )
+    edge = next(
+        item
+        for item in scene.link_items.values()
+        if (item.link.source, item.link.target) == (ids["train"], ids["eval"])
+    )
+    inner_before = inner.sceneBoundingRect()
+    edge_p1 = QPointF(edge.path().elementAt(edge.path().elementCount() - 1).x, 0)
+    train = scene.node_items[ids["train"]]
+    vp = editor.view.viewport()
+    start = editor.view.mapFromScene(train.sceneBoundingRect().center() + QPointF(0, 10))
+    QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    for k in range(1, 6):
+        QTest.mouseMove(vp, start + QPoint(8 * k, 6 * k))
+    delta = train.pos() - QPointF(*_xy(editor.pipeline, ids["train"]))
+    assert delta.x() > 10 and delta.y() > 10
+    carried = inner.sceneBoundingRect().translated(-delta)  # moved by the same offset
+    assert carried.left() == pytest.approx(inner_before.left())
+    assert carried.top() == pytest.approx(inner_before.top())
+    assert edge.path().elementAt(0).x == pytest.approx(train.port_scene_pos("model", True).x())
+    assert edge.path().elementAt(edge.path().elementCount() - 1).x == pytest.approx(edge_p1.x())
+    QTest.mouseRelease(
+        vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start + QPoint(40, 30)
+    )
+    assert editor.undo_stack.count() == 1
+    for item in scene.link_items.values():
+        assert item.parentItem() is scene.link_items[edge.link_id].parentItem()
+        assert item.sceneBoundingRect() == item.boundingRect()  # no offset left behind
+        expected = link_path(item.source.pos() + item._off0, item.target.pos() + item._off1)
+        assert item.path() == expected
+
+
+def _xy(pipeline: Pipeline, node_id: str) -> tuple[float, float]:
+    node = pipeline.nodes[node_id]
+    return node.x, node.y
+
+
 def test_rubber_band_selects_the_links_it_crosses(editor: PipelineEditor) -> None:
     ids = build(editor.pipeline, SAMPLE, SAMPLE_LINKS)
     editor.fit_view()

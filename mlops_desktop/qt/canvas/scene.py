@@ -71,6 +71,14 @@ class PipelineScene(QGraphicsScene):
         self._link_layer.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)
         self._link_layer.setZValue(-1)
         self.addItem(self._link_layer)
+        # While a selection is dragged, the links inside it ride on this layer: moving the
+        # layer moves them all in C++, and only the links that cross the selection's edge
+        # are re-routed per mouse move.
+        self._moving_layer = QGraphicsRectItem()
+        self._moving_layer.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)
+        self._moving_layer.setZValue(-1)
+        self.addItem(self._moving_layer)
+        self._drag_links: tuple[list[LinkItem], list[LinkItem]] | None = None
         self._selected_links: set[str] = set()
         self._band_base: set[str] | None = None  # links selected when a rubber band began
         self._drag: _LinkDrag | None = None
@@ -367,6 +375,7 @@ class PipelineScene(QGraphicsScene):
             self._record_press()
 
     def _record_press(self) -> None:
+        self._settle_links()  # a drag whose release never came
         selected = [it for it in self.selectedItems() if isinstance(it, NodeItem | NoteItem)]
         self._press_pos = {it: it.pos() for it in selected}
         self._carried = {}
@@ -402,10 +411,45 @@ class PipelineScene(QGraphicsScene):
                 for node, start in self._carried.items():
                     node.setPos(start + delta)
         moved = [it for it in [*self._press_pos, *self._carried] if isinstance(it, NodeItem)]
-        for node in moved:
-            node.adjust_links()
         if moved:
+            self._follow_moved_nodes(moved)
             self.node_item_moved()
+
+    def _follow_moved_nodes(self, moved: list[NodeItem]) -> None:
+        """Bring the links along with nodes being dragged (all by the same offset)."""
+        if self._drag_links is None:
+            moving = set(moved)
+            inner: list[LinkItem] = []
+            edge: list[LinkItem] = []
+            seen: set[str] = set()
+            for node in moved:
+                for link in node.links:
+                    if link.link_id in seen:
+                        continue
+                    seen.add(link.link_id)
+                    both = link.source in moving and link.target in moving
+                    (inner if both else edge).append(link)
+            for link in inner:
+                link.setParentItem(self._moving_layer)
+            self._drag_links = (inner, edge)
+        lead = moved[0]
+        start = self._press_pos.get(lead, self._carried.get(lead))
+        if start is not None:
+            self._moving_layer.setPos(lead.pos() - start)
+        for link in self._drag_links[1]:
+            link.adjust()
+
+    def _settle_links(self) -> None:
+        """Put the links carried by a drag back in place, routed from the nodes' positions."""
+        if self._drag_links is None:
+            return
+        inner, _ = self._drag_links
+        self._drag_links = None
+        self._moving_layer.setPos(0.0, 0.0)
+        for link in inner:
+            if link.scene() is self:
+                link.setParentItem(self._link_layer)
+                link.adjust()
 
     def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         if self._drag is not None:
@@ -427,6 +471,7 @@ class PipelineScene(QGraphicsScene):
         self._report_moves()
 
     def _report_moves(self) -> None:
+        self._settle_links()
         moved_nodes: dict[str, tuple[float, float]] = {}
         moved_notes: list[Note] = []
         for item, start in [*self._press_pos.items(), *self._carried.items()]:
