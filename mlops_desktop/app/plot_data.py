@@ -11,7 +11,9 @@ Metric key conventions read here (written by the evaluate, tune and monitor stag
 * ``confusion_matrix``: the matrix flattened row-major (rows = true class, columns =
   predicted class), one point per cell with ``step`` = flat index;
 * ``roc/fpr`` + ``roc/tpr`` and ``pr/recall`` + ``pr/precision``: curve points, ``step`` =
-  point index (per class for multi-class: ``roc/<class>/fpr`` ...);
+  point index (per class for multi-class: ``roc/<class>/fpr`` ...); ``roc/area``,
+  ``pr/area`` (average precision) and ``roc/<class>/area``: the exact areas under the full
+  curves (the stored points are thinned);
 * ``residuals/predicted`` + ``residuals/residual``: per test row;
 * ``importance/<feature>``: permutation importance (mean), ``importance_std/<feature>``;
 * ``cv_score`` (``cv_score_std``): one point per tuning candidate, ``step`` = candidate

@@ -91,7 +91,10 @@ def _curves(
         name = stem[len(prefix) :].strip("/") or "positive"
         x, y = history[key][1], history[ykey][1]
         n = min(x.size, y.size)
-        area = scalars.get(area_key, math.nan) if name == "positive" else math.nan
+        # The exact area the stage computed from the full curve, when it logged one.
+        area = scalars.get(f"{stem}/area", math.nan)
+        if not math.isfinite(area) and name == "positive":
+            area = scalars.get(area_key, math.nan)
         if not math.isfinite(area):
             area = area_fn(x[:n], y[:n])
         out[name] = Curve(x[:n], y[:n], float(area))

@@ -292,9 +292,13 @@ def _log_detail_series(ctx: StageContext, details: dict[str, Any]) -> None:
         if curve:
             for axis in xy:
                 ctx.log_metrics(f"{name}/{axis}", np.asarray(curve[axis]))
+            if "area" in curve:
+                ctx.log_metric(f"{name}/area", curve["area"])
     for cls, curve in details.get("roc_curve_per_class", {}).items():
         for axis in ("fpr", "tpr"):
             ctx.log_metrics(f"roc/{cls}/{axis}", np.asarray(curve[axis]))
+        if "area" in curve:
+            ctx.log_metric(f"roc/{cls}/area", curve["area"])
     if "residuals" in details:
         for axis in ("predicted", "residual"):
             ctx.log_metrics(f"residuals/{axis}", np.asarray(details["residuals"][axis]))

@@ -196,13 +196,18 @@ def classification_details(y: Any, y_pred: Any, scores: Any, model: Any) -> dict
         prec, rec, _ = m.precision_recall_curve(y, pos_scores, pos_label=classes[1])
         details["roc_curve"] = dict(zip(("fpr", "tpr"), thin_curve(fpr, tpr), strict=True))
         details["pr_curve"] = dict(zip(("recall", "precision"), thin_curve(rec, prec), strict=True))
+        # Areas from the full curves (the stored points are thinned).
+        details["roc_curve"]["area"] = float(m.auc(fpr, tpr))
+        details["pr_curve"]["area"] = float(
+            m.average_precision_score(y, pos_scores, pos_label=classes[1])
+        )
     elif kind == "proba":
         details["roc_curve_per_class"] = {}
         for i, cls in enumerate(classes):
             fpr, tpr, _ = m.roc_curve(np.asarray(y) == cls, s[:, i])
-            details["roc_curve_per_class"][str(cls)] = dict(
-                zip(("fpr", "tpr"), thin_curve(fpr, tpr), strict=True)
-            )
+            curve: dict[str, Any] = dict(zip(("fpr", "tpr"), thin_curve(fpr, tpr), strict=True))
+            curve["area"] = float(m.auc(fpr, tpr))  # exact: from the full curve
+            details["roc_curve_per_class"][str(cls)] = curve
     return details
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from mlops_desktop.app import plot_data as P
 from mlops_desktop.core.graph import Pipeline
-from mlops_desktop.core.operations import add_stage, connect
+from mlops_desktop.core.operations import add_stage, connect, set_param
 from mlops_desktop.core.registry import default_registry
 
 
@@ -23,10 +23,10 @@ def build(nodes, links, name="main") -> Pipeline:
     return pipeline
 
 
-def classification(C: float, seed: int) -> Pipeline:
+def classification(C: float, seed: int, dataset: str = "breast_cancer") -> Pipeline:
     return build(
         [
-            ("load", "load_data", {"dataset": "breast_cancer"}),
+            ("load", "load_data", {"dataset": dataset}),
             ("split", "split", {"seed": seed}),
             ("fe", "feature_engineering", {}),
             ("train", "train", {"estimator": "logistic_regression", "C": C}),
@@ -113,7 +113,7 @@ def test_runs_succeeded(world):
 
 
 def test_confusion_matrix_and_roc_equal_sklearn_on_the_stored_predictions(world):
-    from sklearn.metrics import confusion_matrix, roc_auc_score, roc_curve
+    from sklearn.metrics import average_precision_score, confusion_matrix, roc_auc_score, roc_curve
 
     ws, run = world["ws"], world["runs"][0]
     diag = P.diagnostics(ws, run.id)
@@ -135,6 +135,48 @@ def test_confusion_matrix_and_roc_equal_sklearn_on_the_stored_predictions(world)
     assert diag.scalars["accuracy"] == pytest.approx((frame["y_true"] == frame["y_pred"]).mean())
     assert "baseline_accuracy" in diag.scalars
     assert set(diag.pr) == {"positive"}
+    positive = frame["y_true"] == classes[1]
+    assert diag.pr["positive"].area == pytest.approx(
+        average_precision_score(positive, proba), abs=1e-12
+    )
+
+
+def test_multiclass_roc_areas_are_exact_per_class(tmp_path):
+    """Per-class areas come from the full curves, not from the thinned stored points: a
+    noisy three-class problem with 2,000 test rows has ROC curves of far more than 200 points."""
+    import pandas as pd
+    from sklearn.datasets import make_classification
+    from sklearn.metrics import roc_auc_score
+
+    from mlops_desktop.app.projects import ProjectService
+    from mlops_desktop.app.runs import RunService
+    from mlops_desktop.app.workspace import Workspace
+
+    X, y = make_classification(
+        8000, n_features=6, n_informative=4, n_classes=3, flip_y=0.3, random_state=0
+    )
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)]).assign(target=y)
+    frame.to_csv(tmp_path / "noisy.csv", index=False)
+    document = classification(1.0, 3)
+    for node, name, value in [
+        ("load", "source", "file"),
+        ("load", "path", str(tmp_path / "noisy.csv")),
+        ("eval", "permutation_importance", False),
+    ]:
+        document.apply(set_param(document, node, name, value))
+    with Workspace.open(str(tmp_path / "w.db")) as ws:
+        ProjectService(ws).create_project("noisy")
+        service = RunService(ws)
+        run = service.run("noisy", "main", document=document)
+        diag = P.diagnostics(ws, run.id)
+        predictions = service.outputs(run.id, "eval")["predictions"].frame
+    assert len(predictions) >= 2000
+    for cls in (0, 1, 2):
+        curve = diag.roc[str(cls)]
+        assert curve.x.size == 200  # thinned
+        exact = roc_auc_score(predictions["y_true"] == cls, predictions[f"proba_{cls}"])
+        assert curve.area == pytest.approx(exact, abs=1e-12)
+        assert P.trapezoid_area(curve.x, curve.y) != pytest.approx(exact, abs=1e-12)
 
 
 def test_permutation_importance_sorted_with_std(world):
