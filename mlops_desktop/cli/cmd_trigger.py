@@ -7,9 +7,9 @@ import argparse
 import time
 from typing import Any
 
+from mlops_desktop.app.trigger_text import describe_event
 from mlops_desktop.cli._common import open_workspace, print_json, print_table
 from mlops_desktop.core.errors import NotFoundError
-from mlops_desktop.core.operate_entities import TriggerEvent
 
 
 def register(sub: Any) -> None:
@@ -53,24 +53,12 @@ def register(sub: Any) -> None:
     s.set_defaults(handler=cmd_scheduler, parser=s)
 
 
-def describe(event: TriggerEvent, pipeline: str = "") -> str:
-    """One line about a firing."""
-    where = f" {pipeline}" if pipeline else ""
-    if event.outcome == "started":
-        return f"{event.type}{where}: started run #{event.run_id}"
-    if event.outcome == "queued":
-        return f"{event.type}{where}: queued (the pipeline is running; it runs when free)"
-    if event.outcome == "coalesced":
-        return f"{event.type}{where}: joined the firing #{event.coalesced_into} already waiting"
-    return f"{event.type}{where}: failed to start ({event.detail.get('error', 'unknown error')})"
-
-
 def cmd_trigger(args: argparse.Namespace) -> int:
     from mlops_desktop.app.triggers import TriggerService
 
     with open_workspace(args) as ws:
         event = TriggerService(ws).fire(args.project, args.pipeline, environment=args.environment)
-        print(describe(event))
+        print(describe_event(event))
         if event.outcome == "failed":
             return 1
         if event.run_id is not None:
@@ -193,7 +181,10 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
         while True:
             for event in service.run_due():
                 pipeline = ws.pipelines.get_by_id(event.pipeline_id).name
-                print(f"{event.fired_at:%Y-%m-%d %H:%M:%S} {describe(event, pipeline)}", flush=True)
+                print(
+                    f"{event.fired_at:%Y-%m-%d %H:%M:%S} {describe_event(event, pipeline)}",
+                    flush=True,
+                )
             if args.once:
                 return 0
             time.sleep(args.interval)

@@ -1,5 +1,5 @@
-"""The main window's project panels: models, maturity, trends, and triggers fired in the
-background.
+"""The main window's project panels: models, triggers, maturity, trends, and the triggers
+fired in the background.
 
 A mixin of :class:`mlops_desktop.qt.main_window.MainWindow`. The maturity view is built the
 first time its panel is shown (its module is heavy to import) and assesses the current
@@ -12,6 +12,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
 
+from mlops_desktop.app.trigger_text import describe_event, type_title
 from mlops_desktop.core.errors import MlopsError
 
 
@@ -25,7 +26,7 @@ def scrolled(widget: QWidget) -> QScrollArea:
 
 
 class PanelsMixin:
-    """Models and Maturity panels and the trigger timer of the open workspace."""
+    """Models, Triggers, Maturity and Trends panels and the trigger timer of the workspace."""
 
     def _reload_project_panels(self) -> None:
         """Point the models and maturity panels at the current tab's project."""
@@ -39,6 +40,36 @@ class PanelsMixin:
         if self.maturity is not None and self.maturity_dock.isVisible():
             self._assess()
         self.refresh_trends()
+        self.refresh_triggers()
+
+    # --------------------------------------------------------------- triggers
+    def refresh_triggers(self) -> None:
+        """Re-read the triggers now if their panel is shown, else when it is next shown."""
+        self._triggers_stale = True
+        if self.triggers_dock.isVisible():
+            self._load_triggers()
+
+    def _on_triggers_dock_visibility_changed(self, visible: bool) -> None:
+        if visible and self._triggers_stale:
+            self._load_triggers()
+
+    def _load_triggers(self) -> None:
+        self._triggers_stale = False
+        info = self._current_info()
+        self.triggers_panel.current_pipeline = info["name"] if info else None
+        self.triggers_panel.load(self.workspace, self.current_project())
+
+    def _on_triggers_panel_triggers_changed(self) -> None:
+        self._maturity_stale = True  # triggers are evidence of automation
+
+    def _on_triggers_panel_fire_requested(
+        self, project: str, pipeline: str, type_: str, trigger_id: Any
+    ) -> None:
+        """Fire a trigger by hand, in the background; the firing shows when it is recorded."""
+        if self.workspace is None:
+            return
+        self._ensure_trigger_timer().fire_now(project, pipeline, type_, trigger_id)
+        self.show_message(f"Firing '{pipeline}' ({type_title(type_).lower()}) in the background")
 
     # ----------------------------------------------------------------- trends
     def refresh_trends(self) -> None:
@@ -123,8 +154,14 @@ class PanelsMixin:
             self._maturity_stale = True
 
     def _start_trigger_timer(self) -> None:
+        self._ensure_trigger_timer().start()
+
+    def _ensure_trigger_timer(self) -> Any:
+        """The workspace's trigger timer (created, not started, when there is none yet)."""
         from mlops_desktop.qt.trigger_timer import TriggerTimer
 
+        if self.trigger_timer is not None:
+            return self.trigger_timer
         if self.approvals is None:
             from mlops_desktop.qt.approval_dialog import DialogApprovalProvider
 
@@ -135,7 +172,7 @@ class PanelsMixin:
         self.trigger_timer.failed.connect(
             lambda msg: self.show_message(f"Triggers: {msg}", error=True)
         )
-        self.trigger_timer.start()
+        return self.trigger_timer
 
     def _stop_trigger_timer(self) -> None:
         if self.trigger_timer is not None:
@@ -145,6 +182,7 @@ class PanelsMixin:
 
     def _on_trigger_timer_fired(self, events: list) -> None:
         for event in events:
-            self.show_message(f"Trigger fired: {event}")
+            self.show_message(f"Trigger fired: {describe_event(event)}")
         if events:
             self._reload_runs()
+            self.refresh_triggers()

@@ -50,6 +50,7 @@ from mlops_desktop.qt.project_browser import ProjectBrowser
 from mlops_desktop.qt.run_controller import RunController
 from mlops_desktop.qt.runs_panel import RunsPanel
 from mlops_desktop.qt.theme import ThemeManager
+from mlops_desktop.qt.triggers_panel import TriggersPanel
 
 if TYPE_CHECKING:
     from mlops_desktop.app.workspace import Workspace
@@ -222,6 +223,13 @@ class MainWindow(TabsMixin, SessionMixin, FileCommandsMixin, RunsMixin, PanelsMi
         self.compare_dock: QDockWidget | None = None
         self.models_panel = ModelsPanel()
         self.models_dock = self._dock("Models", "models_dock", self.models_panel, bottom)
+        self.triggers_panel = TriggersPanel()
+        self.triggers_panel.run_activated.connect(self.open_run)
+        self.triggers_panel.fire_requested.connect(self._on_triggers_panel_fire_requested)
+        self.triggers_panel.triggers_changed.connect(self._on_triggers_panel_triggers_changed)
+        self.triggers_dock = self._dock("Triggers", "triggers_dock", self.triggers_panel, bottom)
+        self.triggers_dock.visibilityChanged.connect(self._on_triggers_dock_visibility_changed)
+        self._triggers_stale = True
         # The maturity view is built when its panel is first shown (it is heavy to import).
         self.maturity: Any = None
         self._maturity_holder = QWidget()
@@ -243,7 +251,8 @@ class MainWindow(TabsMixin, SessionMixin, FileCommandsMixin, RunsMixin, PanelsMi
         self.tabifyDockWidget(self.crosswalk_dock, self.runs_dock)
         self.tabifyDockWidget(self.runs_dock, self.trends_dock)
         self.tabifyDockWidget(self.trends_dock, self.models_dock)
-        self.tabifyDockWidget(self.models_dock, self.maturity_dock)
+        self.tabifyDockWidget(self.models_dock, self.triggers_dock)
+        self.tabifyDockWidget(self.triggers_dock, self.maturity_dock)
         self.tabifyDockWidget(self.maturity_dock, self.messages_dock)
         self.map_dock.raise_()
         self._default_state = self.saveState()
@@ -368,6 +377,8 @@ class MainWindow(TabsMixin, SessionMixin, FileCommandsMixin, RunsMixin, PanelsMi
                 view.deleteLater()
                 setattr(self, name, None)
         self._trends_stale = True
+        self.triggers_panel.load(None, None)
+        self._triggers_stale = True
         self.service = ProjectService(workspace) if workspace is not None else None
         if self.service is not None:
             self.autosaver = Autosaver(self.service.save_pipeline, parent=self)

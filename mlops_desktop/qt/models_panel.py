@@ -20,6 +20,7 @@ from mlops_desktop.core.operate_entities import (
     RegisteredModel,
 )
 from mlops_desktop.qt import colors
+from mlops_desktop.qt.tables import fill_table, read_only_table
 
 if TYPE_CHECKING:
     from mlops_desktop.app.registry import RegistryService
@@ -57,35 +58,6 @@ def _version_text(number: int | None) -> str:
     return "—" if number is None else f"v{number}"
 
 
-def _table(columns: Sequence[str]) -> QtWidgets.QTableWidget:
-    table = QtWidgets.QTableWidget(0, len(columns))
-    table.setHorizontalHeaderLabels(list(columns))
-    table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
-    table.setAlternatingRowColors(True)
-    table.verticalHeader().setVisible(False)
-    table.verticalHeader().setDefaultSectionSize(22)
-    table.horizontalHeader().setStretchLastSection(True)
-    return table
-
-
-def _fill(
-    table: QtWidgets.QTableWidget,
-    rows: Sequence[Sequence[Any]],
-    colours: dict[tuple[int, int], str] | None = None,
-) -> None:
-    table.setRowCount(len(rows))
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            item = QtWidgets.QTableWidgetItem("" if value is None else str(value))
-            colour = (colours or {}).get((r, c))
-            if colour:
-                item.setForeground(colors.readable(colour))
-            table.setItem(r, c, item)
-    table.resizeColumnsToContents()
-
-
 class ModelsPanel(QtWidgets.QWidget):
     """The registered models of a project, their versions, aliases and deployments."""
 
@@ -106,10 +78,10 @@ class ModelsPanel(QtWidgets.QWidget):
         self.models.setSpacing(3)
         self.models.setSpacing(3)
         self.models.currentRowChanged.connect(self._on_models_current_row_changed)
-        self.versions = _table(VERSION_COLUMNS)
+        self.versions = read_only_table(VERSION_COLUMNS)
         self.versions.itemSelectionChanged.connect(self._on_versions_selection_changed)
-        self.history = _table(HISTORY_COLUMNS)
-        self.deployments = _table(DEPLOY_COLUMNS)
+        self.history = read_only_table(HISTORY_COLUMNS)
+        self.deployments = read_only_table(DEPLOY_COLUMNS)
         self.heading = QtWidgets.QLabel("No project open")
         self.heading.setTextFormat(Qt.TextFormat.RichText)
         self.alias_box = QtWidgets.QComboBox()
@@ -220,8 +192,8 @@ class ModelsPanel(QtWidgets.QWidget):
         name = self.current_model()
         if self._service is None or self._project is None or name is None:
             self._versions = []
-            _fill(self.versions, [])
-            _fill(self.history, [])
+            fill_table(self.versions, [])
+            fill_table(self.history, [])
             self.heading.setText(
                 "No registered models yet: run a pipeline with a Register model stage"
                 if self._service
@@ -260,7 +232,7 @@ class ModelsPanel(QtWidgets.QWidget):
                 colours[(r, 1)] = ALIAS_COLOURS.get(v.aliases[0], "#0969da")
             if v.approval == "rejected":
                 colours[(r, 2)] = "#cf222e"
-        _fill(self.versions, rows, colours)
+        fill_table(self.versions, rows, colours)
 
     def _show_history(self, history: Sequence[AliasTransition]) -> None:
         rows = [
@@ -275,7 +247,7 @@ class ModelsPanel(QtWidgets.QWidget):
             ]
             for t in reversed(history)
         ]
-        _fill(self.history, rows)
+        fill_table(self.history, rows)
 
     def _show_deployments(self, deployments: Sequence[Deployment]) -> None:
         rows, colours = [], {}
@@ -294,7 +266,7 @@ class ModelsPanel(QtWidgets.QWidget):
                 ]
             )
             colours[(r, 7)] = STATUS_COLOURS.get(d.status, "#6e7781")
-        _fill(self.deployments, rows, colours)
+        fill_table(self.deployments, rows, colours)
 
     # ------------------------------------------------------------------ actions
     def _update_buttons(self) -> None:

@@ -4,8 +4,9 @@ Every ``interval_s`` seconds (and on :meth:`TriggerTimer.run_now`) one pass of
 :meth:`mlops_desktop.app.triggers.TriggerService.run_due` runs in a background thread, so a
 scheduled, data-arrival, monitor-alert or registry-event run never blocks the window. Runs
 started here get the GUI's approvals service, so an Approve stage asks the person at the
-screen. :meth:`stop` cancels a run in progress and waits for the pass to end (no thread
-outlives the timer); firings not started by then are recorded as failed, with the reason.
+screen. :meth:`fire_now` fires one trigger by hand, also in the background. :meth:`stop`
+cancels the runs in progress and waits for the threads to end (none outlives the timer);
+firings not started by then are recorded as failed, with the reason.
 """
 
 from __future__ import annotations
@@ -39,8 +40,9 @@ class TriggerTimer(QtCore.QObject):
         self.workspace = workspace
         self.approvals = approvals
         self._thread: threading.Thread | None = None
+        self._manual: list[threading.Thread] = []  # fire_now() threads
         self._lock = threading.Lock()
-        self._handle: Any = None  # the run going on, to cancel it on stop()
+        self._handles: list[Any] = []  # the runs going on, to cancel them on stop()
         self._stopping = False
         self._timer = QtCore.QTimer(self)
         self._timer.setInterval(max(1, int(interval_s * 1000)))
@@ -63,11 +65,13 @@ class TriggerTimer(QtCore.QObject):
         self._timer.stop()
         with self._lock:
             self._stopping = True
-            handle = self._handle
-        if handle is not None:
+            handles = list(self._handles)
+        for handle in handles:
             handle.cancel()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        for thread in [self._thread, *self._manual]:
+            if thread is not None:
+                thread.join(timeout)
+        self._manual = [t for t in self._manual if t.is_alive()]
 
     def run_now(self) -> bool:
         """Start one pass now, unless one is going. Returns whether it started."""
@@ -77,6 +81,33 @@ class TriggerTimer(QtCore.QObject):
         self._thread = threading.Thread(target=self._pass, name="mlops-triggers", daemon=False)
         self._thread.start()
         return True
+
+    def fire_now(
+        self, project: str | int, pipeline: str, type_: str, trigger_id: int | None = None
+    ) -> None:
+        """Fire a pipeline by hand in the background (queued or coalesced if it is busy);
+        the firing is reported by ``fired`` like a timed one."""
+        self._stopping = False
+        self._manual = [t for t in self._manual if t.is_alive()]
+        thread = threading.Thread(
+            target=self._fire,
+            args=(project, pipeline, type_, trigger_id),
+            name="mlops-trigger-fire",
+            daemon=False,
+        )
+        self._manual.append(thread)
+        thread.start()
+
+    def _fire(self, project: str | int, pipeline: str, type_: str, trigger_id: int | None) -> None:
+        from mlops_desktop.app.triggers import TriggerService
+
+        def work() -> list[Any]:
+            service = TriggerService(self.workspace, runner=self._runner)
+            trigger = service.store.get(trigger_id) if trigger_id is not None else None
+            detail = {"by_hand": True}
+            return [service.fire(project, pipeline, type_, detail=detail, trigger=trigger)]
+
+        self._report(work)
 
     def _on_timer_timeout(self) -> None:
         self.run_now()
@@ -91,18 +122,22 @@ class TriggerTimer(QtCore.QObject):
             handle = RunService(self.workspace, services=services).start(
                 project, pipeline, **kwargs
             )
-            self._handle = handle
+            self._handles.append(handle)
         try:
             return handle.wait()
         finally:
             with self._lock:
-                self._handle = None
+                self._handles = [h for h in self._handles if h is not handle]
 
     def _pass(self) -> None:
         from mlops_desktop.app.triggers import TriggerService
 
+        self._report(lambda: TriggerService(self.workspace, runner=self._runner).run_due())
+
+    def _report(self, work: Any) -> None:
+        """Run ``work`` (returning TriggerEvents) and emit ``fired``, or ``failed``."""
         try:
-            events = TriggerService(self.workspace, runner=self._runner).run_due()
+            events = work()
         except MlopsError as exc:
             self.failed.emit(str(exc))
             return

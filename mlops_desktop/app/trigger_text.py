@@ -1,0 +1,87 @@
+"""Triggers and their firings in words, for the command line and the GUI alike.
+
+``describe_trigger`` says when a trigger fires ("every 15 minutes", "a new *.csv in
+/data/in"...), ``next_fire`` when a schedule fires next, and ``describe_event`` what one
+firing did (started a run, queued, joined another firing, failed).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from mlops_desktop.core.operate_entities import Trigger, TriggerEvent, TriggerType
+
+TYPE_TITLES = {
+    TriggerType.MANUAL.value: "Manual",
+    TriggerType.SCHEDULE.value: "Schedule",
+    TriggerType.DATA_ARRIVAL.value: "New data",
+    TriggerType.MONITOR_ALERT.value: "Monitor alert",
+    TriggerType.REGISTRY_EVENT.value: "Registry event",
+}
+
+
+def type_title(type_: str) -> str:
+    return TYPE_TITLES.get(type_, type_)
+
+
+def describe_trigger(trigger: Trigger | None = None, *, type_: str = "", config: Any = None) -> str:
+    """When the trigger fires, in one phrase."""
+    kind = trigger.type if trigger is not None else type_
+    cfg: dict[str, Any] = dict(trigger.config if trigger is not None else config or {})
+    if kind == TriggerType.SCHEDULE:
+        text = f"cron {cfg.get('cron', '?')}"
+    elif kind == TriggerType.DATA_ARRIVAL:
+        text = f"a new or changed {cfg.get('pattern') or '*'} in {cfg.get('folder', '?')}"
+    elif kind == TriggerType.MONITOR_ALERT:
+        source = cfg.get("source_pipeline")
+        node = cfg.get("source_node")
+        where = f"pipeline '{source}'" if source else "this pipeline"
+        text = f"a drift or quality alert of {'node ' + node + ' in ' if node else ''}{where}"
+        if cfg.get("force") is False:
+            text += " (unchanged stages from the cache)"
+    elif kind == TriggerType.REGISTRY_EVENT:
+        event = cfg.get("event", "approved")
+        model = cfg.get("model")
+        what = f"a version of '{model}'" if model else "a model version"
+        source = cfg.get("source_pipeline")
+        text = f"{what} is {event}" + (f" by pipeline '{source}'" if source else "")
+    elif kind == TriggerType.MANUAL:
+        text = "by hand"
+    else:
+        text = ", ".join(f"{k}={v}" for k, v in cfg.items() if k != "origin") or "-"
+    extras = []
+    if cfg.get("cooldown_s"):
+        extras.append(f"then waits {float(cfg['cooldown_s']):g} s")
+    if cfg.get("environment"):
+        extras.append(f"runs in {cfg['environment']}")
+    return text + (f"; {', '.join(extras)}" if extras else "")
+
+
+def next_fire(trigger: Trigger, now: datetime | None = None) -> datetime | None:
+    """When a schedule fires next (None for other types, disabled triggers, bad cron)."""
+    if trigger.type != TriggerType.SCHEDULE or not trigger.enabled:
+        return None
+    from croniter import croniter
+
+    now = now or datetime.now(UTC)
+    try:
+        last = datetime.fromisoformat(
+            trigger.state.get("last_tick") or trigger.created_at.isoformat()
+        )
+        tick = croniter(trigger.config["cron"], last).get_next(datetime)
+    except (KeyError, ValueError, TypeError):
+        return None
+    return max(tick, now) if tick < now else tick
+
+
+def describe_event(event: TriggerEvent, pipeline: str = "") -> str:
+    """One line about a firing."""
+    where = f" {pipeline}" if pipeline else ""
+    if event.outcome == "started":
+        return f"{event.type}{where}: started run #{event.run_id}"
+    if event.outcome == "queued":
+        return f"{event.type}{where}: queued (the pipeline is running; it runs when free)"
+    if event.outcome == "coalesced":
+        return f"{event.type}{where}: joined the firing #{event.coalesced_into} already waiting"
+    return f"{event.type}{where}: failed to start ({event.detail.get('error', 'unknown error')})"
