@@ -181,6 +181,10 @@ def take(out: Path, work: Path) -> None:
     second = run_and_wait(win)
     bottom_panel(win, win.runs_dock, 300)
     save(win.runs_dock, out, "runs-panel")
+    bottom_panel(win, win.triggers_dock, 320)
+    pipeline = win.workspace.pipelines.list(win.workspace.projects.get(SAMPLE).id)[0].name
+    win.triggers_panel.add_trigger(pipeline, "schedule", {"cron": "0 2 * * 1"})
+    save(win.triggers_dock, out, "triggers")
 
     win.open_run(second)
     float_dock(win.run_view_dock)

@@ -69,6 +69,7 @@ class ModelsPanel(QtWidgets.QWidget):
         self._service: RegistryService | None = None
         self._project: str | int | None = None
         self._versions: list[ModelVersion] = []
+        self._deployments: list[Deployment] = []
         # Replaceable for embedding (and tests): ask yes/no, and show an error.
         self.confirm: Callable[[str, str], bool] = self._ask_confirmation
         self.report_error: Callable[[str], None] = self._show_error
@@ -131,8 +132,12 @@ class ModelsPanel(QtWidgets.QWidget):
     def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 - Qt override
         """Recolour the aliases and statuses for the new theme (from the data already read)."""
         super().changeEvent(event)
-        if getattr(self, "_versions", None) and colors.scheme_changed_for(self, event):
+        if not hasattr(self, "_versions") or not colors.scheme_changed_for(self, event):
+            return
+        if self._versions:
             self._show_versions()
+        if self._deployments:
+            self._show_deployments(self._deployments)
 
     def load(self, workspace: Workspace, project: str | int) -> None:
         """Show the registry of ``project``."""
@@ -250,6 +255,7 @@ class ModelsPanel(QtWidgets.QWidget):
         fill_table(self.history, rows)
 
     def _show_deployments(self, deployments: Sequence[Deployment]) -> None:
+        self._deployments = list(deployments)
         rows, colours = [], {}
         for r, d in enumerate(deployments):
             rows.append(

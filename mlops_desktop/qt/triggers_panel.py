@@ -23,6 +23,7 @@ from PySide6 import QtCore, QtWidgets
 from mlops_desktop.app.trigger_text import describe_trigger, next_fire, type_title
 from mlops_desktop.core.errors import MlopsError
 from mlops_desktop.core.operate_entities import Trigger, TriggerEvent, TriggerType
+from mlops_desktop.qt import colors
 from mlops_desktop.qt.tables import fill_table, read_only_table
 
 if TYPE_CHECKING:
@@ -128,6 +129,12 @@ class TriggersPanel(QtWidgets.QWidget):
         box.addLayout(bar)
         box.addWidget(split, 1)
         self._update_buttons()
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 - Qt override
+        """Recolour the outcomes for the new theme (from the data already read)."""
+        super().changeEvent(event)
+        if hasattr(self, "_events") and colors.scheme_changed_for(self, event):
+            self._show()
 
     # ------------------------------------------------------------------ data
     @property

@@ -148,3 +148,48 @@ def test_report_figures_are_light_in_the_dark_theme(qtbot, theme) -> None:
     assert picture.png is not None
     assert lightness(_png_corner(picture.png)) > 240
     assert colors.is_dark()
+
+
+def test_status_colours_of_the_triggers_and_models_panels_follow_the_theme(qtbot, theme) -> None:
+    """Coloured outcome and deployment cells are recoloured live on a theme switch."""
+    from datetime import UTC, datetime
+
+    from mlops_desktop.core.operate_entities import Deployment, TriggerEvent
+    from mlops_desktop.qt.models_panel import ModelsPanel
+    from mlops_desktop.qt.triggers_panel import TriggersPanel
+
+    now = datetime.now(UTC)
+    triggers = TriggersPanel()
+    qtbot.addWidget(triggers)
+    triggers._events = [TriggerEvent(1, 1, 1, "schedule", "failed", now, detail={"error": "x"})]
+    triggers._show()
+    models = ModelsPanel()
+    qtbot.addWidget(models)
+    deployment = Deployment(
+        id=1,
+        project_id=1,
+        model_version_id=1,
+        model_name="m",
+        version=1,
+        environment="production",
+        strategy="direct",
+        traffic_share=1.0,
+        approver="dana",
+        status="active",
+        created_at=now,
+    )
+    models._show_deployments([deployment])
+    status_col = [
+        models.deployments.horizontalHeaderItem(c).text()
+        for c in range(models.deployments.columnCount())
+    ].index("Status")
+
+    def cells() -> tuple[int, int]:
+        return (
+            triggers.events.item(0, 3).foreground().color().lightness(),
+            models.deployments.item(0, status_col).foreground().color().lightness(),
+        )
+
+    light = cells()
+    switch(qtbot, theme, "dark", lambda: cells()[0] > light[0] and cells()[1] > light[1])
+    switch(qtbot, theme, "light", lambda: cells() == light)
