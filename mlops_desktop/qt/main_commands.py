@@ -1,5 +1,5 @@
 """File commands of the main window: import and export pipelines, export the canvas as an
-image and the project as a report.
+image and the project as a report, clean up the workspace's unreferenced artifact files.
 
 A mixin of :class:`mlops_desktop.qt.main_window.MainWindow`.
 """
@@ -13,7 +13,49 @@ from mlops_desktop.qt import dialogs
 
 
 class FileCommandsMixin:
-    """Import, export, export image, export report."""
+    """Import, export, export image, export report, clean up."""
+
+    def clean_up_workspace(self, ask: bool = True) -> int:
+        """Show what unreferenced artifact files take, then delete them after confirmation.
+        Returns the bytes freed."""
+        if self.service is None:
+            return 0
+        from mlops_desktop.core.units import format_size
+
+        try:
+            preview = self.service.collect_garbage(dry_run=True)
+        except (MlopsError, OSError) as exc:
+            dialogs.show_error(self, f"Cannot look at the artifact files: {exc}")
+            return 0
+        later = (
+            f" {preview.young:,} more file(s) written in the last hour are kept for now "
+            "(a run in another process may still record them)."
+            if preview.young
+            else ""
+        )
+        if preview.removed == 0:
+            self.show_message("Nothing to clean up: every artifact file is in use." + later)
+            return 0
+        if ask and not dialogs.confirm(
+            self,
+            "Clean up workspace",
+            f"Delete {preview.removed:,} artifact file(s) that nothing refers to any more "
+            f"({format_size(preview.bytes_freed)})?",
+            "Delete files",
+            "They were left by deleted runs and purged projects. Runs, models and cached "
+            "results in use are not touched." + later,
+        ):
+            return 0
+        try:
+            done = self.service.collect_garbage()
+        except (MlopsError, OSError) as exc:
+            dialogs.show_error(self, f"Cannot clean up: {exc}")
+            return 0
+        self.show_message(
+            f"Cleaned up: deleted {done.removed:,} artifact file(s), "
+            f"freed {format_size(done.bytes_freed)}"
+        )
+        return done.bytes_freed
 
     def _on_import_triggered(self) -> None:
         info = self._current_info()

@@ -75,6 +75,13 @@ def build_actions(win: MainWindow) -> None:
         "Ctrl+Shift+R",
         "Write an HTML or PDF report of the project: pipeline, runs, plots and maturity",
     )
+    win.cleanup_action = _action(
+        win,
+        "Clean &up workspace…",
+        win.clean_up_workspace,
+        None,
+        "Delete the artifact files that no run, cache entry or model refers to any more",
+    )
     win.close_tab_action = _action(win, "&Close tab", win._close_current_tab, "Ctrl+W")
     win.quit_action = _action(win, "&Quit", win.close, "Ctrl+Q")
     win.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
@@ -174,6 +181,8 @@ def build_menus(win: MainWindow) -> None:
         win.export_report_action,
     ):
         file_menu.addAction(act)
+    file_menu.addSeparator()
+    file_menu.addAction(win.cleanup_action)
     file_menu.addSeparator()
     file_menu.addAction(win.close_tab_action)
     file_menu.addAction(win.quit_action)

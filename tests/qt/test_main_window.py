@@ -450,3 +450,36 @@ def test_purging_a_project_in_the_browser_says_how_much_it_freed(window: MainWin
     assert artifacts.digests() == []
     assert messages and f"freed {format_size(total)}" in messages[-1]
     assert window.statusBar().currentMessage() == messages[-1]
+
+
+def test_clean_up_workspace_deletes_only_unreferenced_old_files(window: MainWindow) -> None:
+    import os
+    import time
+
+    from mlops_desktop.app.runs import RunService
+    from mlops_desktop.core import operations as ops
+    from mlops_desktop.core.graph import Pipeline
+
+    assert window.clean_up_workspace(ask=False) == 0
+    assert "Nothing to clean up" in window.statusBar().currentMessage()
+    for name, dataset in (("keep", "iris"), ("gone", "wine")):
+        window.service.create_project(name)
+        info, _ = window.service.load_pipeline(name)
+        graph = Pipeline("main")
+        graph.apply(ops.add_stage(graph, "load_data", params={"dataset": dataset}, node_id="d"))
+        window.service.save_pipeline(info.id, graph)
+        assert RunService(window.workspace).run(name).status.value == "succeeded"
+    artifacts = window.workspace.artifacts
+    before = set(artifacts.digests())
+    window.service.workspace.projects.purge("gone")  # rows gone, files left behind
+    then = time.time() - 7200
+    for digest in before:
+        os.utime(artifacts.path(digest), (then, then))
+    freed = window.clean_up_workspace(ask=False)
+    assert freed > 0
+    left = set(artifacts.digests())
+    assert left and left < before  # the kept project's files are all still there
+    run = window.workspace.runs.list(window.workspace.projects.get("keep").id)[0]
+    outputs = {d for s in window.workspace.runs.get(run.id).stages for d in s.outputs.values()}
+    assert outputs <= left
+    assert "freed" in window.statusBar().currentMessage()
