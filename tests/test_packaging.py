@@ -179,7 +179,7 @@ def test_installed_wheel_runs_from_a_fresh_venv(installed_wheel):
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         (revision,) = con.execute("SELECT version_num FROM alembic_version").fetchone()
     assert {"projects", "pipelines", "pipeline_versions", "runs"} <= tables
-    heads = sorted((ROOT / "mlops_desktop/storage/migrations/versions").glob("*.py"))
+    heads = sorted((ROOT / "mlops_desktop/storage/migrations/versions").glob("[0-9]*.py"))
     assert revision in heads[-1].read_text()
     _run(
         [app, "--workspace", str(ws), "project", "create", "demo", "--template", "google"],
