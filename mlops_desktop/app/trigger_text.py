@@ -30,7 +30,9 @@ def describe_trigger(trigger: Trigger | None = None, *, type_: str = "", config:
     kind = trigger.type if trigger is not None else type_
     cfg: dict[str, Any] = dict(trigger.config if trigger is not None else config or {})
     if kind == TriggerType.SCHEDULE:
-        text = f"cron {cfg.get('cron', '?')}"
+        cron = str(cfg.get("cron", "?"))
+        words = cron_words(cron)
+        text = f"{words} (cron {cron})" if words else f"cron {cron}"
     elif kind == TriggerType.DATA_ARRIVAL:
         text = f"a new or changed {cfg.get('pattern') or '*'} in {cfg.get('folder', '?')}"
     elif kind == TriggerType.MONITOR_ALERT:
@@ -56,6 +58,34 @@ def describe_trigger(trigger: Trigger | None = None, *, type_: str = "", config:
     if cfg.get("environment"):
         extras.append(f"runs in {cfg['environment']}")
     return text + (f"; {', '.join(extras)}" if extras else "")
+
+
+_DAYS = ("Sundays", "Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays")
+
+
+def cron_words(cron: str) -> str:
+    """Common cron expressions in words ("every 15 minutes", "Mondays at 06:00"); "" for
+    the others."""
+    parts = cron.split()
+    if len(parts) != 5:
+        return ""
+    minute, hour, day, month, weekday = parts
+    if (day, month, weekday) != ("*", "*", "*") and not (
+        (day, month) == ("*", "*") and weekday.isdigit() and int(weekday) <= 7
+    ):
+        return ""
+    when = ""
+    if minute.startswith("*/") and minute[2:].isdigit() and hour == "*":
+        when = f"every {int(minute[2:])} minutes"
+    elif minute.isdigit() and hour == "*":
+        when = "every hour" + (f" at :{int(minute):02d}" if int(minute) else "")
+    elif minute.isdigit() and hour.isdigit():
+        when = f"at {int(hour):02d}:{int(minute):02d}"
+    if not when:
+        return ""
+    if weekday == "*":
+        return f"every day {when}" if when.startswith("at") else when
+    return f"{_DAYS[int(weekday) % 7]} {when}"
 
 
 def next_fire(trigger: Trigger, now: datetime | None = None) -> datetime | None:
