@@ -88,6 +88,12 @@ def _check_fit_input(ctx: StageContext, data: SplitValue, estimator_name: str) -
 
 
 CHUNK_SECONDS = 0.4  # a growing ensemble checks for cancel at least this often
+# Histogram gradient boosting re-bins the data and replays every earlier tree on each
+# warm-start fit (about 50 ms for 15k x 20 rows here), so it grows in chunks only when the
+# whole fit is expected to take longer than ONE_FIT_SECONDS, and then in longer chunks.
+HGB_SECONDS_PER_CELL_ITERATION = 1.2e-8  # measured on this 2-core machine, 15k x 20 rows
+ONE_FIT_SECONDS = 1.0
+HGB_CHUNK_SECONDS = 0.8
 
 
 def _fit(ctx: StageContext, est: Any, X: Any, y: Any, what: str) -> Any:
@@ -104,7 +110,15 @@ def _fit(ctx: StageContext, est: Any, X: Any, y: Any, what: str) -> Any:
         est.fit(X, y)
         return est
     total = int(est.get_params()[grow])
+    target = CHUNK_SECONDS
     chunk = max(ctx.threads, total // 20)
+    if grow == "max_iter":
+        rows, cols = (tuple(getattr(X, "shape", ())) + (0, 0))[:2]
+        if rows * cols * total * HGB_SECONDS_PER_CELL_ITERATION <= ONE_FIT_SECONDS:
+            ctx.progress(0.1, f"fitting {what}")
+            est.fit(X, y)
+            return est
+        target, chunk = HGB_CHUNK_SECONDS, max(ctx.threads, total // 10)
     est.set_params(warm_start=True)
     done = 0
     while done < total:
@@ -115,7 +129,7 @@ def _fit(ctx: StageContext, est: Any, X: Any, y: Any, what: str) -> Any:
         est.fit(X, y)
         done += step
         rate = step / max(time.perf_counter() - started, 1e-6)
-        chunk = max(ctx.threads, int(rate * CHUNK_SECONDS))
+        chunk = max(ctx.threads, int(rate * target))
         ctx.progress(done / total, f"{what}: {done}/{total}")
     est.set_params(warm_start=False)
     return est
