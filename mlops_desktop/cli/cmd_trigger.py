@@ -7,7 +7,7 @@ import argparse
 import time
 from typing import Any
 
-from mlops_desktop.app.trigger_text import describe_event
+from mlops_desktop.app.trigger_text import describe_event, describe_trigger
 from mlops_desktop.cli._common import open_workspace, print_json, print_table
 from mlops_desktop.core.errors import NotFoundError
 
@@ -111,9 +111,9 @@ def cmd_triggers(args: argparse.Namespace) -> int:
         )
         return 0
     print_table(
-        ["ID", "PIPELINE", "TYPE", "CONFIG", "ENABLED"],
+        ["ID", "PIPELINE", "TYPE", "FIRES ON", "ENABLED"],
         [
-            [t.id, t.pipeline_name, t.type, _config(t.config), "yes" if t.enabled else "no"]
+            [t.id, t.pipeline_name, t.type, describe_trigger(t), "yes" if t.enabled else "no"]
             for t in triggers
         ],
     )
