@@ -20,6 +20,7 @@ RUN_MODULES = (
     "numpy",
     "pandas",
     "pyarrow.parquet",
+    "pyarrow.pandas_compat",
     "sklearn",
     "sklearn.datasets",
     "sklearn.model_selection",
@@ -29,6 +30,12 @@ RUN_MODULES = (
     "sklearn.linear_model",
     "sklearn.metrics",
     "skops.io",
+    "narwhals.stable.v2",  # scikit-learn's dataframe interchange, first used by a fit
+    # The engine and the stages themselves.
+    "mlops_desktop.engine.scheduler",
+    "mlops_desktop.stages.data",
+    "mlops_desktop.stages.model",
+    "mlops_desktop.stages.operate",
     # Qt-free app code the window loads when the first run finishes.
     "mlops_desktop.app.assessment",
     "mlops_desktop.app.plot_data",
