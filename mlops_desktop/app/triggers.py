@@ -144,6 +144,20 @@ class TriggerService:
             state=self._initial_state(proj, type_, config, since or self.clock()),
         )
 
+    def update_trigger(self, trigger_id: int, config: Mapping[str, Any]) -> Trigger:
+        """Change a trigger's settings (checked as when adding). It looks at what happens
+        from now on, as a new trigger would."""
+        trig = self.store.get(trigger_id)
+        if trig.config.get("origin") == ORIGIN_PIPELINE:
+            raise ConflictError(
+                f"trigger #{trigger_id} is declared in the pipeline '{trig.pipeline_name}': "
+                "edit the pipeline to change it"
+            )
+        proj = self.ws.projects.get(trig.project_id)
+        config = self._check_config(proj, trig.type, dict(config))
+        state = self._initial_state(proj, trig.type, config, self.clock())
+        return self.store.update(trigger_id, config=config, state=state)
+
     def list_triggers(self, project: str | int, pipeline: str | None = None) -> list[Trigger]:
         proj = self.ws.projects.get(project)
         pipeline_id = self.ws.pipelines.get(proj.id, pipeline).id if pipeline else None

@@ -3,8 +3,8 @@
 The form shows only the settings of the chosen type (a cron expression with the next times
 it fires, a watched folder and file pattern, the pipeline whose monitor alerts count, the
 registry event and model). ``submit`` is called with (pipeline, type, config) when the user
-presses Add; an error it raises is shown in the dialog, which stays open so nothing typed
-is lost.
+presses Add (or Save, when the dialog edits an existing trigger); an error it raises is
+shown in the dialog, which stays open so nothing typed is lost.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from PySide6 import QtWidgets
 
 from mlops_desktop.app.trigger_text import TYPE_TITLES
 from mlops_desktop.core.errors import MlopsError
-from mlops_desktop.core.operate_entities import TriggerType
+from mlops_desktop.core.operate_entities import Trigger, TriggerType
 from mlops_desktop.qt import colors
 
 ANY = "(any)"
@@ -63,10 +63,12 @@ class AddTriggerDialog(QtWidgets.QDialog):
         *,
         models: Sequence[str] = (),
         pipeline: str | None = None,
+        editing: Trigger | None = None,
         parent: QtWidgets.QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Add trigger")
+        self.editing = editing
+        self.setWindowTitle("Edit trigger" if editing else "Add trigger")
         self.setMinimumWidth(520)
         self._submit = submit
         self.result_value: Any = None
@@ -156,8 +158,31 @@ class AddTriggerDialog(QtWidgets.QDialog):
         box.addLayout(self.form)
         box.addWidget(self.error)
         box.addWidget(buttons)
+        if editing is not None:
+            self._fill_from(editing)
+            self.add_button.setText("Save")
         self._on_type_current_index_changed()
         self._update_cron_preview()
+
+    def _fill_from(self, trigger: Trigger) -> None:
+        """Show an existing trigger's settings; its pipeline and type stay as they are."""
+        cfg = trigger.config
+        self.pipeline.setCurrentText(trigger.pipeline_name)
+        self.pipeline.setEnabled(False)
+        self.set_type(trigger.type)
+        self.type.setEnabled(False)
+        self.cron.setText(str(cfg.get("cron", self.cron.text())))
+        self.folder.setText(str(cfg.get("folder", "")))
+        self.pattern.setText(str(cfg.get("pattern", self.pattern.text())))
+        source = self.source.findData(cfg.get("source_pipeline") or "")
+        self.source.setCurrentIndex(max(source, 0))
+        self.force.setChecked(cfg.get("force", True) is not False)
+        event = self.registry_event.findData(cfg.get("event", "approved"))
+        self.registry_event.setCurrentIndex(max(event, 0))
+        self.model.setCurrentText(str(cfg.get("model") or ANY))
+        self.cooldown.setValue(float(cfg.get("cooldown_s") or 0))
+        env = self.environment.findData(cfg.get("environment") or "")
+        self.environment.setCurrentIndex(max(env, 0))
 
     def _add_row(self, type_: str, label: str, widget: QtWidgets.QWidget) -> None:
         title = QtWidgets.QLabel(label)
@@ -194,6 +219,13 @@ class AddTriggerDialog(QtWidgets.QDialog):
             config["cooldown_s"] = self.cooldown.value()
         if self.environment.currentData():
             config["environment"] = self.environment.currentData()
+        if self.editing is not None:  # settings this form does not show are kept
+            shown = {"cron", "folder", "pattern", "source_pipeline", "force", "event", "model"}
+            shown |= {"cooldown_s", "environment"}
+            config = {
+                **{k: v for k, v in self.editing.config.items() if k not in shown},
+                **config,
+            }
         return config
 
     # ------------------------------------------------------------------ slots

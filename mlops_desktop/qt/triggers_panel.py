@@ -2,7 +2,7 @@
 
 The upper table lists the triggers of the project's pipelines (on/off, type, when it fires,
 when a schedule fires next, whether it was declared in the pipeline file or added here);
-Add…, Remove, Fire now and the on/off box act on them. The lower table is the firing
+Add…, Edit… (or a double-click), Remove, Fire now and the on/off box act on them. The lower table is the firing
 history, newest first: started a run, queued behind a running one, joined a waiting firing,
 or failed (with the reason); double-clicking a firing opens its run.
 
@@ -81,6 +81,8 @@ class TriggersPanel(QtWidgets.QWidget):
         self.heading.setTextFormat(Qt.TextFormat.RichText)
         self.add_button = QtWidgets.QPushButton("Add…")
         self.add_button.setToolTip("Add a schedule, new-data, monitor-alert or registry trigger")
+        self.edit_button = QtWidgets.QPushButton("Edit…")
+        self.edit_button.setToolTip("Change the selected trigger's settings (or double-click it)")
         self.remove_button = QtWidgets.QPushButton("Remove…")
         self.fire_button = QtWidgets.QPushButton("Fire now")
         self.fire_button.setToolTip(
@@ -89,12 +91,14 @@ class TriggersPanel(QtWidgets.QWidget):
         )
         self.refresh_button = QtWidgets.QPushButton("Refresh")
         self.add_button.clicked.connect(self._on_add_button_clicked)
+        self.edit_button.clicked.connect(self._on_edit_button_clicked)
         self.remove_button.clicked.connect(self._on_remove_button_clicked)
         self.fire_button.clicked.connect(self._on_fire_button_clicked)
         self.refresh_button.clicked.connect(self.refresh)
         self.triggers = read_only_table(TRIGGER_COLUMNS)
         self.triggers.itemSelectionChanged.connect(self._update_buttons)
         self.triggers.itemChanged.connect(self._on_triggers_item_changed)
+        self.triggers.cellDoubleClicked.connect(self._on_triggers_cell_double_clicked)
         self.events = read_only_table(EVENT_COLUMNS)
         self.events.cellDoubleClicked.connect(self._on_events_cell_double_clicked)
         self.empty = QtWidgets.QLabel(
@@ -106,7 +110,14 @@ class TriggersPanel(QtWidgets.QWidget):
 
         bar = QtWidgets.QHBoxLayout()
         bar.addWidget(self.heading, 1)
-        for button in (self.add_button, self.remove_button, self.fire_button, self.refresh_button):
+        buttons = (
+            self.add_button,
+            self.edit_button,
+            self.remove_button,
+            self.fire_button,
+            self.refresh_button,
+        )
+        for button in buttons:
             bar.addWidget(button)
         upper = QtWidgets.QWidget()
         upper_box = QtWidgets.QVBoxLayout(upper)
@@ -241,7 +252,9 @@ class TriggersPanel(QtWidgets.QWidget):
         self.add_button.setEnabled(have_project)
         self.refresh_button.setEnabled(have_project)
         self.fire_button.setEnabled(have_project and bool(self._pipeline_names))
-        self.remove_button.setEnabled(trig is not None and trig.config.get("origin") != "pipeline")
+        editable = trig is not None and trig.config.get("origin") != "pipeline"
+        self.remove_button.setEnabled(editable)
+        self.edit_button.setEnabled(editable and trig.type != TriggerType.MANUAL)
         self.remove_button.setToolTip(
             "Declared in the pipeline file: edit the pipeline to remove it"
             if trig is not None and trig.config.get("origin") == "pipeline"
@@ -259,6 +272,31 @@ class TriggersPanel(QtWidgets.QWidget):
         self.select_trigger(trig.id)
         self.triggers_changed.emit()
         return trig
+
+    def edit_dialog(self, trigger: Trigger) -> QtWidgets.QDialog:
+        from mlops_desktop.qt.trigger_dialog import AddTriggerDialog
+
+        def save(_pipeline: str, _type: str, config: dict[str, Any]) -> Trigger:
+            return self.update_trigger(trigger, config)
+
+        return AddTriggerDialog(
+            list(self._pipeline_names.values()),
+            save,
+            models=self._model_names(),
+            editing=trigger,
+            parent=self,
+        )
+
+    def update_trigger(self, trigger: Trigger, config: dict[str, Any]) -> Trigger:
+        """Change a trigger's settings (raises MlopsError with the reason when wrong)."""
+        service = self.service
+        if service is None:
+            raise MlopsError("no project is open")
+        updated = service.update_trigger(trigger.id, config)
+        self.refresh()
+        self.select_trigger(updated.id)
+        self.triggers_changed.emit()
+        return updated
 
     def remove_trigger(self, trigger: Trigger) -> bool:
         service = self.service
@@ -327,6 +365,16 @@ class TriggersPanel(QtWidgets.QWidget):
     # ------------------------------------------------------------------ slots
     def _on_add_button_clicked(self) -> None:
         self.open_add_dialog(self.add_dialog())
+
+    def _on_edit_button_clicked(self) -> None:
+        trig = self.selected_trigger()
+        if trig is not None and self.edit_button.isEnabled():
+            self.open_add_dialog(self.edit_dialog(trig))
+
+    def _on_triggers_cell_double_clicked(self, row: int, column: int) -> None:
+        if column != 0 and 0 <= row < len(self._triggers):
+            self.triggers.selectRow(row)
+            self._on_edit_button_clicked()
 
     def _on_remove_button_clicked(self) -> None:
         trig = self.selected_trigger()

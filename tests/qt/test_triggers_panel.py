@@ -13,6 +13,7 @@ from mlops_desktop.app.projects import ProjectService
 from mlops_desktop.app.triggers import TriggerService
 from mlops_desktop.app.workspace import Workspace
 from mlops_desktop.core import operations as ops
+from mlops_desktop.core.errors import MlopsError
 from mlops_desktop.core.graph import Pipeline
 from mlops_desktop.qt.trigger_dialog import next_ticks
 from mlops_desktop.qt.triggers_panel import TriggersPanel
@@ -99,6 +100,36 @@ def test_switch_off_and_remove(panel, ws) -> None:
     panel.remove_button.click()
     assert [t.type for t in TriggerService(ws).list_triggers("demo")] == ["monitor_alert"]
     assert panel.errors == []
+
+
+def test_edit_a_trigger_keeps_its_pipeline_and_type(panel, ws) -> None:
+    trig = panel.add_trigger(panel.default_pipeline(), "schedule", {"cron": "0 2 * * *"})
+    row = panel.trigger_rows().index(trig)
+    panel.triggers.selectRow(row)
+    assert panel.edit_button.isEnabled()
+    dialog = panel.edit_dialog(trig)
+    assert dialog.windowTitle() == "Edit trigger" and dialog.add_button.text() == "Save"
+    assert not dialog.type.isEnabled() and not dialog.pipeline.isEnabled()
+    assert dialog.cron.text() == "0 2 * * *"
+    dialog.cron.setText("not a schedule")
+    dialog.add_button.click()
+    assert "not a cron expression" in dialog.error.text()
+    assert TriggerService(ws).store.get(trig.id).config["cron"] == "0 2 * * *"  # unchanged
+    dialog.cron.setText("0 6 * * 1")
+    dialog.environment.setCurrentIndex(dialog.environment.findData("staging"))
+    dialog.add_button.click()
+    assert dialog.result() == 1
+    stored = TriggerService(ws).store.get(trig.id)
+    assert stored.type == "schedule" and stored.pipeline_name == trig.pipeline_name
+    assert stored.config == {"cron": "0 6 * * 1", "environment": "staging"}
+    row = panel.trigger_rows().index(stored)
+    assert panel.triggers.item(row, 3).text().startswith("Mondays at 06:00")
+    # A trigger declared in the pipeline file is edited in the file, not here.
+    (declared,) = [t for t in panel.trigger_rows() if t.config.get("origin") == "pipeline"]
+    panel.triggers.selectRow(panel.trigger_rows().index(declared))
+    assert not panel.edit_button.isEnabled()
+    with pytest.raises(MlopsError, match="edit the pipeline"):
+        TriggerService(ws).update_trigger(declared.id, {"source_node": "x"})
 
 
 def test_next_ticks_of_a_cron_expression() -> None:
