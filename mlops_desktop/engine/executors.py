@@ -81,9 +81,7 @@ class ThreadExecutor:
         self.workers = workers or cpu_count()
         self.cores = cores or cpu_count()
         self._lock = threading.Lock()
-        self._queue: deque[tuple[Future[StageOutcome], StageTask, Any, Mapping[str, Any]]] = (
-            deque()
-        )
+        self._queue: deque[tuple[Future[StageOutcome], StageTask, Any, Mapping[str, Any]]] = deque()
         self._threads: set[threading.Thread] = set()
         self._running = 0
         self._started = 0
