@@ -304,3 +304,11 @@ def test_note_colour_is_an_undo_step(editor: PipelineEditor) -> None:
     assert editor.scene.note_items["note1"].note.color == "#dbeafe"
     editor.undo_stack.undo()
     assert editor.pipeline.notes["note1"].color == "#fff3b0"
+
+
+def test_a_link_step_in_the_history_names_its_stages_and_ports(editor: PipelineEditor) -> None:
+    p = editor.pipeline
+    ids = build(p)
+    command = C.AddLinkCommand(p, ids["eval"], "metrics", ids["py"], "input")
+    titles = p.nodes[ids["eval"]].title, p.nodes[ids["py"]].title
+    assert command.text() == f"Link {titles[0]}.metrics → {titles[1]}.input"

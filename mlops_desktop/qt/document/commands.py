@@ -81,7 +81,13 @@ class AddLinkCommand(PipelineCommand):
     def __init__(
         self, pipeline: Pipeline, source: str, source_port: str, target: str, target_port: str
     ) -> None:
-        super().__init__(pipeline, ops.connect(source, source_port, target, target_port), "Link")
+        src, dst = pipeline.nodes.get(source), pipeline.nodes.get(target)
+        text = (
+            f"Link {src.title}.{source_port} → {dst.title}.{target_port}"
+            if src is not None and dst is not None
+            else "Link"
+        )
+        super().__init__(pipeline, ops.connect(source, source_port, target, target_port), text)
 
 
 class RerouteLinkCommand(PipelineCommand):
