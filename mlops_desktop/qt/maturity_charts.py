@@ -13,6 +13,7 @@ and maturity over time. Around it:
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -169,17 +170,18 @@ def build_overview(assessment: Assessment, history: Sequence[Any]) -> QtWidgets.
         bars.addItem(label)
     bars.getAxis("bottom").setTicks([[(i, name) for i, (_, name) in enumerate(SERIES)]])
     bars.setYRange(0, 4.4, padding=0)
+    whole_levels = [[(v, str(v)) for v in range(5)], []]  # levels are whole numbers
+    bars.getAxis("left").setTicks(whole_levels)
     bars.setXRange(-0.6, len(SERIES) - 0.4, padding=0)
     bars.setMouseEnabled(x=False, y=False)
     trend = view.addPlot(row=1, col=1, axisItems={"bottom": DateAxis()})
     style_plot(trend, "Maturity over time", y="normalized level")
-    trend.addLegend(
-        offset=(-8, 8),
-        labelTextSize="8pt",
-        labelTextColor=foreground(),
-        brush=pg.mkBrush(colors.role("legend_fill")),
-        pen=pg.mkPen(colors.role("legend_border")),
+    # The key sits in the title: a legend inside a short plot would hide its points.
+    key = "&nbsp;&nbsp;".join(
+        f"<span style='color:{colour(i).name()}'>&#9679;</span>&nbsp;{html.escape(name)}"
+        for i, (_, name) in enumerate(SERIES)
     )
+    trend.setTitle(f"Maturity over time&nbsp;&nbsp;&nbsp;{key}", size="10pt", color=foreground())
     by_model: dict[str, list[tuple[float, float]]] = {}
     for rec in history:
         by_model.setdefault(rec.model, []).append((rec.created_at.timestamp(), rec.score))
@@ -201,6 +203,7 @@ def build_overview(assessment: Assessment, history: Sequence[Any]) -> QtWidgets.
         trend.setXRange(*history_range(stamps), padding=0)
         trend.setLabel("bottom", history_caption(stamps))
     trend.setYRange(-0.25, 4.2, padding=0)
+    trend.getAxis("left").setTicks(whole_levels)
     view.trend_plot = trend
     view.ci.layout.setColumnStretchFactor(0, 5)
     view.ci.layout.setColumnStretchFactor(1, 4)
