@@ -36,6 +36,12 @@ def register(sub: Any) -> None:
         default="{}",
         help='its settings, e.g. \'{"cron": "*/15 * * * *"}\' or \'{"folder": "/data/in"}\'',
     )
+    ls.add_argument(
+        "--update",
+        type=int,
+        metavar="ID",
+        help="replace a trigger's settings with --config (its pipeline and type stay)",
+    )
     ls.add_argument("--remove", type=int, metavar="ID", help="remove a trigger")
     ls.add_argument("--enable", type=int, metavar="ID", help="enable a trigger")
     ls.add_argument("--disable", type=int, metavar="ID", help="disable a trigger")
@@ -136,22 +142,22 @@ def cmd_triggers(args: argparse.Namespace) -> int:
 
 
 def _change(args: argparse.Namespace, service: Any, project_id: int) -> bool:
-    """Apply --add / --remove / --enable / --disable; False when none was given."""
-    import json
-
+    """Apply --add / --update / --remove / --enable / --disable; False when none was given."""
     if args.add:
-        try:
-            config = json.loads(args.config)
-        except ValueError as exc:
-            args.parser.error(f"--config is not JSON: {exc}")
-        if not isinstance(config, dict):
-            args.parser.error("--config must be a JSON object")
-        trig = service.add_trigger(project_id, args.pipeline, args.add, config)
+        trig = service.add_trigger(project_id, args.pipeline, args.add, _config_arg(args))
         print(
             f"added trigger #{trig.id}: {trig.type} on {trig.pipeline_name} ({_config(trig.config)})"
         )
         return True
     owned = {t.id for t in service.store.list(project_id)}
+    if args.update is not None:
+        if args.update not in owned:
+            raise NotFoundError(f"project '{args.project}' has no trigger #{args.update}")
+        trig = service.update_trigger(args.update, _config_arg(args))
+        print(
+            f"updated trigger #{trig.id}: {trig.type} on {trig.pipeline_name} ({_config(trig.config)})"
+        )
+        return True
     for flag, verb in (("remove", "removed"), ("enable", "enabled"), ("disable", "disabled")):
         trigger_id = getattr(args, flag)
         if trigger_id is None:
@@ -165,6 +171,19 @@ def _change(args: argparse.Namespace, service: Any, project_id: int) -> bool:
         print(f"{verb} trigger #{trigger_id}")
         return True
     return False
+
+
+def _config_arg(args: argparse.Namespace) -> dict[str, Any]:
+    """--config as a dict (a usage error when it is not a JSON object)."""
+    import json
+
+    try:
+        config = json.loads(args.config)
+    except ValueError as exc:
+        args.parser.error(f"--config is not JSON: {exc}")
+    if not isinstance(config, dict):
+        args.parser.error("--config must be a JSON object")
+    return config
 
 
 def _config(config: dict[str, Any]) -> str:

@@ -144,6 +144,13 @@ def test_triggers_add_disable_remove(wsfile, capsys):
         '{"cron": "*/15 * * * *"}',
     )
     assert code == 0 and "added trigger #1: schedule on small (cron=*/15 * * * *)" in out
+    args = ["--workspace", wsfile, "triggers", "p", "--update", "1"]
+    code, out, _ = run(capsys, *args, "--config", '{"cron": "0 6 * * 1"}')
+    assert code == 0 and "updated trigger #1: schedule on small (cron=0 6 * * 1)" in out
+    code, _, err = run(capsys, *args, "--config", '{"cron": "whenever"}')
+    assert code == 1 and "not a cron expression" in err
+    code, _, err = run(capsys, "--workspace", wsfile, "triggers", "p", "--update", "7")
+    assert code == 1 and "no trigger #7" in err
     code, out, _ = run(capsys, "--workspace", wsfile, "triggers", "p", "--disable", "1")
     assert code == 0 and "disabled trigger #1" in out
     code, out, _ = run(capsys, "--workspace", wsfile, "triggers", "p")
