@@ -12,7 +12,7 @@ import threading
 import uuid
 from collections import deque
 from collections.abc import Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Any, Protocol
 
 from mlops_desktop.engine.context import RecordingSink, StageOutcome, StageTask, run_stage
@@ -179,7 +179,7 @@ class DaskExecutor:
 
     Stage functions are imported on the workers by module path, so the workers need this
     package installed. Stages marked ``local`` (those with side effects on the workspace:
-    register, approve, deploy...) run here instead, in a small thread pool with the app's
+    register, approve, deploy...) run here instead, on this process's threads with the app's
     services (registry, approvals), and report back the same way as remote ones.
     """
 
@@ -199,14 +199,13 @@ class DaskExecutor:
         self._event = Event(self._event_name, client=self.client)
         self._futures: list[Any] = []
         self._local_cancel = threading.Event()
-        self._local_pool = ThreadPoolExecutor(2, thread_name_prefix="mlops-dask-local")
+        self._local = ThreadExecutor(workers=2)
 
     def submit(
         self, task: StageTask, sink: Any, services: Mapping[str, Any]
     ) -> Future[StageOutcome]:
         if task.local:
-            recorder = RecordingSink(self._local_cancel.is_set)
-            return self._local_pool.submit(run_stage, task, recorder, services)
+            return self._local.submit(task, RecordingSink(self._local_cancel.is_set), services)
         recording = RecordingSink(_DaskCancelFlag(self._event_name))
         remote = self.client.submit(
             run_stage,
@@ -243,7 +242,7 @@ class DaskExecutor:
 
     def close(self) -> None:
         self._local_cancel.set()  # a local stage still running (an approval) stops
-        self._local_pool.shutdown(wait=True, cancel_futures=True)
+        self._local.close()
         for fut in self._futures:
             if not fut.done():
                 fut.cancel()
