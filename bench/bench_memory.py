@@ -212,7 +212,7 @@ def run() -> list[dict[str, Any]]:
                 "1M-point series read from the workspace: memory added",
                 added / MB,
                 "MB",
-                f"{read["points"]:,} points; its steps, values and timestamps as numpy take 24 MB",
+                f"{read['points']:,} points; its steps, values and timestamps as numpy take 24 MB",
             ),
         ]
         runs = _run(RUNS, tmp)
