@@ -140,10 +140,11 @@ def _epoch(moment: datetime | None) -> float:
     return moment.timestamp() if moment is not None else math.nan
 
 
-def run_row(run: Run, metrics: Mapping[str, float]) -> dict[str, Any]:
-    """One row of the runs table: id, status, trigger, started, duration and metrics."""
+def run_row(run: Run, metrics: Mapping[str, float], pipeline: str = "") -> dict[str, Any]:
+    """One row of the runs table: id, status, trigger, started, duration, pipeline, metrics."""
     return {
         "id": run.id,
+        "pipeline": pipeline,
         "status": str(run.status),
         "trigger": run.trigger,
         "environment": run.environment,
@@ -174,7 +175,8 @@ def runs_table(
     pipeline_id = ws.pipelines.get(proj.id, pipeline).id if pipeline else None
     runs = ws.runs.list(proj.id, pipeline_id)
     latest = ws.metrics.latest_many([r.id for r in runs]) if runs else {}
-    return [run_row(r, latest.get(r.id, {})) for r in runs]
+    names = {info.id: info.name for info in ws.pipelines.list(proj.id)}
+    return [run_row(r, latest.get(r.id, {}), names.get(r.pipeline_id, "")) for r in runs]
 
 
 # --------------------------------------------------------------------------- compare

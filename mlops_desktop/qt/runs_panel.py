@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 Qt = QtCore.Qt
 BASE_COLUMNS = ("Run", "Status", "Trigger", "Started", "Duration")
+PIPELINE_COLUMN = "Pipeline"
 STATUS_COLOURS = {
     "succeeded": "#1a7f37",
     "failed": "#cf222e",
@@ -51,27 +52,32 @@ class RunsTableModel(QtCore.QAbstractTableModel):
         super().__init__(parent)
         self.rows: list[dict[str, Any]] = []
         self.metric_keys: list[str] = []
+        self.columns: tuple[str, ...] = BASE_COLUMNS
 
     def set_rows(self, rows: Sequence[dict[str, Any]], metric_keys: Sequence[str]) -> None:
         self.beginResetModel()
         self.rows = list(rows)
         self.metric_keys = list(metric_keys)
+        # A Pipeline column when the runs come from more than one pipeline of the project.
+        several = len({r.get("pipeline", "") for r in self.rows}) > 1
+        self.columns = (*BASE_COLUMNS, PIPELINE_COLUMN) if several else BASE_COLUMNS
         self.endResetModel()
 
     def rowCount(self, parent: Any = QtCore.QModelIndex()) -> int:  # noqa: N802, B008
         return 0 if parent.isValid() else len(self.rows)
 
     def columnCount(self, parent: Any = QtCore.QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(BASE_COLUMNS) + len(self.metric_keys)
+        return 0 if parent.isValid() else len(self.columns) + len(self.metric_keys)
 
     def headerData(
         self, section: int, orientation: Any, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:  # noqa: N802
         if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
             return None
-        if section < len(BASE_COLUMNS):
-            return BASE_COLUMNS[section]
-        return self.metric_keys[section - len(BASE_COLUMNS)]
+        if section < len(self.columns):
+            return self.columns[section]
+        index = section - len(self.columns)
+        return self.metric_keys[index] if index < len(self.metric_keys) else None
 
     def run_id(self, row: int) -> int:
         return int(self.rows[row]["id"])
@@ -86,7 +92,8 @@ class RunsTableModel(QtCore.QAbstractTableModel):
             return self._sort_value(row, col)
         if role == Qt.ItemDataRole.ForegroundRole and col == 1:
             return colors.readable(STATUS_COLOURS.get(row["status"], "#6e7781"))
-        if role == Qt.ItemDataRole.TextAlignmentRole and (col == 0 or col >= 4):
+        numeric = col == 0 or col == 4 or col >= len(self.columns)
+        if role == Qt.ItemDataRole.TextAlignmentRole and numeric:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole and col == 1 and row.get("message"):
             return row["message"]
@@ -103,7 +110,9 @@ class RunsTableModel(QtCore.QAbstractTableModel):
             return format_started(row["started"])
         if col == 4:
             return format_duration(row["duration_s"])
-        value = row["metrics"].get(self.metric_keys[col - len(BASE_COLUMNS)])
+        if col < len(self.columns):  # the Pipeline column
+            return str(row.get("pipeline", ""))
+        value = row["metrics"].get(self.metric_keys[col - len(self.columns)])
         return "" if value is None else f"{value:.4g}"
 
     def _sort_value(self, row: dict[str, Any], col: int) -> Any:
@@ -113,8 +122,8 @@ class RunsTableModel(QtCore.QAbstractTableModel):
             return row["started"].timestamp() if row["started"] else 0.0
         if col == 4:
             return row["duration_s"] if row["duration_s"] is not None else -1.0
-        if col >= len(BASE_COLUMNS):
-            value = row["metrics"].get(self.metric_keys[col - len(BASE_COLUMNS)])
+        if col >= len(self.columns):
+            value = row["metrics"].get(self.metric_keys[col - len(self.columns)])
             return float("-inf") if value is None else float(value)
         return self._text(row, col)
 
@@ -152,7 +161,7 @@ class RunsPanel(QtWidgets.QWidget):
         self.proxy.setFilterKeyColumn(-1)  # match any column
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.filter_edit = QtWidgets.QLineEdit()
-        self.filter_edit.setPlaceholderText("Filter runs (status, trigger, #id, date…)")
+        self.filter_edit.setPlaceholderText("Filter runs (status, trigger, pipeline, #id, date…)")
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.textChanged.connect(self._on_filter_edit_text_changed)
         self.status = QtWidgets.QLabel("No runs yet")

@@ -265,3 +265,37 @@ def test_comparison_view_loads_from_workspace(qtbot, world):
     keys = [view.series_key.itemText(i) for i in range(view.series_key.count())]
     assert keys and all(P.is_series_key(k) for k in keys)
     assert view.groups.metric_combo.currentText() == "accuracy"
+
+
+def test_runs_panel_names_the_pipeline_when_a_project_has_several(qtbot, tmp_path):
+    from mlops_desktop.app.projects import ProjectService
+    from mlops_desktop.app.runs import RunService
+    from mlops_desktop.app.workspace import Workspace
+    from mlops_desktop.core import operations as ops
+    from mlops_desktop.core.graph import Pipeline
+    from mlops_desktop.core.serialization import to_dict
+    from mlops_desktop.qt.runs_panel import RunsPanel
+
+    with Workspace.open(str(tmp_path / "w.db")) as ws:
+        ProjectService(ws).create_project("two")
+        graph = Pipeline("scoring")
+        graph.apply(ops.add_stage(graph, "load_data", params={"dataset": "iris"}, node_id="d"))
+        ws.pipelines.create(ws.projects.get("two").id, "scoring", to_dict(graph))
+        info, _ = ProjectService(ws).load_pipeline("two", "main")
+        ProjectService(ws).save_pipeline(info.id, graph)
+        service = RunService(ws)
+        service.run("two", "main")
+        service.run("two", "scoring")
+        panel = RunsPanel()
+        qtbot.addWidget(panel)
+        panel.load(ws, "two")
+        header = [
+            panel.model.headerData(i, QtCore.Qt.Orientation.Horizontal)
+            for i in range(panel.model.columnCount())
+        ]
+        assert header[5] == "Pipeline"
+        assert [panel.proxy.index(r, 5).data() for r in range(2)] == ["scoring", "main"]
+        panel.filter_edit.setText("scoring")
+        assert panel.proxy.rowCount() == 1
+        panel.load(ws, "two", "main")  # one pipeline: no Pipeline column
+        assert panel.model.columns == ("Run", "Status", "Trigger", "Started", "Duration")
