@@ -365,6 +365,11 @@ class RunService:
         pipeline_id = self.ws.pipelines.get(proj.id, pipeline).id if pipeline else None
         return self.ws.runs.list(proj.id, pipeline_id, limit)
 
+    def delete_runs(self, project: str | int, run_ids: list[int]) -> int:
+        """Delete finished runs of ``project`` (see :meth:`RunStore.delete` for what is kept).
+        Their artifact files are reclaimed by the next garbage collection."""
+        return self.ws.runs.delete(self.ws.projects.get(project).id, list(run_ids))
+
     def outputs(self, run_id: int, node_id: str) -> dict[str, Any]:
         """A stage's stored output values by port (for previews)."""
         from mlops_desktop.engine import serialize

@@ -65,6 +65,14 @@ def register(sub: Any) -> None:
     r.add_argument("--pipeline", help="only this pipeline's runs")
     r.add_argument("--limit", type=int, default=50, help="at most this many runs (default 50)")
     r.add_argument("--json", action="store_true", help="print JSON")
+    r.add_argument(
+        "--delete",
+        type=int,
+        nargs="+",
+        metavar="ID",
+        help="delete these finished runs (runs that registered or deployed a model are kept); "
+        "'workspace gc' then reclaims their files",
+    )
     r.set_defaults(handler=cmd_runs)
 
 
@@ -137,6 +145,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_runs(args: argparse.Namespace) -> int:
     from mlops_desktop.app.runs import RunService
 
+    if args.delete:
+        with open_workspace(args) as ws:
+            count = RunService(ws).delete_runs(args.project, args.delete)
+        print(f"deleted {count} run(s) of '{args.project}'")
+        return 0
     with open_workspace(args) as ws:
         runs = RunService(ws).list_runs(args.project, args.pipeline, args.limit)
         metrics = ws.metrics.latest_many([r.id for r in runs]) if runs else {}

@@ -11,6 +11,7 @@ from typing import Any
 
 from mlops_desktop.core.errors import MlopsError
 from mlops_desktop.core.validation import validate
+from mlops_desktop.qt import dialogs
 from mlops_desktop.qt.main_panels import scrolled
 
 
@@ -116,6 +117,36 @@ class RunsMixin:
             self.show_message(f"Cannot compare the runs: {exc}", error=True)
             return
         self.show_dock(self.compare_dock)
+
+    def delete_runs(self, run_ids: list[int], ask: bool = True) -> int:
+        """Delete runs of the current project after confirmation; returns how many."""
+        project = self.current_project()
+        if self.workspace is None or project is None or not run_ids:
+            return 0
+        listed = ", ".join(f"#{i}" for i in sorted(run_ids)[:8])
+        more = f" and {len(run_ids) - 8} more" if len(run_ids) > 8 else ""
+        if ask and not dialogs.confirm(
+            self,
+            "Delete runs",
+            f"Delete {len(run_ids)} run(s) of '{project}' ({listed}{more}) with their stages, "
+            "logs and metrics?",
+            "Delete runs",
+            "This cannot be undone. Runs that registered or deployed a model are kept. "
+            "File → Clean up workspace… then frees their files.",
+        ):
+            return 0
+        from mlops_desktop.app.runs import RunService
+
+        try:
+            count = RunService(self.workspace).delete_runs(project, run_ids)
+        except MlopsError as exc:
+            dialogs.show_error(self, f"Cannot delete the runs: {exc}")
+            return 0
+        self.show_message(f"Deleted {count} run(s) of '{project}'")
+        self._reload_runs()
+        self.refresh_trends()
+        self._maturity_stale = True  # run history is evidence
+        return count
 
     def _reload_runs(self) -> None:
         project = self.current_project()

@@ -216,6 +216,7 @@ class MainWindow(TabsMixin, SessionMixin, FileCommandsMixin, RunsMixin, PanelsMi
         self.runs_panel = RunsPanel()
         self.runs_panel.run_opened.connect(self.open_run)
         self.runs_panel.compare_requested.connect(self.compare_runs)
+        self.runs_panel.delete_requested.connect(self.delete_runs)
         self.runs_dock = self._dock("Runs", "runs_dock", self.runs_panel, bottom)
         self.run_view: Any = None
         self.run_view_dock: QDockWidget | None = None

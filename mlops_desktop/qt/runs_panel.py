@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from mlops_desktop.qt import colors
 
@@ -134,6 +134,7 @@ class RunsPanel(QtWidgets.QWidget):
     run_opened = QtCore.Signal(int)
     runs_selected = QtCore.Signal(list)
     compare_requested = QtCore.Signal(list)
+    delete_requested = QtCore.Signal(list)  # run ids (the window confirms and deletes)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -174,9 +175,20 @@ class RunsPanel(QtWidgets.QWidget):
         self.open_button = QtWidgets.QPushButton("Open")
         self.open_button.setEnabled(False)
         self.open_button.clicked.connect(self._on_open_button_clicked)
+        self.delete_button = QtWidgets.QPushButton("Delete…")
+        self.delete_button.setToolTip(
+            "Delete the selected runs with their stages and metrics (Del); runs that "
+            "registered or deployed a model are kept"
+        )
+        self.delete_button.setEnabled(False)
+        self.delete_button.clicked.connect(self._on_delete_button_clicked)
+        delete_key = QtGui.QShortcut(QtGui.QKeySequence.StandardKey.Delete, self.view)
+        delete_key.setContext(Qt.ShortcutContext.WidgetShortcut)
+        delete_key.activated.connect(self._on_delete_button_clicked)
         bar = QtWidgets.QHBoxLayout()
         bar.setContentsMargins(4, 2, 4, 2)
         bar.addWidget(self.status, 1)
+        bar.addWidget(self.delete_button)
         bar.addWidget(self.open_button)
         bar.addWidget(self.compare_button)
         box = QtWidgets.QVBoxLayout(self)
@@ -251,6 +263,7 @@ class RunsPanel(QtWidgets.QWidget):
         n = len(self.view.selectionModel().selectedRows())
         self.compare_button.setEnabled(n >= 2)
         self.open_button.setEnabled(n == 1)
+        self.delete_button.setEnabled(n >= 1)
 
     def _on_selection_changed(self, *_args: Any) -> None:
         self._update_buttons()
@@ -258,6 +271,11 @@ class RunsPanel(QtWidgets.QWidget):
 
     def _on_view_double_clicked(self, index: QtCore.QModelIndex) -> None:
         self.run_opened.emit(self.model.run_id(self.proxy.mapToSource(index).row()))
+
+    def _on_delete_button_clicked(self) -> None:
+        ids = self.selected_run_ids()
+        if ids:
+            self.delete_requested.emit(ids)
 
     def _on_open_button_clicked(self) -> None:
         ids = self.selected_run_ids()

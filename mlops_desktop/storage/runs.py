@@ -13,12 +13,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import delete as sql_delete
 from sqlalchemy import select
 from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
 from mlops_desktop.core.entities import Run, RunStatus, StageRun, StageStatus
-from mlops_desktop.core.errors import NotFoundError
+from mlops_desktop.core.errors import ConflictError, NotFoundError
 from mlops_desktop.storage.database import Database
 from mlops_desktop.storage.orm import (
     SqlPipelineVersion,
@@ -214,6 +215,45 @@ class RunStore:
             stages = self._stages_of(s, [r.id for r in rows]) if with_stages else {}
             return [to_run(r, stages.get(r.id, ())) for r in rows]
 
+    def delete(self, project_id: int, run_ids: list[int]) -> int:
+        """Delete finished runs of a project with their stages and metrics; the count.
+
+        Refused (nothing deleted) for a run that is still queued or running, and for one
+        that registered a model version or made a deployment: the registry's lineage points
+        at it. Artifact files stay until a garbage collection finds nothing refers to them.
+        """
+        from mlops_desktop.storage.orm_registry import SqlDeployment, SqlModelVersion
+
+        wanted = sorted(set(run_ids))
+        if not wanted:
+            return 0
+        with self._db.write() as s:
+            rows = list(
+                s.scalars(
+                    select(SqlRun).where(SqlRun.id.in_(wanted), SqlRun.project_id == project_id)
+                )
+            )
+            missing = sorted(set(wanted) - {r.id for r in rows})
+            if missing:
+                raise NotFoundError(f"the project has no run #{missing[0]}")
+            active = [r.id for r in rows if r.status in ACTIVE]
+            if active:
+                raise ConflictError(f"run #{active[0]} is still {_status(rows, active[0])}")
+            versions = s.scalars(
+                select(SqlModelVersion.run_id).where(SqlModelVersion.run_id.in_(wanted))
+            ).all()
+            deployed = s.scalars(
+                select(SqlDeployment.run_id).where(SqlDeployment.run_id.in_(wanted))
+            ).all()
+            kept = sorted({*versions, *deployed})
+            if kept:
+                raise ConflictError(
+                    f"run #{kept[0]} registered or deployed a model: the registry's history "
+                    "points at it, so it is kept"
+                )
+            result = s.execute(sql_delete(SqlRun).where(SqlRun.id.in_(wanted)))
+            return int(result.rowcount or 0)
+
     def mark_interrupted(self) -> int:
         """Mark queued/running runs whose owner process is gone as interrupted; the count."""
         here = hostname()
@@ -284,3 +324,7 @@ class RunStore:
         for row in s.scalars(query):
             out.setdefault(row.run_id, []).append(to_stage(row))
         return {k: tuple(v) for k, v in out.items()}
+
+
+def _status(rows: list[SqlRun], run_id: int) -> str:
+    return next(r.status for r in rows if r.id == run_id)

@@ -123,3 +123,15 @@ def test_the_google_template_on_a_dask_cluster_registers_its_model(tmp_path, cap
     (model,) = json.loads(capsys.readouterr().out)["models"]
     assert [(v["version"], v["run_id"]) for v in model["versions"]] == [(1, 1)]
     assert model["versions"][0]["metrics"]["accuracy"] > 0.9
+
+
+def test_runs_delete(ws_path, capsys):
+    for _ in range(3):
+        assert main(["--workspace", ws_path, "run", "good", "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["--workspace", ws_path, "runs", "good", "--delete", "1", "3"]) == 0
+    assert "deleted 2 run(s) of 'good'" in capsys.readouterr().out
+    assert main(["--workspace", ws_path, "runs", "good", "--json"]) == 0
+    assert [r["id"] for r in json.loads(capsys.readouterr().out)] == [2]
+    assert main(["--workspace", ws_path, "runs", "good", "--delete", "7"]) == 1
+    assert "no run #7" in capsys.readouterr().err

@@ -116,3 +116,33 @@ def test_an_approval_waits_for_the_person_and_cancel_stops_the_run(qtbot, tmp_pa
     assert blocker.args[1] == "cancelled"
     assert _states(win)["train"] is StageStatus.SUCCEEDED
     win.close()
+
+
+def test_delete_selected_runs_from_the_runs_panel(qtbot, window: MainWindow) -> None:
+    ids = []
+    for _ in range(3):
+        with qtbot.waitSignal(window.runner.finished, timeout=60000) as blocker:
+            window.run_pipeline(force=True)
+        ids.append(blocker.args[0])
+    panel = window.runs_panel
+    assert panel.model.rowCount() == 3 and not panel.delete_button.isEnabled()
+    panel.select_runs(ids[:2])
+    assert panel.delete_button.isEnabled()
+    asked: list[list[int]] = []
+    panel.delete_requested.disconnect()  # not the window's confirmation box: record the ask
+    panel.delete_requested.connect(asked.append)
+    panel.delete_button.click()
+    assert sorted(asked[0]) == sorted(ids[:2])
+    assert window.delete_runs(asked[0], ask=False) == 2
+    assert [panel.model.run_id(r) for r in range(panel.model.rowCount())] == [ids[2]]
+    assert "Deleted 2 run(s)" in window.statusBar().currentMessage()
+    errors: list[str] = []
+    from mlops_desktop.qt import dialogs
+
+    original = dialogs.show_error
+    dialogs.show_error = lambda parent, text, *a, **k: errors.append(text)
+    try:
+        assert window.delete_runs([ids[0]], ask=False) == 0  # already gone: said, not raised
+    finally:
+        dialogs.show_error = original
+    assert errors and f"no run #{ids[0]}" in errors[0]

@@ -265,3 +265,39 @@ def test_stale_temp_files_of_dead_writers_are_removed(ws: Workspace) -> None:
     os.utime(stale, (time.time() - 7200, time.time() - 7200))
     assert ws.artifacts.remove_stale_temp_files() == 1
     assert not stale.exists() and fresh.exists()
+
+
+def test_deleting_runs_takes_their_stages_and_metrics_and_keeps_lineage(
+    ws: Workspace, target
+) -> None:
+    from mlops_desktop.core.errors import ConflictError
+    from mlops_desktop.storage.registry import RegistryStore
+
+    project, info, version = target
+    runs = []
+    for _ in range(4):
+        run = ws.runs.create(project.id, info.id, version.id)
+        ws.runs.start(run.id)
+        now = datetime.now(UTC)
+        ws.runs.save_stage(run.id, StageRun("n1", "x", "X", StageStatus.SUCCEEDED, now, now))
+        ws.metrics.log_arrays(run.id, "loss", np.linspace(1, 0, 100_000))
+        ws.metrics.log_batch(run.id, [MetricPoint("accuracy", 0.9, 0, time.time(), "n1")])
+        runs.append(run.id)
+    for run_id in runs[:3]:
+        ws.runs.finish(run_id, RunStatus.SUCCEEDED)
+    registered, gone, other, running = runs
+    RegistryStore(ws.db).register(project.id, "clf", run_id=registered)
+    with pytest.raises(ConflictError, match="still running"):
+        ws.runs.delete(project.id, [gone, running])
+    with pytest.raises(ConflictError, match="registered or deployed"):
+        ws.runs.delete(project.id, [gone, registered])
+    with pytest.raises(NotFoundError, match="no run #999"):
+        ws.runs.delete(project.id, [gone, 999])
+    assert len(ws.runs.list(project.id)) == 4  # a refusal deletes nothing
+    assert ws.runs.delete(project.id, [gone, other]) == 2
+    assert {r.id for r in ws.runs.list(project.id)} == {registered, running}
+    assert ws.metrics.keys(gone) == [] and ws.metrics.latest(gone) == {}
+    with pytest.raises(NotFoundError):
+        ws.runs.get(gone)
+    assert ws.metrics.latest(registered)["accuracy"] == 0.9  # the others are untouched
+    assert len(ws.metrics.history(registered, "loss")[0]) == 100_000
