@@ -19,13 +19,16 @@ from mlops_desktop import __version__
 from mlops_desktop.core.errors import MlopsError, NotFoundError
 from mlops_desktop.reports.html import headline_keys, write_html
 from mlops_desktop.reports.model import (
+    AutomationSection,
     DeploymentRow,
     Figure,
+    FiringRow,
     ModelVersionRow,
     ProjectSummary,
     RegistrySection,
     ReportData,
     TransitionRow,
+    TriggerRow,
 )
 from mlops_desktop.reports.sections import (
     pipeline_section,
@@ -60,6 +63,9 @@ def _drawable(diag: Any) -> bool:
         or diag.residuals is not None
         or diag.importance_names
     )
+
+
+MAX_FIRINGS = 15  # the latest trigger firings listed in a report
 
 
 class ReportService:
@@ -110,6 +116,7 @@ class ReportService:
             ("Runs", lambda: self._add_runs(data, run, runs, pipelines)),
             ("Plots", lambda: self._add_plots(data, proj, run, runs)),
             ("Model registry", lambda: self._add_registry(data, proj)),
+            ("Triggers", lambda: self._add_automation(data, proj)),
             ("Maturity assessment", lambda: self._add_maturity(data, proj)),
         ]
         for i, (name, step) in enumerate(steps):
@@ -373,6 +380,40 @@ class ReportService:
             return
         data.registry = section
         self._registry_facts(data, section)
+
+    def _add_automation(self, data: ReportData, proj: Project) -> None:
+        """The project's triggers and its latest firings (read only: nothing is synced)."""
+        from mlops_desktop.app.trigger_text import describe_trigger, outcome_text, type_title
+        from mlops_desktop.storage.triggers import TriggerStore
+
+        store = TriggerStore(self.workspace.db)
+        names = {p.id: p.name for p in self.workspace.pipelines.list(proj.id)}
+        section = AutomationSection()
+        for trig in store.list(proj.id):
+            section.triggers.append(
+                TriggerRow(
+                    pipeline=trig.pipeline_name,
+                    kind=type_title(trig.type),
+                    fires_on=describe_trigger(trig),
+                    enabled=trig.enabled,
+                )
+            )
+        events = store.events(proj.id, None, None)
+        section.total_firings = len(events)
+        for event in events[:MAX_FIRINGS]:
+            section.firings.append(
+                FiringRow(
+                    when=event.fired_at,
+                    pipeline=names.get(event.pipeline_id, ""),
+                    kind=type_title(event.type),
+                    outcome=outcome_text(event),
+                    run_id=event.run_id,
+                )
+            )
+        if section.empty:
+            data.omit("Triggers", "the pipelines run by hand only")
+            return
+        data.automation = section
 
     @staticmethod
     def _registry_facts(data: ReportData, section: RegistrySection) -> None:

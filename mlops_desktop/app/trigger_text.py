@@ -115,3 +115,14 @@ def describe_event(event: TriggerEvent, pipeline: str = "") -> str:
     if event.outcome == "coalesced":
         return f"{event.type}{where}: joined the firing #{event.coalesced_into} already waiting"
     return f"{event.type}{where}: failed to start ({event.detail.get('error', 'unknown error')})"
+
+
+def outcome_text(event: TriggerEvent) -> str:
+    """What a firing did, in a few words (for tables)."""
+    if event.outcome == "queued":
+        return "queued (pipeline busy)" + (" → ran" if event.run_id else "")
+    if event.outcome == "coalesced":
+        return f"joined firing #{event.coalesced_into}"
+    if event.outcome == "failed":
+        return f"failed: {event.detail.get('error', 'unknown error')}"
+    return event.outcome

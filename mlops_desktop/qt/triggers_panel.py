@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6 import QtCore, QtWidgets
 
-from mlops_desktop.app.trigger_text import describe_trigger, next_fire, type_title
+from mlops_desktop.app.trigger_text import describe_trigger, next_fire, outcome_text, type_title
 from mlops_desktop.core.errors import MlopsError
 from mlops_desktop.core.operate_entities import Trigger, TriggerEvent, TriggerType
 from mlops_desktop.qt import colors
@@ -44,16 +44,6 @@ HISTORY_LIMIT = 200
 
 def _when(moment: datetime | None) -> str:
     return "" if moment is None else moment.astimezone().strftime("%Y-%m-%d %H:%M")
-
-
-def outcome_text(event: TriggerEvent) -> str:
-    if event.outcome == "queued":
-        return "queued (pipeline busy)" + (" → ran" if event.run_id else "")
-    if event.outcome == "coalesced":
-        return f"joined firing #{event.coalesced_into}"
-    if event.outcome == "failed":
-        return f"failed: {event.detail.get('error', 'unknown error')}"
-    return event.outcome
 
 
 class TriggersPanel(QtWidgets.QWidget):

@@ -184,6 +184,36 @@ class RegistrySection:
 
 
 @dataclass(slots=True)
+class TriggerRow:
+    pipeline: str
+    kind: str  # "Schedule", "Monitor alert"...
+    fires_on: str  # in words
+    enabled: bool = True
+
+
+@dataclass(slots=True)
+class FiringRow:
+    when: datetime | None
+    pipeline: str
+    kind: str
+    outcome: str  # "started", "queued (pipeline busy)", "failed: ..."
+    run_id: int | None = None
+
+
+@dataclass(slots=True)
+class AutomationSection:
+    """What starts the project's pipelines, and the latest firings."""
+
+    triggers: list[TriggerRow] = field(default_factory=list)
+    firings: list[FiringRow] = field(default_factory=list)
+    total_firings: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return not (self.triggers or self.firings)
+
+
+@dataclass(slots=True)
 class MaturityLevel:
     """The level reached in one vendor's model."""
 
@@ -269,6 +299,7 @@ class ReportData:
     recent_runs: RunComparison | None = None
     plots: list[Figure] = field(default_factory=list)
     registry: RegistrySection | None = None
+    automation: AutomationSection | None = None
     maturity: MaturitySection | None = None
     omitted: list[Omission] = field(default_factory=list)
 
@@ -288,6 +319,8 @@ class ReportData:
             out.append(("plots", "Plots"))
         if self.registry is not None and not self.registry.empty:
             out.append(("registry", "Model registry and deployments"))
+        if self.automation is not None and not self.automation.empty:
+            out.append(("automation", "Triggers"))
         if self.maturity is not None:
             out.append(("maturity", "Maturity assessment"))
         return out

@@ -136,3 +136,43 @@ def test_html_escapes_every_user_string(workspace, tmp_path):
     assert "script" not in tags
     joined = "".join(text)
     assert PROJECT in joined and STAGE in joined
+
+
+def test_triggers_and_their_firings_are_reported(workspace, tmp_path):
+    from mlops_desktop.app.projects import ProjectService
+    from mlops_desktop.app.triggers import TriggerService
+    from mlops_desktop.core import operations as ops
+    from mlops_desktop.core.graph import Pipeline
+
+    projects = ProjectService(workspace)
+    projects.create_project("Automated", template="blank")
+    info, _ = projects.load_pipeline("Automated")
+    graph = Pipeline("main")
+    graph.apply(ops.add_stage(graph, "load_data", params={"dataset": "iris"}, node_id="load"))
+    projects.save_pipeline(info.id, graph)
+    triggers = TriggerService(workspace)
+    inbox = tmp_path / "<b onclick=x>inbox"
+    inbox.mkdir()
+    triggers.add_trigger("Automated", None, "schedule", {"cron": "0 2 * * *"})
+    triggers.add_trigger("Automated", None, "data_arrival", {"folder": str(inbox)})
+    event = triggers.fire("Automated")
+    assert event.outcome == "started"
+    service = ReportService(workspace)
+    data = service.build("Automated")
+    auto = data.automation
+    assert [(t.kind, t.enabled) for t in auto.triggers] == [
+        ("Schedule", True),
+        ("New data", True),
+    ]
+    assert auto.triggers[0].fires_on.startswith("every day at 02:00")
+    assert [(f.kind, f.outcome, f.run_id) for f in auto.firings] == [
+        ("Manual", "started", event.run_id)
+    ]
+    assert ("automation", "Triggers") in data.sections()
+    html = service.write_html(data, tmp_path / "a.html").read_text(encoding="utf-8")
+    assert "every day at 02:00" in html and "&lt;b onclick=x&gt;inbox" in html
+    assert "<b onclick" not in html
+    # A project whose pipelines run by hand only says so instead.
+    projects.create_project("Manual only", template="blank")
+    notes = {o.section: o.reason for o in service.build("Manual only").omitted}
+    assert notes["Triggers"] == "the pipelines run by hand only"
