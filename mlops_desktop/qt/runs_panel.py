@@ -158,6 +158,8 @@ class RunsPanel(QtWidgets.QWidget):
         # Fit columns to the first rows only: measuring thousands of rows takes seconds.
         self.view.horizontalHeader().setResizeContentsPrecision(100)
         self.view.doubleClicked.connect(self._on_view_double_clicked)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._on_view_context_menu_requested)
         self.view.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.proxy.setFilterKeyColumn(-1)  # match any column
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
@@ -271,6 +273,28 @@ class RunsPanel(QtWidgets.QWidget):
 
     def _on_view_double_clicked(self, index: QtCore.QModelIndex) -> None:
         self.run_opened.emit(self.model.run_id(self.proxy.mapToSource(index).row()))
+
+    def context_menu(self) -> QtWidgets.QMenu:
+        """Open, Compare and Delete for the selected runs (what a right-click shows)."""
+        menu = QtWidgets.QMenu(self)
+        ids = self.selected_run_ids()
+        open_run = menu.addAction("Open", self._on_open_button_clicked)
+        open_run.setEnabled(len(ids) == 1)
+        compare = menu.addAction("Compare", self._on_compare_button_clicked)
+        compare.setEnabled(len(ids) >= 2)
+        menu.addSeparator()
+        delete = menu.addAction(
+            f"Delete {len(ids)} run{'s' if len(ids) != 1 else ''}…", self._on_delete_button_clicked
+        )
+        delete.setShortcut(QtGui.QKeySequence(QtGui.QKeySequence.StandardKey.Delete))
+        delete.setEnabled(bool(ids))
+        return menu
+
+    def _on_view_context_menu_requested(self, pos: QtCore.QPoint) -> None:
+        index = self.view.indexAt(pos)
+        if index.isValid() and not self.view.selectionModel().isRowSelected(index.row()):
+            self.view.selectRow(index.row())
+        self.context_menu().exec(self.view.viewport().mapToGlobal(pos))
 
     def _on_delete_button_clicked(self) -> None:
         ids = self.selected_run_ids()

@@ -128,6 +128,8 @@ def test_delete_selected_runs_from_the_runs_panel(qtbot, window: MainWindow) -> 
     assert panel.model.rowCount() == 3 and not panel.delete_button.isEnabled()
     panel.select_runs(ids[:2])
     assert panel.delete_button.isEnabled()
+    menu = {a.text(): a.isEnabled() for a in panel.context_menu().actions() if a.text()}
+    assert menu == {"Open": False, "Compare": True, "Delete 2 runs…": True}
     asked: list[list[int]] = []
     panel.delete_requested.disconnect()  # not the window's confirmation box: record the ask
     panel.delete_requested.connect(asked.append)
