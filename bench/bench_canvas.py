@@ -107,9 +107,9 @@ def _renderers(scene, source_full):  # noqa: ANN001, ANN202
     return (lambda: render(source_full)), (lambda: render(window))
 
 
-def bench_ours(n: int) -> dict[str, float]:
+def bench_pipeline(n: int):  # noqa: ANN201 - a mlops_desktop Pipeline
+    """The benchmark graph of ``n`` nodes as a pipeline document (also used by bench_memory)."""
     from mlops_desktop.core.graph import Link, Node, Pipeline
-    from mlops_desktop.qt.canvas.scene import PipelineScene
 
     nodes, links = graph_spec(n)
     pipeline = Pipeline("bench")
@@ -118,10 +118,17 @@ def bench_ours(n: int) -> dict[str, float]:
         [Node(i, t, t, reg.get(t).default_params(), x, y) for i, t, x, y in nodes],
         [Link(f"l{k}", *lk) for k, lk in enumerate(links)],
     )
+    return pipeline
+
+
+def bench_ours(n: int) -> dict[str, float]:
+    from mlops_desktop.qt.canvas.scene import PipelineScene
+
+    pipeline = bench_pipeline(n)
     t0 = time.perf_counter()
     scene = PipelineScene(pipeline)
     build = time.perf_counter() - t0
-    assert len(scene.node_items) == n and len(scene.link_items) == len(links)
+    assert len(scene.node_items) == n and len(scene.link_items) == len(pipeline.links)
     full, window = _renderers(scene, scene.content_rect())
     first, full_t = _median_render(full)
     _, window_t = _median_render(window)

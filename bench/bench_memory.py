@@ -63,17 +63,14 @@ CANVAS = """
 sys.path.insert(0, sys.argv[2])
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
-import bench_canvas as bc
-from mlops_desktop.core.graph import Link, Node, Pipeline
+from bench_canvas import bench_pipeline
 from mlops_desktop.qt.canvas.scene import PipelineScene
-nodes, links = bc.graph_spec(5000)
-pipeline = Pipeline("bench"); reg = pipeline.registry
-pipeline.load_items([Node(i, t, t, reg.get(t).default_params(), x, y) for i, t, x, y in nodes],
-                    [Link(f"l{k}", *lk) for k, lk in enumerate(links)])
+pipeline = bench_pipeline(5000)
 before = rss()
 scene = PipelineScene(pipeline)
 after = rss()
-print(json.dumps({"before": before, "after": after, "nodes": len(nodes), "links": len(links)}))
+print(json.dumps({"before": before, "after": after, "nodes": len(pipeline.nodes),
+                  "links": len(pipeline.links)}))
 """
 
 RUNS = """

@@ -132,7 +132,7 @@ class AssessmentService:
             return {}
         out: dict[int, list[dict[str, Any]]] = {}
         for t in records:
-            if t.config.get("origin") == "pipeline":
+            if t.declared:
                 # A copy of a trigger declared in the pipeline document, which is the truth
                 # for it (the copy may lag behind an edit until the trigger service syncs).
                 continue

@@ -80,8 +80,8 @@ class ProjectService:
         return self.collect_garbage()
 
     @staticmethod
-    def describe_purge(gc: GcReport) -> str:
-        """What a purge freed, in one sentence (the command line and the GUI show it)."""
+    def describe_freed(gc: GcReport) -> str:
+        """What a purge or a clean-up freed, in one phrase (the command line and the GUI show it)."""
         text = f"freed {format_size(gc.bytes_freed)} in {gc.removed:,} artifact file(s)"
         if gc.young:
             text += (

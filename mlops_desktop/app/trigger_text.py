@@ -8,7 +8,6 @@ firing did (started a run, queued, joined another firing, failed).
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from mlops_desktop.core.operate_entities import Trigger, TriggerEvent, TriggerType
 
@@ -25,10 +24,9 @@ def type_title(type_: str) -> str:
     return TYPE_TITLES.get(type_, type_)
 
 
-def describe_trigger(trigger: Trigger | None = None, *, type_: str = "", config: Any = None) -> str:
+def describe_trigger(trigger: Trigger) -> str:
     """When the trigger fires, in one phrase."""
-    kind = trigger.type if trigger is not None else type_
-    cfg: dict[str, Any] = dict(trigger.config if trigger is not None else config or {})
+    kind, cfg = trigger.type, trigger.config
     if kind == TriggerType.SCHEDULE:
         cron = str(cfg.get("cron", "?"))
         words = cron_words(cron)
@@ -102,7 +100,7 @@ def next_fire(trigger: Trigger, now: datetime | None = None) -> datetime | None:
         tick = croniter(trigger.config["cron"], last).get_next(datetime)
     except (KeyError, ValueError, TypeError):
         return None
-    return max(tick, now) if tick < now else tick
+    return max(tick, now)  # a tick missed while nothing ran fires at once
 
 
 def describe_event(event: TriggerEvent, pipeline: str = "") -> str:

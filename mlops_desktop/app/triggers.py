@@ -46,6 +46,7 @@ from mlops_desktop.core.entities import PipelineInfo, Project, Run, RunStatus
 from mlops_desktop.core.errors import ConflictError, MlopsError, NotFoundError
 from mlops_desktop.core.execution import RunListener
 from mlops_desktop.core.operate_entities import (
+    ORIGIN_PIPELINE,
     Trigger,
     TriggerEvent,
     TriggerOutcome,
@@ -59,7 +60,6 @@ if TYPE_CHECKING:
 
 TRIGGER_TYPES = tuple(t.value for t in TriggerType)
 META_KEY = "triggers"
-ORIGIN_PIPELINE = "pipeline"  # config["origin"] of triggers synchronised from the document
 ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
 
 # runner(project, pipeline, trigger=..., environment=..., listener=...) -> finished Run
@@ -148,7 +148,7 @@ class TriggerService:
         """Change a trigger's settings (checked as when adding). It looks at what happens
         from now on, as a new trigger would."""
         trig = self.store.get(trigger_id)
-        if trig.config.get("origin") == ORIGIN_PIPELINE:
+        if trig.declared:
             raise ConflictError(
                 f"trigger #{trigger_id} is declared in the pipeline '{trig.pipeline_name}': "
                 "edit the pipeline to change it"
@@ -189,11 +189,7 @@ class TriggerService:
                 config = {k: v for k, v in entry.items() if k not in ("type", "enabled")}
                 config["origin"] = ORIGIN_PIPELINE
                 wanted.append((str(entry["type"]), config))
-        existing = [
-            t
-            for t in self.store.list(proj.id, info.id)
-            if t.config.get("origin") == ORIGIN_PIPELINE
-        ]
+        existing = [t for t in self.store.list(proj.id, info.id) if t.declared]
         keys = {(t, canon(c)) for t, c in wanted}
         for trig in existing:
             if (trig.type, canon(trig.config)) not in keys:

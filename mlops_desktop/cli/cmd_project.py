@@ -121,7 +121,7 @@ def _restore(args: argparse.Namespace) -> int:
 def _purge(args: argparse.Namespace) -> int:
     with _service(args) as service:
         gc = service.purge_project(args.name)
-    print(f"purged project '{args.name}' and everything in it; {service.describe_purge(gc)}")
+    print(f"purged project '{args.name}' and everything in it; {service.describe_freed(gc)}")
     return 0
 
 

@@ -20,6 +20,10 @@ ENVIRONMENTS = ("dev", "staging", "production")
 STRATEGIES = ("direct", "canary", "shadow")
 
 
+# config["origin"] of the triggers synchronised from a pipeline document
+ORIGIN_PIPELINE = "pipeline"
+
+
 class TriggerType(StrEnum):
     """What starts a pipeline run (also the value of ``Run.trigger``)."""
 
@@ -138,6 +142,12 @@ class Trigger:
     enabled: bool
     created_at: datetime
     state: dict[str, Any] = field(default_factory=dict)  # cursors: last tick, files seen...
+
+    @property
+    def declared(self) -> bool:
+        """Whether the trigger comes from the pipeline document's ``meta["triggers"]``
+        (synchronised from it) rather than being added to the workspace."""
+        return self.config.get("origin") == ORIGIN_PIPELINE
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,10 +51,7 @@ class FileCommandsMixin:
         except (MlopsError, OSError) as exc:
             dialogs.show_error(self, f"Cannot clean up: {exc}")
             return 0
-        self.show_message(
-            f"Cleaned up: deleted {done.removed:,} artifact file(s), "
-            f"freed {format_size(done.bytes_freed)}"
-        )
+        self.show_message(f"Cleaned up the workspace: {self.service.describe_freed(done)}")
         return done.bytes_freed
 
     def _on_import_triggered(self) -> None:

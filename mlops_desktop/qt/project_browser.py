@@ -401,7 +401,7 @@ class ProjectBrowser(QWidget):
         self.refresh()
         self.projects_changed.emit()
         self.status_message.emit(
-            f"Permanently deleted project '{name}'; {self._service.describe_purge(gc)}"
+            f"Permanently deleted project '{name}'; {self._service.describe_freed(gc)}"
         )
         return True
 

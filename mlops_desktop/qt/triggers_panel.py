@@ -185,7 +185,7 @@ class TriggersPanel(QtWidgets.QWidget):
                     type_title(t.type),
                     describe_trigger(t),
                     _when(next_fire(t)),
-                    "pipeline file" if t.config.get("origin") == "pipeline" else "added here",
+                    "pipeline file" if t.declared else "added here",
                 ]
                 for t in self._triggers
             ]
@@ -242,12 +242,12 @@ class TriggersPanel(QtWidgets.QWidget):
         self.add_button.setEnabled(have_project)
         self.refresh_button.setEnabled(have_project)
         self.fire_button.setEnabled(have_project and bool(self._pipeline_names))
-        editable = trig is not None and trig.config.get("origin") != "pipeline"
+        editable = trig is not None and not trig.declared
         self.remove_button.setEnabled(editable)
         self.edit_button.setEnabled(editable and trig.type != TriggerType.MANUAL)
         self.remove_button.setToolTip(
             "Declared in the pipeline file: edit the pipeline to remove it"
-            if trig is not None and trig.config.get("origin") == "pipeline"
+            if trig is not None and trig.declared
             else "Remove the selected trigger"
         )
 
@@ -344,11 +344,10 @@ class TriggersPanel(QtWidgets.QWidget):
     def _model_names(self) -> list[str]:
         if self._workspace is None or self._project is None:
             return []
-        from mlops_desktop.storage.registry import RegistryStore
+        from mlops_desktop.app.registry import RegistryService
 
         try:
-            project = self._workspace.projects.get(self._project)
-            return [m.name for m in RegistryStore(self._workspace.db).models(project.id)]
+            return [m.name for m in RegistryService(self._workspace).list_models(self._project)]
         except MlopsError:
             return []
 

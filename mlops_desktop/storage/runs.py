@@ -27,6 +27,7 @@ from mlops_desktop.storage.orm import (
     SqlStageRun,
     utc_now,
 )
+from mlops_desktop.storage.orm_registry import SqlDeployment, SqlModelVersion
 from mlops_desktop.storage.owner import Owner, current_owner, hostname, is_alive
 
 ACTIVE = (RunStatus.QUEUED.value, RunStatus.RUNNING.value)
@@ -222,8 +223,6 @@ class RunStore:
         that registered a model version or made a deployment: the registry's lineage points
         at it. Artifact files stay until a garbage collection finds nothing refers to them.
         """
-        from mlops_desktop.storage.orm_registry import SqlDeployment, SqlModelVersion
-
         wanted = sorted(set(run_ids))
         if not wanted:
             return 0
@@ -236,9 +235,9 @@ class RunStore:
             missing = sorted(set(wanted) - {r.id for r in rows})
             if missing:
                 raise NotFoundError(f"the project has no run #{missing[0]}")
-            active = [r.id for r in rows if r.status in ACTIVE]
+            active = [r for r in rows if r.status in ACTIVE]
             if active:
-                raise ConflictError(f"run #{active[0]} is still {_status(rows, active[0])}")
+                raise ConflictError(f"run #{active[0].id} is still {active[0].status}")
             versions = s.scalars(
                 select(SqlModelVersion.run_id).where(SqlModelVersion.run_id.in_(wanted))
             ).all()
@@ -324,7 +323,3 @@ class RunStore:
         for row in s.scalars(query):
             out.setdefault(row.run_id, []).append(to_stage(row))
         return {k: tuple(v) for k, v in out.items()}
-
-
-def _status(rows: list[SqlRun], run_id: int) -> str:
-    return next(r.status for r in rows if r.id == run_id)
