@@ -105,19 +105,17 @@ def _fit(ctx: StageContext, est: Any, X: Any, y: Any, what: str) -> Any:
         if hasattr(est, "n_estimators")
         else ("max_iter" if "HistGradient" in name else None)
     )
+    total = int(est.get_params()[grow]) if grow else 0
+    if grow == "max_iter":
+        rows, cols = (tuple(getattr(X, "shape", ())) + (0, 0))[:2]
+        if rows * cols * total * HGB_SECONDS_PER_CELL_ITERATION <= ONE_FIT_SECONDS:
+            grow = None  # quick enough to fit in one go
     if grow is None:
         ctx.progress(0.1, f"fitting {what}")
         est.fit(X, y)
         return est
-    total = int(est.get_params()[grow])
-    target = CHUNK_SECONDS
-    chunk = max(ctx.threads, total // 20)
+    target, chunk = CHUNK_SECONDS, max(ctx.threads, total // 20)
     if grow == "max_iter":
-        rows, cols = (tuple(getattr(X, "shape", ())) + (0, 0))[:2]
-        if rows * cols * total * HGB_SECONDS_PER_CELL_ITERATION <= ONE_FIT_SECONDS:
-            ctx.progress(0.1, f"fitting {what}")
-            est.fit(X, y)
-            return est
         target, chunk = HGB_CHUNK_SECONDS, max(ctx.threads, total // 10)
     est.set_params(warm_start=True)
     done = 0
