@@ -86,9 +86,9 @@ def build_actions(win: MainWindow) -> None:
     win.quit_action = _action(win, "&Quit", win.close, "Ctrl+Q")
     win.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
     win.undo_action = win.undo_group.createUndoAction(win, "&Undo")
-    win.undo_action.setShortcut(sk.Undo)
+    win.undo_action.setShortcut(QKeySequence("Ctrl+Z"))
     win.redo_action = win.undo_group.createRedoAction(win, "&Redo")
-    win.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence(sk.Redo)])
+    win.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
     win.validate_action = _action(
         win,
         "&Validate pipeline",

@@ -244,8 +244,6 @@ def test_tab_search_adds_stage_at_popup_position(editor: PipelineEditor) -> None
 def test_actions_have_shortcuts(editor: PipelineEditor) -> None:
     acts = editor.actions()
     for name in (
-        "undo",
-        "redo",
         "cut",
         "copy",
         "paste",
@@ -261,7 +259,8 @@ def test_actions_have_shortcuts(editor: PipelineEditor) -> None:
     ):
         assert not acts[name].shortcut().isEmpty(), name
     assert acts["fit"].shortcut().toString() == "F"
-    assert acts["redo"].shortcut().toString() == "Ctrl+Shift+Z"
+    # The window binds the undo keys once for every tab; a second binding makes both ambiguous.
+    assert acts["undo"].shortcut().isEmpty() and acts["redo"].shortcut().isEmpty()
 
 
 def test_add_note_and_backdrop_carries_nodes(editor: PipelineEditor) -> None:

@@ -152,4 +152,5 @@ class DraftLinkItem(QGraphicsItem):
             self.colour if self.ok else T.ERROR, 2.2, Qt.PenStyle.DashLine, Qt.PenCapStyle.RoundCap
         )
         painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)  # a wire, not the area under the curve
         painter.drawPath(self._path)

@@ -325,11 +325,10 @@ class PipelineEditor(QWidget):
     def _create_actions(self) -> dict[str, QAction]:
         K = QKeySequence
         acts: dict[str, QAction] = {}
-        undo = self._undo_stack.createUndoAction(self, "Undo")
-        undo.setShortcuts(K.keyBindings(K.StandardKey.Undo))
-        redo = self._undo_stack.createRedoAction(self, "Redo")
-        redo.setShortcuts([K("Ctrl+Shift+Z"), K("Ctrl+Y")])
-        acts["undo"], acts["redo"] = undo, redo
+        # Undo and redo carry no key here: the window binds Ctrl+Z, Ctrl+Y and Ctrl+Shift+Z
+        # once for every tab (two bindings of one key make Qt refuse both as ambiguous).
+        acts["undo"] = self._undo_stack.createUndoAction(self, "Undo")
+        acts["redo"] = self._undo_stack.createRedoAction(self, "Redo")
         spec: list[tuple[str, str, list[QKeySequence], object]] = [
             ("cut", "Cu&t", K.keyBindings(K.StandardKey.Cut), self.cut),
             ("copy", "&Copy", K.keyBindings(K.StandardKey.Copy), self.copy),
