@@ -19,12 +19,13 @@ from typing import TYPE_CHECKING, Any
 from mlops_desktop import __version__
 from mlops_desktop.core.entities import MetricPoint, Run, RunStatus, StageRun, StageStatus
 from mlops_desktop.core.errors import GraphError, NotFoundError
-from mlops_desktop.core.execution import NullListener, RunListener
+from mlops_desktop.core.execution import RunListener, TeeListener
 from mlops_desktop.core.graph import Pipeline
 from mlops_desktop.core.registry import StageRegistry, default_registry
 
 if TYPE_CHECKING:
     from mlops_desktop.app.workspace import Workspace
+    from mlops_desktop.core.execution import Steps, Values
     from mlops_desktop.engine.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
@@ -63,11 +64,14 @@ class Heartbeat:
             self._thread.join()
 
 
-class RecordingListener(NullListener):
+class RecordingListener:
     """Records a run in the workspace and forwards every event to ``forward``.
 
-    Single metric points are buffered and written in batches; series logged as arrays go
-    to the store's bulk path at once. Thread-safe: stages call it from worker threads.
+    Single metric points (``metric_logged``, from ``ctx.log_metric``) are buffered and
+    written in batches of :data:`FLUSH_POINTS` or every :data:`FLUSH_SECONDS`; series
+    (``metrics_logged``, from ``ctx.log_metrics``) go to the store's bulk path at once.
+    A failing ``forward`` listener is logged, never fatal. Thread-safe: stages call it from
+    worker threads.
     """
 
     def __init__(
@@ -77,24 +81,15 @@ class RecordingListener(NullListener):
         stages: dict[str, tuple[str, str]] | None = None,
     ) -> None:
         self.ws = workspace
-        self.forward = forward
+        self.forward = TeeListener([forward], guard=True)
         self.stages = stages or {}  # node id -> (stage type, title)
         self._lock = threading.Lock()
         self._points: list[MetricPoint] = []
         self._last_flush = time.monotonic()
 
-    def _fwd(self, event: str, *args: Any) -> None:
-        """Pass an event on; a broken extra listener must not break the run."""
-        if self.forward is None:
-            return
-        try:
-            getattr(self.forward, event)(*args)
-        except Exception:  # noqa: BLE001
-            log.exception("run listener failed on %s", event)
-
     def run_started(self, run_id: int) -> None:
         self.ws.runs.start(run_id)
-        self._fwd("run_started", run_id)
+        self.forward.run_started(run_id)
 
     def stage_started(self, run_id: int, node_id: str) -> None:
         stage_type, title = self.stages.get(node_id, ("", node_id))
@@ -102,13 +97,13 @@ class RecordingListener(NullListener):
             run_id,
             StageRun(node_id, stage_type, title, StageStatus.RUNNING, started_at=datetime.now(UTC)),
         )
-        self._fwd("stage_started", run_id, node_id)
+        self.forward.stage_started(run_id, node_id)
 
     def stage_progress(self, run_id: int, node_id: str, fraction: float, message: str) -> None:
-        self._fwd("stage_progress", run_id, node_id, fraction, message)
+        self.forward.stage_progress(run_id, node_id, fraction, message)
 
     def stage_log(self, run_id: int, node_id: str, line: str) -> None:
-        self._fwd("stage_log", run_id, node_id, line)
+        self.forward.stage_log(run_id, node_id, line)
 
     def metric_logged(self, run_id: int, node_id: str, key: str, step: int, value: float) -> None:
         with self._lock:
@@ -119,9 +114,11 @@ class RecordingListener(NullListener):
             )
         if due:
             self.flush(run_id)
-        self._fwd("metric_logged", run_id, node_id, key, step, value)
+        self.forward.metric_logged(run_id, node_id, key, step, value)
 
-    def metrics_logged(self, run_id: int, node_id: str, key: str, steps: Any, values: Any) -> None:
+    def metrics_logged(
+        self, run_id: int, node_id: str, key: str, steps: Steps, values: Values
+    ) -> None:
         import numpy as np
 
         self.flush(run_id)
@@ -132,13 +129,7 @@ class RecordingListener(NullListener):
             np.asarray(steps, dtype=np.int64),
             node_id=node_id,
         )
-        if self.forward is not None:
-            from mlops_desktop.engine.context import forward_metrics
-
-            try:
-                forward_metrics(self.forward, run_id, node_id, key, steps, values)
-            except Exception:  # noqa: BLE001
-                log.exception("run listener failed on metrics")
+        self.forward.metrics_logged(run_id, node_id, key, steps, values)
 
     def flush(self, run_id: int) -> None:
         with self._lock:
@@ -150,7 +141,7 @@ class RecordingListener(NullListener):
     def stage_finished(self, run_id: int, node_id: str, stage_run: StageRun) -> None:
         self.flush(run_id)
         self.ws.runs.save_stage(run_id, stage_run)
-        self._fwd("stage_finished", run_id, node_id, stage_run)
+        self.forward.stage_finished(run_id, node_id, stage_run)
 
     def run_finished(self, run_id: int, status: RunStatus, message: str) -> None:
         self.flush(run_id)
@@ -159,7 +150,7 @@ class RecordingListener(NullListener):
         except Exception:  # noqa: BLE001 - the points are stored either way
             log.exception("could not compact the metrics of run #%s", run_id)
         self.ws.runs.finish(run_id, status, message)
-        self._fwd("run_finished", run_id, status, message)
+        self.forward.run_finished(run_id, status, message)
 
 
 @dataclass

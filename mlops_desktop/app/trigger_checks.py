@@ -10,8 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from mlops_desktop.core.entities import RunStatus
-from mlops_desktop.core.execution import NullListener, RunListener
+from mlops_desktop.core.execution import NullListener, RunListener, TeeListener
 from mlops_desktop.core.operate_entities import Trigger
 from mlops_desktop.storage.triggers import TriggerStore
 
@@ -30,38 +29,11 @@ class LinkListener(NullListener):
             self.store.set_event_run(event_id, run_id)
 
 
-class Tee(NullListener):
+class Tee(TeeListener):
     """Sends run events to the link listener and to an optional extra one (the GUI's)."""
 
     def __init__(self, first: RunListener, second: RunListener | None) -> None:
-        self._targets = [t for t in (first, second) if t is not None]
-
-    def _send(self, name: str, *args: Any) -> None:
-        for target in self._targets:
-            method = getattr(target, name, None)
-            if method is not None:
-                method(*args)
-
-    def run_started(self, run_id: int) -> None:
-        self._send("run_started", run_id)
-
-    def stage_started(self, run_id: int, node_id: str) -> None:
-        self._send("stage_started", run_id, node_id)
-
-    def stage_progress(self, run_id: int, node_id: str, fraction: float, message: str) -> None:
-        self._send("stage_progress", run_id, node_id, fraction, message)
-
-    def stage_log(self, run_id: int, node_id: str, line: str) -> None:
-        self._send("stage_log", run_id, node_id, line)
-
-    def metric_logged(self, run_id: int, node_id: str, key: str, step: int, value: float) -> None:
-        self._send("metric_logged", run_id, node_id, key, step, value)
-
-    def stage_finished(self, run_id: int, node_id: str, stage_run: Any) -> None:
-        self._send("stage_finished", run_id, node_id, stage_run)
-
-    def run_finished(self, run_id: int, status: RunStatus, message: str) -> None:
-        self._send("run_finished", run_id, status, message)
+        super().__init__([first, second])
 
 
 def cooling_down(trig: Trigger, now: datetime) -> bool:

@@ -9,7 +9,8 @@ heavy: pandas and scikit-learn objects only pass through it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -18,6 +19,13 @@ from mlops_desktop.core.errors import MlopsError
 
 if TYPE_CHECKING:
     import numpy as np
+    from numpy.typing import NDArray
+
+    #: The steps and values of a metric series in one bulk call (lists or numpy arrays).
+    Steps = Sequence[int] | NDArray[np.integer[Any]]
+    Values = Sequence[float] | NDArray[np.floating[Any]]
+
+log = logging.getLogger(__name__)
 
 CLASSIFICATION = "classification"
 REGRESSION = "regression"
@@ -63,9 +71,21 @@ class StageContext(Protocol):
     def skip_downstream(self, reason: str) -> None: ...
 
 
+@runtime_checkable
 class RunListener(Protocol):
-    """Receives a run's events. Called from worker threads: implementations must be
-    thread-safe and quick (the GUI marshals them to its own thread)."""
+    """Receives a run's events: the one declared seam between the engine and whoever records
+    or shows a run (the run recorder, the GUI, the command line, trigger bookkeeping).
+
+    Called from worker threads: implementations must be thread-safe and quick (the GUI
+    marshals them to its own thread). The engine calls these methods directly, never by
+    name, so a listener that lacks one fails the type check, not silently at run time.
+
+    Order for one stage: ``stage_started``, then any number of ``stage_progress``,
+    ``stage_log``, ``metric_logged`` (one point, from ``ctx.log_metric``) and
+    ``metrics_logged`` (a series, from ``ctx.log_metrics`` or a cache replay), then
+    ``stage_finished`` with the stage's record (its :class:`StageStatus`). A stage served from
+    the cache or skipped gets only ``stage_finished`` (after its replayed metrics).
+    """
 
     def run_started(self, run_id: int) -> None: ...
 
@@ -79,13 +99,21 @@ class RunListener(Protocol):
         self, run_id: int, node_id: str, key: str, step: int, value: float
     ) -> None: ...
 
+    def metrics_logged(
+        self, run_id: int, node_id: str, key: str, steps: Steps, values: Values
+    ) -> None: ...
+
     def stage_finished(self, run_id: int, node_id: str, stage_run: StageRun) -> None: ...
 
     def run_finished(self, run_id: int, status: RunStatus, message: str) -> None: ...
 
 
 class NullListener:
-    """A listener that ignores everything; subclass it and override what you need."""
+    """A listener that ignores everything; subclass it and override what you need.
+
+    ``metrics_logged`` hands each point of a series to ``metric_logged``, so a subclass that
+    only cares about points sees every one of them.
+    """
 
     def run_started(self, run_id: int) -> None:
         pass
@@ -102,11 +130,92 @@ class NullListener:
     def metric_logged(self, run_id: int, node_id: str, key: str, step: int, value: float) -> None:
         pass
 
+    def metrics_logged(
+        self, run_id: int, node_id: str, key: str, steps: Steps, values: Values
+    ) -> None:
+        for step, value in zip(steps, values, strict=True):
+            self.metric_logged(run_id, node_id, key, int(step), float(value))
+
     def stage_finished(self, run_id: int, node_id: str, stage_run: StageRun) -> None:
         pass
 
     def run_finished(self, run_id: int, status: RunStatus, message: str) -> None:
         pass
+
+
+class TeeListener:
+    """Sends every event to several listeners in turn.
+
+    With ``guard=True`` a listener that raises is logged and skipped (an extra view must not
+    break the run); otherwise the exception propagates to the engine.
+    """
+
+    def __init__(self, targets: Iterable[RunListener | None], *, guard: bool = False) -> None:
+        self.targets: list[RunListener] = [t for t in targets if t is not None]
+        self.guard = guard
+
+    def _failed(self, event: str) -> None:
+        if not self.guard:
+            raise
+        log.exception("run listener failed on %s", event)
+
+    def run_started(self, run_id: int) -> None:
+        for t in self.targets:
+            try:
+                t.run_started(run_id)
+            except Exception:
+                self._failed("run_started")
+
+    def stage_started(self, run_id: int, node_id: str) -> None:
+        for t in self.targets:
+            try:
+                t.stage_started(run_id, node_id)
+            except Exception:
+                self._failed("stage_started")
+
+    def stage_progress(self, run_id: int, node_id: str, fraction: float, message: str) -> None:
+        for t in self.targets:
+            try:
+                t.stage_progress(run_id, node_id, fraction, message)
+            except Exception:
+                self._failed("stage_progress")
+
+    def stage_log(self, run_id: int, node_id: str, line: str) -> None:
+        for t in self.targets:
+            try:
+                t.stage_log(run_id, node_id, line)
+            except Exception:
+                self._failed("stage_log")
+
+    def metric_logged(self, run_id: int, node_id: str, key: str, step: int, value: float) -> None:
+        for t in self.targets:
+            try:
+                t.metric_logged(run_id, node_id, key, step, value)
+            except Exception:
+                self._failed("metric_logged")
+
+    def metrics_logged(
+        self, run_id: int, node_id: str, key: str, steps: Steps, values: Values
+    ) -> None:
+        for t in self.targets:
+            try:
+                t.metrics_logged(run_id, node_id, key, steps, values)
+            except Exception:
+                self._failed("metrics_logged")
+
+    def stage_finished(self, run_id: int, node_id: str, stage_run: StageRun) -> None:
+        for t in self.targets:
+            try:
+                t.stage_finished(run_id, node_id, stage_run)
+            except Exception:
+                self._failed("stage_finished")
+
+    def run_finished(self, run_id: int, status: RunStatus, message: str) -> None:
+        for t in self.targets:
+            try:
+                t.run_finished(run_id, status, message)
+            except Exception:
+                self._failed("run_finished")
 
 
 class CacheLookup(Protocol):

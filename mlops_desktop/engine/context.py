@@ -2,9 +2,12 @@
 
 :func:`run_stage` is module-level (importable by path) so a Dask worker can call it. It
 imports the stage's implementation, limits native thread pools to the stage's share of the
-cores, and returns a :class:`StageOutcome`. Events go to a *sink*: in-process executors pass
-a :class:`LiveSink` that forwards to the listener at once; remote ones a
-:class:`RecordingSink` whose events travel back with the outcome and are replayed.
+cores, and returns a :class:`StageOutcome`. Events go to a :class:`StageSink`: in-process
+executors pass a :class:`LiveSink` that forwards to the
+:class:`~mlops_desktop.core.execution.RunListener` at once (a point logged with
+``ctx.log_metric`` reaches ``metric_logged``, a series logged with ``ctx.log_metrics``
+reaches ``metrics_logged``); remote ones a :class:`RecordingSink` whose events travel back
+with the outcome and are replayed by :func:`replay_events`.
 """
 
 from __future__ import annotations
@@ -15,12 +18,20 @@ import re
 import threading
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
+from mlops_desktop.core.entities import StageStatus
 from mlops_desktop.core.execution import Cancelled, RunListener, StageFailed
 from mlops_desktop.core.protocols import ArtifactStore
+
+if TYPE_CHECKING:
+    from mlops_desktop.core.execution import Steps, Values
+
+#: What a stage logged, by call: ``(key, steps, values)``; replayed on cache hits.
+MetricLog = list[tuple[str, list[int], list[float]]]
 
 
 @dataclass(slots=True)
@@ -45,19 +56,37 @@ class StageTask:
 
 @dataclass(slots=True)
 class StageOutcome:
-    """How a stage ended. ``status`` is ``succeeded``, ``failed`` or ``cancelled``."""
+    """How a stage ended: ``status`` is SUCCEEDED, FAILED or CANCELLED."""
 
-    status: str
+    status: StageStatus
     outputs: dict[str, Any] = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)  # port -> artifact digest
     log: list[str] = field(default_factory=list)
     error: str = ""
     skip_reason: str = ""
-    metric_log: list[tuple[str, list[int], list[float]]] = field(default_factory=list)
+    metric_log: MetricLog = field(default_factory=list)
     events: list[tuple[Any, ...]] = field(default_factory=list)  # RecordingSink only
     artifacts: dict[str, bytes] = field(default_factory=dict)  # RecordingSink only
     started: float = 0.0
     finished: float = 0.0
+
+
+class StageSink(Protocol):
+    """Where a running stage's context sends its events (see :class:`EngineContext`)."""
+
+    def progress(self, run_id: int, node_id: str, fraction: float, message: str) -> None: ...
+
+    def log(self, run_id: int, node_id: str, line: str) -> None: ...
+
+    def metric(self, run_id: int, node_id: str, key: str, step: int, value: float) -> None: ...
+
+    def metrics(
+        self, run_id: int, node_id: str, key: str, steps: Steps, values: Values
+    ) -> None: ...
+
+    def artifact(self, data: bytes, suffix: str) -> str: ...
+
+    def cancelled(self) -> bool: ...
 
 
 class LiveSink:
@@ -76,8 +105,11 @@ class LiveSink:
     def log(self, run_id: int, node_id: str, line: str) -> None:
         self.listener.stage_log(run_id, node_id, line)
 
-    def metrics(self, run_id: int, node_id: str, key: str, steps: Any, values: Any) -> None:
-        forward_metrics(self.listener, run_id, node_id, key, steps, values)
+    def metric(self, run_id: int, node_id: str, key: str, step: int, value: float) -> None:
+        self.listener.metric_logged(run_id, node_id, key, step, value)
+
+    def metrics(self, run_id: int, node_id: str, key: str, steps: Steps, values: Values) -> None:
+        self.listener.metrics_logged(run_id, node_id, key, steps, values)
 
     def artifact(self, data: bytes, suffix: str) -> str:
         if self.artifacts is None:
@@ -88,16 +120,32 @@ class LiveSink:
         return self.cancel_event.is_set()
 
 
-def forward_metrics(
-    listener: RunListener, run_id: int, node_id: str, key: str, steps: Any, values: Any
+def replay_metrics(listener: RunListener, run_id: int, node_id: str, metric_log: MetricLog) -> None:
+    """Send a stage's recorded metrics again (a cache hit): one bulk call per key, however
+    many single points the stage logged."""
+    series: dict[str, tuple[list[int], list[float]]] = {}
+    for key, steps, values in metric_log:
+        got = series.setdefault(key, ([], []))
+        got[0].extend(steps)
+        got[1].extend(values)
+    for key, (steps, values) in series.items():
+        listener.metrics_logged(run_id, node_id, key, steps, values)
+
+
+def replay_events(
+    listener: RunListener, run_id: int, node_id: str, events: Sequence[tuple[Any, ...]]
 ) -> None:
-    """Send a series to the listener: in one call when it has ``metrics_logged``, else per point."""
-    bulk = getattr(listener, "metrics_logged", None)
-    if bulk is not None:
-        bulk(run_id, node_id, key, steps, values)
-        return
-    for step, value in zip(steps, values, strict=True):
-        listener.metric_logged(run_id, node_id, key, int(step), float(value))
+    """Send the events a :class:`RecordingSink` kept to the listener, in their order."""
+    for event in events:
+        kind = event[0]
+        if kind == "progress":
+            listener.stage_progress(run_id, node_id, event[1], event[2])
+        elif kind == "log":
+            listener.stage_log(run_id, node_id, event[1])
+        elif kind == "metric":
+            listener.metric_logged(run_id, node_id, event[1], event[2], event[3])
+        elif kind == "metrics":
+            listener.metrics_logged(run_id, node_id, event[1], event[2], event[3])
 
 
 class RecordingSink:
@@ -116,7 +164,10 @@ class RecordingSink:
     def log(self, run_id: int, node_id: str, line: str) -> None:
         self.events.append(("log", line))
 
-    def metrics(self, run_id: int, node_id: str, key: str, steps: Any, values: Any) -> None:
+    def metric(self, run_id: int, node_id: str, key: str, step: int, value: float) -> None:
+        self.events.append(("metric", key, int(step), float(value)))
+
+    def metrics(self, run_id: int, node_id: str, key: str, steps: Steps, values: Values) -> None:
         self.events.append(("metrics", key, list(map(int, steps)), list(map(float, values))))
 
     def artifact(self, data: bytes, suffix: str) -> str:
@@ -141,7 +192,7 @@ class EngineContext:
     """The :class:`~mlops_desktop.core.execution.StageContext` the engine gives a stage."""
 
     def __init__(
-        self, task: StageTask, sink: Any, services: Mapping[str, Any] | None = None
+        self, task: StageTask, sink: StageSink, services: Mapping[str, Any] | None = None
     ) -> None:
         self.node_id = task.node_id
         self.run_id = task.run_id
@@ -154,7 +205,7 @@ class EngineContext:
         self._sink = sink
         self._steps: dict[str, int] = {}
         self._last_progress = -1.0
-        self.metric_log: list[tuple[str, list[int], list[float]]] = []  # replayed on cache hits
+        self.metric_log: MetricLog = []  # replayed on cache hits
 
     def progress(self, fraction: float, message: str = "") -> None:
         """Report progress; updates closer than PROGRESS_INTERVAL apart are dropped (except
@@ -177,22 +228,30 @@ class EngineContext:
         return step
 
     def log_metric(self, key: str, value: float, step: int | None = None) -> None:
-        steps, values = [self._next_step(key, step)], [float(value)]
-        self.metric_log.append((key, steps, values))
-        self._sink.metrics(self.run_id, self.node_id, key, steps, values)
+        """One point: the listener buffers points and writes them in bulk."""
+        at, value = self._next_step(key, step), float(value)
+        last = self.metric_log[-1] if self.metric_log else None
+        if last is not None and last[0] == key:  # a loop's points make one record entry
+            last[1].append(at)
+            last[2].append(value)
+        else:
+            self.metric_log.append((key, [at], [value]))
+        self._sink.metric(self.run_id, self.node_id, key, at, value)
 
-    def log_metrics(self, key: str, values: Any, steps: Any = None) -> None:
+    def log_metrics(self, key: str, values: Values, steps: Steps | None = None) -> None:
+        """A whole series in one call (one bulk write)."""
         import numpy as np
 
-        values = np.asarray(values, dtype=float)
+        vals = np.asarray(values, dtype=float)
         if steps is None:
             start = self._steps.get(key, 0)
-            steps = np.arange(start, start + len(values), dtype=np.int64)
-        steps = np.asarray(steps, dtype=np.int64)
-        if len(steps):
-            self._steps[key] = int(steps.max()) + 1
-        self.metric_log.append((key, steps.tolist(), values.tolist()))
-        self._sink.metrics(self.run_id, self.node_id, key, steps, values)
+            at = np.arange(start, start + len(vals), dtype=np.int64)
+        else:
+            at = np.asarray(steps, dtype=np.int64)
+        if len(at):
+            self._steps[key] = int(at.max()) + 1
+        self.metric_log.append((key, at.tolist(), vals.tolist()))
+        self._sink.metrics(self.run_id, self.node_id, key, at, vals)
 
     def log_artifact(self, name: str, data: bytes, kind: str) -> str:
         clean = re.sub(r"[^A-Za-z0-9_-]", "", kind)[:16]
@@ -218,7 +277,7 @@ _controller_modules = -1
 _controller_lock = threading.Lock()
 
 
-def thread_limits(threads: int) -> Any:
+def thread_limits(threads: int) -> AbstractContextManager[Any]:
     """Limit native thread pools (BLAS, OpenMP) to ``threads`` while a stage runs.
 
     A stage that has every core needs no limit. Finding the loaded native libraries costs
@@ -249,12 +308,14 @@ def import_impl(path: str) -> Callable[..., dict[str, Any]]:
 
 
 def run_stage(
-    task: StageTask, sink: Any, services: Mapping[str, Any] | None = None
+    task: StageTask, sink: StageSink, services: Mapping[str, Any] | None = None
 ) -> StageOutcome:
     """Run one stage with its share of the cores; never raises for a stage's own failure."""
     ctx = EngineContext(task, sink, services)
     started = time.time()
-    status, error, outputs, digests = "succeeded", "", {}, {}
+    status, error = StageStatus.SUCCEEDED, ""
+    outputs: dict[str, Any] = {}
+    digests: dict[str, str] = {}
     try:
         ctx.check_cancelled()
         fn = import_impl(task.impl)
@@ -264,15 +325,15 @@ def run_stage(
             _store_outputs(task, outputs, sink) if task.persist else _check_outputs(task, outputs)
         )
     except Cancelled:
-        status, error = "cancelled", "cancelled"
+        status, error = StageStatus.CANCELLED, "cancelled"
         ctx.log("cancelled")
     except StageFailed as exc:
-        status, error = "failed", str(exc)
+        status, error = StageStatus.FAILED, str(exc)
         ctx.log(f"error: {exc}")
     except Exception as exc:  # noqa: BLE001 - a stage's bug must not stop the run
-        status, error = "failed", f"{type(exc).__name__}: {exc}"
+        status, error = StageStatus.FAILED, f"{type(exc).__name__}: {exc}"
         ctx.log(traceback.format_exc().rstrip())
-    ok = status == "succeeded"
+    ok = status is StageStatus.SUCCEEDED
     outcome = StageOutcome(
         status,
         outputs if ok else {},
@@ -298,12 +359,12 @@ def _check_outputs(task: StageTask, outputs: dict[str, Any]) -> dict[str, str]:
     return {}
 
 
-def _store_outputs(task: StageTask, outputs: dict[str, Any], sink: Any) -> dict[str, str]:
+def _store_outputs(task: StageTask, outputs: dict[str, Any], sink: StageSink) -> dict[str, str]:
     """Write each declared output as an artifact; a missing one fails the stage."""
     from mlops_desktop.engine import serialize
 
     _check_outputs(task, outputs)
-    digests = {}
+    digests: dict[str, str] = {}
     for port in task.outputs:
         data, suffix = serialize.dumps(outputs[port])
         digests[port] = sink.artifact(data, suffix)

@@ -15,7 +15,14 @@ from collections.abc import Mapping
 from concurrent.futures import Future
 from typing import Any, Protocol
 
-from mlops_desktop.engine.context import RecordingSink, StageOutcome, StageTask, run_stage
+from mlops_desktop.core.entities import StageStatus
+from mlops_desktop.engine.context import (
+    RecordingSink,
+    StageOutcome,
+    StageSink,
+    StageTask,
+    run_stage,
+)
 
 
 def cpu_count() -> int:
@@ -32,7 +39,7 @@ class Executor(Protocol):
     remote: bool
 
     def submit(
-        self, task: StageTask, sink: Any, services: Mapping[str, Any]
+        self, task: StageTask, sink: StageSink, services: Mapping[str, Any]
     ) -> Future[StageOutcome]: ...
 
     def cancel(self) -> None: ...
@@ -51,7 +58,7 @@ class SynchronousExecutor:
         self.cores = cores or cpu_count()
 
     def submit(
-        self, task: StageTask, sink: Any, services: Mapping[str, Any]
+        self, task: StageTask, sink: StageSink, services: Mapping[str, Any]
     ) -> Future[StageOutcome]:
         future: Future[StageOutcome] = Future()
         future.set_result(run_stage(task, sink, services))
@@ -81,14 +88,16 @@ class ThreadExecutor:
         self.workers = workers or cpu_count()
         self.cores = cores or cpu_count()
         self._lock = threading.Lock()
-        self._queue: deque[tuple[Future[StageOutcome], StageTask, Any, Mapping[str, Any]]] = deque()
+        self._queue: deque[tuple[Future[StageOutcome], StageTask, StageSink, Mapping[str, Any]]] = (
+            deque()
+        )
         self._threads: set[threading.Thread] = set()
         self._running = 0
         self._started = 0
         self._closed = False
 
     def submit(
-        self, task: StageTask, sink: Any, services: Mapping[str, Any]
+        self, task: StageTask, sink: StageSink, services: Mapping[str, Any]
     ) -> Future[StageOutcome]:
         future: Future[StageOutcome] = Future()
         with self._lock:
@@ -119,7 +128,7 @@ class ThreadExecutor:
         self,
         future: Future[StageOutcome],
         task: StageTask,
-        sink: Any,
+        sink: StageSink,
         services: Mapping[str, Any],
     ) -> None:
         try:
@@ -202,7 +211,7 @@ class DaskExecutor:
         self._local = ThreadExecutor(workers=2)
 
     def submit(
-        self, task: StageTask, sink: Any, services: Mapping[str, Any]
+        self, task: StageTask, sink: StageSink, services: Mapping[str, Any]
     ) -> Future[StageOutcome]:
         if task.local:
             return self._local.submit(task, RecordingSink(self._local_cancel.is_set), services)
@@ -222,12 +231,12 @@ class DaskExecutor:
             if fut.status == "finished":
                 local.set_result(fut.result())
             elif fut.status == "cancelled":
-                local.set_result(StageOutcome("cancelled", error="cancelled"))
+                local.set_result(StageOutcome(StageStatus.CANCELLED, error="cancelled"))
             else:
                 exc = fut.exception()
                 local.set_result(
                     StageOutcome(
-                        "failed",
+                        StageStatus.FAILED,
                         error=f"{type(exc).__name__}: {exc}",
                         log=[f"error on the Dask cluster: {exc}"],
                     )

@@ -27,7 +27,13 @@ from mlops_desktop.core.registry import StageRegistry
 from mlops_desktop.core.specs import StageSpec
 from mlops_desktop.engine import serialize
 from mlops_desktop.engine.cache import cache_key
-from mlops_desktop.engine.context import LiveSink, StageOutcome, StageTask, forward_metrics
+from mlops_desktop.engine.context import (
+    LiveSink,
+    StageOutcome,
+    StageTask,
+    replay_events,
+    replay_metrics,
+)
 from mlops_desktop.engine.executors import Executor
 
 
@@ -67,7 +73,7 @@ class _Slot:
     title: str
     stage_type: str
     preds: set[str]
-    status: str = "pending"  # pending, running, succeeded, cached, failed, skipped, cancelled
+    status: StageStatus = StageStatus.QUEUED  # not started yet
     digests: dict[str, str] = field(default_factory=dict)
     values: dict[str, Any] = field(default_factory=dict)
     key: str = ""
@@ -79,7 +85,7 @@ class _Slot:
 
     @property
     def ok(self) -> bool:
-        return self.status in ("succeeded", "cached")
+        return self.status in (StageStatus.SUCCEEDED, StageStatus.CACHED)
 
 
 class Scheduler:
@@ -163,14 +169,14 @@ class Scheduler:
             if slot.ok:
                 for nxt in successors[slot.node_id]:
                     waiting[nxt] -= 1
-                    if waiting[nxt] == 0 and slots[nxt].status == "pending":
+                    if waiting[nxt] == 0 and slots[nxt].status is StageStatus.QUEUED:
                         ready.append(nxt)
 
         try:
             while True:
                 if self._cancel.is_set():
                     for slot in slots.values():
-                        if slot.status == "pending":
+                        if slot.status is StageStatus.QUEUED:
                             self._finish_slot(
                                 slot, StageStatus.CANCELLED, error="the run was cancelled"
                             )
@@ -178,7 +184,7 @@ class Scheduler:
                 while ready:
                     ready.sort(key=rank.__getitem__)
                     slot = slots[ready.pop(0)]
-                    if slot.status != "pending":
+                    if slot.status is not StageStatus.QUEUED:
                         continue
                     at_once = max(1, min(self.executor.workers, len(running) + len(ready) + 1))
                     future = self._start(
@@ -207,7 +213,7 @@ class Scheduler:
         finally:
             self._writer.shutdown(wait=True)
         for slot in slots.values():  # stages never reached (a failed or skipped upstream)
-            if slot.status == "pending":
+            if slot.status is StageStatus.QUEUED:
                 self._finish_slot(
                     slot, StageStatus.SKIPPED, error="an upstream stage did not succeed"
                 )
@@ -241,7 +247,7 @@ class Scheduler:
             self._finish_slot(slot, StageStatus.FAILED, error=str(exc), log=f"error: {exc}")
             self._skip_downstream(slot, f"'{slot.title}' failed")
             return None
-        slot.status, slot.started = "running", time.time()
+        slot.status, slot.started = StageStatus.RUNNING, time.time()
         self.listener.stage_started(self._run_id, slot.node_id)
         task = StageTask(
             self._run_id,
@@ -300,10 +306,10 @@ class Scheduler:
         """Handle a finished stage; returns the future writing its outputs, if any."""
         if self.executor.remote:
             self._replay(slot, outcome)
-        if outcome.status == "cancelled":
+        if outcome.status is StageStatus.CANCELLED:
             self._finish_slot(slot, StageStatus.CANCELLED, outcome=outcome, error="cancelled")
             return None
-        if outcome.status != "succeeded":
+        if outcome.status is not StageStatus.SUCCEEDED:
             self._finish_slot(slot, StageStatus.FAILED, outcome=outcome, error=outcome.error)
             self._skip_downstream(slot, f"'{slot.title}' failed")
             return None
@@ -315,7 +321,7 @@ class Scheduler:
             slot.digests = dict(outcome.digests)
             self._store_done(slot)
             return None
-        slot.status = "succeeded"  # downstream stages may start on the values in memory
+        slot.status = StageStatus.SUCCEEDED  # downstream stages may start on the values in memory
         return self._writer.submit(self._persist, slot)
 
     def _persist(self, slot: _Slot) -> dict[str, str]:
@@ -375,8 +381,7 @@ class Scheduler:
         if record_digest is not None:
             with self.artifacts.open(record_digest) as fh:
                 record = serialize.loads(fh.read())
-            for key, steps, values in record.get("metrics", []):
-                forward_metrics(self.listener, self._run_id, slot.node_id, key, steps, values)
+            replay_metrics(self.listener, self._run_id, slot.node_id, record.get("metrics", []))
             lines += record.get("log", [])
             skip_reason = record.get("skip_reason", "")
         self._finish_slot(slot, StageStatus.CACHED, log="\n".join(lines))
@@ -388,20 +393,14 @@ class Scheduler:
         run_id, node_id = self._run_id, slot.node_id
         for name, data in outcome.artifacts.items():
             self.artifacts.put_bytes(data, name.partition("|")[2])
-        for event in outcome.events:
-            if event[0] == "progress":
-                self.listener.stage_progress(run_id, node_id, event[1], event[2])
-            elif event[0] == "log":
-                self.listener.stage_log(run_id, node_id, event[1])
-            elif event[0] == "metrics":
-                forward_metrics(self.listener, run_id, node_id, event[1], event[2], event[3])
+        replay_events(self.listener, run_id, node_id, outcome.events)
 
     def _skip_downstream(self, slot: _Slot, reason: str) -> None:
         import networkx as nx
 
         for node_id in nx.descendants(self._graph, slot.node_id):
             other = self._slots.get(node_id)
-            if other is not None and other.status == "pending":
+            if other is not None and other.status is StageStatus.QUEUED:
                 self._finish_slot(
                     other, StageStatus.SKIPPED, error=f"skipped: {reason}", log=f"skipped: {reason}"
                 )
@@ -415,7 +414,7 @@ class Scheduler:
         error: str = "",
         log: str = "",
     ) -> None:
-        slot.status = status.value
+        slot.status = status
         now = time.time()
         started = outcome.started if outcome else (slot.started or now)
         finished = outcome.finished if outcome else now

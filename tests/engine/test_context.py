@@ -31,8 +31,18 @@ def test_metric_steps_continue_per_key_and_artifacts_are_content_addressed():
     ctx.log_metric("loss", 0.5)
     ctx.log_metrics("loss", [0.4, 0.3])
     ctx.log_metric("acc", 0.9, step=10)
-    metrics = [e for e in ctx._sink.events if e[0] == "metrics"]
-    assert [e[2] for e in metrics] == [[0], [1], [2, 3], [10]]
+    metrics = [e for e in ctx._sink.events if e[0] in ("metric", "metrics")]
+    assert [e[:3] for e in metrics] == [
+        ("metric", "loss", 0),
+        ("metric", "loss", 1),
+        ("metrics", "loss", [2, 3]),
+        ("metric", "acc", 10),
+    ]
+    assert ctx.metric_log == [  # a loop's single points make one entry of the cache record
+        ("loss", [0, 1], [1.0, 0.5]),
+        ("loss", [2, 3], [0.4, 0.3]),
+        ("acc", [10], [0.9]),
+    ]
     digest = ctx.log_artifact("schema", b"{}", "json")
     assert (
         digest == hashlib.sha256(b"{}").hexdigest()

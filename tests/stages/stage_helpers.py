@@ -28,4 +28,6 @@ class Harness:
         for event in self.sink.events:
             if event[0] == "metrics" and event[1] == key:
                 out.extend(event[3])
+            elif event[0] == "metric" and event[1] == key:
+                out.append(event[3])
         return out
