@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -87,12 +87,16 @@ class AssessmentService:
         names = {pf.id: pf.name for pf in pipelines}
         runs = self._runs(proj.id, names)
         versions, registry_known = self._model_versions(proj.id)
+        digests = {(v.name, v.version): v.digest for v in versions}
         return ProjectFacts(
             project=proj.name,
             pipelines=tuple(pipelines),
             runs=tuple(runs),
             model_versions=tuple(versions),
-            deployments=tuple(self._deployments(proj.id)),
+            deployments=tuple(
+                replace(d, digest=digests.get((d.model_name, d.model_version), ""))
+                for d in self._deployments(proj.id)
+            ),
             alerts=tuple(self._alerts(proj.id)),
             ci_results=tuple(self.store.ci_results(proj.id)),
             repo=self.store.repo(proj.id),
@@ -190,6 +194,7 @@ class AssessmentService:
                             v.created_at,
                             dict(v.metrics),
                             v.approver,
+                            v.artifact_digest,
                         )
                     )
             return out, True
@@ -216,6 +221,7 @@ class AssessmentService:
                 d.version,
                 d.run_id,
                 d.status,
+                d.traffic_share,
             )
             for d in rows
         ]

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
+from mlops_desktop.core.evidence.findings import RepoScan
 from mlops_desktop.core.graph import Pipeline
 
 ENV_ALIASES = {
@@ -115,6 +116,7 @@ class ModelVersionFacts:
     created_at: datetime | None = None
     metrics: Mapping[str, float] = field(default_factory=dict)
     approver: str = ""
+    digest: str = ""  # the artifact's content hash: two versions with one digest are one model
 
     @property
     def label(self) -> str:
@@ -132,6 +134,8 @@ class DeploymentFacts:
     model_version: int | None = None
     run_id: int | None = None
     status: str = "active"
+    traffic_share: float = 1.0  # the share of requests the version served (canary: 0 < x < 1)
+    digest: str = ""  # content hash of the deployed artifact (from its model version)
 
     @property
     def env(self) -> str:
@@ -219,6 +223,7 @@ class ProjectFacts:
     answers: Mapping[str, Answer] = field(default_factory=dict)
     projects: tuple[ProjectSummary, ...] = ()
     registry_known: bool = True  # False when the workspace has no model registry to read
+    repo_scan: RepoScan | None = None  # what the attached repository holds (None: not scanned)
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def pipeline(self, name: str) -> PipelineFacts | None:
@@ -242,5 +247,6 @@ class ProjectFacts:
             "alerts": len(self.alerts),
             "ci_results": len(self.ci_results),
             "repo": self.repo,
+            "repo_findings": len(self.repo_scan.findings) if self.repo_scan else 0,
             "answers": len(self.answers),
         }

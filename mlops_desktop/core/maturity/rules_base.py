@@ -453,66 +453,6 @@ def sig_run_trigger(ev: Evaluator, arg: str) -> Outcome:
     return _ok_runs(runs)
 
 
-def sig_run_env(ev: Evaluator, arg: str) -> Outcome:
-    envs = _split_alts(arg)
-    runs = [r for r in ev.ok_runs() if r.env in envs]
-    if not runs:
-        return _no(f"no successful run in {' or '.join(sorted(envs))}")
-    return _ok_runs(runs)
-
-
-def sig_run_where(ev: Evaluator, arg: str) -> Outcome:
-    conds = dict(part.split("=", 1) for part in arg.split(","))
-    runs = []
-    for r in ev.ok_runs():
-        if "env" in conds and r.env not in _split_alts(conds["env"]):
-            continue
-        if "trigger" in conds and not _trigger_match(r.trigger, conds["trigger"]):
-            continue
-        runs.append(r)
-    if not runs:
-        desc = ", ".join(f"{k} {v.replace('/', ' or ')}" for k, v in conds.items())
-        return _no(f"no successful run with {desc}")
-    return _ok_runs(runs)
-
-
-def _versions_of_run(ev: Evaluator, run) -> list:
-    return ev.versions_by_run.get(run.id, [])
-
-
-def _registered_in(ev: Evaluator, run) -> list[EvidenceRef]:
-    if ev.facts.registry_known:
-        return [version_ref(mv) for mv in _versions_of_run(ev, run)]
-    return [run_ref(run)] if run.ran_kind({"register_model"}) else []
-
-
-def sig_run_ct(ev: Evaluator, arg: str) -> Outcome:
-    env = norm_env(arg or "prod")
-    evidence: list[EvidenceRef] = []
-    for r in ev.ok_runs():
-        if r.env == env and _trigger_match(r.trigger, "nonmanual"):
-            made = _registered_in(ev, r)
-            if made:
-                evidence += [run_ref(r), *made]
-    if not evidence:
-        return _no(f"no run in {env} started by a trigger that registered a new model version")
-    return _ok(evidence)
-
-
-def sig_run_symmetry(ev: Evaluator, arg: str) -> Outcome:
-    need = int(arg or 2)
-    by_version: dict[object, list] = {}
-    for r in ev.ok_runs():
-        if r.pipeline_version_id is not None:
-            by_version.setdefault((r.pipeline_name, r.pipeline_version_id), []).append(r)
-    for runs in by_version.values():
-        envs = {r.env for r in runs}
-        if len(envs) >= need:
-            picks = [next(r for r in runs if r.env == e) for e in sorted(envs)]
-            return _ok_runs(picks)
-    return _no(f"no pipeline version has runs in {need} environments")
-
-
 def _all_or_any(ev: Evaluator, arg: str, runs: list, pred: Callable, what: str) -> Outcome:
     if not runs:
         return _no(f"no runs to show {what}")
@@ -530,17 +470,6 @@ def _all_or_any(ev: Evaluator, arg: str, runs: list, pred: Callable, what: str) 
 def sig_run_commit(ev: Evaluator, arg: str) -> Outcome:
     return _all_or_any(
         ev, arg or "any", ev.finished_runs(), lambda r: bool(r.commit), "a source commit"
-    )
-
-
-def sig_run_params(ev: Evaluator, arg: str) -> Outcome:
-    # a run points at the exact pipeline version, whose document holds every parameter
-    return _all_or_any(
-        ev,
-        arg or "any",
-        ev.finished_runs(),
-        lambda r: bool(r.params) or r.pipeline_version_id is not None,
-        "parameters",
     )
 
 
@@ -567,35 +496,6 @@ def sig_run_inputs(ev: Evaluator, arg: str) -> Outcome:
     )
 
 
-def _complete(ev: Evaluator, r) -> bool:
-    return (
-        r.pipeline_version_id is not None
-        and r.started_at is not None
-        and r.duration_s is not None
-        and bool(r.executor)
-        and bool(r.stages)
-        and (bool(r.metrics) or not _trains(ev, r))
-    )
-
-
-def sig_run_metadata(ev: Evaluator, arg: str) -> Outcome:
-    return _all_or_any(
-        ev,
-        arg or "all",
-        ev.ok_runs(),
-        lambda r: _complete(ev, r),
-        "complete metadata (pipeline version, times, executor, stages, metrics)",
-    )
-
-
-def sig_run_executor(ev: Evaluator, arg: str) -> Outcome:
-    if arg == "dask":
-        runs = [r for r in ev.ok_runs() if "dask" in r.executor or "distributed" in r.executor]
-        return _ok_runs(runs) if runs else _no("no run on a managed cluster (Dask)")
-    runs = [r for r in ev.ok_runs() if r.executor and r.executor not in ("notebook", "mlflow")]
-    return _ok_runs(runs) if runs else _no("no run executed by the pipeline orchestrator")
-
-
 def sig_run_duration(ev: Evaluator, arg: str) -> Outcome:
     need = int(arg or 2)
     runs = [r for r in ev.ok_runs() if r.duration_s is not None]
@@ -607,39 +507,13 @@ def sig_run_duration(ev: Evaluator, arg: str) -> Outcome:
     return _ok_runs(runs)
 
 
-def sig_run_reproducible(ev: Evaluator, arg: str) -> Outcome:
-    groups: dict[tuple, list] = {}
-    for r in ev.ok_runs():
-        if r.input_hashes and r.pipeline_version_id is not None and r.metrics:
-            key = (r.pipeline_version_id, r.commit, tuple(sorted(r.input_hashes.items())))
-            groups.setdefault(key, []).append(r)
-    for runs in groups.values():
-        for i, a in enumerate(runs):
-            for b in runs[i + 1 :]:
-                common = set(a.metrics) & set(b.metrics)
-                if common and all(
-                    abs(a.metrics[k] - b.metrics[k]) <= 1e-9 * max(1.0, abs(a.metrics[k]))
-                    for k in common
-                ):
-                    return _ok([run_ref(a), run_ref(b)])
-    return _no("no two runs of the same pipeline version, commit and data with identical metrics")
-
-
 def _metric_keys(ev: Evaluator, words: tuple[str, ...], what: str) -> Outcome:
     runs = [r for r in ev.ok_runs() if any(w in k.lower() for k in r.metrics for w in words)]
     return _ok_runs(runs) if runs else _no(f"no run logs {what}")
 
 
-def sig_run_baseline(ev: Evaluator, arg: str) -> Outcome:
-    return _metric_keys(ev, ("baseline",), "a baseline metric")
-
-
 def sig_run_slices(ev: Evaluator, arg: str) -> Outcome:
     return _metric_keys(ev, ("slice",), "per-slice metrics")
-
-
-def sig_run_importance(ev: Evaluator, arg: str) -> Outcome:
-    return _metric_keys(ev, ("importance",), "feature importance")
 
 
 def sig_run_fairness(ev: Evaluator, arg: str) -> Outcome:

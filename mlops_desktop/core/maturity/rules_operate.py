@@ -7,10 +7,8 @@ Part of :mod:`.rules` (which registers these functions in its ``SIGNALS`` table)
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from mlops_desktop.core.maturity.facts import norm_env
 from mlops_desktop.core.maturity.rules_base import (
     AUTO_APPROVERS,
     Evaluator,
@@ -21,7 +19,6 @@ from mlops_desktop.core.maturity.rules_base import (
     _ok,
     _split_alts,
     _unknown,
-    ci_ref,
     deploy_ref,
     run_ref,
     version_ref,
@@ -117,21 +114,6 @@ def sig_deploy_env(ev: Evaluator, arg: str) -> Outcome:
     envs = _split_alts(arg)
     ds = [d for d in _deploys(ev) if d.env in envs]
     return _ok(map(deploy_ref, ds)) if ds else _no(f"no deployment to {' or '.join(sorted(envs))}")
-
-
-def sig_deploy_rate(ev: Evaluator, arg: str) -> Outcome:
-    env, _, n = arg.partition(":")
-    need = int(n or 3)
-    since = ev.facts.now - timedelta(days=365)
-    ds = [
-        d for d in _deploys(ev) if d.env == norm_env(env) and d.created_at and d.created_at >= since
-    ]
-    if len(ds) < need:
-        return _no(
-            f"{len(ds)} deployments to {env} in the last 12 months; more than {need - 1} needed",
-            map(deploy_ref, ds),
-        )
-    return _ok(map(deploy_ref, ds))
 
 
 def sig_deploy_strategy(ev: Evaluator, arg: str) -> Outcome:
@@ -295,30 +277,6 @@ def sig_mon_quality(ev: Evaluator, arg: str) -> Outcome:
 
 
 # ----------------------------------------------------------------------------- CI, repo, answers
-TOPIC_WORDS = {
-    "feature": ("feature", "transform", "preprocess", "encod", "scal"),
-    "model": ("model", "train", "estimator", "predict", "fit"),
-}
-
-
-def _ci(ev: Evaluator, kind: str, topic: str = "") -> Outcome:
-    results = [c for c in ev.facts.ci_results if (kind == "any" or c.kind == kind) and c.tests > 0]
-    what = "CI test results" if kind == "any" else f"{kind} test results from CI"
-    if topic:
-        words = TOPIC_WORDS.get(topic, (topic,))
-        results = [
-            c
-            for c in results
-            if any(w in name.lower() for name in (c.suite, *c.cases) for w in words)
-        ]
-        what += f" covering {topic} code"
-    return _ok(map(ci_ref, results)) if results else _no(f"no {what} imported")
-
-
-def sig_ci(kind: str) -> Callable[[Evaluator, str], Outcome]:
-    return lambda ev, arg: _ci(ev, kind, arg)
-
-
 def sig_repo(ev: Evaluator, arg: str) -> Outcome:
     if ev.facts.repo:
         return _ok([EvidenceRef("repo", ev.facts.repo, f"git repository {ev.facts.repo}")])
