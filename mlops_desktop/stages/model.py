@@ -27,12 +27,14 @@ from mlops_desktop.core.execution import (
     SplitValue,
     StageContext,
 )
+from mlops_desktop.stages.portable_data import default_preprocessor
 from mlops_desktop.stages.portable_model import (
     baseline_metrics,
     classification_details,
     feature_importance,
     make_estimator,
     make_search,
+    model_pipeline,
     predict_with_scores,
     prediction_metrics,
     regression_details,
@@ -60,8 +62,6 @@ def _threads(n_jobs: int) -> Any:
 
 # ------------------------------------------------------------------------------ fitting
 def _check_fit_input(ctx: StageContext, data: SplitValue, estimator_name: str) -> None:
-    import pandas as pd
-
     if data.task == CLASSIFICATION and estimator_name not in CLASSIFIERS:
         ctx.fail(
             f"'{estimator_name}' is a regressor but the target '{data.target}' has classes; "
@@ -72,19 +72,28 @@ def _check_fit_input(ctx: StageContext, data: SplitValue, estimator_name: str) -
             f"'{estimator_name}' is a classifier but the target '{data.target}' is continuous; "
             f"choose one of {', '.join(REGRESSORS)}"
         )
-    X = data.X_train
-    if isinstance(X, pd.DataFrame):
-        text = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
-        if text:
-            ctx.fail(
-                f"column '{text[0]}' holds text: add a Feature engineering stage before this one"
-            )
-        if not estimator_name.startswith("hist_gradient") and X.isna().any().any():
-            col = X.columns[X.isna().any()][0]
-            ctx.fail(
-                f"column '{col}' has missing values: add a Feature engineering stage (imputation) "
-                "or use histogram gradient boosting"
-            )
+    if data.X_train is None or len(data.X_train) == 0:
+        ctx.fail("the training part has no rows")
+
+
+def _preprocessor(data: SplitValue, estimator_name: str) -> Any:
+    """A fresh copy of the split's preprocessing, or the default one when it has none."""
+    from sklearn.base import clone
+
+    if data.preprocessor is not None:
+        return clone(data.preprocessor)
+    return default_preprocessor(data.X_train, data.task, data.seed, estimator_name)
+
+
+def _weights(ctx: StageContext, data: SplitValue, est: Any) -> dict[str, Any]:
+    """``sample_weight`` for the fit when a column has the weight role."""
+    from sklearn.utils.validation import has_fit_parameter
+
+    if data.w_train is None:
+        return {}
+    if not has_fit_parameter(est, "sample_weight"):
+        ctx.fail(f"{type(est).__name__} cannot use row weights: choose another estimator")
+    return {"sample_weight": data.w_train.to_numpy(dtype=float)}
 
 
 CHUNK_SECONDS = 0.4  # a growing ensemble checks for cancel at least this often
@@ -96,7 +105,7 @@ ONE_FIT_SECONDS = 1.0
 HGB_CHUNK_SECONDS = 0.8
 
 
-def _fit(ctx: StageContext, est: Any, X: Any, y: Any, what: str) -> Any:
+def _fit(ctx: StageContext, est: Any, X: Any, y: Any, what: str, **fit_params: Any) -> Any:
     """Fit; ensembles grow in chunks sized to take about CHUNK_SECONDS each, so they report
     progress and notice a cancel quickly without many extra fit calls."""
     name = type(est).__name__
@@ -112,7 +121,7 @@ def _fit(ctx: StageContext, est: Any, X: Any, y: Any, what: str) -> Any:
             grow = None  # quick enough to fit in one go
     if grow is None:
         ctx.progress(0.1, f"fitting {what}")
-        est.fit(X, y)
+        est.fit(X, y, **fit_params)
         return est
     target, chunk = CHUNK_SECONDS, max(ctx.threads, total // 20)
     if grow == "max_iter":
@@ -124,7 +133,7 @@ def _fit(ctx: StageContext, est: Any, X: Any, y: Any, what: str) -> Any:
         step = total - done if total - done < 1.5 * chunk else chunk  # no tiny last chunk
         started = time.perf_counter()
         est.set_params(**{grow: done + step})
-        est.fit(X, y)
+        est.fit(X, y, **fit_params)
         done += step
         rate = step / max(time.perf_counter() - started, 1e-6)
         chunk = max(ctx.threads, int(rate * target))
@@ -139,19 +148,28 @@ def train(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> 
     name = params["estimator"]
     _check_fit_input(ctx, data, name)
     est = make_estimator(name, params, ctx.threads)
+    weights = _weights(ctx, data, est)
+    pre = _preprocessor(data, name)
     started = time.perf_counter()
     with logged_warnings(ctx):
         try:
-            _fit(ctx, est, data.X_train, data.y_train, name.replace("_", " "))
+            ctx.progress(0.05, "fitting the preprocessing")
+            X = pre.fit_transform(data.X_train, data.y_train)
+            _fit(ctx, est, X, data.y_train, name.replace("_", " "), **weights)
         except ValueError as exc:
             ctx.fail(f"training failed: {str(exc).splitlines()[0]}")
     took = time.perf_counter() - started
     ctx.log_metric("fit_seconds", took)
-    ctx.log(f"trained {type(est).__name__} on {len(data.y_train):,} rows in {took:.2f} s")
-    return {"model": _model_value(est, data, name)}
+    ctx.log(
+        f"trained {type(est).__name__} on {len(data.y_train):,} rows x {X.shape[1]} features "
+        f"(from {data.X_train.shape[1]} columns) in {took:.2f} s"
+        + (" with row weights" if weights else "")
+    )
+    return {"model": _model_value(model_pipeline(pre, est), data, name)}
 
 
-def _model_value(est: Any, data: SplitValue, name: str) -> ModelValue:
+def _model_value(pipe: Any, data: SplitValue, name: str) -> ModelValue:
+    est = pipe.named_steps["model"]
     classes = [c.item() if hasattr(c, "item") else c for c in getattr(est, "classes_", [])] or None
     params = {
         k: v
@@ -159,7 +177,7 @@ def _model_value(est: Any, data: SplitValue, name: str) -> ModelValue:
         if isinstance(v, int | float | str | bool | type(None))
     }
     return ModelValue(
-        est,
+        pipe,
         data.task,
         list(data.feature_names),
         name,
@@ -181,8 +199,9 @@ def tune(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> d
     grid = _parse_grid(ctx, params["grid"], est)
     size = len(ParameterGrid(grid))
     scoring = params["scoring"] or None
+    weights = {f"model__{k}": v for k, v in _weights(ctx, data, est).items()}
     search = make_search(
-        est,
+        model_pipeline(_preprocessor(data, name), est),
         grid,
         params["search"],
         params["cv"],
@@ -197,12 +216,12 @@ def tune(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> d
     )
     with logged_warnings(ctx), _threads(ctx.threads):
         try:
-            search.fit(data.X_train, data.y_train)
+            search.fit(data.X_train, data.y_train, **weights)
         except ValueError as exc:
             ctx.fail(f"search failed: {str(exc).splitlines()[0]}")
     res = search.cv_results_
     candidates = []
-    for i, cand in enumerate(res["params"]):
+    for i, cand in enumerate(_unprefixed(p) for p in res["params"]):
         mean, std = float(res["mean_test_score"][i]), float(res["std_test_score"][i])
         ctx.log_metric("cv_score", mean, step=i)
         ctx.log_metric("cv_score_std", std, step=i)
@@ -218,17 +237,26 @@ def tune(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> d
             }
         )
         ctx.log(f"candidate {i}: {json.dumps(cand, default=str)} -> {mean:.4f} ± {std:.4f}")
-    ctx.log(f"best: {json.dumps(search.best_params_, default=str)} ({search.best_score_:.4f})")
+    best = _unprefixed(search.best_params_)
+    ctx.log(
+        f"best: {json.dumps(best, default=str)} ({search.best_score_:.4f}; the preprocessing "
+        "was refitted inside every fold)"
+    )
     ctx.log_metric("cv_best_score", float(search.best_score_))
     metrics = MetricsValue(
         {"cv_best_score": float(search.best_score_), "candidates": float(len(candidates))},
         {
             "candidates": candidates,
-            "best_params": search.best_params_,
+            "best_params": best,
             "scoring": scoring or "default",
         },
     )
     return {"model": _model_value(search.best_estimator_, data, name), "results": metrics}
+
+
+def _unprefixed(params: dict[str, Any]) -> dict[str, Any]:
+    """Search parameters named as the estimator names them (without ``model__``)."""
+    return {key.removeprefix("model__"): value for key, value in params.items()}
 
 
 def _parse_grid(ctx: StageContext, text: str, est: Any) -> dict[str, list[Any]]:
@@ -337,7 +365,7 @@ class RuleError(ValueError):
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<num>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)|(?P<op>>=|<=|==|!=|>|<)"
-    r"|(?P<name>[A-Za-z_][A-Za-z0-9_.]*)|(?P<paren>[()]))"
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_.]*)|(?P<paren>[()])|(?P<arith>[-+]))"
 )
 _OPS = {
     ">=": lambda a, b: a >= b,
@@ -350,7 +378,7 @@ _OPS = {
 
 
 def tokenize(text: str) -> list[tuple[str, str]]:
-    """``(kind, text)`` tokens: num, op, name, and, or, paren."""
+    """``(kind, text)`` tokens: num, op, name, and, or, paren, arith (``+``/``-``)."""
     tokens, pos, text = [], 0, text.strip()
     while pos < len(text):
         match = _TOKEN.match(text, pos)
@@ -413,15 +441,26 @@ class _Parser:
         op = self.take("op")
         return ("cmp", left, op, self.operand())
 
-    def operand(self) -> tuple[str, Any]:
+    def operand(self) -> tuple[str, Any, float]:
+        """A number, or a metric name with an optional offset (``champion_accuracy + 0.005``)."""
         kind, value = self.peek()
         if kind == "num":
             self.i += 1
-            return ("num", float(value))
-        if kind == "name":
-            self.i += 1
-            return ("name", value)
-        raise RuleError(f"expected a metric name or a number but found '{value or 'the end'}'")
+            return ("num", float(value), 0.0)
+        if kind != "name":
+            raise RuleError(f"expected a metric name or a number but found '{value or 'the end'}'")
+        self.i += 1
+        offset = 0.0
+        while True:
+            kind, text = self.peek()
+            if kind == "arith":
+                self.i += 1
+                offset += (1.0 if text == "+" else -1.0) * float(self.take("num"))
+            elif kind == "num" and text[0] in "+-":
+                self.i += 1
+                offset += float(text)
+            else:
+                return ("name", value, offset)
 
 
 def parse_rules(text: str) -> Any:
@@ -434,19 +473,23 @@ def evaluate_rules(tree: Any, values: dict[str, float]) -> tuple[bool, list[str]
     """Whether the rules hold, and one line per comparison (``✓``/``✗``)."""
     lines: list[str] = []
 
-    def operand(node: tuple[str, Any]) -> float:
+    def operand(node: tuple[str, Any, float]) -> float:
         if node[0] == "num":
             return node[1]
         if node[1] not in values:
             raise RuleError(f"unknown metric '{node[1]}' (known: {', '.join(sorted(values))})")
-        return float(values[node[1]])
+        return float(values[node[1]]) + node[2]
+
+    def shown(node: tuple[str, Any, float], number: float) -> str:
+        if node[0] == "num":
+            return f"{number:g}"
+        return node[1] + (f" {'+' if node[2] > 0 else '-'} {abs(node[2]):g}" if node[2] else "")
 
     def walk(node: Any) -> bool:
         if node[0] == "cmp":
             a, b = operand(node[1]), operand(node[3])
             ok = bool(_OPS[node[2]](a, b))
-            lhs = node[1][1] if node[1][0] == "name" else f"{a:g}"
-            rhs = node[3][1] if node[3][0] == "name" else f"{b:g}"
+            lhs, rhs = shown(node[1], a), shown(node[3], b)
             lines.append(f"{'✓' if ok else '✗'} {lhs} {node[2]} {rhs}  ({a:.4g} {node[2]} {b:.4g})")
             return ok
         results = [walk(part) for part in node[1]]  # evaluate all: every line is reported
@@ -455,12 +498,36 @@ def evaluate_rules(tree: Any, values: dict[str, float]) -> tuple[bool, list[str]
     return walk(tree), lines
 
 
+def model_gate_cache_token(params: dict[str, Any]) -> str | None:
+    """A gate whose rules name the champion reads the registry, so it always runs."""
+    return None if "champion_" in str(params.get("rules", "")) else ""
+
+
 def model_gate(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    from mlops_desktop.stages._champion import (
+        PREFIX,
+        Champion,
+        find_champion,
+        rule_names,
+        rule_values,
+    )
+
     metrics: MetricsValue = inputs["metrics"]
     try:
-        passed, lines = evaluate_rules(parse_rules(params["rules"]), metrics.values)
+        tree = parse_rules(params["rules"])
     except RuleError as exc:
         ctx.fail(f"gate rule: {exc}")
+    names = rule_names(tree)
+    environment = str(params.get("champion_environment") or "production")
+    champion = Champion(note="the rules name no champion metric")
+    if any(n.startswith(PREFIX) for n in names):
+        champion = find_champion(ctx, inputs.get("split"), environment)
+    values, notes = rule_values(dict(metrics.values), champion, names)
+    try:
+        passed, lines = evaluate_rules(tree, values)
+    except RuleError as exc:
+        ctx.fail(f"gate rule: {exc}")
+    _log_champion(ctx, champion, dict(metrics.values), notes)
     for line in lines:
         ctx.log(line)
     ctx.log_metric("gate_passed", 1.0 if passed else 0.0)
@@ -470,8 +537,32 @@ def model_gate(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]
             for line in lines
             if line.startswith("✗")
         )
-        ctx.skip_downstream(f"model gate failed: {failed}")
-    out = MetricsValue(
-        dict(metrics.values), {**metrics.details, "gate": {"passed": passed, "checks": lines}}
-    )
+        who = f" against the champion v{champion.version}" if champion.found else ""
+        ctx.skip_downstream(f"model gate failed{who}: {failed}")
+    gate = {"passed": passed, "checks": lines, "champion": champion.details(), "notes": notes}
+    out = MetricsValue(dict(metrics.values), {**metrics.details, "gate": gate})
     return {"model": inputs["model"], "metrics": out}
+
+
+def _log_champion(
+    ctx: StageContext, champion: Any, metrics: dict[str, Any], notes: list[str]
+) -> None:
+    """Log the champion comparison: metrics ``gate_champion_*`` and one line per metric."""
+    ctx.log_metric("gate_champion_compared", 1.0 if champion.found else 0.0)
+    for note in notes:
+        ctx.log(note)
+    if not champion.found:
+        if champion.note:
+            ctx.log(f"champion: {champion.note}")
+        return
+    ctx.log_metric("gate_champion_version", float(champion.version))
+    shared = [k for k in champion.values if k in metrics]
+    for key in shared:
+        ctx.log_metric(f"gate_champion_{key}", champion.values[key])
+    ctx.log(
+        f"champion {champion.model_name} v{champion.version} ({champion.environment}) on the "
+        f"same {champion.rows} test rows: "
+        + ", ".join(
+            f"{k} {champion.values[k]:.4f} vs candidate {float(metrics[k]):.4f}" for k in shared
+        )
+    )

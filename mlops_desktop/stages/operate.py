@@ -370,6 +370,12 @@ def deploy(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) ->
     share = 1.0 if strategy == "direct" else params["traffic_share"]
     approver = value.approver or "auto"
     deployment = registry.deploy(ctx.run_id, value.model_version_id, env, strategy, share, approver)
+    if deployment.strategy != strategy:
+        ctx.log(
+            f"no version serves {env} yet: {value.label} becomes its primary "
+            f"instead of a {strategy}"
+        )
+        strategy, share = deployment.strategy, deployment.traffic_share
     primary = primary_version = None
     if strategy != "direct":
         current = registry.active_deployment(ctx.run_id, env)

@@ -119,14 +119,31 @@ SPECS = [
         "'accuracy >= 0.9 and accuracy > baseline_accuracy'. When they fail, the stages "
         "downstream are skipped and the run says why.",
         impl="mlops_desktop.stages.model:model_gate",
-        inputs=(inp("model", T.MODEL), inp("metrics", T.METRICS)),
+        inputs=(
+            inp("model", T.MODEL),
+            inp("metrics", T.METRICS),
+            inp(
+                "split",
+                T.SPLIT,
+                optional=True,
+                help="The split Evaluate scored: the champion is scored on the same test rows.",
+            ),
+        ),
         outputs=(out("model", T.MODEL), out("metrics", T.METRICS)),
         params=(
             p_text(
                 "rules",
                 "accuracy >= 0.8 and accuracy > baseline_accuracy",
                 help="Comparisons (>=, >, <=, <, ==, !=) of metric names with numbers or other "
-                "metrics, joined by 'and' / 'or', grouped with parentheses.",
+                "metrics (a metric may add or subtract a number), joined by 'and' / 'or', "
+                "grouped with parentheses. champion_<metric> is the metric of the version "
+                "serving the champion environment on the same test rows (the baseline when "
+                "none serves).",
+            ),
+            p_text(
+                "champion_environment",
+                "production",
+                help="The environment whose serving version is the champion.",
             ),
         ),
     ),

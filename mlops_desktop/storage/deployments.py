@@ -2,7 +2,8 @@
 
 A direct deployment replaces everything active in its environment and moves the alias of
 the same name (``staging``, ``production``) to the deployed version; a canary or shadow
-deployment runs beside the environment's primary. Deploying and rolling back are each one
+deployment runs beside the environment's primary (with no primary yet, the first version
+deployed to an environment becomes its primary, whatever the strategy asked). Deploying and rolling back are each one
 transaction: a failure half-way leaves the previous deployments and aliases untouched.
 """
 
@@ -131,6 +132,10 @@ class DeploymentStore:
             if model.project_id != project_id:
                 raise ConflictError(f"{model.name} v{version.version} belongs to another project")
             primary = next(iter(_active(s, project_id, environment, "direct")), None)
+            if primary is None:
+                # A canary or shadow needs a primary to run beside: with none serving the
+                # environment, the version becomes its primary.
+                strategy = "direct"
             if strategy == "direct":
                 _end(_active(s, project_id, environment), DeploymentStatus.SUPERSEDED.value)
                 traffic_share = 1.0

@@ -1,0 +1,96 @@
+"""Champion against challenger through ``mlops-desktop run``: the Google template's gate
+scores the model serving production on the same test rows as the candidate, and a weaker
+challenger stays out of production."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mlops_desktop.app.projects import ProjectService
+from mlops_desktop.app.registry import RegistryService
+from mlops_desktop.app.workspace import Workspace
+from mlops_desktop.cli import main
+from mlops_desktop.core.operations import set_param
+
+MODEL = "breast-cancer-classifier"
+
+
+def _cli(capsys, url, *argv):
+    code = main(["--workspace", url, *argv])
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def _serving(url):
+    with Workspace.open(url) as ws:
+        registry = RegistryService(ws)
+        primary = [d for d in registry.active_deployments("ct", "production")]
+        aliases = registry.list_models("ct")[0].aliases
+        versions = [v.version for v in registry.versions("ct", MODEL)]
+        return [(d.version, d.strategy) for d in primary], aliases, versions
+
+
+def _weaken(url):
+    """Edit the Train stage as the inspector does: three stumps instead of a forest."""
+    with Workspace.open(url) as ws:
+        service = ProjectService(ws)
+        info, pipeline = service.load_pipeline("ct")
+        pipeline.apply(set_param(pipeline, "train", "n_estimators", 3))
+        pipeline.apply(set_param(pipeline, "train", "max_depth", 1))
+        service.save_pipeline(info.id, pipeline, "weaker forest")
+
+
+@pytest.mark.slow
+def test_a_weaker_challenger_stays_out_of_production(workspace_url, capsys):
+    code, _ = _cli(capsys, workspace_url, "project", "create", "ct", "--template", "google")
+    assert code == 0
+    # First run: nobody serves production, so the rule falls back to the baseline and the
+    # canary asked for becomes production's primary (a canary needs something to run beside).
+    code, out = _cli(capsys, workspace_url, "run", "ct")
+    assert code == 0, out
+    assert _serving(workspace_url) == ([(1, "direct")], {"production": 1, "candidate": 1}, [1])
+    code, out = _cli(capsys, workspace_url, "runs", "ct", "--json")
+    first = json.loads(out)[0]
+    assert first["metrics"]["gate_champion_compared"] == 0.0
+
+    _weaken(workspace_url)
+    code, out = _cli(capsys, workspace_url, "run", "ct")
+    assert code != 0
+    assert "model gate failed against the champion v1" in out
+    # v2 was never registered; v1 still serves production alone.
+    assert _serving(workspace_url) == ([(1, "direct")], {"production": 1, "candidate": 1}, [1])
+    code, out = _cli(capsys, workspace_url, "runs", "ct", "--json")
+    weak = json.loads(out)[0]["metrics"]
+    assert weak["gate_passed"] == 0.0 and weak["gate_champion_compared"] == 1.0
+    assert weak["gate_champion_version"] == 1.0
+    # The champion was scored on the same rows: its accuracy equals the first run's.
+    assert weak["gate_champion_accuracy"] == pytest.approx(first["metrics"]["accuracy"])
+    assert weak["accuracy"] < weak["gate_champion_accuracy"]
+    with Workspace.open(workspace_url) as ws:
+        run = ws.runs.get(json.loads(out)[0]["id"])
+        gate_log = next(s.log for s in run.stages if s.node_id == "gate")
+    assert "champion breast-cancer-classifier v1 (production) on the same 143 test rows" in (
+        gate_log
+    )
+    assert "✗ accuracy > champion_accuracy + 0.005" in gate_log
+
+
+def test_champion_rule_falls_back_to_the_baseline_and_says_so():
+    from mlops_desktop.stages._champion import Champion, rule_values
+    from mlops_desktop.stages.model import evaluate_rules, parse_rules
+
+    tree = parse_rules("accuracy > champion_accuracy + 0.005 and accuracy>=champion_accuracy-1")
+    values, notes = rule_values(
+        {"accuracy": 0.9, "baseline_accuracy": 0.6},
+        Champion(note="no model serves 'production' yet"),
+        {"accuracy", "champion_accuracy"},
+    )
+    assert values["champion_accuracy"] == 0.6
+    assert notes == [
+        "no champion to compare with (no model serves 'production' yet): "
+        "champion_accuracy falls back to baseline_accuracy"
+    ]
+    passed, lines = evaluate_rules(tree, values)
+    assert passed and lines[0].startswith("✓ accuracy > champion_accuracy + 0.005  (0.9 > 0.605)")
