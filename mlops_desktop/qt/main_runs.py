@@ -97,6 +97,8 @@ class RunsMixin:
 
             self.run_view = RunView()
             self.run_view_dock = self.add_panel("Run", "run_view_dock", scrolled(self.run_view))
+            # Points of the running run are drawn as they come (the view ignores other runs).
+            self.runner.metrics_logged.connect(self.run_view.on_metrics_logged)
         self.run_view.load(self.workspace, run_id)
         self.show_dock(self.run_view_dock)
 

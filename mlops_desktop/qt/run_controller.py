@@ -1,25 +1,31 @@
 """Running the open pipeline from the window: Run, Run selected, Run from here, Cancel.
 
 :class:`RunController` starts :meth:`mlops_desktop.app.runs.RunService.start` (the run goes on
-in a worker thread) with a :class:`QtRunListener`, which turns the engine's listener calls,
-made on worker threads, into Qt signals delivered on the GUI thread. The window shows them:
-node states and progress on the canvas, stage logs in the Messages panel, the lifecycle map
-and the runs list when the run ends. Run state is never part of the document.
+in a worker thread) with a :class:`QtRunListener`, which turns the engine's
+:class:`~mlops_desktop.core.execution.RunListener` calls, made on worker threads, into Qt
+signals delivered on the GUI thread. The window shows them: node states and progress on the
+canvas, stage logs in the Messages panel, metric points live in the Run view
+(:attr:`RunController.metrics_logged`), the lifecycle map and the runs list when the run
+ends. Run state is never part of the document.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from mlops_desktop.core.entities import RunStatus, StageRun, StageStatus
 
 if TYPE_CHECKING:
+    from mlops_desktop.core.execution import Steps, Values
     from mlops_desktop.core.graph import Pipeline
 
 PROGRESS_INTERVAL_S = 0.05  # at most 20 progress updates a second per stage
+POINTS_INTERVAL_S = 0.1  # single metric points cross to the GUI thread at most 10 times a second
 
 
 class RunSignals(QObject):
@@ -30,18 +36,26 @@ class RunSignals(QObject):
     stage_started = Signal(int, str)
     stage_progressed = Signal(int, str, float, str)
     stage_logged = Signal(int, str, str)
-    metric_logged = Signal(int, str, str, int, float)
+    metrics_logged = Signal(int, str, str, object, object)  # run, node, key, steps, values
     stage_finished = Signal(int, str, object)  # StageRun
     run_finished = Signal(int, str, str)  # run id, RunStatus value, message
 
 
 class QtRunListener:
     """A :class:`~mlops_desktop.core.execution.RunListener` (called on worker threads) that
-    re-emits every event through :class:`RunSignals`, with progress throttled per stage."""
+    re-emits every event through :class:`RunSignals`, with progress throttled per stage.
+
+    Single metric points are gathered and sent as arrays at most every
+    :data:`POINTS_INTERVAL_S` (and before the stage's end), so a stage logging 10,000 points
+    in a loop posts a few dozen events to the GUI thread, not 10,000.
+    """
 
     def __init__(self, signals: RunSignals) -> None:
         self.signals = signals
         self._last_progress: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._points: dict[tuple[str, str], tuple[list[int], list[float]]] = {}
+        self._last_points = 0.0
 
     def run_started(self, run_id: int) -> None:
         self.signals.run_started.emit(run_id)
@@ -60,12 +74,46 @@ class QtRunListener:
         self.signals.stage_logged.emit(run_id, node_id, line)
 
     def metric_logged(self, run_id: int, node_id: str, key: str, step: int, value: float) -> None:
-        self.signals.metric_logged.emit(run_id, node_id, key, int(step), float(value))
+        now = time.monotonic()
+        with self._lock:
+            steps, values = self._points.setdefault((node_id, key), ([], []))
+            steps.append(int(step))
+            values.append(float(value))
+            due = now - self._last_points >= POINTS_INTERVAL_S
+        if due:
+            self._send_points(run_id)
+
+    def metrics_logged(
+        self, run_id: int, node_id: str, key: str, steps: Steps, values: Values
+    ) -> None:
+        self._send_points(run_id)  # earlier single points first: the series keeps its order
+        self.signals.metrics_logged.emit(
+            run_id,
+            node_id,
+            key,
+            np.asarray(steps, dtype=np.int64),
+            np.asarray(values, dtype=np.float64),
+        )
+
+    def _send_points(self, run_id: int) -> None:
+        with self._lock:
+            points, self._points = self._points, {}
+            self._last_points = time.monotonic()
+        for (node_id, key), (steps, values) in points.items():
+            self.signals.metrics_logged.emit(
+                run_id,
+                node_id,
+                key,
+                np.asarray(steps, dtype=np.int64),
+                np.asarray(values, dtype=np.float64),
+            )
 
     def stage_finished(self, run_id: int, node_id: str, stage_run: StageRun) -> None:
+        self._send_points(run_id)
         self.signals.stage_finished.emit(run_id, node_id, stage_run)
 
     def run_finished(self, run_id: int, status: RunStatus, message: str) -> None:
+        self._send_points(run_id)
         self.signals.run_finished.emit(run_id, RunStatus(status).value, message)
 
 
@@ -76,6 +124,8 @@ class RunController(QObject):
     finished = Signal(int, str, str)  # run id, status, message (after the worker ended)
     node_state_changed = Signal(str, object, object)  # node id, StageStatus, progress | None
     log_line = Signal(str, bool)  # text, is an error
+    # Metric points of the running run, on the GUI thread: run id, node id, key, steps, values
+    metrics_logged = Signal(int, str, str, object, object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -87,6 +137,7 @@ class RunController(QObject):
         self.signals.stage_started.connect(self._on_signals_stage_started)
         self.signals.stage_progressed.connect(self._on_signals_stage_progressed)
         self.signals.stage_logged.connect(self._on_signals_stage_logged)
+        self.signals.metrics_logged.connect(self.metrics_logged)
         self.signals.stage_finished.connect(self._on_signals_stage_finished)
         self.signals.run_finished.connect(self._on_signals_run_finished)
         self._poll = QTimer(self)
