@@ -16,6 +16,7 @@ from mlops_desktop.app.templates import load_template
 from mlops_desktop.core.entities import PipelineInfo, PipelineVersion, Project
 from mlops_desktop.core.errors import ConflictError, FormatError, NotFoundError
 from mlops_desktop.core.graph import Pipeline
+from mlops_desktop.core.pipeline_diff import PipelineDiff
 from mlops_desktop.core.registry import StageRegistry, default_registry
 from mlops_desktop.core.serialization import read_file, to_dict
 from mlops_desktop.core.units import format_size
@@ -133,6 +134,27 @@ class ProjectService:
             doc["name"] = info.name
         return from_dict(doc, self.registry)
 
+    def pipeline_versions(self, project: str | int, pipeline: str | None = None) -> list[PipelineVersion]:
+        """The saved versions of a pipeline, oldest first."""
+        info = self.pipeline_info(project, pipeline)
+        return sorted(self.workspace.pipelines.versions(info.id), key=lambda v: v.version)
+
+    def diff_versions(
+        self, project: str | int, pipeline: str | None, old: int, new: int
+    ) -> PipelineDiff:
+        """Steps added, removed and changed from version ``old`` to version ``new``."""
+        from mlops_desktop.core.pipeline_diff import diff
+
+        info = self.pipeline_info(project, pipeline)
+        by_number = {v.version: v for v in self.workspace.pipelines.versions(info.id)}
+        for number in (old, new):
+            if number not in by_number:
+                raise NotFoundError(f"pipeline '{info.name}' has no version {number}")
+        return diff(
+            self.pipeline_from_version(by_number[old], info),
+            self.pipeline_from_version(by_number[new], info),
+        )
+
     def save_pipeline(
         self, pipeline_id: int, pipeline: Pipeline, message: str = ""
     ) -> PipelineVersion:
@@ -152,8 +174,19 @@ class ProjectService:
     def import_pipeline(
         self, project: str | int, path: str | os.PathLike[str], name: str | None = None
     ) -> PipelineInfo:
-        """Add the pipeline in a JSON file to a project (upgraded to the current format)."""
+        """Add the pipeline in a JSON file to a project (upgraded to the current format).
+
+        A file that ``pipeline validate`` rejects is refused here too, naming the problem."""
+        from mlops_desktop.core.validation import errors
+
         pipeline = read_file(path, self.registry)
+        problems = errors(pipeline)
+        if problems:
+            more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+            raise FormatError(
+                f"{path}: {problems[0].message}{more}; nothing was imported "
+                "('mlops-desktop pipeline validate' lists every problem)"
+            )
         chosen = (name or pipeline.name or Path(path).stem).strip()
         proj = self.get_project(project)
         existing = {p.name for p in self.workspace.pipelines.list(proj.id)}
@@ -183,6 +216,9 @@ class ProjectService:
             return write_python(self.load_pipeline(project, info.name)[1], path)
         doc = dict(self.workspace.pipelines.latest(info.id).document)
         doc["name"] = info.name
+        from mlops_desktop.core.serialization import from_dict
+
+        from_dict(doc, self.registry)  # a stored document that fails the checks is not written
         target = Path(path)
         if target.is_dir():
             raise FormatError(f"{target} is a folder; give a file name")

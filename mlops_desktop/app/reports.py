@@ -136,7 +136,13 @@ class ReportService:
         try:
             return step()
         except Exception as exc:  # noqa: BLE001 - one broken capability must not sink the report
-            log.warning("report section %s left out", section, exc_info=True)
+            # A refusal the app explains (MlopsError) needs no traceback; anything else does.
+            log.warning(
+                "report section %s left out: %s",
+                section,
+                _one_line(exc),
+                exc_info=not isinstance(exc, MlopsError),
+            )
             if data is not None:
                 data.omit(section, f"could not be read ({_one_line(exc)})")
             return None

@@ -174,6 +174,26 @@ class Pipeline:
     # ------------------------------------------------------------ link checks
     def check_link(self, link: Link) -> None:
         """Raise :class:`GraphError` saying why ``link`` may not be added, if it may not."""
+        self.check_link_ends(link)
+        dst = self._nodes[link.target]
+        for existing in self._links.values():
+            if existing.target == link.target and existing.target_port == link.target_port:
+                other = self._nodes[existing.source].title
+                raise GraphError(
+                    f"input '{link.target_port}' of '{dst.title}' is already linked from "
+                    f"'{other}'; an input takes one link"
+                )
+        import networkx as nx
+
+        if nx.has_path(self.to_networkx(), link.target, link.source):
+            src = self._nodes[link.source]
+            raise GraphError(
+                f"linking '{src.title}' to '{dst.title}' would close a cycle; a pipeline must be acyclic"
+            )
+
+    def check_link_ends(self, link: Link) -> None:
+        """The checks of one link on its own: its stages and ports exist and their types
+        fit. (Whole-pipeline validation checks shared inputs and cycles once for all links.)"""
         if link.source not in self._nodes:
             raise GraphError(f"link source node '{link.source}' does not exist")
         if link.target not in self._nodes:
@@ -202,19 +222,6 @@ class Pipeline:
             raise GraphError(
                 f"cannot link {src.title}.{out_port.name} ({out_port.type}) to "
                 f"{dst.title}.{in_port.name} ({in_port.type}): the port types differ"
-            )
-        for existing in self._links.values():
-            if existing.target == link.target and existing.target_port == link.target_port:
-                other = self._nodes[existing.source].title
-                raise GraphError(
-                    f"input '{in_port.name}' of '{dst.title}' is already linked from '{other}'; "
-                    "an input takes one link"
-                )
-        import networkx as nx
-
-        if link.target == link.source or nx.has_path(self.to_networkx(), link.target, link.source):
-            raise GraphError(
-                f"linking '{src.title}' to '{dst.title}' would close a cycle; a pipeline must be acyclic"
             )
 
     def can_link(self, link: Link) -> str | None:

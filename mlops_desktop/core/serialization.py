@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from mlops_desktop.core.doc_checks import check_document, check_values
 from mlops_desktop.core.errors import FormatError
 from mlops_desktop.core.graph import Link, Node, Note, Pipeline
 from mlops_desktop.core.registry import StageRegistry
@@ -101,12 +102,17 @@ def from_dict(doc: Any, registry: StageRegistry | None = None) -> Pipeline:
         f"the document has format version {version}, newer than this app reads ({FORMAT_VERSION}); "
         "update MLOps Desktop",
     )
+    check_values(doc)  # bounded depth and size before anything recurses into it
     doc = json.loads(json.dumps(doc))  # private copy that upgrades may change
     while doc["format_version"] < FORMAT_VERSION:
         step = UPGRADES.get(doc["format_version"])
         _require(step is not None, f"format version {doc['format_version']} is not supported")
         assert step is not None
-        doc = step(doc)
+        try:
+            doc = step(doc)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise FormatError(f"malformed pipeline document: {exc!r}") from None
+    check_document(doc)
     pipeline = Pipeline(str(doc.get("name") or "Pipeline"), registry)
     reg = pipeline.registry
     try:
@@ -145,8 +151,6 @@ def from_dict(doc: Any, registry: StageRegistry | None = None) -> Pipeline:
         ]
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise FormatError(f"malformed pipeline document: {exc!r}") from None
-    ids = [n.id for n in nodes]
-    _require(len(ids) == len(set(ids)), "malformed pipeline document: duplicate node ids")
     meta = doc.get("meta") or {}
     _require(isinstance(meta, dict), "malformed pipeline document: meta must be an object")
     pipeline.load_items(nodes, links, notes, meta)
@@ -160,6 +164,10 @@ def loads(text: str, registry: StageRegistry | None = None) -> Pipeline:
         raise FormatError(
             f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
         ) from None
+    except RecursionError:
+        raise FormatError("not a pipeline document: the JSON is nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer with thousands of digits
+        raise FormatError(f"not valid JSON: {exc}") from None
     return from_dict(doc, registry)
 
 

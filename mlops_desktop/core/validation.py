@@ -22,15 +22,26 @@ def validate(pipeline: Pipeline) -> list[Problem]:
     inputs, bad or duplicate links, cycles. An empty list means it can run."""
     problems: list[Problem] = []
     reg = pipeline.registry
-    # Re-check each link against the others (stored files bypass the per-edit checks);
-    # only links that pass count as connecting an input.
-    checker = Pipeline(pipeline.name, reg)
-    checker.load_items(pipeline.nodes.values(), [], pipeline.notes.values(), pipeline.meta)
+    # Re-check each link (stored files bypass the per-edit checks); only links that pass
+    # count as connecting an input. One pass over the links: large pipelines stay fast.
+    linked: dict[str, set[str]] = {}
     for link in pipeline.links.values():
         try:
-            checker._add_link(link)
+            pipeline.check_link_ends(link)
         except GraphError as exc:
             problems.append(Problem(str(exc), link.target))
+            continue
+        taken = linked.setdefault(link.target, set())
+        if link.target_port in taken:
+            title = pipeline.nodes[link.target].title
+            problems.append(
+                Problem(
+                    f"input '{link.target_port}' of '{title}' is linked more than once; "
+                    "an input takes one link",
+                    link.target,
+                )
+            )
+        taken.add(link.target_port)
     for node in pipeline.nodes.values():
         spec = reg.find(node.type)
         if spec is None:
@@ -38,9 +49,9 @@ def validate(pipeline: Pipeline) -> list[Problem]:
             continue
         for msg in spec.param_problems(node.params):
             problems.append(Problem(msg, node.id))
-        linked = {lk.target_port for lk in checker.incoming(node.id)}
+        ports = linked.get(node.id, set())
         for port in spec.inputs:
-            if not port.optional and port.name not in linked:
+            if not port.optional and port.name not in ports:
                 problems.append(
                     Problem(
                         f"'{node.title}': required input '{port.name}' is not connected", node.id

@@ -70,7 +70,7 @@ def test_renamed_stage_ids_resolve_on_load():
         ("[1, 2]", "expected a JSON object"),
         ('{"format_version": 99}', "newer than this app"),
         ('{"format": "other"}', "not a pipeline document"),
-        ('{"format_version": 2, "nodes": [{"id": 1}]}', "malformed"),
+        ('{"format_version": 2, "nodes": [{"id": 1}]}', r"nodes\[0\]\.id: expected a non-empty"),
     ],
 )
 def test_bad_documents_give_clear_errors(text, message):
