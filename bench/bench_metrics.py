@@ -1,4 +1,10 @@
-"""Metric store speed: log and read back a 100,000-point series.
+"""Metric speed: log and read back a 100,000-point series, on the path a stage uses and
+the store alone.
+
+The stage path is what a running stage's calls go through: ``ctx.log_metric`` one point at
+a time (and ``ctx.log_metrics`` for a whole series) on the engine's context, its live sink,
+the run recorder (``RecordingListener``, which buffers single points) and the store; the
+number of write transactions it made is counted. The store-only figures stand beside it.
 
 Compares the workspace's MetricStore (SQLite workspace file; series stored as packed chunks
 of 65,536 points) with plain ``sqlite3`` storing one row per point (the same inserts and
@@ -80,6 +86,57 @@ class _WorkspaceCase:
         self.ws.close()
 
 
+class _StagePathCase:
+    """A stage's calls: EngineContext -> LiveSink -> RecordingListener -> MetricStore."""
+
+    def __init__(self, ws_case: _WorkspaceCase) -> None:
+        self.ws_case = ws_case
+        self.values = ws_case.values.tolist()
+        self.writes = 0
+
+    def _context(self) -> tuple[Any, Any, int]:
+        import threading
+
+        from mlops_desktop.app.runs import RecordingListener
+        from mlops_desktop.engine.context import EngineContext, LiveSink, StageTask
+
+        run = self.ws_case.ws.runs.create(*self.ws_case.ids)
+        recorder = RecordingListener(self.ws_case.ws)
+        sink = LiveSink(recorder, None, threading.Event())
+        return EngineContext(StageTask(run.id, "n", "N", "", {}, {}), sink), recorder, run.id
+
+    def points(self) -> tuple[float, int]:
+        """100k ``ctx.log_metric`` calls, then the stage's end (the recorder's last flush)."""
+        from sqlalchemy import event
+
+        ctx, recorder, run_id = self._context()
+        engine = self.ws_case.ws.db.engine
+        writes: list[str] = []
+
+        def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            if statement.lstrip().upper().startswith("INSERT") and "METRIC" in statement.upper():
+                writes.append(statement)
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            start = time.perf_counter()
+            for v in self.values:
+                ctx.log_metric(KEY, v)
+            recorder.flush(run_id)
+            took = time.perf_counter() - start
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert self.ws_case.ws.metrics.history(run_id, KEY)[1].size == N
+        return took, len(writes)
+
+    def series(self) -> float:
+        """One ``ctx.log_metrics`` call with the 100k values."""
+        ctx, _recorder, run_id = self._context()
+        start = time.perf_counter()
+        ctx.log_metrics(KEY, self.ws_case.values)
+        return time.perf_counter() - start
+
+
 class _PlainCase:
     """Plain sqlite3: the same table, index and pragmas, no layers in between."""
 
@@ -129,11 +186,16 @@ def _measure(folder: Path) -> dict[str, list[tuple[float, float]]]:
     cases = {"workspace": ws_case, "plain": _PlainCase(folder, values)}
     times: dict[str, list[tuple[float, float]]] = {k: [] for k in cases}
     times["log_batch"], times["million"] = [], []
+    times["stage_points"], times["stage_series"] = [], []
+    stage = _StagePathCase(ws_case)
     try:
         for _ in range(REPEATS):
             for name, case in cases.items():
                 times[name].append(case.once())
             times["log_batch"].append((ws_case.log_batch(), 0.0))
+            took, writes = stage.points()
+            times["stage_points"].append((took, float(writes)))
+            times["stage_series"].append((stage.series(), 0.0))
         for _ in range(3):
             times["million"].append(ws_case.million())
     finally:
@@ -182,7 +244,27 @@ def run() -> list[dict[str, Any]]:
     plain_read = min(t[1] for t in times["plain"])
     ws_log_med = statistics.median(t[0] for t in times["workspace"])
     ws_read_med = statistics.median(t[1] for t in times["workspace"])
+    stage_points = statistics.median(t[0] for t in times["stage_points"])
     rows = [
+        _row(
+            "stage path: 100k ctx.log_metric calls",
+            stage_points,
+            "s",
+            f"context -> live sink -> run recorder -> store, median of {REPEATS}; "
+            "store alone: 'workspace: log_batch 100k single points'",
+        ),
+        _row(
+            "stage path: metric write statements for 100k ctx.log_metric",
+            max(t[1] for t in times["stage_points"]),
+            "",
+            "INSERTs into the metric tables (buffer of 5,000 points)",
+        ),
+        _row(
+            "stage path: ctx.log_metrics with 100k values",
+            statistics.median(t[0] for t in times["stage_series"]),
+            "s",
+            f"one bulk write, median of {REPEATS}; store alone: 'workspace: log 100k points'",
+        ),
         _row(
             "workspace: log 100k points",
             ws_log,
