@@ -128,3 +128,11 @@ def test_bad_rules_are_refused_with_a_clear_message() -> None:
         ("not", ("atom", "a")),
         ("or", ("atom", "b"), ("atom", "c")),
     )
+
+
+def test_every_judged_criterion_says_what_behaviour_meets_it() -> None:
+    from mlops_desktop.core.maturity.models import all_criteria
+
+    for c in all_criteria():
+        if c.check:
+            assert c.behaviour, f"{c.key} does not say what observed behaviour meets it"

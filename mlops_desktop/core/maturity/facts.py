@@ -99,9 +99,8 @@ class RunFacts:
         return self.status == "succeeded"
 
     def ran(self, node_id: str) -> bool:
-        return any(
-            s.node_id == node_id and s.status in ("succeeded", "cached") for s in self.stages
-        )
+        """The stage executed in this run (one served from the cache did not)."""
+        return any(s.node_id == node_id and s.status == "succeeded" for s in self.stages)
 
     def ran_kind(self, stage_types: set[str]) -> bool:
         return any(s.stage_type in stage_types and s.status == "succeeded" for s in self.stages)

@@ -49,6 +49,7 @@ class Criterion:
     question: str = ""
     optional: bool = False
     note: str = ""
+    behaviour: str = ""  # the observed behaviour that meets the check, in words
 
     @property
     def scored(self) -> bool:
@@ -184,6 +185,7 @@ def _criterion(
         question=raw.get("question", ""),
         optional=bool(raw.get("optional", False)),
         note=raw.get("note", ""),
+        behaviour=raw.get("behaviour", ""),
     )
 
 
@@ -220,6 +222,7 @@ def _matrix_criteria(row: dict[str, Any], model: str) -> list[Criterion]:
                 src=row.get("src", "V"),
                 fix=row.get("fix", ""),
                 question=_question_of(detect, key, step["check"]),
+                behaviour=step.get("behaviour", ""),
             )
         )
     return out

@@ -505,18 +505,3 @@ def sig_run_duration(ev: Evaluator, arg: str) -> Outcome:
             map(run_ref, runs),
         )
     return _ok_runs(runs)
-
-
-def _metric_keys(ev: Evaluator, words: tuple[str, ...], what: str) -> Outcome:
-    runs = [r for r in ev.ok_runs() if any(w in k.lower() for k in r.metrics for w in words)]
-    return _ok_runs(runs) if runs else _no(f"no run logs {what}")
-
-
-def sig_run_slices(ev: Evaluator, arg: str) -> Outcome:
-    return _metric_keys(ev, ("slice",), "per-slice metrics")
-
-
-def sig_run_fairness(ev: Evaluator, arg: str) -> Outcome:
-    return _metric_keys(
-        ev, ("fairness", "parity", "disparity", "equal_opportunity"), "fairness metrics"
-    )

@@ -331,6 +331,21 @@ def sig_run_importance(ev: Evaluator, arg: str) -> Outcome:
     return _ok_runs([run])
 
 
+def _evaluated_with(ev: Evaluator, prefixes: tuple[str, ...], what: str) -> Outcome:
+    runs = [r for r in _evaluated(ev) if any(k.startswith(prefixes) for k in r.metrics)]
+    if runs:
+        return _ok_runs(runs)
+    return _no(f"no run whose Evaluate stage ran logged {what} ({', '.join(prefixes)}...)")
+
+
+def sig_run_slices(ev: Evaluator, arg: str) -> Outcome:
+    return _evaluated_with(ev, ("slice/",), "per-slice metrics")
+
+
+def sig_run_fairness(ev: Evaluator, arg: str) -> Outcome:
+    return _evaluated_with(ev, ("fairness/",), "fairness metrics")
+
+
 # ----------------------------------------------------------------------------- gates
 def sig_data_enforced(ev: Evaluator, arg: str) -> Outcome:
     """A data check against a stored reference stopped a run, or ran set to stop one."""

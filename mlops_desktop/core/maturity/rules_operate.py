@@ -23,6 +23,7 @@ from mlops_desktop.core.maturity.rules_base import (
     run_ref,
     version_ref,
 )
+from mlops_desktop.core.maturity.rules_behaviour import env_of
 
 
 # ----------------------------------------------------------------------------- registry
@@ -46,7 +47,7 @@ def sig_model_version(ev: Evaluator, arg: str) -> Outcome:
         good = [
             mv
             for mv in versions
-            if mv.run_id and (r := ev.facts.run(mv.run_id)) and r.env == "prod"
+            if mv.run_id and (r := ev.facts.run(mv.run_id)) and env_of(ev, r) == "prod"
         ]
         return (
             _ok(map(version_ref, good))
@@ -55,13 +56,16 @@ def sig_model_version(ev: Evaluator, arg: str) -> Outcome:
         )
     if arg.isdigit():
         need = int(arg)
-        by_name: dict[str, list] = {}
+        # versions with one content (artifact digest) are one model: nothing to roll back to
+        by_name: dict[str, dict] = {}
         for mv in versions:
-            by_name.setdefault(mv.name, []).append(mv)
+            by_name.setdefault(mv.name, {}).setdefault(mv.digest or mv.version, mv)
         for vs in by_name.values():
             if len(vs) >= need:
-                return _ok(map(version_ref, vs))
-        return _no(f"no model has {need} registered versions to roll back between")
+                return _ok(map(version_ref, vs.values()))
+        return _no(
+            f"no model has {need} registered versions of different content to roll back between"
+        )
     raise RuleError(f"unknown model.version argument '{arg}'")
 
 

@@ -70,6 +70,7 @@ class CriterionResult:
             "evidence": [e.to_dict() for e in self.evidence],
             "missing": list(self.missing),
             "reason": self.reason,
+            "behaviour": c.behaviour,
             "url": c.url,
             "observed_at": self.observed_at.isoformat() if self.observed_at else None,
         }
