@@ -184,6 +184,7 @@ class RunsMixin:
         self._update_run_actions()
         self.run_label.setText(f"Running #{run_id}…")
         self.run_label.show()
+        self.open_run(run_id)  # the Run panel follows the run: its metrics plot live
 
     def _on_runner_finished(self, run_id: int, status: str, message: str) -> None:
         self._update_run_actions()
@@ -194,4 +195,7 @@ class RunsMixin:
             self.refresh_run_states()
         self._reload_runs()
         self.refresh_trends()
+        view = self.run_view
+        if view is not None and view.run is not None and view.run.id == run_id:
+            view.load(self.workspace, run_id)  # final status, stages and stored series
         self._run_pipeline_id = None
