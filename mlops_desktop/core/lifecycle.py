@@ -12,8 +12,9 @@ from functools import cache
 from mlops_desktop.core.graph import Node, Pipeline
 from mlops_desktop.core.resources import list_resources, load_json
 from mlops_desktop.core.specs import StageSpec
+from mlops_desktop.core.vendors import catalogue
 
-LENS_ORDER = ("aws", "google", "azure", "tdsp")
+LENS_ORDER = tuple(lens.id for lens in catalogue().lenses())  # aws, google, azure, tdsp
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,10 +13,11 @@ from functools import cache
 from typing import Any
 
 from mlops_desktop.core.resources import load_json
+from mlops_desktop.core.vendors import catalogue
 
-VENDOR_MODELS = ("google", "azure", "aws")
+VENDOR_MODELS = catalogue().model_ids()  # ("google", "azure", "aws")
 ALL_MODELS = (*VENDOR_MODELS, "mlts")
-MODEL_TITLES = {"google": "Google", "azure": "Microsoft", "aws": "AWS", "mlts": "ML Test Score"}
+MODEL_TITLES = {**catalogue().makers(), "mlts": "ML Test Score"}  # "azure" -> "Microsoft"
 
 
 @dataclass(frozen=True, slots=True)
