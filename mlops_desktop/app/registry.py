@@ -134,6 +134,14 @@ class RegistryService:
             reason=reason,
         )
 
+    def promote_canary(
+        self, project: str | int, environment: str, *, actor: str | None = None, reason: str = ""
+    ) -> Deployment:
+        """Make the canary serving ``environment`` its primary (one action, in the history)."""
+        return self.deployment_store.promote_canary(
+            self._project(project).id, environment, actor=actor or current_user(), reason=reason
+        )
+
     def rollback(
         self,
         project: str | int,
@@ -257,6 +265,13 @@ class RunOperations:
     def active_deployment(self, run_id: int, environment: str) -> Deployment | None:
         active = self.deployments.active(self._run(run_id).project_id, environment)
         return next((d for d in active if d.strategy == "direct"), None)
+
+    def serving(self, run_id: int, environment: str) -> list[Deployment]:
+        """What served ``environment`` when the run started (primary first): a Serve stage
+        with no deployment link serves this, whatever the run itself deploys."""
+        run = self._run(run_id)
+        at = run.started_at or run.created_at
+        return self.deployments.active_at(run.project_id, at, environment)
 
     def model_bytes(self, version: ModelVersion) -> bytes:
         if not version.artifact_digest or not self.workspace.artifacts.exists(

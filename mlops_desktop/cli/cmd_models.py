@@ -2,7 +2,8 @@
 
 - ``models PROJECT [--json]``: registered models, their versions, aliases, deployments;
 - ``models promote PROJECT MODEL VERSION ALIAS``: give an alias to a version;
-- ``models rollback PROJECT MODEL ALIAS``: give an alias back to its previous version.
+- ``models rollback PROJECT MODEL ALIAS``: give an alias back to its previous version;
+- ``models promote-canary PROJECT ENVIRONMENT``: the canary becomes the primary.
 """
 
 from __future__ import annotations
@@ -12,7 +13,11 @@ from typing import Any
 
 from mlops_desktop.cli._common import open_workspace, print_json, print_table
 
-ACTIONS = {"promote": ("model", "version", "alias"), "rollback": ("model", "alias")}
+ACTIONS = {
+    "promote": ("model", "version", "alias"),
+    "rollback": ("model", "alias"),
+    "promote-canary": ("environment",),
+}
 KEY_METRICS = ("accuracy", "f1", "roc_auc", "r2", "rmse")
 
 
@@ -21,8 +26,9 @@ def register(sub: Any) -> None:
         "models",
         help="list, promote and roll back registered models",
         description="models PROJECT [--json] | models promote PROJECT MODEL VERSION ALIAS | "
-        "models rollback PROJECT MODEL ALIAS",
-        usage="mlops-desktop models [promote|rollback] PROJECT [MODEL [VERSION]] [ALIAS]",
+        "models rollback PROJECT MODEL ALIAS | models promote-canary PROJECT ENVIRONMENT",
+        usage="mlops-desktop models [promote|rollback|promote-canary] PROJECT [MODEL [VERSION]] "
+        "[ALIAS|ENVIRONMENT]",
     )
     p.add_argument("words", nargs="+", metavar="ARG", help=argparse.SUPPRESS)
     p.add_argument("--json", action="store_true", help="print JSON (listing only)")
@@ -45,6 +51,15 @@ def cmd_models(args: argparse.Namespace) -> int:
 
     with open_workspace(args) as ws:
         service = RegistryService(ws)
+        if action == "promote-canary":
+            dep = service.promote_canary(
+                values["project"], values["environment"], reason=args.reason
+            )
+            print(
+                f"{dep.model_name} v{dep.version} now serves all of {dep.environment} "
+                f"(was v{dep.previous_version}; by {dep.approver})"
+            )
+            return 0
         if action == "promote":
             try:
                 version = int(values["version"].lstrip("v"))

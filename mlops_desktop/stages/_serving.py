@@ -97,7 +97,11 @@ def simulate_traffic(
 def serve(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     import numpy as np
 
-    dep: DeploymentValue = inputs["deployment"]
+    dep: DeploymentValue | None = inputs.get("deployment")
+    if dep is None:
+        dep = _serving_now(ctx, params["environment"].strip() or "production")
+    if dep is None:
+        return {"predictions": _nothing_served(ctx, inputs["dataset"], params["environment"])}
     X, y = labels_of(inputs["dataset"])
     names = list(dep.model.feature_names)
     try:
@@ -114,6 +118,23 @@ def serve(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> 
     mean_latency = float(frame[LATENCY].mean()) if n else 0.0
     ctx.log_metric("served_rows", n)
     ctx.log_metric("serve_latency_ms", mean_latency)
+    if dep.primary is not None and n:
+        share = float((frame[VERSION] == dep.version).mean()) if dep.strategy == "canary" else 0.0
+        ctx.log_metric(f"serve_{dep.strategy}_version", dep.version)
+        ctx.log_metric("serve_primary_version", float(dep.primary_version or 0))
+        if dep.strategy == "canary":
+            ctx.log_metric("serve_canary_share", share)
+            ctx.log(
+                f"canary v{dep.version} answered {share:.1%} of the rows (asked "
+                f"{dep.traffic_share:.0%}); primary v{dep.primary_version} the rest"
+            )
+        else:
+            agree = float((frame[SHADOW] == frame[PRED]).mean())
+            ctx.log_metric("serve_shadow_agreement", agree)
+            ctx.log(
+                f"shadow v{dep.version} scored every row beside primary "
+                f"v{dep.primary_version}, whose answers were served; they agree on {agree:.1%}"
+            )
     ctx.log(
         f"scored {n:,} rows with {dep.model_name} v{dep.version} ({dep.strategy} in "
         f"{dep.environment}); mean latency {mean_latency:.4f} ms per row; inference log "
@@ -122,6 +143,44 @@ def serve(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> 
     if params["http_endpoint"]:
         _run_endpoint(ctx, dep, params)
     return {"predictions": PredictionsValue(frame, dep.model.task)}
+
+
+def _serving_now(ctx: StageContext, environment: str) -> DeploymentValue | None:
+    """What served ``environment`` when the run started: its primary and, beside it, the
+    newest canary or shadow (None when nothing served there)."""
+    registry = backend(ctx)
+    active = registry.serving(ctx.run_id, environment)
+    primary = next((d for d in active if d.strategy == "direct"), None)
+    beside = next((d for d in active if d.strategy != "direct"), None)
+    if primary is None:
+        return None
+
+    def loaded(dep: Any) -> Any:
+        version = registry.version_by_id(dep.model_version_id)
+        return model_of(version, registry.load_estimator(version))
+
+    main = beside or primary
+    return DeploymentValue(
+        main.id,
+        environment,
+        main.strategy,
+        float(main.traffic_share),
+        main.model_name,
+        main.version,
+        loaded(main),
+        loaded(primary) if beside is not None else None,
+        primary.version if beside is not None else None,
+    )
+
+
+def _nothing_served(ctx: StageContext, dataset: DatasetValue, environment: str) -> Any:
+    import pandas as pd
+
+    ctx.log(f"no model served '{environment}' when this run started: no rows scored")
+    ctx.log_metric("served_rows", 0)
+    columns = [c for c in dataset.frame.columns if c != dataset.target]
+    frame = pd.DataFrame(columns=[*columns, PRED, VERSION, LATENCY])
+    return PredictionsValue(frame, dataset.task)
 
 
 def _score(frame: Any, X: Any, dep: DeploymentValue) -> None:
@@ -299,6 +358,10 @@ def monitor(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -
 
     reference: SplitValue = inputs["reference"]
     frame = inputs["predictions"].frame
+    if len(frame) == 0:
+        ctx.log("no rows were served: nothing to monitor")
+        empty = {"raised": False, "reasons": [], "alert_id": None}
+        return {"report": MetricsValue({"rows": 0.0}, {}), "alert": empty}
     ref = as_frame(reference.X_train, reference.feature_names)
     features = [c for c in ref.columns if c in set(frame.columns)]
     if not features:

@@ -204,11 +204,21 @@ SPECS = [
         kind="serve",
         icon="serve",
         description="Batch-score a dataset with the deployed model, writing predictions and an "
-        "inference log; optionally a local HTTP endpoint on 127.0.0.1 (off by default).",
+        "inference log; optionally a local HTTP endpoint on 127.0.0.1 (off by default). With no "
+        "deployment link it serves what the environment served when the run started: its "
+        "primary, with the canary's share of rows or a shadow scoring beside it.",
         impl="mlops_desktop.stages.operate:serve",
-        inputs=(inp("deployment", T.DEPLOYMENT), inp("dataset", T.DATASET)),
+        inputs=(
+            inp("deployment", T.DEPLOYMENT, optional=True),
+            inp("dataset", T.DATASET),
+        ),
         outputs=(out("predictions", T.PREDICTIONS),),
         params=(
+            p_str(
+                "environment",
+                "production",
+                help="Served when no deployment is linked: what serves this environment.",
+            ),
             p_bool("http_endpoint", False, help="Also answer POST /predict on 127.0.0.1."),
             p_int("port", 8765, 0, 65535, help="Endpoint port (0 picks a free one)."),
             p_int(

@@ -9,7 +9,9 @@ transaction: a failure half-way leaves the previous deployments and aliases unto
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from mlops_desktop.core.errors import ConflictError, NotFoundError
@@ -171,6 +173,58 @@ class DeploymentStore:
                 )
             return _entity(s, row)
 
+    def promote_canary(
+        self,
+        project_id: int,
+        environment: str,
+        *,
+        actor: str,
+        reason: str = "",
+        run_id: int | None = None,
+    ) -> Deployment:
+        """Make the environment's canary its primary, in one transaction: the canary and the
+        old primary end (superseded), the canary's version serves all traffic and the alias
+        named after the environment moves to it."""
+        now = utc_now()
+        with self.db.write() as s:
+            _lock_project(s, project_id)
+            canary = next(iter(_active(s, project_id, environment, "canary")), None)
+            if canary is None:
+                raise ConflictError(f"no canary serves '{environment}'")
+            primary = next(iter(_active(s, project_id, environment, "direct")), None)
+            version = s.get(SqlModelVersion, canary.model_version_id)
+            assert version is not None
+            model = s.get(SqlRegisteredModel, version.model_id)
+            assert model is not None
+            _end(_active(s, project_id, environment), DeploymentStatus.SUPERSEDED.value)
+            row = SqlDeployment(
+                project_id=project_id,
+                model_version_id=version.id,
+                environment=environment,
+                strategy="direct",
+                traffic_share=1.0,
+                approver=actor,
+                status=ACTIVE,
+                previous_version_id=primary.model_version_id if primary else None,
+                run_id=run_id,
+                created_at=now,
+                updated_at=now,
+            )
+            s.add(row)
+            s.flush()
+            if environment in ALIASES:
+                set_alias_in(
+                    s,
+                    model,
+                    version,
+                    environment,
+                    actor=actor,
+                    reason=reason or f"canary v{version.version} promoted to primary",
+                    run_id=run_id,
+                    now=now,
+                )
+            return _entity(s, row)
+
     def promote_alias(
         self,
         project_id: int,
@@ -272,6 +326,23 @@ class DeploymentStore:
         with self.db.read() as s:
             rows = _active(s, project_id, environment)
             rows.sort(key=lambda r: (r.strategy != "direct", -r.id))
+            return [_entity(s, r) for r in rows]
+
+    def active_at(
+        self, project_id: int, at: datetime, environment: str | None = None
+    ) -> list[Deployment]:
+        """What served (``environment``, or every environment) at ``at``: deployments made by
+        then and not ended by then, each environment's primary first."""
+        with self.db.read() as s:
+            query = select(SqlDeployment).where(
+                SqlDeployment.project_id == project_id,
+                SqlDeployment.created_at <= at,
+                or_(SqlDeployment.status == ACTIVE, SqlDeployment.updated_at > at),
+            )
+            if environment is not None:
+                query = query.where(SqlDeployment.environment == environment)
+            rows = list(s.scalars(query))
+            rows.sort(key=lambda r: (r.environment, r.strategy != "direct", -r.id))
             return [_entity(s, r) for r in rows]
 
     def get(self, deployment_id: int) -> Deployment:

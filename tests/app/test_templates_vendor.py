@@ -84,7 +84,10 @@ def test_google_template_chain_and_monitor_retrain_trigger() -> None:
         assert types[after] in pipeline.downstream(types[before]), (before, after)
     assert types["serve"] in pipeline.downstream(types["simulate_traffic"])
     assert types["monitor"] in pipeline.downstream(types["serve"])
-    assert types["serve"] in pipeline.downstream(types["deploy"])
+    # Serve follows what production serves (not this run's deployment): a refused
+    # challenger does not stop the serving and monitoring of the champion.
+    assert types["serve"] not in pipeline.downstream(types["model_gate"])
+    assert pipeline.nodes[types["serve"]].params["environment"] == "production"
     triggers = pipeline.meta["triggers"]
     assert {"type": "monitor_alert", "source_node": types["monitor"]} in triggers
 
