@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlops_desktop import __version__
 from mlops_desktop.core.errors import MlopsError, NotFoundError
+from mlops_desktop.core.vendors import catalogue
 from mlops_desktop.reports.html import headline_keys, write_html
 from mlops_desktop.reports.model import (
     AutomationSection,

@@ -13,8 +13,9 @@ import argparse
 from typing import Any
 
 from mlops_desktop.cli._common import open_workspace, print_json, print_table
+from mlops_desktop.core.vendors import catalogue
 
-MODELS = ("google", "azure", "aws", "mlts", "all")
+MODELS = (*catalogue().model_ids(), "mlts", "all")
 STATUS = {
     "met": "met",
     "not_met": "NOT MET",
@@ -106,7 +107,7 @@ def cmd_assess(args: argparse.Namespace) -> int:
         result = svc.assess(args.project, save=not args.no_save)
         reports = svc.gaps(result)
         questions = svc.questionnaire(args.project, result) if args.questions else []
-    wanted = ("google", "azure", "aws", "mlts") if args.model == "all" else (args.model,)
+    wanted = MODELS[:-1] if args.model == "all" else (args.model,)
     if args.json:
         data = result.to_dict()
         data["models"] = {k: v for k, v in data["models"].items() if k in wanted}

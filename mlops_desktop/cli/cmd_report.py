@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_desktop.cli._common import open_workspace
+from mlops_desktop.core.vendors import catalogue
 
 
 def register(sub: Any) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from mlops_desktop.core.vendors import catalogue
 from mlops_desktop.reports.model import (
     CriterionRow,
     CrosswalkRow,
