@@ -26,9 +26,10 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core.graph import GraphEvent, Pipeline
 from mlops_desktop.core.resources import load_json
+from mlops_desktop.core.vendors import catalogue
 from mlops_desktop.qt import colors
 
-VENDORS = ("aws", "google", "azure")
+VENDORS = catalogue().ids()
 COVERED = QColor("#dcfce7")
 MISSING = QColor("#fef3c7")
 COVERED_TEXT = QColor("#14532d")

@@ -43,18 +43,14 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core.entities import StageStatus
 from mlops_desktop.core.graph import GraphEvent, Node, Pipeline
 from mlops_desktop.core.lifecycle import Lifecycle, Loop, Phase, lifecycles, place
+from mlops_desktop.core.vendors import catalogue
 from mlops_desktop.qt import colors
 
 BOX_W, BOX_H, GAP = 168.0, 86.0, 40.0
 LOOP_STEP = 12.0  # how much deeper a loop goes to clear the labels and arcs drawn before it
 LOOP_CLEARANCE = 8.0  # the band around an arc that a label must keep out of
 CROSS_CUTTING = {"gcp.stage.data_model_management"}
-LENS_TAB_LABELS = {
-    "aws": "AWS",
-    "google": "Google Cloud",
-    "azure": "Azure ML",
-    "tdsp": "Azure TDSP",
-}
+LENS_TAB_LABELS = {lens.id: lens.tab for lens in catalogue().lenses()}  # "azure": "Azure ML"
 
 
 @dataclass(frozen=True, slots=True)

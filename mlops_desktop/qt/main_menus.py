@@ -13,13 +13,14 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMenu, QToolBar
 
 from mlops_desktop.core.lifecycle import lifecycles
+from mlops_desktop.core.vendors import catalogue
 from mlops_desktop.qt import dialogs
 from mlops_desktop.qt.theme import MODE_LABELS, MODES
 
 if TYPE_CHECKING:
     from mlops_desktop.qt.main_window import MainWindow
 
-LENS_LABELS = {None: "None", "aws": "AWS", "google": "Google", "azure": "Azure", "tdsp": "TDSP"}
+LENS_LABELS = {None: "None", **{lens.id: lens.label for lens in catalogue().lenses()}}
 VIEW_ACTION_WORDS = ("zoom", "fit", "layout", "minimap", "lod")
 
 

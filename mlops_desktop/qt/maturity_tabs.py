@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6 import QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
+from mlops_desktop.core.vendors import catalogue
 from mlops_desktop.qt import colors
 
 if TYPE_CHECKING:
@@ -35,8 +36,8 @@ STATUS_COLOUR = {
     "suggested": "#ff7f0e",
     "info": "#bbbbbb",
 }
-MODEL_TABS = (("google", "Google"), ("azure", "Microsoft"), ("aws", "AWS"))
-SERIES = (("google", "Google"), ("azure", "Microsoft"), ("aws", "AWS"), ("crosswalk", "Crosswalk"))
+MODEL_TABS = tuple((v.model, v.maker) for v in catalogue().by_maturity())  # ("azure", "Microsoft")
+SERIES = (*MODEL_TABS, ("crosswalk", "Crosswalk"))
 GAP_KIND = {
     "missing": "missing",
     "cap": "still true",

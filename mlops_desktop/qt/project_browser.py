@@ -50,6 +50,7 @@ def template_choices() -> list[tuple[str, str, str]]:
 
     infos = list_templates()
     out = [(t.name, t.title, t.description) for t in infos]
+    vendors = catalogue().ids()
     return sorted(
         out,
         key=lambda t: (

@@ -30,8 +30,9 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core.errors import MlopsError
+from mlops_desktop.core.vendors import catalogue
 
-LENSES = (("google", "Google Cloud"), ("aws", "AWS"), ("azure", "Microsoft Azure"))
+LENSES = tuple((v.id, v.title) for v in catalogue().vendors)  # ("google", "Google Cloud")...
 FILTERS = "PDF document (*.pdf);;Web page, self-contained (*.html)"
 MAX_RUNS_LISTED = 200
 
@@ -136,7 +137,7 @@ class ExportReportDialog(QDialog):
                 template = self.workspace.projects.get(self.project).template
             except MlopsError:
                 template = ""
-            lens = template if template in dict(LENSES) else "google"
+            lens = template if template in dict(LENSES) else catalogue().default
         index = self.lens_combo.findData(lens)
         self.lens_combo.setCurrentIndex(max(index, 0))
 
