@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from mlops_desktop.app.repo_scan import scan_repository
 from mlops_desktop.core.errors import MlopsError, NotFoundError
+from mlops_desktop.core.evidence.findings import RepoScan
 from mlops_desktop.core.graph import Pipeline
 from mlops_desktop.core.maturity import models as mm
 from mlops_desktop.core.maturity.facts import (
@@ -88,6 +90,7 @@ class AssessmentService:
         runs = self._runs(proj.id, names)
         versions, registry_known = self._model_versions(proj.id)
         digests = {(v.name, v.version): v.digest for v in versions}
+        repo = self.store.repo(proj.id)
         return ProjectFacts(
             project=proj.name,
             pipelines=tuple(pipelines),
@@ -99,11 +102,25 @@ class AssessmentService:
             ),
             alerts=tuple(self._alerts(proj.id)),
             ci_results=tuple(self.store.ci_results(proj.id)),
-            repo=self.store.repo(proj.id),
+            repo=repo,
+            repo_scan=self._scan(repo),
             answers=self.store.answers(proj.id),
             projects=tuple(self._projects()),
             registry_known=registry_known,
         )
+
+    def _scan(self, repo: str) -> RepoScan | None:
+        """The attached repository's scan (None when none is attached or it is gone)."""
+        if not repo or not Path(repo).is_dir():
+            return None
+        try:
+            return scan_repository(repo)
+        except MlopsError as exc:
+            log.warning("cannot scan %s: %s", repo, exc)
+            return None
+
+    def scan_repo(self, project: str | int) -> RepoScan | None:
+        return self._scan(self.repo(project))
 
     def _pipelines(self, project_id: int) -> list[PipelineFacts]:
         triggers = self._trigger_records(project_id)
@@ -252,9 +269,15 @@ class AssessmentService:
         return out
 
     # ------------------------------------------------------------------ assessing
-    def assess(self, project: str | int, *, save: bool = True) -> Assessment:
-        """Judge the project in every model; store the result (for maturity over time)."""
+    def assess(
+        self, project: str | int, *, save: bool = True, repo: str | Path | None = None
+    ) -> Assessment:
+        """Judge the project in every model; store the result (for maturity over time).
+        ``repo`` scans that folder for this assessment instead of the attached repository."""
         facts = self.facts(project)
+        if repo is not None:
+            scan = scan_repository(repo)
+            facts = replace(facts, repo=scan.root, repo_scan=scan)
         result = assess(facts)
         if save:
             proj = self.ws.projects.get(project)

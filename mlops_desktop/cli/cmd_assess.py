@@ -2,20 +2,27 @@
 
 - ``assess PROJECT [--model aws|google|azure|mlts|all] [--json] [--questions] [--no-save] [--history]``:
   the level in each model with its reasons, the gap to the next level, stored for history;
+  ``assess --repo PATH`` judges a repository alone (or, with PROJECT, scans PATH for it);
+  ``--fail-below google=1,aws=repeatable,mlts=3`` exits with status 3 and lists the missing
+  criteria when below the bar; ``--format junit [--output FILE]`` writes the criteria as JUnit;
 - ``evidence import PROJECT FILE.xml [--kind unit|integration|load] [--commit SHA]``: import
-  a JUnit report from CI; ``evidence repo PROJECT PATH``: attach a git repository;
+  a JUnit report from CI; ``evidence repo PROJECT PATH``: attach a git repository and list
+  what its files show (CI, tests, containers, infrastructure, ML library calls);
 - ``answer PROJECT QUESTION_ID yes|no|partial [--doc URL]``: answer a questionnaire item.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from typing import Any
 
 from mlops_desktop.cli._common import open_workspace, print_json, print_table
 from mlops_desktop.core.vendors import catalogue
 
 MODELS = (*catalogue().model_ids(), "mlts", "all")
+BELOW_BAR = 3  # exit status when --fail-below is not met (1 stays "error")
 STATUS = {
     "met": "met",
     "not_met": "NOT MET",
@@ -45,11 +52,27 @@ def register(sub: Any) -> None:
         description="Judge a project's MLOps maturity from its pipelines, runs, registry, "
         "deployments, monitoring, CI results and answers.",
     )
-    p.add_argument("project", metavar="PROJECT")
+    p.add_argument("project", metavar="PROJECT", nargs="?", default=None)
     p.add_argument(
         "--model", choices=MODELS, default="all", help="which model to show (default: all)"
     )
     p.add_argument("--json", action="store_true", help="print the whole assessment as JSON")
+    p.add_argument(
+        "--repo",
+        metavar="PATH",
+        default=None,
+        help="scan this repository (alone, or for PROJECT instead of the attached one)",
+    )
+    p.add_argument(
+        "--fail-below",
+        metavar="BAR",
+        default=None,
+        help="e.g. google=1,azure=2,aws=repeatable,mlts=3: exit with status 3 when below",
+    )
+    p.add_argument(
+        "--format", choices=("text", "json", "junit"), default=None, help="output format"
+    )
+    p.add_argument("--output", metavar="FILE", default=None, help="write the report to FILE")
     p.add_argument(
         "--questions", action="store_true", help="list the questionnaire with current answers"
     )
@@ -99,27 +122,94 @@ def register(sub: Any) -> None:
 
 def cmd_assess(args: argparse.Namespace) -> int:
     from mlops_desktop.app.assessment import AssessmentService
+    from mlops_desktop.core.errors import MlopsError
 
     if args.history:
         return _history(args)
-    with open_workspace(args) as ws:
-        svc = AssessmentService(ws)
-        result = svc.assess(args.project, save=not args.no_save)
-        reports = svc.gaps(result)
-        questions = svc.questionnaire(args.project, result) if args.questions else []
-    wanted = MODELS[:-1] if args.model == "all" else (args.model,)
-    if args.json:
-        data = result.to_dict()
-        data["models"] = {k: v for k, v in data["models"].items() if k in wanted}
-        if "mlts" not in wanted:
-            data.pop("mlts")
-        data["gaps"] = {
-            k: v.to_dict() for k, v in reports.items() if k in wanted or args.model == "all"
+    fmt = args.format or ("json" if args.json else "text")
+    questions: list[Any] = []
+    if args.project is None:
+        if args.repo is None:
+            raise MlopsError("name a PROJECT, or a repository with --repo PATH")
+        from mlops_desktop.app.repo_scan import repo_facts
+        from mlops_desktop.core.maturity.gaps import gaps
+        from mlops_desktop.core.maturity.scoring import assess
+
+        result = assess(repo_facts(args.repo))
+        reports = gaps(result)
+    else:
+        with open_workspace(args) as ws:
+            svc = AssessmentService(ws)
+            result = svc.assess(args.project, save=not args.no_save, repo=args.repo)
+            reports = svc.gaps(result)
+            questions = svc.questionnaire(args.project, result) if args.questions else []
+    shortfalls, bar = _check_bar(args, result)
+    if fmt == "junit":
+        from mlops_desktop.core.maturity.gate import junit_report
+
+        _emit(args, junit_report(result, bar))
+    elif fmt == "json":
+        _emit(args, _json_text(args, result, reports, questions, shortfalls))
+    else:
+        _print_text(args, result, reports, questions)
+    if shortfalls:
+        for s in shortfalls:
+            for line in s.lines():
+                print(line, file=sys.stderr)
+        print("below the maturity bar " + args.fail_below, file=sys.stderr)
+        return BELOW_BAR
+    return 0
+
+
+def _check_bar(args: argparse.Namespace, result: Any) -> tuple[list[Any], dict[str, float]]:
+    if not args.fail_below:
+        return [], {}
+    from mlops_desktop.core.maturity.gate import check_bar, parse_bar
+
+    bar = parse_bar(args.fail_below, result)
+    return check_bar(result, bar), bar
+
+
+def _emit(args: argparse.Namespace, text: str) -> None:
+    if args.output:
+        from pathlib import Path
+
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _json_text(args, result, reports, questions, shortfalls) -> str:
+    wanted = ("google", "azure", "aws", "mlts") if args.model == "all" else (args.model,)
+    data = result.to_dict()
+    data["models"] = {k: v for k, v in data["models"].items() if k in wanted}
+    if "mlts" not in wanted:
+        data.pop("mlts")
+    data["gaps"] = {
+        k: v.to_dict() for k, v in reports.items() if k in wanted or args.model == "all"
+    }
+    if args.questions:
+        data["questions"] = [_question_dict(q) for q in questions]
+    if args.fail_below:
+        data["bar"] = {
+            "spec": args.fail_below,
+            "passed": not shortfalls,
+            "below": [
+                {
+                    "model": s.model,
+                    "level": s.have,
+                    "bar": s.want,
+                    "missing": [r.criterion.key for r in s.missing],
+                }
+                for s in shortfalls
+            ],
         }
-        if args.questions:
-            data["questions"] = [_question_dict(q) for q in questions]
-        print_json(data)
-        return 0
+    return json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n"
+
+
+def _print_text(args, result, reports, questions) -> None:
+    wanted = ("google", "azure", "aws", "mlts") if args.model == "all" else (args.model,)
     print(
         f"Project '{result.project}' at {result.time:%Y-%m-%d %H:%M} UTC "
         f"({', '.join(f'{v} {k}' for k, v in result.facts_summary.items() if k != 'repo')})"
@@ -144,7 +234,6 @@ def cmd_assess(args: argparse.Namespace) -> int:
                 for q in questions
             ],
         )
-    return 0
 
 
 def _history(args: argparse.Namespace) -> int:
@@ -264,8 +353,27 @@ def cmd_evidence_repo(args: argparse.Namespace) -> int:
         svc = AssessmentService(ws)
         commit = svc.attach_repo(args.project, args.path)
         path = svc.repo(args.project)
+        scan = svc.scan_repo(args.project)
     print(f"attached {path} to project '{args.project}' (HEAD {commit or 'has no commit yet'})")
+    if scan is not None:
+        print_scan(scan)
     return 0
+
+
+def print_scan(scan: Any) -> None:
+    """What a repository scan found, file and line for each finding."""
+    print(f"scanned {scan.files} files" + (" (stopped at the limit)" if scan.truncated else ""))
+    if scan.findings:
+        print_table(
+            ("finding", "where", "what"),
+            [(f.kind, f.where, f.detail[:70]) for f in scan.findings[:200]],
+        )
+        if len(scan.findings) > 200:
+            print(f"... and {len(scan.findings) - 200} more (assess --json lists them all)")
+    else:
+        print("no CI, tests, containers, infrastructure or ML library calls found")
+    for line in scan.skipped[:20]:
+        print(f"not read: {line}")
 
 
 def cmd_answer(args: argparse.Namespace) -> int:

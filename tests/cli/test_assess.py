@@ -78,7 +78,9 @@ def test_answer_and_evidence_change_the_assessment(
     google = {
         c["key"]: c for c in json.loads(capsys.readouterr().out)["models"]["google"]["criteria"]
     }
-    assert google["gcp.l0.no_ci"]["status"] == "met"  # the immature state no longer holds
+    # a passing suite on a commit no run recorded is not CI evidence: "no CI" still holds
+    assert google["gcp.l0.no_ci"]["status"] == "not_met"
+    assert "not tied to a commit the pipeline ran" in google["gcp.l0.no_ci"]["missing"][0]
 
 
 def test_errors_are_one_clear_line(

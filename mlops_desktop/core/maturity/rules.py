@@ -1,4 +1,5 @@
-"""Evidence rules: one evaluation function per signal of the reference's vocabulary (§0.2).
+"""Evidence rules: one evaluation function per signal named in the criteria's ``check``
+expressions (``resources/maturity/*.json``).
 
 A criterion's ``check`` is a small expression over signals: ``&`` (and), ``|`` (or), ``!``
 (not) and parentheses; inside a signal ``a/b`` means any of a or b and ``a>b`` a path in
@@ -16,14 +17,13 @@ from mlops_desktop.core.maturity import rules_base as _b
 from mlops_desktop.core.maturity import rules_behaviour as _h
 from mlops_desktop.core.maturity import rules_operate as _o
 from mlops_desktop.core.maturity.rules_base import (
-    Evaluator,
     EvidenceRef,
     Outcome,
     RuleError,
     parse,
 )
 
-SIGNALS: dict[str, Callable[[Evaluator, str], Outcome]] = {
+SIGNALS: dict[str, Callable[[_b.Evaluator, str], Outcome]] = {
     "node": _b.sig_node,
     "edge": _b.sig_edge,
     "loop": _b.sig_loop,
@@ -78,6 +78,12 @@ SIGNALS: dict[str, Callable[[Evaluator, str], Outcome]] = {
     "projects.templated": lambda ev, arg: _o.sig_projects(ev, f"templated:{arg}"),
     "projects.time_to_value": lambda ev, arg: _o.sig_projects(ev, "time_to_value"),
 }
+
+
+class Evaluator(_b.Evaluator):
+    """The rule evaluator with every signal of :data:`SIGNALS`."""
+
+    signals = SIGNALS
 
 
 def atoms_of(expr: str) -> list[str]:

@@ -13,10 +13,11 @@ it was last observed.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from typing import ClassVar
 
 import networkx as nx
 
@@ -174,7 +175,13 @@ def parse_cached(expr: str) -> tuple:
 
 # ----------------------------------------------------------------------------- evaluator
 class Evaluator:
-    """Evaluates check expressions against one :class:`ProjectFacts` (results are cached)."""
+    """Evaluates check expressions against one :class:`ProjectFacts` (results are cached).
+
+    ``signals`` names the signal functions; :class:`mlops_desktop.core.maturity.rules.Evaluator`
+    carries the full table, so this module never imports the one that imports it.
+    """
+
+    signals: ClassVar[Mapping[str, Callable[[Evaluator, str], Outcome]]] = {}
 
     def __init__(self, facts: ProjectFacts) -> None:
         self.facts = facts
@@ -233,9 +240,7 @@ class Evaluator:
     def atom(self, text: str) -> Outcome:
         if text not in self._atoms:
             name, _, arg = text.partition(":")
-            from mlops_desktop.core.maturity.rules import SIGNALS
-
-            fn = SIGNALS.get(name)
+            fn = self.signals.get(name)
             if fn is None:
                 raise RuleError(f"unknown signal '{name}' in a maturity rule")
             self._atoms[text] = fn(self, arg)
