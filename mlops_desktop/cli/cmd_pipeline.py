@@ -26,11 +26,30 @@ def register(sub: Any) -> None:
     p.add_argument("--as", dest="fmt", choices=EXPORT_FORMATS, default="json", help="file format")
     p.set_defaults(handler=_export)
 
-    p = cmds.add_parser("import", help="add a pipeline file to a project")
+    p = cmds.add_parser(
+        "import",
+        help="add a pipeline file to a project",
+        description="Add a pipeline file to a project: an MLOps Desktop JSON file, or a cloud "
+        "definition (Azure ML pipeline job YAML, Kubeflow/Vertex AI compiled pipeline, SageMaker "
+        "pipeline definition JSON), detected from its content. Importing the same cloud file "
+        "again saves a new version of the pipeline it made.",
+    )
     p.add_argument("project")
     p.add_argument("file")
     p.add_argument("--name", default=None, help="pipeline name (default: the file's)")
     p.set_defaults(handler=_import)
+
+    p = cmds.add_parser("versions", help="list the saved versions of a pipeline")
+    p.add_argument("project")
+    p.add_argument("--pipeline", default=None, help="pipeline name (default: the first one)")
+    p.set_defaults(handler=_versions)
+
+    p = cmds.add_parser("diff", help="show the steps added, removed and changed between versions")
+    p.add_argument("project")
+    p.add_argument("--pipeline", default=None, help="pipeline name (default: the first one)")
+    p.add_argument("--from", dest="old", type=int, default=None, help="default: the one before")
+    p.add_argument("--to", dest="new", type=int, default=None, help="default: the latest")
+    p.set_defaults(handler=_diff)
 
     p = cmds.add_parser("validate", help="check a pipeline file and print every problem")
     p.add_argument("file")
@@ -49,9 +68,14 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
+    from mlops_desktop.app.cloud_import import CloudImportService, is_cloud_definition
     from mlops_desktop.app.projects import ProjectService
 
     with open_workspace(args) as workspace:
+        if is_cloud_definition(args.file):
+            result = CloudImportService(workspace).import_file(args.project, args.file, args.name)
+            print(f"{result.summary()} into project '{args.project}'")
+            return 0
         info = ProjectService(workspace).import_pipeline(args.project, args.file, args.name)
     print(f"imported pipeline '{info.name}' into project '{args.project}'")
     return 0
@@ -71,4 +95,36 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"{args.file}: {errors} error(s)", file=sys.stderr)
         return 1
     print(f"{args.file}: OK ({len(pipeline.nodes)} stages, {len(pipeline.links)} links)")
+    return 0
+
+
+def _versions(args: argparse.Namespace) -> int:
+    from mlops_desktop.app.pipeline_history import pipeline_versions
+    from mlops_desktop.app.projects import ProjectService
+    from mlops_desktop.cli._common import print_table
+
+    with open_workspace(args) as workspace:
+        service = ProjectService(workspace)
+        info = service.pipeline_info(args.project, args.pipeline)
+        rows = [
+            (v.version, v.created_at.strftime("%Y-%m-%d %H:%M"), v.message)
+            for v in pipeline_versions(service, args.project, info.name)
+        ]
+    print_table(("version", "saved", "message"), rows)
+    return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from mlops_desktop.app.pipeline_history import diff_versions
+    from mlops_desktop.app.projects import ProjectService
+
+    with open_workspace(args) as workspace:
+        service = ProjectService(workspace)
+        info = service.pipeline_info(args.project, args.pipeline)
+        new = args.new if args.new is not None else info.latest_version
+        old = args.old if args.old is not None else new - 1
+        result = diff_versions(service, args.project, info.name, old, new)
+    print(f"pipeline '{info.name}': version {old} → {new}")
+    for line in result.lines():
+        print(f"  {line}")
     return 0

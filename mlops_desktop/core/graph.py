@@ -158,7 +158,7 @@ class Pipeline:
         out = []
         for n in self._nodes.values():
             spec = self.registry.find(n.type)
-            if spec is not None and spec.kind == kind:
+            if spec is not None and spec.kind_for(n.params) == kind:
                 out.append(n)
         return out
 
@@ -177,6 +177,8 @@ class Pipeline:
         self.check_link_ends(link)
         dst = self._nodes[link.target]
         for existing in self._links.values():
+            if self.takes_many(link.target, link.target_port):
+                break
             if existing.target == link.target and existing.target_port == link.target_port:
                 other = self._nodes[existing.source].title
                 raise GraphError(
@@ -190,6 +192,13 @@ class Pipeline:
             raise GraphError(
                 f"linking '{src.title}' to '{dst.title}' would close a cycle; a pipeline must be acyclic"
             )
+
+    def takes_many(self, node_id: str, port: str) -> bool:
+        """Whether input ``port`` of the node takes any number of links (``PortSpec.many``)."""
+        node = self._nodes.get(node_id)
+        spec = self.registry.find(node.type) if node is not None else None
+        in_port = spec.input(port) if spec is not None else None
+        return in_port is not None and in_port.many
 
     def check_link_ends(self, link: Link) -> None:
         """The checks of one link on its own: its stages and ports exist and their types

@@ -47,14 +47,14 @@ class Lifecycle:
     def phase(self, phase_id: str) -> Phase | None:
         return next((p for p in self.phases if p.id == phase_id), None)
 
-    def phase_of(self, spec: StageSpec | None) -> str | None:
-        """The id of the phase ``spec`` belongs to in this lifecycle, or ``None``."""
+    def phase_of(self, spec: StageSpec | None, node: Node | None = None) -> str | None:
+        """The id of the phase ``spec`` (of ``node``, when given) belongs to, or ``None``."""
         if spec is None:
             return None
         explicit = spec.phases.get(self.id)
         if explicit is not None:
             return explicit or None  # "" means "explicitly no phase"
-        return self.kinds.get(spec.kind)
+        return self.kinds.get(spec.kind_for(node.params) if node is not None else spec.kind)
 
 
 @cache
@@ -95,7 +95,7 @@ def place(pipeline: Pipeline, lens_id: str) -> LensPlacement:
     by_phase: dict[str, list[Node]] = {p.id: [] for p in lc.phases}
     unplaced: list[Node] = []
     for node in pipeline.nodes.values():
-        phase = lc.phase_of(pipeline.registry.find(node.type))
+        phase = lc.phase_of(pipeline.registry.find(node.type), node)
         if phase is None or phase not in by_phase:
             unplaced.append(node)
         else:

@@ -42,6 +42,7 @@ class ParamSpec:
     label: str = ""
     file_filter: str = ""  # for PATH: e.g. "Data files (*.csv *.parquet)"
     visible_when: tuple[str, str] | None = None  # (other param, value) that shows this one
+    read_only: bool = False  # shown, never edited (an imported step's definition)
 
     @property
     def display_name(self) -> str:
@@ -123,6 +124,7 @@ class PortSpec:
     type: PortType
     optional: bool = False  # inputs only: the stage runs without it
     help: str = ""
+    many: bool = False  # inputs only: takes any number of links (an external step's "after")
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +154,17 @@ class StageSpec:
     # a counter): the engine always runs it, never serves it from the cache, and runs it in
     # the app's process (beside the workspace) even when other stages go to a Dask cluster.
     side_effects: bool = False
+    # A stage whose lifecycle kind is chosen per node (an imported external step): the node's
+    # parameter of this name holds the kind, and ``kind`` is only the fallback.
+    kind_param: str = ""
+
+    def kind_for(self, params: Mapping[str, Any]) -> str:
+        """The lifecycle kind of a node of this stage with ``params``."""
+        if self.kind_param:
+            value = params.get(self.kind_param)
+            if isinstance(value, str) and value:
+                return value
+        return self.kind
 
     def input(self, name: str) -> PortSpec | None:
         return next((p for p in self.inputs if p.name == name), None)

@@ -32,7 +32,7 @@ def validate(pipeline: Pipeline) -> list[Problem]:
             problems.append(Problem(str(exc), link.target))
             continue
         taken = linked.setdefault(link.target, set())
-        if link.target_port in taken:
+        if link.target_port in taken and not pipeline.takes_many(link.target, link.target_port):
             title = pipeline.nodes[link.target].title
             problems.append(
                 Problem(
@@ -61,6 +61,9 @@ def validate(pipeline: Pipeline) -> list[Problem]:
 
     if not nx.is_directed_acyclic_graph(pipeline.to_networkx()):
         problems.append(Problem("the pipeline contains a cycle"))
+    from mlops_desktop.core.trigger_settings import declared_problems
+
+    problems += [Problem(msg) for msg in declared_problems(pipeline.meta.get("triggers"))]
     if not pipeline.nodes:
         problems.append(Problem("the pipeline has no stages", severity="warning"))
     return problems

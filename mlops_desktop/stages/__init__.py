@@ -11,6 +11,6 @@ from mlops_desktop.core.specs import StageSpec
 
 def stage_specs() -> list[StageSpec]:
     """Every built-in stage spec (the entry point's target)."""
-    from mlops_desktop.stages import specs_data, specs_model, specs_operate
+    from mlops_desktop.stages import specs_data, specs_external, specs_model, specs_operate
 
-    return [*specs_data.SPECS, *specs_model.SPECS, *specs_operate.SPECS]
+    return [*specs_data.SPECS, *specs_model.SPECS, *specs_operate.SPECS, *specs_external.SPECS]

@@ -1,0 +1,216 @@
+"""An :class:`ExternalPipeline` → a native pipeline of external stages, laid out and grouped.
+
+Each step becomes a node of the ``external`` stage type whose read-only parameters keep the
+step's definition, and whose ``kind`` parameter places it in the lifecycle (by the rules of
+:mod:`.placement`, or as the user corrected it on an earlier import). Links follow the data
+and control dependencies. Nested DAGs and condition branches get a backdrop note each, and
+the pipeline's ``meta["external"]`` keeps the facts read from the definition.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+from mlops_desktop.core.cloud.model import FORMAT_TITLES, ExternalPipeline, ExternalStep
+from mlops_desktop.core.cloud.placement import metric_gates, place_step
+from mlops_desktop.core.graph import Link, Node, Note, Pipeline
+from mlops_desktop.core.registry import StageRegistry
+
+EXTERNAL_STAGE = "external"
+OUT_PORT, IN_PORT = "out", "after"
+COL_W, ROW_H = 250.0, 120.0
+GROUP_COLOURS = {
+    "condition": "#fde2e4",
+    "loop": "#e2ecfd",
+    "exit handler": "#e9e2fd",
+    "sub-pipeline": "#e2fde8",
+}
+
+
+def node_id(key: str) -> str:
+    """A stable node id for a step key, so re-imports of a file keep their node ids."""
+    return "x" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:11]
+
+
+def _lines(values: Mapping[str, str]) -> str:
+    return "\n".join(f"{k}: {v}" for k, v in values.items())
+
+
+def _layers(ext: ExternalPipeline) -> dict[str, int]:
+    layer: dict[str, int] = {}
+    by_key = {s.key: s for s in ext.steps}
+    for s in ext.steps:  # iterative longest path (steps are acyclic: checked on parse)
+        stack = [s.key]
+        while stack:
+            k = stack[-1]
+            if k in layer:
+                stack.pop()
+                continue
+            pending = [d.step for d in by_key[k].after if d.step not in layer]
+            if pending:
+                stack.extend(pending)
+                continue
+            layer[k] = 1 + max((layer[d.step] for d in by_key[k].after), default=-1)
+            stack.pop()
+    return layer
+
+
+def to_pipeline(
+    ext: ExternalPipeline,
+    registry: StageRegistry,
+    name: str,
+    source: str = "",
+    digest: str = "",
+    previous: Pipeline | None = None,
+) -> Pipeline:
+    """The native pipeline for ``ext``; placements the user corrected in ``previous`` stay."""
+    gates = metric_gates(ext)
+    kept = _corrections(previous)
+    layer = _layers(ext)
+    rows: dict[int, int] = {}
+    order = sorted(ext.steps, key=lambda s: (layer[s.key], s.group, s.branch, s.key))
+    nodes: list[Node] = []
+    positions: dict[str, tuple[float, float]] = {}
+    for s in order:
+        col = layer[s.key]
+        row = rows.get(col, 0)
+        rows[col] = row + 1
+        placement = place_step(s, s.key in gates)
+        kind, reason = placement.kind, placement.reason
+        if s.key in gates:
+            reason = f"it gates {gates[s.key]} on an evaluation metric"
+        if s.key in kept and kept[s.key] != kind:
+            reason = f"set by hand (the rules said {kind}: {reason})"
+            kind = kept[s.key]
+        x, y = col * COL_W, row * ROW_H
+        positions[s.key] = (x, y)
+        nodes.append(
+            Node(
+                node_id(s.key),
+                EXTERNAL_STAGE,
+                _title(s, ext),
+                _params(s, ext, kind, placement.kind, reason),
+                x,
+                y,
+            )
+        )
+    links = [
+        Link(
+            f"l{node_id(d.step + '>' + s.key)[1:]}",
+            node_id(d.step),
+            OUT_PORT,
+            node_id(s.key),
+            IN_PORT,
+        )
+        for s in ext.steps
+        for d in s.after
+    ]
+    pipeline = Pipeline(name, registry)
+    meta: dict[str, Any] = {"external": _facts(ext, gates, source, digest)}
+    pipeline.load_items(nodes, links, _backdrops(ext, positions), meta)
+    return pipeline
+
+
+def _title(step: ExternalStep, ext: ExternalPipeline) -> str:
+    clash = sum(1 for s in ext.steps if s.name == step.name) > 1
+    return step.key if clash else step.name
+
+
+def _params(
+    step: ExternalStep, ext: ExternalPipeline, kind: str, rule: str, reason: str
+) -> dict[str, Any]:
+    return {
+        "vendor": ext.vendor,
+        "step_type": step.step_type,
+        "step_key": step.key,
+        "component": step.component,
+        "image": step.image,
+        "command": step.command,
+        "inputs": _lines(step.inputs),
+        "depends_on": "\n".join(f"{d.step} ({d.kind})" for d in step.after),
+        "group": step.group,
+        "branch": step.branch,
+        "settings": _lines(step.settings),
+        "location": step.location,
+        "kind": kind,
+        "kind_rule": rule,
+        "placement_reason": reason,
+    }
+
+
+def _corrections(previous: Pipeline | None) -> dict[str, str]:
+    """Kinds the user set by hand on an earlier import: step key -> kind."""
+    out: dict[str, str] = {}
+    if previous is None:
+        return out
+    for n in previous.nodes.values():
+        p = n.params
+        if n.type == EXTERNAL_STAGE and p.get("kind") and p.get("kind") != p.get("kind_rule"):
+            out[str(p.get("step_key"))] = str(p["kind"])
+    return out
+
+
+def _facts(
+    ext: ExternalPipeline, gates: Mapping[str, str], source: str, digest: str
+) -> dict[str, Any]:
+    by_key = {s.key: s for s in ext.steps}
+    return {
+        "vendor": ext.vendor,
+        "format": ext.format,
+        "format_title": FORMAT_TITLES[ext.format],
+        "source": source,
+        "sha256": digest,
+        "description": ext.description,
+        "parameters": dict(ext.parameters),
+        "schedules": [dict(s) for s in ext.schedules],
+        "gates": [
+            {
+                "step": g.step,
+                "condition": g.condition,
+                "if_steps": list(g.if_steps),
+                "else_steps": list(g.else_steps),
+                "metrics": list(g.metrics),
+                "metric_gate": g.step in gates,
+                "gated": gates.get(g.step, ""),
+                "where": by_key[g.step].location if g.step in by_key else f"group {g.step}",
+            }
+            for g in ext.gates
+        ],
+        "caching": [s.key for s in ext.steps if "cache" in s.settings or "reuse" in s.settings],
+        "groups": dict(ext.groups),
+    }
+
+
+def _backdrops(ext: ExternalPipeline, positions: Mapping[str, tuple[float, float]]) -> list[Note]:
+    """One backdrop per nested group, around the nodes it holds (outer groups drawn first)."""
+    notes: list[Note] = []
+    for path, kind in sorted(ext.groups.items(), key=lambda kv: kv[0].count("/")):
+        inside = [
+            positions[s.key] for s in ext.steps if s.group == path or s.group.startswith(path + "/")
+        ]
+        if not inside:
+            continue
+        depth = path.count("/")
+        pad = 24.0 - 6.0 * min(depth, 3)
+        x0 = min(p[0] for p in inside) - pad
+        y0 = min(p[1] for p in inside) - pad - 22.0
+        x1 = max(p[0] for p in inside) + 190.0 + pad
+        y1 = max(p[1] for p in inside) + 86.0 + pad
+        gate = next((g for g in ext.gates if g.step == path), None)
+        label = f"{kind}: {path.rsplit('/', 1)[-1]}"
+        if gate is not None and gate.condition:
+            label += f" — when {gate.condition}"
+        notes.append(
+            Note(
+                node_id("group:" + path),
+                label,
+                x0,
+                y0,
+                x1 - x0,
+                y1 - y0,
+                GROUP_COLOURS.get(kind, "#eeeeee"),
+            )
+        )
+    return notes
