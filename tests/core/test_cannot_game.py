@@ -446,7 +446,14 @@ def test_a_canary_that_served_a_share_counts() -> None:
     d = DeploymentFacts(
         401, "production", "canary", "", NOW, "model", 1, 2, traffic_share=0.1, digest="sha-0"
     )
-    assert status(assess(replace(f, deployments=(*f.deployments, d))), "mlts.infra.6") == "met"
+    with_canary = replace(f, deployments=(*f.deployments, d))
+    # recorded, but no Serve run has answered a share of the traffic yet
+    assert status(assess(with_canary), "mlts.infra.6") == "not_met"
+    latest = _latest(f)
+    served = replace(latest, id=90, metrics={**latest.metrics, "serve_canary_share": 0.1})
+    assert status(assess(_add_runs(with_canary, served)), "mlts.infra.6") == "met"
+    everything = replace(served, id=91, metrics={**latest.metrics, "serve_canary_share": 1.0})
+    assert status(assess(_add_runs(with_canary, everything)), "mlts.infra.6") == "not_met"
 
 
 def test_a_latency_crossing_that_alerted_counts() -> None:
@@ -467,6 +474,7 @@ def rich() -> ProjectFacts:
         "importance/y": 0.2,
         "slice/a/accuracy": 0.9,
         "fairness/parity": 0.98,
+        "serve_canary_share": 0.1,
     }
     online = StageFacts("experiment", "online_experiment", "succeeded", 0.5)
     runs = [

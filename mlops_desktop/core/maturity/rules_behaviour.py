@@ -376,20 +376,41 @@ def sig_gate_champion(ev: Evaluator, arg: str) -> Outcome:
     return _no("no model gate run compared the challenger with the current champion")
 
 
+def _served_share(ev: Evaluator, wanted: set[str]) -> list[RunFacts]:
+    """Serve runs that answered only a share (canary) or scored beside the primary (shadow)."""
+    out = []
+    for r in ev.facts.runs:
+        if not ran_kind(ev, r, {"serve"}):
+            continue
+        share = r.metrics.get("serve_canary_share", -1.0)
+        if ("canary" in wanted and 0.0 < share < 1.0) or (
+            "shadow" in wanted and "serve_shadow_agreement" in r.metrics
+        ):
+            out.append(r)
+    return out
+
+
 def sig_deploy_share(ev: Evaluator, arg: str) -> Outcome:
-    """A canary/shadow/A-B deployment that served only a share of the traffic."""
+    """A canary/shadow deployment whose Serve runs answered only a share of the traffic
+    (``serve_canary_share`` in (0, 1)) or scored beside the primary (shadow)."""
     wanted = set(arg.split("/")) if arg else {"canary", "shadow", "ab"}
     ds = [
         d
         for d in ev.facts.deployments
         if d.status != "failed" and d.strategy in wanted and 0.0 <= d.traffic_share < 1.0
     ]
-    if ds:
-        return _ok(map(deploy_ref, ds))
+    served = _served_share(ev, wanted)
+    if ds and served:
+        return _ok([*map(deploy_ref, ds), *map(run_ref, served)])
     full = [d for d in ev.facts.deployments if d.strategy in wanted]
+    if ds:
+        why = "no Serve run answered a share of the traffic for it (serve_canary_share)"
+    elif full:
+        why = "the ones recorded served all of the traffic"
+    else:
+        why = "none recorded"
     return _no(
-        f"no {' or '.join(sorted(wanted))} deployment served a share of the traffic"
-        + ("; the ones recorded served all of it" if full else ""),
+        f"no {' or '.join(sorted(wanted))} deployment served a share of the traffic: {why}",
         map(deploy_ref, full),
     )
 
