@@ -15,7 +15,7 @@ import traceback
 from types import TracebackType
 
 from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
 from mlops_desktop import __version__
@@ -28,6 +28,25 @@ ORG_DOMAIN = "mlops-desktop.github.io"
 DESKTOP_FILE = "io.github.mlops_desktop.MlopsDesktop"
 EXIT_AFTER_SHOW = "MLOPS_DESKTOP_EXIT_AFTER_SHOW"
 ICON_SIZES = (16, 32, 48, 64, 128, 256)
+
+
+def ensure_gui_application() -> QGuiApplication:
+    """The running Qt application, or a new one (offscreen when there is no display), for
+    drawing reports from the command line.
+
+    A widgets application, since plots and the pipeline scene are drawn by widgets."""
+    app = QGuiApplication.instance()
+    if app is not None:
+        return app  # type: ignore[return-value]
+    headless = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    if headless and not os.environ.get("QT_QPA_PLATFORM") and os.name != "nt":
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    global _APP
+    _APP = QApplication([])
+    return _APP
+
+
+_APP: QGuiApplication | None = None
 
 
 def app_icon() -> QIcon:

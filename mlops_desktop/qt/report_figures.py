@@ -190,7 +190,7 @@ def render_images(data: ReportData) -> list[str]:
     """Draw offscreen every figure that has plot data but no image yet (pipeline picture,
     plots, radar). Figures that cannot be drawn are left out with a note; returns the
     captions of those."""
-    from mlops_desktop.qt.pdf import ensure_gui_application
+    from mlops_desktop.qt.application import ensure_gui_application
 
     ensure_gui_application()
     failed: list[str] = []
