@@ -10,13 +10,15 @@ from __future__ import annotations
 import hashlib
 import os
 
-from PySide6.QtCore import QByteArray
+from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtWidgets import QDockWidget
 
 from mlops_desktop.core.errors import MlopsError
 
 MAX_RECENT = 8
 SAMPLE_PROJECT = "Sample: breast cancer"
+# Bottom panels made on first use, after the default layout was recorded.
+LATE_BOTTOM_DOCKS = ("run_view_dock", "compare_dock")
 
 
 class SessionMixin:
@@ -70,10 +72,21 @@ class SessionMixin:
             )
 
     def reset_layout(self) -> None:
+        """Dock every panel back in its place (floating ones too) and close the bottom ones."""
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+        docks = [d for d in self.findChildren(QDockWidget) if d.parent() is self]
+        for dock in docks:
+            dock.setFloating(False)
         self.restoreState(self._default_state)
-        for dock in self.findChildren(QDockWidget):
-            dock.show()
-        self.map_dock.raise_()
+        for dock in docks:  # panels made after the default layout (Run, Compare runs...)
+            if self.dockWidgetArea(dock) != bottom and dock.objectName() in LATE_BOTTOM_DOCKS:
+                self.addDockWidget(bottom, dock)
+            if self.dockWidgetArea(dock) == bottom:
+                if dock is not self.messages_dock:
+                    self.tabifyDockWidget(self.messages_dock, dock)
+                dock.hide()
+            else:
+                dock.show()
         self._apply_default_dock_sizes()
 
     def _create_sample_project(self) -> None:

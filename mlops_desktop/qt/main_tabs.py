@@ -13,11 +13,12 @@ from PySide6.QtCore import QTimer
 
 from mlops_desktop.core.errors import MlopsError
 from mlops_desktop.qt import main_menus
+from mlops_desktop.qt.canvas.view import READABLE_ZOOM
 
 if TYPE_CHECKING:
     from mlops_desktop.core.graph import Pipeline
 
-MIN_OPEN_ZOOM = 0.7
+MIN_OPEN_ZOOM = READABLE_ZOOM
 
 
 def _editor_class() -> Any:
@@ -67,18 +68,9 @@ class TabsMixin:
 
     @staticmethod
     def _readable_zoom(editor: Any) -> None:
-        """Fit a new tab, but never so small that titles vanish: then show its start."""
-        view = getattr(editor, "view", None)
-        if view is None or not editor.isVisible():
-            return
-        editor.fit_view()
-        if view.transform().m11() >= MIN_OPEN_ZOOM:
-            return
-        items = view.scene().itemsBoundingRect()
-        view.resetTransform()
-        view.scale(MIN_OPEN_ZOOM, MIN_OPEN_ZOOM)
-        half_w = view.viewport().width() / (2 * MIN_OPEN_ZOOM)
-        view.centerOn(items.left() + half_w - 20, items.center().y())
+        """Fit a new tab (at a zoom whose titles can be read: the view shows its start)."""
+        if getattr(editor, "view", None) is not None and editor.isVisible():
+            editor.fit_view()
 
     @staticmethod
     def _tab_title(project: str, name: str) -> str:

@@ -256,6 +256,11 @@ class MainWindow(TabsMixin, SessionMixin, FileCommandsMixin, RunsMixin, PanelsMi
         self.tabifyDockWidget(self.triggers_dock, self.maturity_dock)
         self.tabifyDockWidget(self.maturity_dock, self.messages_dock)
         self.map_dock.raise_()
+        # The canvas gets the room: the bottom panels open where the user's attention goes
+        # (the Run view when a run starts, Messages when validation finds problems, or
+        # View → Panels) and stay closed until then.
+        for dock in self.bottom_docks():
+            dock.hide()
         self._default_state = self.saveState()
         self._sized = False
 
@@ -279,13 +284,23 @@ class MainWindow(TabsMixin, SessionMixin, FileCommandsMixin, RunsMixin, PanelsMi
         self.panels_menu.addAction(dock.toggleViewAction())
         return dock
 
+    def bottom_docks(self) -> list[QDockWidget]:
+        """The docks that share the bottom area (runs, plots, maturity, messages...)."""
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+        return [
+            d
+            for d in self.findChildren(QDockWidget)
+            if d.parent() is self and self.dockWidgetArea(d) == bottom
+        ]
+
     def _apply_default_dock_sizes(self) -> None:
-        """Sensible first-run sizes: narrow side panels, a bottom panel tall enough to read."""
+        """Sensible first-run sizes: narrow side panels and most of the window for the canvas."""
         horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
         height = max(self.height(), 600)
         # Wide enough for a template pipeline's name; the palette gets more height than the
         # (usually short) project list.
-        self.resizeDocks([self.projects_dock, self.inspector_dock], [270, 300], horizontal)
+        side = 250 if self.width() >= 1400 else 230
+        self.resizeDocks([self.projects_dock, self.inspector_dock], [side, side + 30], horizontal)
         self.resizeDocks(
             [self.projects_dock, self.palette_dock],
             [int(height * 0.22), int(height * 0.53)],
@@ -297,9 +312,6 @@ class MainWindow(TabsMixin, SessionMixin, FileCommandsMixin, RunsMixin, PanelsMi
             [int(height * 0.6), int(height * 0.12)],
             vertical,
         )
-        # Plots, maturity charts and the lifecycle map need height to be read without
-        # scrolling; the canvas zooms to fit what is left.
-        self.resizeDocks([self.map_dock], [int(height * 0.44)], vertical)
 
     def showEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
         super().showEvent(event)
@@ -461,8 +473,23 @@ class MainWindow(TabsMixin, SessionMixin, FileCommandsMixin, RunsMixin, PanelsMi
             self.show_message(f"{phase}: no stage of this pipeline implements it")
 
     def show_dock(self, dock: QDockWidget) -> None:
+        """Show and raise a panel; the first bottom panel opened gets room to be read."""
+        bottom = self.bottom_docks()
+        opening = dock in bottom and not any(
+            d.isVisible() and not d.isFloating() for d in bottom if d is not dock
+        )
         dock.show()
         dock.raise_()
+        if opening and not dock.isFloating():
+            # Plots, maturity charts and the lifecycle map need height to be read.
+            share = 0.42 if self.height() >= 800 else 0.38
+            self.resizeDocks([dock], [int(self.height() * share)], Qt.Orientation.Vertical)
+        if dock is self.messages_dock:
+            self._scroll_messages_to_end()
+
+    def _scroll_messages_to_end(self) -> None:
+        bar = self.log.verticalScrollBar()
+        bar.setValue(bar.maximum())
 
     # ============================================================ commands
     def validate_current(self) -> list:
@@ -489,6 +516,7 @@ class MainWindow(TabsMixin, SessionMixin, FileCommandsMixin, RunsMixin, PanelsMi
         if error:
             body = f"<span style='color:#dc2626'>✖ {body}</span>"
         self.log.appendHtml(f"<span style='color:gray'>{stamp}</span>&nbsp;&nbsp;{body}")
+        self._scroll_messages_to_end()  # the newest line is the one to read
 
     def _on_autosaver_saved(self, pipeline_id: int, version: int) -> None:
         info = self._tabs_info.get(pipeline_id)

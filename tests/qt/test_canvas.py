@@ -13,7 +13,7 @@ from mlops_desktop.core import operations as ops
 from mlops_desktop.core.entities import StageStatus
 from mlops_desktop.core.graph import Pipeline
 from mlops_desktop.core.lifecycle import LENS_ORDER
-from mlops_desktop.qt.canvas.view import STAGE_MIME
+from mlops_desktop.qt.canvas.view import READABLE_ZOOM, STAGE_MIME
 from mlops_desktop.qt.document.editor import PipelineEditor
 
 
@@ -316,6 +316,16 @@ def test_unknown_lens_is_refused(editor: PipelineEditor) -> None:
 def test_zoom_and_fit(editor: PipelineEditor) -> None:
     build(editor.pipeline, SAMPLE, SAMPLE_LINKS)
     editor.fit_view()
+    visible = editor.view.mapToScene(editor.view.viewport().rect()).boundingRect()
+    # Too wide to fit at a readable zoom: F shows the start, with no stage cut at an edge.
+    assert editor.view.zoom() >= READABLE_ZOOM - 0.1
+    first = min(editor.scene.node_items.values(), key=lambda it: it.x())
+    assert visible.contains(first.sceneBoundingRect())
+    for item in editor.scene.node_items.values():
+        rect = item.sceneBoundingRect()
+        assert visible.contains(rect) or not visible.intersects(rect)
+    editor.resize(2600, 900)
+    editor.fit_view()  # wide enough: the whole pipeline
     visible = editor.view.mapToScene(editor.view.viewport().rect()).boundingRect()
     for item in editor.scene.node_items.values():
         assert visible.contains(item.sceneBoundingRect())

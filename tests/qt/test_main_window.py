@@ -320,6 +320,8 @@ def test_other_panels_join_the_window(qtbot, window: MainWindow) -> None:
     from PySide6.QtWidgets import QLabel
 
     dock = window.add_panel("Runs", "runs_dock", QLabel("runs"))
+    window.show_dock(window.messages_dock)  # bottom panels start closed
+    window.show_dock(dock)
     qtbot.wait(20)  # the dock layout settles in the event loop
     assert dock.toggleViewAction() in window.panels_menu.actions()
     assert dock in window.tabifiedDockWidgets(window.messages_dock)

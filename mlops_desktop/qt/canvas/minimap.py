@@ -2,6 +2,8 @@
 
 The overview is rendered into a pixmap only after the scene settles (debounced), so it costs
 nothing while the user drags. The current viewport is outlined; click or drag to move there.
+It never hides a stage: it moves to a free corner of the view, and when every corner has a
+stage under it, it fades and lets clicks through to the canvas.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPix
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from mlops_desktop.qt.canvas import theme as T
+from mlops_desktop.qt.canvas.node_item import NodeItem
 from mlops_desktop.qt.canvas.scene import PipelineScene
 
 SIZE = (200, 130)
 MARGIN = 12
+FADED_OPACITY = 0.25
 
 
 class Minimap(QWidget):
@@ -29,13 +33,17 @@ class Minimap(QWidget):
         self._timer.setSingleShot(True)
         self._timer.setInterval(250)
         self._timer.timeout.connect(self.refresh)
+        self.faded = False
         self.resize(*SIZE)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setToolTip("Overview: click or drag to move the view")
         scene = view.scene()
         scene.changed.connect(self._on_scene_changed)
-        view.horizontalScrollBar().valueChanged.connect(self.update)
-        view.verticalScrollBar().valueChanged.connect(self.update)
+        view.horizontalScrollBar().valueChanged.connect(self.reposition)
+        view.verticalScrollBar().valueChanged.connect(self.reposition)
+        zoom_changed = getattr(view, "zoom_changed", None)
+        if zoom_changed is not None:
+            zoom_changed.connect(self.reposition)
         view.viewport().installEventFilter(self)
         self.reposition()
         self.hide()  # shown by the first refresh, once there is something to show
@@ -45,9 +53,25 @@ class Minimap(QWidget):
             self.reposition()
         return False
 
-    def reposition(self) -> None:
+    def reposition(self, *_args: object) -> None:
+        """Sit in the first corner with no stage under it (bottom right first), or fade."""
         vp = self.view.viewport()
-        self.move(vp.width() - self.width() - MARGIN, vp.height() - self.height() - MARGIN)
+        right, bottom = vp.width() - self.width() - MARGIN, vp.height() - self.height() - MARGIN
+        corners = [(right, bottom), (right, MARGIN), (MARGIN, MARGIN), (MARGIN, bottom)]
+        free = next((c for c in corners if not self._covers_stage(*c)), None)
+        self.move(*(free or corners[0]))
+        faded = free is None
+        if faded != self.faded:
+            self.faded = faded
+            self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, faded)
+        self.update()
+
+    def _covers_stage(self, x: int, y: int) -> bool:
+        area = self.view.mapToScene(x, y, self.width(), self.height()).boundingRect()
+        return any(
+            isinstance(item, NodeItem)
+            for item in self.view.scene().items(area, Qt.ItemSelectionMode.IntersectsItemShape)
+        )
 
     def _on_scene_changed(self, _regions: object = None) -> None:
         self.schedule()
@@ -78,7 +102,7 @@ class Minimap(QWidget):
         scene.render(painter, target, rect, Qt.AspectRatioMode.KeepAspectRatio)
         painter.end()
         self._pixmap = pm
-        self.update()
+        self.reposition()
 
     def _target_rect(self, source: QRectF) -> QRectF:
         w, h = self.width() - 8.0, self.height() - 8.0
@@ -105,6 +129,8 @@ class Minimap(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if self.faded:
+            painter.setOpacity(FADED_OPACITY)
         painter.setPen(QPen(T.OVERLAY_BORDER, 1))
         painter.setBrush(T.OVERLAY_FILL)
         painter.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 8, 8)

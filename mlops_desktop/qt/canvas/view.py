@@ -28,11 +28,14 @@ from PySide6.QtWidgets import QGraphicsView, QWidget
 from mlops_desktop.qt import colors
 from mlops_desktop.qt.canvas import theme as T
 from mlops_desktop.qt.canvas.minimap import Minimap
+from mlops_desktop.qt.canvas.node_item import NodeItem
 from mlops_desktop.qt.canvas.scene import PipelineScene
 
 STAGE_MIME = "application/x-mlops-desktop-stage"
 MIN_ZOOM = 0.03
 MAX_ZOOM = 3.0
+# F never zooms out below this: titles and port names stay legible (the minimap shows the rest).
+READABLE_ZOOM = 0.7
 
 
 class PipelineView(QGraphicsView):
@@ -99,7 +102,8 @@ class PipelineView(QGraphicsView):
         self.set_zoom(self.zoom() / 1.25)
 
     def fit(self) -> None:
-        """Show the whole pipeline (at most at 100 %)."""
+        """Show the whole pipeline (at most at 100 %); when that would make the titles too
+        small to read, show its start at a readable zoom instead."""
         rect = self.pipeline_scene.content_rect()
         if rect.isEmpty():
             self.resetTransform()
@@ -111,10 +115,31 @@ class PipelineView(QGraphicsView):
         if self.zoom() > 1.0:
             self.resetTransform()
             self.centerOn(rect.center())
-        elif self.zoom() < MIN_ZOOM:
-            self.set_zoom(MIN_ZOOM)
-            self.centerOn(rect.center())
+        elif self.zoom() < READABLE_ZOOM:
+            self._show_start(rect)
         self.zoom_changed.emit(self.zoom())
+
+    def _show_start(self, rect: QRectF) -> None:
+        """Show the left end of ``rect`` at a readable zoom chosen so that no stage is cut
+        in half by the right edge of the view."""
+        width, height = self.viewport().width(), self.viewport().height()
+        spans = [it.sceneBoundingRect() for it in self.pipeline_scene.node_items.values()]
+
+        def cuts(zoom: float) -> bool:
+            edge = rect.left() + width / zoom
+            return any(r.left() < edge < r.right() for r in spans)
+
+        steps = [READABLE_ZOOM - 0.01 * k for k in range(0, 11)]
+        steps += [READABLE_ZOOM + 0.01 * k for k in range(1, 16)]
+        zoom = next((z for z in steps if not cuts(z)), READABLE_ZOOM)
+        self.resetTransform()
+        self.scale(zoom, zoom)
+        y = (
+            rect.center().y()
+            if rect.height() * zoom <= height
+            else rect.top() + height / (2 * zoom)
+        )
+        self.centerOn(rect.left() + width / (2 * zoom), y)
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
@@ -291,11 +316,18 @@ class PipelineView(QGraphicsView):
         # the band labels, where a pipeline usually starts.
         room = self.viewport().width() - 24
         minimap = next((w for w in self.children() if isinstance(w, Minimap)), None)
-        if minimap is not None and minimap.isVisible():
-            room = minimap.x() - 24
-        width = min(max(room, 200), max(fm.horizontalAdvance(s) for s in lines) + 24)
         height = len(lines) * (fm.height() + 3) + 14
-        box = QRectF(12, self.viewport().height() - height - 12, width, height)
+        bottom = self.viewport().height() - height - 12
+        if minimap is not None and minimap.isVisible() and minimap.y() > bottom - minimap.height():
+            room = minimap.x() - 24 if minimap.x() > 100 else room
+        width = min(max(room, 200), max(fm.horizontalAdvance(s) for s in lines) + 24)
+        box = QRectF(12, bottom, width, height)
+        # Like the minimap, the legend never hides a stage: it moves up, or fades.
+        if self._covers_stage(box):
+            top = QRectF(12, 12, width, height)
+            box = top if not self._covers_stage(top) else box
+            if self._covers_stage(box):
+                painter.setOpacity(0.3)
         painter.setPen(QPen(T.OVERLAY_BORDER, 1))
         painter.setBrush(T.OVERLAY_FILL)
         painter.drawRoundedRect(box, 8, 8)
@@ -311,6 +343,11 @@ class PipelineView(QGraphicsView):
             )
             y += fm.height() + 3
         painter.restore()
+
+    def _covers_stage(self, box: QRectF) -> bool:
+        """Whether a stage lies under ``box`` (viewport coordinates)."""
+        area = self.mapToScene(box.toAlignedRect()).boundingRect()
+        return any(isinstance(it, NodeItem) for it in self.pipeline_scene.items(area))
 
     def _draw_empty_hint(self, painter: QPainter) -> None:
         painter.save()

@@ -1,0 +1,137 @@
+"""The window's default layout gives the canvas the room; panels open where attention goes."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, QSettings, Qt
+
+from mlops_desktop.core import operations as ops
+from mlops_desktop.core.graph import Link, Node, Pipeline
+from mlops_desktop.qt.canvas.view import READABLE_ZOOM
+from mlops_desktop.qt.main_window import MainWindow
+
+
+def _window(qtbot, tmp_path, size: tuple[int, int]) -> MainWindow:
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(settings=settings)
+    qtbot.addWidget(win)
+    win.resize(*size)
+    win.show()
+    assert win.open_workspace(str(tmp_path / "workspace.db"))
+    return win
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    win = _window(qtbot, tmp_path, (1440, 900))
+    yield win
+    win.runner.wait(30)
+    win.close()
+
+
+def _visible_rect(win: MainWindow, node_id: str) -> QRect:
+    view = win.current_editor().view
+    item = win.current_editor().scene.node_items[node_id]
+    return view.mapFromScene(item.sceneBoundingRect()).boundingRect()
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1440, 900)])
+def test_the_canvas_gets_most_of_the_window(qtbot, tmp_path, size) -> None:
+    win = _window(qtbot, tmp_path, size)
+    win.browser.create_project("demo", template="google")
+    qtbot.wait(50)
+    canvas = win.current_editor().view.viewport()
+    share = canvas.width() * canvas.height() / (win.width() * win.height())
+    assert share > 0.5, share
+    assert not any(d.isVisible() for d in win.bottom_docks())
+    # The sample's first stages are shown whole at a readable zoom: none is cut at an edge.
+    view = win.current_editor().view
+    assert view.zoom() >= READABLE_ZOOM - 0.1
+    port = QRectF(canvas.rect())
+    for node_id in win.current_pipeline().nodes:
+        rect = QRectF(_visible_rect(win, node_id))
+        assert port.contains(rect) or not port.intersects(rect), node_id
+    win.close()
+
+
+def test_f_keeps_titles_readable_on_a_long_pipeline(qtbot, window) -> None:
+    window.browser.create_project("demo", template="google")
+    editor = window.current_editor()
+    pipeline = window.current_pipeline()
+    moves = {nid: (i * 400.0, 0.0) for i, nid in enumerate(pipeline.nodes)}
+    pipeline.apply(ops.MoveNodes(moves))
+    qtbot.keyClick(editor.view.viewport(), Qt.Key.Key_F)
+    editor.fit_view()
+    assert editor.view.zoom() >= READABLE_ZOOM - 0.1
+
+
+def test_the_minimap_moves_off_a_stage_or_fades(qtbot, window) -> None:
+    window.browser.create_project("demo", template="blank")
+    editor = window.current_editor()
+    pipeline = window.current_pipeline()
+    pipeline.apply(ops.AddNode(Node("a", "load_data", "A", {}, 0, 0)))
+    pipeline.apply(ops.AddNode(Node("b", "split", "B", {}, 3000, 2000)))
+    pipeline.apply(ops.AddNode(Node("z", "split", "Z", {}, -3000, -2000)))
+    editor.view.set_zoom(1.0)
+    minimap = editor._minimap
+    minimap.refresh()
+    # Put stage A under the bottom-right corner, where the minimap sits by default.
+    vp = editor.view.viewport()
+    qtbot.wait(50)
+    centre = editor.scene.node_items["a"].sceneBoundingRect().center()
+    offset = QPointF(vp.rect().center() - QPoint(vp.width() - 90, vp.height() - 50))
+    editor.view.centerOn(centre + offset)
+    qtbot.wait(20)
+    stage = _visible_rect(window, "a")
+    assert stage.intersects(QRect(vp.width() - 212, vp.height() - 142, 200, 130))
+    assert minimap.isVisible() and not minimap.faded
+    assert not minimap.geometry().intersects(stage)
+    # With stages in every corner it fades and lets clicks through to the canvas.
+    for i, (x, y) in enumerate([(0, 0), (1, 0), (0, 1), (1, 1)]):
+        at = editor.view.mapToScene(
+            int(x * (vp.width() - 100) + 10), int(y * (vp.height() - 60) + 10)
+        )
+        pipeline.apply(ops.AddNode(Node(f"c{i}", "split", f"C{i}", {}, at.x(), at.y())))
+    minimap.reposition()
+    assert minimap.faded
+    assert minimap.testAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+
+
+def test_messages_scroll_to_the_newest_line(qtbot, window) -> None:
+    """Lines arrive while the panel is closed; opening it shows the newest one."""
+    assert not window.messages_dock.isVisible()
+    for i in range(300):
+        window.show_message(f"line {i}")
+    window.show_dock(window.messages_dock)
+    qtbot.wait(50)
+    bar = window.log.verticalScrollBar()
+    assert bar.maximum() > 0 and bar.value() == bar.maximum()
+    window.log.verticalScrollBar().setValue(0)
+    window.validate_current()  # no pipeline: nothing; then a message arrives
+    window.show_message("newest")
+    qtbot.wait(20)
+    assert bar.value() == bar.maximum()
+
+
+def test_reset_layout_docks_a_floating_run_panel(qtbot, window) -> None:
+    window.service.create_project("small", template="blank")
+    pipeline = Pipeline("data")
+    pipeline.apply(ops.AddNode(Node("load", "load_data", "Load", {"dataset": "iris"}, 0, 0)))
+    pipeline.apply(ops.AddNode(Node("split", "split", "Split", {}, 250, 0)))
+    pipeline.apply(ops.AddLink(Link("l1", "load", "dataset", "split", "dataset")))
+    window.service.create_pipeline("small", "data", pipeline)
+    window.browser.refresh()
+    window.open_pipeline("small", "data")
+    with qtbot.waitSignal(window.runner.finished, timeout=60000):
+        run_id = window.run_pipeline()
+    # The Run view opened by itself when the run started.
+    assert window.run_view_dock is not None and window.run_view_dock.isVisible()
+    assert window.run_view.run.id == run_id
+    window.run_view_dock.setFloating(True)
+    window.projects_dock.setFloating(True)
+    window.reset_layout()
+    qtbot.wait(20)
+    assert not window.run_view_dock.isFloating()
+    assert not window.projects_dock.isFloating()
+    assert window.dockWidgetArea(window.run_view_dock) == Qt.DockWidgetArea.BottomDockWidgetArea
+    assert window.projects_dock.isVisible()
