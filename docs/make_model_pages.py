@@ -17,7 +17,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "resources" / "maturity"
 OUT = ROOT / "docs" / "models"
-REFERENCE = "the team's reference, maturity-models.md"
 
 DETECT = {
     "AUTO": "automatic",

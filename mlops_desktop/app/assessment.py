@@ -54,7 +54,7 @@ GIT_TIMEOUT_S = 5.0
 
 @dataclass(frozen=True, slots=True)
 class QuestionItem:
-    """One question to show: a §5 item, a manual ML Test Score test, or a suggestion to confirm."""
+    """One question to show: a questionnaire item, a manual ML Test Score test, or a suggestion to confirm."""
 
     id: str
     question: str
@@ -319,7 +319,7 @@ class AssessmentService:
 
     # ------------------------------------------------------------------ questionnaire
     def valid_question(self, question_id: str) -> bool:
-        """Whether ``question_id`` names a question: a §5 item, ``q.manual_test_docs:<test>``
+        """Whether ``question_id`` names a question: a questionnaire item, ``q.manual_test_docs:<test>``
         or ``confirm:<criterion>`` for a PARTIAL criterion."""
         qn = mm.load_questionnaire()
         question = qn.get(question_id)

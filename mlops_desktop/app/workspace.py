@@ -56,7 +56,7 @@ def location_url(location: str | os.PathLike[str]) -> URL:
 
 
 class Workspace:
-    """An open workspace and its stores (see CONTRACTS.md). Close it when done."""
+    """An open workspace and its stores (see docs/architecture.md). Close it when done."""
 
     def __init__(self, url: URL, db: Database, artifacts_dir: Path, temp_dir: Path | None) -> None:
         self._url = url

@@ -1,6 +1,6 @@
 """The Crosswalk: the three vendors' lifecycle phases side by side against the project's stages.
 
-Rows are the canonical stages of the reference's §3.3 (``resources/crosswalk/stages.json``);
+Rows are the canonical stages of ``resources/crosswalk/stages.json``;
 columns give what AWS, Google Cloud and Microsoft Azure call that part of the lifecycle, and
 which stages of the open pipeline implement it (by their lifecycle kind). Each vendor's source
 is linked under the table. Activating a row emits the ids of its stages.
