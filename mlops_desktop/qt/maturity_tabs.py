@@ -235,9 +235,13 @@ class ModelTab(QtWidgets.QWidget):
             return
         c = result.criterion
         src = f'<a href="{html.escape(c.url)}">source</a>' if c.url else ""
+        looked = ""
+        if c.behaviour:
+            label = "Met by" if result.satisfied else "Looked for"
+            looked = f"<br><i>{label}:</i> {html.escape(c.behaviour)}"
         self.detail.setText(
             f"<b>{html.escape(c.key)}</b> ({c.detect}, {html.escape(status_text(result))}) {src}<br>"
-            f"{html.escape(result.reason)}"
+            f"{html.escape(result.reason)}{looked}"
         )
         for e in result.evidence:
             when = f" ({e.at:%Y-%m-%d %H:%M})" if e.at else ""
@@ -245,9 +249,12 @@ class ModelTab(QtWidgets.QWidget):
             entry.setData(ROLE_REF, (e.kind, e.ref, e.pipeline))
             if e.kind in ("node", "run"):
                 entry.setForeground(colors.role("link_text"))
+            elif e.kind == "file":
+                entry.setToolTip(f"In the repository: {e.ref}")
             self.evidence.addItem(entry)
         for m in result.missing:
-            missing = QtWidgets.QListWidgetItem(f"missing: {m}" if result.holds is not True else m)
+            text = f"not found: {m}" if result.holds is not True else m
+            missing = QtWidgets.QListWidgetItem(text)
             missing.setForeground(colors.role("error_text"))
             self.evidence.addItem(missing)
 

@@ -168,3 +168,27 @@ def test_questionnaire_answers_are_saved_and_reassessed(qtbot, service) -> None:
     assert service.answers("demo")["q.ds_mle"].document == "https://wiki.example/roles"
     assert view.assessment.models["aws"].result("aws.rep.ds_mle_collab").status == "met"
     assert find_item(view.questionnaire.tree, "Do ML engineers own").text(1) == "yes"
+
+
+def test_repository_findings_and_what_was_looked_for_are_shown(qtbot, tmp_path: Path) -> None:
+    from mlops_desktop.app.repo_scan import repo_facts
+
+    root = tmp_path / "team"
+    (root / ".github" / "workflows").mkdir(parents=True)
+    (root / ".github" / "workflows" / "ci.yml").write_text(
+        "on: [push]\njobs:\n  t:\n    runs-on: x\n    steps:\n      - run: pytest -q\n"
+    )
+    (root / "tests").mkdir()
+    (root / "tests" / "test_a.py").write_text("def test_a():\n    assert True\n")
+    view = MaturityView()
+    qtbot.addWidget(view)
+    view.show_assessment(assess(repo_facts(root)))
+    tab = view.model_tabs["azure"]
+    tab.select_criterion("azure.l1.tech.app_tests")
+    texts = [tab.evidence.item(i).text() for i in range(tab.evidence.count())]
+    assert any(t.startswith("file: .github/workflows/ci.yml:6: - run: pytest -q") for t in texts)
+    assert "Met by:" in tab.detail.text()
+    tab.select_criterion("azure.l2.tech.model_mgmt")
+    texts = [tab.evidence.item(i).text() for i in range(tab.evidence.count())]
+    assert "Looked for:" in tab.detail.text() and "model registry call" in tab.detail.text()
+    assert any(t.startswith("not found: ") and "none found" in t for t in texts)
