@@ -86,7 +86,7 @@ def row_coverage(pipeline: Pipeline | None, row: dict[str, Any]) -> RowCoverage:
     nodes = []
     for node in sorted(pipeline.nodes.values(), key=lambda n: (n.x, n.y)):
         spec = pipeline.registry.find(node.type)
-        if spec is not None and spec.kind in kinds:
+        if spec is not None and spec.kind_for(node.params) in kinds:
             nodes.append(node)
     if not nodes:
         return RowCoverage((), "Missing", False)

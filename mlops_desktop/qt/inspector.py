@@ -65,6 +65,11 @@ class ParamRow(QObject):
         self.error.setWordWrap(True)
         self.error.hide()
         self.editor = self._make_editor()
+        if spec.read_only:  # an imported step's definition: shown, selectable, never edited
+            if isinstance(self.editor, QLineEdit | QPlainTextEdit):
+                self.editor.setReadOnly(True)
+            else:
+                self.editor.setEnabled(False)
         self.editor.setToolTip(f"{spec.help}\nAllowed: {spec.describe()}".strip())
         self.field = QWidget()
         box = QVBoxLayout(self.field)

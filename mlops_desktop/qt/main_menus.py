@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMenu, QToolBar
 
 from mlops_desktop.core.lifecycle import lifecycles
 from mlops_desktop.core.vendors import catalogue
-from mlops_desktop.qt import dialogs
+from mlops_desktop.qt import cloud_import_dialog, dialogs
 from mlops_desktop.qt.theme import MODE_LABELS, MODES
 
 if TYPE_CHECKING:
@@ -59,6 +59,15 @@ def build_actions(win: MainWindow) -> None:
         None,
         "Add a pipeline JSON file to the current project",
     )
+    win.import_cloud_action = _action(
+        win,
+        "Import &cloud pipeline…",
+        lambda: cloud_import_dialog.choose_and_import(win),
+        None,
+        "Import an Azure ML, Vertex AI / Kubeflow or SageMaker pipeline definition "
+        "(or drop the file onto the window)",
+    )
+    win.cloud_drop = cloud_import_dialog.install_drop(win)
     win.export_action = _action(
         win,
         "&Export pipeline…",
@@ -177,6 +186,7 @@ def build_menus(win: MainWindow) -> None:
     file_menu.addSeparator()
     for act in (
         win.import_action,
+        win.import_cloud_action,
         win.export_action,
         win.export_image_action,
         win.export_report_action,
@@ -197,6 +207,10 @@ def build_menus(win: MainWindow) -> None:
     win.run_menu.addAction(win.validate_action)
     help_menu = bar.addMenu("&Help")
     help_menu.addAction("&Start here", win.show_start_here)
+    win.user_guide_action = _action(
+        win, "&User guide", lambda: dialogs.open_user_guide(win), "F1", "Open the user guide"
+    )
+    help_menu.addAction(win.user_guide_action)
     help_menu.addAction(win.shortcuts_action)
     help_menu.addAction(win.about_action)
     _build_edit_and_view_menus(win)

@@ -214,8 +214,9 @@ class _Plan:
         return op
 
     def kind(self, node_id: str) -> str:
-        spec = self.work.registry.find(self.work.nodes[node_id].type)
-        return spec.kind if spec else ""
+        node = self.work.nodes[node_id]
+        spec = self.work.registry.find(node.type)
+        return spec.kind_for(node.params) if spec else ""
 
     def of_kind(self, *kinds: str) -> list[Node]:
         return [n for n in self.work.nodes.values() if self.kind(n.id) in kinds]
