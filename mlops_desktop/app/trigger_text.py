@@ -37,7 +37,7 @@ def describe_trigger(trigger: Trigger) -> str:
         source = cfg.get("source_pipeline")
         node = cfg.get("source_node")
         where = f"pipeline '{source}'" if source else "this pipeline"
-        text = f"a drift or quality alert of {'node ' + node + ' in ' if node else ''}{where}"
+        text = f"a drift or quality alert of {f'node {node} in ' if node else ''}{where}"
         if cfg.get("force") is False:
             text += " (unchanged stages from the cache)"
     elif kind == TriggerType.REGISTRY_EVENT:
@@ -51,10 +51,14 @@ def describe_trigger(trigger: Trigger) -> str:
     else:
         text = ", ".join(f"{k}={v}" for k, v in cfg.items() if k != "origin") or "-"
     extras = []
-    if cfg.get("cooldown_s"):
-        extras.append(f"then waits {float(cfg['cooldown_s']):g} s")
+    cooldown = cfg.get("cooldown_s")
+    if isinstance(cooldown, int | float) and not isinstance(cooldown, bool) and cooldown:
+        extras.append(f"then waits {float(cooldown):g} s")
     if cfg.get("environment"):
         extras.append(f"runs in {cfg['environment']}")
+    broken = trigger.state.get("broken")
+    if isinstance(broken, dict) and broken.get("error"):
+        extras.append(f"BROKEN: {broken['error']}")
     return text + (f"; {', '.join(extras)}" if extras else "")
 
 

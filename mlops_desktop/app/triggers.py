@@ -26,6 +26,7 @@ pipeline coalesce into one run. Every firing is a ``trigger_events`` row linked 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -52,15 +53,21 @@ from mlops_desktop.core.operate_entities import (
     TriggerOutcome,
     TriggerType,
 )
+from mlops_desktop.core.trigger_settings import (
+    MAX_TRIGGERS_PER_PIPELINE,
+    TRIGGER_TYPES,
+    trigger_problems,
+)
 from mlops_desktop.storage.registry import RegistryStore
 from mlops_desktop.storage.triggers import TriggerStore
 
 if TYPE_CHECKING:
     from mlops_desktop.app.workspace import Workspace
 
-TRIGGER_TYPES = tuple(t.value for t in TriggerType)
 META_KEY = "triggers"
 ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
+BROKEN_KEY = "broken"  # in a trigger's state: {"error": message, "at": iso time}
+log = logging.getLogger(__name__)
 
 # runner(project, pipeline, trigger=..., environment=..., listener=...) -> finished Run
 Runner = Callable[..., Run]
@@ -183,6 +190,11 @@ class TriggerService:
         proj, info = self._locate(project, pipeline)
         document = self.ws.pipelines.latest(info.id).document
         declared = (document.get("meta") or {}).get(META_KEY) or []
+        if isinstance(declared, list) and len(declared) > MAX_TRIGGERS_PER_PIPELINE:
+            raise ConflictError(
+                f"pipeline '{info.name}' declares {len(declared):,} triggers, more than the "
+                f"limit of {MAX_TRIGGERS_PER_PIPELINE}; none of them is used"
+            )
         wanted: list[tuple[str, dict[str, Any]]] = []
         for entry in declared if isinstance(declared, list) else []:
             if isinstance(entry, Mapping) and entry.get("type") in TRIGGER_TYPES:
@@ -233,15 +245,11 @@ class TriggerService:
         return since
 
     def _check_config(self, proj: Project, type_: str, config: dict[str, Any]) -> dict[str, Any]:
-        if type_ not in TRIGGER_TYPES:
-            raise ConflictError(f"unknown trigger type '{type_}' (use {', '.join(TRIGGER_TYPES)})")
+        problems = trigger_problems(type_, config)
+        if problems:
+            raise ConflictError("; ".join(problems))
         if type_ == TriggerType.SCHEDULE:
-            from croniter import croniter
-
-            cron = str(config.get("cron") or "").strip()
-            if not croniter.is_valid(cron):
-                raise ConflictError(f"'{cron}' is not a cron expression (e.g. '*/15 * * * *')")
-            config["cron"] = cron
+            config["cron"] = str(config["cron"]).strip()
         elif type_ == TriggerType.DATA_ARRIVAL:
             folder = Path(str(config.get("folder") or "")).expanduser()
             if not str(config.get("folder") or "").strip() or not folder.is_dir():
@@ -438,25 +446,65 @@ class TriggerService:
 
     # ---------------------------------------------------------------- the loop
     def due(self, now: datetime | None = None) -> list[Firing]:
-        """Every trigger that is due, with its cursor advanced (so it fires once)."""
+        """Every trigger that is due, with its cursor advanced (so it fires once).
+
+        Each trigger is looked at on its own: one that cannot be checked is marked broken
+        (its state keeps the error, shown in the Triggers panel) and the others go on.
+        Advancing a cursor is a compare-and-set, so of two schedulers looking at the same
+        tick only one fires it."""
         now = now or self.clock()
         firings: list[Firing] = []
         for proj in self.ws.projects.list():
             infos = {i.id: i for i in self.ws.pipelines.list(proj.id)}
             for info in infos.values():
-                self.sync_from_pipeline(proj.id, info.name)
+                try:
+                    self.sync_from_pipeline(proj.id, info.name)
+                except Exception:  # noqa: BLE001 - a broken document must not stop the loop
+                    log.warning("cannot read the triggers of %s/%s", proj.name, info.name)
             for trig in self.store.list(proj.id, enabled_only=True):
                 info = infos.get(trig.pipeline_id)
-                if info is None or cooling_down(trig, now):
+                if info is None:
                     continue
-                detail, state = self._check(trig, proj, info, infos, now)
-                if detail is not None:
-                    state = {**(state or trig.state), "last_fired": now.isoformat()}
-                if state is not None:
-                    self.store.update(trig.id, state=state)
-                if detail is not None:
-                    firings.append(Firing(trig, proj, info, trig.type, detail))
+                try:
+                    firing = self._due_one(trig, proj, info, infos, now)
+                except Exception as exc:  # noqa: BLE001 - isolate each trigger
+                    self._mark_broken(trig, exc, now)
+                    continue
+                if firing is not None:
+                    firings.append(firing)
         return firings
+
+    def _due_one(
+        self,
+        trig: Trigger,
+        proj: Project,
+        info: PipelineInfo,
+        infos: Mapping[int, PipelineInfo],
+        now: datetime,
+    ) -> Firing | None:
+        if cooling_down(trig, now):
+            return None
+        detail, state = self._check(trig, proj, info, infos, now)
+        if detail is not None:
+            state = {**(state or trig.state), "last_fired": now.isoformat()}
+        if state is not None:
+            state.pop(BROKEN_KEY, None)
+            if not self.store.advance(trig.id, trig.state, state):
+                return None  # another scheduler advanced this cursor first: it fires
+        if detail is None:
+            return None
+        return Firing(trig, proj, info, trig.type, detail)
+
+    def _mark_broken(self, trig: Trigger, exc: Exception, now: datetime) -> None:
+        message = str(exc) if isinstance(exc, MlopsError) else f"{type(exc).__name__}: {exc}"
+        log.warning("trigger #%s is broken: %s", trig.id, message)
+        if trig.state.get(BROKEN_KEY, {}).get("error") == message:
+            return
+        try:
+            state = {**trig.state, BROKEN_KEY: {"error": message, "at": now.isoformat()}}
+            self.store.advance(trig.id, trig.state, state)
+        except Exception:  # noqa: BLE001 - the mark is best effort; the loop goes on
+            log.warning("cannot mark trigger #%s as broken", trig.id, exc_info=True)
 
     def run_due(self, now: datetime | None = None) -> list[TriggerEvent]:
         """One pass of the scheduler: fire what is due (due firings of one pipeline coalesce

@@ -150,6 +150,21 @@ class TriggerStore:
             s.flush()
             return _trigger(s, row)
 
+    def advance(
+        self, trigger_id: int, expected: Mapping[str, Any], state: Mapping[str, Any]
+    ) -> bool:
+        """Set a trigger's state (its cursor) only if it is still ``expected``: a
+        compare-and-set in one write transaction (SQLite's write lock, a row lock on
+        PostgreSQL). False when another process moved the cursor first."""
+        with self.db.write() as s:
+            query = select(SqlTrigger).where(SqlTrigger.id == trigger_id).with_for_update()
+            row = s.scalars(query).first()
+            if row is None or dict(row.state or {}) != dict(expected):
+                return False
+            row.state = dict(state)
+            row.updated_at = utc_now()
+            return True
+
     def delete(self, trigger_id: int) -> None:
         with self.db.write() as s:
             s.delete(self._row(s, trigger_id))

@@ -141,6 +141,18 @@ def test_report_of_a_broken_stored_pipeline_prints_no_traceback(
         (lambda d: d["nodes"][0]["params"].__setitem__("seed", 1e400), "not a finite number"),
         (lambda d: d["nodes"][0].__setitem__("type", "no_such_stage"), "unknown stage type"),
         (lambda d: d["nodes"].__setitem__(slice(None), d["nodes"] * 2), "is used twice"),
+        (
+            lambda d: d["meta"].__setitem__(
+                "triggers", [{"type": "schedule", "cron": "* * * * *", "cooldown_s": "abc"}]
+            ),
+            "meta.triggers[0]: cooldown_s must be a number",
+        ),
+        (
+            lambda d: d["meta"].__setitem__(
+                "triggers", [{"type": "schedule", "cron": "0 0 31 2 *"}]
+            ),
+            "never fires",
+        ),
     ],
 )
 def test_import_refuses_what_validate_rejects(
@@ -230,7 +242,8 @@ def _mutate(doc: dict[str, Any], rng: random.Random) -> dict[str, Any]:
         elif action < 0.25 and isinstance(parent, list):
             parent.append(copy.deepcopy(parent[key]))
         elif action < 0.40 and isinstance(parent, dict) and key in ("source", "target", "id"):
-            ids = [n.get("id") for n in doc.get("nodes", []) if isinstance(n, dict)]
+            nodes = doc.get("nodes") if isinstance(doc.get("nodes"), list) else []
+            ids = [n.get("id") for n in nodes if isinstance(n, dict)]
             parent[key] = rng.choice(ids) if ids else "ghost"
         else:
             parent[key] = copy.deepcopy(rng.choice(HOSTILE))

@@ -1,0 +1,39 @@
+"""The Triggers panel lists triggers stored before their settings were checked (a cron that
+never fires, a cooldown that is not a number) without raising, and says they are broken."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from mlops_desktop.app.projects import ProjectService
+from mlops_desktop.app.triggers import TriggerService
+from mlops_desktop.app.workspace import Workspace
+from mlops_desktop.qt.triggers_panel import TriggersPanel
+
+
+def test_broken_stored_triggers_are_listed_and_marked(qtbot, tmp_path) -> None:
+    with Workspace.open(str(tmp_path / "w.db")) as ws:
+        ProjectService(ws).create_project("demo")
+        service = TriggerService(ws)
+        proj = ws.projects.get("demo")
+        pid = ws.pipelines.list(proj.id)[0].id
+        past = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
+        store = service.store
+        store.add(proj.id, pid, "schedule", {"cron": "0 0 31 2 *"}, state={"last_tick": past})
+        store.add(
+            proj.id,
+            pid,
+            "monitor_alert",
+            {"cooldown_s": "abc", "source_node": 7},
+            state={"last_fired": past},
+        )
+        service.run_due()  # both are marked broken; the pass itself goes on
+        panel = TriggersPanel()
+        qtbot.addWidget(panel)
+        panel.errors = []
+        panel.report_error = panel.errors.append
+        panel.load(ws, "demo")
+        texts = [panel.triggers.item(row, 3).text() for row in range(panel.triggers.rowCount())]
+        assert len(texts) == 2 and all("BROKEN" in t for t in texts), texts
+        assert "node 7" in texts[1]
+        assert panel.errors == []

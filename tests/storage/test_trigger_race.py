@@ -1,0 +1,144 @@
+"""Triggers under hostile conditions, on SQLite and PostgreSQL: two ``scheduler --once``
+processes fire one cron tick once; a trigger that cannot fire is refused when added, and
+one stored before that check is marked broken while the others still fire."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from mlops_desktop.app.triggers import BROKEN_KEY, TriggerService
+from mlops_desktop.app.workspace import Workspace
+from mlops_desktop.cli import main
+
+DOC = {"format": "mlops-desktop/pipeline", "format_version": 2, "name": "main", "nodes": []}
+
+SCHEDULER = """
+import sys, time
+from pathlib import Path
+go = Path(sys.argv[2])
+while not go.exists():
+    time.sleep(0.002)
+from mlops_desktop.cli import main
+raise SystemExit(main(["--workspace", sys.argv[1], "scheduler", "--once"]))
+"""
+
+
+def _scheduler_pair(url: str, artifacts: Path, go: Path) -> list[subprocess.Popen[str]]:
+    env = dict(os.environ, MLOPS_DESKTOP_ARTIFACTS=str(artifacts))
+    return [
+        subprocess.Popen(
+            [sys.executable, "-c", SCHEDULER, url, str(go)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+
+
+def test_two_schedulers_fire_one_tick_once(backend_url: str, tmp_path: Path) -> None:
+    artifacts = tmp_path / "artifacts"
+    with Workspace.open(backend_url, artifacts_dir=artifacts) as ws:
+        proj = ws.projects.create("race", pipelines=[("main", DOC)])
+        service = TriggerService(ws)
+        trig = service.add_trigger(
+            "race",
+            "main",
+            "schedule",
+            {"cron": "* * * * *"},
+            since=datetime.now(UTC) - timedelta(seconds=61),
+        )
+    for round_ in range(1):
+        go = tmp_path / f"go{round_}"
+        procs = _scheduler_pair(backend_url, artifacts, go)
+        import time
+
+        time.sleep(1.0)  # both processes imported and waiting
+        go.touch()
+        for proc in procs:
+            _, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0, err
+        with Workspace.open(backend_url, artifacts_dir=artifacts) as ws:
+            events = [e for e in TriggerService(ws).history("race") if e.trigger_id == trig.id]
+            assert len(events) == round_ + 1, events  # one firing per round, not two
+            # Re-arm: one more tick is due for the next round.
+            store = TriggerService(ws).store
+            current = store.get(trig.id)
+            earlier = datetime.now(UTC) - timedelta(seconds=61 + 60 * (round_ + 1))
+            store.advance(trig.id, current.state, {"last_tick": earlier.isoformat()})
+    assert proj.id
+
+
+def test_a_cron_that_never_fires_is_refused_and_a_stored_one_is_isolated(
+    backend_url: str, tmp_path: Path, capsys
+) -> None:
+    artifacts = tmp_path / "artifacts"
+    os.environ["MLOPS_DESKTOP_ARTIFACTS"] = str(artifacts)
+    try:
+        with Workspace.open(backend_url, artifacts_dir=artifacts) as ws:
+            ws.projects.create("demo", pipelines=[("main", DOC)])
+            ws.projects.create("other", pipelines=[("main", DOC)])
+        args = ["--workspace", backend_url]
+        bad = '{"cron": "0 0 31 2 *"}'
+        assert main([*args, "triggers", "demo", "--add", "schedule", "--config", bad]) == 1
+        assert "never fires" in capsys.readouterr().err
+        abc = '{"cron": "* * * * *", "cooldown_s": "abc"}'
+        assert main([*args, "triggers", "demo", "--add", "schedule", "--config", abc]) == 1
+        assert "cooldown_s must be a number" in capsys.readouterr().err
+        # Rows written before these checks existed: the scheduler marks them broken and
+        # fires the good trigger of the other project.
+        with Workspace.open(backend_url, artifacts_dir=artifacts) as ws:
+            service = TriggerService(ws)
+            demo = ws.projects.get("demo")
+            pid = ws.pipelines.list(demo.id)[0].id
+            past = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
+            never = service.store.add(
+                demo.id, pid, "schedule", {"cron": "0 0 31 2 *"}, state={"last_tick": past}
+            )
+            typed = service.store.add(
+                demo.id,
+                pid,
+                "schedule",
+                {"cron": "* * * * *", "cooldown_s": "abc"},
+                state={"last_tick": past, "last_fired": past},
+            )
+            good = service.add_trigger(
+                "other",
+                "main",
+                "schedule",
+                {"cron": "* * * * *"},
+                since=datetime.now(UTC) - timedelta(seconds=61),
+            )
+        assert main([*args, "scheduler", "--once"]) == 0
+        capsys.readouterr()
+        with Workspace.open(backend_url, artifacts_dir=artifacts) as ws:
+            service = TriggerService(ws)
+            assert "CroniterBadDateError" in service.store.get(never.id).state[BROKEN_KEY]["error"]
+            assert "abc" in service.store.get(typed.id).state[BROKEN_KEY]["error"]
+            fired = [e for e in service.history("other") if e.trigger_id == good.id]
+            assert [e.outcome for e in fired] == ["started"]
+    finally:
+        os.environ.pop("MLOPS_DESKTOP_ARTIFACTS", None)
+
+
+def test_thousands_of_declared_triggers_are_refused_quickly(
+    backend_url: str, tmp_path: Path, capsys
+) -> None:
+    import time
+
+    many = [{"type": "schedule", "cron": f"{i % 60} * * * *"} for i in range(5000)]
+    doc = {**DOC, "meta": {"triggers": many}}
+    artifacts = tmp_path / "artifacts"
+    with Workspace.open(backend_url, artifacts_dir=artifacts) as ws:
+        ws.projects.create("big", pipelines=[("main", doc)])
+        start = time.monotonic()
+        assert TriggerService(ws).run_due() == []
+        assert time.monotonic() - start < 5
+        assert TriggerService(ws).list_triggers("big") == []
+    code = main(["--workspace", backend_url, "trigger", "big"])
+    assert code == 1 and "more than the limit of 50" in capsys.readouterr().err
