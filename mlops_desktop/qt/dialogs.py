@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import platform
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import Qt, qVersion
-from PySide6.QtGui import QKeySequence
+from PySide6.QtCore import Qt, QUrl, qVersion
+from PySide6.QtGui import QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -111,6 +112,27 @@ def about_box(parent: QWidget | None) -> QMessageBox:
     if parent is not None and not parent.windowIcon().isNull():
         box.setIconPixmap(parent.windowIcon().pixmap(64, 64))
     return box
+
+
+HOMEPAGE = "https://github.com/mlops-desktop/mlops-desktop"
+
+
+def user_guide_url() -> QUrl:
+    """The user guide: the copy beside the installed sources when there is one (a checkout
+    or an editable install), else the one on the project's home page."""
+    local = Path(__file__).resolve().parents[2] / "docs" / "user-guide.md"
+    if local.is_file():
+        return QUrl.fromLocalFile(str(local))
+    return QUrl(f"{HOMEPAGE}/blob/main/docs/user-guide.md")
+
+
+def open_user_guide(parent: QWidget | None) -> bool:
+    """Open the user guide in the desktop's browser or viewer; say so if that fails."""
+    url = user_guide_url()
+    if QDesktopServices.openUrl(url):
+        return True
+    show_error(parent, f"Could not open the user guide. It is at {url.toString()}")
+    return False
 
 
 def show_about(parent: QWidget | None) -> None:

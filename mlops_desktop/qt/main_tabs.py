@@ -139,6 +139,7 @@ class TabsMixin:
         self.export_report_action.setEnabled(editor is not None)
         self.validate_action.setEnabled(editor is not None)
         self._update_run_actions()
+        self._update_start_here()
         self.current_pipeline_changed.emit()
 
     def refresh_run_states(self) -> None:

@@ -148,14 +148,7 @@ class MainWindow(TabsMixin, SessionMixin, FileCommandsMixin, RunsMixin, PanelsMi
         frame.setObjectName("start_here")
         frame.setFrameShape(QFrame.Shape.StyledPanel)
         _style_start_here(frame)
-        text = QLabel(
-            "<b>Start here.</b> This sample pipeline follows Google Cloud's MLOps lifecycle. "
-            "<b>1.</b> Press <b>F5</b> to run it and watch each stage. "
-            "<b>2.</b> Switch the <b>lifecycle lens</b> in the toolbar (AWS, Google, Azure). "
-            "<b>3.</b> Open <b>Runs</b> for metrics and plots, <b>Maturity</b> for your level in "
-            "each vendor's model. <b>4.</b> <b>File → Export report…</b> writes it all up. "
-            "Add stages by dragging them from <b>Stages</b> or pressing <b>Tab</b> on the canvas."
-        )
+        text = self.start_here_text = QLabel()
         text.setWordWrap(True)
         text.setTextFormat(Qt.TextFormat.RichText)
         close = QPushButton("Got it")
@@ -173,7 +166,35 @@ class MainWindow(TabsMixin, SessionMixin, FileCommandsMixin, RunsMixin, PanelsMi
             _style_start_here(self.start_here)
 
     def show_start_here(self) -> None:
+        self._update_start_here()
         self.start_here.show()
+
+    def _update_start_here(self) -> None:
+        """Word the banner for the open pipeline (the sample or the user's own) and lens."""
+        from mlops_desktop.qt.main_session import SAMPLE_PROJECT
+
+        project = self.current_project() if self.service is not None else None
+        if project == SAMPLE_PROJECT:
+            what = "This sample pipeline trains, checks and serves a tumour classifier. "
+        elif project:
+            what = f"This is <b>{html.escape(project)}</b>. "
+        else:
+            what = "Open a pipeline from <b>Projects</b>, or create one with <b>File → New project…</b>. "
+        lens = next((lc for lc in lifecycles() if lc.id == self._lens), None)
+        if lens is None:
+            switch = "Switch the <b>lifecycle lens</b> in the toolbar (AWS, Google, Azure)"
+        else:
+            switch = f"The {html.escape(lens.vendor)} lens shows its stages in that lifecycle's "
+            switch += "phases; switch the <b>lifecycle lens</b> in the toolbar for another"
+        self.start_here_text.setText(
+            f"<b>Start here.</b> {what}"
+            "<b>1.</b> Press <b>F5</b> to run it and watch each stage. "
+            f"<b>2.</b> {switch}. "
+            "<b>3.</b> <b>View → Panels</b>: <b>Runs</b> for metrics and plots, <b>Maturity</b> "
+            "for your level in each vendor's model. <b>4.</b> <b>File → Export report…</b> "
+            "writes it all up. Add stages by dragging them from <b>Stages</b> or pressing "
+            "<b>Tab</b> on the canvas."
+        )
 
     def _on_start_here_closed(self) -> None:
         self.start_here.hide()
@@ -438,6 +459,8 @@ class MainWindow(TabsMixin, SessionMixin, FileCommandsMixin, RunsMixin, PanelsMi
             if hasattr(info["editor"], "set_lens"):
                 info["editor"].set_lens(lens_id)
         self.lifecycle_map.set_lens(lens_id)
+        if hasattr(self, "start_here_text"):
+            self._update_start_here()
 
     @property
     def lens(self) -> str | None:

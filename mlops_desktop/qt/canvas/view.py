@@ -295,22 +295,10 @@ class PipelineView(QGraphicsView):
         if scene.lens_id is None or scene.lens_layer.placement is None:
             return
         placement = scene.lens_layer.placement
+        lines = self.lens_legend_lines()
         painter.save()
         painter.resetTransform()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        lines = [placement.lifecycle.title]
-        if placement.unplaced:
-            names = ", ".join(n.title for n in placement.unplaced[:8])
-            more = len(placement.unplaced) - 8
-            lines.append(
-                f"No {placement.lifecycle.vendor} phase: {names}"
-                + (f" and {more} more" if more > 0 else "")
-            )
-        else:
-            lines.append(f"Every stage has a {placement.lifecycle.vendor} phase")
-        empty = [p.name for p in placement.lifecycle.phases if not placement.by_phase.get(p.id)]
-        if empty:
-            lines.append("Phases with no stage: " + ", ".join(empty))
         fm = QFontMetricsF(T.small_font())
         # Bottom left, clear of the minimap: at the top it hid the first row of stages and
         # the band labels, where a pipeline usually starts.
@@ -343,6 +331,25 @@ class PipelineView(QGraphicsView):
             )
             y += fm.height() + 3
         painter.restore()
+
+    def lens_legend_lines(self) -> list[str]:
+        """The lens legend: the lifecycle, which stages have no phase, which phases no stage."""
+        placement = self.pipeline_scene.lens_layer.placement
+        if self.pipeline_scene.lens_id is None or placement is None:
+            return []
+        lines = [placement.lifecycle.title]
+        vendor = placement.lifecycle.vendor
+        if placement.unplaced:
+            names = ", ".join(n.title for n in placement.unplaced[:8])
+            more = len(placement.unplaced) - 8
+            lines.append(f"No {vendor} phase: {names}" + (f" and {more} more" if more > 0 else ""))
+        else:
+            article = "an" if vendor[:1].upper() in "AEIOU" else "a"
+            lines.append(f"Every stage has {article} {vendor} phase")
+        empty = [p.name for p in placement.lifecycle.phases if not placement.by_phase.get(p.id)]
+        if empty:
+            lines.append("Phases with no stage: " + ", ".join(empty))
+        return lines
 
     def _covers_stage(self, box: QRectF) -> bool:
         """Whether a stage lies under ``box`` (viewport coordinates)."""
