@@ -17,7 +17,10 @@ from mlops_desktop.core.graph import Link, Node, Note, Pipeline, new_id
 
 
 class Operation(Protocol):
-    label: str
+    """An invertible edit. ``label`` is read-only (the operations are frozen dataclasses)."""
+
+    @property
+    def label(self) -> str: ...
 
     def apply(self, pipeline: Pipeline) -> Operation: ...
 
