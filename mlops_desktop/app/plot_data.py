@@ -160,8 +160,13 @@ def table_metric_keys(metric_dicts: Iterable[Mapping[str, float]], limit: int = 
     counts: dict[str, int] = {}
     for metrics in metric_dicts:
         for key in metrics:
-            if not key.startswith(SKIP_IN_TABLES) and "/" not in key:
-                counts[key] = counts.get(key, 0) + 1
+            counts[key] = counts.get(key, 0) + 1
+    return keys_by_count(counts, limit)
+
+
+def keys_by_count(counts: Mapping[str, int], limit: int = 4) -> list[str]:
+    """:func:`table_metric_keys` from how many runs logged each key."""
+    counts = {k: n for k, n in counts.items() if not k.startswith(SKIP_IN_TABLES) and "/" not in k}
     known = [k for k in KEY_METRICS if k in counts]
     rest = sorted((k for k in counts if k not in known), key=lambda k: (-counts[k], k))
     return (known + rest)[:limit]
@@ -171,12 +176,44 @@ def runs_table(
     ws: Workspace, project: str | int, pipeline: str | None = None
 ) -> list[dict[str, Any]]:
     """Rows for the runs history of a project (newest first)."""
+    return runs_table_rows(ws, project, pipeline)[0]
+
+
+def runs_table_rows(
+    ws: Workspace, project: str | int, pipeline: str | None = None, run_ids: Any = None
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Rows of the runs table (newest first) and its metric columns, read lean: one column
+    query for the runs, the metric columns chosen from how many runs logged each key
+    (counted in SQL), and only those metrics' latest values read. ``run_ids``: only these runs."""
     proj = ws.projects.get(project)
     pipeline_id = ws.pipelines.get(proj.id, pipeline).id if pipeline else None
-    runs = ws.runs.list(proj.id, pipeline_id)
-    latest = ws.metrics.latest_many([r.id for r in runs]) if runs else {}
+    records = ws.runs.table(proj.id, pipeline_id, run_ids)
+    ids = [r["id"] for r in records]
+    keys = keys_by_count(ws.metrics.key_counts(ids)) if ids else []
+    latest = ws.metrics.latest_many(ids, keys) if keys else {}
     names = {info.id: info.name for info in ws.pipelines.list(proj.id)}
-    return [run_row(r, latest.get(r.id, {}), names.get(r.pipeline_id, "")) for r in runs]
+    rows = [
+        record_row(r, latest.get(r["id"], {}), names.get(r["pipeline_id"], "")) for r in records
+    ]
+    return rows, keys
+
+
+def record_row(
+    record: Mapping[str, Any], metrics: Mapping[str, float], pipeline: str = ""
+) -> dict[str, Any]:
+    """:func:`run_row` from a record of :meth:`RunStore.table`."""
+    started, finished = record["started_at"], record["finished_at"]
+    return {
+        "id": record["id"],
+        "pipeline": pipeline,
+        "status": str(record["status"]),
+        "trigger": record["trigger"],
+        "environment": record["environment"],
+        "started": started or record["created_at"],
+        "duration_s": (finished - started).total_seconds() if started and finished else None,
+        "metrics": dict(metrics),
+        "message": record["message"],
+    }
 
 
 # --------------------------------------------------------------------------- compare

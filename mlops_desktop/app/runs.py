@@ -350,11 +350,18 @@ class RunService:
 
     # ------------------------------------------------------------------------- reading
     def list_runs(
-        self, project: str, pipeline: str | None = None, limit: int | None = None
+        self,
+        project: str,
+        pipeline: str | None = None,
+        limit: int | None = None,
+        *,
+        with_stages: bool = False,
     ) -> list[Run]:
+        """Runs of a project, newest first; ``with_stages`` reads every stage record too
+        (in one query for all the runs)."""
         proj = self.ws.projects.get(project)
         pipeline_id = self.ws.pipelines.get(proj.id, pipeline).id if pipeline else None
-        return self.ws.runs.list(proj.id, pipeline_id, limit)
+        return self.ws.runs.list(proj.id, pipeline_id, limit, with_stages=with_stages)
 
     def delete_runs(self, project: str | int, run_ids: list[int]) -> int:
         """Delete finished runs of ``project`` (see :meth:`RunStore.delete` for what is kept).

@@ -151,11 +151,12 @@ def cmd_runs(args: argparse.Namespace) -> int:
         print(f"deleted {count} run(s) of '{args.project}'")
         return 0
     with open_workspace(args) as ws:
-        runs = RunService(ws).list_runs(args.project, args.pipeline, args.limit)
+        # --json: with every stage's record, read in one query with the runs
+        runs = RunService(ws).list_runs(
+            args.project, args.pipeline, args.limit, with_stages=args.json
+        )
         metrics = ws.metrics.latest_many([r.id for r in runs]) if runs else {}
         names = {p.id: p.name for p in ws.pipelines.list(ws.projects.get(args.project).id)}
-        if args.json:  # with every stage's record
-            runs = [ws.runs.get(r.id) if not r.stages else r for r in runs]
     if args.json:
         print_json([_run_json(r, names, metrics.get(r.id, {})) for r in runs])
         return 0

@@ -72,10 +72,18 @@ class PanelsMixin:
         self.show_message(f"Firing '{pipeline}' ({type_title(type_).lower()}) in the background")
 
     # ----------------------------------------------------------------- trends
-    def refresh_trends(self) -> None:
-        """Re-read the trends now if their panel is shown, else when it is next shown."""
+    def refresh_trends(self, run_id: int | None = None) -> None:
+        """Re-read the trends now if their panel is shown, else when it is next shown; with
+        ``run_id`` (a run finished), add that run's points to trends already shown."""
+        shown = self.trends is not None and self.trends_dock.isVisible()
+        if run_id is not None and shown and not self._trends_stale:
+            try:
+                self.trends.add_run(run_id)
+                return
+            except MlopsError:
+                pass  # read everything again below
         self._trends_stale = True
-        if self.trends is not None and self.trends_dock.isVisible():
+        if shown:
             self._load_trends()
 
     def _on_trends_dock_visibility_changed(self, visible: bool) -> None:

@@ -145,18 +145,23 @@ class RunsMixin:
             dialogs.show_error(self, f"Cannot delete the runs: {exc}")
             return 0
         self.show_message(f"Deleted {count} run(s) of '{project}'")
-        self._reload_runs()
+        self._reload_runs(background=False)
         self.refresh_trends()
         self._maturity_stale = True  # run history is evidence
         return count
 
-    def _reload_runs(self) -> None:
+    def _reload_runs(self, background: bool = True) -> None:
+        """Read the current project's runs into the runs panel (in a worker thread unless
+        ``background`` is False)."""
         project = self.current_project()
         if self.workspace is None or project is None:
             self.runs_panel.set_rows([])
             return
         try:
-            self.runs_panel.load(self.workspace, project)
+            if background:
+                self.runs_panel.load_in_background(self.workspace, project)
+            else:
+                self.runs_panel.load(self.workspace, project)
         except MlopsError as exc:
             self.show_message(f"Cannot list the runs: {exc}", error=True)
 
@@ -193,8 +198,11 @@ class RunsMixin:
         self.show_message(text, error=status != "succeeded")
         if self.current_editor() is self._run_editor():
             self.refresh_run_states()
-        self._reload_runs()
-        self.refresh_trends()
+        try:  # that run's row only: the rest of the table stays as it is
+            self.runs_panel.update_runs([run_id])
+        except MlopsError as exc:
+            self.show_message(f"Cannot list the run: {exc}", error=True)
+        self.refresh_trends(run_id)
         view = self.run_view
         if view is not None and view.run is not None and view.run.id == run_id:
             view.load(self.workspace, run_id)  # final status, stages and stored series

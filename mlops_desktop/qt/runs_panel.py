@@ -4,6 +4,8 @@ opens one."""
 
 from __future__ import annotations
 
+import bisect
+import threading
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -46,25 +48,38 @@ def format_started(moment: datetime | None) -> str:
 
 
 class RunsTableModel(QtCore.QAbstractTableModel):
-    """Rows as produced by :func:`mlops_desktop.app.plot_data.run_row`."""
+    """Rows as produced by :func:`mlops_desktop.app.plot_data.run_row`, held in memory.
+
+    Sorting and filtering reorder a list of row numbers (``visible``) and move the
+    persistent indexes (the selection) with their runs: no item is rebuilt and no proxy
+    asks Python for each cell. :meth:`upsert` adds or updates runs in place, at their
+    place in the current order."""
 
     def __init__(self, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
-        self.rows: list[dict[str, Any]] = []
+        self.rows: list[dict[str, Any]] = []  # every run, in load order (newest first)
+        self.visible: list[int] = []  # indexes into rows, in the order shown
         self.metric_keys: list[str] = []
         self.columns: tuple[str, ...] = BASE_COLUMNS
+        self.sort_column = -1
+        self.sort_order = Qt.SortOrder.AscendingOrder
+        self.needle = ""
+        self._haystacks: list[str | None] = []
 
     def set_rows(self, rows: Sequence[dict[str, Any]], metric_keys: Sequence[str]) -> None:
         self.beginResetModel()
         self.rows = list(rows)
+        self._haystacks = [None] * len(self.rows)
         self.metric_keys = list(metric_keys)
         # A Pipeline column when the runs come from more than one pipeline of the project.
         several = len({r.get("pipeline", "") for r in self.rows}) > 1
         self.columns = (*BASE_COLUMNS, PIPELINE_COLUMN) if several else BASE_COLUMNS
+        self.visible = self._ordered(self._matching(range(len(self.rows))))
         self.endResetModel()
 
+    # ------------------------------------------------------------------ Qt interface
     def rowCount(self, parent: Any = QtCore.QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.rows)
+        return 0 if parent.isValid() else len(self.visible)
 
     def columnCount(self, parent: Any = QtCore.QModelIndex()) -> int:  # noqa: N802, B008
         return 0 if parent.isValid() else len(self.columns) + len(self.metric_keys)
@@ -80,12 +95,13 @@ class RunsTableModel(QtCore.QAbstractTableModel):
         return self.metric_keys[index] if index < len(self.metric_keys) else None
 
     def run_id(self, row: int) -> int:
-        return int(self.rows[row]["id"])
+        """The run shown on ``row``."""
+        return int(self.rows[self.visible[row]]["id"])
 
     def data(self, index: QtCore.QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        row, col = self.rows[index.row()], index.column()
+        row, col = self.rows[self.visible[index.row()]], index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(row, col)
         if role == SORT_ROLE:
@@ -98,6 +114,88 @@ class RunsTableModel(QtCore.QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and col == 1 and row.get("message"):
             return row["message"]
         return None
+
+    def sort(self, column: int, order: Any = Qt.SortOrder.AscendingOrder) -> None:
+        self.sort_column, self.sort_order = column, order
+        self._relayout(self._ordered(self.visible))
+
+    # ------------------------------------------------------------------ filter and rows
+    def set_filter(self, text: str) -> None:
+        """Show only runs whose text contains ``text`` (any column, any case)."""
+        self.needle = text.strip().lower()
+        self._relayout(self._ordered(self._matching(range(len(self.rows)))))
+
+    def upsert(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Add these runs, or update them where they are shown already (by id)."""
+        where = {int(r["id"]): i for i, r in enumerate(self.rows)}
+        for row in rows:
+            i = where.get(int(row["id"]))
+            if i is None:
+                self._insert(row)
+                where[int(row["id"])] = len(self.rows) - 1
+                continue
+            self.rows[i] = row
+            self._haystacks[i] = None
+            if i in self.visible:
+                shown = self.visible.index(i)
+                self.dataChanged.emit(
+                    self.index(shown, 0), self.index(shown, self.columnCount() - 1)
+                )
+
+    def _insert(self, row: dict[str, Any]) -> None:
+        self.rows.append(row)
+        self._haystacks.append(None)
+        i = len(self.rows) - 1
+        if not self._matching([i]):
+            return
+        if self.sort_column < 0:
+            position = 0  # newest first
+        else:
+            keys = [self._key(j) for j in self.visible]
+            new = self._key(i)
+            if self.sort_order == Qt.SortOrder.DescendingOrder:
+                position = next((n for n, k in enumerate(keys) if k < new), len(keys))
+            else:
+                position = bisect.bisect_right(keys, new)
+        self.beginInsertRows(QtCore.QModelIndex(), position, position)
+        self.visible.insert(position, i)
+        self.endInsertRows()
+
+    def _matching(self, indexes: Any) -> list[int]:
+        if not self.needle:
+            return list(indexes)
+        return [i for i in indexes if self.needle in self._haystack(i)]
+
+    def _haystack(self, i: int) -> str:
+        text = self._haystacks[i]
+        if text is None:
+            row = self.rows[i]
+            text = "\t".join(self._text(row, c) for c in range(self.columnCount())).lower()
+            self._haystacks[i] = text
+        return text
+
+    def _key(self, i: int) -> Any:
+        value = self._sort_value(self.rows[i], self.sort_column)
+        return (value, int(self.rows[i]["id"]))
+
+    def _ordered(self, indexes: list[int]) -> list[int]:
+        if self.sort_column < 0 or self.sort_column >= self.columnCount():
+            return sorted(indexes)  # load order: newest first
+        reverse = self.sort_order == Qt.SortOrder.DescendingOrder
+        return sorted(indexes, key=self._key, reverse=reverse)
+
+    def _relayout(self, visible: list[int]) -> None:
+        """Show ``visible`` instead, the persistent indexes (selection) following their runs."""
+        self.layoutAboutToBeChanged.emit()
+        old = self.persistentIndexList()
+        position = {i: n for n, i in enumerate(visible)}
+        moved = []
+        for index in old:
+            n = position.get(self.visible[index.row()]) if index.row() < len(self.visible) else None
+            moved.append(QtCore.QModelIndex() if n is None else self.index(n, index.column()))
+        self.visible = visible
+        self.changePersistentIndexList(old, moved)
+        self.layoutChanged.emit()
 
     def _text(self, row: dict[str, Any], col: int) -> str:
         if col == 0:
@@ -117,14 +215,14 @@ class RunsTableModel(QtCore.QAbstractTableModel):
 
     def _sort_value(self, row: dict[str, Any], col: int) -> Any:
         if col == 0:
-            return int(row["id"])
+            return float(row["id"])
         if col == 3:
             return row["started"].timestamp() if row["started"] else 0.0
         if col == 4:
             return row["duration_s"] if row["duration_s"] is not None else -1.0
         if col >= len(self.columns):
             value = row["metrics"].get(self.metric_keys[col - len(self.columns)])
-            return float("-inf") if value is None else float(value)
+            return float("-inf") if value is None or value != value else float(value)
         return self._text(row, col)
 
 
@@ -135,13 +233,15 @@ class RunsPanel(QtWidgets.QWidget):
     runs_selected = QtCore.Signal(list)
     compare_requested = QtCore.Signal(list)
     delete_requested = QtCore.Signal(list)  # run ids (the window confirms and deletes)
+    loaded = QtCore.Signal(int, object)  # (read number, (rows, metric keys) or an error)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = RunsTableModel(self)
-        self.proxy = QtCore.QSortFilterProxyModel(self)
+        # The view shows the model through an identity proxy (its rows are the model's):
+        # the model sorts and filters itself.
+        self.proxy = QtCore.QIdentityProxyModel(self)
         self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
         self.view = QtWidgets.QTableView()
         self.view.setModel(self.proxy)
         self.view.setSortingEnabled(True)
@@ -161,8 +261,6 @@ class RunsPanel(QtWidgets.QWidget):
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._on_view_context_menu_requested)
         self.view.selectionModel().selectionChanged.connect(self._on_selection_changed)
-        self.proxy.setFilterKeyColumn(-1)  # match any column
-        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.filter_edit = QtWidgets.QLineEdit()
         self.filter_edit.setPlaceholderText("Filter runs (status, trigger, pipeline, #id, date…)")
         self.filter_edit.setClearButtonEnabled(True)
@@ -200,6 +298,8 @@ class RunsPanel(QtWidgets.QWidget):
         box.addWidget(self.view, 1)
         box.addLayout(bar)
         self._source: tuple[Any, Any, Any] | None = None
+        self._loading = 0  # the latest background read; older ones are dropped
+        self.loaded.connect(self._on_loaded)
 
     # ------------------------------------------------------------------ data
     def set_rows(
@@ -216,53 +316,112 @@ class RunsPanel(QtWidgets.QWidget):
         selected = set(self.selected_run_ids())
         self.model.set_rows(rows, keys)
         self.view.resizeColumnsToContents()
-        self.status.setText(
-            f"{len(rows)} run{'s' if len(rows) != 1 else ''}" if rows else "No runs yet"
-        )
+        self._show_count()
         if selected:
             self.select_runs([r["id"] for r in rows if r["id"] in selected])
         self._update_buttons()
 
     def load(self, workspace: Workspace, project: str | int, pipeline: str | None = None) -> None:
-        """Read the runs of ``project`` (optionally one pipeline) from the workspace."""
-        from mlops_desktop.app.plot_data import runs_table
+        """Read the runs of ``project`` (optionally one pipeline) from the workspace now."""
+        from mlops_desktop.app.plot_data import runs_table_rows
 
         self._source = (workspace, project, pipeline)
-        self.set_rows(runs_table(workspace, project, pipeline))
+        self._loading += 1
+        self.set_rows(*runs_table_rows(workspace, project, pipeline))
+
+    def load_in_background(
+        self, workspace: Workspace, project: str | int, pipeline: str | None = None
+    ) -> None:
+        """Read the runs in a worker thread; the table fills when they arrive (``loaded``).
+        The window stays responsive meanwhile; a newer read supersedes this one."""
+        from mlops_desktop.app.plot_data import runs_table_rows
+
+        self._source = (workspace, project, pipeline)
+        self._loading += 1
+        number = self._loading
+        self.status.setText("Reading the runs…")
+
+        def work() -> None:
+            try:
+                result: Any = runs_table_rows(workspace, project, pipeline)
+            except Exception as exc:  # noqa: BLE001 - shown in the panel
+                result = exc
+            self.loaded.emit(number, result)
+
+        threading.Thread(target=work, name="mlops-runs-read", daemon=True).start()
+
+    def _on_loaded(self, number: int, result: Any) -> None:
+        if number != self._loading:
+            return  # a newer read is on its way
+        if isinstance(result, Exception):
+            self.status.setText(f"Cannot list the runs: {result}")
+            return
+        self.set_rows(*result)
 
     def refresh(self) -> None:
-        """Read the runs again (after a run finished)."""
+        """Read the runs again (in the background)."""
         if self._source is not None:
-            self.load(*self._source)
+            self.load_in_background(*self._source)
+
+    def update_runs(self, run_ids: Sequence[int]) -> None:
+        """Add or update these runs' rows (a run finished): a read of those runs only; the
+        other rows, the order, the filter and the selection stay."""
+        from mlops_desktop.app.plot_data import runs_table_rows
+
+        if self._source is None:
+            return
+        workspace, project, pipeline = self._source
+        rows, _keys = runs_table_rows(workspace, project, pipeline, run_ids=run_ids)
+        if not self.model.rows:
+            self.set_rows(rows)
+            return
+        self.model.upsert(rows)
+        self._show_count()
 
     # ------------------------------------------------------------------ selection
+    def _selected_rows(self) -> list[int]:
+        rows: set[int] = set()
+        for part in self.view.selectionModel().selection():
+            rows.update(range(part.top(), part.bottom() + 1))
+        return sorted(rows)
+
     def selected_run_ids(self) -> list[int]:
         """Selected runs in the order shown."""
-        rows = sorted(i.row() for i in self.view.selectionModel().selectedRows())
-        return [
-            self.model.run_id(self.proxy.mapToSource(self.proxy.index(r, 0)).row()) for r in rows
-        ]
+        return [self.model.run_id(r) for r in self._selected_rows()]
 
     def select_runs(self, run_ids: Sequence[int]) -> None:
-        wanted = set(run_ids)
+        """Select these runs (those shown): one range per block of adjacent rows."""
+        wanted = {int(i) for i in run_ids}
+        rows = [n for n, i in enumerate(self.model.visible) if self.model.rows[i]["id"] in wanted]
         selection = QtCore.QItemSelection()
-        for row in range(self.proxy.rowCount()):
-            source = self.proxy.mapToSource(self.proxy.index(row, 0)).row()
-            if self.model.run_id(source) in wanted:
-                selection.select(
-                    self.proxy.index(row, 0), self.proxy.index(row, self.proxy.columnCount() - 1)
-                )
+        last = self.proxy.columnCount() - 1
+        start = previous = None
+        for row in [*rows, None]:
+            if row is not None and previous is not None and row == previous + 1:
+                previous = row
+                continue
+            if start is not None:
+                selection.select(self.proxy.index(start, 0), self.proxy.index(previous, last))
+            start = previous = row
         self.view.selectionModel().select(
             selection, QtCore.QItemSelectionModel.SelectionFlag.ClearAndSelect
         )
 
     def _on_filter_edit_text_changed(self, text: str) -> None:
-        self.proxy.setFilterFixedString(text.strip())
-        shown, total = self.proxy.rowCount(), self.model.rowCount()
-        self.status.setText(f"{shown} of {total} runs" if text.strip() else f"{total} runs")
+        self.model.set_filter(text)
+        self._show_count()
+
+    def _show_count(self) -> None:
+        shown, total = self.model.rowCount(), len(self.model.rows)
+        if not total:
+            self.status.setText("No runs yet")
+        elif self.model.needle:
+            self.status.setText(f"{shown} of {total} runs")
+        else:
+            self.status.setText(f"{total} run{'s' if total != 1 else ''}")
 
     def _update_buttons(self) -> None:
-        n = len(self.view.selectionModel().selectedRows())
+        n = len(self._selected_rows())
         self.compare_button.setEnabled(n >= 2)
         self.open_button.setEnabled(n == 1)
         self.delete_button.setEnabled(n >= 1)
@@ -272,7 +431,7 @@ class RunsPanel(QtWidgets.QWidget):
         self.runs_selected.emit(self.selected_run_ids())
 
     def _on_view_double_clicked(self, index: QtCore.QModelIndex) -> None:
-        self.run_opened.emit(self.model.run_id(self.proxy.mapToSource(index).row()))
+        self.run_opened.emit(self.model.run_id(index.row()))
 
     def context_menu(self) -> QtWidgets.QMenu:
         """Open, Compare and Delete for the selected runs (what a right-click shows)."""

@@ -154,6 +154,23 @@ def _read(blob: bytes, dtype: np.dtype) -> np.ndarray:
     return np.frombuffer(blob, dtype=dtype)
 
 
+def insert_series(conn: Connection, series: Sequence[tuple[int, str, str, Any, Any, Any]]) -> None:
+    """Insert whole series (run id, key, node id, steps, values, timestamps) as packed
+    chunks on an open write connection: one statement for the lot."""
+    rows: list[dict[str, Any]] = []
+    for run_id, key, node_id, steps, values, ts in series:
+        vals = np.asarray(values, dtype=np.float64).ravel()
+        if vals.size == 0:
+            continue
+        step_arr = np.asarray(steps, dtype=np.int64)
+        ts_arr = np.broadcast_to(np.asarray(ts, dtype=np.float64), vals.shape)
+        if step_arr.shape != vals.shape:
+            raise ValueError(f"{vals.size} values but {step_arr.size} steps for metric '{key}'")
+        rows += _pack(run_id, key, node_id, *_sort_by_step(step_arr, vals, ts_arr))
+    if rows:
+        conn.execute(insert(_CHUNKS), rows)
+
+
 class MetricStore:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -305,27 +322,60 @@ class MetricStore:
         """The last value (highest step, then latest written) of each key of a run."""
         return self.latest_many([run_id]).get(run_id, {})
 
-    def latest_many(self, run_ids: Sequence[int]) -> dict[int, dict[str, float]]:
+    def latest_many(
+        self, run_ids: Sequence[int], keys: Sequence[str] | None = None
+    ) -> dict[int, dict[str, float]]:
+        """The latest value of each key (only ``keys`` when given) of each run: read from
+        a covering index in batches of 5,000 runs, picked per (run, key) here."""
         ids = list(dict.fromkeys(int(r) for r in run_ids))
         out: dict[int, dict[str, float]] = {r: {} for r in ids}
-        if not ids:
+        if not ids or (keys is not None and not keys):
             return out
+        c = _CHUNKS.c
+        best: dict[tuple[int, str], tuple[int, int, Any]] = {}
         with self._db.read_connection() as conn:
-            legacy = {
-                (run_id, key): (step, value)
-                for run_id, key, step, value in conn.execute(self._latest_query(_ROWS, ids))
-            }
-            chunks = conn.execute(self._latest_query(_CHUNKS, ids)).all()
-        for run_id, key, step, value in chunks:
-            old = legacy.pop((run_id, key), None) if legacy else None
+            legacy: dict[tuple[int, str], tuple[int, float]] = {}
+            for lo in range(0, len(ids), 5000):
+                part = ids[lo : lo + 5000]
+                for run_id, key, step, value in conn.execute(self._latest_query(_ROWS, part)):
+                    if keys is None or key in keys:
+                        legacy[(run_id, key)] = (step, value)
+                query = select(c.run_id, c.key, c.last_step, c.id, c.last_value).where(
+                    c.run_id.in_(part)
+                )
+                if keys is not None:
+                    query = query.where(c.key.in_(list(keys)))
+                for run_id, key, step, chunk_id, value in conn.execute(query):
+                    old = best.get((run_id, key))
+                    if old is None or (step, chunk_id) > old[:2]:
+                        best[(run_id, key)] = (step, chunk_id, value)
+        for (run_id, key), (step, _, value) in best.items():
+            prev = legacy.pop((run_id, key), None) if legacy else None
             # chunks are newer than rows: a chunk wins a tie at the same step
-            out[run_id][key] = old[1] if old is not None and old[0] > step else value
+            out[run_id][key] = prev[1] if prev is not None and prev[0] > step else value
         for (run_id, key), (_, value) in legacy.items():
             out[run_id][key] = value
         nan = float("nan")  # SQLite keeps no NaN: a chunk's NaN last value is NULL
         return {
             r: {k: nan if v is None else float(v) for k, v in d.items()} for r, d in out.items()
         }
+
+    def key_counts(self, run_ids: Sequence[int]) -> dict[str, int]:
+        """How many of these runs logged each key (counted in SQL, from the index)."""
+        ids = list(dict.fromkeys(int(r) for r in run_ids))
+        counts: dict[str, int] = {}
+        with self._db.read_connection() as conn:
+            for lo in range(0, len(ids), 5000):
+                part = ids[lo : lo + 5000]
+                for table in (_CHUNKS, _ROWS):
+                    query = (
+                        select(table.c.key, func.count(func.distinct(table.c.run_id)))
+                        .where(table.c.run_id.in_(part))
+                        .group_by(table.c.key)
+                    )
+                    for key, n in conn.execute(query):
+                        counts[key] = counts.get(key, 0) + int(n)
+        return counts
 
     @staticmethod
     def _latest_query(table: Any, ids: list[int]) -> Any:

@@ -217,6 +217,8 @@ class SqlMetricChunk(Base):
     __tablename__ = "metric_chunks"
     __table_args__ = (
         Index("ix_metric_chunks_run_id_key_first_step", "run_id", "key", "first_step"),
+        # covering: the latest values of many runs never read the packed arrays (0006)
+        Index("ix_metric_chunks_latest", "run_id", "key", "last_step", "id", "last_value"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

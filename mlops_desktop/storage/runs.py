@@ -10,8 +10,9 @@ checked directly: they are interrupted once their heartbeat is older than
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import select
@@ -29,6 +30,10 @@ from mlops_desktop.storage.orm import (
 )
 from mlops_desktop.storage.orm_registry import SqlDeployment, SqlModelVersion
 from mlops_desktop.storage.owner import Owner, current_owner, hostname, is_alive
+from mlops_desktop.storage.runs_bulk import RUN_COLUMNS, insert_finished, run_from_row, stages_of
+
+if TYPE_CHECKING:
+    from mlops_desktop.storage.runs_bulk import SeriesRow
 
 ACTIVE = (RunStatus.QUEUED.value, RunStatus.RUNNING.value)
 UNFINISHED_STAGES = (
@@ -206,15 +211,71 @@ class RunStore:
         *,
         with_stages: bool = False,
     ) -> list[Run]:
-        """Runs of a project, newest first (stages only when ``with_stages``)."""
-        query = select(SqlRun).where(SqlRun.project_id == project_id)
+        """Runs of a project, newest first (stages only when ``with_stages``, all of them in
+        one query). Plain column reads: no ORM object per run."""
+        query = select(*RUN_COLUMNS).where(SqlRun.project_id == project_id)
         if pipeline_id is not None:
             query = query.where(SqlRun.pipeline_id == pipeline_id)
         query = query.order_by(SqlRun.created_at.desc(), SqlRun.id.desc()).limit(limit)
-        with self._db.read() as s:
-            rows = list(s.scalars(query))
-            stages = self._stages_of(s, [r.id for r in rows]) if with_stages else {}
-            return [to_run(r, stages.get(r.id, ())) for r in rows]
+        with self._db.read_connection() as conn:
+            rows = conn.execute(query).all()
+            stages = stages_of(conn, [r[0] for r in rows]) if with_stages else {}
+        return [run_from_row(r, stages.get(r[0], ())) for r in rows]
+
+    def table(
+        self,
+        project_id: int,
+        pipeline_id: int | None = None,
+        run_ids: Sequence[int] | None = None,
+    ) -> list[dict[str, Any]]:
+        """What a runs table shows of each run of a project (only ``run_ids`` when given),
+        newest first, in one query: id, pipeline_id, status, trigger, environment,
+        created_at, started_at, finished_at, message (no parameters, no stages)."""
+        query = select(
+            SqlRun.id,
+            SqlRun.pipeline_id,
+            SqlRun.status,
+            SqlRun.trigger,
+            SqlRun.environment,
+            SqlRun.created_at,
+            SqlRun.started_at,
+            SqlRun.finished_at,
+            SqlRun.message,
+        ).where(SqlRun.project_id == project_id)
+        if pipeline_id is not None:
+            query = query.where(SqlRun.pipeline_id == pipeline_id)
+        if run_ids is not None:
+            query = query.where(SqlRun.id.in_(list(run_ids)))
+        query = query.order_by(SqlRun.created_at.desc(), SqlRun.id.desc())
+        with self._db.read_connection() as conn:
+            rows = conn.execute(query).all()
+        return [
+            {
+                "id": r[0],
+                "pipeline_id": r[1],
+                "status": r[2],
+                "trigger": r[3],
+                "environment": r[4],
+                "created_at": r[5],
+                "started_at": r[6],
+                "finished_at": r[7],
+                "message": r[8],
+            }
+            for r in rows
+        ]
+
+    def add_finished(self, runs: list[Run], series: list[SeriesRow] | None = None) -> list[int]:
+        """Store finished runs (ids ignored) with their stage records and metric series in
+        one transaction; the new ids in order. ``series`` rows are (index of the run in
+        ``runs``, key, node id, steps, values, timestamps)."""
+        from mlops_desktop.storage.metrics import insert_series
+
+        owner = current_owner()
+        with self._db.write_connection() as conn:
+            ids = insert_finished(conn, runs, (owner.host, owner.pid, owner.token))
+            if series:
+                insert_series(conn, [(ids[i], *rest) for i, *rest in series])
+        return ids
 
     def delete(self, project_id: int, run_ids: list[int]) -> int:
         """Delete finished runs of a project with their stages and metrics; the count.
@@ -313,13 +374,3 @@ class RunStore:
     def _stages(s: Session, run_id: int) -> tuple[StageRun, ...]:
         query = select(SqlStageRun).where(SqlStageRun.run_id == run_id).order_by(SqlStageRun.id)
         return tuple(to_stage(r) for r in s.scalars(query))
-
-    @staticmethod
-    def _stages_of(s: Session, run_ids: list[int]) -> dict[int, tuple[StageRun, ...]]:
-        if not run_ids:
-            return {}
-        out: dict[int, list[StageRun]] = {}
-        query = select(SqlStageRun).where(SqlStageRun.run_id.in_(run_ids)).order_by(SqlStageRun.id)
-        for row in s.scalars(query):
-            out.setdefault(row.run_id, []).append(to_stage(row))
-        return {k: tuple(v) for k, v in out.items()}

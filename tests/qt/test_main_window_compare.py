@@ -40,7 +40,7 @@ def window(qtbot, tmp_path):
 
 def test_compare_button_opens_the_comparison_of_the_selected_runs(qtbot, window) -> None:
     panel = window.runs_panel
-    assert panel.model.rowCount() == 2
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 2)  # read in the background
     assert window.compare_dock is None
     panel.select_runs(window.test_runs)
     assert panel.compare_button.isEnabled()

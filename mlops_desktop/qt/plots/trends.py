@@ -30,6 +30,10 @@ def _time_text(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def _point_tip(x: float, y: float, data: Any) -> str:
+    return f"run #{int(data)}: {fmt(float(y))}\n{_time_text(float(x))}"
+
+
 class _TimePanel(PlotPanel):
     """A single plot over wall-clock time (UTC) with event markers."""
 
@@ -100,6 +104,7 @@ class TrendPlot(_TimePanel):
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.trend: Trend | None = None
+        self.scatters: list[Any] = []
         self.finish_tools()
 
     def set_trend(self, trend: Trend) -> None:
@@ -112,19 +117,24 @@ class TrendPlot(_TimePanel):
         line = pg.PlotDataItem(trend.times, trend.values, pen=pen(0, width=1.5))
         self.plot_item.addItem(line)
         self.legend.addItem(line, trend.key)
-        spots = [
-            {
-                "pos": (float(t), float(v)),
-                "data": f"run #{rid}: {fmt(float(v))}\n{_time_text(float(t))}",
-                "brush": pg.mkBrush(colour(0) if good else colour(3)),
-            }
-            for t, v, rid, good in zip(trend.times, trend.values, trend.run_ids, ok, strict=True)
-        ]
-        scatter = pg.ScatterPlotItem(
-            size=8, pen=pg.mkPen("w"), hoverable=True, tip=lambda x, y, data: data
-        )
-        scatter.addPoints(spots)
-        self.plot_item.addItem(scatter)
+        # One scatter item per kind of run (not an item or a spot dict per point): the
+        # points are arrays, the tip reads the run id of the hovered point.
+        self.scatters = []
+        for mask, index in ((ok, 0), (~ok, 3)):
+            if not mask.any():
+                continue
+            scatter = pg.ScatterPlotItem(
+                x=trend.times[mask],
+                y=trend.values[mask],
+                data=trend.run_ids[mask],
+                size=8,
+                brush=pg.mkBrush(colour(index)),
+                pen=pg.mkPen("w"),
+                hoverable=True,
+                tip=_point_tip,
+            )
+            self.plot_item.addItem(scatter)
+            self.scatters.append(scatter)
         if not ok.all():
             failed = pg.ScatterPlotItem(size=8, brush=colour(3), pen=pg.mkPen("w"))
             self.legend.addItem(failed, "failed / cancelled run")
@@ -251,6 +261,7 @@ class TrendsView(QtWidgets.QWidget):
         self._project: Any = None
         self._runs: list[Any] = []
         self._latest: dict[int, dict[str, float]] = {}
+        self._keys: list[str] = []  # the keys read into _latest
         self._events: list[TimelineEvent] = []
 
     def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 - Qt override
@@ -277,15 +288,36 @@ class TrendsView(QtWidgets.QWidget):
         self.pipeline_combo.blockSignals(False)
         self._on_pipeline_combo_changed()
 
+    def add_run(self, run_id: int) -> None:
+        """Add (or update) one run's point: a read of that run only, then a redraw from
+        the arrays held here."""
+        if self._ws is None:
+            return
+        run = self._ws.runs.get(run_id)
+        if run.project_id != self._project.id:
+            return
+        if run.pipeline_id != self.pipeline_combo.currentData():
+            return
+        self._runs = [r for r in self._runs if r.id != run_id]
+        self._runs.insert(0, run)  # newest first, as listed
+        self._latest[run_id] = self._ws.metrics.latest(run_id)
+        if not self.metric_combo.currentText():
+            self._on_pipeline_combo_changed()
+            return
+        self._on_metric_combo_changed()
+
     def _on_pipeline_combo_changed(self, *_args: Any) -> None:
-        from mlops_desktop.app.plot_data import table_metric_keys
+        from mlops_desktop.app.plot_data import keys_by_count
 
         if self._ws is None or self.pipeline_combo.currentData() is None:
             return
         self._runs = list(self._ws.runs.list(self._project.id, self.pipeline_combo.currentData()))
         ids = [r.id for r in self._runs]
-        self._latest = self._ws.metrics.latest_many(ids) if ids else {}
-        keys = table_metric_keys(self._latest.values(), limit=50)
+        counts = self._ws.metrics.key_counts(ids) if ids else {}
+        keys = keys_by_count(counts, limit=50)
+        # Latest values of the drift keys now; of a metric when it is first chosen.
+        self._keys = [k for k in counts if k.startswith("psi/")]
+        self._latest = self._ws.metrics.latest_many(ids, self._keys) if ids else {}
         current = self.metric_combo.currentText()
         self.metric_combo.blockSignals(True)
         self.metric_combo.clear()
@@ -299,6 +331,11 @@ class TrendsView(QtWidgets.QWidget):
         from mlops_desktop.app.plot_data import build_drift, build_trend, monitor_threshold
 
         key = self.metric_combo.currentText()
+        if key and key not in self._keys and self._runs:
+            self._keys.append(key)
+            more = self._ws.metrics.latest_many([r.id for r in self._runs], [key])
+            for run_id, values in more.items():
+                self._latest.setdefault(run_id, {}).update(values)
         self.empty.setVisible(not key)
         self.trend.setVisible(bool(key))
         if key:

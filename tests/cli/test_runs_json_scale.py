@@ -1,0 +1,88 @@
+"""``runs --json`` over a long history: a fixed number of statements whatever the number of
+runs, every stage record of every run, and the stored data unchanged by the bulk write."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from mlops_desktop.app.projects import ProjectService
+from mlops_desktop.app.workspace import Workspace
+from mlops_desktop.cli import main
+from mlops_desktop.core.entities import Run, RunStatus, StageRun, StageStatus
+
+
+def _workspace(path, n: int) -> list[int]:
+    with Workspace.open(path) as ws:
+        project = ProjectService(ws).create_project("p", template="google")
+        info = ws.pipelines.list(project.id)[0]
+        version = ws.pipelines.latest(info.id)
+        start = datetime(2025, 3, 1, tzinfo=UTC)
+        runs, series = [], []
+        for i in range(n):
+            when = start + timedelta(hours=i)
+            stages = tuple(
+                StageRun(
+                    f"n{k}",
+                    "train",
+                    f"Stage {k}",
+                    StageStatus.SUCCEEDED if k else StageStatus.FAILED,
+                    started_at=when,
+                    finished_at=when + timedelta(seconds=k),
+                    duration_s=float(k),
+                    error="" if k else f"boom {i}",
+                )
+                for k in range(3)
+            )
+            runs.append(
+                Run(0, project.id, info.id, version.id, RunStatus.SUCCEEDED, "schedule",
+                    "dev", when, when, when + timedelta(seconds=5), stages=stages)
+            )  # fmt: skip
+            series.append((i, "accuracy", "n2", [0, 1], [0.5, i / 100], when.timestamp()))
+        return ws.runs.add_finished(runs, series)
+
+
+def _runs_json(capsys, path) -> tuple[list[dict], int]:
+    statements = []
+
+    def count(*_args) -> None:
+        statements.append(1)
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        capsys.readouterr()
+        assert main(["--workspace", str(path), "runs", "p", "--json", "--limit", "1000"]) == 0
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+    return json.loads(capsys.readouterr().out), len(statements)
+
+
+def test_runs_json_reads_any_number_of_runs_in_the_same_statements(tmp_path, capsys) -> None:
+    few, many = tmp_path / "few.db", tmp_path / "many.db"
+    _workspace(few, 3)
+    ids = _workspace(many, 60)
+    listed_few, statements_few = _runs_json(capsys, few)
+    listed, statements_many = _runs_json(capsys, many)
+    assert len(listed_few) == 3 and len(listed) == 60
+    assert statements_many == statements_few  # not two statements per run
+    assert [r["id"] for r in listed] == list(reversed(ids))  # newest first
+    newest = listed[0]
+    assert newest["metrics"] == {"accuracy": 0.59}  # the value at the highest step
+    assert newest["duration_s"] == 5.0 and newest["trigger"] == "schedule"
+    assert [s["node_id"] for s in newest["stages"]] == ["n0", "n1", "n2"]
+    assert newest["stages"][0] == {
+        "node_id": "n0",
+        "title": "Stage 0",
+        "status": "failed",
+        "duration_s": 0.0,
+        "error": "boom 59",
+    }
+    # the bulk write stored what the one-by-one reads give back
+    with Workspace.open(many) as ws:
+        run = ws.runs.get(ids[-1])
+        assert [s.title for s in run.stages] == ["Stage 0", "Stage 1", "Stage 2"]
+        steps, values, _ = ws.metrics.history(ids[-1], "accuracy")
+        assert steps.tolist() == [0, 1] and values.tolist() == [0.5, 0.59]
