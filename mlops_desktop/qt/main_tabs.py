@@ -143,7 +143,8 @@ class TabsMixin:
         self.current_pipeline_changed.emit()
 
     def refresh_run_states(self) -> None:
-        """Colour the lifecycle map by the stages' status in the pipeline's latest run."""
+        """Colour the lifecycle map and the stages' badges by the pipeline's latest run (so a
+        restart shows what the last run did)."""
         editor = self.current_editor()
         runs = getattr(self.workspace, "runs", None)
         if editor is None or runs is None:
@@ -157,6 +158,11 @@ class TabsMixin:
         if latest:
             run = latest[0] if latest[0].stages else runs.get(latest[0].id)
             self.lifecycle_map.set_stage_states({s.node_id: s.status for s in run.stages})
+            if pid != self._run_pipeline_id:  # a running pipeline's badges come live
+                nodes = self._tabs_info[pid]["pipeline"].nodes
+                for stage in run.stages:
+                    if stage.node_id in nodes:
+                        editor.set_node_state(stage.node_id, stage.status)
 
     def current_project(self) -> str | None:
         """The project of the current tab (None without a tab)."""

@@ -135,3 +135,27 @@ def test_reset_layout_docks_a_floating_run_panel(qtbot, window) -> None:
     assert not window.projects_dock.isFloating()
     assert window.dockWidgetArea(window.run_view_dock) == Qt.DockWidgetArea.BottomDockWidgetArea
     assert window.projects_dock.isVisible()
+
+
+def test_stage_badges_come_back_after_a_restart(qtbot, tmp_path) -> None:
+    from mlops_desktop.core.entities import StageStatus
+
+    win = _window(qtbot, tmp_path, (1440, 900))
+    win.service.create_project("small", template="blank")
+    pipeline = Pipeline("data")
+    pipeline.apply(ops.AddNode(Node("load", "load_data", "Load", {"dataset": "iris"}, 0, 0)))
+    pipeline.apply(ops.AddNode(Node("split", "split", "Split", {}, 250, 0)))
+    pipeline.apply(ops.AddLink(Link("l1", "load", "dataset", "split", "dataset")))
+    win.service.create_pipeline("small", "data", pipeline)
+    win.browser.refresh()
+    win.open_pipeline("small", "data")
+    with qtbot.waitSignal(win.runner.finished, timeout=60000):
+        win.run_pipeline()
+    win.runner.wait(30)
+    win.close()
+    again = _window(qtbot, tmp_path, (1440, 900))
+    editor = again.current_editor() or again.open_pipeline("small", "data")
+    qtbot.wait(20)
+    states = {nid: item.status for nid, item in editor.scene.node_items.items()}
+    assert states == {"load": StageStatus.SUCCEEDED, "split": StageStatus.SUCCEEDED}
+    again.close()
