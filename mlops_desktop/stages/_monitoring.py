@@ -78,6 +78,33 @@ def assess(
     if share > params["max_drifted_share"]:
         names = ", ".join(f.feature for f in drifted[:5]) + (" ..." if len(drifted) > 5 else "")
         reasons.append(("drift", f"{len(drifted)} of {len(features)} features drifted ({names})"))
+    unseen = [f for f in features if f.new_categories]
+    jumps = [f for f in features if f.missing_jump]
+    values["new_category_columns"] = float(len(unseen))
+    values["missing_jump_columns"] = float(len(jumps))
+    if unseen:
+        reasons.append(
+            (
+                "new_category",
+                "categories never seen in training: "
+                + "; ".join(
+                    f"{f.feature} ({', '.join(f.new_categories[:3])}: "
+                    f"{f.new_category_share:.0%} of rows)"
+                    for f in unseen[:5]
+                ),
+            )
+        )
+    if jumps:
+        reasons.append(
+            (
+                "missing",
+                "missing share rose: "
+                + "; ".join(
+                    f"{f.feature} {f.missing_reference:.0%} -> {f.missing_current:.0%}"
+                    for f in jumps[:5]
+                ),
+            )
+        )
     if pred.drifted:
         reasons.append(
             ("prediction_drift", f"prediction distribution drifted (PSI {pred.psi:.3f})")
@@ -116,6 +143,11 @@ def assess(
                 "p_value": f.p_value,
                 "test": f.test,
                 "drifted": f.drifted,
+                "bins": f.bins,
+                "new_categories": list(f.new_categories),
+                "new_category_share": f.new_category_share,
+                "missing_reference": f.missing_reference,
+                "missing_current": f.missing_current,
             }
             for f in features
         ],

@@ -374,6 +374,12 @@ def monitor(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -
     report = assess(ref[features], frame, reference.y_train, reference.task, params)
     for item in report.features:
         ctx.log_metric(f"psi/{item.feature}", item.psi)
+        ctx.log_metric(f"p_value/{item.feature}", item.p_value)
+    for item in [f for f in report.features if f.drifted][:20]:
+        ctx.log(
+            f"{item.feature}: PSI {item.psi:.3f} ({item.bins} bins), "
+            f"{'KS' if item.test == 'ks' else 'chi-square'} p = {item.p_value:.3g}"
+        )
     for key, number in report.values.items():
         ctx.log_metric(f"monitor/{key}", number)  # apart from the model's own test metrics
     ctx.log(report.summary)

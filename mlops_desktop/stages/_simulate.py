@@ -25,12 +25,13 @@ class DriftError(ValueError):
 
 
 def sample_rows(n_rows: int, batch_size: int, rng: np.random.Generator) -> np.ndarray:
-    """Row positions of one batch: a permutation when it fits, else drawn with replacement."""
+    """Row positions of one batch, without replacement where the rows allow it: a batch
+    larger than the rows takes whole permutations one after another (every row once per
+    pass), and the last pass only as far as the batch needs."""
     if n_rows <= 0:
         raise DriftError("the held-out part has no rows to draw traffic from")
-    if batch_size <= n_rows:
-        return rng.permutation(n_rows)[:batch_size]
-    return rng.integers(0, n_rows, size=batch_size)
+    passes = -(-batch_size // n_rows)
+    return np.concatenate([rng.permutation(n_rows) for _ in range(passes)])[:batch_size]
 
 
 def _columns(frame: Any, wanted: Sequence[str], numeric: bool) -> list[str]:

@@ -263,8 +263,20 @@ SPECS = [
         inputs=(inp("reference", T.SPLIT), inp("predictions", T.PREDICTIONS)),
         outputs=(out("report", T.METRICS), out("alert", T.TRIGGER)),
         params=(
-            p_float("psi_threshold", 0.2, 0.0, help="A feature drifts when its PSI exceeds this"),
-            p_float("ks_pvalue", 0.01, 0.0, 1.0, help="and its KS test p-value is below this."),
+            p_float(
+                "psi_threshold",
+                0.2,
+                0.0,
+                help="A column drifts when its PSI (the effect size) exceeds this.",
+            ),
+            p_float(
+                "ks_pvalue",
+                0.01,
+                0.0,
+                1.0,
+                help="Significance level shown beside each column's KS / chi-square p-value "
+                "(reported; the PSI decides).",
+            ),
             p_float(
                 "max_drifted_share",
                 0.25,

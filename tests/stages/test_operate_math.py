@@ -140,3 +140,68 @@ def test_serving_routes_canary_and_shadow_traffic():
     _score(frame, X, DeploymentValue(9, "production", "canary", 0.25, "m", 2, new))
     assert (frame["model_version"] == 2).all()  # nothing else serves: the canary takes all
     assert (frame["latency_ms"] >= 0).all()
+
+
+def _monitor(reference, served, y_ref):
+    from mlops_desktop.core.execution import PredictionsValue, SplitValue
+    from tests.stages.stage_helpers import Harness
+
+    split = SplitValue(reference, reference.iloc[:0], y_ref, y_ref[:0], task="classification")
+    frame = served.assign(y_pred=np.resize(y_ref, len(served)), latency_ms=0.01)
+    harness = Harness()
+    out = harness.run(
+        "monitor",
+        {"reference": split, "predictions": PredictionsValue(frame, "classification")},
+    )
+    return harness, out
+
+
+def test_monitor_flags_a_one_hot_shift_and_a_new_category():
+    rng = np.random.default_rng(0)
+    n_ref, n_cur = 600, 200
+    reference = pd.DataFrame(
+        {
+            "x": rng.normal(size=n_ref),
+            "island_Biscoe": (rng.random(n_ref) < 0.1).astype(float),
+            "colour": rng.choice(["red", "blue"], size=n_ref),
+        }
+    )
+    served = pd.DataFrame(
+        {
+            "x": rng.normal(size=n_cur),
+            "island_Biscoe": (rng.random(n_cur) < 0.9).astype(float),
+            "colour": np.where(
+                rng.random(n_cur) < 0.2, "green", rng.choice(["red", "blue"], n_cur)
+            ),
+        }
+    )
+    harness, out = _monitor(reference, served, rng.integers(0, 2, n_ref))
+    features = {f["feature"]: f for f in out["report"].details["features"]}
+    onehot = features["island_Biscoe"]
+    # Quantile edges of a 0/1 column collapse: it is binned by value, and its PSI is large.
+    assert onehot["bins"] == "category" and onehot["test"] == "chi2"
+    assert onehot["drifted"] and onehot["psi"] > 2.0 and onehot["p_value"] < 1e-50
+    assert features["colour"]["new_categories"] == ["green"]
+    assert 0.1 < features["colour"]["new_category_share"] < 0.3
+    assert not features["x"]["drifted"] and features["x"]["bins"] == "quantile"
+    assert out["alert"]["raised"]
+    assert any(
+        "categories never seen in training: colour (green" in r for r in out["alert"]["reasons"]
+    )
+    assert "island_Biscoe: PSI" in harness.log and "p =" in harness.log
+
+
+def test_a_column_drifts_on_its_effect_size_with_the_p_value_shown():
+    # A large PSI on a small sample drifts even when the test is not sure (no hidden AND).
+    ref = pd.Series([0.0] * 90 + [1.0] * 10)
+    cur = pd.Series([0.0] * 3 + [1.0] * 3)
+    drift = feature_drift("flag", ref, cur)
+    assert drift.drifted and drift.p_value > 0.01 and drift.bins == "category"
+
+
+def test_traffic_batches_repeat_no_row_before_every_row_was_drawn():
+    from mlops_desktop.stages._simulate import sample_rows
+
+    rows = sample_rows(143, 200, np.random.default_rng(0))
+    assert len(rows) == 200 and len(set(rows[:143])) == 143
+    assert len(set(rows[143:])) == 57

@@ -256,7 +256,8 @@ def test_traffic_drifts_further_each_run_and_monitor_alerts(ws):
     batch0 = RunService(ws).outputs(first.id, "traffic")["dataset"]
     assert batch0.name == "traffic batch 0" and len(batch0.frame) == 150
     monitor0 = RunService(ws).outputs(first.id, "monitor")
-    assert monitor0["alert"]["raised"] is False and monitor0["report"].values["drift_share"] == 0.0
+    assert monitor0["alert"]["raised"] is False  # 60 held-out rows: 1 of 4 columns may wobble
+    assert monitor0["report"].values["drift_share"] <= 0.25
     second = run(ws, doc)
     batch1 = RunService(ws).outputs(second.id, "traffic")["dataset"]
     assert batch1.name == "traffic batch 1"
