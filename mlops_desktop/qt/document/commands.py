@@ -16,6 +16,7 @@ from PySide6.QtGui import QUndoCommand
 from mlops_desktop.core import operations as ops
 from mlops_desktop.core.graph import Note, Pipeline, new_id
 from mlops_desktop.core.operations import Operation
+from mlops_desktop.core.ports import compatible
 
 
 class PipelineCommand(QUndoCommand):
@@ -176,3 +177,38 @@ class PasteItemsCommand(PipelineCommand):
     ) -> None:
         super().__init__(pipeline, ops.Compound(tuple(op.ops), label=text))
         self.node_ids = node_ids
+
+
+def insert_on_link(
+    pipeline: Pipeline, link_id: str, stage_type: str, x: float, y: float
+) -> tuple[ops.Compound, str] | None:
+    """The edit that puts a new stage on a link (the link's source feeds the stage, the stage
+    feeds the link's target), with the new node's id; None when the stage has no input or
+    output that fits the link's ports."""
+    link = pipeline.links.get(link_id)
+    spec = pipeline.registry.find(stage_type)
+    if link is None or spec is None:
+        return None
+    src_port = pipeline.registry.get(pipeline.nodes[link.source].type).output(link.source_port)
+    dst_port = pipeline.registry.get(pipeline.nodes[link.target].type).input(link.target_port)
+    if src_port is None or dst_port is None:
+        return None
+    ins = [p for p in spec.inputs if compatible(src_port.type, p.type)]
+    outs = [p for p in spec.outputs if compatible(p.type, dst_port.type)]
+    if not ins or not outs:
+        return None
+    # Prefer the port named like the link's (a split into "split", a model into "model").
+    inp = next((p for p in ins if p.name == link.source_port), ins[0])
+    out = next((p for p in outs if p.name == link.target_port), outs[0])
+    add = ops.add_stage(pipeline, stage_type, x, y)
+    node = add.node.id
+    edit = ops.Compound(
+        (
+            add,
+            ops.RemoveLink(link.id),
+            ops.connect(link.source, link.source_port, node, inp.name),
+            ops.connect(node, out.name, link.target, link.target_port),
+        ),
+        label=f"Insert {add.node.title}",
+    )
+    return edit, node

@@ -530,8 +530,30 @@ class PipelineEditor(QWidget):
         self.context_menu(pos).exec(self._view.viewport().mapToGlobal(pos))
 
     def _on_view_stage_dropped(self, stage_id: str, pos: QPointF) -> None:
-        self.add_stage(stage_id, pos)
+        item = self._scene.item_at(pos)
+        if not (
+            isinstance(item, LinkItem) and self.insert_stage_on_link(stage_id, item.link_id, pos)
+        ):
+            self.add_stage(stage_id, pos)
         self._view.setFocus()
+
+    def insert_stage_on_link(self, stage_type: str, link_id: str, at: QPointF) -> str | None:
+        """Put a new stage on a link, as one undo step (header centred on ``at``); returns
+        the new node's id, or None when the stage's ports do not fit the link."""
+        width = shape_for(stage_type, self._pipeline.registry.find(stage_type)).width
+        x, y = round(at.x() - width / 2), round(at.y() - T.HEADER_HEIGHT / 2)
+        try:
+            found = C.insert_on_link(self._pipeline, link_id, stage_type, x, y)
+        except MlopsError as exc:
+            self.status_message.emit(str(exc))
+            return None
+        if found is None:
+            return None
+        edit, node_id = found
+        if not self.push(C.PipelineCommand(self._pipeline, edit)):
+            return None
+        self.select_nodes([node_id])
+        return node_id
 
     def _on_undo_stack_index_changed(self, _index: int) -> None:
         self.document_changed.emit()
