@@ -180,8 +180,19 @@ def _emit(args: argparse.Namespace, text: str) -> None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
-def _json_text(args, result, reports, questions, shortfalls) -> str:
-    wanted = ("google", "azure", "aws", "mlts") if args.model == "all" else (args.model,)
+def _wanted(args: argparse.Namespace) -> tuple[str, ...]:
+    """The model ids to show: every model for ``all``."""
+    return MODELS[:-1] if args.model == "all" else (args.model,)
+
+
+def _json_text(
+    args: argparse.Namespace,
+    result: Any,
+    reports: dict[str, Any],
+    questions: list[Any],
+    shortfalls: list[Any],
+) -> str:
+    wanted = _wanted(args)
     data = result.to_dict()
     data["models"] = {k: v for k, v in data["models"].items() if k in wanted}
     if "mlts" not in wanted:
@@ -208,8 +219,10 @@ def _json_text(args, result, reports, questions, shortfalls) -> str:
     return json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n"
 
 
-def _print_text(args, result, reports, questions) -> None:
-    wanted = ("google", "azure", "aws", "mlts") if args.model == "all" else (args.model,)
+def _print_text(
+    args: argparse.Namespace, result: Any, reports: dict[str, Any], questions: list[Any]
+) -> None:
+    wanted = _wanted(args)
     print(
         f"Project '{result.project}' at {result.time:%Y-%m-%d %H:%M} UTC "
         f"({', '.join(f'{v} {k}' for k, v in result.facts_summary.items() if k != 'repo')})"

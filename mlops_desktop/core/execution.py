@@ -240,7 +240,8 @@ class DatasetValue:
 
     @property
     def shape(self) -> tuple[int, int]:
-        return tuple(self.frame.shape)  # type: ignore[return-value]
+        rows, cols = self.frame.shape
+        return int(rows), int(cols)
 
 
 @dataclass(slots=True)

@@ -126,7 +126,7 @@ def dump_estimator(estimator: Any) -> bytes:
 class _FastNamesZip(zipfile.ZipFile):
     """skops asks ``name not in zip.namelist()`` once per array: answer from a dict view."""
 
-    def namelist(self) -> Any:  # type: ignore[override]
+    def namelist(self) -> Any:
         return self.NameToInfo.keys()
 
 

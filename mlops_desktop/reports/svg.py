@@ -4,7 +4,7 @@ toolkit: the maturity radar. Every label is escaped; the SVG loads nothing."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from xml.sax.saxutils import escape
 
 RADAR_SIZE = 600
@@ -34,7 +34,14 @@ def _overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def _place_label(lines, i, point, cx, cy, placed):  # noqa: ANN001, ANN202
+def _place_label(
+    lines: list[str],
+    i: int,
+    point: Callable[[int, float], tuple[float, float]],
+    cx: float,
+    cy: float,
+    placed: list[tuple[float, float, float, float]],
+) -> tuple[tuple[float, float, float, float], float, str, float]:
     """Where a label goes: just outside its axis, pushed further out until it clears the
     labels already placed. Returns its box, x, text anchor and first baseline."""
     w = max(len(line) for line in lines) * CHAR

@@ -12,6 +12,7 @@ this module holds the table that names them.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from mlops_desktop.core.maturity import rules_base as _b
 from mlops_desktop.core.maturity import rules_behaviour as _h
@@ -90,7 +91,7 @@ def atoms_of(expr: str) -> list[str]:
     """The signal atoms an expression uses (for validating the data files)."""
     out: list[str] = []
 
-    def walk(tree: tuple) -> None:
+    def walk(tree: tuple[Any, ...]) -> None:
         if tree[0] == "atom":
             out.append(tree[1])
         else:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from mlops_desktop.core.maturity.facts import ProjectFacts
+from mlops_desktop.core.maturity.facts import Answer, ProjectFacts
 from mlops_desktop.core.maturity.models import (
     VENDOR_MODELS,
     Band,
@@ -115,8 +115,10 @@ def evaluate_criterion(criterion: Criterion, ev: Evaluator) -> CriterionResult:
     )
 
 
-def _reason(c: Criterion, status: str, missing: tuple[str, ...], confirmed: bool, answer) -> str:
-    if confirmed:
+def _reason(
+    c: Criterion, status: str, missing: tuple[str, ...], confirmed: bool, answer: Answer | None
+) -> str:
+    if confirmed and answer is not None:
         return f"answered {answer.value} to {c.question}"
     if status == UNKNOWN:
         return "; ".join(missing) or "not enough facts"
@@ -322,7 +324,7 @@ def score_mlts(ev: Evaluator) -> MltsScore:
     return MltsScore(tuple(tests), sections, final, band, tuple(reasons))
 
 
-def _manual_answer(test: Criterion, facts: ProjectFacts, manual_question: str):
+def _manual_answer(test: Criterion, facts: ProjectFacts, manual_question: str) -> Answer | None:
     for qid in (f"{manual_question}:{test.id}", test.question if test.detect == "ASK" else ""):
         answer = facts.answers.get(qid) if qid else None
         if answer is not None and answer.value == "yes":
