@@ -333,6 +333,8 @@ def _print_gaps(report: Any) -> None:
     for g in report.items:
         fix = f" [pipeline fix: {g.fix}]" if g.fix else ""
         print(f"  * {g.key} ({g.kind}): {g.action}{fix}")
+        if g.repo_change:
+            print(f"      {g.repo_change}")
 
 
 def cmd_evidence_import(args: argparse.Namespace) -> int:

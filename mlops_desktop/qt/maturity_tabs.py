@@ -208,7 +208,12 @@ class ModelTab(QtWidgets.QWidget):
                 self.gaps, [f"{g.id} ({GAP_KIND.get(g.kind, g.kind)})", g.action, fix_label(g.fix)]
             )
             item.setToolTip(0, g.text)
-            item.setToolTip(1, g.action + ("\n" + "; ".join(g.missing) if g.missing else ""))
+            item.setToolTip(
+                1,
+                g.action
+                + ("\n" + "; ".join(g.missing) if g.missing else "")
+                + ("\n" + g.repo_change if g.repo_change else ""),
+            )
             item.setData(0, ROLE_REF, g.fix)
             if g.fix:
                 item.setForeground(2, colors.role("link_text"))

@@ -130,3 +130,11 @@ def test_evidence_repo_attaches_and_lists_findings_and_assess_uses_them(
     assert google["gcp.l0.no_ci"]["evidence"][0]["ref"] == ".github/workflows/ci.yml:9"
     # the project's own gate works the same way
     assert main([*ws, "assess", "demo", "--no-save", "--fail-below", "google=1"]) == 3
+
+
+def test_the_gap_points_at_the_repository_change(repo: Path, capsys) -> None:
+    (repo / "tests" / "test_train.py").unlink()
+    assert main(["assess", "--repo", str(repo), "--model", "azure"]) == 0
+    out = capsys.readouterr().out
+    assert "azure.l1.tech.app_tests" in out
+    assert "In the repository: add a CI job that runs the test suite" in out

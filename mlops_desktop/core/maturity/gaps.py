@@ -47,6 +47,8 @@ class Gap:
     question: str = ""
     missing: tuple[str, ...] = ()
     url: str = ""
+    looked_for: str = ""  # the observed behaviour that would meet the criterion
+    repo_change: str = ""  # what to add to the repository instead, when that also meets it
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -61,6 +63,8 @@ class Gap:
             "question": self.question,
             "missing": list(self.missing),
             "url": self.url,
+            "looked_for": self.looked_for,
+            "repo_change": self.repo_change,
         }
 
 
@@ -101,7 +105,25 @@ def _gap(model: str, r: CriterionResult, kind: str) -> Gap:
         c.question,
         r.missing,
         c.url,
+        c.behaviour,
+        repo_change(c.check),
     )
+
+
+def repo_change(check: str) -> str:
+    """The repository change that meets (or clears) a criterion, when its rule reads the
+    repository: "In the repository: a CI job that runs the test suite, or ..."."""
+    from mlops_desktop.core.evidence.findings import FINDING_KINDS
+    from mlops_desktop.core.maturity.rules import atoms_of
+
+    kinds: list[str] = []
+    for atom in atoms_of(check) if check else []:
+        name, _, arg = atom.partition(":")
+        if name == "repo.find":
+            kinds += [k for k in arg.split("/") if k not in kinds]
+    if not kinds:
+        return ""
+    return "In the repository: add " + ", or ".join(FINDING_KINDS[k] for k in kinds)
 
 
 def _kind_of(r: CriterionResult) -> str:
