@@ -1,8 +1,10 @@
-"""Which user code a workspace trusts to run (the "Python function" stage).
+"""Which user code a workspace trusts to run (the "Python function" stage, SQL sources).
 
 Opening a project runs none of its code. A Python-function stage runs only when its code is
 trusted in this workspace: a file by its absolute path *and* the SHA-256 of its content (so
-an edited file must be trusted again), a module by its name. Trust lives in the workspace's
+an edited file must be trusted again), a module by its name. A Load data stage with a SQL
+source is trusted by its database (shown without password) and the hash of URL and query;
+its query must be one read-only SELECT and never aim at the workspace's own database. Trust lives in the workspace's
 settings store under :data:`SETTING`.
 
 The GUI calls :func:`untrusted_code` before a run, asks the user once, and calls
@@ -17,12 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.core.errors import MlopsError
 from mlops_desktop.core.graph import Pipeline
+from mlops_desktop.stages._sql_source import query_problem, same_database, sql_identity
 
 if TYPE_CHECKING:
     from mlops_desktop.app.workspace import Workspace
 
 SETTING = "trusted_code"
 CODE_STAGES = ("python_function",)
+SQL_STAGE = "load_data"  # its "sql" source runs a query the workspace must trust
 
 
 class UntrustedCodeError(MlopsError):
@@ -40,6 +44,10 @@ class CodeRef:
     function: str
 
     def describe(self) -> str:
+        if self.kind == "sql":
+            query = " ".join(self.function.split())
+            query = query if len(query) <= 200 else query[:199] + "…"
+            return f"'{self.stage}' reads the database {self.ident} with the query: {query}"
         if self.kind == "file":
             state = f"sha256 {self.digest[:12]}" if self.digest else "file not found"
             return f"'{self.stage}' runs {self.function}() from {self.ident} ({state})"
@@ -64,7 +72,20 @@ def code_refs(pipeline: Pipeline) -> list[CodeRef]:
         digest = (file_digest(ident) or "") if kind == "file" else ""
         function = str(node.params.get("function") or "run")
         refs.append(CodeRef(kind, ident, digest, node.title, function))
+    for node, url, query in sql_sources(pipeline):
+        ident, digest = sql_identity(url, query)
+        refs.append(CodeRef("sql", ident, digest, node.title, query))
     return refs
+
+
+def sql_sources(pipeline: Pipeline) -> list[tuple[Any, str, str]]:
+    """``(node, url, query)`` of every Load data stage that reads a SQL database."""
+    out = []
+    for node in pipeline.nodes.values():
+        params = node.params
+        if pipeline.registry.resolve(node.type) == SQL_STAGE and params.get("source") == "sql":
+            out.append((node, str(params.get("url") or ""), str(params.get("query") or "")))
+    return out
 
 
 def _entries(workspace: Workspace) -> list[dict[str, str]]:
@@ -76,7 +97,9 @@ def is_trusted(workspace: Workspace, kind: str, ident: str, digest: str) -> bool
     """Whether this exact file content (or this module) is trusted in the workspace."""
     if kind == "file" and not digest:
         return False
-    wanted = {"kind": kind, "ident": ident, "digest": digest if kind == "file" else ""}
+    if kind == "sql" and not digest:
+        return False
+    wanted = {"kind": kind, "ident": ident, "digest": "" if kind == "module" else digest}
     return any(
         {k: e.get(k, "") for k in ("kind", "ident", "digest")} == wanted
         for e in _entries(workspace)
@@ -96,8 +119,22 @@ def untrusted_code(workspace: Workspace, pipeline: Pipeline) -> list[str]:
     ]
 
 
+def refuse_sql_sources(workspace: Workspace, pipeline: Pipeline) -> None:
+    """Raise :class:`UntrustedCodeError` for a SQL source no trust can allow: more than
+    one statement, anything but a SELECT, or the workspace's own database."""
+    for node, url, query in sql_sources(pipeline):
+        problem = query_problem(query)
+        if problem:
+            raise UntrustedCodeError(f"'{node.title}': {problem}")
+        if same_database(url, workspace.url):
+            raise UntrustedCodeError(
+                f"'{node.title}' queries the workspace's own database; a pipeline may not"
+            )
+
+
 def trust(workspace: Workspace, pipeline: Pipeline) -> list[str]:
     """Trust every piece of code the pipeline runs, as it is now; returns what was added."""
+    refuse_sql_sources(workspace, pipeline)
     entries = _entries(workspace)
     added = []
     for ref in code_refs(pipeline):
@@ -124,6 +161,7 @@ def revoke(workspace: Workspace, ident: str) -> int:
 
 def require_trusted(workspace: Workspace, pipeline: Pipeline) -> None:
     """Raise :class:`UntrustedCodeError` if the pipeline would run untrusted code."""
+    refuse_sql_sources(workspace, pipeline)
     missing = untrusted_code(workspace, pipeline)
     if missing:
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""

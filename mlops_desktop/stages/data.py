@@ -99,22 +99,21 @@ def _load_file(ctx: StageContext, path_text: str) -> Any:
 
 
 def _load_sql(ctx: StageContext, url: str, query: str) -> Any:
-    import pandas as pd
-    import sqlalchemy as sa
+    """One read-only, trusted SELECT (stages/_sql_source.py)."""
+    from mlops_desktop.stages._sql_source import display_url, run_query, sql_identity
 
     if not url or not query.strip():
         ctx.fail("a SQL source needs both 'url' and 'query'")
+    check = ctx.services.get("code_trust")
+    ident, digest = sql_identity(url, query)
+    if check is not None and not check("sql", ident, digest):
+        ctx.fail(f"the query on {ident} is not trusted in this workspace (or changed since)")
     try:
-        engine = sa.create_engine(url)
-    except Exception as exc:  # noqa: BLE001 - bad URLs raise several types
-        ctx.fail(f"bad database URL: {exc}")
-    try:
-        with engine.connect() as conn:
-            return pd.read_sql_query(sa.text(query), conn)
+        return run_query(url, query)
+    except PermissionError as exc:
+        ctx.fail(f"the SQL query was refused: {exc}")
     except Exception as exc:  # noqa: BLE001 - driver errors vary by database
-        ctx.fail(f"the SQL query failed: {str(exc).splitlines()[0]}")
-    finally:
-        engine.dispose()
+        ctx.fail(f"the SQL query failed: {str(exc).splitlines()[0]} ({display_url(url)})")
     raise AssertionError
 
 
