@@ -9,6 +9,7 @@ in red and not applied; parameters whose ``visible_when`` condition is false are
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
@@ -333,6 +334,32 @@ class NodeInspector(QWidget):
         outer.addStretch(1)
         self._scroll.setWidget(page)
         self._refresh_values()
+        target = self.rows.get("target")
+        if node.type == "load_data" and target is not None:
+            target.editor.textEdited.connect(self._check_data)  # as the user types
+
+    def _check_data(self, *_: object) -> None:
+        """A Load data stage reading a file: say at once when the file cannot be read or the
+        target is not one of its columns (only the header is read)."""
+        from mlops_desktop.app.data_checks import file_columns, target_problem
+
+        node = self._editor.pipeline.nodes.get(self.node_id) if self._editor else None
+        path_row, target_row = self.rows.get("path"), self.rows.get("target")
+        if node is None or node.type != "load_data" or path_row is None or target_row is None:
+            return
+        if str(node.params.get("source")) != "file":
+            return
+        path = str(path_row.raw_value() or "")
+        if not path:
+            return
+        try:
+            columns = file_columns(path)
+        except ValueError as exc:
+            path_row.show_error(str(exc))
+            return
+        path_row.show_error("")
+        target = str(target_row.raw_value() or "")
+        target_row.show_error(target_problem(columns, target, Path(path).name) if target else "")
 
     def _header(self, type_id: str, spec: StageSpec | None) -> QWidget:
         box = QWidget()
@@ -368,6 +395,7 @@ class NodeInspector(QWidget):
         for name, row in self.rows.items():
             row.set_value(node.params.get(name, row.spec.default))
         self._update_visibility(node.params)
+        self._check_data()
 
     def _update_visibility(self, params: dict | Any) -> None:
         for row in self.rows.values():

@@ -26,7 +26,10 @@ class RunsMixin:
         if editor is None or info is None or self.workspace is None or self.runner.running:
             return None
         pipeline = info["pipeline"]
-        errors = [p for p in validate(pipeline) if p.severity == "error"]
+        from mlops_desktop.app.data_checks import data_problems
+
+        problems = validate(pipeline) + data_problems(pipeline)
+        errors = [p for p in problems if p.severity == "error"]
         if errors:
             for p in errors:
                 self.show_message(p.message, error=True)

@@ -519,7 +519,9 @@ class MainWindow(TabsMixin, SessionMixin, FileCommandsMixin, RunsMixin, PanelsMi
         pipeline = self.current_pipeline()
         if pipeline is None:
             return []
-        problems = validate(pipeline)
+        from mlops_desktop.app.data_checks import data_problems
+
+        problems = validate(pipeline) + data_problems(pipeline)
         if not problems:
             self.show_message(
                 f"'{pipeline.name}' is valid: {len(pipeline.nodes)} stages, ready to run"
