@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import subprocess
+import time
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from mlops_desktop.app.repo_scan import scan_repository
+from mlops_desktop.app.repo_scan import head_commit, scan_repository
 from mlops_desktop.core.errors import MlopsError, NotFoundError
 from mlops_desktop.core.evidence.findings import RepoScan
 from mlops_desktop.core.graph import Pipeline
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 GIT_TIMEOUT_S = 5.0
+SCAN_REUSE_S = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +83,7 @@ class AssessmentService:
         self.ws = workspace
         self.registry = registry if registry is not None else default_registry()
         self.store = AssessmentStore(workspace.db)
+        self._scans: dict[tuple[str, str], tuple[float, RepoScan]] = {}
 
     # ------------------------------------------------------------------ facts
     def facts(self, project: str | int) -> ProjectFacts:
@@ -113,11 +116,19 @@ class AssessmentService:
         """The attached repository's scan (None when none is attached or it is gone)."""
         if not repo or not Path(repo).is_dir():
             return None
+        # one scan per repository and HEAD commit for a short while: assessing twice in a
+        # row (the view's refresh, then its questionnaire) reads the files once
+        key = (repo, head_commit(Path(repo)))
+        cached = self._scans.get(key)
+        if cached is not None and time.monotonic() - cached[0] < SCAN_REUSE_S:
+            return cached[1]
         try:
-            return scan_repository(repo)
+            scan = scan_repository(repo)
         except MlopsError as exc:
             log.warning("cannot scan %s: %s", repo, exc)
             return None
+        self._scans = {key: (time.monotonic(), scan)}
+        return scan
 
     def scan_repo(self, project: str | int) -> RepoScan | None:
         return self._scan(self.repo(project))

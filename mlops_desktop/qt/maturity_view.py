@@ -129,6 +129,12 @@ class MaturityView(QtWidgets.QWidget):
         self.message.setStyleSheet("color: #a33;")
         self.assess_button = QtWidgets.QPushButton("Assess now")
         self.assess_button.clicked.connect(self._on_assess_button_clicked)
+        self.repo_button = QtWidgets.QPushButton("Attach repository…")
+        self.repo_button.setToolTip(
+            "Attach the project's git repository: its CI definitions, tests, containers, "
+            "infrastructure and ML library calls become evidence (read, never run)"
+        )
+        self.repo_button.clicked.connect(self._on_repo_button_clicked)
         self.tabs = QtWidgets.QTabWidget()
         self.overview_holder = QtWidgets.QWidget()
         QtWidgets.QVBoxLayout(self.overview_holder).setContentsMargins(0, 0, 0, 0)
@@ -151,6 +157,7 @@ class MaturityView(QtWidgets.QWidget):
         titles.addWidget(self.header)
         titles.addWidget(self.summary)
         top.addLayout(titles, 1)
+        top.addWidget(self.repo_button, 0, Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.assess_button, 0, Qt.AlignmentFlag.AlignTop)
         box = QtWidgets.QVBoxLayout(self)
         box.addLayout(top)
@@ -205,8 +212,12 @@ class MaturityView(QtWidgets.QWidget):
         parts = [f"{t}: {assessment.models[m].level_name.split(':')[0]}" for m, t in MODEL_TABS]
         parts.append(f"ML Test Score: {assessment.mlts.final:g}")
         parts.append(f"Crosswalk: {assessment.crosswalk.level} of 4")
+        repo = assessment.facts_summary.get("repo")
+        found = assessment.facts_summary.get("repo_findings", 0)
+        where = f"<br>Repository {html.escape(str(repo))}: {found} findings" if repo else ""
         self.summary.setText(
-            " · ".join(parts) + f"   (assessed {assessment.time:%Y-%m-%d %H:%M} UTC)"
+            html.escape(" · ".join(parts))
+            + f"   (assessed {assessment.time:%Y-%m-%d %H:%M} UTC){where}"
         )
         for model_id, _title in MODEL_TABS:
             score = assessment.models[model_id]
@@ -261,6 +272,23 @@ class MaturityView(QtWidgets.QWidget):
         self.error_raised.emit(text)
 
     def _on_assess_button_clicked(self) -> None:
+        self.refresh()
+
+    def _on_repo_button_clicked(self) -> None:
+        if self.service is None or self.project is None:
+            return
+        folder = QtWidgets.QFileDialog.getExistingDirectory(self, "Attach the project's repository")
+        if folder:
+            self._attach_repository(folder)
+
+    def _attach_repository(self, folder: str) -> None:
+        from mlops_desktop.core.errors import MlopsError
+
+        try:
+            self.service.attach_repo(self.project, folder)
+        except MlopsError as exc:
+            self._show_message(str(exc))
+            return
         self.refresh()
 
     def _on_tab_evidence_activated(self, kind: str, ref: str, pipeline: str) -> None:

@@ -192,3 +192,34 @@ def test_repository_findings_and_what_was_looked_for_are_shown(qtbot, tmp_path: 
     texts = [tab.evidence.item(i).text() for i in range(tab.evidence.count())]
     assert "Looked for:" in tab.detail.text() and "model registry call" in tab.detail.text()
     assert any(t.startswith("not found: ") and "none found" in t for t in texts)
+
+
+def test_attach_repository_button_scans_it_and_the_view_shows_its_findings(
+    qtbot, service, tmp_path: Path, monkeypatch
+) -> None:
+    import subprocess
+
+    repo = tmp_path / "team"
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    (repo / ".github" / "workflows" / "ci.yml").write_text(
+        "on: [push]\njobs:\n  t:\n    runs-on: x\n    steps:\n      - run: pytest -q\n"
+    )
+    (repo / "tests").mkdir()
+    (repo / "tests" / "test_a.py").write_text("def test_a():\n    assert True\n")
+    subprocess.run(["git", "-C", str(repo), "init", "-q"], check=True)
+    view = MaturityView(service)
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(view.assessed):
+        view.set_project("demo")
+    chosen = iter([str(tmp_path / "not-a-repo"), str(repo)])
+    (tmp_path / "not-a-repo").mkdir()
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getExistingDirectory", lambda *a, **k: next(chosen))
+    view.repo_button.click()  # a folder outside git: refused where the user looks
+    assert view.message.isVisibleTo(view) and "not inside a git repository" in view.message.text()
+    with qtbot.waitSignal(view.assessed):
+        view.repo_button.click()
+    assert f"Repository {repo.resolve()}: " in view.summary.text()
+    tab = view.model_tabs["azure"]
+    tab.select_criterion("azure.l1.tech.app_tests")
+    texts = [tab.evidence.item(i).text() for i in range(tab.evidence.count())]
+    assert any(".github/workflows/ci.yml:6" in t for t in texts)
