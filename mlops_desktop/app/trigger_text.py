@@ -116,6 +116,8 @@ def describe_event(event: TriggerEvent, pipeline: str = "") -> str:
         return f"{event.type}{where}: queued (the pipeline is running; it runs when free)"
     if event.outcome == "coalesced":
         return f"{event.type}{where}: joined the firing #{event.coalesced_into} already waiting"
+    if event.outcome == "skipped":
+        return f"{event.type}{where}: no run, {event.detail.get('reason', 'nothing new')}"
     return f"{event.type}{where}: failed to start ({event.detail.get('error', 'unknown error')})"
 
 
@@ -127,4 +129,6 @@ def outcome_text(event: TriggerEvent) -> str:
         return f"joined firing #{event.coalesced_into}"
     if event.outcome == "failed":
         return f"failed: {event.detail.get('error', 'unknown error')}"
+    if event.outcome == "skipped":
+        return f"no run: {event.detail.get('reason', 'nothing new')}"
     return event.outcome

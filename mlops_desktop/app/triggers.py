@@ -348,6 +348,21 @@ class TriggerService:
                 return self.store.event(event.id)
             return event
         try:
+            if firing.type == TriggerType.MONITOR_ALERT and not self._force_all(firing):
+                from mlops_desktop.app.learning_inputs import nothing_new
+
+                unchanged = nothing_new(self.ws, info)
+                if unchanged is not None:
+                    skipped = self.store.record_event(
+                        proj.id,
+                        info.id,
+                        firing.type,
+                        TriggerOutcome.SKIPPED.value,
+                        trigger_id=trig_id,
+                        detail={**firing.detail, **unchanged},
+                    )
+                    self._record_coalesced(coalesce, skipped)
+                    return skipped
             event = self.store.record_event(
                 proj.id,
                 info.id,
@@ -435,6 +450,12 @@ class TriggerService:
         if firing is not None and firing.trigger is not None and "force" in firing.trigger.config:
             return bool(firing.trigger.config["force"])
         return type_ == TriggerType.MONITOR_ALERT
+
+    @staticmethod
+    def _force_all(firing: Firing) -> bool:
+        """A trigger configured with ``retrain_unchanged: true`` retrains even when nothing
+        it learns from changed."""
+        return bool(firing.trigger is not None and firing.trigger.config.get("retrain_unchanged"))
 
     def _environment(self, info: PipelineInfo, firing: Firing | None) -> str:
         if firing is not None and firing.trigger is not None:

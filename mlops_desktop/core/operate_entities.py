@@ -41,6 +41,7 @@ class TriggerOutcome(StrEnum):
     QUEUED = "queued"  # the pipeline was busy: the run starts when it is free
     COALESCED = "coalesced"  # folded into another firing's run (started or queued)
     FAILED = "failed"  # the run could not be started
+    SKIPPED = "skipped"  # a retraining with nothing new to learn from: no run
 
 
 class DeploymentStatus(StrEnum):

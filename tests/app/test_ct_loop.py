@@ -53,20 +53,43 @@ def test_google_template_closes_the_loop(ws):
     assert [v.version for v in registry.versions("ct", "breast-cancer-classifier")] == [1]
 
     # The template declares the loop (meta.triggers: a Monitor alert triggers the pipeline
-    # again); the scheduler picks up the alert and starts a retraining run.
+    # again). The scheduler picks up the alert, but nothing the pipeline learns from has
+    # changed since run 2 (same pipeline version, same data digest): a retraining would
+    # train the same model again, so no run starts and the trigger says why.
     [event] = triggers.run_due()
     declared = triggers.list_triggers("ct")
     assert [(t.type, t.config.get("source_node")) for t in declared] == [
         ("monitor_alert", "monitor")
     ]
-    assert (event.type, event.outcome) == ("monitor_alert", "started")
+    assert (event.type, event.outcome, event.run_id) == ("monitor_alert", "skipped", None)
+    assert event.detail["reason"] == "nothing new to learn from"
+    assert event.detail["same_as_run"] == second.id
     assert event.detail["alert_ids"] == [raised[0].id]
-    retrain = ws.runs.get(event.run_id)
-    assert retrain.trigger == "monitor_alert"
-    # Nothing new to learn from: the same data gives the same model, which the gate
-    # refuses against the champion. No duplicate version is registered.
+    assert len(runs.list_runs("ct")) == 2
     assert [v.version for v in registry.versions("ct", "breast-cancer-classifier")] == [1]
     assert registry.active_deployments("ct", "production")[0].version == 1
+
+
+@pytest.mark.slow
+def test_scheduler_ten_times_on_an_unchanged_project_starts_no_run(workspace_url, capsys):
+    from mlops_desktop.cli import main
+
+    with Workspace.open(workspace_url) as ws:
+        ProjectService(ws).create_project("ct", template="google")
+        RunService(ws).run("ct")
+        RunService(ws).run("ct")  # serves v1 to drifted traffic: an alert
+    for _ in range(10):
+        assert main(["--workspace", workspace_url, "scheduler", "--once"]) == 0
+    out = capsys.readouterr().out
+    with Workspace.open(workspace_url) as ws:
+        assert len(RunService(ws).list_runs("ct")) == 2
+        events = TriggerService(ws).history("ct")
+        assert [(e.outcome, e.detail.get("reason")) for e in events] == [
+            ("skipped", "nothing new to learn from")
+        ]
+        versions = RegistryService(ws).versions("ct", "breast-cancer-classifier")
+        assert [v.version for v in versions] == [1]
+    assert "no run, nothing new to learn from" in out
 
 
 def _doc(nodes, links, meta=None):

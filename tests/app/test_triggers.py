@@ -268,7 +268,10 @@ def test_cooldown_holds_a_trigger_back_then_catches_up(ws):
     service = TriggerService(ws, runner=runner)
     store = TriggerStore(ws.db)
     project = ws.projects.get("p")
-    trig = service.add_trigger("p", "train", "monitor_alert", {"cooldown_s": 600})
+    # retrain_unchanged: run even though the data and the pipeline stay the same here
+    trig = service.add_trigger(
+        "p", "train", "monitor_alert", {"cooldown_s": 600, "retrain_unchanged": True}
+    )
     train_id = trig.pipeline_id
     store.record_alert(project.id, "drift", "first", pipeline_id=train_id)
     start = trig.created_at
