@@ -26,14 +26,14 @@ import tempfile
 import uuid
 import warnings
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlops_desktop.core.entities import Run, RunStatus, StageRun, StageStatus
-from mlops_desktop.core.errors import MlopsError, NotFoundError
+from mlops_desktop.core.entities import Run, RunStatus, StageStatus
+from mlops_desktop.core.errors import MlopsError
 
 if TYPE_CHECKING:
     from mlops_desktop.app.workspace import Workspace
@@ -321,155 +321,16 @@ def import_runs(
     project: str,
     tracking_uri: str,
     experiment: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> TransferResult:
-    """Copy MLflow runs (of one experiment, or of all) into ``project``."""
+    """Copy MLflow runs (of one experiment, or of all) into ``project``, a page of runs per
+    transaction (see :mod:`mlops_desktop.app.mlflow_import`); ``progress(imported,
+    skipped)`` after each page."""
+    from mlops_desktop.app.mlflow_import import import_all
+
     client = _client(tracking_uri)
     with _mlflow_errors(tracking_uri):
-        return _import(workspace, client, project, tracking_uri, experiment)
-
-
-def _import(
-    workspace: Workspace,
-    client: Any,
-    project: str,
-    tracking_uri: str,
-    experiment: str | None,
-) -> TransferResult:
-    proj = workspace.projects.get(project)
-    if experiment:
-        exp = client.get_experiment_by_name(experiment)
-        if exp is None:
-            raise NotFoundError(f"no MLflow experiment named '{experiment}' at {tracking_uri}")
-        experiments = [exp]
-    else:
-        experiments = list(client.search_experiments())
-    result = TransferResult(experiment=experiment or "all experiments")
-    setting = f"mlflow_imports.{proj.id}"
-    seen: dict[str, int] = dict(workspace.settings.get(setting, {}) or {})
-    own = workspace_uid(workspace)
-    pipeline_id = version_id = None
-    for exp in experiments:
-        for mrun in _all_runs(client, exp.experiment_id):
-            tags = dict(mrun.data.tags)
-            if mrun.info.run_id in seen and _exists(workspace, seen[mrun.info.run_id]):
-                result.skipped += 1
-                continue
-            if tags.get(f"{TAG}run_uid", "").startswith(f"{own}:"):
-                result.skipped += 1  # a run exported from this workspace: it is here already
-                continue
-            if pipeline_id is None:
-                pipeline_id, version_id = _import_pipeline(workspace, proj.id)
-            run_id = _import_one(workspace, client, proj.id, pipeline_id, version_id, exp, mrun)
-            seen[mrun.info.run_id] = run_id
-            workspace.settings.set(setting, seen)
-            result.copied.append(f"{mrun.info.run_id} -> {run_id}")
-    return result
-
-
-def _exists(ws: Workspace, run_id: int) -> bool:
-    try:
-        ws.runs.get(run_id)
-    except NotFoundError:
-        return False
-    return True
-
-
-def _all_runs(client: Any, experiment_id: str) -> Iterator[Any]:
-    token = None
-    while True:
-        page = client.search_runs(
-            [experiment_id], max_results=500, page_token=token, order_by=["attributes.start_time"]
-        )
-        yield from page
-        token = page.token
-        if not token:
-            return
-
-
-def _import_pipeline(ws: Workspace, project_id: int) -> tuple[int, int]:
-    """The project's pipeline that holds imported runs (an empty pipeline, made once)."""
-    from mlops_desktop.core import serialization
-    from mlops_desktop.core.graph import Pipeline
-
-    try:
-        info = ws.pipelines.get(project_id, IMPORT_PIPELINE)
-    except NotFoundError:
-        doc = serialization.to_dict(Pipeline(IMPORT_PIPELINE))
-        doc["name"] = IMPORT_PIPELINE
-        info = ws.pipelines.create(project_id, IMPORT_PIPELINE, doc)
-    return info.id, ws.pipelines.latest(info.id).id
-
-
-def _when(ms: int | None) -> datetime | None:
-    return datetime.fromtimestamp(ms / 1000, UTC) if ms else None
-
-
-def _import_one(
-    ws: Workspace,
-    client: Any,
-    project_id: int,
-    pipeline_id: int,
-    version_id: int,
-    exp: Any,
-    mrun: Any,
-) -> int:
-    import numpy as np
-
-    info, data = mrun.info, mrun.data
-    tags = dict(data.tags)
-    user_tags = {k: v for k, v in tags.items() if not k.startswith("mlflow.")}
-    started, finished = _when(info.start_time), _when(info.end_time)
-    origin = {
-        "run_id": info.run_id,
-        "experiment": exp.name,
-        "run_name": info.run_name or tags.get("mlflow.runName", ""),
-        "status": info.status,
-        "start_time": started.isoformat() if started else None,
-        "end_time": finished.isoformat() if finished else None,
-        "user": info.user_id or tags.get("mlflow.user", ""),
-    }
-    run = ws.runs.create(
-        project_id,
-        pipeline_id,
-        version_id,
-        trigger=TRIGGER,
-        environment=tags.get(f"{TAG}environment", "dev"),
-        params={"MLflow run": origin, "MLflow params": dict(data.params), "MLflow tags": user_tags},
-        executor="mlflow",
-        commit=tags.get("mlflow.source.git.commit", ""),
-    )
-    ws.runs.start(run.id)
-    renamed = _renamed(tags)
-    for key in data.metrics:
-        history = client.get_metric_history(info.run_id, key)
-        if not history:
-            continue
-        ws.metrics.log_arrays(
-            run.id,
-            renamed.get(key, key),
-            np.array([m.value for m in history], dtype=float),
-            np.array([m.step for m in history], dtype=np.int64),
-            np.array([m.timestamp / 1000 for m in history], dtype=float),
-            node_id="mlflow",
-        )
-    duration = (finished - started).total_seconds() if started and finished else None
-    title = f"MLflow: {origin['run_name'] or info.run_id[:8]}"
-    ws.runs.save_stage(
-        run.id,
-        StageRun(
-            "mlflow",
-            "train",
-            title,
-            StageStatus.SUCCEEDED if info.status == "FINISHED" else StageStatus.FAILED,
-            started_at=started,
-            finished_at=finished,
-            duration_s=duration,
-            log=f"imported from MLflow run {info.run_id} of experiment '{exp.name}'",
-        ),
-    )
-    status = STATUS_FROM_MLFLOW.get(info.status, RunStatus.INTERRUPTED)
-    ws.runs.finish(run.id, status, f"imported from MLflow run {info.run_id} ({exp.name})")
-    return run.id
+        return import_all(workspace, client, project, tracking_uri, experiment, progress)
 
 
 def _renamed(tags: dict[str, str]) -> dict[str, str]:

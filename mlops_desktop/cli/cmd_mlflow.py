@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from mlops_desktop.cli._common import open_workspace
@@ -54,7 +55,15 @@ def _export(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     from mlops_desktop.app.mlflow_bridge import import_runs
 
+    def progress(imported: int, skipped: int) -> None:
+        # one line rewritten in place on a terminal; a line per page in a log
+        end = "\r" if sys.stderr.isatty() else "\n"
+        print(f"imported {imported} run(s), skipped {skipped}…", end=end, file=sys.stderr)
+        sys.stderr.flush()
+
     with open_workspace(args) as ws:
-        result = import_runs(ws, args.project, args.tracking_uri, args.experiment)
+        result = import_runs(ws, args.project, args.tracking_uri, args.experiment, progress)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
     print(result.summary("imported"))
     return 0

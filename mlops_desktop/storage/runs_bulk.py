@@ -149,8 +149,10 @@ def insert_finished(
         }
         for r in runs
     ]
-    result = conn.execute(insert(_RUNS).returning(_RUNS.c.id, sort_by_parameter_order=True), rows)
-    ids = [int(i) for i in result.scalars()]
+    # Batched multi-row inserts; new ids grow in the order of the rows (SQLite's rowid and
+    # PostgreSQL's sequence both hand them out row by row), so sorted they match ``runs``.
+    result = conn.execute(insert(_RUNS).returning(_RUNS.c.id), rows)
+    ids = sorted(int(i) for i in result.scalars())
     stage_rows = [
         {
             "run_id": run_id,

@@ -25,9 +25,7 @@ def _history(ws, project: str, pipeline: str, n: int) -> list[int]:
     for i in range(n):
         when = start + timedelta(minutes=i)
         status = RunStatus.FAILED if i % 7 == 0 else RunStatus.SUCCEEDED
-        runs.append(
-            Run(0, proj.id, info.id, version.id, status, "manual", "dev", when, when, when)
-        )
+        runs.append(Run(0, proj.id, info.id, version.id, status, "manual", "dev", when, when, when))
         series.append((i, "accuracy", "", [0], [(i * 37 % 101) / 100], when.timestamp()))
     return ws.runs.add_finished(runs, series)
 
