@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import getpass
 from collections.abc import Mapping
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -107,6 +108,31 @@ class RegistryService:
             )
         deployments = [_deployment_dict(d) for d in self.deployment_store.list(proj.id)]
         return {"project": proj.name, "models": models, "deployments": deployments}
+
+    def served_at(self, project: str | int, when: datetime) -> list[dict[str, Any]]:
+        """What served each environment at ``when``, from the append-only history: the
+        deployment (strategy, share, approver, the run and its trigger) and the alias
+        transition that put the version there (who or what, and why)."""
+        proj = self._project(project)
+        out = []
+        for dep in self.deployment_store.active_at(proj.id, when):
+            moves = [
+                t
+                for t in self.store.history(proj.id, dep.model_name, dep.environment)
+                if t.created_at <= when and t.to_version == dep.version
+            ]
+            run = self.workspace.runs.get(dep.run_id) if dep.run_id else None
+            move = moves[-1] if moves else None
+            out.append(
+                {
+                    **_deployment_dict(dep),
+                    "run_trigger": run.trigger if run else None,
+                    "alias_actor": move.actor if move else None,
+                    "alias_reason": move.reason if move else None,
+                    "alias_at": move.created_at.isoformat() if move else None,
+                }
+            )
+        return out
 
     # ---------------------------------------------------------------- changing
     def register(self, project: str | int, model: str, **fields: Any) -> ModelVersion:

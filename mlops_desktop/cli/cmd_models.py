@@ -1,6 +1,8 @@
 """``models``: the model registry from the command line.
 
 - ``models PROJECT [--json]``: registered models, their versions, aliases, deployments;
+- ``models PROJECT --at TIME [--json]``: what served each environment at TIME, who or what
+  put it there and why (from the append-only history);
 - ``models promote PROJECT MODEL VERSION ALIAS``: give an alias to a version;
 - ``models rollback PROJECT MODEL ALIAS``: give an alias back to its previous version;
 - ``models promote-canary PROJECT ENVIRONMENT``: the canary becomes the primary.
@@ -33,6 +35,11 @@ def register(sub: Any) -> None:
     p.add_argument("words", nargs="+", metavar="ARG", help=argparse.SUPPRESS)
     p.add_argument("--json", action="store_true", help="print JSON (listing only)")
     p.add_argument("--reason", default="", help="why (kept in the alias history)")
+    p.add_argument(
+        "--at",
+        metavar="TIME",
+        help="what served at this time (ISO 8601, e.g. 2026-12-05T15:06; no zone = UTC)",
+    )
     p.set_defaults(handler=cmd_models, parser=p)
 
 
@@ -42,6 +49,8 @@ def cmd_models(args: argparse.Namespace) -> int:
     if action is None:
         if len(words) != 1:
             args.parser.error("give one PROJECT, or 'promote' / 'rollback' and its arguments")
+        if args.at:
+            return _served_at(args, words[0])
         return _list(args, words[0])
     expected = ("project", *ACTIONS[action])
     if len(words) - 1 != len(expected):
@@ -146,4 +155,41 @@ def _list(args: argparse.Namespace, project: str) -> int:
                 for d in active
             ],
         )
+    return 0
+
+
+def _served_at(args: argparse.Namespace, project: str) -> int:
+    from datetime import UTC, datetime
+
+    from mlops_desktop.app.registry import RegistryService
+
+    try:
+        when = datetime.fromisoformat(args.at.strip())
+    except ValueError:
+        args.parser.error(f"--at wants a time such as 2026-12-05T15:06, got {args.at!r}")
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    with open_workspace(args) as ws:
+        served = RegistryService(ws).served_at(project, when)
+    if args.json:
+        print_json({"project": project, "at": when.isoformat(), "serving": served})
+        return 0
+    stamp = when.strftime("%Y-%m-%d %H:%M:%S %Z")
+    if not served:
+        print(f"nothing served any environment of '{project}' at {stamp}")
+        return 0
+    print(f"at {stamp}:")
+    for d in served:
+        origin = f"run {d['run_id']} ({d['run_trigger']})" if d["run_id"] else "hand"
+        share = f", {d['traffic_share']:.0%} of traffic" if d["strategy"] != "direct" else ""
+        print(
+            f"  {d['environment']}: {d['model']} v{d['version']} ({d['strategy']}{share}) "
+            f"since {d['at'][:19].replace('T', ' ')}, deployed by {origin}, "
+            f"approver {d['approver'] or '-'}"
+        )
+        if d["alias_actor"]:
+            print(
+                f"    alias '{d['environment']}' -> v{d['version']} by {d['alias_actor']}: "
+                f"{d['alias_reason'] or 'no reason given'}"
+            )
     return 0

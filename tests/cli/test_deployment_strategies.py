@@ -5,6 +5,7 @@ the canary or rolling back is one command that lands in the alias history."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -97,8 +98,10 @@ def test_canary_serves_its_share_and_promotion_and_rollback_are_one_command(url,
     assert metrics["serve_canary_share"] == pytest.approx(share)
     assert "canary v2 answered" in text and "primary v1 the rest" in text
 
+    before_promotion = datetime.now(UTC)
     code, out = _cli(capsys, url, "models", "promote-canary", "p", "production", "--reason", "ok")
     assert code == 0 and "clf v2 now serves all of production (was v1" in out
+    after_promotion = datetime.now(UTC)
     _, _, log = _serve(url)
     assert {row["version"] for row in log} == {2}
     code, out = _cli(capsys, url, "models", "rollback", "p", "clf", "production")
@@ -113,6 +116,17 @@ def test_canary_serves_its_share_and_promotion_and_rollback_are_one_command(url,
     ]
     code, out = _cli(capsys, url, "models", "promote-canary", "p", "production")
     assert code != 0 and "no canary serves 'production'" in out
+
+    # Point in time: what served production, who or what put it there and why.
+    code, out = _cli(capsys, url, "models", "p", "--at", before_promotion.isoformat())
+    assert code == 0
+    assert "production: clf v1 (direct) since" in out
+    assert "production: clf v2 (canary, 20% of traffic)" in out
+    code, out = _cli(capsys, url, "models", "p", "--at", after_promotion.isoformat(), "--json")
+    [served] = json.loads(out)["serving"]
+    assert (served["version"], served["strategy"], served["alias_reason"]) == (2, "direct", "ok")
+    code, out = _cli(capsys, url, "models", "p", "--at", "2000-01-01")
+    assert code == 0 and "nothing served" in out
 
 
 @pytest.mark.slow
