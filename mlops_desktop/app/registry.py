@@ -299,6 +299,21 @@ class RunOperations:
         at = run.started_at or run.created_at
         return self.deployments.active_at(run.project_id, at, environment)
 
+    def reference_metric(self, run_id: int, key: str, where: Mapping[str, float]) -> Any:
+        """``(run id, value)`` of ``key`` in the earliest earlier run of the same pipeline
+        whose metrics equal ``where`` (e.g. the first run that served a version), or None."""
+        run = self._run(run_id)
+        earlier = sorted(
+            r.id for r in self.workspace.runs.list(run.project_id, run.pipeline_id, 500)
+        )
+        earlier = [r for r in earlier if r < run_id]
+        latest = self.workspace.metrics.latest_many(earlier, [key, *where])
+        for rid in earlier:
+            values = latest.get(rid, {})
+            if key in values and all(values.get(k) == v for k, v in where.items()):
+                return rid, float(values[key])
+        return None
+
     def model_bytes(self, version: ModelVersion) -> bytes:
         if not version.artifact_digest or not self.workspace.artifacts.exists(
             version.artifact_digest

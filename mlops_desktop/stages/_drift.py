@@ -133,8 +133,9 @@ def feature_drift(
     bins: int = 10,
     psi_threshold: float = 0.2,
     p_threshold: float = 0.01,
+    sizes: tuple[int, int] | None = None,
 ) -> FeatureDrift:
-    """Drift of one column. It *drifted* when its PSI (the effect size) exceeds
+    """Drift of one column (``sizes``: the distinct rows of the two samples, when known). It *drifted* when its PSI (the effect size) exceeds
     ``psi_threshold``; the test's p-value is reported beside it (``p_threshold`` is kept for
     callers that show significance; it does not decide)."""
     import pandas as pd
@@ -147,7 +148,9 @@ def feature_drift(
         ref = np.asarray(reference, float)
         cur = np.asarray(current, float)
         ref, cur = ref[np.isfinite(ref)], cur[np.isfinite(cur)]
-        psi = numeric_psi(ref, cur, bins_for(bins, len(ref), len(cur), psi_threshold))
+        # rows drawn again and again tell no more than once: count distinct rows
+        n_ref, n_cur = sizes or (len(ref), len(cur))
+        psi = numeric_psi(ref, cur, bins_for(bins, n_ref, n_cur, psi_threshold))
         if len(ref) and len(cur):
             result = stats.ks_2samp(ref, cur)
             statistic, p_value = float(result.statistic), float(result.pvalue)
@@ -199,6 +202,7 @@ def frame_drift(
 ) -> list[FeatureDrift]:
     """Drift of every column the two frames share, in the reference's column order."""
     shared = [c for c in reference.columns if c in set(current.columns)]
+    sizes = (len(reference[shared].drop_duplicates()), len(current[shared].drop_duplicates()))
     return [
         feature_drift(
             str(c),
@@ -207,6 +211,7 @@ def frame_drift(
             bins=bins,
             psi_threshold=psi_threshold,
             p_threshold=p_threshold,
+            sizes=sizes,
         )
         for c in shared
     ]

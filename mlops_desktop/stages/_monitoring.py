@@ -21,6 +21,13 @@ class MonitorReport:
     kind: str = ""  # the first reason's kind: drift, prediction_drift, quality, latency
     details: dict[str, Any] = field(default_factory=dict)
 
+    def add_reason(self, kind: str, text: str) -> None:
+        """One more reason to alert (the first reason names the alert's kind)."""
+        self.reasons.append(text)
+        self.kind = self.kind or kind
+        self.values["alert"] = 1.0
+        self.details.setdefault("reasons", []).append(text)
+
     @property
     def drifted(self) -> list[str]:
         return [f.feature for f in self.features if f.drifted]

@@ -118,6 +118,7 @@ def serve(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> 
     mean_latency = float(frame[LATENCY].mean()) if n else 0.0
     ctx.log_metric("served_rows", n)
     ctx.log_metric("serve_latency_ms", mean_latency)
+    ctx.log_metric("serve_version", float(dep.primary_version or dep.version))
     if dep.primary is not None and n:
         share = float((frame[VERSION] == dep.version).mean()) if dep.strategy == "canary" else 0.0
         ctx.log_metric(f"serve_{dep.strategy}_version", dep.version)
@@ -353,6 +354,35 @@ def online_experiment(
 
 
 # ------------------------------------------------------------------------------ monitor
+def _latency_against_reference(ctx: StageContext, report: Any, frame: Any, ratio: float) -> None:
+    """Compare the latency per row with the first run of this pipeline that served the same
+    version (the reference run); a rise of ``ratio`` times or more is a latency alert."""
+    registry = optional_backend(ctx)
+    if registry is None or ratio <= 0 or VERSION not in frame.columns or not len(frame):
+        return
+    version = float(frame[VERSION].mode().iloc[0])
+    found = registry.reference_metric(ctx.run_id, "serve_latency_ms", {"serve_version": version})
+    if found is None:
+        ctx.log(f"latency: this run is the reference for v{version:g}")
+        return
+    run_id, reference = found
+    current = report.values["latency_ms_mean"]
+    rise = current / reference if reference > 0 else 0.0
+    report.values["latency_reference_ms"] = reference
+    report.values["latency_ratio"] = rise
+    report.details["latency"] = {"reference_run": run_id, "reference_ms": reference, "ratio": rise}
+    ctx.log(
+        f"latency {current:.4f} ms per row vs {reference:.4f} ms in reference run {run_id} "
+        f"(x{rise:.1f})"
+    )
+    if rise >= ratio:
+        report.add_reason(
+            "latency",
+            f"latency per row rose x{rise:.1f} against run {run_id} "
+            f"({reference:.4f} -> {current:.4f} ms)",
+        )
+
+
 def monitor(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     from mlops_desktop.stages._monitoring import assess
 
@@ -372,6 +402,7 @@ def monitor(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -
     if PRED not in frame.columns:
         ctx.fail("the predictions have no 'y_pred' column")
     report = assess(ref[features], frame, reference.y_train, reference.task, params)
+    _latency_against_reference(ctx, report, frame, params["max_latency_ratio"])
     for item in report.features:
         ctx.log_metric(f"psi/{item.feature}", item.psi)
         ctx.log_metric(f"p_value/{item.feature}", item.p_value)

@@ -293,6 +293,13 @@ SPECS = [
                 0.0,
                 help="Alert when the mean latency per row exceeds this (0: no limit).",
             ),
+            p_float(
+                "max_latency_ratio",
+                10.0,
+                0.0,
+                help="Alert when the latency per row reaches this many times the latency of "
+                "the first run that served the same version (0: off).",
+            ),
             p_int("bins", 10, 2, 100, help="Quantile bins for PSI."),
         ),
     ),

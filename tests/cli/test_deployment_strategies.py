@@ -57,9 +57,12 @@ def url(workspace_url):
                     *data,
                     ("traffic", "simulate_traffic", {"batch_size": 1000, "drift": "none"}),
                     ("serve", "serve", {"environment": "production"}),
+                    ("monitor", "monitor", {"min_accuracy": 0.0}),
                 ],
                 [("load", "dataset", "split", "dataset"), ("split", "split", "traffic", "split")]
-                + [("traffic", "dataset", "serve", "dataset")],
+                + [("traffic", "dataset", "serve", "dataset")]
+                + [("split", "split", "monitor", "reference")]
+                + [("serve", "predictions", "monitor", "predictions")],
             ),
         )
         runs = RunService(ws)
@@ -139,3 +142,27 @@ def test_shadow_scores_beside_the_primary_whose_answers_are_served(url):
     assert {row["version"] for row in log} == {1}
     assert metrics["serve_shadow_agreement"] == 1.0  # the same fit: they agree
     assert "shadow v2 scored every row beside primary v1" in text
+
+
+@pytest.mark.slow
+def test_a_tenfold_latency_rise_against_the_reference_run_alerts(url, monkeypatch):
+    from mlops_desktop.stages import _serving
+    from mlops_desktop.storage.triggers import TriggerStore
+
+    with Workspace.open(url) as ws:
+        RegistryService(ws).deploy("p", "clf", 1, "production")
+    first, _, _ = _serve(url)  # the reference run for v1
+    fast = _serving.timed_predict
+
+    def slow(estimator, X):  # the same model behind a slower service: 1 ms more per row
+        y, seconds = fast(estimator, X)
+        return y, seconds + 0.001 * len(X) + 10 * seconds
+
+    monkeypatch.setattr(_serving, "timed_predict", slow)
+    second, _, _ = _serve(url)
+    assert second["monitor/latency_ratio"] >= 10
+    assert second["monitor/latency_reference_ms"] == pytest.approx(first["serve_latency_ms"])
+    with Workspace.open(url) as ws:
+        alerts = TriggerStore(ws.db).alerts(ws.projects.get("p").id)
+    assert [a.kind for a in alerts] == ["latency"]
+    assert "latency per row rose x" in alerts[0].message
