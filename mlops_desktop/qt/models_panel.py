@@ -93,6 +93,11 @@ class ModelsPanel(QtWidgets.QWidget):
         self.promote_button.setToolTip("Give the alias to the selected version")
         self.rollback_button = QtWidgets.QPushButton("Roll back…")
         self.rollback_button.setToolTip("Give the alias back to the version that held it before")
+        self.canary_button = QtWidgets.QPushButton("Promote canary…")
+        self.canary_button.setToolTip(
+            "Make the active canary its environment's primary (it then serves all traffic)"
+        )
+        self.canary_button.clicked.connect(self._on_canary_button_clicked)
         self.refresh_button = QtWidgets.QPushButton("Refresh")
         self.promote_button.clicked.connect(self._on_promote_button_clicked)
         self.rollback_button.clicked.connect(self._on_rollback_button_clicked)
@@ -104,6 +109,7 @@ class ModelsPanel(QtWidgets.QWidget):
         bar.addWidget(self.alias_box)
         bar.addWidget(self.promote_button)
         bar.addWidget(self.rollback_button)
+        bar.addWidget(self.canary_button)
         bar.addWidget(self.refresh_button)
         tabs = QtWidgets.QTabWidget()
         tabs.addTab(self.history, "Alias history")
@@ -279,6 +285,7 @@ class ModelsPanel(QtWidgets.QWidget):
         has_model = self.current_model() is not None
         self.promote_button.setEnabled(has_model and self.selected_version() is not None)
         self.rollback_button.setEnabled(has_model)
+        self.canary_button.setEnabled(self.active_canary() is not None)
         self.alias_box.setEnabled(has_model)
 
     def _on_versions_selection_changed(self) -> None:
@@ -314,6 +321,33 @@ class ModelsPanel(QtWidgets.QWidget):
         return self._act(
             lambda: self._service.promote(
                 self._project, name, version, alias, reason=reason or "promoted in the app"
+            )
+        )
+
+    def active_canary(self) -> Deployment | None:
+        """The newest active canary deployment of the project, if any."""
+        return next(
+            (d for d in self._deployments if d.strategy == "canary" and d.status == "active"),
+            None,
+        )
+
+    def _on_canary_button_clicked(self) -> None:
+        self.promote_canary()
+
+    def promote_canary(self, reason: str = "") -> bool:
+        """Make the active canary its environment's primary, after confirmation."""
+        canary = self.active_canary()
+        if self._service is None or self._project is None or canary is None:
+            return False
+        if not self.confirm(
+            f"Promote the canary {canary.model_name} v{canary.version}?",
+            f"v{canary.version} serves {canary.traffic_share:.0%} of '{canary.environment}' "
+            "now. Make it the primary, serving all traffic?",
+        ):
+            return False
+        return self._act(
+            lambda: self._service.promote_canary(
+                self._project, canary.environment, reason=reason or "canary promoted in the app"
             )
         )
 

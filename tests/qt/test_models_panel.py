@@ -258,3 +258,21 @@ def test_trigger_timer_stop_cancels_the_run_in_progress(qtbot, registry, tmp_pat
     assert not timer.busy
     [run] = ws.runs.list(ws.projects.get("p").id)
     assert run.status is RunStatus.CANCELLED and run.trigger == "data_arrival"
+
+
+def test_promote_canary_is_one_click_and_lands_in_the_history(panel, registry, qtbot):
+    from PySide6.QtCore import Qt
+
+    assert not panel.canary_button.isEnabled()  # no canary yet
+    registry.deploy("p", "clf", 3, "production", "canary", 0.2)
+    panel.refresh()
+    assert panel.canary_button.isEnabled()
+    asked = []
+    panel.confirm = lambda title, text: asked.append(text) or True
+    qtbot.mouseClick(panel.canary_button, Qt.MouseButton.LeftButton)
+    assert "serves 20% of 'production'" in asked[0]
+    [primary] = registry.active_deployments("p", "production")
+    assert (primary.version, primary.strategy) == (3, "direct")
+    last = registry.history("p", "clf", "production")[-1]
+    assert (last.from_version, last.to_version, last.reason) == (1, 3, "canary promoted in the app")
+    assert not panel.canary_button.isEnabled() and panel.errors == []
