@@ -47,6 +47,43 @@ def format_started(moment: datetime | None) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S") if moment else ""
 
 
+def table_columns(rows: Sequence[dict[str, Any]]) -> tuple[str, ...]:
+    """The fixed columns: a Pipeline column when the runs come from several pipelines."""
+    several = len({r.get("pipeline", "") for r in rows}) > 1
+    return (*BASE_COLUMNS, PIPELINE_COLUMN) if several else BASE_COLUMNS
+
+
+def cell_text(
+    row: dict[str, Any], col: int, columns: Sequence[str], metric_keys: Sequence[str]
+) -> str:
+    """The text of one cell of the runs table."""
+    if col == 0:
+        return f"#{row['id']}"
+    if col == 1:
+        return str(row["status"])
+    if col == 2:
+        return str(row["trigger"])
+    if col == 3:
+        return format_started(row["started"])
+    if col == 4:
+        return format_duration(row["duration_s"])
+    if col < len(columns):  # the Pipeline column
+        return str(row.get("pipeline", ""))
+    value = row["metrics"].get(metric_keys[col - len(columns)])
+    return "" if value is None else f"{value:.4g}"
+
+
+def haystacks(rows: Sequence[dict[str, Any]], metric_keys: Sequence[str]) -> list[str]:
+    """Each row's text in all columns, lower case (what the filter searches); pure Python,
+    so a worker thread can prepare it with the rows."""
+    columns = table_columns(rows)
+    count = len(columns) + len(metric_keys)
+    return [
+        "\t".join(cell_text(row, c, columns, metric_keys) for c in range(count)).lower()
+        for row in rows
+    ]
+
+
 class RunsTableModel(QtCore.QAbstractTableModel):
     """Rows as produced by :func:`mlops_desktop.app.plot_data.run_row`, held in memory.
 
@@ -66,14 +103,18 @@ class RunsTableModel(QtCore.QAbstractTableModel):
         self.needle = ""
         self._haystacks: list[str | None] = []
 
-    def set_rows(self, rows: Sequence[dict[str, Any]], metric_keys: Sequence[str]) -> None:
+    def set_rows(
+        self,
+        rows: Sequence[dict[str, Any]],
+        metric_keys: Sequence[str],
+        texts: Sequence[str] | None = None,
+    ) -> None:
+        """Show these rows; ``texts``: their :func:`haystacks` when prepared already."""
         self.beginResetModel()
         self.rows = list(rows)
-        self._haystacks = [None] * len(self.rows)
+        self._haystacks = list(texts) if texts is not None else [None] * len(self.rows)
         self.metric_keys = list(metric_keys)
-        # A Pipeline column when the runs come from more than one pipeline of the project.
-        several = len({r.get("pipeline", "") for r in self.rows}) > 1
-        self.columns = (*BASE_COLUMNS, PIPELINE_COLUMN) if several else BASE_COLUMNS
+        self.columns = table_columns(self.rows)
         self.visible = self._ordered(self._matching(range(len(self.rows))))
         self.endResetModel()
 
@@ -198,20 +239,7 @@ class RunsTableModel(QtCore.QAbstractTableModel):
         self.layoutChanged.emit()
 
     def _text(self, row: dict[str, Any], col: int) -> str:
-        if col == 0:
-            return f"#{row['id']}"
-        if col == 1:
-            return str(row["status"])
-        if col == 2:
-            return str(row["trigger"])
-        if col == 3:
-            return format_started(row["started"])
-        if col == 4:
-            return format_duration(row["duration_s"])
-        if col < len(self.columns):  # the Pipeline column
-            return str(row.get("pipeline", ""))
-        value = row["metrics"].get(self.metric_keys[col - len(self.columns)])
-        return "" if value is None else f"{value:.4g}"
+        return cell_text(row, col, self.columns, self.metric_keys)
 
     def _sort_value(self, row: dict[str, Any], col: int) -> Any:
         if col == 0:
@@ -303,9 +331,13 @@ class RunsPanel(QtWidgets.QWidget):
 
     # ------------------------------------------------------------------ data
     def set_rows(
-        self, rows: Sequence[dict[str, Any]], metric_keys: Sequence[str] | None = None
+        self,
+        rows: Sequence[dict[str, Any]],
+        metric_keys: Sequence[str] | None = None,
+        texts: Sequence[str] | None = None,
     ) -> None:
-        """Show these rows (see :func:`mlops_desktop.app.plot_data.run_row`)."""
+        """Show these rows (see :func:`mlops_desktop.app.plot_data.run_row`); ``texts``:
+        their :func:`haystacks`, when a worker prepared them."""
         from mlops_desktop.app.plot_data import table_metric_keys
 
         keys = (
@@ -314,7 +346,7 @@ class RunsPanel(QtWidgets.QWidget):
             else table_metric_keys(r["metrics"] for r in rows)
         )
         selected = set(self.selected_run_ids())
-        self.model.set_rows(rows, keys)
+        self.model.set_rows(rows, keys, texts)
         self.view.resizeColumnsToContents()
         self._show_count()
         if selected:
@@ -343,7 +375,8 @@ class RunsPanel(QtWidgets.QWidget):
 
         def work() -> None:
             try:
-                result: Any = runs_table_rows(workspace, project, pipeline)
+                rows, keys = runs_table_rows(workspace, project, pipeline)
+                result: Any = (rows, keys, haystacks(rows, keys))
             except Exception as exc:  # noqa: BLE001 - shown in the panel
                 result = exc
             self.loaded.emit(number, result)

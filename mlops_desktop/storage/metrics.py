@@ -337,7 +337,7 @@ class MetricStore:
             legacy: dict[tuple[int, str], tuple[int, float]] = {}
             for lo in range(0, len(ids), 5000):
                 part = ids[lo : lo + 5000]
-                for run_id, key, step, value in conn.execute(self._latest_query(_ROWS, part)):
+                for run_id, key, step, value in conn.execute(self._latest_query(_ROWS, part)).all():
                     if keys is None or key in keys:
                         legacy[(run_id, key)] = (step, value)
                 query = select(c.run_id, c.key, c.last_step, c.id, c.last_value).where(
@@ -345,7 +345,7 @@ class MetricStore:
                 )
                 if keys is not None:
                     query = query.where(c.key.in_(list(keys)))
-                for run_id, key, step, chunk_id, value in conn.execute(query):
+                for run_id, key, step, chunk_id, value in conn.execute(query).all():
                     old = best.get((run_id, key))
                     if old is None or (step, chunk_id) > old[:2]:
                         best[(run_id, key)] = (step, chunk_id, value)

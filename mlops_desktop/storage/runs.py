@@ -30,7 +30,14 @@ from mlops_desktop.storage.orm import (
 )
 from mlops_desktop.storage.orm_registry import SqlDeployment, SqlModelVersion
 from mlops_desktop.storage.owner import Owner, current_owner, hostname, is_alive
-from mlops_desktop.storage.runs_bulk import RUN_COLUMNS, insert_finished, run_from_row, stages_of
+from mlops_desktop.storage.runs_bulk import (
+    LEAN_RUN_COLUMNS,
+    RUN_COLUMNS,
+    insert_finished,
+    run_from_row,
+    stage_summaries,
+    stages_of,
+)
 
 if TYPE_CHECKING:
     from mlops_desktop.storage.runs_bulk import SeriesRow
@@ -210,10 +217,13 @@ class RunStore:
         limit: int | None = None,
         *,
         with_stages: bool = False,
+        with_params: bool = True,
     ) -> list[Run]:
         """Runs of a project, newest first (stages only when ``with_stages``, all of them in
-        one query). Plain column reads: no ORM object per run."""
-        query = select(*RUN_COLUMNS).where(SqlRun.project_id == project_id)
+        one query; parameters and input hashes left empty unless ``with_params``). Plain
+        column reads: no ORM object per run."""
+        columns = RUN_COLUMNS if with_params else LEAN_RUN_COLUMNS
+        query = select(*columns).where(SqlRun.project_id == project_id)
         if pipeline_id is not None:
             query = query.where(SqlRun.pipeline_id == pipeline_id)
         query = query.order_by(SqlRun.created_at.desc(), SqlRun.id.desc()).limit(limit)
@@ -263,6 +273,12 @@ class RunStore:
             }
             for r in rows
         ]
+
+    def stage_summaries(self, run_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+        """Per run: its stages' node_id, stage_type, title, status, duration_s and error, in
+        one query (what listings show; no logs or outputs)."""
+        with self._db.read_connection() as conn:
+            return stage_summaries(conn, run_ids)
 
     def add_finished(self, runs: list[Run], series: list[SeriesRow] | None = None) -> list[int]:
         """Store finished runs (ids ignored) with their stage records and metric series in

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, null, select
 
 from mlops_desktop.core.entities import Run, RunStatus, StageRun, StageStatus
 from mlops_desktop.storage.orm import SqlRun, SqlStageRun
@@ -39,6 +39,10 @@ RUN_COLUMNS = (
     SqlRun.executor,
     SqlRun.commit,
     SqlRun.message,
+)
+# The same without the JSON columns (parameters, input hashes): for listings that skip them.
+LEAN_RUN_COLUMNS = tuple(
+    null().label(c.key) if c.key in ("params", "input_hashes") else c for c in RUN_COLUMNS
 )
 STAGE_COLUMNS = (
     SqlStageRun.run_id,
@@ -111,9 +115,37 @@ def stages_of(conn: Connection, run_ids: Sequence[int]) -> dict[int, tuple[Stage
             .where(SqlStageRun.run_id.in_(ids[lo : lo + 5000]))
             .order_by(SqlStageRun.id)
         )
-        for row in conn.execute(query):
+        for row in conn.execute(query).all():
             out.setdefault(row[0], []).append(stage_from_row(row))
     return {k: tuple(v) for k, v in out.items()}
+
+
+def stage_summaries(conn: Connection, run_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """Node id, stage type, title, status, duration and error of every stage of these runs
+    (no logs, outputs or times to decode), in record order."""
+    out: dict[int, list[dict[str, Any]]] = {}
+    ids = list(run_ids)
+    c = SqlStageRun
+    for lo in range(0, len(ids), 5000):
+        query = (
+            select(c.run_id, c.node_id, c.stage_type, c.title, c.status, c.duration_s, c.error)
+            .where(c.run_id.in_(ids[lo : lo + 5000]))
+            .order_by(c.id)
+        )
+        for run_id, node_id, stage_type, title, status, duration, error in conn.execute(
+            query
+        ).all():
+            out.setdefault(run_id, []).append(
+                {
+                    "node_id": node_id,
+                    "stage_type": stage_type,
+                    "title": title,
+                    "status": status,
+                    "duration_s": duration,
+                    "error": error,
+                }
+            )
+    return out
 
 
 def insert_finished(

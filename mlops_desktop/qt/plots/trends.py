@@ -24,6 +24,7 @@ from mlops_desktop.qt.plots._common import (
 
 EVENT_COLOURS = {"deployment": "#9a6700", "model_version": "#6f42c1"}
 FAILED = ("failed", "cancelled", "interrupted")
+MAX_MARKERS = 1000  # drift series longer than this are drawn without a marker per point
 
 
 def _time_text(epoch: float) -> str:
@@ -104,7 +105,9 @@ class TrendPlot(_TimePanel):
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.trend: Trend | None = None
+        self.line: Any = None
         self.scatters: list[Any] = []
+        self._scatter_of: dict[bool, Any] = {}
         self.finish_tools()
 
     def set_trend(self, trend: Trend) -> None:
@@ -115,11 +118,13 @@ class TrendPlot(_TimePanel):
         self.plot_item.setLabel("left", trend.key)
         ok = np.array([s not in FAILED for s in trend.statuses], dtype=bool)
         line = pg.PlotDataItem(trend.times, trend.values, pen=pen(0, width=1.5))
+        self.line = line
         self.plot_item.addItem(line)
         self.legend.addItem(line, trend.key)
         # One scatter item per kind of run (not an item or a spot dict per point): the
         # points are arrays, the tip reads the run id of the hovered point.
         self.scatters = []
+        self._scatter_of: dict[bool, Any] = {}
         for mask, index in ((ok, 0), (~ok, 3)):
             if not mask.any():
                 continue
@@ -135,12 +140,34 @@ class TrendPlot(_TimePanel):
             )
             self.plot_item.addItem(scatter)
             self.scatters.append(scatter)
+            self._scatter_of[index == 0] = scatter
         if not ok.all():
             failed = pg.ScatterPlotItem(size=8, brush=colour(3), pen=pg.mkPen("w"))
             self.legend.addItem(failed, "failed / cancelled run")
         self._draw_events(trend.events)
         self.legend.setColumnCount(4)
         self._fit_x([trend.times])
+
+    def append_point(self, run_id: int, time: float, value: float, status: str) -> bool:
+        """Add the newest run's point to the items drawn (no redraw of the others); False
+        when it cannot be appended (not the newest, or its kind has no item yet)."""
+        from dataclasses import replace
+
+        t = self.trend
+        good = status not in FAILED
+        scatter = self._scatter_of.get(good)
+        if t is None or scatter is None or (t.times.size and time < float(t.times[-1])):
+            return False
+        self.trend = replace(
+            t,
+            run_ids=np.append(t.run_ids, run_id),
+            times=np.append(t.times, time),
+            values=np.append(t.values, value),
+            statuses=[*t.statuses, status],
+        )
+        self.line.setData(self.trend.times, self.trend.values)
+        scatter.addPoints(x=[time], y=[value], data=[run_id])
+        return True
 
     def data_table(self) -> tuple[list[str], list[Sequence[Any]]]:
         t = self.trend
@@ -181,14 +208,14 @@ class DriftPlot(_TimePanel):
         for i, feat in enumerate(shown):
             t, v = drift.features[feat]
             width = 2.5 if feat in over else 1.2
+            # Markers while they can be told apart; a long history is drawn as its line.
+            marks = (
+                {"symbol": "o", "symbolSize": 5, "symbolBrush": colour(i if i < 3 else i + 1)}
+                if t.size <= MAX_MARKERS
+                else {}
+            )
             item = pg.PlotDataItem(
-                t,
-                v,
-                pen=pen(i if i < 3 else i + 1, width=width),
-                symbol="o",
-                symbolSize=5,
-                symbolBrush=colour(i if i < 3 else i + 1),
-                symbolPen=None,
+                t, v, pen=pen(i if i < 3 else i + 1, width=width), symbolPen=None, **marks
             )
             self.plot_item.addItem(item)
             self.legend.addItem(item, f"{feat} ⚠" if feat in over else feat)
@@ -300,18 +327,33 @@ class TrendsView(QtWidgets.QWidget):
             return
         self._runs = [r for r in self._runs if r.id != run_id]
         self._runs.insert(0, run)  # newest first, as listed
-        self._latest[run_id] = self._ws.metrics.latest(run_id)
-        if not self.metric_combo.currentText():
+        latest = self._ws.metrics.latest(run_id)
+        self._latest[run_id] = latest
+        key = self.metric_combo.currentText()
+        if not key:
             self._on_pipeline_combo_changed()
             return
-        self._on_metric_combo_changed()
+        if any(k.startswith("psi/") for k in latest):
+            self._on_metric_combo_changed()  # the drift too: draw both again
+            return
+        if key not in latest:
+            return  # nothing drawn changed
+        started = run.started_at or run.created_at
+        shown = self.trend.trend
+        if shown is not None and run_id in shown.run_ids.tolist():
+            self._on_metric_combo_changed()  # an updated run: draw again
+        elif not self.trend.append_point(
+            run_id, started.timestamp(), float(latest[key]), str(run.status)
+        ):
+            self._on_metric_combo_changed()
 
     def _on_pipeline_combo_changed(self, *_args: Any) -> None:
         from mlops_desktop.app.plot_data import keys_by_count
 
         if self._ws is None or self.pipeline_combo.currentData() is None:
             return
-        self._runs = list(self._ws.runs.list(self._project.id, self.pipeline_combo.currentData()))
+        pipeline_id = self.pipeline_combo.currentData()
+        self._runs = list(self._ws.runs.list(self._project.id, pipeline_id, with_params=False))
         ids = [r.id for r in self._runs]
         counts = self._ws.metrics.key_counts(ids) if ids else {}
         keys = keys_by_count(counts, limit=50)
