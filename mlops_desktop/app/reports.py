@@ -197,7 +197,8 @@ class ReportService:
         info = next((p for p in pipelines if run and p.id == run.pipeline_id), pipelines[0])
         pipeline, version = self._load_pipeline(info)
         data.pipeline = pipeline_section(pipeline, lens, version)
-        caption = f"{info.name} (version {version})"
+        data.pipeline.edited_at = info.updated_at  # a reader wants a date, not an edit count
+        caption = info.name
         if data.pipeline.lens_title:
             caption += f", by phase of the {data.pipeline.lens_title}"
         data.pipeline.picture = Figure(

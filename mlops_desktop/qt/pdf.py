@@ -43,7 +43,7 @@ from PySide6.QtGui import (
 )
 
 from mlops_desktop.qt.report_figures import render_images
-from mlops_desktop.reports.html import ReportError, render_qt_html
+from mlops_desktop.reports.html import ReportError, ordinary_file_mode, render_qt_html
 from mlops_desktop.reports.model import Figure, ReportData
 
 __all__ = ["ReportDocument", "export_report", "render_images", "report_format", "write_pdf"]
@@ -310,6 +310,7 @@ def write_pdf(
         _print(report, tmp, progress)
         if Path(tmp).stat().st_size == 0:
             raise ReportError(f"cannot write {target}: Qt produced an empty PDF")
+        os.chmod(tmp, ordinary_file_mode())  # mkstemp makes it private (0600)
         os.replace(tmp, target)
     except OSError as exc:
         raise ReportError(f"cannot write {target}: {exc.strerror or exc}") from None
