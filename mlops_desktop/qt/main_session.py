@@ -17,6 +17,10 @@ from mlops_desktop.core.errors import MlopsError
 
 MAX_RECENT = 8
 SAMPLE_PROJECT = "Sample: breast cancer"
+SAMPLE_DESCRIPTION = (
+    "Flags malignant breast tumours from cell measurements, and keeps the model in production "
+    "only while it stays better than the one it replaced."
+)
 # Bottom panels made on first use, after the default layout was recorded.
 LATE_BOTTOM_DOCKS = ("run_view_dock", "compare_dock")
 
@@ -106,8 +110,7 @@ class SessionMixin:
             self.browser.create_project(
                 SAMPLE_PROJECT,
                 template="google",
-                description="A sample built from the Google Cloud template: switch the lifecycle lens "
-                "in the toolbar, then look at the lifecycle map and the crosswalk.",
+                description=SAMPLE_DESCRIPTION,
             )
         except MlopsError as exc:
             self.show_message(f"Could not create the sample project: {exc}", error=True)

@@ -48,6 +48,10 @@ HEADLINE_METRICS = (
 )
 
 
+MAX_METRICS = 16  # metrics in the latest run's table (all are in the Runs panel)
+MAX_GAPS = 5  # gaps listed per maturity model (the Maturity panel lists them all)
+
+
 class ReportError(MlopsError):
     """The report could not be written (bad file name, unwritable folder...)."""
 
@@ -180,9 +184,15 @@ def environment() -> jinja2.Environment:
 
 
 def _context(data: ReportData) -> dict[str, Any]:
+    from mlops_desktop.reports.summary import manager_summary
+
     run = data.latest_run
     headline = [k for k in HEADLINE_METRICS if run is not None and k in run.metrics][:4]
     return {
+        "summary": manager_summary(data, headline),
+        "MAX_METRICS": MAX_METRICS,
+        "MAX_GAPS": MAX_GAPS,
+        "SUMMARY_SAID": ("Serving now", "Runs succeeded"),  # said in the summary's sentences
         "data": data,
         "sections": data.sections(),
         "generated": fmt_datetime(data.generated_at or datetime.now(UTC)),
@@ -244,6 +254,13 @@ def render_qt_html(
     )
 
 
+def ordinary_file_mode() -> int:
+    """The mode a plain ``open()`` would give a new file under the process's umask."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
     """Write ``text`` to ``path`` through a temporary file, so no half-written report remains."""
     target = Path(path)
@@ -257,6 +274,7 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        os.chmod(tmp, ordinary_file_mode())  # mkstemp makes it private (0600)
         os.replace(tmp, target)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)

@@ -98,6 +98,7 @@ class PipelineSection:
     picture: Figure | None = None
     source: str = ""  # where the lens' lifecycle comes from (a URL)
     notes: list[str] = field(default_factory=list)  # the canvas notes (use case, goals...)
+    edited_at: datetime | None = None  # when the pipeline was last changed (its latest version)
 
 
 @dataclass(slots=True)
