@@ -398,9 +398,54 @@ class NodeInspector(QWidget):
         self._check_data()
 
     def _update_visibility(self, params: dict | Any) -> None:
-        for row in self.rows.values():
+        from mlops_desktop.stages.specs_model import ESTIMATOR_PARAMS
+
+        used = None
+        if self.spec is not None and self.spec.id == "train":
+            used = ESTIMATOR_PARAMS.get(str(params.get("estimator")))
+            self._offer_fitting_estimators()
+        for name, row in self.rows.items():
             cond = row.spec.visible_when
-            row.set_visible(cond is None or str(params.get(cond[0])) == cond[1])
+            shown = cond is None or str(params.get(cond[0])) == cond[1]
+            if used is not None and name != "estimator":
+                shown = shown and name in used  # only what the chosen estimator reads
+            row.set_visible(shown)
+
+    def _offer_fitting_estimators(self) -> None:
+        """Grey out the estimators that do not fit the task, when the data upstream tells it
+        (a bundled dataset); a file's task is known only when it is read."""
+        from mlops_desktop.stages.specs_model import (
+            CLASSIFIERS,
+            REGRESSION_DATASETS,
+            REGRESSORS,
+        )
+
+        row = self.rows.get("estimator")
+        pipeline = self._editor.pipeline if self._editor is not None else None
+        if row is None or pipeline is None or not isinstance(row.editor, QComboBox):
+            return
+        seen, todo, task = set(), [self.node_id], None
+        while todo and task is None:
+            node_id = todo.pop()
+            for link in pipeline.incoming(node_id):
+                if link.source in seen:
+                    continue
+                seen.add(link.source)
+                node = pipeline.nodes[link.source]
+                if node.type == "load_data":
+                    if node.params.get("source", "sklearn") == "sklearn":
+                        dataset = node.params.get("dataset")
+                        task = "regression" if dataset in REGRESSION_DATASETS else "classification"
+                    else:
+                        task = ""
+                    break
+                todo.append(link.source)
+        fitting = set(REGRESSORS if task == "regression" else CLASSIFIERS) if task else None
+        model = row.editor.model()
+        for i in range(row.editor.count()):
+            item = model.item(i) if hasattr(model, "item") else None
+            if item is not None:
+                item.setEnabled(fitting is None or row.editor.itemText(i) in fitting)
 
     def _on_row_committed(self, row: ParamRow) -> None:
         if self._editor is None or self.node_id is None:

@@ -25,6 +25,20 @@ CLASSIFIERS = (
 )
 REGRESSORS = ("ridge", "random_forest_regressor", "hist_gradient_boosting_regressor")
 ESTIMATORS = CLASSIFIERS + REGRESSORS
+# The Train parameters each estimator reads (what portable_model.make_estimator passes on):
+# the inspector shows only these for the chosen estimator.
+ESTIMATOR_PARAMS: dict[str, tuple[str, ...]] = {
+    "logistic_regression": ("C", "max_iter"),
+    "random_forest": ("n_estimators", "max_depth", "seed"),
+    "hist_gradient_boosting": ("learning_rate", "max_depth", "max_iter", "seed"),
+    "svc": ("C", "kernel", "seed"),
+    "k_neighbors": ("n_neighbors",),
+    "ridge": ("alpha",),
+    "random_forest_regressor": ("n_estimators", "max_depth", "seed"),
+    "hist_gradient_boosting_regressor": ("learning_rate", "max_depth", "max_iter", "seed"),
+}
+# The bundled scikit-learn datasets (Load data) whose target is a number to predict.
+REGRESSION_DATASETS = ("diabetes",)
 
 SPECS = [
     StageSpec(

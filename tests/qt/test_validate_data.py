@@ -79,3 +79,29 @@ def test_the_inspector_checks_the_target_as_you_type(qtbot, window, tmp_path) ->
     QTest.keyClicks(row.editor, "is")
     assert row.editor.text() == "diagnosis"
     assert row.error.isHidden()
+
+
+def test_train_shows_only_the_chosen_estimators_parameters_and_fitting_estimators(
+    qtbot, window
+) -> None:
+    window.browser.create_project("demo", template="google")  # breast cancer: classification
+    editor = window.current_editor()
+    pipeline = window.current_pipeline()
+    train = next(n.id for n in pipeline.nodes.values() if n.type == "train")
+    editor.select_nodes([train])
+    rows = window.inspector.rows
+    shown = {name for name, row in rows.items() if not row.label.isHidden()}
+    estimator = pipeline.nodes[train].params["estimator"]
+    assert estimator == "random_forest"
+    assert {"n_estimators", "max_depth"} <= shown
+    assert not {"C", "alpha", "learning_rate", "n_neighbors", "kernel"} & shown
+    combo = rows["estimator"].editor
+    model = combo.model()
+    enabled = {combo.itemText(i) for i in range(combo.count()) if model.item(i).isEnabled()}
+    assert "logistic_regression" in enabled and "ridge" not in enabled
+    assert "random_forest_regressor" not in enabled
+    # Choosing logistic regression through the combo box shows its C.
+    combo.setCurrentText("logistic_regression")
+    combo.activated.emit(combo.currentIndex())
+    shown = {name for name, row in window.inspector.rows.items() if not row.label.isHidden()}
+    assert "C" in shown and "n_estimators" not in shown
