@@ -174,11 +174,11 @@ class AssessmentService:
         return out
 
     def _runs(self, project_id: int, names: dict[int | None, str]) -> list[RunFacts]:
-        try:
-            runs = self.ws.runs.list(project_id, with_stages=True)
-        except TypeError:  # a store without the bulk read: one query per run
-            runs = [self.ws.runs.get(r.id) for r in self.ws.runs.list(project_id)]
-        metrics = self.ws.metrics.latest_many([r.id for r in runs]) if runs else {}
+        runs = self.ws.runs.list(project_id)
+        ids = [r.id for r in runs]
+        # the stages' kind, status and duration of every run in one query (no logs)
+        stages = self.ws.runs.stage_summaries(ids) if runs else {}
+        metrics = self.ws.metrics.latest_many(ids) if runs else {}
         out = []
         for r in runs:
             out.append(
@@ -198,8 +198,8 @@ class AssessmentService:
                     duration_s=r.duration_s,
                     started_at=r.started_at or r.created_at,
                     stages=tuple(
-                        StageFacts(s.node_id, s.stage_type, str(s.status), s.duration_s)
-                        for s in r.stages
+                        StageFacts(s["node_id"], s["stage_type"], s["status"], s["duration_s"])
+                        for s in stages.get(r.id, ())
                     ),
                 )
             )
