@@ -157,9 +157,12 @@ class PanelsMixin:
         editor = self.open_pipeline(project, pipeline) if project is not None else None
         if editor is None:
             return
+        operation = clear_of_stages(editor.pipeline, operation)
         if editor.push(PipelineCommand(editor.pipeline, operation, "Apply maturity suggestion")):
             self.show_message(f"Applied the suggestion to '{pipeline}' (Ctrl+Z undoes it)")
             self._maturity_stale = True
+            if self.maturity_dock.isVisible():
+                self._assess()  # the levels and gaps the fix changed, at once
 
     def _start_trigger_timer(self) -> None:
         self._ensure_trigger_timer().start()
@@ -194,3 +197,32 @@ class PanelsMixin:
         if events:
             self._reload_runs()
             self.refresh_triggers()
+
+
+NODE_BOX = (230.0, 110.0)  # room a stage takes on the canvas, with a margin
+
+
+def clear_of_stages(pipeline: Any, operation: Any) -> Any:
+    """``operation`` with the stages it adds moved down until none overlaps another stage."""
+    import dataclasses
+
+    from mlops_desktop.core.operations import AddNode, Compound
+
+    if not isinstance(operation, Compound):
+        return operation
+    taken = [(n.x, n.y) for n in pipeline.nodes.values()]
+    w, h = NODE_BOX
+
+    def free(x: float, y: float) -> bool:
+        return all(abs(x - ox) >= w or abs(y - oy) >= h for ox, oy in taken)
+
+    ops = []
+    for op in operation.ops:
+        if isinstance(op, AddNode):
+            x, y = op.node.x, op.node.y
+            while not free(x, y):
+                y += h
+            taken.append((x, y))
+            op = dataclasses.replace(op, node=dataclasses.replace(op.node, x=x, y=y))
+        ops.append(op)
+    return dataclasses.replace(operation, ops=tuple(ops))

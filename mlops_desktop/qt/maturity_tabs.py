@@ -107,9 +107,12 @@ class ModelTab(QtWidgets.QWidget):
         self.gaps.setHeaderLabels(["Gap", "Action", "Pipeline change"])
         self.gaps.setRootIsDecorated(False)
         self.gaps.setColumnWidth(0, 200)
-        self.gaps.setColumnWidth(2, 150)
+        self.gaps.setWordWrap(True)  # a long action or change wraps instead of being cut
         self.gaps.header().setStretchLastSection(False)
         self.gaps.header().setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        self.gaps.header().setSectionResizeMode(
+            2, QtWidgets.QHeaderView.ResizeMode.ResizeToContents
+        )
         self.gaps.currentItemChanged.connect(self._on_gaps_current_changed)
         self.gap_title = QtWidgets.QLabel("Gap to the next level")
         self.gap_title.setStyleSheet("font-weight: 600;")
@@ -130,9 +133,11 @@ class ModelTab(QtWidgets.QWidget):
         right = QtWidgets.QWidget()
         rv = QtWidgets.QVBoxLayout(right)
         rv.setContentsMargins(0, 0, 0, 0)
-        rv.addWidget(self.gap_title)
+        title_row = QtWidgets.QHBoxLayout()  # the button above the list: seen at any height
+        title_row.addWidget(self.gap_title, 1)
+        title_row.addWidget(self.apply_button, 0)
+        rv.addLayout(title_row)
         rv.addWidget(self.gaps, 1)
-        rv.addWidget(self.apply_button, 0, Qt.AlignmentFlag.AlignRight)
         split = QtWidgets.QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(right)
