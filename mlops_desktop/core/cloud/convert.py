@@ -21,6 +21,8 @@ from mlops_desktop.core.registry import StageRegistry
 EXTERNAL_STAGE = "external"
 OUT_PORT, IN_PORT = "out", "after"
 COL_W, ROW_H = 250.0, 120.0
+WRAP = 8  # a pipeline deeper than this many layers is laid out in bands, like lines of text
+BAND_GAP = 90.0
 GROUP_COLOURS = {
     "condition": "#fde2e4",
     "loop": "#e2ecfd",
@@ -71,6 +73,12 @@ def to_pipeline(
     layer = _layers(ext)
     rows: dict[int, int] = {}
     order = sorted(ext.steps, key=lambda s: (layer[s.key], s.group, s.branch, s.key))
+    for s in order:
+        rows[layer[s.key]] = rows.get(layer[s.key], 0) + 1
+    depth = max(layer.values(), default=0) + 1
+    wrap = WRAP if depth > WRAP + 2 else depth
+    band_h = max(rows.values(), default=1) * ROW_H + BAND_GAP
+    rows.clear()
     nodes: list[Node] = []
     positions: dict[str, tuple[float, float]] = {}
     for s in order:
@@ -84,7 +92,7 @@ def to_pipeline(
         if s.key in kept and kept[s.key] != kind:
             reason = f"set by hand (the rules said {kind}: {reason})"
             kind = kept[s.key]
-        x, y = col * COL_W, row * ROW_H
+        x, y = (col % wrap) * COL_W, (col // wrap) * band_h + row * ROW_H
         positions[s.key] = (x, y)
         nodes.append(
             Node(
@@ -109,7 +117,7 @@ def to_pipeline(
     ]
     pipeline = Pipeline(name, registry)
     meta: dict[str, Any] = {"external": _facts(ext, gates, source, digest)}
-    pipeline.load_items(nodes, links, _backdrops(ext, positions), meta)
+    pipeline.load_items(nodes, links, _backdrops(ext, positions, band_h), meta)
     return pipeline
 
 
@@ -183,34 +191,31 @@ def _facts(
     }
 
 
-def _backdrops(ext: ExternalPipeline, positions: Mapping[str, tuple[float, float]]) -> list[Note]:
-    """One backdrop per nested group, around the nodes it holds (outer groups drawn first)."""
+def _backdrops(
+    ext: ExternalPipeline, positions: Mapping[str, tuple[float, float]], band_h: float
+) -> list[Note]:
+    """A backdrop per nested group and band of the layout, around the nodes it holds (outer
+    groups first, so inner ones are drawn on top)."""
     notes: list[Note] = []
     for path, kind in sorted(ext.groups.items(), key=lambda kv: kv[0].count("/")):
-        inside = [
-            positions[s.key] for s in ext.steps if s.group == path or s.group.startswith(path + "/")
-        ]
-        if not inside:
-            continue
-        depth = path.count("/")
-        pad = 24.0 - 6.0 * min(depth, 3)
-        x0 = min(p[0] for p in inside) - pad
-        y0 = min(p[1] for p in inside) - pad - 22.0
-        x1 = max(p[0] for p in inside) + 190.0 + pad
-        y1 = max(p[1] for p in inside) + 86.0 + pad
-        gate = next((g for g in ext.gates if g.step == path), None)
-        label = f"{kind}: {path.rsplit('/', 1)[-1]}"
-        if gate is not None and gate.condition:
-            label += f" — when {gate.condition}"
-        notes.append(
-            Note(
-                node_id("group:" + path),
-                label,
-                x0,
-                y0,
-                x1 - x0,
-                y1 - y0,
-                GROUP_COLOURS.get(kind, "#eeeeee"),
+        bands: dict[int, list[tuple[float, float]]] = {}
+        for s in ext.steps:
+            if s.group == path or s.group.startswith(path + "/"):
+                pos = positions[s.key]
+                bands.setdefault(int(pos[1] // band_h), []).append(pos)
+        for band, inside in sorted(bands.items()):
+            depth = path.count("/")
+            pad = 24.0 - 6.0 * min(depth, 3)
+            x0 = min(p[0] for p in inside) - pad
+            y0 = min(p[1] for p in inside) - pad - 22.0
+            x1 = max(p[0] for p in inside) + 190.0 + pad
+            y1 = max(p[1] for p in inside) + 86.0 + pad
+            gate = next((g for g in ext.gates if g.step == path), None)
+            label = f"{kind}: {path.rsplit('/', 1)[-1]}"
+            if gate is not None and gate.condition:
+                label += f" — when {gate.condition}"
+            colour = GROUP_COLOURS.get(kind, "#eeeeee")
+            notes.append(
+                Note(node_id(f"group:{path}:{band}"), label, x0, y0, x1 - x0, y1 - y0, colour)
             )
-        )
     return notes
