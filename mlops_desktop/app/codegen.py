@@ -31,6 +31,7 @@ from mlops_desktop.app.codegen_source import (
 )
 from mlops_desktop.core.errors import FormatError
 from mlops_desktop.core.graph import Node, Pipeline
+from mlops_desktop.stages.portable_data import parse_roles
 
 SUPPORTED = (
     "load_data",
@@ -51,6 +52,7 @@ class _Dataset:
     frame: str
     target: str  # the column name (known when the script is written)
     task: str  # the variable holding the task
+    special: dict[str, str] = field(default_factory=dict)  # weight/time/group -> column
 
 
 @dataclass
@@ -64,6 +66,8 @@ class _Split:
     task: str
     seed: int
     raw_test: str
+    preprocessor: str = "None"  # the variable holding the unfitted preprocessing
+    w_train: str = "None"
 
 
 @dataclass
@@ -258,18 +262,32 @@ def _load_data(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
             f"        {frame} = pd.read_sql_query(sqlalchemy.text({_lit(p['query'])}), connection)",
             "    engine.dispose()",
         )
-    s.need("prepare_frame", "infer_task")
+    s.need("prepare_frame", "infer_task", "column_roles", "parse_roles", "apply_roles")
     args = [frame, _lit(name), _lit(target)]
     if p["sample_rows"]:
         args += [f"sample_rows={p['sample_rows']}", f"seed={p['seed']}"]
-    s.emit(f"    {frame} = prepare_frame({', '.join(args)})")
+    roles = s.name("roles")
+    s.emit(
+        f"    {frame} = prepare_frame({', '.join(args)})",
+        f"    {roles} = column_roles({frame}, {_lit(target)}, parse_roles({_lit(p['roles'])}), "
+        f"{p['auto_roles']!r})",
+        f"    for column, (role, why) in {roles}.items():",
+        '        if role == "ignore":',
+        '            print(f"ignored column {column!r}: {why}")',
+        f"    {frame} = apply_roles({frame}, {roles})",
+    )
+    try:
+        chosen = parse_roles(p["roles"])
+    except ValueError as exc:
+        raise FormatError(f"the roles of '{node.title}' cannot be read: {exc}") from None
+    special = {role: col for col, role in chosen.items() if role in ("weight", "time", "group")}
     task = s.name("task")
     s.emit(f"    {task} = infer_task({frame}[{_lit(target)}])" if target else f'    {task} = ""')
     s.emit(
         f'    print(f"{node.title}: {{len({frame}):,}} rows x {{{frame}.shape[1]}} columns, '
         f"{{{task} or 'no target'}}\")",
     )
-    return {"dataset": _Dataset(frame, target, task)}
+    return {"dataset": _Dataset(frame, target, task, special)}
 
 
 def _validate_data(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
@@ -303,15 +321,28 @@ def _split(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
     test, val, seed = p["test_size"], p["validation_size"], p["seed"]
     X_val, y_val = (s.name("X_val"), s.name("y_val")) if val > 0 else (None, None)
     parts = ", ".join([*names.values(), X_val or "_", y_val or "_"])
+    special = data.special
+    dropped = ", ".join(_lit(c) for c in [data.target, *special.values()])
+    wanted = p["stratify"] and not {"time", "group"} & set(special)
+    column = {
+        role: f"{data.frame}[{_lit(special[role])}]" if role in special else "None"
+        for role in ("group", "time")
+    }
     s.emit(
-        f"    {X}, {y} = {data.frame}.drop(columns=[{_lit(data.target)}]), "
-        f"{data.frame}[{_lit(data.target)}]",
-        f"    strata = stratify_by({y}, {data.task}, {p['stratify']!r}, {test + val!r})",
+        f"    {X}, {y} = {data.frame}.drop(columns=[{dropped}]), {data.frame}[{_lit(data.target)}]",
+        f"    strata = stratify_by({y}, {data.task}, {wanted!r}, {test + val!r})",
         f"    {parts} = split_rows(",
         f"        {X}, {y}, test_size={test!r}, validation_size={val!r}, random_state={seed}, "
-        "stratify=strata",
+        f"stratify=strata, groups={column['group']}, order={column['time']}",
         "    )",
     )
+    weights = "None"
+    if "weight" in special:
+        weights = s.name("w_train")
+        s.emit(
+            f"    {weights} = {data.frame}[{_lit(special['weight'])}]"
+            f".loc[{names['X_train']}.index].to_numpy(dtype=float)"
+        )
     s.emit(
         f'    print(f"{node.title}: train {{len({names["X_train"]}):,}}, '
         f'test {{len({names["X_test"]}):,}}")'
@@ -327,16 +358,15 @@ def _split(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
             data.task,
             seed,
             names["X_test"],
+            w_train=weights,
         )
     }
 
 
 def _feature_engineering(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
     data: _Split = inputs["split"]
-    s.need("build_transformer", "fit_and_transform")
+    s.need("build_transformer")
     transformer = s.name("transformer")
-    X_train, X_test = s.name("X_train_prepared"), s.name("X_test_prepared")
-    X_val = s.name("X_val_prepared") if data.X_val else None
     s.emit(
         f"    {transformer} = build_transformer(",
         f"        {data.X_train},",
@@ -348,13 +378,9 @@ def _feature_engineering(s: _Script, node: Node, inputs: dict, p: dict) -> dict[
         f"        reduce={_lit(p['reduce'])},",
         f"        n_components={p['n_components']},",
         "    )",
-        f"    {X_train}, {X_test}, {X_val or '_'} = fit_and_transform(",
-        f"        {transformer}, {data.X_train}, {data.y_train}, {data.X_test}, {data.X_val}",
-        "    )",
-        f'    print(f"{node.title}: {{{data.X_train}.shape[1]}} columns in, '
-        f'{{{X_train}.shape[1]}} features out")',
+        "    # the model refits this preprocessing on the training part and carries it",
     )
-    out = replace(data, X_train=X_train, X_test=X_test, X_val=X_val)
+    out = replace(data, preprocessor=transformer)
     return {"split": out, "transformer": _Var(transformer)}
 
 
@@ -383,16 +409,28 @@ def _estimator_code(name: str, params: dict[str, Any]) -> tuple[str, str, str]:
     return f"from {module} import {cls.__name__}", cls.__name__, ", ".join(args)
 
 
+def _preprocessor_code(s: _Script, data: _Split, estimator: str) -> str:
+    """The expression of the preprocessing the model pipeline starts with."""
+    if data.preprocessor != "None":
+        s.emit("    from sklearn.base import clone", "")
+        return f"clone({data.preprocessor})"
+    s.need("default_preprocessor")
+    return f"default_preprocessor({data.X_train}, {data.task}, {data.seed}, {_lit(estimator)})"
+
+
 def _train(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
     data: _Split = inputs["split"]
     model = s.name("model")
     imp, cls, args = _estimator_code(p["estimator"], p)
+    pre = _preprocessor_code(s, data, p["estimator"])
+    fit = f", model__sample_weight={data.w_train}" if data.w_train != "None" else ""
+    s.need("model_pipeline")
     s.emit(
         f"    {imp}",
         "",
-        f"    {model} = {cls}({args})",
-        f"    {model}.fit({data.X_train}, {data.y_train})",
-        f'    print("{node.title}: fitted {cls}")',
+        f"    {model} = model_pipeline({pre}, {cls}({args}))",
+        f"    {model}.fit({data.X_train}, {data.y_train}{fit})",
+        f'    print("{node.title}: fitted {cls} with its preprocessing")',
     )
     return {"model": _Model(model, data.task)}
 
@@ -405,12 +443,14 @@ def _tune(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
         raise FormatError(f"the grid of '{node.title}' is not valid JSON: {exc}") from None
     imp, cls, args = _estimator_code(p["estimator"], {"seed": p["seed"]})
     search, model, results = s.name("search"), s.name("model"), s.name("tuning")
-    s.need("make_search")
+    s.need("make_search", "model_pipeline")
+    pre = _preprocessor_code(s, data, p["estimator"])
+    fit = f", model__sample_weight={data.w_train}" if data.w_train != "None" else ""
     s.emit(
         f"    {imp}",
         "",
         f"    {search} = make_search(",
-        f"        {cls}({args}),",
+        f"        model_pipeline({pre}, {cls}({args})),",
         f"        {_lit(grid)},",
         f"        {_lit(p['search'])},",
         f"        cv={p['cv']},",
@@ -421,7 +461,7 @@ def _tune(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
             else []
         ),
         "    )",
-        f"    {search}.fit({data.X_train}, {data.y_train})",
+        f"    {search}.fit({data.X_train}, {data.y_train}{fit})",
         f"    {model} = {search}.best_estimator_",
         f'    {results} = {{"cv_best_score": float({search}.best_score_), '
         f'"candidates": float(len({search}.cv_results_["params"]))}}',

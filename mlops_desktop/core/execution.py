@@ -237,6 +237,8 @@ class DatasetValue:
     name: str = ""
     content_hash: str = ""
     schema: dict[str, str] = field(default_factory=dict)  # column -> dtype name
+    # column -> feature, target, weight, time or group (ignored columns are not in frame)
+    roles: dict[str, str] = field(default_factory=dict)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -248,8 +250,10 @@ class DatasetValue:
 class SplitValue:
     """Train/test (and optional validation) parts of a dataset.
 
-    ``raw_test`` keeps the untransformed test features (for per-slice metrics after feature
-    engineering changed the columns).
+    The parts hold raw rows of the original feature columns (feature engineering does not
+    transform them: it sets ``preprocessor``, which the model pipeline refits on the training
+    part). ``raw_test`` is the same as ``X_test``, kept for older callers. ``w_train`` holds
+    the training rows' weights when a column has the weight role.
     """
 
     X_train: Any
@@ -264,6 +268,8 @@ class SplitValue:
     dataset_hash: str = ""
     raw_test: Any = None
     seed: int = 0
+    preprocessor: Any = None  # an unfitted scikit-learn transformer (None: the default one)
+    w_train: Any = None
 
 
 @dataclass(slots=True)
@@ -277,7 +283,11 @@ class TransformerValue:
 
 @dataclass(slots=True)
 class ModelValue:
-    """A fitted estimator and what it needs to be used and described."""
+    """A fitted model and what it needs to be used and described.
+
+    ``estimator`` is the whole fitted scikit-learn Pipeline (``preprocess`` then ``model``):
+    it scores raw rows of the ``feature_names`` columns.
+    """
 
     estimator: Any
     task: str = ""

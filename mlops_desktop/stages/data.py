@@ -25,12 +25,15 @@ from mlops_desktop.core.execution import (
 )
 from mlops_desktop.stages.portable_data import (
     TABLE_SUFFIXES,
+    apply_roles,
     build_transformer,
     check_schema,
+    column_roles,
     fit_and_transform,
     infer_schema,
     infer_task,
     load_sklearn_dataset,
+    parse_roles,
     prepare_frame,
     read_table,
     split_rows,
@@ -60,16 +63,49 @@ def load_data(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any])
         frame = prepare_frame(
             frame, name, target, params["sample_rows"], params["seed"], log=ctx.log
         )
+        roles = column_roles(
+            frame, target, parse_roles(params.get("roles", "")), params.get("auto_roles", True)
+        )
     except ValueError as exc:
         ctx.fail(str(exc))
+    frame = apply_roles(frame, roles)
+    _log_roles(ctx, roles)
     task = infer_task(frame[target]) if target else ""
-    value = DatasetValue(frame, target, task, name, content_hash(frame), schema_of(frame))
+    value = DatasetValue(
+        frame,
+        target,
+        task,
+        name,
+        content_hash(frame),
+        schema_of(frame),
+        {col: role for col, (role, _) in roles.items() if role != "ignore"},
+    )
+    if target and len(roles) <= LEAKAGE_MAX_COLUMNS:
+        from mlops_desktop.stages._columns import leakage_warnings
+
+        for line in leakage_warnings(value, ctx.threads):
+            ctx.log(line)
     ctx.log(
         f"loaded {name}: {len(frame):,} rows x {frame.shape[1]} columns; target '{target}' ({task or 'none'})"
     )
     ctx.log(f"content hash {value.content_hash[:16]}")
     ctx.progress(1.0, "loaded")
     return {"dataset": value}
+
+
+LEAKAGE_MAX_COLUMNS = 60  # the single-column leakage check runs on tables this narrow
+
+
+def _log_roles(ctx: StageContext, roles: dict[str, tuple[str, str]]) -> None:
+    """One line per column that is not a plain feature: what it is used for, and why."""
+    for col, (role, reason) in roles.items():
+        if role == "ignore":
+            ctx.log(
+                f"ignored column '{col}': {reason}"
+                + (" (set its role to change this)" if reason != "chosen" else "")
+            )
+        elif role not in ("feature", "target"):
+            ctx.log(f"column '{col}' has the role {role}")
 
 
 def _load_file(ctx: StageContext, path_text: str) -> Any:
@@ -221,18 +257,23 @@ def split(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> 
         ctx.fail("the dataset has no target column: set 'target' in Load data")
     if len(frame) < 4:
         ctx.fail(f"too few rows to split: {len(frame)}")
-    X, y = frame.drop(columns=[target]), frame[target]
+    special = role_columns(dataset.roles)
+    X, y = frame.drop(columns=[target, *special.values()]), frame[target]
     seed, test_size, val_size = params["seed"], params["test_size"], params["validation_size"]
     share = test_size + val_size
     if share >= 0.95:
         ctx.fail("test and validation parts together must leave rows for training")
-    stratify = stratify_by(y, dataset.task, params["stratify"], share, log=ctx.log)
+    order = frame[special["time"]] if "time" in special else None
+    groups = frame[special["group"]] if "group" in special else None
+    wanted = params["stratify"] and order is None and groups is None
+    stratify = stratify_by(y, dataset.task, wanted, share, log=ctx.log)
     try:
         X_rest, X_test, y_rest, y_test, X_val, y_val = split_rows(
-            X, y, test_size, val_size, seed, stratify
+            X, y, test_size, val_size, seed, stratify, groups, order
         )
     except ValueError as exc:
         ctx.fail(f"cannot split: {exc}")
+    weights = frame[special["weight"]].loc[X_rest.index] if "weight" in special else None
     value = SplitValue(
         X_rest,
         X_test,
@@ -246,14 +287,29 @@ def split(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> 
         dataset.content_hash,
         X_test,
         seed,
+        w_train=weights,
+    )
+    how = (
+        f" (the latest rows by '{special['time']}' are tested)"
+        if order is not None
+        else f" (no '{special['group']}' group in two parts)"
+        if groups is not None
+        else ""
     )
     parts = f"train {len(X_rest):,}, test {len(X_test):,}" + (
         f", validation {len(X_val):,}" if X_val is not None else ""
     )
     ctx.log(
-        f"split {len(frame):,} rows: {parts}" + (" (stratified)" if stratify is not None else "")
+        f"split {len(frame):,} rows: {parts}"
+        + (" (stratified)" if stratify is not None else "")
+        + how
     )
     return {"split": value}
+
+
+def role_columns(roles: dict[str, str]) -> dict[str, str]:
+    """The weight, time and group columns by role (they are not features)."""
+    return {role: col for col, role in roles.items() if role in ("weight", "time", "group")}
 
 
 # ------------------------------------------------------------------------------ features
@@ -264,6 +320,8 @@ TRANSFORMER_PARAMS = ("numeric_impute", "scaling", "one_hot", "reduce", "n_compo
 def feature_engineering(
     ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]
 ) -> dict[str, Any]:
+    from sklearn.base import clone as sklearn_clone
+
     data: SplitValue = inputs["split"]
     pipe = build_transformer(
         data.X_train,
@@ -275,18 +333,16 @@ def feature_engineering(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            X_train, X_test, X_val = fit_and_transform(
-                pipe, data.X_train, data.y_train, data.X_test, data.X_val
-            )
+            (X_train,) = fit_and_transform(pipe, data.X_train, data.y_train)
         except ValueError as exc:
             ctx.fail(f"feature engineering failed: {str(exc).splitlines()[0]}")
     ctx.check_cancelled()
     for w in {str(w.message) for w in caught}:
         ctx.log(f"warning: {w}")
     names = [str(c) for c in X_train.columns]
-    raw_test = data.raw_test if data.raw_test is not None else data.X_test
-    value = dataclasses.replace(
-        data, X_train=X_train, X_test=X_test, X_val=X_val, feature_names=names, raw_test=raw_test
+    value = dataclasses.replace(data, preprocessor=sklearn_clone(pipe))
+    ctx.log(
+        f"{len(data.feature_names)} columns in, {len(names)} features out; the model refits "
+        "this preprocessing on the training part and carries it"
     )
-    ctx.log(f"{len(data.feature_names)} columns in, {len(names)} features out")
     return {"split": value, "transformer": TransformerValue(pipe, list(data.feature_names), names)}

@@ -124,6 +124,87 @@ def infer_task(target: pd.Series) -> str:
     return REGRESSION
 
 
+# ------------------------------------------------------------------------------ roles
+ROLES = ("feature", "target", "ignore", "weight", "time", "group")
+ID_NAMES = ("id", "index", "rownames", "rowname", "row", "rowid", "unnamed: 0", "unnamed:_0")
+
+
+def parse_roles(text: str) -> dict[str, str]:
+    """``{"column": "role"}`` from text such as ``"rownames=ignore, Age=feature"`` (commas or
+    new lines between pairs; ``=`` or ``:`` inside them). Raises ValueError on a bad pair."""
+    roles: dict[str, str] = {}
+    for pair in text.replace("\n", ",").split(","):
+        if not pair.strip():
+            continue
+        sep = "=" if "=" in pair else ":"
+        column, _, role = pair.rpartition(sep)
+        column, role = column.strip().strip("'\""), role.strip().lower()
+        if not column or role not in ROLES:
+            raise ValueError(
+                f"cannot read the role '{pair.strip()}': write column=role with role one of "
+                + ", ".join(ROLES)
+            )
+        roles[column] = role
+    return roles
+
+
+def _flag(series: pd.Series, name: str) -> str:
+    """Why a column looks useless or dangerous as a feature ("" when it does not)."""
+    import pandas as pd
+
+    present = series.dropna()
+    rows, distinct = len(series), int(present.nunique())
+    if distinct <= 1:
+        return "constant (a single value)"
+    unique_per_row = distinct == rows and rows >= 10
+    numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+    if numeric:
+        whole = bool((present == present.round()).all())
+        if unique_per_row and whole:
+            if float(present.max() - present.min()) == rows - 1:
+                return "row numbers (consecutive whole numbers, one per row)"
+            if name.strip().lower() in ID_NAMES or name.strip().lower().endswith(("_id", " id")):
+                return "an identifier (a different whole number on every row)"
+        return ""
+    if unique_per_row:
+        return "an identifier or a name (a different value on every row)"
+    if distinct > MAX_CATEGORIES and distinct > 0.5 * len(present):
+        return f"high-cardinality text ({distinct:,} distinct values in {len(present):,} rows)"
+    return ""
+
+
+def column_roles(
+    frame: pd.DataFrame, target: str, chosen: dict[str, str], auto: bool = True
+) -> dict[str, tuple[str, str]]:
+    """Each column's role and the reason: the user's choice, else ``ignore`` for a column
+    that looks like an identifier, row numbers, high-cardinality text or a constant (when
+    ``auto``), else ``feature``; the target column is ``target``."""
+    unknown = [c for c in chosen if c not in frame.columns]
+    if unknown:
+        raise ValueError(f"the roles name a column that is not in the data: '{unknown[0]}'")
+    out: dict[str, tuple[str, str]] = {}
+    for col in frame.columns:
+        if col == target:
+            out[col] = ("target", "the column to predict")
+        elif col in chosen:
+            out[col] = (chosen[col], "chosen")
+        else:
+            reason = _flag(frame[col], str(col)) if auto else ""
+            out[col] = ("ignore", reason) if reason else ("feature", "")
+    if target and chosen.get(target, "target") != "target":
+        raise ValueError(f"'{target}' is the target; it cannot have another role")
+    for role in ("weight", "time", "group"):
+        named = [c for c, (r, _) in out.items() if r == role]
+        if len(named) > 1:
+            raise ValueError(f"only one column can have the role '{role}': {', '.join(named)}")
+    return out
+
+
+def apply_roles(frame: pd.DataFrame, roles: dict[str, tuple[str, str]]) -> pd.DataFrame:
+    """``frame`` without its ignored columns."""
+    return frame.drop(columns=[c for c, (role, _) in roles.items() if role == "ignore"])
+
+
 # ------------------------------------------------------------------------------ validate
 def infer_schema(frame: pd.DataFrame, max_missing: float) -> dict[str, Any]:
     """Columns, kinds, ranges, allowed categories and missing-value limits of ``frame``."""
@@ -200,22 +281,37 @@ def split_rows(
     validation_size: float,
     random_state: int,
     stratify: pd.Series | None,
+    groups: pd.Series | None = None,
+    order: pd.Series | None = None,
 ) -> tuple[Any, Any, Any, Any, Any, Any]:
     """``X_train, X_test, y_train, y_test, X_val, y_val``: the test part is cut first, then
-    the validation part (None when ``validation_size`` is 0) from what is left."""
-    from sklearn.model_selection import train_test_split
+    the validation part (None when ``validation_size`` is 0) from what is left. With
+    ``order`` (a time column) the latest rows are the test part and the validation part
+    comes just before them; with ``groups`` no group is in two parts."""
+    from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=test_size, random_state=random_state, stratify=stratify
-    )
+    def cut(X: Any, y: Any, share: float, strata: Any, grp: Any, when: Any) -> tuple:
+        if when is not None:
+            ranked = when.loc[X.index].sort_values(kind="stable").index
+            n_test = max(1, int(round(share * len(ranked))))
+            keep, held = ranked[:-n_test], ranked[-n_test:]
+            return X.loc[keep], X.loc[held], y.loc[keep], y.loc[held]
+        if grp is not None:
+            splitter = GroupShuffleSplit(n_splits=1, test_size=share, random_state=random_state)
+            keep, held = next(splitter.split(X, y, grp.loc[X.index]))
+            return X.iloc[keep], X.iloc[held], y.iloc[keep], y.iloc[held]
+        return train_test_split(X, y, test_size=share, random_state=random_state, stratify=strata)
+
+    X_train, X_test, y_train, y_test = cut(X, y, test_size, stratify, groups, order)
     X_val = y_val = None
     if validation_size > 0:
-        X_train, X_val, y_train, y_val = train_test_split(
+        X_train, X_val, y_train, y_val = cut(
             X_train,
             y_train,
-            test_size=validation_size / (1.0 - test_size),
-            random_state=random_state,
-            stratify=y_train if stratify is not None else None,
+            validation_size / (1.0 - test_size),
+            y_train if stratify is not None else None,
+            groups,
+            order,
         )
     return X_train, X_test, y_train, y_test, X_val, y_val
 
@@ -279,6 +375,17 @@ def build_transformer(
         score = f_classif if task == CLASSIFICATION else f_regression
         steps.append(("reduce", SelectKBest(score, k=min(k, width))))
     return Pipeline(steps).set_output(transform="pandas")
+
+
+SCALE_SENSITIVE = ("logistic_regression", "svc", "k_neighbors", "ridge")
+
+
+def default_preprocessor(X: pd.DataFrame, task: str, seed: int, estimator: str) -> Any:
+    """The preprocessing a model gets when no Feature engineering stage sets one: median
+    imputation for numbers (plus standard scaling for estimators sensitive to scale), the
+    most frequent value and one-hot encoding for text."""
+    scaling = "standard" if estimator in SCALE_SENSITIVE else "none"
+    return build_transformer(X, task, seed, "median", scaling, True, "none", 1)
 
 
 def fit_and_transform(

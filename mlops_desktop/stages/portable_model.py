@@ -63,6 +63,14 @@ def make_estimator(name: str, params: dict[str, Any], n_jobs: int | None = None)
     return builders[name]()
 
 
+def model_pipeline(preprocessor: Any, estimator: Any) -> Any:
+    """The model: one scikit-learn Pipeline of the preprocessing and the estimator, which
+    scores raw rows of the original columns."""
+    from sklearn.pipeline import Pipeline
+
+    return Pipeline([("preprocess", preprocessor), ("model", estimator)])
+
+
 def make_search(
     estimator: Any,
     grid: dict[str, list[Any]],
@@ -75,8 +83,12 @@ def make_search(
 ) -> Any:
     """A cross-validated search: every candidate of ``grid`` (search "grid"), or ``n_iter``
     of them drawn at random with ``random_state`` (search "random"; at most all of them);
-    the best is refitted on all the data."""
+    the best is refitted on all the data. When ``estimator`` is a model pipeline the grid
+    names the estimator's parameters, and the preprocessing is refitted inside every fold."""
     from sklearn.model_selection import GridSearchCV, ParameterGrid, RandomizedSearchCV
+
+    if hasattr(estimator, "named_steps"):
+        grid = {key if "__" in key else f"model__{key}": values for key, values in grid.items()}
 
     common = {"cv": cv, "scoring": scoring, "n_jobs": n_jobs, "refit": True}
     if search == "grid":

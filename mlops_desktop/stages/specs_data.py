@@ -27,7 +27,9 @@ SPECS = [
         kind="data_ingest",
         icon="data",
         description="Load a scikit-learn bundled dataset, a CSV or Parquet file, or the result of a "
-        "SQL query. Infers column types and records the dataset's content hash, shape and schema.",
+        "SQL query. Infers column types and roles (identifiers, row numbers, high-cardinality "
+        "text and constants are ignored, with the reason in the log; a column that predicts the "
+        "target suspiciously well alone is reported) and records the content hash and schema.",
         impl="mlops_desktop.stages.data:load_data",
         outputs=(out("dataset", T.DATASET),),
         params=(
@@ -56,6 +58,19 @@ SPECS = [
                 help="Keep only this many rows (random, seeded); empty keeps all.",
             ),
             p_int("seed", 0, lo=0, help="Seed for sampling."),
+            p_text(
+                "roles",
+                "",
+                help="Column roles, e.g. 'rownames=ignore, ticket=ignore, date=time': feature, "
+                "target, ignore, weight (training row weights), time (the latest rows are "
+                "tested) or group (no group in two parts). Empty: inferred.",
+            ),
+            p_bool(
+                "auto_roles",
+                True,
+                help="Ignore columns that look like identifiers, row numbers, high-cardinality "
+                "text or constants (the run log says which and why).",
+            ),
         ),
     ),
     StageSpec(

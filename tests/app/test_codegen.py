@@ -99,7 +99,28 @@ def assert_close(expected: dict, actual: dict) -> None:
         assert actual[key] == pytest.approx(value, abs=TOLERANCE, rel=TOLERANCE), key
 
 
+def four_stages(load: dict, train: dict) -> Pipeline:
+    """Load data, Split, Train and Evaluate: no Feature engineering (default preprocessing)."""
+    return build(
+        [
+            ("load", "load_data", load),
+            ("split", "split", {}),
+            ("train", "train", train),
+            ("eval", "evaluate", {"importance_repeats": 2}),
+        ],
+        [
+            ("load", "dataset", "split", "dataset"),
+            ("split", "split", "train", "split"),
+            ("split", "split", "eval", "split"),
+            ("train", "model", "eval", "model"),
+        ],
+    )
+
+
 CASES = {
+    "diabetes-ridge-default-preprocessing": four_stages(
+        {"dataset": "diabetes"}, {"estimator": "ridge", "alpha": 0.5}
+    ),
     "breast_cancer-logistic": standard(
         "breast_cancer",
         {"estimator": "logistic_regression", "C": 0.5, "max_iter": 500},
@@ -295,3 +316,36 @@ def test_a_csv_with_text_and_missing_values_gives_the_same_metrics(ws, tmp_path)
     results, out = run_script(tmp_path, pipeline)
     assert_close(service.outputs(run.id, "eval")["metrics"].values, results["Evaluate"])
     assert "slice red:" in out
+
+
+def test_raw_csv_with_text_missing_values_ids_and_weights_matches(ws, tmp_path):
+    """Four stages on a CSV with text, missing values, an ID column and a weight column:
+    the app ignores the ID, the script does the same, and their metrics agree."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(1)
+    n = 240
+    frame = pd.DataFrame(
+        {
+            "passenger_id": np.arange(1000, 1000 + n),
+            "city": rng.choice(["Oslo", "Rome", "Lima", None], n),
+            "age": np.where(rng.random(n) < 0.2, np.nan, rng.normal(40, 10, n).round(1)),
+            "w": rng.uniform(0.5, 2.0, n).round(2),
+        }
+    )
+    frame["label"] = np.where((frame["city"] == "Oslo") | (frame["age"] > 45), "yes", "no")
+    path = tmp_path / "people.csv"
+    frame.to_csv(path, index=False)
+    pipeline = four_stages(
+        {"source": "file", "path": str(path), "target": "label", "roles": "w=weight"},
+        {"estimator": "random_forest", "n_estimators": 20},
+    )
+    service, run = run_in_app(ws, pipeline)
+    model = service.outputs(run.id, "train")["model"]
+    assert model.feature_names == ["city", "age"]  # the row IDs and the weight are no features
+    expected = dict(service.outputs(run.id, "eval")["metrics"].values)
+    assert expected["accuracy"] > 0.8
+    results, out = run_script(tmp_path, pipeline)
+    assert "ignored column 'passenger_id'" in out
+    assert_close(expected, results["Evaluate"])

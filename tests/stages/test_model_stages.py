@@ -54,7 +54,9 @@ def test_tree_ensembles_report_progress(stage, iris_split):
     assert fractions[0] == 2 / 40 and fractions[-1] == 1.0 and fractions == sorted(fractions)
 
 
-def test_wrong_estimator_for_the_task_and_text_columns_fail_clearly(stage, iris_split):
+def test_wrong_estimator_fails_clearly_and_text_columns_get_default_preprocessing(
+    stage, iris_split
+):
     with pytest.raises(
         StageFailed, match="'ridge' is a regressor but the target 'target' has classes"
     ):
@@ -67,10 +69,9 @@ def test_wrong_estimator_for_the_task_and_text_columns_fail_clearly(stage, iris_
     split = stage.run("split", {"dataset": DatasetValue(frame, "target", "classification")})[
         "split"
     ]
-    with pytest.raises(
-        StageFailed, match="column 'colour' holds text: add a Feature engineering stage"
-    ):
-        stage.run("train", {"split": split}, estimator="logistic_regression")
+    model = stage.run("train", {"split": split}, estimator="logistic_regression")["model"]
+    assert model.feature_names == ["colour"]
+    assert list(model.estimator.predict(pd.DataFrame({"colour": ["red", "blue"]}))) == [0, 1]
 
 
 def test_tune_logs_every_candidate(stage, iris_split):
@@ -85,7 +86,10 @@ def test_tune_logs_every_candidate(stage, iris_split):
     assert stage.metric("param/n_neighbors") == [1.0, 3.0, 5.0, 7.0]
     results = out["results"]
     assert results.values["cv_best_score"] == max(stage.metric("cv_score"))
-    assert out["model"].estimator.n_neighbors == results.details["best_params"]["n_neighbors"]
+    assert (
+        out["model"].estimator.named_steps["model"].n_neighbors
+        == results.details["best_params"]["n_neighbors"]
+    )
     rnd = stage.run(
         "tune",
         {"split": iris_split},
