@@ -1,7 +1,8 @@
 """RunView: one run in four tabs — Metrics (series plots), Diagnostics (confusion matrix, ROC,
 PR, residuals, importance), Tuning (candidates), and Logs & outputs (each stage's status, log,
 error and stored outputs). While the run is going, metric points arrive through
-:meth:`RunView.on_metric_logged` and are drawn at most ten times a second."""
+:meth:`RunView.on_metrics_logged` (connected to ``RunController.metrics_logged`` by the
+window) and are drawn at most ten times a second."""
 
 from __future__ import annotations
 
