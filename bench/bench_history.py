@@ -132,7 +132,7 @@ def settle(until, limit=60.0):
 
 t = time.perf_counter()
 win.open_pipeline(project)
-settle(lambda: panel.model.rowCount() > 0)
+out["open_tab_stall"] = settle(lambda: panel.model.rowCount() > 0)
 QApplication.processEvents()
 out["open_tab"] = time.perf_counter() - t
 rows = panel.model.rowCount()
@@ -286,6 +286,7 @@ def build_mlflow(store: Path, n: int) -> None:
 
 ROWS = (
     ("open_tab", "Open the project tab (runs panel filled)"),
+    ("open_tab_stall", "  longest GUI stall meanwhile"),
     ("filter_worst", "Filter the runs, worst keystroke"),
     ("sort_metric", "Sort by a metric column"),
     ("open_trends", "Open the Trends view"),
