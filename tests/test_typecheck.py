@@ -71,9 +71,11 @@ CLEAN_MODULES = {
         "orm_assessments",
         "orm_registry",
         "owner",
+        "pipelines",
         "projects",
         "registry",
         "settings",
+        "triggers",
     ),
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -147,7 +148,7 @@ class PipelineStore:
                 raise NotFoundError(f"no pipeline version #{pipeline_version_id}")
             return to_version(row)
 
-    def versions(self, pipeline_id: int) -> list[PipelineVersion]:
+    def versions(self, pipeline_id: int) -> builtins.list[PipelineVersion]:
         query = (
             select(SqlPipelineVersion)
             .where(SqlPipelineVersion.pipeline_id == pipeline_id)

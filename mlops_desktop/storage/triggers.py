@@ -8,6 +8,7 @@ therefore never run the same pipeline concurrently, even from two processes.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -240,7 +241,7 @@ class TriggerStore:
             s.flush()
             return _event(row)
 
-    def pending(self, pipeline_id: int | None = None) -> list[TriggerEvent]:
+    def pending(self, pipeline_id: int | None = None) -> builtins.list[TriggerEvent]:
         """Queued events still waiting for their run, oldest first."""
         with self.db.read() as s:
             query = (
@@ -257,7 +258,7 @@ class TriggerStore:
 
     def events(
         self, project_id: int, pipeline_id: int | None = None, limit: int | None = None
-    ) -> list[TriggerEvent]:
+    ) -> builtins.list[TriggerEvent]:
         """Trigger events of a project, newest first."""
         with self.db.read() as s:
             query = (
@@ -314,7 +315,7 @@ class TriggerStore:
 
     def alerts(
         self, project_id: int, after_id: int = 0, limit: int | None = None
-    ) -> list[MonitorAlert]:
+    ) -> builtins.list[MonitorAlert]:
         """Alerts of a project with an id above ``after_id``, oldest first."""
         with self.db.read() as s:
             query = (
@@ -330,7 +331,7 @@ class TriggerStore:
         alerts = self.alerts_newest(project_id, 1)
         return alerts[0].id if alerts else 0
 
-    def alerts_newest(self, project_id: int, limit: int = 50) -> list[MonitorAlert]:
+    def alerts_newest(self, project_id: int, limit: int = 50) -> builtins.list[MonitorAlert]:
         with self.db.read() as s:
             rows = s.scalars(
                 select(SqlMonitorAlert)
