@@ -236,6 +236,14 @@ def _build_edit_and_view_menus(win: MainWindow) -> None:
     show_map.setShortcut(QKeySequence("Ctrl+Shift+M"))
     show_cw = menu.addAction("&Crosswalk", lambda: win.show_dock(win.crosswalk_dock))
     show_cw.setShortcut(QKeySequence("Ctrl+Shift+K"))
+    # The bottom panels start closed: these open the ones most asked for.
+    for text, dock, keys in (
+        ("&Runs", win.runs_dock, "Ctrl+Shift+U"),
+        ("M&aturity", win.maturity_dock, "Ctrl+Shift+A"),
+        ("Messa&ges", win.messages_dock, "Ctrl+Shift+G"),
+    ):
+        act = menu.addAction(text, lambda d=dock: win.show_dock(d))
+        act.setShortcut(QKeySequence(keys))
     menu.addAction(win.reset_layout_action)
     win._editor_menu_actions: list[tuple[QMenu, QAction]] = []
 
