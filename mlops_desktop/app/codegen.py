@@ -298,6 +298,8 @@ def _validate_data(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, A
         s.emit(f"    with open({_lit(p['schema_path'])}, encoding='utf-8') as fh:")
         s.emit(f"        {schema} = json.load(fh)")
     else:
+        if p["schema_source"] == "reference":
+            s.emit("    # the app checks against the reference schema stored in its workspace")
         s.need("infer_schema")
         s.emit(f"    {schema} = infer_schema({data.frame}, {p['max_missing_fraction']!r})")
     s.emit(

@@ -225,6 +225,10 @@ class RunService:
             from mlops_desktop.app.registry import RunOperations
 
             self.services["registry"] = RunOperations(workspace)
+        if "schema_references" not in self.services:  # Validate data's stored reference
+            from mlops_desktop.app.schema_reference import SchemaReferences
+
+            self.services["schema_references"] = SchemaReferences(workspace)
         if "code_trust" not in self.services:  # Python-function stages run trusted code only
             from mlops_desktop.app.trust import CodeTrust
 

@@ -27,6 +27,7 @@ from mlops_desktop.stages.portable_data import (
     TABLE_SUFFIXES,
     apply_roles,
     build_transformer,
+    check_reference,
     check_schema,
     column_roles,
     fit_and_transform,
@@ -36,6 +37,7 @@ from mlops_desktop.stages.portable_data import (
     parse_roles,
     prepare_frame,
     read_table,
+    reference_schema,
     split_rows,
     stratify_by,
 )
@@ -173,12 +175,16 @@ def validate_data(
 ) -> dict[str, Any]:
     dataset: DatasetValue = inputs["dataset"]
     frame = dataset.frame
-    if params["schema_source"] == "file":
-        schema = _read_schema(ctx, params["schema_path"])
+    if params["schema_source"] == "reference":
+        schema, violations = _check_reference(ctx, frame)
     else:
-        schema = infer_schema(frame, params["max_missing_fraction"])
-    ctx.progress(0.3, "checking the schema")
-    violations = check_schema(frame, schema)
+        if params["schema_source"] == "file":
+            schema = _read_schema(ctx, params["schema_path"])
+        else:
+            schema = infer_schema(frame, params["max_missing_fraction"])
+        ctx.progress(0.3, "checking the schema")
+        violations = check_schema(frame, schema)
+    ctx.log_metric("schema_violations", float(len(violations)))
     profile = profile_frame(frame)
     ctx.progress(0.9, "profiled")
     for v in violations:
@@ -200,6 +206,25 @@ def validate_data(
         ctx.fail(f"data check failed: {violations[0]}{more}")
     ctx.log(f"{len(violations)} violation(s); {frame.shape[1]} columns profiled")
     return {"dataset": dataset, "profile": report}
+
+
+def _check_reference(ctx: StageContext, frame: Any) -> tuple[dict[str, Any], list[str]]:
+    """Check ``frame`` against the reference stored in the workspace; the first run stores
+    it. Logs ``schema_reference`` 1 when a stored reference was checked, 0 when stored now."""
+    store = ctx.services.get("schema_references")
+    if store is None:
+        ctx.fail("a stored reference schema needs a workspace; run this pipeline in the app")
+    record = store.get(ctx.run_id, ctx.node_id)
+    if record is None:
+        schema = reference_schema(frame)
+        store.store(ctx.run_id, ctx.node_id, schema)
+        ctx.log_metric("schema_reference", 0.0)
+        ctx.log(f"stored the reference schema ({len(schema['columns'])} columns) from this run")
+        return schema, []
+    ctx.log_metric("schema_reference", 1.0)
+    ctx.log_metric("schema_reference_run", float(record["run_id"]))
+    ctx.log(f"checking against the reference schema stored by run #{record['run_id']}")
+    return record["schema"], check_reference(frame, record["schema"])
 
 
 def _read_schema(ctx: StageContext, path: str) -> dict[str, Any]:

@@ -260,6 +260,59 @@ def check_schema(frame: pd.DataFrame, schema: dict[str, Any]) -> list[str]:
     return problems
 
 
+FAR_OUT = 1.0  # a value more than this many reference ranges beyond the min or max is far out
+MISSING_JUMP = 0.1  # a missing share this much above the reference's is a violation
+
+
+def reference_schema(frame: pd.DataFrame) -> dict[str, Any]:
+    """``infer_schema`` plus each column's missing share: what a reference keeps."""
+    schema = infer_schema(frame, 1.0)
+    for col, entry in schema["columns"].items():
+        entry.pop("max_missing_fraction", None)
+        entry["missing"] = float(frame[col].isna().mean()) if len(frame) else 0.0
+    return schema
+
+
+def check_reference(frame: pd.DataFrame, reference: dict[str, Any]) -> list[str]:
+    """Every way ``frame`` departs from a stored reference, one sentence naming the column:
+    a new or missing column, a type change, values far out of the range, unseen categories,
+    a jump in the missing share."""
+    import pandas as pd
+
+    rules = reference.get("columns", {})
+    problems = [f"column '{c}' is new" for c in frame.columns if str(c) not in rules]
+    for col, rule in rules.items():
+        if col not in frame.columns:
+            problems.append(f"column '{col}' is missing")
+            continue
+        s = frame[col]
+        missing = float(s.isna().mean()) if len(s) else 0.0
+        if missing > rule.get("missing", 0.0) + MISSING_JUMP:
+            problems.append(
+                f"column '{col}' is {missing:.0%} missing (reference {rule.get('missing', 0):.0%})"
+            )
+        numeric = pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+        if rule.get("kind") == "numeric":
+            if not numeric:
+                problems.append(f"column '{col}' held numbers and now holds text")
+            elif "min" in rule and s.notna().any():
+                span = max(rule["max"] - rule["min"], abs(rule["max"]) * 1e-9, 1e-12)
+                low, high = rule["min"] - FAR_OUT * span, rule["max"] + FAR_OUT * span
+                if float(s.min()) < low or float(s.max()) > high:
+                    problems.append(
+                        f"column '{col}' has values far outside the reference range "
+                        f"[{rule['min']:g}, {rule['max']:g}] (from {float(s.min()):g} to "
+                        f"{float(s.max()):g})"
+                    )
+        elif numeric:
+            problems.append(f"column '{col}' held text and now holds numbers")
+        elif "categories" in rule:
+            unseen = sorted(set(s.dropna().astype(str)) - set(rule["categories"]))
+            if unseen:
+                problems.append(f"column '{col}' has unseen categories: {', '.join(unseen[:5])}")
+    return problems
+
+
 # ------------------------------------------------------------------------------ split
 def stratify_by(
     y: pd.Series, task: str, wanted: bool, share: float, log: Callable[[str], object] = print

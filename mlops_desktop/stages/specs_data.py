@@ -89,8 +89,11 @@ SPECS = [
             p_choice(
                 "schema_source",
                 "infer",
-                ("infer", "file"),
-                help="Infer the schema from the data, or read it from a JSON file.",
+                ("infer", "file", "reference"),
+                help="Infer the schema from the data, read it from a JSON file, or check "
+                "against the reference stored by the first run in the workspace (new or missing "
+                "columns, type changes, values far out of range, unseen categories, missing-"
+                "share jumps); 'mlops-desktop schema PROJECT --rebaseline' forgets it.",
             ),
             p_path(
                 "schema_path",
