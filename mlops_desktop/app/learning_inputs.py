@@ -1,8 +1,9 @@
 """Whether a retraining would learn from anything new.
 
 A retraining started by a monitor alert is pointless when nothing it learns from changed
-since the pipeline's last run: the same pipeline version (code and parameters) and the same
-data (each Load data stage would produce the dataset digest that run recorded). Then the
+since the pipeline's last run: the same pipeline version (code and parameters), the same
+data (each Load data stage would produce the dataset digest that run recorded) and no
+labelled production rows that a Production feedback stage has not used yet. Then the
 trigger records "nothing new to learn from" and starts no run, so an alert that repeats
 does not register duplicate model versions.
 
@@ -69,9 +70,30 @@ def nothing_new(ws: Any, info: PipelineInfo) -> dict[str, Any] | None:
     digests = current_data_digests(ws, latest.document)
     if digests != dict(last.input_hashes):
         return None
+    if new_feedback(ws, info, last, latest.document):
+        return None
     return {
         "reason": NOTHING_NEW,
         "same_as_run": last.id,
         "pipeline_version_id": latest.id,
         "data_hashes": digests,
     }
+
+
+def new_feedback(ws: Any, info: PipelineInfo, last: Run, document: dict[str, Any]) -> bool:
+    """Whether a Production feedback stage of the pipeline would find labelled rows that
+    the last run did not use: a run served rows after the last run's newest feedback run,
+    and their labels have arrived (the stage's label delay)."""
+    nodes = [n for n in document.get("nodes", []) if n.get("type") == "production_feedback"]
+    if not nodes:
+        return False
+    used = ws.metrics.latest(last.id).get("feedback_last_run", 0.0)
+    finished = [r for r in ws.runs.list(info.project_id, info.id, LOOKBACK) if r.status.finished]
+    for node in nodes:
+        params = node.get("params") or {}
+        delay = int(params.get("label_delay_runs", 1) or 1)
+        eligible = [r.id for r in finished[max(0, delay - 1) :] if r.id > used]
+        served = ws.metrics.latest_many(eligible, ["served_rows"])
+        if any(served.get(r, {}).get("served_rows", 0) > 0 for r in eligible):
+            return True
+    return False

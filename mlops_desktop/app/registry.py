@@ -314,6 +314,36 @@ class RunOperations:
                 return rid, float(values[key])
         return None
 
+    def served_batches(
+        self, run_id: int, node_id: str, delay_runs: int, window_runs: int
+    ) -> list[tuple[int, Any]]:
+        """``(run id, predictions frame)`` of the rows the stage ``node_id`` served in earlier
+        runs of the same pipeline whose labels have arrived: the runs at least
+        ``delay_runs`` runs old (counting this one), newest first, at most ``window_runs``
+        of them (0: all) among those that served labelled rows."""
+        from mlops_desktop.app.runs import RunService
+
+        run = self._run(run_id)
+        earlier = [
+            r
+            for r in self.workspace.runs.list(run.project_id, run.pipeline_id, 500)
+            if r.id < run_id and r.status.finished
+        ]
+        service = RunService(self.workspace)
+        batches: list[tuple[int, Any]] = []
+        for past in earlier[max(0, delay_runs - 1) :]:
+            try:
+                value = service.outputs(past.id, node_id).get("predictions")
+            except NotFoundError:
+                continue
+            frame = getattr(value, "frame", None)
+            if frame is None or "y_true" not in frame.columns or not len(frame):
+                continue
+            batches.append((past.id, frame))
+            if window_runs and len(batches) >= window_runs:
+                break
+        return batches
+
     def model_bytes(self, version: ModelVersion) -> bytes:
         if not version.artifact_digest or not self.workspace.artifacts.exists(
             version.artifact_digest

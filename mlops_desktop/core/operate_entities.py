@@ -278,6 +278,10 @@ class OperateBackend(Protocol):
 
     def reference_metric(self, run_id: int, key: str, where: Mapping[str, float]) -> Any: ...
 
+    def served_batches(
+        self, run_id: int, node_id: str, delay_runs: int, window_runs: int
+    ) -> list[tuple[int, Any]]: ...
+
     def select_version(
         self, run_id: int, model_name: str, select: str, alias: str, version: int
     ) -> ModelVersion | None: ...

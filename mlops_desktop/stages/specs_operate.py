@@ -197,6 +197,46 @@ SPECS = [
         ),
     ),
     StageSpec(
+        id="production_feedback",
+        title="Production feedback",
+        category="Operate",
+        side_effects=True,
+        kind="data_ingest",
+        icon="traffic",
+        description="Add the labelled rows production served in earlier runs (once their "
+        "labels have arrived) to the split: most to training, a share to the test part. The "
+        "rows are also a dataset of their own, each naming the run and model version that "
+        "served it.",
+        impl="mlops_desktop.stages._feedback:production_feedback",
+        inputs=(inp("split", T.SPLIT),),
+        outputs=(out("split", T.SPLIT), out("dataset", T.DATASET)),
+        params=(
+            p_str("serve_node", "serve", help="The Serve stage (its id) whose rows come back."),
+            p_int(
+                "label_delay_runs",
+                1,
+                1,
+                1000,
+                help="Labels arrive this many runs after the rows were served.",
+            ),
+            p_int(
+                "window_runs",
+                3,
+                0,
+                1000,
+                help="Use the labelled rows of this many latest runs (0: all of them).",
+            ),
+            p_float(
+                "test_share",
+                0.25,
+                0.0,
+                0.9,
+                help="Share of the production rows added to the test part.",
+            ),
+            p_int("seed", 0, lo=0),
+        ),
+    ),
+    StageSpec(
         id="serve",
         title="Serve",
         category="Operate",

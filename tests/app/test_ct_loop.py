@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from mlops_desktop.app.projects import ProjectService
-from mlops_desktop.app.registry import RegistryService
+from mlops_desktop.app.registry import RegistryService, RunOperations
 from mlops_desktop.app.runs import RunService
 from mlops_desktop.app.triggers import TriggerService
 from mlops_desktop.app.workspace import Workspace
@@ -166,3 +166,64 @@ def test_an_approved_version_starts_the_deployment_pipeline(ws):
     )
     assert registry.list_models("two")[0].aliases["staging"] == 1
     assert triggers.run_due() == []  # nothing newly approved
+
+
+def _learn_from_production(ws, project):
+    """Insert a Production feedback stage before Train, Evaluate and the gate, as a user
+    would on the canvas (links from Transform features now pass through it)."""
+    from mlops_desktop.core.operations import add_stage, connect, remove_items
+
+    service = ProjectService(ws)
+    info, pipeline = service.load_pipeline(project)
+    old = [
+        link.id
+        for link in pipeline.links.values()
+        if link.source == "features" and link.target in ("train", "evaluate", "gate")
+    ]
+    pipeline.apply(remove_items(pipeline, link_ids=old))
+    pipeline.apply(add_stage(pipeline, "production_feedback", node_id="feedback"))
+    pipeline.apply(connect("features", "split", "feedback", "split"))
+    for target in ("train", "evaluate", "gate"):
+        pipeline.apply(connect("feedback", "split", target, "split"))
+    service.save_pipeline(info.id, pipeline, "learn from production")
+
+
+@pytest.mark.slow
+def test_drift_alert_retrains_on_labelled_production_rows_and_recovers(ws):
+    ProjectService(ws).create_project("ct", template="google")
+    _learn_from_production(ws, "ct")
+    runs, registry = RunService(ws), RegistryService(ws)
+    runs.run("ct")  # v1 becomes production's primary
+    second = runs.run("ct")  # nothing labelled yet: the same model is refused; v1 serves
+    assert "model gate failed against the champion v1" in second.message
+
+    # The alert of run 2 starts a retraining: run 2's served rows have their labels now
+    # (label delay: one run), which is something new to learn from.
+    [event] = TriggerService(ws).run_due()
+    assert event.outcome == "started"
+    retrain = ws.runs.get(event.run_id)
+    assert retrain.status is RunStatus.SUCCEEDED, retrain.message
+    feedback = RunService(ws).outputs(retrain.id, "feedback")["dataset"]
+    assert len(feedback.frame) == 200 and set(feedback.frame["served_run"]) == {second.id}
+    assert set(feedback.frame["model_version"]) == {1}  # lineage: rows served by v1
+    gate_log = next(s.log for s in retrain.stages if s.node_id == "gate")
+    assert "champion breast-cancer-classifier v1 (production) on the same" in gate_log
+
+    # v2 was trained on the training data plus the labelled production window; no duplicate.
+    versions = registry.versions("ct", "breast-cancer-classifier")
+    assert [v.version for v in versions] == [2, 1]
+    assert versions[0].artifact_digest != versions[1].artifact_digest
+    assert "feedback:" in versions[0].dataset_hashes["training"]
+
+    # On the next, more drifted batch (served by run 3, never trained on), v2 recovers
+    # much of what v1 lost: 0.415 -> 0.615 accuracy here (breast cancer, shift 1.0 sd).
+    batch = RunService(ws).outputs(retrain.id, "traffic")["dataset"]
+    X, y = batch.frame.drop(columns=[batch.target]), batch.frame[batch.target].to_numpy()
+    operations = RunOperations(ws)
+    accuracy = {
+        v.version: float(
+            (operations.load_estimator(v).predict(X[list(v.feature_names)]) == y).mean()
+        )
+        for v in versions
+    }
+    assert accuracy[2] > accuracy[1] + 0.1
