@@ -149,6 +149,16 @@ def test_person_builds_runs_assesses_and_reports(desktop: Any, tmp_path: Path) -
     desktop.step("connect", t)
     desktop.screenshot("stages connected")
 
+    # ---- Ctrl+Z with the canvas focused removes the link; Ctrl+Y puts it back
+    t = time.monotonic()
+    vx, vy, vw, vh = snap["canvas"]["viewport"]
+    desktop.click((vx + vw // 10, vy + vh * 8 // 10))  # empty canvas: focus, no edit
+    desktop.key("ctrl+z")
+    desktop.wait_for("the link undone", lambda s: len(s["canvas"]["links"]) == 0)
+    desktop.key("ctrl+y")
+    snap = desktop.wait_for("the link redone", lambda s: len(s["canvas"]["links"]) == 1)
+    desktop.step("undo on the canvas", t)
+
     # ---- Run (F5) and wait for the run to finish
     t = time.monotonic()
     desktop.focus(MAIN_WINDOW)
@@ -171,10 +181,10 @@ def test_person_builds_runs_assesses_and_reports(desktop: Any, tmp_path: Path) -
     desktop.step("run", t)
     desktop.screenshot("run succeeded")
 
-    # ---- open the maturity view (its tab among the bottom panels)
+    # ---- open the maturity view (View → Maturity, Ctrl+Shift+A: bottom panels start closed)
     t = time.monotonic()
-    snap = desktop.settled()
-    desktop.click(desktop.centre(snap["dock_tabs"]["Maturity"]))
+    desktop.focus(MAIN_WINDOW)
+    desktop.key("ctrl+shift+a")
     snap = desktop.wait_for(
         "the maturity assessment",
         lambda s: (
