@@ -149,12 +149,12 @@ def report_page(workspace: str, out: Path, work: Path) -> None:
     print(f"  {target}.png")
 
 
-def take(out: Path, work: Path) -> None:
+def take(out: Path, work: Path, size: tuple[int, int] = WINDOW_SIZE) -> None:
     app = create_application()
     settings = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
     theme = ThemeManager(app, "light")
     win = MainWindow(settings=settings, theme=theme)
-    win.resize(*WINDOW_SIZE)
+    win.resize(*size)
     win.show()
     workspace = str(work / "workspace.db")
     if not win.open_workspace(workspace, interactive=False):
@@ -242,7 +242,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     default_out = Path(__file__).resolve().parent / "images"
     parser.add_argument("--out", type=Path, default=default_out, help="folder for the PNGs")
+    parser.add_argument(
+        "--size", default="x".join(map(str, WINDOW_SIZE)), help="window size, e.g. 1366x768"
+    )
     args = parser.parse_args(argv)
+    width, height = (int(v) for v in args.size.lower().split("x"))
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -251,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["XDG_CONFIG_HOME"] = str(work / "config")
         os.environ["XDG_DATA_HOME"] = str(work / "data")
         print(f"screenshots -> {args.out}")
-        take(args.out, work)
+        take(args.out, work, (width, height))
     return 0
 
 
