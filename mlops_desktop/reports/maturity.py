@@ -35,6 +35,8 @@ def _evidence(result: CriterionResult) -> list[str]:
         lines.append(f"and {len(result.evidence) - MAX_EVIDENCE} more")
     if not result.satisfied and result.reason:
         lines.append(f"Missing: {result.reason}" if result.status == "not_met" else result.reason)
+        if result.criterion.behaviour and result.status == "not_met":
+            lines.append(f"Looked for: {result.criterion.behaviour}")
     elif result.status == "suggested":
         lines.append("suggested, please confirm")
     return lines
@@ -73,8 +75,9 @@ def _gaps(assessment: Assessment) -> list[GapRow]:
             continue
         target = report.target_name.split(":")[0]
         for g in report.items:
+            action = f"{g.action} {g.repo_change}." if g.repo_change else g.action
             rows.append(
-                GapRow(model_id, target, g.key, GAP_PREFIX.get(g.kind, "") + g.text, g.action)
+                GapRow(model_id, target, g.key, GAP_PREFIX.get(g.kind, "") + g.text, action)
             )
     return rows
 
@@ -150,7 +153,7 @@ def maturity_section(
 def _add_crosswalk(section: MaturitySection, assessment: Assessment) -> None:
     cross = assessment.crosswalk
     section.crosswalk_models = [
-        (m, section.model_title(m)) for m in ("google", "azure", "aws") if m in assessment.models
+        (m, section.model_title(m)) for m in catalogue().model_ids() if m in assessment.models
     ]
     values: list[tuple[str, float]] = []
     for cap, result in cross.capabilities:
