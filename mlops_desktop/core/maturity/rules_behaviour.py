@@ -58,13 +58,29 @@ def stage_kinds(ev: Evaluator) -> dict[str, str]:
     return cached
 
 
+def _stage_index(ev: Evaluator) -> dict[int, set[tuple[str, str]]]:
+    """Run id -> the (kind or type, status) pairs of its stages, built once per evaluation
+    (the rules ask this for every run many times)."""
+    index = getattr(ev, "_stage_index", None)
+    if index is None:
+        types = stage_kinds(ev)
+        index = {}
+        for r in ev.facts.runs:
+            pairs: set[tuple[str, str]] = set()
+            for st in r.stages:
+                pairs.add((st.stage_type, st.status))
+                kind = types.get(st.stage_type)
+                if kind:
+                    pairs.add((kind, st.status))
+            index[r.id] = pairs
+        ev._stage_index = index  # type: ignore[attr-defined]
+    return index
+
+
 def ran_kind(ev: Evaluator, run: RunFacts, kinds: set[str], status: str = "succeeded") -> bool:
     """Whether a stage of one of ``kinds`` ran in ``run`` (not served from the cache)."""
-    types = stage_kinds(ev)
-    return any(
-        s.status == status and (types.get(s.stage_type) in kinds or s.stage_type in kinds)
-        for s in run.stages
-    )
+    pairs = _stage_index(ev).get(run.id, set())
+    return any((k, status) in pairs for k in kinds)
 
 
 def trained(ev: Evaluator, run: RunFacts) -> bool:
