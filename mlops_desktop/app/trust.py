@@ -1,8 +1,9 @@
 """Which user code a workspace trusts to run (the "Python function" stage, SQL sources).
 
 Opening a project runs none of its code. A Python-function stage runs only when its code is
-trusted in this workspace: a file by its absolute path *and* the SHA-256 of its content (so
-an edited file must be trusted again), a module by its name. A Load data stage with a SQL
+trusted in this workspace: a file by its absolute path *and* the SHA-256 of its content and
+of the Python code in its folder that it can import (so an edited file, or an edited helper
+beside it, must be trusted again), a module by its name. A Load data stage with a SQL
 source is trusted by its database (shown without password) and the hash of URL and query;
 its query must be one read-only SELECT and never aim at the workspace's own database. Trust lives in the workspace's
 settings store under :data:`SETTING`.
@@ -59,7 +60,7 @@ class CodeRef:
 
 def code_refs(pipeline: Pipeline) -> list[CodeRef]:
     """The user code the pipeline's stages would run (reads files, imports nothing)."""
-    from mlops_desktop.stages.custom import code_identity, file_digest
+    from mlops_desktop.stages.custom import code_digest, code_identity
 
     refs = []
     for node in pipeline.nodes.values():
@@ -69,7 +70,7 @@ def code_refs(pipeline: Pipeline) -> list[CodeRef]:
         if identity is None:
             continue
         kind, ident = identity
-        digest = (file_digest(ident) or "") if kind == "file" else ""
+        digest = (code_digest(ident) or "") if kind == "file" else ""
         function = str(node.params.get("function") or "run")
         refs.append(CodeRef(kind, ident, digest, node.title, function))
     for node, url, query in sql_sources(pipeline):
@@ -183,6 +184,26 @@ class CodeTrust:
 
     def __call__(self, kind: str, ident: str, digest: str) -> bool:
         return is_trusted(self.workspace, kind, ident, digest)
+
+    def for_worker(self) -> TrustedSet:
+        """The trusted entries as they are now, for a remote worker to check against."""
+        return TrustedSet(tuple(_key(e) for e in _entries(self.workspace)))
+
+
+def _key(entry: dict[str, Any]) -> tuple[str, str, str]:
+    return (str(entry.get("kind", "")), str(entry.get("ident", "")), str(entry.get("digest", "")))
+
+
+@dataclass(frozen=True, slots=True)
+class TrustedSet:
+    """A picklable snapshot of a workspace's trust, answered on a remote worker."""
+
+    entries: tuple[tuple[str, str, str], ...]
+
+    def __call__(self, kind: str, ident: str, digest: str) -> bool:
+        if kind != "module" and not digest:
+            return False
+        return (kind, ident, "" if kind == "module" else digest) in self.entries
 
 
 def describe_all(workspace: Workspace) -> list[dict[str, Any]]:

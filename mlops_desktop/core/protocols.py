@@ -4,7 +4,7 @@ stay independent: ``app`` passes a storage object where the engine expects one o
 from __future__ import annotations
 
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol, runtime_checkable
 
 
 class ArtifactStore(Protocol):
@@ -19,3 +19,12 @@ class ArtifactStore(Protocol):
     def open(self, digest: str) -> BinaryIO: ...
 
     def exists(self, digest: str) -> bool: ...
+
+
+@runtime_checkable
+class WorkerService(Protocol):
+    """A service a stage asks (e.g. ``code_trust``) that can travel to a remote worker: a
+    remote executor sends ``for_worker()``, a picklable snapshot that answers the same calls
+    there, so the worker itself checks what it is about to run."""
+
+    def for_worker(self) -> Any: ...

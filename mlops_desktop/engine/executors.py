@@ -16,6 +16,7 @@ from concurrent.futures import Future
 from typing import Any, Protocol
 
 from mlops_desktop.core.entities import StageStatus
+from mlops_desktop.core.protocols import WorkerService
 from mlops_desktop.engine.context import (
     RecordingSink,
     StageOutcome,
@@ -216,11 +217,18 @@ class DaskExecutor:
         if task.local:
             return self._local.submit(task, RecordingSink(self._local_cancel.is_set), services)
         recording = RecordingSink(_DaskCancelFlag(self._event_name))
+        # Services that can travel (trust) go along as snapshots taken now, so the worker
+        # checks the code it reads itself; the others live in this process only.
+        worker_services = {
+            name: service.for_worker()
+            for name, service in services.items()
+            if isinstance(service, WorkerService)
+        }
         remote = self.client.submit(
             run_stage,
             task,
             recording,
-            None,
+            worker_services,
             pure=False,
             key=f"stage-{task.node_id}-{uuid.uuid4().hex[:8]}",
         )

@@ -75,6 +75,63 @@ def file_digest(path: str) -> str | None:
         return None
 
 
+MAX_FOLDER_FILES = 500  # Python files hashed beside a trusted file
+MAX_FOLDER_BYTES = 20 * 1024 * 1024
+
+
+def _folder_sources(folder: Path) -> list[Path]:
+    """The Python files a file in ``folder`` can import from there: its sibling modules and
+    the packages (folders with ``__init__.py``) below it, in a stable order."""
+    found: list[Path] = []
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        try:
+            entries = sorted(current.iterdir())
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith(".") or entry.name == "__pycache__":
+                continue
+            if entry.is_file() and entry.suffix == ".py":
+                found.append(entry)
+            elif entry.is_dir() and (entry / "__init__.py").is_file():
+                pending.append(entry)
+        if len(found) > MAX_FOLDER_FILES:
+            break
+    return sorted(found)
+
+
+def code_digest(path: str, source: bytes | None = None) -> str | None:
+    """SHA-256 of a code file *and* of the Python code it can import from its folder (the
+    stage puts that folder on ``sys.path``): editing ``helper.py`` beside a trusted file
+    makes it untrusted. ``source`` is the file's bytes when already read. None when the
+    file cannot be read or its folder holds more code than the limits."""
+    main = Path(path)
+    try:
+        data = main.read_bytes() if source is None else source
+    except OSError:
+        return None
+    digest = hashlib.sha256(b"main\0" + hashlib.sha256(data).digest())
+    total = len(data)
+    files = _folder_sources(main.parent)
+    if len(files) > MAX_FOLDER_FILES:
+        return None
+    for file in files:
+        if file == main:
+            continue
+        try:
+            content = file.read_bytes()
+        except OSError:
+            continue
+        total += len(content)
+        if total > MAX_FOLDER_BYTES:
+            return None
+        rel = file.relative_to(main.parent).as_posix().encode()
+        digest.update(rel + b"\0" + hashlib.sha256(content).digest())
+    return digest.hexdigest()
+
+
 def module_origin(name: str) -> str:
     """The source file of an importable module, found on ``sys.path`` without importing it
     or its parent packages ("" for built-in, missing or namespace modules)."""
@@ -109,7 +166,7 @@ def python_function_cache_token(params: dict[str, Any]) -> str | None:
     if identity is None:
         return "no code"
     kind, ident = identity
-    digest = file_digest(ident) if kind == "file" else module_source_digest(ident)
+    digest = code_digest(ident) if kind == "file" else module_source_digest(ident)
     return f"{kind}:{ident}:{digest or 'unreadable'}:{params.get('function', '')}"
 
 
@@ -128,8 +185,12 @@ def _load_function(ctx: StageContext, params: dict[str, Any]) -> Callable[..., A
             ctx.fail(f"file not found: {path}")
         source = path.read_bytes()
         digest = hashlib.sha256(source).hexdigest()
-        if check is not None and not check("file", str(path), digest):
-            ctx.fail(f"{path.name} is not trusted in this workspace (or changed since)")
+        trusted = code_digest(str(path), source)  # the file and the code beside it
+        if check is not None and not (trusted and check("file", str(path), trusted)):
+            ctx.fail(
+                f"{path.name} (or the code in its folder) is not trusted in this workspace "
+                "(or changed since)"
+            )
         module = _module_from_source(ctx, path, source, digest)
     else:
         if check is not None and not check("module", ident, ""):

@@ -135,11 +135,11 @@ def test_the_stage_refuses_a_file_changed_after_the_run_was_allowed(ws, code, tm
     graph = ProjectService(ws).load_pipeline("shared")[1]
     trust(ws, graph)
     check = CodeTrust(ws)
-    from mlops_desktop.stages.custom import file_digest
+    from mlops_desktop.stages.custom import code_digest
 
-    assert check("file", str(code), file_digest(str(code)))
+    assert check("file", str(code), code_digest(str(code)))
     code.write_text("def keep_long_petals(f):\n    return f\n", "utf-8")
-    assert not check("file", str(code), file_digest(str(code)))
+    assert not check("file", str(code), code_digest(str(code)))
 
 
 def test_modules_are_trusted_by_name(ws):

@@ -1,0 +1,105 @@
+"""Two ways round trust, closed: a helper module edited beside a trusted file, and a file
+swapped after the pre-run check while the stage runs on a Dask worker."""
+
+from __future__ import annotations
+
+import pytest
+
+from mlops_desktop.app.runs import RunService
+from mlops_desktop.app.trust import UntrustedCodeError, trust, untrusted_code
+from mlops_desktop.app.workspace import Workspace
+from mlops_desktop.core import serialization
+from mlops_desktop.core.entities import RunStatus, StageStatus
+from mlops_desktop.core.execution import NullListener
+from mlops_desktop.core.graph import Pipeline
+from mlops_desktop.core.operations import add_stage, connect
+from mlops_desktop.core.registry import default_registry
+
+MAIN = """
+import pandas as pd
+import helper
+
+def clip(frame: pd.DataFrame) -> pd.DataFrame:
+    return helper.clip(frame)
+"""
+HELPER = """
+def clip(frame):
+    return frame.head(50)
+"""
+EVIL = """
+import pathlib
+pathlib.Path({marker!r}).write_text("ran")
+"""
+
+
+@pytest.fixture
+def ws(tmp_path):
+    workspace = Workspace.open(str(tmp_path / "ws.db"))
+    yield workspace
+    workspace.close()
+
+
+def _project(ws, code) -> None:
+    p = Pipeline("main", default_registry())
+    p.apply(add_stage(p, "load_data", params={"dataset": "iris"}, node_id="load"))
+    params = {"file": str(code), "function": "clip"}
+    p.apply(add_stage(p, "python_function", params=params, node_id="fn"))
+    p.apply(connect("load", "dataset", "fn", "input"))
+    proj = ws.projects.create("shared")
+    ws.pipelines.create(proj.id, "main", serialization.to_dict(p))
+
+
+def test_editing_a_helper_beside_a_trusted_file_needs_trust_again(ws, tmp_path) -> None:
+    folder = tmp_path / "code"
+    folder.mkdir()
+    (folder / "main.py").write_text(MAIN, "utf-8")
+    (folder / "helper.py").write_text(HELPER, "utf-8")
+    _project(ws, folder / "main.py")
+    info = ws.pipelines.list(ws.projects.get("shared").id)[0]
+    graph = serialization.from_dict(ws.pipelines.latest(info.id).document)
+    trust(ws, graph)
+    assert RunService(ws).run("shared", executor="sync").status is RunStatus.SUCCEEDED
+    marker = tmp_path / "ran.txt"
+    (folder / "helper.py").write_text(HELPER + EVIL.format(marker=str(marker)), "utf-8")
+    assert untrusted_code(ws, graph)
+    with pytest.raises(UntrustedCodeError, match="main.py"):
+        RunService(ws).run("shared", executor="sync")
+    assert not marker.exists()
+
+
+class _SwapOnStart(NullListener):
+    """Replaces the trusted file once the run has passed the pre-run check."""
+
+    def __init__(self, code, evil: str) -> None:
+        self.code, self.evil = code, evil
+
+    def run_started(self, run_id: int) -> None:
+        self.code.write_text(self.evil, "utf-8")
+
+
+def test_a_file_swapped_after_the_check_does_not_run_on_a_dask_worker(ws, tmp_path) -> None:
+    distributed = pytest.importorskip("distributed")
+    folder = tmp_path / "code"
+    folder.mkdir()
+    code = folder / "main.py"
+    code.write_text(MAIN, "utf-8")
+    (folder / "helper.py").write_text(HELPER, "utf-8")
+    _project(ws, code)
+    info = ws.pipelines.list(ws.projects.get("shared").id)[0]
+    trust(ws, serialization.from_dict(ws.pipelines.latest(info.id).document))
+    marker = tmp_path / "ran.txt"
+    evil = EVIL.format(marker=str(marker)) + MAIN
+    with distributed.LocalCluster(
+        processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None
+    ) as cluster:
+        run = RunService(ws).run(
+            "shared",
+            executor="dask",
+            scheduler_address=cluster.scheduler_address,
+            listener=_SwapOnStart(code, evil),
+            force=True,
+        )
+    assert run.status is RunStatus.FAILED
+    stage = next(s for s in run.stages if s.node_id == "fn")
+    assert stage.status is StageStatus.FAILED and "not trusted" in stage.error
+    assert not marker.exists()
