@@ -526,10 +526,6 @@ FIXES: dict[str, tuple[str, Callable[[_Plan], Any]]] = {
         "Retrain on a weekly schedule",
         lambda p: _add_trigger(p, {"type": "schedule", "cron": "0 3 * * 1"}),
     ),
-    "add_commit_trigger": (
-        "Run on every code commit",
-        lambda p: _add_trigger(p, {"type": "code_commit"}),
-    ),
     "add_training_chain": ("Add Split > Train > Evaluate", fix_training_chain),
     "add_tune": ("Replace Train by Tune", fix_tune),
     "add_package": ("Add a Package stage after Register", fix_package),
