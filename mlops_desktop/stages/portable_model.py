@@ -120,8 +120,9 @@ def prediction_metrics(y: Any, y_pred: Any, scores: Any, model: Any, task: str) 
 
 
 def classification_metrics(y: Any, y_pred: Any, scores: Any, model: Any) -> dict[str, float]:
-    """Accuracy, precision, recall, F1 (weighted over classes unless binary) and, from the
-    scores, ROC AUC and log loss."""
+    """Accuracy, balanced accuracy, precision, recall, F1 (weighted over classes unless
+    binary), macro-F1 and, from the scores, ROC AUC, PR AUC (average precision of the
+    positive class, binary) and log loss."""
     import numpy as np
     from sklearn import metrics as m
 
@@ -136,13 +137,17 @@ def classification_metrics(y: Any, y_pred: Any, scores: Any, model: Any) -> dict
         ),
         "recall": float(m.recall_score(y, y_pred, average=avg, pos_label=pos, zero_division=0)),
         "f1": float(m.f1_score(y, y_pred, average=avg, pos_label=pos, zero_division=0)),
+        "balanced_accuracy": float(m.balanced_accuracy_score(y, y_pred)),
+        "f1_macro": float(m.f1_score(y, y_pred, average="macro", zero_division=0)),
     }
     if scores is None or len(np.unique(y)) < 2:
         return values
     kind, s = scores
     try:
         if binary:
-            values["roc_auc"] = float(m.roc_auc_score(y, s[:, 1] if kind == "proba" else s))
+            positive = s[:, 1] if kind == "proba" else s
+            values["roc_auc"] = float(m.roc_auc_score(y, positive))
+            values["pr_auc"] = float(m.average_precision_score(y, positive, pos_label=pos))
         elif kind == "proba":
             values["roc_auc"] = float(m.roc_auc_score(y, s, multi_class="ovr", labels=classes))
         if kind == "proba":
