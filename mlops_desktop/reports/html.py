@@ -49,7 +49,7 @@ HEADLINE_METRICS = (
 
 
 MAX_METRICS = 16  # metrics in the latest run's table (all are in the Runs panel)
-MAX_GAPS = 5  # gaps listed per maturity model (the Maturity panel lists them all)
+MAX_GAPS = 4  # gaps listed per maturity model (the Maturity panel lists them all)
 
 
 class ReportError(MlopsError):

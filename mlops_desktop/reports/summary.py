@@ -107,7 +107,10 @@ def _next_steps(data: ReportData) -> list[NextStep]:
             if key in seen:
                 continue
             seen.add(key)
-            steps.append(NextStep(mat.model_title(model_id), gap.title, gap.action or gap.title))
+            action = (gap.action or gap.title).split("\n")[0]
+            action = action.split(" In the repository")[0]  # the step itself; details in
+            action = action.split(". ")[0].rstrip(".")  # the appendix
+            steps.append(NextStep(mat.model_title(model_id), gap.title, action))
     return steps
 
 
