@@ -69,6 +69,9 @@ def _prepare_sqlite_file(path: Path) -> None:
     if not path.exists():
         _create_sqlite_file(path)
         return
+    if not path.is_file():  # a FIFO or device would block or read forever
+        kind = "a folder" if path.is_dir() else "not a regular file"
+        raise WorkspaceError(f"{path} is {kind}, not a workspace file")
     state = schema.inspect_sqlite_file(path)
     schema.check_state(state, str(path))
     if not state.empty and schema.needs_upgrade(state):
