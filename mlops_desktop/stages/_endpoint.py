@@ -33,6 +33,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_GET(self) -> None:  # noqa: N802 - stdlib hook name
+        from mlops_desktop.stages._request import BadRequest, check_host
+
+        try:
+            check_host(self.headers)
+        except BadRequest as exc:
+            self._reply(exc.code, {"error": str(exc)})
+            return
         if self.path.rstrip("/") == "/health":
             self._reply(200, {"status": "ok", **self.server.info})
         else:
@@ -42,15 +49,16 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path.rstrip("/") != "/predict":
             self._reply(404, {"error": "use POST /predict"})
             return
-        length = int(self.headers.get("Content-Length") or 0)
-        if length <= 0 or length > MAX_BODY:
-            self._reply(400, {"error": "send a JSON body of at most 16 MB"})
-            return
+        from mlops_desktop.stages._request import BadRequest, body_length, check_host, parse_rows
+
         try:
-            doc = json.loads(self.rfile.read(length))
-            rows = doc["rows"] if isinstance(doc, dict) else doc
+            check_host(self.headers)
+            rows = parse_rows(self.rfile.read(body_length(self.headers, MAX_BODY)))
             predictions = self.server.predict(rows)
-        except (ValueError, KeyError, TypeError) as exc:
+        except BadRequest as exc:
+            self._reply(exc.code, {"error": str(exc)})
+            return
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
             self._reply(400, {"error": f"bad request: {exc}"})
             return
         self._reply(200, {"predictions": predictions, **self.server.info})
