@@ -15,7 +15,6 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from mlops_desktop.core.entities import RunStatus, StageRun, StageStatus
@@ -26,6 +25,13 @@ if TYPE_CHECKING:
 
 PROGRESS_INTERVAL_S = 0.05  # at most 20 progress updates a second per stage
 POINTS_INTERVAL_S = 0.1  # single metric points cross to the GUI thread at most 10 times a second
+
+
+def _as_arrays(steps: Any, values: Any) -> tuple[Any, Any]:
+    """Steps and values as int64 / float64 arrays (numpy imported on first use, not at start-up)."""
+    import numpy as np
+
+    return np.asarray(steps, dtype=np.int64), np.asarray(values, dtype=np.float64)
 
 
 class RunSignals(QObject):
@@ -91,8 +97,7 @@ class QtRunListener:
             run_id,
             node_id,
             key,
-            np.asarray(steps, dtype=np.int64),
-            np.asarray(values, dtype=np.float64),
+            *_as_arrays(steps, values),
         )
 
     def _send_points(self, run_id: int) -> None:
@@ -104,8 +109,7 @@ class QtRunListener:
                 run_id,
                 node_id,
                 key,
-                np.asarray(steps, dtype=np.int64),
-                np.asarray(values, dtype=np.float64),
+                *_as_arrays(steps, values),
             )
 
     def stage_finished(self, run_id: int, node_id: str, stage_run: StageRun) -> None:
