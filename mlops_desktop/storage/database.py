@@ -78,9 +78,30 @@ def make_engine(url: str | URL) -> Engine:
         event.listen(engine, "begin", _on_sqlite_begin)
         return engine
     try:
-        return create_engine(parsed, pool_pre_ping=True)
+        engine = create_engine(parsed, pool_pre_ping=True)
     except (ArgumentError, ImportError) as exc:
         raise WorkspaceError(f"cannot use database URL {parsed!r}: {exc}") from None
+    if engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", _on_postgres_connect)
+    return engine
+
+
+def _on_postgres_connect(dbapi_connection: Any, _record: Any) -> None:
+    """Wait for a lock at most as long as SQLite does, instead of forever."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"SET lock_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+    finally:
+        cursor.close()
+    dbapi_connection.commit()
+
+
+def _busy(exc: OperationalError) -> bool:
+    text = str(exc.orig).lower()
+    return "locked" in text or "busy" in text or "lock timeout" in text
+
+
+BUSY_MESSAGE = "the workspace is busy (another process held it too long); try again"
 
 
 class Database:
@@ -101,8 +122,13 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
-            yield session
+        try:
+            with Session(self.engine, expire_on_commit=False) as session, session.begin():
+                yield session
+        except OperationalError as exc:
+            if _busy(exc):
+                raise WorkspaceError(BUSY_MESSAGE) from exc
+            raise
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -110,10 +136,8 @@ class Database:
             with Session(self._writer, expire_on_commit=False) as session, session.begin():
                 yield session
         except OperationalError as exc:
-            if "locked" in str(exc.orig).lower() or "busy" in str(exc.orig).lower():
-                raise WorkspaceError(
-                    "the workspace is busy (another process held it too long); try again"
-                ) from exc
+            if _busy(exc):
+                raise WorkspaceError(BUSY_MESSAGE) from exc
             raise
 
     @contextmanager
