@@ -42,13 +42,21 @@ def make_estimator(name: str, params: dict[str, Any], n_jobs: int | None = None)
         "random_state": seed,
         "early_stopping": False,
     }
+    weights = None if p.get("class_weight", "none") == "none" else p["class_weight"]
     builders = {
         "logistic_regression": lambda: linear_model.LogisticRegression(
-            C=p.get("C", 1.0), max_iter=p.get("max_iter", 200)
+            C=p.get("C", 1.0), max_iter=p.get("max_iter", 200), class_weight=weights
         ),
-        "random_forest": lambda: ensemble.RandomForestClassifier(**forest),
-        "hist_gradient_boosting": lambda: ensemble.HistGradientBoostingClassifier(**boosting),
-        "svc": lambda: svm.SVC(C=p.get("C", 1.0), kernel=p.get("kernel", "rbf"), random_state=seed),
+        "random_forest": lambda: ensemble.RandomForestClassifier(**forest, class_weight=weights),
+        "hist_gradient_boosting": lambda: ensemble.HistGradientBoostingClassifier(
+            **boosting, class_weight=weights
+        ),
+        "svc": lambda: svm.SVC(
+            C=p.get("C", 1.0),
+            kernel=p.get("kernel", "rbf"),
+            random_state=seed,
+            class_weight=weights,
+        ),
         "k_neighbors": lambda: neighbors.KNeighborsClassifier(
             n_neighbors=p.get("n_neighbors", 5), n_jobs=n_jobs
         ),

@@ -69,6 +69,13 @@ SPECS = [
             ),
             p_int("n_neighbors", 5, 1, 1000, help="Neighbours (k-nearest neighbours)."),
             p_choice("kernel", "rbf", ("rbf", "linear", "poly", "sigmoid"), help="Kernel (SVC)."),
+            p_choice(
+                "class_weight",
+                "none",
+                ("none", "balanced"),
+                help="Weigh classes inversely to their frequency (classifiers except "
+                "k-nearest neighbours), so a rare class is not ignored.",
+            ),
             p_int("seed", 0, lo=0, help="Random seed."),
         ),
     ),

@@ -201,3 +201,26 @@ def test_model_gate_stage(stage, iris_split):
         stage.run(
             "model_gate", {"model": model, "metrics": MetricsValue({"f1": 1.0})}, rules="f2 > 0"
         )
+
+
+def test_balanced_class_weights_find_more_of_a_rare_class(stage):
+    import numpy as np
+    import pandas as pd
+
+    from mlops_desktop.core.execution import DatasetValue
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(600, 2))
+    y = np.where(x[:, 0] + 0.8 * rng.normal(size=600) > 1.6, "rare", "common")
+    frame = pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "target": y})
+    split = stage.run("split", {"dataset": DatasetValue(frame, "target", "classification")})
+    recall = {}
+    for weights in ("none", "balanced"):
+        model = stage.run("train", split, estimator="logistic_regression", class_weight=weights)[
+            "model"
+        ]
+        metrics = stage.run(
+            "evaluate", {"model": model, "split": split["split"]}, permutation_importance=False
+        )["metrics"]
+        recall[weights] = metrics.values["balanced_accuracy"]
+    assert recall["balanced"] > recall["none"] + 0.05
