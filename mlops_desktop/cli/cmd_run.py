@@ -184,6 +184,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return 0
 
 
+SERIES_METRICS = frozenset({"confusion_matrix"})
+
+
 def _run_json(
     run: Any, names: dict[int, str], metrics: dict[str, float], stages: list[dict[str, Any]]
 ) -> dict[str, Any]:
@@ -200,7 +203,8 @@ def _run_json(
         "duration_s": run.duration_s,
         "message": run.message,
         "input_hashes": run.input_hashes,
-        "metrics": {k: v for k, v in metrics.items() if "/" not in k},
+        # series (curves, the confusion matrix's cells) are plots, not metrics
+        "metrics": {k: v for k, v in metrics.items() if "/" not in k and k not in SERIES_METRICS},
         "stages": [
             {k: s[k] for k in ("node_id", "title", "status", "duration_s", "error")} for s in stages
         ],

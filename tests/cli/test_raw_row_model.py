@@ -118,6 +118,10 @@ def test_packaged_pipeline_scores_raw_csv_rows_in_a_fresh_venv(tmp_path, capsys)
         project = ws.projects.create("titanic")
         ws.pipelines.create(project.id, "main", serialization.to_dict(lifecycle(csv, folder)))
     assert main(["--workspace", ws_path, "run", "titanic"]) == 0
+    capsys.readouterr()
+    assert main(["--workspace", ws_path, "runs", "titanic", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)[0]["metrics"]
+    assert "balanced_accuracy" in listed and "confusion_matrix" not in listed
     with Workspace.open(ws_path) as ws:
         service = RunService(ws)
         split = service.outputs(1, "split")["split"]
