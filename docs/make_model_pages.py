@@ -128,7 +128,7 @@ def sources(model: dict[str, Any], section: str) -> str:
             f"yet*, <{model['inspiration']}>"
         )
     lines.append(
-        f"- The criteria, with ids, evidence and signals: {REFERENCE} {section}; the data file "
+        "- The criteria, with ids, evidence and signals: the data file "
         f"`resources/maturity/{model['id']}.json` (each criterion links its own source)."
     )
     lines.append(

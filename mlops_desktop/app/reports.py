@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from mlops_desktop.core.registry import StageRegistry
 
 log = logging.getLogger(__name__)
-LENSES = ("aws", "google", "azure")
+LENSES = catalogue().ids()  # the vendor lenses a report can use
 RECENT_RUNS = 12
 TREND_MIN_RUNS = 2
 DIAGNOSTICS_LOOKBACK = 10
@@ -102,7 +102,7 @@ class ReportService:
             raise MlopsError(f"unknown lens '{lens}' (choose one of {', '.join(LENSES)})")
         ws = self.workspace
         proj = ws.projects.get(project)
-        lens = lens or (proj.template if proj.template in LENSES else "google")
+        lens = lens or (proj.template if proj.template in LENSES else catalogue().default)
         runs = list(ws.runs.list(proj.id))
         run = self._chosen_run(proj, runs, run_id)
         pipelines = self._guard(None, "Pipelines", lambda: list(ws.pipelines.list(proj.id))) or []

@@ -26,8 +26,9 @@ def register(sub: Any) -> None:
     p.add_argument("--run", type=int, metavar="ID", help="report this run (default: the latest)")
     p.add_argument(
         "--lens",
-        choices=("aws", "google", "azure"),
-        help="lifecycle lens for the pipeline (default: the project's template, else google)",
+        choices=catalogue().ids(),
+        help="lifecycle lens for the pipeline (default: the project's template, else "
+        f"{catalogue().default})",
     )
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
     p.set_defaults(handler=cmd_report)

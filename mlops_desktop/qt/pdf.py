@@ -42,11 +42,19 @@ from PySide6.QtGui import (
     QTextFormat,
 )
 
+from mlops_desktop.qt.application import ensure_gui_application
 from mlops_desktop.qt.report_figures import render_images
 from mlops_desktop.reports.html import ReportError, ordinary_file_mode, render_qt_html
 from mlops_desktop.reports.model import Figure, ReportData
 
-__all__ = ["ReportDocument", "export_report", "render_images", "report_format", "write_pdf"]
+__all__ = [
+    "ReportDocument",
+    "ensure_gui_application",
+    "export_report",
+    "render_images",
+    "report_format",
+    "write_pdf",
+]
 
 DOC_DPI = 96.0  # the document's px per inch (the CSS of the Qt template is in px)
 PDF_DPI = 300
@@ -59,26 +67,6 @@ MAX_HEADING_MOVES = 40
 
 Progress = Callable[[float, str], None]
 log = logging.getLogger(__name__)
-
-
-def ensure_gui_application() -> QGuiApplication:
-    """The running Qt application, or a new one (offscreen when there is no display).
-
-    A widgets application, since plots and the pipeline scene are drawn by widgets."""
-    app = QGuiApplication.instance()
-    if app is not None:
-        return app  # type: ignore[return-value]
-    headless = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-    if headless and not os.environ.get("QT_QPA_PLATFORM") and os.name != "nt":
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from PySide6.QtWidgets import QApplication
-
-    global _APP
-    _APP = QApplication([])
-    return _APP
-
-
-_APP: QGuiApplication | None = None
 
 
 # ------------------------------------------------------------------------------ images

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core.errors import MlopsError
+from mlops_desktop.core.vendors import catalogue
 from mlops_desktop.qt import dialogs
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ def template_choices() -> list[tuple[str, str, str]]:
         out,
         key=lambda t: (
             t[0] != "blank",
-            ["aws", "google", "azure"].index(t[0]) if t[0] in ("aws", "google", "azure") else 9,
+            vendors.index(t[0]) if t[0] in vendors else len(vendors),
             t[0],
         ),
     )
