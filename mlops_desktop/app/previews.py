@@ -84,7 +84,8 @@ def preview(value: Any, rows: int = HEAD_ROWS) -> dict[str, Any]:
     if isinstance(value, ModelValue):
         return {
             "kind": "model",
-            "title": type(value.estimator).__name__,
+            "title": type(_final_step(value.estimator)).__name__,
+            "steps": _step_names(value.estimator),
             "task": value.task,
             "estimator": value.estimator_name,
             "params": {k: _cell(v) for k, v in value.params.items()},
@@ -100,6 +101,18 @@ def preview(value: Any, rows: int = HEAD_ROWS) -> dict[str, Any]:
             "features_out": value.feature_names_out,
         }
     return {"kind": "value", "title": type(value).__name__, "text": repr(value)[:4000]}
+
+
+def _final_step(estimator: Any) -> Any:
+    """The estimator at the end of a fitted pipeline (the model itself is a whole pipeline)."""
+    steps = getattr(estimator, "steps", None)
+    return steps[-1][1] if steps else estimator
+
+
+def _step_names(estimator: Any) -> list[str]:
+    """The pipeline's steps as 'name: Class' (one entry for a bare estimator)."""
+    steps = getattr(estimator, "steps", None) or [("model", estimator)]
+    return [f"{name}: {type(step).__name__}" for name, step in steps]
 
 
 def _split(value: SplitValue, rows: int) -> dict[str, Any]:
