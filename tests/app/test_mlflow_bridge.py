@@ -196,11 +196,8 @@ def test_imported_runs_count_as_experiment_tracking_evidence(ws, uri):
     import_runs(ws, "team", uri, experiment="tracked")
     assert tracked()
     # ...but they are no evidence of automated triggers or of the app's orchestration
-    from mlops_desktop.core.maturity.rules_base import (
-        Evaluator,
-        sig_run_executor,
-        sig_run_trigger,
-    )
+    from mlops_desktop.core.maturity.rules_base import Evaluator, sig_run_trigger
+    from mlops_desktop.core.maturity.rules_behaviour import sig_run_executor
 
     evaluator = Evaluator(AssessmentService(ws).facts("team"))
     assert len(evaluator.ok_runs()) == 2

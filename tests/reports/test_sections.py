@@ -112,7 +112,8 @@ def test_maturity_section_from_a_real_assessment():
     assert {g.target_level for g in google_gaps} == {"Level 1"}
     statuses = {c.status for c in section.criteria}
     assert statuses <= {"met", "not met", "unknown", "suggested"}
-    assert any(c.evidence for c in section.criteria if c.status == "met")
+    # a template that never ran meets nothing by the presence of its stages
+    assert not [c for c in section.criteria if c.status == "met"]
     assert len(section.crosswalk) == len(assessment.crosswalk.capabilities)
     assert section.radar is not None and section.radar.svg
     assert section.sources and all(s.url.startswith("http") for s in section.sources)
