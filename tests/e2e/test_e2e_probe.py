@@ -36,6 +36,9 @@ def test_snapshot_places_palette_nodes_ports_and_dock_tabs(
     out = tmp_path / "geometry.json"
     monkeypatch.setenv(e2e_probe.ENV_GEOMETRY_FILE, str(out))
     window.browser.create_project("demo", template="google")
+    # Bottom panels start closed; opened, they sit as tabs the probe reports.
+    for dock in (window.map_dock, window.maturity_dock, window.messages_dock):
+        window.show_dock(dock)
     probe = e2e_probe.install(window)
     assert probe is not None
     qtbot.waitUntil(out.exists, timeout=3000)
