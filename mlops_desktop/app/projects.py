@@ -134,7 +134,9 @@ class ProjectService:
             doc["name"] = info.name
         return from_dict(doc, self.registry)
 
-    def pipeline_versions(self, project: str | int, pipeline: str | None = None) -> list[PipelineVersion]:
+    def pipeline_versions(
+        self, project: str | int, pipeline: str | None = None
+    ) -> list[PipelineVersion]:
         """The saved versions of a pipeline, oldest first."""
         info = self.pipeline_info(project, pipeline)
         return sorted(self.workspace.pipelines.versions(info.id), key=lambda v: v.version)
