@@ -49,6 +49,12 @@ def load_data_cache_token(params: dict[str, Any]) -> str | None:
     return None if params.get("source") == "sql" else ""
 
 
+def validate_data_cache_token(params: dict[str, Any]) -> str | None:
+    """A check against the workspace's stored reference reads that reference, which a first
+    run stores and a re-baseline forgets: it always runs (a cached check checked nothing)."""
+    return None if params.get("schema_source") == "reference" else ""
+
+
 def load_data(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     source = params["source"]
     ctx.progress(0.05, f"reading from {source}")

@@ -82,3 +82,31 @@ def test_rewritten_csv_is_stopped_by_the_stored_reference(tmp_path, capsys):
     assert main(["--workspace", ws_path, "schema", "penguins", "--rebaseline"]) == 0
     assert "re-baselined penguins" in capsys.readouterr().out
     assert main(["--workspace", ws_path, "run", "penguins", "--quiet"]) == 0
+
+
+def test_an_unchanged_rerun_checks_the_reference_again_and_counts_as_data_validation(
+    tmp_path,
+) -> None:
+    """A cached check checked nothing: with schema_source=reference the second run of the
+    same data runs Validate data against the stored reference, and that is the evidence the
+    data-validation criteria read (the first run only stored it)."""
+    from mlops_desktop.app.assessment import AssessmentService
+
+    csv, ws_path = tmp_path / "penguins.csv", str(tmp_path / "w.db")
+    penguins().to_csv(csv, index=False)
+    with Workspace.open(ws_path) as ws:
+        project = ws.projects.create("penguins")
+        ws.pipelines.create(project.id, "main", serialization.to_dict(lifecycle(csv)))
+    assert main(["--workspace", ws_path, "run", "penguins", "--quiet"]) == 0
+    with Workspace.open(ws_path) as ws:
+        score = AssessmentService(ws).assess("penguins", save=False)
+        assert score.models["google"].result("gcp.l1.data_validation").status == "not_met"
+    assert main(["--workspace", ws_path, "run", "penguins", "--quiet"]) == 0
+    with Workspace.open(ws_path) as ws:
+        runs = ws.runs.list(ws.projects.get("penguins").id, with_stages=True)
+        latest = max(runs, key=lambda r: r.id)
+        check = next(s for s in latest.stages if s.node_id == "check")
+        assert check.status == "succeeded"  # ran, not served from the cache
+        assert ws.metrics.latest_many([latest.id])[latest.id]["schema_reference"] == 1.0
+        score = AssessmentService(ws).assess("penguins", save=False)
+        assert score.models["google"].result("gcp.l1.data_validation").status == "met"
