@@ -31,6 +31,7 @@ from mlops_desktop.stages.portable_data import default_preprocessor
 from mlops_desktop.stages.portable_model import (
     baseline_metrics,
     classification_details,
+    cross_validated_metrics,
     feature_importance,
     make_estimator,
     make_search,
@@ -299,6 +300,10 @@ def evaluate(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) 
         ctx.progress(0.4, "baseline")
         baseline = baseline_metrics(data.X_train, data.y_train, X, y, task)
         values.update({f"baseline_{k}": v for k, v in baseline.items()})
+        if params.get("cv_folds", 0):
+            ctx.progress(0.5, "cross-validation on the training part")
+            details["cv"] = _cross_validate(ctx, model, data, task, params)
+            values.update(_cv_values(details["cv"]))
         if params["slice_column"]:
             details["slices"] = _slices(ctx, data, y_pred, params["slice_column"], task)
         ctx.check_cancelled()
@@ -311,12 +316,58 @@ def evaluate(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) 
     for key, value in values.items():
         ctx.log_metric(key, value)
     _log_detail_series(ctx, details)
-    ctx.log(", ".join(f"{k} {v:.4f}" for k, v in values.items() if not k.startswith("baseline_")))
+    ctx.log(
+        ", ".join(
+            f"{k} {v:.4f}" for k, v in values.items() if not k.startswith(("baseline_", "cv_"))
+        )
+    )
     frame = pd.DataFrame({"y_true": pd.Series(y).to_numpy(), "y_pred": y_pred})
     if scores is not None and scores[0] == "proba":
         for i, cls in enumerate(getattr(est, "classes_", [])):
             frame[f"proba_{cls}"] = scores[1][:, i]
     return {"metrics": MetricsValue(values, details), "predictions": PredictionsValue(frame, task)}
+
+
+def _cross_validate(
+    ctx: StageContext, model: ModelValue, data: SplitValue, task: str, params: dict[str, Any]
+) -> dict[str, Any]:
+    """k-fold scores of a clone of the whole pipeline refitted on the training part only."""
+    import numpy as np
+
+    folds, y = int(params["cv_folds"]), np.asarray(data.y_train)
+    if folds < 2:
+        ctx.fail(f"cv_folds must be 0 (off) or at least 2, not {folds}")
+    if task == CLASSIFICATION:
+        smallest = int(np.unique(y, return_counts=True)[1].min())
+        if smallest < folds:
+            ctx.fail(
+                f"cv_folds={folds} needs at least {folds} training rows of every class; "
+                f"the rarest class has {smallest}"
+            )
+    elif len(y) < folds:
+        ctx.fail(f"cv_folds={folds} needs at least {folds} training rows, not {len(y)}")
+    weights = None if data.w_train is None else data.w_train.to_numpy(dtype=float)
+    try:  # folds one after the other; the model itself uses ctx.threads
+        cv = cross_validated_metrics(
+            model.estimator, data.X_train, data.y_train, task, folds, int(params["seed"]), weights
+        )
+    except ValueError as exc:
+        ctx.fail(f"cross-validation failed: {str(exc).splitlines()[0]}")
+    for key, row in cv["metrics"].items():
+        ctx.log(
+            f"cv {key} {row['mean']:.4f} ± {row['std']:.4f} over {folds} folds of the "
+            f"training part (95% CI {row['ci95_low']:.4f} to {row['ci95_high']:.4f})"
+        )
+    return cv
+
+
+def _cv_values(cv: dict[str, Any]) -> dict[str, float]:
+    """Metrics ``cv_<metric>_mean/_std/_ci95_low/_ci95_high`` from cross_validated_metrics."""
+    return {
+        f"cv_{key}_{stat}": float(row[stat])
+        for key, row in cv["metrics"].items()
+        for stat in ("mean", "std", "ci95_low", "ci95_high")
+    }
 
 
 def _log_detail_series(ctx: StageContext, details: dict[str, Any]) -> None:

@@ -290,3 +290,68 @@ def feature_importance(
         for n, mu, sd in zip(names, res.importances_mean, res.importances_std, strict=True)
     ]
     return sorted(rows, key=lambda r: -r["mean"])
+
+
+# ------------------------------------------------------------------------------ cross-validation
+# Scorers of the cross-validated primary metrics: {metric key: scikit-learn scoring name}
+CV_SCORERS = {
+    CLASSIFICATION: {"accuracy": "accuracy", "balanced_accuracy": "balanced_accuracy"},
+    "regression": {"r2": "r2", "rmse": "neg_root_mean_squared_error"},
+}
+
+
+def cv_splitter(task: str, folds: int, seed: int) -> Any:
+    """Shuffled StratifiedKFold (classification) or KFold (regression)."""
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    kind = StratifiedKFold if task == CLASSIFICATION else KFold
+    return kind(n_splits=folds, shuffle=True, random_state=seed)
+
+
+def cross_validated_metrics(
+    pipeline: Any,
+    X_train: Any,
+    y_train: Any,
+    task: str,
+    folds: int,
+    seed: int,
+    sample_weight: Any = None,
+    n_jobs: int | None = None,
+) -> dict[str, Any]:
+    """Refit an unfitted clone of the whole model pipeline (preprocessing + model) on each
+    of ``folds`` folds of the TRAINING rows only and score it on the held-out fold. Per metric: the fold scores, their
+    mean, sample standard deviation (ddof=1) and a 95% t-interval of the mean over folds."""
+    import numpy as np
+    from scipy import stats
+    from sklearn.base import clone
+    from sklearn.model_selection import cross_validate
+
+    scorers = CV_SCORERS[CLASSIFICATION if task == CLASSIFICATION else "regression"]
+    fit_params = {} if sample_weight is None else {"model__sample_weight": sample_weight}
+    splitter = cv_splitter(task, folds, seed)
+    res = cross_validate(
+        clone(pipeline),
+        X_train,
+        y_train,
+        cv=splitter,
+        scoring=dict(scorers),
+        n_jobs=n_jobs,
+        params=fit_params or None,
+        error_score="raise",
+    )
+    t = float(stats.t.ppf(0.975, folds - 1))
+    out: dict[str, Any] = {"folds": folds, "splitter": type(splitter).__name__, "metrics": {}}
+    for key in scorers:
+        scores = np.asarray(res[f"test_{key}"], dtype=float)
+        if scorers[key].startswith("neg_"):
+            scores = -scores
+        mean, std = float(scores.mean()), float(scores.std(ddof=1))
+        half = t * std / np.sqrt(folds)
+        out["metrics"][key] = {
+            "scores": [float(s) for s in scores],
+            "mean": mean,
+            "std": std,
+            "ci95_low": mean - half,
+            "ci95_high": mean + half,
+        }
+    return out

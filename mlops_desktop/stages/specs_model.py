@@ -117,7 +117,7 @@ SPECS = [
         description="Score the model on the test part: accuracy, precision, recall, F1, ROC AUC, "
         "log loss, confusion matrix, ROC and precision-recall curves (classification) or RMSE, "
         "MAE, R² and residuals (regression); compared with a dummy baseline; optional per-slice "
-        "metrics and permutation feature importance.",
+        "metrics, permutation feature importance and k-fold cross-validation on the training part.",
         impl="mlops_desktop.stages.model:evaluate",
         inputs=(inp("model", T.MODEL), inp("split", T.SPLIT)),
         outputs=(out("metrics", T.METRICS), out("predictions", T.PREDICTIONS)),
@@ -128,6 +128,17 @@ SPECS = [
             p_bool("permutation_importance", True, help="Compute permutation feature importance."),
             p_int("importance_repeats", 5, 1, 100),
             p_int("seed", 0, lo=0),
+            p_int(
+                "cv_folds",
+                0,
+                0,
+                20,
+                help="0 = off. Otherwise refit a copy of the whole model pipeline on k folds of "
+                "the TRAINING part only (shuffled StratifiedKFold for classification, KFold for "
+                "regression, seeded by 'seed'; group and time columns are not used for the "
+                "folds) and log cv_<metric>_mean, _std and a 95% t-interval over folds. The "
+                "test part is never used.",
+            ),
         ),
     ),
     StageSpec(
