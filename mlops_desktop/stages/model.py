@@ -347,9 +347,21 @@ def _cross_validate(
     elif len(y) < folds:
         ctx.fail(f"cv_folds={folds} needs at least {folds} training rows, not {len(y)}")
     weights = None if data.w_train is None else data.w_train.to_numpy(dtype=float)
-    try:  # folds one after the other; the model itself uses ctx.threads
+
+    def after_fold(done: int, total: int) -> None:
+        ctx.progress(0.5 + 0.1 * done / total, f"cross-validation: fold {done}/{total}")
+        ctx.check_cancelled()
+
+    try:  # folds one after the other (the model itself uses ctx.threads)
         cv = cross_validated_metrics(
-            model.estimator, data.X_train, data.y_train, task, folds, int(params["seed"]), weights
+            model.estimator,
+            data.X_train,
+            data.y_train,
+            task,
+            folds,
+            int(params["seed"]),
+            weights,
+            after_fold,
         )
     except ValueError as exc:
         ctx.fail(f"cross-validation failed: {str(exc).splitlines()[0]}")

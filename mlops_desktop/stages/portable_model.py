@@ -316,39 +316,43 @@ def cross_validated_metrics(
     folds: int,
     seed: int,
     sample_weight: Any = None,
-    n_jobs: int | None = None,
+    after_fold: Any = None,
 ) -> dict[str, Any]:
     """Refit an unfitted clone of the whole model pipeline (preprocessing + model) on each
-    of ``folds`` folds of the TRAINING rows only and score it on the held-out fold. Per metric: the fold scores, their
-    mean, sample standard deviation (ddof=1) and a 95% t-interval of the mean over folds."""
+    of ``folds`` folds of the TRAINING rows only and score it on the held-out fold (what
+    ``cross_val_score`` computes). Per metric: the fold scores, their mean, sample standard
+    deviation (ddof=1) and a 95% t-interval of the mean over folds. ``after_fold(done,
+    folds)`` is called after each fold (progress, cancelling)."""
     import numpy as np
     from scipy import stats
     from sklearn.base import clone
-    from sklearn.model_selection import cross_validate
+    from sklearn.metrics import get_scorer
 
     scorers = CV_SCORERS[CLASSIFICATION if task == CLASSIFICATION else "regression"]
-    fit_params = {} if sample_weight is None else {"model__sample_weight": sample_weight}
     splitter = cv_splitter(task, folds, seed)
-    res = cross_validate(
-        clone(pipeline),
-        X_train,
-        y_train,
-        cv=splitter,
-        scoring=dict(scorers),
-        n_jobs=n_jobs,
-        params=fit_params or None,
-        error_score="raise",
-    )
+
+    def take(values: Any, idx: Any) -> Any:
+        return values.iloc[idx] if hasattr(values, "iloc") else np.asarray(values)[idx]
+
+    scores: dict[str, list[float]] = {key: [] for key in scorers}
+    for done, (fit_idx, score_idx) in enumerate(splitter.split(X_train, y_train), 1):
+        fit_params = {}
+        if sample_weight is not None:
+            fit_params["model__sample_weight"] = np.asarray(sample_weight)[fit_idx]
+        model = clone(pipeline).fit(take(X_train, fit_idx), take(y_train, fit_idx), **fit_params)
+        X_fold, y_fold = take(X_train, score_idx), take(y_train, score_idx)
+        for key, name in scorers.items():
+            value = float(get_scorer(name)(model, X_fold, y_fold))
+            scores[key].append(-value if name.startswith("neg_") else value)
+        if after_fold is not None:
+            after_fold(done, folds)
     t = float(stats.t.ppf(0.975, folds - 1))
     out: dict[str, Any] = {"folds": folds, "splitter": type(splitter).__name__, "metrics": {}}
-    for key in scorers:
-        scores = np.asarray(res[f"test_{key}"], dtype=float)
-        if scorers[key].startswith("neg_"):
-            scores = -scores
-        mean, std = float(scores.mean()), float(scores.std(ddof=1))
+    for key, fold_scores in scores.items():
+        mean, std = float(np.mean(fold_scores)), float(np.std(fold_scores, ddof=1))
         half = t * std / np.sqrt(folds)
         out["metrics"][key] = {
-            "scores": [float(s) for s in scores],
+            "scores": fold_scores,
             "mean": mean,
             "std": std,
             "ci95_low": mean - half,
