@@ -34,13 +34,19 @@ def raw_csv(path, task: str, n: int = 240) -> None:
     frame.to_csv(path, index=False)
 
 
-def run(tmp_path, task: str, estimator: str, cv_folds: int, seed: int = 7, n: int = 240):
+def run(tmp_path, task: str, estimator: str, cv_folds: int, seed: int = 7, n: int = 240, w=False):
     csv, ws_path = tmp_path / f"{task}.csv", str(tmp_path / "w.db")
     raw_csv(csv, task, n)
+    load = {"source": "file", "path": str(csv), "target": "y"}
+    if w:  # a column with the role weight weighs the training rows
+        frame = pd.read_csv(csv)
+        frame["w"] = np.random.default_rng(1).uniform(0.2, 3.0, len(frame))
+        frame.to_csv(csv, index=False)
+        load["roles"] = "w=weight"
     p = Pipeline("main", default_registry())
     evaluate = {"permutation_importance": False, "cv_folds": cv_folds, "seed": seed}
     for node_id, stage_type, params in [
-        ("load", "load_data", {"source": "file", "path": str(csv), "target": "y"}),
+        ("load", "load_data", load),
         ("split", "split", {"test_size": 0.25}),
         ("train", "train", {"estimator": estimator, "n_estimators": 15}),
         ("eval", "evaluate", evaluate),
@@ -107,6 +113,24 @@ def test_cv_scores_are_plain_sklearn_cross_val_on_the_training_part(
     else:
         rmse = np.sqrt(np.mean((np.asarray(split.y_test, dtype=float) - y_pred) ** 2))
         assert logged["rmse"] == pytest.approx(rmse)
+
+
+def test_weighted_rows_weigh_every_fold_fit(tmp_path, capsys):
+    code, ws_path = run(tmp_path, "classification", "logistic_regression", cv_folds=4, w=True)
+    assert code == 0
+    logged = listed_metrics(ws_path, capsys)
+    with Workspace.open(ws_path) as ws:
+        service = RunService(ws)
+        split = service.outputs(1, "split")["split"]
+        pipeline = service.outputs(1, "train")["model"].estimator
+    assert split.w_train is not None and "w" not in split.X_train.columns
+    cv = StratifiedKFold(4, shuffle=True, random_state=7)
+    weights = {"model__sample_weight": split.w_train.to_numpy(dtype=float)}
+    plain = cross_val_score(clone(pipeline), split.X_train, split.y_train, cv=cv, params=weights)
+    unweighted = cross_val_score(clone(pipeline), split.X_train, split.y_train, cv=cv)
+    assert not np.allclose(plain, unweighted)
+    assert logged["cv_accuracy_mean"] == pytest.approx(plain.mean(), abs=1e-9)
+    assert logged["cv_accuracy_std"] == pytest.approx(plain.std(ddof=1), abs=1e-9)
 
 
 def test_cv_off_logs_no_cv_metric(tmp_path, capsys):
