@@ -386,7 +386,13 @@ class TimelineEvent:
 
     time: float  # epoch seconds
     label: str
-    kind: str  # "model_version" | "deployment" | anything else
+    kind: str  # "model_version" | "deployment" | one of LOOP_KINDS
+    run_id: int | None = None  # the run the marker opens
+
+
+# The continuous-training loop as it happened, one marker kind each: a monitor alert, a run
+# started by a monitor_alert trigger, a version moved to production, an alias rolled back.
+LOOP_KINDS = ("alert", "retrain", "promotion", "rollback")
 
 
 @dataclass(frozen=True)
@@ -415,6 +421,48 @@ def timeline_events(ws: Workspace, project: str | int) -> list[TimelineEvent]:
     for dep in registry.deployments(project):
         label = f"{dep.model_name} v{dep.version} → {dep.environment}"
         events.append(TimelineEvent(dep.created_at.timestamp(), label, "deployment"))
+    return sorted(events, key=lambda e: e.time)
+
+
+def loop_events(
+    ws: Workspace, project: str | int, runs: Sequence[Run] | None = None
+) -> list[TimelineEvent]:
+    """The continuous-training loop of a project, oldest first: monitor alerts (opening the
+    run that raised them), retraining runs (started by a ``monitor_alert`` trigger),
+    promotions to production and rollbacks (opening the run that made the move, else the run
+    that trained the version). Four bulk reads: alerts, alias history, versions, runs."""
+    from mlops_desktop.app.registry import RegistryService
+    from mlops_desktop.storage.triggers import TriggerStore
+
+    registry = RegistryService(ws)
+    proj = ws.projects.get(project)
+    events = [
+        TimelineEvent(a.created_at.timestamp(), f"{a.kind} alert: {a.message}", "alert", a.run_id)
+        for a in TriggerStore(ws.db).alerts(proj.id)
+    ]
+    all_runs = list(ws.runs.list(proj.id, None, with_params=False)) if runs is None else runs
+    events += [
+        TimelineEvent(_epoch(r.started_at or r.created_at), f"retrain run #{r.id}", "retrain", r.id)
+        for r in all_runs
+        if r.trigger == "monitor_alert"
+    ]
+    trained_by = {
+        (m.name, v.version): v.run_id
+        for m in registry.list_models(proj.id)
+        for v in registry.versions(proj.id, m.name)
+    }
+    for t in registry.history(proj.id):
+        rollback = t.kind == "rollback"
+        if t.to_version is None or not (rollback or t.alias == "production"):
+            continue
+        run_id = t.run_id or trained_by.get((t.model_name, t.to_version))
+        verb = f"{t.alias} rolled back to" if rollback else "promoted to production:"
+        label = f"{t.model_name} {verb} v{t.to_version}"
+        events.append(
+            TimelineEvent(
+                t.created_at.timestamp(), label, "rollback" if rollback else "promotion", run_id
+            )
+        )
     return sorted(events, key=lambda e: e.time)
 
 
@@ -551,6 +599,7 @@ __all__ = [
     "Series",
     "TimelineEvent",
     "Trend",
+    "LOOP_KINDS",
     "Tuning",
     "build_comparison",
     "build_diagnostics",
@@ -576,6 +625,7 @@ __all__ = [
     "timeline_events",
     "trapezoid_area",
     "trends",
+    "loop_events",
     "tuning",
     "varying_params",
 ]

@@ -102,6 +102,7 @@ class AliasTransition:
     reason: str
     created_at: datetime
     run_id: int | None = None
+    kind: str = "promote"  # "promote" | "rollback" | "remove"
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,6 +93,7 @@ class PanelsMixin:
             from mlops_desktop.qt.plots.trends import TrendsView
 
             self.trends = TrendsView()
+            self.trends.run_activated.connect(self.open_run)
             self._trends_holder.layout().addWidget(self.trends)
         if self._trends_stale:
             self._load_trends()

@@ -110,6 +110,7 @@ def transition_entity(row: SqlAliasTransition, model_name: str) -> AliasTransiti
         reason=row.reason,
         created_at=row.created_at,
         run_id=row.run_id,
+        kind=row.kind or "promote",
     )
 
 

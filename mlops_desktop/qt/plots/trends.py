@@ -1,9 +1,11 @@
 """Trends over time: a metric across all runs of a pipeline, and per-feature drift with the
-alert threshold; model versions and deployments marked as vertical lines on the time axis."""
+alert threshold; model versions and deployments marked as vertical lines on the time axis, the
+continuous-training loop (alerts, retraining runs, promotions, rollbacks) as markers that open
+their run when clicked."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,7 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from mlops_desktop.app.plot_data import DriftTrend, TimelineEvent, Trend
+from mlops_desktop.app.plot_data import LOOP_KINDS, DriftTrend, TimelineEvent, Trend
 from mlops_desktop.qt import colors
 from mlops_desktop.qt.plots._common import (
     PlotPanel,
@@ -23,6 +25,13 @@ from mlops_desktop.qt.plots._common import (
 )
 
 EVENT_COLOURS = {"deployment": "#9a6700", "model_version": "#6f42c1"}
+# The continuous-training loop's markers: kind -> (symbol, colour, legend name).
+LOOP_MARKERS = {
+    "alert": ("t1", "#d62728", "monitor alert"),
+    "retrain": ("s", "#1f77b4", "retraining run"),
+    "promotion": ("star", "#2ca02c", "promotion to production"),
+    "rollback": ("d", "#ff7f0e", "rollback"),
+}
 FAILED = ("failed", "cancelled", "interrupted")
 MAX_MARKERS = 1000  # drift series longer than this are drawn without a marker per point
 
@@ -36,7 +45,10 @@ def _point_tip(x: float, y: float, data: Any) -> str:
 
 
 class _TimePanel(PlotPanel):
-    """A single plot over wall-clock time (UTC) with event markers."""
+    """A single plot over wall-clock time (UTC) with event markers; a click on a run's point
+    or on a loop marker emits :attr:`run_activated` with that run's id."""
+
+    run_activated = QtCore.Signal(int)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -47,21 +59,75 @@ class _TimePanel(PlotPanel):
         style_plot(self.plot_item, "", "Run start (UTC)", "")
         self.events_check = QtWidgets.QCheckBox("Model versions and deployments")
         self.events_check.setChecked(True)
-        self.events_check.setToolTip("Mark registered versions and deployments on the time axis")
+        self.events_check.setToolTip(
+            "Mark registered versions and deployments on the time axis, and the training loop:"
+            " monitor alerts, retraining runs, promotions to production and rollbacks"
+        )
         self.events_check.toggled.connect(self._on_events_check_toggled)
         self.tools.addWidget(self.events_check)
         self._event_items: list[Any] = []
         self.events: list[TimelineEvent] = []
+        self.markers: dict[str, Any] = {}  # one scatter item per loop kind
 
     def _on_events_check_toggled(self, on: bool) -> None:
         for item in self._event_items:
             item.setVisible(on)
 
-    def _draw_events(self, events: Sequence[TimelineEvent]) -> None:
+    def _on_point_clicked(self, _item: Any, points: Any, *_args: Any) -> None:
+        if len(points):
+            self.run_activated.emit(int(points[0].data()))
+
+    def _on_marker_clicked(self, _item: Any, points: Any, *_args: Any) -> None:
+        run_id = self.events[int(points[0].data())].run_id if len(points) else None
+        if run_id is not None:
+            self.run_activated.emit(int(run_id))
+
+    def _marker_tip(self, x: float, y: float, data: Any) -> str:
+        event = self.events[int(data)]
+        opens = f"\nclick to open run #{event.run_id}" if event.run_id is not None else ""
+        return f"{event.label}\n{_time_text(float(x))}{opens}"
+
+    def _draw_markers(self, y_at: Callable[[np.ndarray], np.ndarray]) -> None:
+        """One scatter item per loop kind (its points are arrays; the data of a point is its
+        event's index), placed at ``y_at`` of their times."""
+        self.markers = {}
+        kinds = np.array([e.kind for e in self.events], dtype=object)
+        times = np.array([e.time for e in self.events], dtype=np.float64)
+        for kind in LOOP_KINDS:
+            index = np.flatnonzero(kinds == kind)
+            if not index.size:
+                continue
+            symbol, color, name = LOOP_MARKERS[kind]
+            scatter = pg.ScatterPlotItem(
+                x=times[index],
+                y=y_at(times[index]),
+                data=index,
+                symbol=symbol,
+                size=14,
+                brush=pg.mkBrush(colors.readable(color)),
+                pen=pg.mkPen("w"),
+                hoverable=True,
+                tip=self._marker_tip,
+            )
+            scatter.setZValue(10)  # above the runs' points
+            scatter.sigClicked.connect(self._on_marker_clicked)
+            self.plot_item.addItem(scatter)
+            self.legend.addItem(scatter, name)
+            self.markers[kind] = scatter
+            self._event_items.append(scatter)
+
+    def _draw_events(
+        self,
+        events: Sequence[TimelineEvent],
+        y_at: Callable[[np.ndarray], np.ndarray] | None = None,
+    ) -> None:
         self.events = list(events)
         self._event_items = []
+        self._draw_markers(y_at or (lambda t: np.zeros_like(t)))
         seen: set[str] = set()
         for n, event in enumerate(events):
+            if event.kind in LOOP_KINDS:
+                continue
             color = colors.readable(EVENT_COLOURS.get(event.kind, "#555555"))
             line = pg.InfiniteLine(
                 event.time,
@@ -138,15 +204,24 @@ class TrendPlot(_TimePanel):
                 hoverable=True,
                 tip=_point_tip,
             )
+            scatter.sigClicked.connect(self._on_point_clicked)
             self.plot_item.addItem(scatter)
             self.scatters.append(scatter)
             self._scatter_of[index == 0] = scatter
         if not ok.all():
             failed = pg.ScatterPlotItem(size=8, brush=colour(3), pen=pg.mkPen("w"))
             self.legend.addItem(failed, "failed / cancelled run")
-        self._draw_events(trend.events)
+        self._draw_events(trend.events, self._on_line)
         self.legend.setColumnCount(4)
         self._fit_x([trend.times])
+
+    def _on_line(self, times: np.ndarray) -> np.ndarray:
+        """The metric's line at ``times`` (so that loop markers sit on it)."""
+        t = self.trend
+        finite = np.isfinite(t.values) if t is not None else np.zeros(0, dtype=bool)
+        if t is None or not finite.any():
+            return np.zeros_like(times)
+        return np.interp(times, t.times[finite], t.values[finite])
 
     def append_point(self, run_id: int, time: float, value: float, status: str) -> bool:
         """Add the newest run's point to the items drawn (no redraw of the others); False
@@ -235,7 +310,7 @@ class DriftPlot(_TimePanel):
             text += f" ({hidden} least drifting not drawn)"
         self.summary.setText(text)
         self.summary.setStyleSheet(f"color: {colors.css('error_text')};" if over else "")
-        self._draw_events(drift.events)
+        self._draw_events(drift.events, lambda t: np.full_like(t, drift.threshold))
         self._fit_x([drift.features[f][0] for f in shown])
         top = max([float(np.nanmax(drift.features[f][1])) for f in shown] + [drift.threshold])
         self.plot_item.setYRange(0, top * 1.1, padding=0)
@@ -255,7 +330,10 @@ class DriftPlot(_TimePanel):
 
 class TrendsView(QtWidgets.QWidget):
     """A project's trends: pick a pipeline and a metric; the metric across its runs above,
-    per-feature drift below (when the pipeline monitors drift)."""
+    per-feature drift below (when the pipeline monitors drift). A click on a run's point or
+    on a loop marker emits :attr:`run_activated`."""
+
+    run_activated = QtCore.Signal(int)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -267,6 +345,8 @@ class TrendsView(QtWidgets.QWidget):
         self.metric_combo.currentIndexChanged.connect(self._on_metric_combo_changed)
         self.trend = TrendPlot()
         self.drift = DriftPlot()
+        self.trend.run_activated.connect(self.run_activated)
+        self.drift.run_activated.connect(self.run_activated)
         self.empty = QtWidgets.QLabel("No runs with metrics yet: run the pipeline to see trends.")
         self.empty.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
         bar = QtWidgets.QHBoxLayout()
@@ -298,14 +378,19 @@ class TrendsView(QtWidgets.QWidget):
             self._on_metric_combo_changed()
 
     def load(self, workspace: Any, project: str | int) -> None:
-        """Read the project's pipelines, runs, model versions and deployments."""
+        """Read the project's pipelines, runs, model versions, deployments and its training
+        loop (alerts, retraining runs, promotions, rollbacks)."""
         from mlops_desktop.app import plot_data
         from mlops_desktop.core.errors import MlopsError
 
         self._ws = workspace
         self._project = workspace.projects.get(project)
         try:
-            self._events = plot_data.timeline_events(workspace, self._project.id)
+            self._events = sorted(
+                plot_data.timeline_events(workspace, self._project.id)
+                + plot_data.loop_events(workspace, self._project.id),
+                key=lambda e: e.time,
+            )
         except MlopsError:
             self._events = []
         self.pipeline_combo.blockSignals(True)

@@ -1,0 +1,122 @@
+"""The Trends view draws the continuous-training loop on the metric timeline: a monitor alert,
+the retraining run it started, promotions to production and a rollback, one scatter item per
+kind of marker; a click on a marker opens its run in the Run panel."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from mlops_desktop.app.registry import RegistryService, RunOperations
+from mlops_desktop.app.triggers import utc_now
+from mlops_desktop.core.entities import Run, RunStatus
+from mlops_desktop.core.graph import Node, Pipeline
+from mlops_desktop.core.operations import AddNode
+from mlops_desktop.qt.main_window import MainWindow
+
+
+def _runs(ws, project: str, pipeline: str, spec: list[tuple[str, float, object]]) -> list[int]:
+    """Finished runs stored in bulk: (trigger, accuracy, start) each."""
+    proj = ws.projects.get(project)
+    info = ws.pipelines.get(proj.id, pipeline)
+    version = ws.pipelines.latest(info.id)
+    runs, series = [], []
+    for i, (trigger, value, when) in enumerate(spec):
+        status = RunStatus.SUCCEEDED
+        runs.append(Run(0, proj.id, info.id, version.id, status, trigger, "dev", when, when, when))
+        series.append((i, "accuracy", "", [0], [value], when.timestamp()))
+    return ws.runs.add_finished(runs, series)
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    win = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    win.open_workspace(str(tmp_path / "w.db"))
+    win.service.create_project("loop", template="blank")
+    pipeline = Pipeline("ct")
+    pipeline.apply(AddNode(Node("load", "load_data", "Load", {"dataset": "iris"}, 0, 0)))
+    win.service.create_pipeline("loop", "ct", pipeline)
+    ws = win.workspace
+    now = utc_now()
+    first, alerted = _runs(
+        ws,
+        "loop",
+        "ct",
+        [("manual", 0.90, now - timedelta(hours=3)), ("schedule", 0.70, now - timedelta(hours=2))],
+    )
+    registry = RegistryService(ws)
+    registry.register("loop", "clf", run_id=first, actor="test")
+    registry.promote("loop", "clf", 1, "production", actor="test")
+    alert = RunOperations(ws).record_alert(alerted, "monitor", "drift", "psi above 0.2", {})
+    (retrain,) = _runs(ws, "loop", "ct", [("monitor_alert", 0.88, utc_now())])
+    registry.register("loop", "clf", run_id=retrain, actor="trigger:monitor_alert")
+    promoted = registry.promote("loop", "clf", 2, "production", actor="test")
+    rolled = registry.rollback("loop", "clf", "production", actor="test")
+    win.facts = {
+        "first": first,
+        "alerted": alerted,
+        "retrain": retrain,
+        "alert_at": alert.created_at.timestamp(),
+        "retrain_at": ws.runs.get(retrain).started_at.timestamp(),
+        "promoted_at": promoted.created_at.timestamp(),
+        "rolled_at": rolled.created_at.timestamp(),
+    }
+    win.browser.refresh()
+    win.open_pipeline("loop", "ct")
+    yield win
+    win.runner.wait(30)
+    win.close()
+
+
+def test_the_training_loop_is_marked_on_the_metric_timeline(qtbot, window) -> None:
+    facts = window.facts
+    window.show_dock(window.trends_dock)
+    qtbot.waitUntil(lambda: window.trends is not None and window.trends.trend.trend is not None)
+    plot = window.trends.trend
+    assert plot.trend.key == "accuracy"
+    assert set(plot.markers) == {"alert", "retrain", "promotion", "rollback"}
+    # one scatter item per kind of marker, each point at its moment, opening its run
+    expect = {
+        "alert": [(facts["alert_at"], facts["alerted"])],
+        "retrain": [(facts["retrain_at"], facts["retrain"])],
+        # v1 (trained by the first run) then v2 (by the retraining run) to production
+        "promotion": [(None, facts["first"]), (facts["promoted_at"], facts["retrain"])],
+        "rollback": [(facts["rolled_at"], facts["first"])],  # back to v1
+    }
+    for kind, wanted in expect.items():
+        scatter = plot.markers[kind]
+        xs, _ys = scatter.getData()
+        events = [plot.events[int(i)] for i in scatter.data["data"]]
+        assert [e.kind for e in events] == [kind] * len(wanted)
+        assert [e.run_id for e in events] == [run for _, run in wanted]
+        for x, (at, _run) in zip(xs, wanted, strict=True):
+            if at is not None:
+                assert x == pytest.approx(at, abs=1e-3)
+    # the retraining run's marker sits on the metric line, at its run's point
+    _xs, ys = plot.markers["retrain"].getData()
+    assert ys[0] == pytest.approx(0.88)
+    assert facts["alert_at"] < facts["retrain_at"] < facts["promoted_at"] < facts["rolled_at"]
+
+
+def test_no_loop_no_markers(qtbot, tmp_path) -> None:
+    """A project whose runs raised no alert and moved no alias gets no loop marker item."""
+    from mlops_desktop.app import plot_data
+
+    win = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    win.open_workspace(str(tmp_path / "w.db"))
+    win.service.create_project("calm", template="blank")
+    pipeline = Pipeline("ct")
+    pipeline.apply(AddNode(Node("load", "load_data", "Load", {"dataset": "iris"}, 0, 0)))
+    win.service.create_pipeline("calm", "ct", pipeline)
+    run_ids = _runs(win.workspace, "calm", "ct", [("manual", 0.9, utc_now())])
+    registry = RegistryService(win.workspace)
+    registry.register("calm", "clf", run_id=run_ids[0], actor="test")
+    registry.promote("calm", "clf", 1, "staging", actor="test")  # not production
+    assert plot_data.loop_events(win.workspace, "calm") == []
+    win.close()
