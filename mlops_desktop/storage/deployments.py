@@ -145,21 +145,18 @@ class DeploymentStore:
                 _end(
                     _active(s, project_id, environment, strategy), DeploymentStatus.SUPERSEDED.value
                 )
-            row = SqlDeployment(
-                project_id=project_id,
-                model_version_id=version.id,
-                environment=environment,
-                strategy=strategy,
-                traffic_share=float(traffic_share),
-                approver=approver,
-                status=ACTIVE,
-                previous_version_id=primary.model_version_id if primary else None,
-                run_id=run_id,
-                created_at=now,
-                updated_at=now,
+            row = _add_row(
+                s,
+                project_id,
+                version.id,
+                environment,
+                strategy,
+                float(traffic_share),
+                approver,
+                primary,
+                run_id,
+                now,
             )
-            s.add(row)
-            s.flush()
             if strategy == "direct" and environment in ALIASES:
                 set_alias_in(
                     s,
@@ -197,21 +194,9 @@ class DeploymentStore:
             model = s.get(SqlRegisteredModel, version.model_id)
             assert model is not None
             _end(_active(s, project_id, environment), DeploymentStatus.SUPERSEDED.value)
-            row = SqlDeployment(
-                project_id=project_id,
-                model_version_id=version.id,
-                environment=environment,
-                strategy="direct",
-                traffic_share=1.0,
-                approver=actor,
-                status=ACTIVE,
-                previous_version_id=primary.model_version_id if primary else None,
-                run_id=run_id,
-                created_at=now,
-                updated_at=now,
+            row = _add_row(
+                s, project_id, version.id, environment, "direct", 1.0, actor, primary, run_id, now
             )
-            s.add(row)
-            s.flush()
             if environment in ALIASES:
                 set_alias_in(
                     s,
@@ -386,3 +371,34 @@ def _follow_alias(
         )
     )
     s.flush()
+
+
+def _add_row(
+    s: Session,
+    project_id: int,
+    version_id: int,
+    environment: str,
+    strategy: str,
+    share: float,
+    approver: str,
+    primary: SqlDeployment | None,
+    run_id: int | None,
+    now: datetime,
+) -> SqlDeployment:
+    """Add an active deployment row (the primary it replaces noted) and flush it for its id."""
+    row = SqlDeployment(
+        project_id=project_id,
+        model_version_id=version_id,
+        environment=environment,
+        strategy=strategy,
+        traffic_share=share,
+        approver=approver,
+        status=ACTIVE,
+        previous_version_id=primary.model_version_id if primary else None,
+        run_id=run_id,
+        created_at=now,
+        updated_at=now,
+    )
+    s.add(row)
+    s.flush()
+    return row
