@@ -96,12 +96,28 @@ def system_prefers_dark() -> bool:
 
 def _repolish_style_sheets(app: QApplication) -> None:
     """Widgets with a style sheet keep the palette they were polished with (a Qt quirk:
-    their text would stay dark on a dark window); setting the sheet again re-resolves it."""
-    for widget in app.allWidgets():
-        sheet = widget.styleSheet()
-        if sheet:
-            widget.setStyleSheet("")
-            widget.setStyleSheet(sheet)
+    their text would stay dark on a dark window); setting the sheet again re-resolves it.
+
+    The wrappers ``allWidgets()`` hands out are not tied to their parents, so a garbage
+    collection in the middle of the loop could delete a parent-less widget and leave its
+    children's wrappers dangling: collection is paused and each wrapper checked first."""
+    import gc
+
+    from shiboken6 import isValid
+
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for widget in app.allWidgets():
+            if not isValid(widget):
+                continue
+            sheet = widget.styleSheet()
+            if sheet:
+                widget.setStyleSheet("")
+                widget.setStyleSheet(sheet)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 class ThemeManager(QObject):
