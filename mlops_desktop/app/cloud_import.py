@@ -5,7 +5,8 @@ File access lives here: size limits, the safe YAML loader (plain YAML only; tags
 paths to ``.yml`` files only). Parsing is :mod:`mlops_desktop.core.cloud`; the result is a
 native pipeline of external stages (:mod:`mlops_desktop.core.cloud.convert`). Importing the
 same file again saves a new version of the pipeline it made, keeping the user's placement
-corrections. Nothing in a definition is executed.
+corrections. "Make a local copy" turns an imported pipeline into a new, editable pipeline of
+built-in stages that records its origin. Nothing in a definition is executed.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.core.cloud import detect, parse
-from mlops_desktop.core.cloud.convert import to_pipeline
+from mlops_desktop.core.cloud.convert import EXTERNAL_STAGE, to_pipeline
+from mlops_desktop.core.cloud.local_copy import LocalCopy, make_local_copy
 from mlops_desktop.core.cloud.model import MAX_FILE_BYTES, CloudFormatError, ExternalPipeline
 from mlops_desktop.core.entities import PipelineInfo, PipelineVersion
 from mlops_desktop.core.errors import ConflictError
@@ -212,8 +214,53 @@ class CloudImportService:
         info = self.ws.pipelines.create(proj.id, chosen, _document(pipeline, chosen))
         return CloudImport(info, self.ws.pipelines.latest(info.id), True, True, ext, pipeline)
 
+    def make_local_copy(
+        self, project: str | int, pipeline: str, name: str | None = None
+    ) -> tuple[PipelineInfo, LocalCopy]:
+        """A new editable pipeline of built-in stages for the imported ``pipeline`` (its
+        latest version), recording where it came from; the imported pipeline is unchanged."""
+        from mlops_desktop.app.projects import ProjectService
+        from mlops_desktop.core.validation import errors
+
+        service = ProjectService(self.ws, self.registry)
+        proj = service.get_project(project)
+        info, source = service.load_pipeline(proj.id, pipeline)
+        if not isinstance(source.meta.get("external"), dict) or not any(
+            n.type == EXTERNAL_STAGE for n in source.nodes.values()
+        ):
+            raise ConflictError(
+                f"pipeline '{info.name}' was not imported from a cloud definition: it is "
+                "already a local pipeline"
+            )
+        taken = {p.name for p in self.ws.pipelines.list(proj.id)}
+        chosen = (name or "").strip() or local_copy_name(info.name, taken)
+        if chosen in taken:
+            raise ConflictError(
+                f"project '{proj.name}' already has a pipeline named '{chosen}' "
+                "(choose another name)"
+            )
+        version = self.ws.pipelines.latest(info.id)
+        origin = {"pipeline": info.name, "pipeline_id": info.id, "version": version.version}
+        copy = make_local_copy(source, self.registry, chosen, origin)
+        problems = errors(copy.pipeline)
+        if problems:  # a mapping bug must not leave a pipeline that cannot run
+            raise ConflictError(f"the local copy would not run: {problems[0].message}")
+        created = self.ws.pipelines.create(proj.id, chosen, _document(copy.pipeline, chosen))
+        return created, copy
+
 
 def _document(pipeline: Pipeline, name: str) -> dict[str, Any]:
     doc = to_dict(pipeline)
     doc["name"] = name
     return doc
+
+
+def local_copy_name(source: str, taken: set[str]) -> str:
+    """``<source> (local copy)``, numbered when that name is taken."""
+    base = f"{source} (local copy)"
+    if base not in taken:
+        return base
+    i = 2
+    while f"{source} (local copy {i})" in taken:
+        i += 1
+    return f"{source} (local copy {i})"

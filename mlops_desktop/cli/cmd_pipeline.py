@@ -39,6 +39,19 @@ def register(sub: Any) -> None:
     p.add_argument("--name", default=None, help="pipeline name (default: the file's)")
     p.set_defaults(handler=_import)
 
+    p = cmds.add_parser(
+        "local-copy",
+        help="make an editable pipeline of built-in stages from an imported cloud pipeline",
+        description="Make a local copy of an imported cloud pipeline: a new pipeline of "
+        "built-in stages (data preparation -> Load data/Split/Feature engineering, training -> "
+        "Train, ...) that runs here on a data sample. Steps with no built-in counterpart are "
+        "listed; the copy records the pipeline, version and file it came from.",
+    )
+    p.add_argument("project")
+    p.add_argument("--pipeline", required=True, help="the imported pipeline")
+    p.add_argument("--name", default=None, help="name of the copy (default: '<name> (local copy)')")
+    p.set_defaults(handler=_local_copy)
+
     p = cmds.add_parser("versions", help="list the saved versions of a pipeline")
     p.add_argument("project")
     p.add_argument("--pipeline", default=None, help="pipeline name (default: the first one)")
@@ -78,6 +91,19 @@ def _import(args: argparse.Namespace) -> int:
             return 0
         info = ProjectService(workspace).import_pipeline(args.project, args.file, args.name)
     print(f"imported pipeline '{info.name}' into project '{args.project}'")
+    return 0
+
+
+def _local_copy(args: argparse.Namespace) -> int:
+    from mlops_desktop.app.cloud_import import CloudImportService
+
+    with open_workspace(args) as workspace:
+        info, copy = CloudImportService(workspace).make_local_copy(
+            args.project, args.pipeline, args.name
+        )
+    print(f"made pipeline '{info.name}' in project '{args.project}': {copy.summary()}")
+    for why in copy.unmapped:
+        print(f"  not mapped: {why['step']} — {why['reason']}")
     return 0
 
 
