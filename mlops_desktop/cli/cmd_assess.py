@@ -5,6 +5,8 @@
   ``assess --repo PATH`` judges a repository alone (or, with PROJECT, scans PATH for it);
   ``--fail-below google=1,aws=repeatable,mlts=3`` exits with status 3 and lists the missing
   criteria when below the bar; ``--format junit [--output FILE]`` writes the criteria as JUnit;
+- ``evidence executions PROJECT FILE --pipeline NAME``: record what an imported cloud
+  pipeline's executions did (see :mod:`mlops_desktop.app.cloud_runs`).
 - ``evidence import PROJECT FILE.xml [--kind unit|integration|load] [--commit SHA]``: import
   a JUnit report from CI; ``evidence repo PROJECT PATH``: attach a git repository and list
   what its files show (CI, tests, containers, infrastructure, ML library calls);
@@ -109,6 +111,20 @@ def register(sub: Any) -> None:
     repo.add_argument("project", metavar="PROJECT")
     repo.add_argument("path", metavar="PATH")
     repo.set_defaults(handler=cmd_evidence_repo)
+    exe = esub.add_parser(
+        "executions",
+        help="record executions of an imported cloud pipeline (SageMaker step lists, Vertex "
+        "AI pipeline jobs) as its runs",
+    )
+    exe.add_argument("project", metavar="PROJECT")
+    exe.add_argument(
+        "file",
+        metavar="FILE",
+        help="'aws sagemaker list-pipeline-execution-steps' output (optionally merged with "
+        "describe-pipeline-execution), or a Vertex AI PipelineJob (a list for several)",
+    )
+    exe.add_argument("--pipeline", required=True, help="the imported pipeline they ran")
+    exe.set_defaults(handler=cmd_evidence_executions)
 
     a = sub.add_parser("answer", help="answer a maturity questionnaire item")
     a.add_argument("project", metavar="PROJECT")
@@ -372,6 +388,15 @@ def cmd_evidence_repo(args: argparse.Namespace) -> int:
     print(f"attached {path} to project '{args.project}' (HEAD {commit or 'has no commit yet'})")
     if scan is not None:
         print_scan(scan)
+    return 0
+
+
+def cmd_evidence_executions(args: argparse.Namespace) -> int:
+    from mlops_desktop.app.cloud_runs import CloudRunService
+
+    with open_workspace(args) as ws:
+        result = CloudRunService(ws).import_file(args.project, args.pipeline, args.file)
+    print(result.summary())
     return 0
 
 

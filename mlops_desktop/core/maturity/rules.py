@@ -16,6 +16,7 @@ from typing import Any
 
 from mlops_desktop.core.maturity import rules_base as _b
 from mlops_desktop.core.maturity import rules_behaviour as _h
+from mlops_desktop.core.maturity import rules_cloud as _c
 from mlops_desktop.core.maturity import rules_operate as _o
 from mlops_desktop.core.maturity.rules_base import (
     EvidenceRef,
@@ -28,9 +29,9 @@ SIGNALS: dict[str, Callable[[_b.Evaluator, str], Outcome]] = {
     "node": _b.sig_node,
     "edge": _b.sig_edge,
     "loop": _b.sig_loop,
-    "trigger": _b.sig_trigger,
+    "trigger": _c.with_declared_schedules(_b.sig_trigger),
     "node.registered": _b.sig_node_registered,
-    "run.trigger": _b.sig_run_trigger,
+    "run.trigger": _c.with_schedule_note(_b.sig_run_trigger),
     "run.env": _h.sig_run_env,
     "run.where": _h.sig_run_where,
     "run.ct": _h.sig_run_ct,
@@ -66,9 +67,9 @@ SIGNALS: dict[str, Callable[[_b.Evaluator, str], Outcome]] = {
     "ci.unit": _h.ci_signal("unit"),
     "ci.integration": _h.ci_signal("integration"),
     "ci.load": _h.ci_signal("load"),
-    "run.stage": _h.sig_run_stage,
-    "data.enforced": _h.sig_data_enforced,
-    "gate.champion": _h.sig_gate_champion,
+    "run.stage": _c.sig_run_stage,
+    "data.enforced": _c.with_declared(_h.sig_data_enforced, {"data_validate"}),
+    "gate.champion": _c.sig_gate_champion,
     "deploy.share": _h.sig_deploy_share,
     "retrain.learned": _h.sig_retrain_learned,
     "mon.latency": _h.sig_mon_latency,

@@ -195,7 +195,8 @@ class Evaluator:
             kinds = {}
             for node in pf.pipeline.nodes.values():
                 spec = pf.pipeline.registry.find(node.type)
-                kinds[node.id] = spec.kind if spec is not None else ""
+                # an imported (external) step carries its lifecycle kind in its parameters
+                kinds[node.id] = spec.kind_for(node.params) if spec is not None else ""
             self._kinds[pf.name] = kinds
 
     # ---- expression

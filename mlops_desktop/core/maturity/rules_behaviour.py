@@ -67,9 +67,14 @@ def _stage_index(ev: Evaluator) -> dict[int, set[tuple[str, str]]]:
         index = {}
         for r in ev.facts.runs:
             pairs: set[tuple[str, str]] = set()
+            # an external step's kind is its node's (an imported cloud step recorded by an
+            # execution of the cloud pipeline), not its stage type's ("external")
+            node_kinds = ev._kinds.get(r.pipeline_name, {})
             for st in r.stages:
                 pairs.add((st.stage_type, st.status))
                 kind = types.get(st.stage_type)
+                if kind == "external":
+                    kind = node_kinds.get(st.node_id, "")
                 if kind:
                     pairs.add((kind, st.status))
             index[r.id] = pairs
