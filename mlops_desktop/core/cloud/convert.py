@@ -23,6 +23,8 @@ OUT_PORT, IN_PORT = "out", "after"
 COL_W, ROW_H = 250.0, 120.0
 WRAP = 8  # a pipeline deeper than this many layers is laid out in bands, like lines of text
 BAND_GAP = 90.0
+LABEL_H = 26.0  # a group backdrop's label strip
+LABEL_W_PER_CHAR = 7.5  # about the width of a character of the canvas' label font
 GROUP_COLOURS = {
     "condition": "#fde2e4",
     "loop": "#e2ecfd",
@@ -117,6 +119,8 @@ def to_pipeline(
     ]
     pipeline = Pipeline(name, registry)
     meta: dict[str, Any] = {"external": _facts(ext, gates, source, digest)}
+    if previous is not None and isinstance(previous.meta.get("layout"), Mapping):
+        meta["layout"] = dict(previous.meta["layout"])  # collapsed groups stay collapsed
     pipeline.load_items(nodes, links, _backdrops(ext, positions, band_h), meta)
     return pipeline
 
@@ -195,8 +199,10 @@ def _backdrops(
     ext: ExternalPipeline, positions: Mapping[str, tuple[float, float]], band_h: float
 ) -> list[Note]:
     """A backdrop per nested group and band of the layout, around the nodes it holds (outer
-    groups first, so inner ones are drawn on top)."""
-    notes: list[Note] = []
+    groups first, so inner ones are drawn on top). An outer group whose label would fall on an
+    inner group's label reaches higher, so the labels stack."""
+    boxes: dict[tuple[str, int], list[float]] = {}  # (path, band) -> [x0, y0, x1, y1]
+    labels: dict[str, str] = {}
     for path, kind in sorted(ext.groups.items(), key=lambda kv: kv[0].count("/")):
         bands: dict[int, list[tuple[float, float]]] = {}
         for s in ext.steps:
@@ -206,16 +212,29 @@ def _backdrops(
         for band, inside in sorted(bands.items()):
             depth = path.count("/")
             pad = 24.0 - 6.0 * min(depth, 3)
-            x0 = min(p[0] for p in inside) - pad
-            y0 = min(p[1] for p in inside) - pad - 22.0
-            x1 = max(p[0] for p in inside) + 190.0 + pad
-            y1 = max(p[1] for p in inside) + 86.0 + pad
-            gate = next((g for g in ext.gates if g.step == path), None)
-            label = f"{kind}: {path.rsplit('/', 1)[-1]}"
-            if gate is not None and gate.condition:
-                label += f" — when {gate.condition}"
-            colour = GROUP_COLOURS.get(kind, "#eeeeee")
-            notes.append(
-                Note(node_id(f"group:{path}:{band}"), label, x0, y0, x1 - x0, y1 - y0, colour)
-            )
+            boxes[(path, band)] = [
+                min(p[0] for p in inside) - pad,
+                min(p[1] for p in inside) - pad - 22.0,
+                max(p[0] for p in inside) + 190.0 + pad,
+                max(p[1] for p in inside) + 86.0 + pad,
+            ]
+        gate = next((g for g in ext.gates if g.step == path), None)
+        label = f"{kind}: {path.rsplit('/', 1)[-1]}"
+        if gate is not None and gate.condition:
+            label += f" — when {gate.condition}"
+        labels[path] = label
+    for (path, band), box in sorted(boxes.items(), key=lambda kv: -kv[0][0].count("/")):
+        for (inner, inner_band), other in boxes.items():
+            if inner_band == band and inner.startswith(path + "/"):
+                ours = box[0] + LABEL_W_PER_CHAR * len(labels[path]) + 40.0
+                if other[0] < ours and box[0] < other[2] and other[1] < box[1] + LABEL_H:
+                    box[1] = other[1] - LABEL_H  # climb above the inner group's label
+    notes: list[Note] = []
+    for (path, band), (x0, y0, x1, y1) in sorted(
+        boxes.items(), key=lambda kv: (kv[0][0].count("/"), kv[0][0], kv[0][1])
+    ):
+        colour = GROUP_COLOURS.get(ext.groups[path], "#eeeeee")
+        notes.append(
+            Note(node_id(f"group:{path}:{band}"), labels[path], x0, y0, x1 - x0, y1 - y0, colour)
+        )
     return notes

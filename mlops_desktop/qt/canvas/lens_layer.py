@@ -2,11 +2,14 @@
 
 Which phase a stage belongs to comes from :func:`mlops_desktop.core.lifecycle.place`; each
 band encloses the nodes of one phase, labelled with the vendor's own phase name and number.
+A band whose label would fall on a note's label (the backdrop of an imported group names its
+group and condition there) reaches up, so its label sits above the note's.
 Nothing here changes the document: a lens is a way of looking at the pipeline.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -42,8 +45,14 @@ class LensLayer(QGraphicsItem):
         self.setZValue(-20)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
 
-    def set_bands(self, placement: LensPlacement | None, node_rects: dict[str, QRectF]) -> None:
-        """Rebuild the bands from a placement and the current scene rectangles of the nodes."""
+    def set_bands(
+        self,
+        placement: LensPlacement | None,
+        node_rects: dict[str, QRectF],
+        labels: Sequence[QRectF] = (),
+    ) -> None:
+        """Rebuild the bands from a placement and the current scene rectangles of the nodes
+        (``labels``: scene rectangles of other labels the bands' labels must not cover)."""
         self.prepareGeometryChange()
         self.placement = placement
         self.bands = []
@@ -59,6 +68,7 @@ class LensLayer(QGraphicsItem):
                     for nid in cluster[1:]:
                         rect = rect.united(node_rects[nid])
                     rect = rect.adjusted(-PAD, -PAD - LABEL_H, PAD, PAD)
+                    rect.setTop(_clear_of(rect, label, labels))
                     self.bands.append(Band(phase.id, label, colour, rect, cluster))
         rect = QRectF()
         for band in self.bands:
@@ -104,6 +114,27 @@ class LensLayer(QGraphicsItem):
             painter.setPen(QColor("white"))
             painter.drawText(pill, int(Qt.AlignmentFlag.AlignCenter), text)
             painter.restore()
+
+
+def pill_rect(band_rect: QRectF, label: str) -> QRectF:
+    """Where a band's label is drawn at zoom 1, in scene coordinates."""
+    fm = QFontMetricsF(T.label_font())
+    text = fm.elidedText(label, Qt.TextElideMode.ElideRight, max(320.0, band_rect.width() - 24))
+    return QRectF(
+        band_rect.left() + 12, band_rect.top() + 6, fm.horizontalAdvance(text) + 16, fm.height() + 6
+    )
+
+
+def _clear_of(rect: QRectF, label: str, others: Sequence[QRectF]) -> float:
+    """The top a band needs for its label to cover none of ``others``."""
+    top = rect.top()
+    for _ in range(8):  # stacked labels: climb over each in turn
+        pill = pill_rect(QRectF(rect.left(), top, rect.width(), rect.height()), label)
+        hits = [o for o in others if o.intersects(pill)]
+        if not hits:
+            break
+        top = min(o.top() for o in hits) - pill.height() - 10
+    return top
 
 
 def _clusters(node_ids: list[str], rects: dict[str, QRectF]) -> list[list[str]]:

@@ -27,6 +27,7 @@ from mlops_desktop.core.entities import StageStatus
 from mlops_desktop.core.graph import GraphEvent, Link, Node, Note, Pipeline
 from mlops_desktop.core.lifecycle import place
 from mlops_desktop.core.ports import compatible
+from mlops_desktop.qt.canvas.groups import GroupLayer
 from mlops_desktop.qt.canvas.lens_layer import LensLayer
 from mlops_desktop.qt.canvas.link_item import DraftLinkItem, LinkItem
 from mlops_desktop.qt.canvas.node_item import NodeItem, PortSlot
@@ -56,6 +57,7 @@ class PipelineScene(QGraphicsScene):
     note_resized = Signal(object)  # Note
     node_double_clicked = Signal(str, bool)  # node id, on the title
     note_double_clicked = Signal(str)
+    group_toggled = Signal(str, bool)  # group path, collapse
 
     def __init__(self, pipeline: Pipeline, parent=None) -> None:  # noqa: ANN001
         super().__init__(parent)
@@ -90,6 +92,11 @@ class PipelineScene(QGraphicsScene):
         self._lens_timer.setSingleShot(True)
         self._lens_timer.setInterval(0)
         self._lens_timer.timeout.connect(self._refresh_lens)
+        self.groups = GroupLayer(self)
+        self._groups_timer = QTimer(self)
+        self._groups_timer.setSingleShot(True)
+        self._groups_timer.setInterval(0)
+        self._groups_timer.timeout.connect(self.groups.refresh)
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         self.build()
         self._unsubscribe = pipeline.subscribe(self._on_pipeline_changed)
@@ -127,6 +134,7 @@ class PipelineScene(QGraphicsScene):
             self._add_link_item(link)
         for note in self.pipeline.notes.values():
             self._add_note_item(note)
+        self.groups.refresh()
         self._schedule_lens()
 
     def detach(self) -> None:
@@ -197,7 +205,9 @@ class PipelineScene(QGraphicsScene):
         elif kind == "reset":
             self.build()
             return
-        if kind.startswith("node"):
+        if self.groups.groups or kind in ("meta_changed", "note_added"):
+            self._groups_timer.start()  # collapsed groups follow the document
+        if kind.startswith("node") or kind == "meta_changed":
             self._schedule_lens()
 
     # ------------------------------------------------------------ run state
@@ -225,14 +235,19 @@ class PipelineScene(QGraphicsScene):
         """Called by node items as they move, so lens bands follow a drag."""
         if self.lens_id is not None and not self._lens_timer.isActive():
             self._lens_timer.start()
+        if self.groups.hidden:
+            self.groups.update_stubs()
 
     def _refresh_lens(self) -> None:
         if self.lens_id is None:
             self.lens_layer.set_bands(None, {})
             return
         placement = place(self.pipeline, self.lens_id)
-        rects = {nid: it.sceneBoundingRect() for nid, it in self.node_items.items()}
-        self.lens_layer.set_bands(placement, rects)
+        rects = {
+            nid: it.sceneBoundingRect() for nid, it in self.node_items.items() if it.isVisible()
+        }
+        labels = [it.label_rect() for it in self.note_items.values() if it.isVisible()]
+        self.lens_layer.set_bands(placement, rects, labels)
 
     def unplaced_nodes(self) -> list[Node]:
         """Nodes the current lens's vendor has no phase for (empty without a lens)."""
@@ -496,6 +511,10 @@ class PipelineScene(QGraphicsScene):
                 event.accept()
                 return
             if isinstance(item, NoteItem):
+                if item.label_indent:  # a group: its whole label (the backdrop shows one line)
+                    QToolTip.showText(event.screenPos(), item.note.text)
+                    event.accept()
+                    return
                 break
         QToolTip.hideText()
         event.ignore()

@@ -93,6 +93,7 @@ class PipelineEditor(QWidget):
         self._scene.note_resized.connect(self._on_scene_note_resized)
         self._scene.node_double_clicked.connect(self._on_scene_node_double_clicked)
         self._scene.note_double_clicked.connect(self._on_scene_note_double_clicked)
+        self._scene.group_toggled.connect(self.set_group_collapsed)
         self._view.stage_dropped.connect(self._on_view_stage_dropped)
         self._view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self._view.customContextMenuRequested.connect(self._on_view_context_menu_requested)
@@ -178,6 +179,18 @@ class PipelineEditor(QWidget):
             at = self._cursor_scene_pos()
         command = C.AddNoteCommand(self._pipeline, round(at.x()), round(at.y()), text)
         return command.note_id if self.push(command) else None
+
+    def set_group_collapsed(self, path: str, collapse: bool) -> bool:
+        """Collapse or expand an imported pipeline's group, as one undo step."""
+        from mlops_desktop.core.operations import SetMeta
+        from mlops_desktop.qt.canvas.groups import LAYOUT_KEY, collapsed, layout_with
+
+        if (path in collapsed(self._pipeline)) == collapse:
+            return False
+        name = path.rsplit("/", 1)[-1]
+        op = SetMeta(LAYOUT_KEY, layout_with(self._pipeline, path, collapse))
+        text = f"{'Collapse' if collapse else 'Expand'} group {name}"
+        return self.push(C.PipelineCommand(self._pipeline, op, text))
 
     def delete_selection(self) -> None:
         nodes, links, notes = (
@@ -496,6 +509,13 @@ class PipelineEditor(QWidget):
             menu.addAction("Delete link", self.delete_selection)
         elif isinstance(target, NoteItem):
             note_id = target.note_id
+            toggle = self._scene.groups.toggle_of(note_id)
+            if toggle is not None:
+                path, shut = toggle.path, toggle.collapsed
+                menu.addAction(
+                    "Expand group" if shut else "Collapse group",
+                    lambda: self.set_group_collapsed(path, not shut),
+                )
             menu.addAction("Edit note text…", lambda: self._on_scene_note_double_clicked(note_id))
             colours = menu.addMenu("Colour")
             for label, colour in NOTE_COLOURS:
