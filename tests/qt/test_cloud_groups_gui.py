@@ -122,3 +122,24 @@ def test_lens_band_labels_do_not_cover_group_labels(qtbot, window, fixture, lens
         for b in labels:
             if a is not b:
                 assert not (a.intersects(b) and abs(a.top() - b.top()) < 20)
+
+
+def test_svg_export_shows_the_imported_pipeline_as_on_the_canvas(qtbot, window, tmp_path) -> None:
+    assert cloud_import_dialog.import_cloud_file(window, str(FIXTURES / "kfp" / "nested.yaml"))
+    editor = window.current_editor()
+    whole = tmp_path / "whole.svg"
+    before = editor.scene.content_rect()
+    editor.export_svg(whole)
+    text = whole.read_text()
+    assert "upload-model" in text and "condition: condition-2" in text
+    editor.set_group_collapsed("exit-handler-1", True)
+    qtbot.waitUntil(lambda: not editor.scene.node_items[_id(editor, "train")].isVisible())
+    shut = tmp_path / "collapsed.svg"
+    editor.export_svg(shut)
+    text = shut.read_text()
+    assert "upload-model" not in text and "9 steps inside" in text and "notify" in text
+    assert editor.scene.content_rect().height() < before.height()  # only what shows is drawn
+
+
+def _id(editor, title: str) -> str:
+    return next(n.id for n in editor.pipeline.nodes.values() if n.title == title)

@@ -328,7 +328,8 @@ class PipelineScene(QGraphicsScene):
         """The rectangle around every node and note (not the lens bands)."""
         rect = QRectF()
         for item in [*self.node_items.values(), *self.note_items.values()]:
-            rect = rect.united(item.sceneBoundingRect())
+            if item.isVisible():  # not the steps of a collapsed group
+                rect = rect.united(item.sceneBoundingRect())
         if self.lens_id is not None:
             rect = rect.united(self.lens_layer.boundingRect())
         return rect
