@@ -156,9 +156,9 @@ class ReportService:
         try:
             run = self.workspace.runs.get(run_id)
         except NotFoundError:
-            raise NotFoundError(f"project '{proj.name}' has no run #{run_id}") from None
+            raise NotFoundError(f"project '{proj.name}' has no run with id {run_id}") from None
         if run.project_id != proj.id:
-            raise NotFoundError(f"project '{proj.name}' has no run #{run_id}")
+            raise NotFoundError(f"project '{proj.name}' has no run with id {run_id}")
         return run
 
     def _summary(
@@ -243,7 +243,7 @@ class ReportService:
                 )
             )
         diag, diag_run = self._diagnostics(run, runs)
-        rid = diag_run.id
+        rid = diag_run.number or diag_run.id
         if diag.confusion is not None:
             figures.append(
                 Figure(
@@ -265,7 +265,7 @@ class ReportService:
         tuning = self._tuning(run)
         if tuning is not None:
             figures.append(
-                Figure(f"Hyperparameter search of run #{run.id}", kind="tuning", data=tuning)
+                Figure(f"Hyperparameter search of run {run.label}", kind="tuning", data=tuning)
             )
         drift = plot_data.build_drift(runs, latest, self._drift_threshold(run), events=events)
         if drift.features:
@@ -337,6 +337,7 @@ class ReportService:
             data.omit("Model registry", "not available in this installation")
             return
         section = RegistrySection()
+        numbers = self.workspace.runs.numbers(proj.id)
         for model in registry.list_models(proj.id):
             for v in registry.versions(proj.id, model.name):
                 stage = ", ".join(v.aliases)
@@ -347,7 +348,7 @@ class ReportService:
                         model=v.model_name,
                         version=v.version,
                         stage=stage,
-                        run_id=v.run_id,
+                        run_number=numbers.get(v.run_id) if v.run_id else None,
                         created_at=v.created_at,
                         metrics=scalar_metrics(v.metrics),
                         description=model.description,
@@ -407,6 +408,7 @@ class ReportService:
                 )
             )
         events = store.events(proj.id, None, None)
+        numbers = self.workspace.runs.numbers(proj.id)
         section.total_firings = len(events)
         for event in events[:MAX_FIRINGS]:
             section.firings.append(
@@ -415,7 +417,7 @@ class ReportService:
                     pipeline=names.get(event.pipeline_id, ""),
                     kind=type_title(event.type),
                     outcome=outcome_text(event),
-                    run_id=event.run_id,
+                    run_number=numbers.get(event.run_id) if event.run_id else None,
                 )
             )
         if section.empty:

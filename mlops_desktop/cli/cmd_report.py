@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_desktop.cli._common import open_workspace
+from mlops_desktop.core.errors import NotFoundError
 from mlops_desktop.core.vendors import catalogue
 
 
@@ -23,7 +24,12 @@ def register(sub: Any) -> None:
     )
     p.add_argument("project", help="project name")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="FILE.html or FILE.pdf")
-    p.add_argument("--run", type=int, metavar="ID", help="report this run (default: the latest)")
+    p.add_argument(
+        "--run",
+        type=int,
+        metavar="N",
+        help="report run #N of the project, as `runs` lists it (default: the latest)",
+    )
     p.add_argument(
         "--lens",
         choices=catalogue().ids(),
@@ -40,7 +46,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     report_format(args.output)  # a bad file name fails before any work
     ensure_gui_application()  # offscreen when there is no display
     with open_workspace(args) as ws:
-        path = export_report(ws, args.project, args.output, run_id=args.run, lens=args.lens)
+        run_id = None
+        if args.run is not None:
+            project = ws.projects.get(args.project)
+            try:
+                run_id = ws.runs.by_number(project.id, args.run).id
+            except NotFoundError:
+                raise NotFoundError(f"project '{project.name}' has no run #{args.run}") from None
+        path = export_report(ws, args.project, args.output, run_id=run_id, lens=args.lens)
     if not args.quiet:
         size = Path(path).stat().st_size
         print(f"wrote {path} ({size / 1024:.0f} KB)")

@@ -139,7 +139,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
     took = f" in {run.duration_s:.1f} s" if run.duration_s is not None else ""
     out = sys.stdout if run.status is RunStatus.SUCCEEDED else sys.stderr
-    print(f"run #{run.id} {run.status.value}{took}: {run.message}", file=out)
+    print(f"run {run.label} {run.status.value}{took}: {run.message}", file=out)
     return 0 if run.status is RunStatus.SUCCEEDED else 1
 
 
@@ -171,7 +171,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
         started = r.started_at.strftime("%Y-%m-%d %H:%M:%S") if r.started_at else ""
         rows.append(
             [
-                r.id,
+                r.label,
                 names.get(r.pipeline_id, r.pipeline_id),
                 r.status.value,
                 r.trigger,
@@ -192,6 +192,7 @@ def _run_json(
 ) -> dict[str, Any]:
     return {
         "id": run.id,
+        "number": run.number,
         "pipeline": names.get(run.pipeline_id, run.pipeline_id),
         "pipeline_version_id": run.pipeline_version_id,
         "status": run.status.value,

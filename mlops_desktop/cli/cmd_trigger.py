@@ -69,7 +69,7 @@ def cmd_trigger(args: argparse.Namespace) -> int:
             return 1
         if event.run_id is not None:
             run = ws.runs.get(event.run_id)
-            print(f"run #{run.id} {run.status.value}: {run.message}")
+            print(f"run {run.label} {run.status.value}: {run.message}")
             return 0 if run.status.value == "succeeded" else 1
     return 0
 

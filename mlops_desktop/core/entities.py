@@ -110,6 +110,13 @@ class Run:
     commit: str = ""
     message: str = ""
     stages: tuple[StageRun, ...] = ()
+    # The run's number within its project (a project's first run is #1); 0 before it is stored.
+    number: int = 0
+
+    @property
+    def label(self) -> str:
+        """How people refer to the run: ``#`` and its number within the project."""
+        return f"#{self.number or self.id}"
 
     @property
     def duration_s(self) -> float | None:

@@ -151,7 +151,7 @@ class ExportReportDialog(QDialog):
         for run in runs:
             when = run.started_at or run.created_at
             stamp = when.strftime("%Y-%m-%d %H:%M") if when else ""
-            self.run_combo.addItem(f"#{run.id}  {run.status}  {stamp}  ({run.trigger})", run.id)
+            self.run_combo.addItem(f"{run.label}  {run.status}  {stamp}  ({run.trigger})", run.id)
         self.run_combo.setEnabled(bool(runs))
 
     # ----------------------------------------------------------------- values

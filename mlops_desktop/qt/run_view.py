@@ -197,7 +197,7 @@ class RunView(QtWidgets.QWidget):
         self._latest = latest
         colour = colors.readable(STATUS_COLOURS.get(str(run.status), "#6e7781")).name()
         parts = [
-            f"<b>Run #{run.id}</b>",
+            f"<b>Run {run.label}</b>",
             f"<span style='color:{colour}'>{run.status}</span>",
             f"trigger {run.trigger}",
             f"environment {run.environment}",

@@ -58,7 +58,7 @@ def cell_text(
 ) -> str:
     """The text of one cell of the runs table."""
     if col == 0:
-        return f"#{row['id']}"
+        return f"#{row.get('number') or row['id']}"
     if col == 1:
         return str(row["status"])
     if col == 2:

@@ -144,7 +144,7 @@ class ModelVersionRow:
     model: str
     version: int
     stage: str = ""  # aliases or stage, e.g. "production, champion"
-    run_id: int | None = None
+    run_number: int | None = None  # the run's number in the project
     created_at: datetime | None = None
     metrics: dict[str, float] = field(default_factory=dict)
     description: str = ""
@@ -198,7 +198,7 @@ class FiringRow:
     pipeline: str
     kind: str
     outcome: str  # "started", "queued (pipeline busy)", "failed: ..."
-    run_id: int | None = None
+    run_number: int | None = None  # the run's number in the project
 
 
 @dataclass(slots=True)

@@ -173,7 +173,7 @@ def run_summary(
                 )
             )
     return RunSummary(
-        id=run.id,
+        id=run.number or run.id,  # how the app shows the run: its number in the project
         status=str(run.status),
         trigger=run.trigger,
         environment=run.environment,

@@ -88,6 +88,8 @@ class SqlProject(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # The last run number handed out in this project (never given twice).
+    last_run_number: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class SqlPipeline(Base):
@@ -135,10 +137,13 @@ class SqlRun(Base):
     __table_args__ = (
         Index("ix_runs_project_id_created_at", "project_id", "created_at"),
         Index("ix_runs_status", "status"),
+        Index("ix_runs_project_number", "project_id", "number", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    # The run's number within its project: a project's first run is #1.
+    number: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     pipeline_id: Mapped[int] = mapped_column(
         ForeignKey("pipelines.id", ondelete="CASCADE"), index=True
     )

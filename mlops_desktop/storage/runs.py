@@ -37,6 +37,7 @@ from mlops_desktop.storage.runs_bulk import (
     run_from_row,
     stage_summaries,
     stages_of,
+    take_run_numbers,
 )
 
 if TYPE_CHECKING:
@@ -86,6 +87,7 @@ def to_run(row: SqlRun, stages: tuple[StageRun, ...] = ()) -> Run:
         commit=row.commit,
         message=row.message,
         stages=stages,
+        number=row.number,
     )
 
 
@@ -117,8 +119,10 @@ class RunStore:
                 raise NotFoundError(
                     f"pipeline #{pipeline_id} has no version with id {pipeline_version_id}"
                 )
+            number = take_run_numbers(s.connection(), project_id)
             row = SqlRun(
                 project_id=project_id,
+                number=number,
                 pipeline_id=pipeline_id,
                 pipeline_version_id=pipeline_version_id,
                 status=RunStatus.QUEUED.value,
@@ -167,10 +171,14 @@ class RunStore:
         *,
         params: dict[str, Any] | None = None,
         input_hashes: dict[str, str] | None = None,
+        message: str | None = None,
     ) -> None:
-        """Merge more parameters or input hashes into a run (known only once stages ran)."""
+        """Merge more parameters or input hashes into a run (known only once stages ran);
+        ``message`` replaces its message (what a failed run took back)."""
         with self._db.write() as s:
             row = self._row(s, run_id)
+            if message is not None:
+                row.message = message
             if params:
                 row.params = {**(row.params or {}), **params}
             if input_hashes:
@@ -206,6 +214,21 @@ class RunStore:
             row.cache_key = stage.cache_key
             row.outputs = dict(stage.outputs)
 
+    def numbers(self, project_id: int) -> dict[int, int]:
+        """Run id -> the run's number in its project, for every run of the project."""
+        query = select(SqlRun.id, SqlRun.number).where(SqlRun.project_id == project_id)
+        with self._db.read_connection() as conn:
+            return {int(i): int(n) for i, n in conn.execute(query).all()}
+
+    def by_number(self, project_id: int, number: int) -> Run:
+        """The run a project numbers ``number`` (``#number`` as the app shows it)."""
+        query = select(SqlRun.id).where(SqlRun.project_id == project_id, SqlRun.number == number)
+        with self._db.read_connection() as conn:
+            run_id = conn.execute(query).scalar_one_or_none()
+        if run_id is None:
+            raise NotFoundError(f"no run #{number} in this project")
+        return self.get(int(run_id))
+
     def get(self, run_id: int) -> Run:
         with self._db.read() as s:
             return to_run(self._row(s, run_id), self._stages(s, run_id))
@@ -240,7 +263,7 @@ class RunStore:
     ) -> list[dict[str, Any]]:
         """What a runs table shows of each run of a project (only ``run_ids`` when given),
         newest first, in one query: id, pipeline_id, status, trigger, environment,
-        created_at, started_at, finished_at, message (no parameters, no stages)."""
+        created_at, started_at, finished_at, message, number (no parameters, no stages)."""
         query = select(
             SqlRun.id,
             SqlRun.pipeline_id,
@@ -251,6 +274,7 @@ class RunStore:
             SqlRun.started_at,
             SqlRun.finished_at,
             SqlRun.message,
+            SqlRun.number,
         ).where(SqlRun.project_id == project_id)
         if pipeline_id is not None:
             query = query.where(SqlRun.pipeline_id == pipeline_id)
@@ -270,6 +294,7 @@ class RunStore:
                 "started_at": r[6],
                 "finished_at": r[7],
                 "message": r[8],
+                "number": r[9],
             }
             for r in rows
         ]

@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, insert, null, select
+from sqlalchemy import Connection, insert, null, select, update
 
 from mlops_desktop.core.entities import Run, RunStatus, StageRun, StageStatus
-from mlops_desktop.storage.orm import SqlRun, SqlStageRun
+from mlops_desktop.core.errors import NotFoundError
+from mlops_desktop.storage.orm import SqlProject, SqlRun, SqlStageRun
 
 _RUNS = SqlRun.__table__
 _STAGES = SqlStageRun.__table__
@@ -39,6 +40,7 @@ RUN_COLUMNS = (
     SqlRun.executor,
     SqlRun.commit,
     SqlRun.message,
+    SqlRun.number,
 )
 # The same without the JSON columns (parameters, input hashes): for listings that skip them.
 LEAN_RUN_COLUMNS = tuple(
@@ -80,6 +82,7 @@ def run_from_row(row: Any, stages: tuple[StageRun, ...] = ()) -> Run:
         commit=row[14],
         message=row[15],
         stages=stages,
+        number=row[16],
     )
 
 
@@ -157,6 +160,7 @@ def insert_finished(
     if not runs:
         return []
     host, pid, token = owner
+    numbers = _take_run_numbers(conn, [r.project_id for r in runs])
     rows = [
         {
             "project_id": r.project_id,
@@ -178,8 +182,9 @@ def insert_finished(
             "owner_host": host,
             "owner_pid": pid,
             "owner_token": token,
+            "number": number,
         }
-        for r in runs
+        for r, number in zip(runs, numbers, strict=True)
     ]
     # Batched multi-row inserts; new ids grow in the order of the rows (SQLite's rowid and
     # PostgreSQL's sequence both hand them out row by row), so sorted they match ``runs``.
@@ -206,3 +211,36 @@ def insert_finished(
     if stage_rows:
         conn.execute(insert(_STAGES), stage_rows)
     return ids
+
+
+def _take_run_numbers(conn: Connection, project_ids: Sequence[int]) -> list[int]:
+    """The next run numbers of these projects, one per entry in order; the projects' counters
+    move on in the same transaction (the UPDATE locks the project row on PostgreSQL, so two
+    writers never hand out the same number)."""
+    wanted: dict[int, int] = {}
+    for pid in project_ids:
+        wanted[pid] = wanted.get(pid, 0) + 1
+    first: dict[int, int] = {}
+    for pid, count in wanted.items():
+        first[pid] = take_run_numbers(conn, pid, count)
+    out = []
+    for pid in project_ids:
+        out.append(first[pid])
+        first[pid] += 1
+    return out
+
+
+def take_run_numbers(conn: Connection, project_id: int, count: int = 1) -> int:
+    """Reserve ``count`` run numbers in a project; the first of them."""
+    projects = SqlProject.__table__
+    conn.execute(
+        update(projects)
+        .where(projects.c.id == project_id)
+        .values(last_run_number=projects.c.last_run_number + count)
+    )
+    last = conn.execute(
+        select(projects.c.last_run_number).where(projects.c.id == project_id)
+    ).scalar_one_or_none()
+    if last is None:
+        raise NotFoundError(f"no project with id {project_id}")
+    return int(last) - count + 1
