@@ -1,12 +1,14 @@
 """Take the user guide's screenshots of imported cloud pipelines, offscreen, at 1440×900.
 
     QT_QPA_PLATFORM=offscreen python docs/make_cloud_screenshots.py [--out docs/images]
+        [--size 1366x768]
 
 Opens a fresh workspace in the real :class:`MainWindow`, imports the SageMaker, Kubeflow /
 Vertex AI and Azure ML definitions of ``tests/fixtures/cloud`` through the window's import
 path (as File → Import cloud pipeline… does), shows each through its vendor's lens with a step
 selected in the inspector, and a 40-step SageMaker definition (from the import benchmark's
-generator) to show the layout of a larger pipeline.
+generator) to show the layout of a larger pipeline, and the Vertex AI pipeline with its
+condition group collapsed (its toggle clicked).
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ SHOTS = (
 )
 
 
+COLLAPSE = "exit-handler-1/condition-2"
+
+
 def settle(seconds: float = 0.4) -> None:
     end = time.monotonic() + seconds
     while time.monotonic() < end:
@@ -54,7 +59,15 @@ def whole_picture(editor: object) -> None:
     view.centerOn(rect.center())
 
 
-def shoot(win: MainWindow, path: Path, lens: str | None, select: str, out: Path, name: str) -> None:
+def shoot(
+    win: MainWindow,
+    path: Path,
+    lens: str | None,
+    select: str,
+    out: Path,
+    name: str,
+    collapse: str = "",
+) -> None:
     names = {p.name for p in win.service.list_pipelines("Cloud pipelines")}
     opened = win.current_pipeline()
     if opened is None or opened.meta.get("external", {}).get("source") != path.name:
@@ -66,6 +79,8 @@ def shoot(win: MainWindow, path: Path, lens: str | None, select: str, out: Path,
     win.set_lens(lens)
     editor = win.current_editor()
     pipeline = win.current_pipeline()
+    if collapse:
+        editor.set_group_collapsed(collapse, True)
     node = next((n for n in pipeline.nodes.values() if n.title == select), None)
     if node is not None:
         editor.select_nodes([node.id])
@@ -82,7 +97,9 @@ def shoot(win: MainWindow, path: Path, lens: str | None, select: str, out: Path,
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default=str(ROOT / "docs" / "images"))
+    parser.add_argument("--size", default="1440x900", help="window size, WIDTHxHEIGHT")
     args = parser.parse_args(argv)
+    width, height = (int(v) for v in args.size.lower().split("x"))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     sys.path.insert(0, str(ROOT))
@@ -93,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         tmp = Path(tmp_name)
         settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
         win = MainWindow(settings=settings)
-        win.resize(1440, 900)
+        win.resize(width, height)
         win.show()
         if not win.open_workspace(str(tmp / "workspace.db")):
             raise SystemExit("cannot open the workspace")
@@ -101,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         settle()
         for name, path, lens, select in SHOTS:
             shoot(win, path, lens, select, out, name)
+        nested = FIXTURES / "kfp" / "nested.yaml"
+        shoot(win, nested, "google", "train", out, "cloud-vertex-collapsed", COLLAPSE)
         big = tmp / "retail-forecast.json"
         big.write_text(json.dumps(sagemaker_definition(40)))
         for dock in (win.projects_dock, win.palette_dock):

@@ -23,6 +23,7 @@ from mlops_desktop.qt.canvas import theme as T
 PAD = 18.0
 LABEL_H = 26.0
 GAP = 110.0  # nodes closer than this share a band
+MAX_SCALE = 4.0  # how much a band's label is scaled up at most when zoomed out
 
 
 @dataclass
@@ -73,7 +74,8 @@ class LensLayer(QGraphicsItem):
         rect = QRectF()
         for band in self.bands:
             rect = rect.united(band.rect)
-        self._rect = rect.adjusted(-2, -2, 2, 2)
+        grow = (MAX_SCALE - 1) * (QFontMetricsF(T.label_font()).height() + 6)
+        self._rect = rect.adjusted(-2, -2 - grow, 2, 2)  # room for labels scaled up
         self.update()
 
     def boundingRect(self) -> QRectF:
@@ -97,16 +99,17 @@ class LensLayer(QGraphicsItem):
             painter.setPen(QPen(edge, 1.4, Qt.PenStyle.DashLine))
             painter.drawRoundedRect(band.rect, 14, 14)
             # Keep the label readable when zoomed out by scaling it up (within reason).
-            scale = 1.0 if lod >= 0.6 else min(4.0, 0.6 / max(lod, 0.05))
+            scale = 1.0 if lod >= 0.6 else min(MAX_SCALE, 0.6 / max(lod, 0.05))
             painter.save()
-            painter.translate(band.rect.topLeft() + QPointF(12, 6))
+            # A label scaled up grows upwards (out of the band), never over the band's content,
+            # and is cut to the band's width, never over the next band's label.
+            height = fm.height() + 6
+            painter.translate(band.rect.topLeft() + QPointF(12, 6 + height - height * scale))
             painter.scale(scale, scale)
             text = fm.elidedText(
-                band.label,
-                Qt.TextElideMode.ElideRight,
-                max(320.0, (band.rect.width() - 24) / scale),
+                band.label, Qt.TextElideMode.ElideRight, _label_room(band.rect) / scale
             )
-            pill = QRectF(0, 0, fm.horizontalAdvance(text) + 16, fm.height() + 6)
+            pill = QRectF(0, 0, fm.horizontalAdvance(text) + 16, height)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(band.colour)
             painter.drawRoundedRect(pill, pill.height() / 2, pill.height() / 2)
@@ -119,10 +122,15 @@ class LensLayer(QGraphicsItem):
 def pill_rect(band_rect: QRectF, label: str) -> QRectF:
     """Where a band's label is drawn at zoom 1, in scene coordinates."""
     fm = QFontMetricsF(T.label_font())
-    text = fm.elidedText(label, Qt.TextElideMode.ElideRight, max(320.0, band_rect.width() - 24))
+    text = fm.elidedText(label, Qt.TextElideMode.ElideRight, _label_room(band_rect))
     return QRectF(
         band_rect.left() + 12, band_rect.top() + 6, fm.horizontalAdvance(text) + 16, fm.height() + 6
     )
+
+
+def _label_room(band_rect: QRectF) -> float:
+    """How wide a band's label may be (in scene units at zoom 1)."""
+    return max(90.0, band_rect.width() - 40)
 
 
 def _clear_of(rect: QRectF, label: str, others: Sequence[QRectF]) -> float:
