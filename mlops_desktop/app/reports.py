@@ -194,7 +194,9 @@ class ReportService:
         if not pipelines:
             data.omit("Pipeline", "the project has no pipeline yet")
             return
-        info = next((p for p in pipelines if run and p.id == run.pipeline_id), pipelines[0])
+        # the run's pipeline; with no run, the pipeline edited last (an imported one, say)
+        latest = max(pipelines, key=lambda p: p.updated_at)
+        info = next((p for p in pipelines if run and p.id == run.pipeline_id), latest)
         pipeline, version = self._load_pipeline(info)
         data.pipeline = pipeline_section(pipeline, lens, version)
         data.pipeline.edited_at = info.updated_at  # a reader wants a date, not an edit count

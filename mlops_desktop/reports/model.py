@@ -99,6 +99,7 @@ class PipelineSection:
     source: str = ""  # where the lens' lifecycle comes from (a URL)
     notes: list[str] = field(default_factory=list)  # the canvas notes (use case, goals...)
     edited_at: datetime | None = None  # when the pipeline was last changed (its latest version)
+    origin: str = ""  # where an imported pipeline (or a local copy of one) comes from
 
 
 @dataclass(slots=True)

@@ -95,7 +95,7 @@ def pipeline_section(
         spec = pipeline.registry.find(node.type)
         phase = ""
         if lifecycle is not None:
-            phase_id = lifecycle.phase_of(spec)
+            phase_id = lifecycle.phase_of(spec, node)  # an imported step's phase: its kind
             ph = lifecycle.phase(phase_id) if phase_id else None
             phase = ph.name if ph is not None else ""
         rows.append(
@@ -122,12 +122,43 @@ def pipeline_section(
         stages=rows,
         links=list(dict.fromkeys(links)),
         source=lifecycle.source if lifecycle is not None else "",
+        origin=pipeline_origin(pipeline.meta),
         notes=[
             clip(n.text.strip(), MAX_NOTE_CHARS)
             for n in sorted(pipeline.notes.values(), key=lambda n: (n.y, n.x))
             if n.text.strip()
         ],
     )
+
+
+def pipeline_origin(meta: Mapping[str, Any]) -> str:
+    """Where an imported pipeline or a local copy of one comes from, in a sentence ("" for
+    a pipeline built here)."""
+    from mlops_desktop.core.vendors import catalogue
+
+    ext, origin = meta.get("external"), meta.get("origin")
+    if isinstance(ext, Mapping):
+        cloud = catalogue().titles().get(str(ext.get("vendor", "")), "its cloud")
+        what = str(ext.get("format_title") or ext.get("format") or "a cloud pipeline definition")
+        digest = str(ext.get("sha256") or "")[:12]
+        return (
+            f"Imported from {ext.get('source') or 'a file'} ({what}"
+            f"{f', SHA-256 {digest}…' if digest else ''}). Its steps run in {cloud}, not in "
+            "this app: nothing in this report comes from running it here."
+        )
+    if isinstance(origin, Mapping) and origin.get("type") == "local_copy":
+        left = [
+            str(u.get("step", "")) for u in origin.get("unmapped") or [] if isinstance(u, Mapping)
+        ]
+        text = (
+            f"Local copy of the imported pipeline '{origin.get('pipeline', '')}' (version "
+            f"{origin.get('version', '?')}, from {origin.get('file') or 'a cloud definition'}), "
+            "made of built-in stages that run here."
+        )
+        if left:
+            text += f" Not mapped from the original: {', '.join(left)}."
+        return text
+    return ""
 
 
 def scalar_metrics(metrics: Mapping[str, float]) -> dict[str, float]:
