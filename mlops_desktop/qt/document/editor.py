@@ -185,7 +185,7 @@ class PipelineEditor(QWidget):
         from mlops_desktop.core.operations import SetMeta
         from mlops_desktop.qt.canvas.groups import LAYOUT_KEY, collapsed, layout_with
 
-        if (path in collapsed(self._pipeline)) == collapse:
+        if path not in self._scene.groups.groups or (path in collapsed(self._pipeline)) == collapse:
             return False
         name = path.rsplit("/", 1)[-1]
         op = SetMeta(LAYOUT_KEY, layout_with(self._pipeline, path, collapse))
