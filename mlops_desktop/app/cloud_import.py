@@ -187,6 +187,7 @@ class CloudImportService:
         from mlops_desktop.app.projects import ProjectService
 
         proj = ProjectService(self.ws, self.registry).get_project(project)
+        in_repo = self._repo_path(proj.id, path)
         existing = {p.name: p for p in self.ws.pipelines.list(proj.id)}
         if chosen in existing:
             info = existing[chosen]
@@ -199,6 +200,7 @@ class CloudImportService:
                 )
             previous = from_dict(dict(latest.document), self.registry)
             pipeline = to_pipeline(ext, self.registry, chosen, source, digest, previous)
+            _note_repo_path(pipeline, in_repo)
             version = self.ws.pipelines.save(
                 info.id, _document(pipeline, chosen), f"re-imported from {source}"
             )
@@ -211,8 +213,21 @@ class CloudImportService:
                 pipeline,
             )
         pipeline = to_pipeline(ext, self.registry, chosen, source, digest)
+        _note_repo_path(pipeline, in_repo)
         info = self.ws.pipelines.create(proj.id, chosen, _document(pipeline, chosen))
         return CloudImport(info, self.ws.pipelines.latest(info.id), True, True, ext, pipeline)
+
+    def _repo_path(self, project_id: int, path: str | os.PathLike[str]) -> str:
+        """The file's path inside the project's attached repository ("" when outside it)."""
+        from mlops_desktop.app.assessment import AssessmentService
+
+        repo = AssessmentService(self.ws, self.registry).repo(project_id)
+        if not repo:
+            return ""
+        try:
+            return Path(path).resolve().relative_to(Path(repo).resolve()).as_posix()
+        except (ValueError, OSError):
+            return ""
 
     def make_local_copy(
         self, project: str | int, pipeline: str, name: str | None = None
@@ -247,6 +262,17 @@ class CloudImportService:
             raise ConflictError(f"the local copy would not run: {problems[0].message}")
         created = self.ws.pipelines.create(proj.id, chosen, _document(copy.pipeline, chosen))
         return created, copy
+
+
+def _note_repo_path(pipeline: Pipeline, repo_path: str) -> None:
+    """Record in the definition's facts where the file sits in the attached repository, so
+    the assessment can tie the definition to that repository's scan."""
+    if repo_path:
+        from mlops_desktop.core.operations import SetMeta
+
+        facts = dict(pipeline.meta["external"])
+        facts["repo_path"] = repo_path
+        pipeline.apply(SetMeta("external", facts))
 
 
 def _document(pipeline: Pipeline, name: str) -> dict[str, Any]:

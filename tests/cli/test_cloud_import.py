@@ -240,3 +240,22 @@ def test_running_an_external_step_executes_nothing(capsys, ws) -> None:
     code, out, err = run_cli(capsys, *ws, "run", "demo", "--pipeline", "linear")
     assert code != 0
     assert "runs in its cloud" in out + err
+
+
+def test_a_definition_in_the_attached_repository_records_its_path_there(
+    capsys, ws, tmp_path: Path
+) -> None:
+    import subprocess
+
+    repo = tmp_path / "repo"
+    (repo / "pipelines").mkdir(parents=True)
+    subprocess.run(["git", "-C", str(repo), "init", "-q"], check=True)
+    inside = repo / "pipelines" / "abalone.json"
+    shutil.copy(FIXTURES / "sagemaker/abalone.json", inside)
+    outside = tmp_path / "linear.json"
+    shutil.copy(FIXTURES / "sagemaker/linear.json", outside)
+    assert run_cli(capsys, *ws, "evidence", "repo", "demo", str(repo))[0] == 0
+    assert run_cli(capsys, *ws, "pipeline", "import", "demo", str(inside))[0] == 0
+    assert run_cli(capsys, *ws, "pipeline", "import", "demo", str(outside))[0] == 0
+    assert load(ws, "abalone").meta["external"]["repo_path"] == "pipelines/abalone.json"
+    assert "repo_path" not in load(ws, "linear").meta["external"]
