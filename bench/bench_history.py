@@ -176,9 +176,9 @@ run = ws.runs.create(pid, last.pipeline_id, last.pipeline_version_id)
 ws.runs.start(run.id)
 ws.metrics.log_arrays(run.id, "accuracy", [0.5])
 ws.runs.finish(run.id, "succeeded")
-win._run_pipeline_id = last.pipeline_id
+win.runs.run_pipeline_id = last.pipeline_id
 t = time.perf_counter()
-win._on_runner_finished(run.id, "succeeded", "")
+win.runs.on_runner_finished(run.id, "succeeded", "")
 handler = time.perf_counter() - t
 stall = settle(lambda: panel.model.rowCount() == rows + 1)
 out["reload_handler"] = handler

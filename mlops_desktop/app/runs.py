@@ -367,6 +367,15 @@ class RunService:
         pipeline_id = self.ws.pipelines.get(proj.id, pipeline).id if pipeline else None
         return self.ws.runs.list(proj.id, pipeline_id, limit, with_stages=with_stages)
 
+    def latest_stage_states(self, project: str, pipeline_id: int) -> dict[str, StageStatus] | None:
+        """Each stage's state in the pipeline's latest run, by node id (None: it never ran)."""
+        proj = self.ws.projects.get(project)
+        latest = self.ws.runs.list(proj.id, pipeline_id=pipeline_id, limit=1)
+        if not latest:
+            return None
+        run = latest[0] if latest[0].stages else self.ws.runs.get(latest[0].id)
+        return {s.node_id: s.status for s in run.stages}
+
     def delete_runs(self, project: str | int, run_ids: list[int]) -> int:
         """Delete finished runs of ``project`` (see :meth:`RunStore.delete` for what is kept).
         Their artifact files are reclaimed by the next garbage collection."""

@@ -32,8 +32,8 @@ def import_cloud_file(win: MainWindow, path: str) -> bool:
     """Import ``path`` into the project of the open pipeline; True when something was saved."""
     from mlops_desktop.app.cloud_import import CloudImportService
 
-    info = win._current_info()
-    project = info["project"] if info else None
+    tab = win.documents.current()
+    project = tab.project if tab is not None else None
     if win.workspace is None or project is None:
         win.show_message("Open a pipeline of the project to import into first", error=True)
         return False
@@ -44,8 +44,8 @@ def import_cloud_file(win: MainWindow, path: str) -> bool:
     except MlopsError as exc:
         dialogs.show_error(win, f"Cannot import {Path(path).name}: {exc}")
         return False
-    for index in range(win.tabs.count()):
-        if win.tabs.widget(index).property("pipeline_id") == result.info.id:
+    for index, tab in enumerate(win.documents.in_order()):
+        if tab.pipeline_id == result.info.id:
             win.close_tab(index)  # reopened below at the new version
             break
     win.browser.refresh()

@@ -107,7 +107,7 @@ class GeometryProbe(QObject):
 
     def _palette(self) -> dict[str, list[int]]:
         """Global rectangles of the stage items wholly visible in the palette."""
-        palette = self.window.palette
+        palette = self.window.stage_palette
         tree = getattr(palette, "tree", None)
         if tree is None or not tree.isVisible():
             return {}

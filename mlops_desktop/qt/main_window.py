@@ -12,7 +12,7 @@ import html
 import os
 import sys
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QUndoGroup
@@ -35,25 +35,41 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core.errors import MlopsError
 from mlops_desktop.core.lifecycle import lifecycles
 from mlops_desktop.core.validation import validate
-from mlops_desktop.qt import colors, dialogs, main_menus
+from mlops_desktop.qt import cloud_import_dialog, colors, dialogs
 from mlops_desktop.qt.autosave import Autosaver
 from mlops_desktop.qt.crosswalk_view import CrosswalkView
 from mlops_desktop.qt.lifecycle_map import LifecycleMapView
-from mlops_desktop.qt.main_commands import FileCommandsMixin
-from mlops_desktop.qt.main_panels import PanelsMixin
-from mlops_desktop.qt.main_runs import RunsMixin
-from mlops_desktop.qt.main_session import SessionMixin
-from mlops_desktop.qt.main_tabs import MIN_OPEN_ZOOM as MIN_OPEN_ZOOM  # re-exported
-from mlops_desktop.qt.main_tabs import TabsMixin
 from mlops_desktop.qt.models_panel import ModelsPanel
 from mlops_desktop.qt.project_browser import ProjectBrowser
 from mlops_desktop.qt.run_controller import RunController
 from mlops_desktop.qt.runs_panel import RunsPanel
 from mlops_desktop.qt.theme import ThemeManager
 from mlops_desktop.qt.triggers_panel import TriggersPanel
+from mlops_desktop.qt.window.actions import WindowActions
+from mlops_desktop.qt.window.files import FileCommands
+from mlops_desktop.qt.window.host import OpenWorkspace
+from mlops_desktop.qt.window.menus import WindowMenus
+from mlops_desktop.qt.window.panels import ProjectPanels
+from mlops_desktop.qt.window.runs import RunsController
+from mlops_desktop.qt.window.session import SAMPLE_PROJECT, WindowSession
+from mlops_desktop.qt.window.tabs import DocumentTabs
 
 if TYPE_CHECKING:
+    from mlops_desktop.app.projects import ProjectService
     from mlops_desktop.app.workspace import Workspace
+    from mlops_desktop.core.graph import Pipeline
+    from mlops_desktop.core.validation import Problem
+    from mlops_desktop.qt.approval_dialog import DialogApprovalProvider
+    from mlops_desktop.qt.document.editor import PipelineEditor
+    from mlops_desktop.qt.maturity_view import MaturityView
+    from mlops_desktop.qt.plots.compare import RunComparisonView
+    from mlops_desktop.qt.plots.trends import TrendsView
+    from mlops_desktop.qt.run_view import RunView
+    from mlops_desktop.qt.trigger_timer import TriggerTimer
+
+
+# Bottom panels made on first use, after the default layout was recorded.
+LATE_BOTTOM_DOCKS = ("run_view_dock", "compare_dock")
 
 
 def _style_start_here(frame: QFrame) -> None:
@@ -65,8 +81,15 @@ def _style_start_here(frame: QFrame) -> None:
     )
 
 
-class MainWindow(TabsMixin, SessionMixin, FileCommandsMixin, RunsMixin, PanelsMixin, QMainWindow):
-    """The application window over one workspace."""
+class MainWindow(QMainWindow):
+    """The application window over one workspace.
+
+    It builds the widgets and docks and composes the controllers that work them:
+    :class:`DocumentTabs` (the pipeline tabs), :class:`RunsController` (runs and their
+    panels), :class:`ProjectPanels` (models, triggers, maturity, trends),
+    :class:`FileCommands` and :class:`WindowSession`, each handed what it works with. Every
+    action is declared in :class:`WindowActions` and connected here.
+    """
 
     workspace_changed = Signal(str)  # the workspace URL ("" when none)
     current_pipeline_changed = Signal()
@@ -77,37 +100,104 @@ class MainWindow(TabsMixin, SessionMixin, FileCommandsMixin, RunsMixin, PanelsMi
         super().__init__()
         self.settings = settings if settings is not None else QSettings()
         self.theme = theme
-        self.workspace: Workspace | None = None
-        self.service: Any = None
-        self.approvals: Any = None
-        self.autosaver: Autosaver | None = None
-        self._tabs_info: dict[int, dict[str, Any]] = {}  # pipeline id -> project, name, editor
+        self.state = OpenWorkspace()
         self._lens: str | None = None
         self.setWindowTitle("")  # Qt shows the application display name
         self.setDockNestingEnabled(True)
         self.undo_group = QUndoGroup(self)
         self.runner = RunController(self)
-        self.runner.node_state_changed.connect(self._on_runner_node_state_changed)
-        self.runner.log_line.connect(self.show_message)
-        self.runner.started.connect(self._on_runner_started)
-        self.runner.finished.connect(self._on_runner_finished)
-        self._run_pipeline_id: int | None = None
         self._build_central()
         self._build_docks()
-        main_menus.build_actions(self)
-        main_menus.build_menus(self)
-        main_menus.build_toolbar(self)
         self._build_status_bar()
-        self._restore_settings()
-        self._update_run_actions()
+        self.acts = WindowActions(self, self.undo_group, theme.mode if theme else "system")
+        self.runs = RunsController(
+            self,
+            self.state,
+            self.documents,
+            self.runner,
+            self.acts,
+            self.runs_panel,
+            self.run_label,
+            self.lifecycle_map,
+        )
+        self.panels = ProjectPanels(
+            self,
+            self.state,
+            self.documents,
+            self.runs,
+            self.select_stages,
+            self.models_panel,
+            (self.triggers_panel, self.triggers_dock),
+            (self._maturity_holder, self.maturity_dock),
+            (self._trends_holder, self.trends_dock),
+        )
+        self.files = FileCommands(
+            self, self.state, self.documents, self.browser, lambda: self._lens
+        )
+        self.session = WindowSession(
+            self, self, self.settings, self.state, self.documents, self.browser, theme
+        )
+        self._connect_parts()
+        self.menus = WindowMenus(
+            self,
+            self.acts,
+            self.show_dock,
+            {
+                "Lifecycle &map": self.map_dock,
+                "&Crosswalk": self.crosswalk_dock,
+                "&Runs": self.runs_dock,
+                "M&aturity": self.maturity_dock,
+                "Messa&ges": self.messages_dock,
+            },
+        )
+        self.menus.recent.aboutToShow.connect(self.fill_recent_menu)
+        self.cloud_drop = cloud_import_dialog.install_drop(self)
+        self._restored_state, lens = self.session.restore_window()
+        self.set_lens(lens)
+        self.runs.update_actions()
         # Pipeline commands wait for an open pipeline (a tab switch enables them).
-        for action in (
-            self.validate_action,
-            self.export_action,
-            self.export_image_action,
-            self.export_report_action,
-        ):
+        for action in self.acts.needing_a_pipeline():
             action.setEnabled(self.current_editor() is not None)
+
+    def _connect_parts(self) -> None:
+        """Connect the actions and the widgets' signals to the controllers."""
+        acts, runs, files = self.acts, self.runs, self.files
+        for action, slot in (
+            (acts.new_project, self.browser.new_project),
+            (acts.open_workspace, self._on_open_workspace_triggered),
+            (acts.import_pipeline, files.import_pipeline),
+            (acts.import_cloud, lambda: cloud_import_dialog.choose_and_import(self)),
+            (acts.export_pipeline, files.export_pipeline),
+            (acts.export_image, files.export_image),
+            (acts.export_report, files.export_report),
+            (acts.cleanup, files.clean_up_workspace),
+            (acts.close_tab, self.documents.close_current),
+            (acts.quit, self.close),
+            (acts.validate, self.validate_current),
+            (acts.run, lambda: runs.run_pipeline()),
+            (acts.run_selected, lambda: runs.run_pipeline(selected=True)),
+            (acts.run_from, lambda: runs.run_pipeline(from_selected=True)),
+            (acts.run_force, lambda: runs.run_pipeline(force=True)),
+            (acts.cancel_run, runs.cancel_run),
+            (acts.shortcuts, lambda: dialogs.shortcuts_dialog(self, self.menuBar()).exec()),
+            (acts.about, lambda: dialogs.show_about(self)),
+            (acts.reset_layout, self.reset_layout),
+            (acts.user_guide, lambda: dialogs.open_user_guide(self)),
+            (acts.start_here, self.show_start_here),
+        ):
+            action.triggered.connect(slot)
+        for lens, action in acts.lens.items():
+            action.triggered.connect(lambda _c=False, lid=lens: self.set_lens(lid))
+        for mode, action in acts.theme.items():
+            action.triggered.connect(lambda _c=False, m=mode: self.set_theme(m))
+        self.documents.current_changed.connect(self._on_current_tab_changed)
+        self.documents.selection_changed.connect(runs.update_actions)
+        self.browser.pipeline_activated.connect(self.open_pipeline)
+        self.browser.project_renamed.connect(self.documents.project_renamed)
+        self.browser.project_deleted.connect(self.documents.project_deleted)
+        self.runs_panel.run_opened.connect(runs.open_run)
+        self.runs_panel.compare_requested.connect(runs.compare_runs)
+        self.runs_panel.delete_requested.connect(runs.delete_runs)
 
     # ================================================================ building
     def _build_central(self) -> None:
@@ -115,8 +205,6 @@ class MainWindow(TabsMixin, SessionMixin, FileCommandsMixin, RunsMixin, PanelsMi
         self.tabs.setDocumentMode(True)
         self.tabs.setTabsClosable(True)
         self.tabs.setMovable(True)
-        self.tabs.tabCloseRequested.connect(self._on_tabs_close_requested)
-        self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self.welcome = QLabel()
         self.welcome.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.welcome.setWordWrap(True)
@@ -133,6 +221,14 @@ class MainWindow(TabsMixin, SessionMixin, FileCommandsMixin, RunsMixin, PanelsMi
         self.central = QStackedWidget()
         self.central.addWidget(self.welcome)
         self.central.addWidget(self.tabs)
+        self.documents = DocumentTabs(
+            self.tabs,
+            self.central,
+            self.welcome,
+            self.undo_group,
+            self.show_message,
+            lambda: self._lens,
+        )
         self.start_here = self._build_start_here()
         holder = QWidget()
         column = QVBoxLayout(holder)
@@ -171,9 +267,7 @@ class MainWindow(TabsMixin, SessionMixin, FileCommandsMixin, RunsMixin, PanelsMi
 
     def _update_start_here(self) -> None:
         """Word the banner for the open pipeline (the sample or the user's own) and lens."""
-        from mlops_desktop.qt.main_session import SAMPLE_PROJECT
-
-        project = self.current_project() if self.service is not None else None
+        project = self.current_project() if self.state.service is not None else None
         if project == SAMPLE_PROJECT:
             what = "This sample pipeline trains, checks and serves a tumour classifier. "
         elif project:
@@ -211,13 +305,10 @@ class MainWindow(TabsMixin, SessionMixin, FileCommandsMixin, RunsMixin, PanelsMi
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
         self.browser = ProjectBrowser()
-        self.browser.pipeline_activated.connect(self.open_pipeline)
-        self.browser.project_renamed.connect(self._on_browser_project_renamed)
-        self.browser.project_deleted.connect(self._on_browser_project_deleted)
         self.browser.status_message.connect(self.show_message)
         self.projects_dock = self._dock("Projects", "projects_dock", self.browser, left)
-        self.palette = self._make_palette()
-        self.palette_dock = self._dock("Stages", "palette_dock", self.palette, left)
+        self.stage_palette = self._make_palette()
+        self.palette_dock = self._dock("Stages", "palette_dock", self.stage_palette, left)
         self.inspector = self._make_inspector()
         self.inspector_dock = self._dock("Inspector", "inspector_dock", self.inspector, right)
         self.undo_view = QUndoView(self.undo_group)
@@ -235,38 +326,19 @@ class MainWindow(TabsMixin, SessionMixin, FileCommandsMixin, RunsMixin, PanelsMi
         self.crosswalk.stages_activated.connect(self.select_stages)
         self.crosswalk_dock = self._dock("Crosswalk", "crosswalk_dock", self.crosswalk, bottom)
         self.runs_panel = RunsPanel()
-        self.runs_panel.run_opened.connect(self.open_run)
-        self.runs_panel.compare_requested.connect(self.compare_runs)
-        self.runs_panel.delete_requested.connect(self.delete_runs)
         self.runs_dock = self._dock("Runs", "runs_dock", self.runs_panel, bottom)
-        self.run_view: Any = None
-        self.run_view_dock: QDockWidget | None = None
-        self.compare_view: Any = None
-        self.compare_dock: QDockWidget | None = None
         self.models_panel = ModelsPanel()
         self.models_dock = self._dock("Models", "models_dock", self.models_panel, bottom)
         self.triggers_panel = TriggersPanel()
-        self.triggers_panel.run_activated.connect(self.open_run)
-        self.triggers_panel.fire_requested.connect(self._on_triggers_panel_fire_requested)
-        self.triggers_panel.triggers_changed.connect(self._on_triggers_panel_triggers_changed)
         self.triggers_dock = self._dock("Triggers", "triggers_dock", self.triggers_panel, bottom)
-        self.triggers_dock.visibilityChanged.connect(self._on_triggers_dock_visibility_changed)
-        self._triggers_stale = True
         # The maturity view is built when its panel is first shown (it is heavy to import).
-        self.maturity: Any = None
         self._maturity_holder = QWidget()
         QVBoxLayout(self._maturity_holder).setContentsMargins(0, 0, 0, 0)
         self.maturity_dock = self._dock("Maturity", "maturity_dock", self._maturity_holder, bottom)
-        self.maturity_dock.visibilityChanged.connect(self._on_maturity_dock_visibility_changed)
-        self._maturity_stale = True
         # Trends (a metric across runs, drift over time) are built when first shown too.
-        self.trends: Any = None
         self._trends_holder = QWidget()
         QVBoxLayout(self._trends_holder).setContentsMargins(0, 0, 0, 0)
         self.trends_dock = self._dock("Trends", "trends_dock", self._trends_holder, bottom)
-        self.trends_dock.visibilityChanged.connect(self._on_trends_dock_visibility_changed)
-        self._trends_stale = True
-        self.trigger_timer: Any = None
         self.splitDockWidget(self.projects_dock, self.palette_dock, Qt.Orientation.Vertical)
         self.splitDockWidget(self.inspector_dock, self.history_dock, Qt.Orientation.Vertical)
         self.tabifyDockWidget(self.map_dock, self.crosswalk_dock)
@@ -302,7 +374,7 @@ class MainWindow(TabsMixin, SessionMixin, FileCommandsMixin, RunsMixin, PanelsMi
             tabify_with = self.messages_dock
         if tabify_with is not None:
             self.tabifyDockWidget(tabify_with, dock)
-        self.panels_menu.addAction(dock.toggleViewAction())
+        self.menus.panels.addAction(dock.toggleViewAction())
         return dock
 
     def bottom_docks(self) -> list[QDockWidget]:
@@ -313,6 +385,24 @@ class MainWindow(TabsMixin, SessionMixin, FileCommandsMixin, RunsMixin, PanelsMi
             for d in self.findChildren(QDockWidget)
             if d.parent() is self and self.dockWidgetArea(d) == bottom
         ]
+
+    def reset_layout(self) -> None:
+        """Dock every panel back in its place (floating ones too) and close the bottom ones."""
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+        docks = [d for d in self.findChildren(QDockWidget) if d.parent() is self]
+        for dock in docks:
+            dock.setFloating(False)
+        self.restoreState(self._default_state)
+        for dock in docks:  # panels made after the default layout (Run, Compare runs...)
+            if self.dockWidgetArea(dock) != bottom and dock.objectName() in LATE_BOTTOM_DOCKS:
+                self.addDockWidget(bottom, dock)
+            if self.dockWidgetArea(dock) == bottom:
+                if dock is not self.messages_dock:
+                    self.tabifyDockWidget(self.messages_dock, dock)
+                dock.hide()
+            else:
+                dock.show()
+        self._apply_default_dock_sizes()
 
     def _apply_default_dock_sizes(self) -> None:
         """Sensible first-run sizes: narrow side panels and most of the window for the canvas."""
@@ -369,6 +459,18 @@ class MainWindow(TabsMixin, SessionMixin, FileCommandsMixin, RunsMixin, PanelsMi
         status.addPermanentWidget(self.workspace_label)
 
     # ============================================================== workspace
+    @property
+    def workspace(self) -> Workspace | None:
+        return self.state.workspace
+
+    @property
+    def service(self) -> ProjectService | None:
+        return self.state.service
+
+    @property
+    def autosaver(self) -> Autosaver | None:
+        return self.state.autosaver
+
     def open_workspace(self, location: str | None, interactive: bool = True) -> bool:
         """Open the workspace at ``location`` (None: the default). Errors show in a dialog
         (or, not ``interactive``, in the Messages panel and on stderr)."""
@@ -386,7 +488,8 @@ class MainWindow(TabsMixin, SessionMixin, FileCommandsMixin, RunsMixin, PanelsMi
                 print(f"mlops-desktop: error: {message}", file=sys.stderr)
             return False
         self.set_workspace(workspace, location)
-        self._create_sample_project()
+        if self.session.create_sample_project():
+            self.show_start_here()
         shown = self._short_location(getattr(workspace, "display_name", "") or workspace.url)
         self.show_message(f"Opened workspace {shown} in {time.perf_counter() - started:.2f} s")
         return True
@@ -398,28 +501,22 @@ class MainWindow(TabsMixin, SessionMixin, FileCommandsMixin, RunsMixin, PanelsMi
         if self.runner.running:
             self.runner.cancel()
             self.runner.wait(30)
-        self._stop_trigger_timer()
-        self._save_session()
-        self.close_all_tabs()
-        if self.workspace is not None:
-            self.workspace.close()
-        self.workspace = workspace
-        for name in ("maturity", "trends"):  # built again for the new workspace when shown
-            view = getattr(self, name)
-            if view is not None:
-                view.setParent(None)
-                view.deleteLater()
-                setattr(self, name, None)
-        self._trends_stale = True
-        self.triggers_panel.load(None, None)
-        self._triggers_stale = True
-        self.service = ProjectService(workspace) if workspace is not None else None
-        if self.service is not None:
-            self.autosaver = Autosaver(self.service.save_pipeline, parent=self)
-            self.autosaver.saved.connect(self._on_autosaver_saved)
-            self.autosaver.save_failed.connect(self._on_autosaver_save_failed)
-            self.autosaver.dirty_changed.connect(self._on_autosaver_dirty_changed)
-        self.browser.set_service(self.service, workspace)
+        self.panels.stop_trigger_timer()
+        self.session.save_tabs()
+        self.documents.close_all()
+        if self.state.workspace is not None:
+            self.state.workspace.close()
+        self.state.workspace = workspace
+        self.panels.forget_workspace()
+        service = self.state.service = ProjectService(workspace) if workspace is not None else None
+        self.state.autosaver = None
+        if service is not None:
+            autosaver = self.state.autosaver = Autosaver(service.save_pipeline, parent=self)
+            autosaver.saved.connect(self._on_autosaver_saved)
+            autosaver.save_failed.connect(self._on_autosaver_save_failed)
+            autosaver.dirty_changed.connect(self._on_autosaver_dirty_changed)
+        self.documents.set_service(service, self.state.autosaver)
+        self.browser.set_service(service, workspace)
         url = workspace.url if workspace is not None else ""
         shown = self._short_location(getattr(workspace, "display_name", "") or url)
         self.workspace_label.setText(f"Workspace: {shown}" if url else "No workspace")
@@ -427,10 +524,10 @@ class MainWindow(TabsMixin, SessionMixin, FileCommandsMixin, RunsMixin, PanelsMi
         # Qt appends the application's display name itself on most platforms.
         self.setWindowTitle(shown if url else "")
         if workspace is not None:
-            self._remember_workspace(location or url)
-            self._restore_session()
+            self.session.remember_workspace(location or url)
+            self.session.restore_tabs()
             if os.environ.get("MLOPS_DESKTOP_NO_TRIGGERS") != "1":
-                self._start_trigger_timer()
+                self.panels.start_trigger_timer()
         self.workspace_changed.emit(url)
 
     @staticmethod
@@ -448,19 +545,129 @@ class MainWindow(TabsMixin, SessionMixin, FileCommandsMixin, RunsMixin, PanelsMi
         if path:
             self.open_workspace(path)
 
+    def recent_workspaces(self) -> list[str]:
+        return self.session.recent_workspaces()
+
+    def fill_recent_menu(self) -> None:
+        self.session.fill_recent_menu(self.menus.recent, self.open_workspace)
+
+    def save_settings(self) -> None:
+        self.session.save_window(self._lens)
+
+    # ================================================================= tabs
+    def open_pipeline(self, project: str, pipeline: str | None = None) -> PipelineEditor | None:
+        """Open (or focus) a pipeline of a project in a tab; returns its editor."""
+        return self.documents.open(project, pipeline)
+
+    def current_editor(self) -> PipelineEditor | None:
+        return self.documents.current_editor()
+
+    def current_pipeline(self) -> Pipeline | None:
+        tab = self.documents.current()
+        return tab.pipeline if tab is not None else None
+
+    def current_project(self) -> str | None:
+        """The project of the current tab (None without a tab)."""
+        tab = self.documents.current()
+        return tab.project if tab is not None else None
+
+    def open_pipelines(self) -> list[tuple[str, str]]:
+        return [(t.project, t.name) for t in self.documents.all()]
+
+    def close_tab(self, index: int) -> None:
+        self.documents.close_tab(index)
+
+    def close_all_tabs(self) -> None:
+        self.documents.close_all()
+
+    def _on_current_tab_changed(self) -> None:
+        """Point every panel that follows the current tab at its pipeline."""
+        editor = self.current_editor()
+        if hasattr(self.inspector, "set_editor"):
+            self.inspector.set_editor(editor)
+        if hasattr(self.stage_palette, "set_editor"):
+            self.stage_palette.set_editor(editor)
+        pipeline = self.current_pipeline()
+        self.lifecycle_map.set_pipeline(pipeline)
+        self.crosswalk.set_pipeline(pipeline)
+        self.runs.refresh_run_states()
+        self.runs.reload_runs()
+        self.panels.reload()
+        self.menus.show_editor_actions(editor)
+        for action in self.acts.needing_a_pipeline():
+            action.setEnabled(editor is not None)
+        self.runs.update_actions()
+        self._update_start_here()
+        self.current_pipeline_changed.emit()
+
+    # ================================================================= runs
+    def run_pipeline(
+        self, *, selected: bool = False, from_selected: bool = False, force: bool = False
+    ) -> int | None:
+        """Run the open pipeline (or its selected stages, or from the selected stage)."""
+        return self.runs.run_pipeline(selected=selected, from_selected=from_selected, force=force)
+
+    def cancel_run(self) -> None:
+        self.runs.cancel_run()
+
+    def open_run(self, run_id: int) -> None:
+        """Show one run (metrics, diagnostics, logs) in the Run panel."""
+        self.runs.open_run(run_id)
+
+    def compare_runs(self, run_ids: list[int]) -> None:
+        self.runs.compare_runs(run_ids)
+
+    def delete_runs(self, run_ids: list[int], ask: bool = True) -> int:
+        return self.runs.delete_runs(run_ids, ask)
+
+    @property
+    def approvals(self) -> DialogApprovalProvider | None:
+        return self.runs.approvals
+
+    @property
+    def run_view(self) -> RunView | None:
+        return self.runs.run_view
+
+    @property
+    def run_view_dock(self) -> QDockWidget | None:
+        return self.runs.run_view_dock
+
+    @property
+    def compare_view(self) -> RunComparisonView | None:
+        return self.runs.compare_view
+
+    @property
+    def compare_dock(self) -> QDockWidget | None:
+        return self.runs.compare_dock
+
+    # =============================================================== panels
+    @property
+    def maturity(self) -> MaturityView | None:
+        return self.panels.maturity
+
+    @property
+    def trends(self) -> TrendsView | None:
+        return self.panels.trends
+
+    @property
+    def trigger_timer(self) -> TriggerTimer | None:
+        return self.panels.trigger_timer
+
+    def clean_up_workspace(self, ask: bool = True) -> int:
+        """Delete unreferenced artifact files after confirmation; returns the bytes freed."""
+        return self.files.clean_up_workspace(ask)
+
     # ================================================================ lenses
     def set_lens(self, lens_id: str | None) -> None:
         """Draw lifecycle ``lens_id`` behind every open pipeline (None: no lens)."""
-        if lens_id not in self.lens_actions:
+        if lens_id not in self.acts.lens:
             lens_id = None
         self._lens = lens_id
-        self.lens_actions[lens_id].setChecked(True)
-        for info in self._tabs_info.values():
-            if hasattr(info["editor"], "set_lens"):
-                info["editor"].set_lens(lens_id)
+        self.acts.lens[lens_id].setChecked(True)
+        for tab in self.documents.all():
+            tab.editor.set_lens(lens_id)
         self.lifecycle_map.set_lens(lens_id)
-        if hasattr(self, "start_here_text"):
-            self._update_start_here()
+        self._update_start_here()
 
     @property
     def lens(self) -> str | None:
@@ -470,15 +677,15 @@ class MainWindow(TabsMixin, SessionMixin, FileCommandsMixin, RunsMixin, PanelsMi
         if self.theme is not None:
             self.theme.set_mode(mode)
             self.settings.setValue("view/theme", mode)
-        self.theme_actions[mode].setChecked(True)
+        self.acts.theme[mode].setChecked(True)
 
     # ========================================================== cross-views
     def select_stages(self, node_ids: list[str]) -> None:
         editor = self.current_editor()
-        if editor is not None and hasattr(editor, "select_nodes"):
+        if editor is not None:
             editor.select_nodes(list(node_ids))
 
-    def _on_map_phase_activated(self, lens_id: str, phase_id: str, node_ids: list) -> None:
+    def _on_map_phase_activated(self, lens_id: str, phase_id: str, node_ids: list[str]) -> None:
         self.select_stages(node_ids)
         phase = next(
             (
@@ -515,7 +722,7 @@ class MainWindow(TabsMixin, SessionMixin, FileCommandsMixin, RunsMixin, PanelsMi
         bar.setValue(bar.maximum())
 
     # ============================================================ commands
-    def validate_current(self) -> list:
+    def validate_current(self) -> list[Problem]:
         pipeline = self.current_pipeline()
         if pipeline is None:
             return []
@@ -544,8 +751,8 @@ class MainWindow(TabsMixin, SessionMixin, FileCommandsMixin, RunsMixin, PanelsMi
         self._scroll_messages_to_end()  # the newest line is the one to read
 
     def _on_autosaver_saved(self, pipeline_id: int, version: int) -> None:
-        info = self._tabs_info.get(pipeline_id)
-        name = f"{info['project']} · {info['name']}" if info else f"pipeline {pipeline_id}"
+        tab = self.documents.get(pipeline_id)
+        name = f"{tab.project} · {tab.name}" if tab else f"pipeline {pipeline_id}"
         self.save_label.setText(f"Saved · v{version}")
         self.save_label.setToolTip(
             f"{name} saved as version {version} at {time.strftime('%H:%M:%S')}"
@@ -564,8 +771,9 @@ class MainWindow(TabsMixin, SessionMixin, FileCommandsMixin, RunsMixin, PanelsMi
         if self.runner.running:
             self.runner.cancel()
             self.runner.wait(30)
-        self._stop_trigger_timer()
-        if self.autosaver is not None and not self.autosaver.flush():
+        self.panels.stop_trigger_timer()
+        autosaver = self.state.autosaver
+        if autosaver is not None and not autosaver.flush():
             if not dialogs.confirm(
                 self,
                 "Unsaved changes",
@@ -576,9 +784,9 @@ class MainWindow(TabsMixin, SessionMixin, FileCommandsMixin, RunsMixin, PanelsMi
                 event.ignore()
                 return
         self.save_settings()
-        self._save_session()
-        self.close_all_tabs()
-        if self.workspace is not None:
-            self.workspace.close()
-            self.workspace = None
+        self.session.save_tabs()
+        self.documents.close_all()
+        if self.state.workspace is not None:
+            self.state.workspace.close()
+            self.state.workspace = None
         event.accept()

@@ -57,8 +57,8 @@ def test_menu_action_imports_and_opens_the_pipeline(window: MainWindow, monkeypa
     monkeypatch.setattr(
         QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(path), ""))
     )
-    assert window.import_cloud_action in window.menuBar().actions()[0].menu().actions()
-    window.import_cloud_action.trigger()
+    assert window.acts.import_cloud in window.menuBar().actions()[0].menu().actions()
+    window.acts.import_cloud.trigger()
     pipeline = window.current_pipeline()
     assert pipeline.name == "nested-vertex" and len(pipeline.nodes) == 10
     editor = window.current_editor()

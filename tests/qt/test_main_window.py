@@ -53,7 +53,7 @@ def test_lens_switch_changes_no_data_and_is_not_an_undo_step(window: MainWindow)
     for lens in ("aws", "google", "azure", "tdsp", None):
         window.set_lens(lens)
         assert editor.lens == lens
-        assert window.lens_actions[lens].isChecked()
+        assert window.acts.lens[lens].isChecked()
     assert to_dict(window.current_pipeline()) == before
     assert editor.undo_stack.count() == 0
     window.set_lens("azure")
@@ -200,12 +200,12 @@ def test_validate_reports_problems_in_messages(window: MainWindow) -> None:
 
 def test_menus_show_shortcuts_and_editor_actions(window: MainWindow) -> None:
     window.browser.create_project("demo", template="google")
-    edit_texts = {a.text().replace("&", "") for a in window.edit_menu.actions()}
+    edit_texts = {a.text().replace("&", "") for a in window.menus.edit.actions()}
     assert {"Undo", "Redo", "Copy", "Paste"} <= {t.split(" ")[0] for t in edit_texts}
-    assert window.undo_action.shortcut().toString() == "Ctrl+Z"
-    assert window.lens_actions["google"].shortcut().toString() == "Ctrl+2"
-    assert window.new_project_action.shortcut().toString() == "Ctrl+N"
-    view_texts = {a.text().replace("&", "") for a in window.view_menu.actions()}
+    assert window.acts.undo.shortcut().toString() == "Ctrl+Z"
+    assert window.acts.lens["google"].shortcut().toString() == "Ctrl+2"
+    assert window.acts.new_project.shortcut().toString() == "Ctrl+N"
+    view_texts = {a.text().replace("&", "") for a in window.menus.view.actions()}
     assert "Fit to View" in view_texts
 
 
@@ -295,7 +295,7 @@ def test_a_file_that_is_not_a_workspace_is_refused_with_a_dialog(
 def test_first_opening_of_an_empty_workspace_adds_a_sample(
     tmp_path, qtbot, settings, monkeypatch
 ) -> None:
-    from mlops_desktop.qt.main_session import SAMPLE_PROJECT
+    from mlops_desktop.qt.window.session import SAMPLE_PROJECT
 
     monkeypatch.delenv("MLOPS_DESKTOP_NO_SAMPLE", raising=False)
     win = MainWindow(settings=settings)
@@ -323,7 +323,7 @@ def test_other_panels_join_the_window(qtbot, window: MainWindow) -> None:
     window.show_dock(window.messages_dock)  # bottom panels start closed
     window.show_dock(dock)
     qtbot.wait(20)  # the dock layout settles in the event loop
-    assert dock.toggleViewAction() in window.panels_menu.actions()
+    assert dock.toggleViewAction() in window.menus.panels.actions()
     assert dock in window.tabifiedDockWidgets(window.messages_dock)
     assert window.current_project() is None
     window.browser.create_project("demo", template="blank")
@@ -415,7 +415,7 @@ def test_a_maturity_suggestion_is_applied_as_one_undo_step(window: MainWindow) -
         ),
         label="Add tuning",
     )
-    window._on_maturity_fix_requested(pipeline.name, fix)
+    window.panels.apply_fix(pipeline.name, fix)
     editor = window.current_editor()
     assert "tune1" in pipeline.nodes and "tl1" in pipeline.links
     assert editor.undo_stack.count() == 1

@@ -38,11 +38,11 @@ def _states(win: MainWindow) -> dict[str, StageStatus]:
 
 
 def test_run_shows_states_logs_and_history(qtbot, window: MainWindow) -> None:
-    assert window.run_action.isEnabled() and not window.cancel_run_action.isEnabled()
+    assert window.acts.run.isEnabled() and not window.acts.cancel_run.isEnabled()
     with qtbot.waitSignal(window.runner.finished, timeout=60000) as blocker:
         run_id = window.run_pipeline()
         assert run_id is not None
-        assert window.cancel_run_action.isEnabled() and not window.run_action.isEnabled()
+        assert window.acts.cancel_run.isEnabled() and not window.acts.run.isEnabled()
     assert blocker.args[0] == run_id and blocker.args[1] == "succeeded"
     assert set(_states(window).values()) == {StageStatus.SUCCEEDED}
     assert f"Run #{run_id} succeeded" in window.log.toPlainText()
@@ -51,7 +51,7 @@ def test_run_shows_states_logs_and_history(qtbot, window: MainWindow) -> None:
     window.set_lens("google")
     ct = window.lifecycle_map.coverage["gcp.stage.continuous_training"]
     assert ct.state == "succeeded"
-    assert window.run_action.isEnabled()
+    assert window.acts.run.isEnabled()
     # A second run serves unchanged stages from the cache.
     with qtbot.waitSignal(window.runner.finished, timeout=60000):
         window.run_pipeline()

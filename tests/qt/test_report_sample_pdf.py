@@ -13,7 +13,7 @@ import subprocess
 import pytest
 
 from mlops_desktop.cli import main
-from mlops_desktop.qt.main_session import SAMPLE_DESCRIPTION
+from mlops_desktop.qt.window.session import SAMPLE_DESCRIPTION
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
 SAMPLE = "Sample: breast cancer"

@@ -61,7 +61,7 @@ def test_run_view_plots_points_while_the_stage_runs(qtbot, window: MainWindow, t
     window.browser.refresh()
     window.open_pipeline("live", "train")
 
-    window.run_action.trigger()  # the Run button
+    window.acts.run.trigger()  # the Run button
     assert window.runner.running
     view = window.run_view
     assert view is not None and view.run is not None and view.run.id == window.runner.run_id

@@ -163,7 +163,7 @@ def test_fire_now_from_the_window_runs_the_pipeline_and_lists_the_firing(
     win.open_run = opened.append  # the double-click target
     panel.run_activated.disconnect()
     panel.run_activated.connect(win.open_run)
-    timer = win._ensure_trigger_timer()
+    timer = win.panels.ensure_trigger_timer()
     with qtbot.waitSignal(timer.fired, timeout=30000) as fired:
         panel.fire_button.click()
     (event,) = fired.args[0]

@@ -9,7 +9,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QDesktopServices
 
 from mlops_desktop.qt import dialogs
-from mlops_desktop.qt.main_session import SAMPLE_PROJECT
+from mlops_desktop.qt.window.session import SAMPLE_PROJECT
 from mlops_desktop.qt.main_window import MainWindow
 
 
@@ -52,8 +52,8 @@ def test_the_lens_legend_uses_the_right_article(window) -> None:
 def test_help_menu_opens_the_user_guide(window, monkeypatch) -> None:
     opened: list[str] = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
-    assert window.user_guide_action in window.menuBar().actions()[-1].menu().actions()
-    window.user_guide_action.trigger()
+    assert window.acts.user_guide in window.menuBar().actions()[-1].menu().actions()
+    window.acts.user_guide.trigger()
     assert opened and opened[0] == dialogs.user_guide_url()
     url = opened[0]
     assert url.toString().endswith("user-guide.md")

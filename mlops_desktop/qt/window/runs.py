@@ -1,0 +1,310 @@
+"""Running from the main window: the Run menu's commands and what a run shows.
+
+:class:`RunsController` starts runs through the window's
+:class:`~mlops_desktop.qt.run_controller.RunController`, paints node states on the run's
+canvas, and refreshes the runs list, the Run view and the lifecycle map.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QDockWidget, QFrame, QLabel, QScrollArea, QWidget
+
+from mlops_desktop.core.errors import MlopsError
+from mlops_desktop.core.validation import validate
+from mlops_desktop.qt import dialogs
+
+if TYPE_CHECKING:
+    from mlops_desktop.core.entities import StageStatus
+    from mlops_desktop.core.graph import Pipeline
+    from mlops_desktop.qt.approval_dialog import DialogApprovalProvider
+    from mlops_desktop.qt.document.editor import PipelineEditor
+    from mlops_desktop.qt.lifecycle_map import LifecycleMapView
+    from mlops_desktop.qt.plots.compare import RunComparisonView
+    from mlops_desktop.qt.run_controller import RunController
+    from mlops_desktop.qt.run_view import RunView
+    from mlops_desktop.qt.runs_panel import RunsPanel
+    from mlops_desktop.qt.window.actions import WindowActions
+    from mlops_desktop.qt.window.host import OpenWorkspace, WindowHost
+    from mlops_desktop.qt.window.tabs import DocumentTabs
+
+
+def scrolled(widget: QWidget) -> QScrollArea:
+    """``widget`` in a scroll area, so a big panel never forces its dock to grow."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(widget)
+    return area
+
+
+class RunsController(QObject):
+    """Run, Run selected, Run from here, Run without cache, Cancel; the Run and Compare
+    panels and the runs list."""
+
+    # The run history changed: a run finished (its id) or runs were deleted (None).
+    history_changed = Signal(object)
+
+    def __init__(
+        self,
+        host: WindowHost,
+        state: OpenWorkspace,
+        documents: DocumentTabs,
+        runner: RunController,
+        acts: WindowActions,
+        runs_panel: RunsPanel,
+        run_label: QLabel,
+        lifecycle_map: LifecycleMapView,
+    ) -> None:
+        super().__init__(runner)
+        self._host = host
+        self._state = state
+        self._documents = documents
+        self.runner = runner
+        self._acts = acts
+        self._runs_panel = runs_panel
+        self._run_label = run_label
+        self._map = lifecycle_map
+        self.approvals: DialogApprovalProvider | None = None
+        self.run_pipeline_id: int | None = None  # the pipeline of the run going on
+        self.run_view: RunView | None = None
+        self.run_view_dock: QDockWidget | None = None
+        self.compare_view: RunComparisonView | None = None
+        self.compare_dock: QDockWidget | None = None
+        runner.node_state_changed.connect(self._on_runner_node_state_changed)
+        runner.log_line.connect(host.show_message)
+        runner.started.connect(self._on_runner_started)
+        runner.finished.connect(self.on_runner_finished)
+
+    def ensure_approvals(self) -> DialogApprovalProvider:
+        """The dialog that asks for approvals (made on first use, shared with triggers)."""
+        if self.approvals is None:
+            from mlops_desktop.qt.approval_dialog import DialogApprovalProvider
+
+            self.approvals = DialogApprovalProvider(self._host.window())
+            self.runner.approvals = self.approvals
+        return self.approvals
+
+    def run_pipeline(
+        self, *, selected: bool = False, from_selected: bool = False, force: bool = False
+    ) -> int | None:
+        """Run the open pipeline (or its selected stages, or from the selected stage)."""
+        tab, workspace = self._documents.current(), self._state.workspace
+        if tab is None or workspace is None or self.runner.running:
+            return None
+        editor, pipeline = tab.editor, tab.pipeline
+        from mlops_desktop.app.data_checks import data_problems
+
+        problems = validate(pipeline) + data_problems(pipeline)
+        errors = [p for p in problems if p.severity == "error"]
+        if errors:
+            for p in errors:
+                self._host.show_message(p.message, error=True)
+            self._host.show_message(
+                f"Not run: fix the {len(errors)} problem(s) above first", error=True
+            )
+            self._host.show_dock(self._host.messages_dock)
+            return None
+        if not self._code_trusted(pipeline):
+            return None
+        chosen = list(editor.selected_node_ids()) if (selected or from_selected) else []
+        if (selected or from_selected) and not chosen:
+            self._host.show_message("Select the stage(s) to run first", error=True)
+            return None
+        self.ensure_approvals()
+        assert self._state.autosaver is not None
+        self._state.autosaver.flush()
+        editor.clear_states()
+        self.run_pipeline_id = tab.pipeline_id
+        try:
+            return self.runner.start(
+                workspace,
+                tab.project,
+                tab.name,
+                pipeline,
+                nodes=chosen if selected else None,
+                from_node=chosen[0] if from_selected else None,
+                force=force,
+            )
+        except MlopsError as exc:
+            self._host.show_message(f"Cannot start the run: {exc}", error=True)
+            self.run_pipeline_id = None
+            return None
+
+    def _code_trusted(self, pipeline: Pipeline) -> bool:
+        """Ask once before a pipeline runs code of its own (Python function stages) that
+        this workspace has not trusted yet; remember the answer."""
+        from mlops_desktop.app.trust import trust, untrusted_code
+
+        workspace = self._state.workspace
+        assert workspace is not None
+        pieces = untrusted_code(workspace, pipeline)
+        if not pieces:
+            return True
+        if not dialogs.confirm(
+            self._host.window(),
+            "Run code from this pipeline?",
+            "This pipeline runs Python code that this workspace has not trusted yet:",
+            "Trust and run",
+            "\n".join(f"• {p}" for p in pieces)
+            + "\n\nOnly trust code from people you trust: it runs with your permissions.",
+        ):
+            self._host.show_message("Not run: the pipeline's code is not trusted", error=True)
+            return False
+        trust(workspace, pipeline)
+        return True
+
+    def cancel_run(self) -> None:
+        self.runner.cancel()
+
+    def open_run(self, run_id: int) -> None:
+        """Show one run (metrics, diagnostics, logs) in the Run panel."""
+        if self._state.workspace is None:
+            return
+        if self.run_view is None:
+            from mlops_desktop.qt.run_view import RunView
+
+            self.run_view = RunView()
+            self.run_view_dock = self._host.add_panel(
+                "Run", "run_view_dock", scrolled(self.run_view)
+            )
+            # Points of the running run are drawn as they come (the view ignores other runs).
+            self.runner.metrics_logged.connect(self.run_view.on_metrics_logged)
+        self.run_view.load(self._state.workspace, run_id)
+        assert self.run_view_dock is not None
+        self._host.show_dock(self.run_view_dock)
+
+    def compare_runs(self, run_ids: list[int]) -> None:
+        """Show several runs side by side (metrics table, overlaid series, parameters)."""
+        if self._state.workspace is None or len(run_ids) < 2:
+            return
+        if self.compare_view is None:
+            from mlops_desktop.qt.plots.compare import RunComparisonView
+
+            self.compare_view = RunComparisonView()
+            self.compare_dock = self._host.add_panel(
+                "Compare runs", "compare_dock", scrolled(self.compare_view)
+            )
+        try:
+            self.compare_view.load(self._state.workspace, run_ids)
+        except MlopsError as exc:
+            self._host.show_message(f"Cannot compare the runs: {exc}", error=True)
+            return
+        assert self.compare_dock is not None
+        self._host.show_dock(self.compare_dock)
+
+    def delete_runs(self, run_ids: list[int], ask: bool = True) -> int:
+        """Delete runs of the current project after confirmation; returns how many."""
+        tab, workspace = self._documents.current(), self._state.workspace
+        if workspace is None or tab is None or not run_ids:
+            return 0
+        project = tab.project
+        listed = ", ".join(f"#{i}" for i in sorted(run_ids)[:8])
+        more = f" and {len(run_ids) - 8} more" if len(run_ids) > 8 else ""
+        if ask and not dialogs.confirm(
+            self._host.window(),
+            "Delete runs",
+            f"Delete {len(run_ids)} run(s) of '{project}' ({listed}{more}) with their stages, "
+            "logs and metrics?",
+            "Delete runs",
+            "This cannot be undone. Runs that registered or deployed a model are kept. "
+            "File → Clean up workspace… then frees their files.",
+        ):
+            return 0
+        from mlops_desktop.app.runs import RunService
+
+        try:
+            count = RunService(workspace).delete_runs(project, run_ids)
+        except MlopsError as exc:
+            dialogs.show_error(self._host.window(), f"Cannot delete the runs: {exc}")
+            return 0
+        self._host.show_message(f"Deleted {count} run(s) of '{project}'")
+        self.reload_runs(background=False)
+        self.history_changed.emit(None)
+        return count
+
+    def reload_runs(self, background: bool = True) -> None:
+        """Read the current project's runs into the runs panel (in a worker thread unless
+        ``background`` is False)."""
+        tab, workspace = self._documents.current(), self._state.workspace
+        if workspace is None or tab is None:
+            self._runs_panel.set_rows([])
+            return
+        try:
+            if background:
+                self._runs_panel.load_in_background(workspace, tab.project)
+            else:
+                self._runs_panel.load(workspace, tab.project)
+        except MlopsError as exc:
+            self._host.show_message(f"Cannot list the runs: {exc}", error=True)
+
+    def update_actions(self) -> None:
+        """Enable the run commands that can run now."""
+        running = self.runner.running
+        editor = self._documents.current_editor()
+        can_run = editor is not None and not running
+        selected = can_run and editor is not None and bool(editor.selected_node_ids())
+        self._acts.run.setEnabled(can_run)
+        self._acts.run_force.setEnabled(can_run)
+        self._acts.run_selected.setEnabled(selected)
+        self._acts.run_from.setEnabled(selected)
+        self._acts.cancel_run.setEnabled(running)
+
+    def refresh_run_states(self) -> None:
+        """Colour the lifecycle map and the stages' badges by the pipeline's latest run (so a
+        restart shows what the last run did)."""
+        tab, workspace = self._documents.current(), self._state.workspace
+        if tab is None or workspace is None:
+            return
+        from mlops_desktop.app.runs import RunService
+
+        try:
+            states = RunService(workspace).latest_stage_states(tab.project, tab.pipeline_id)
+        except MlopsError:
+            return
+        if states is None:
+            return
+        self._map.set_stage_states(states)
+        if tab.pipeline_id != self.run_pipeline_id:  # a running pipeline's badges come live
+            for node_id, status in states.items():
+                if node_id in tab.pipeline.nodes:
+                    tab.editor.set_node_state(node_id, status)
+
+    def run_editor(self) -> PipelineEditor | None:
+        """The editor of the pipeline that is running (None when no run goes on)."""
+        tab = self._documents.get(self.run_pipeline_id)
+        return tab.editor if tab is not None else None
+
+    def _on_runner_node_state_changed(
+        self, node_id: str, status: StageStatus, progress: float | None
+    ) -> None:
+        editor = self.run_editor()
+        if editor is not None:
+            editor.set_node_state(node_id, status, progress)
+
+    def _on_runner_started(self, run_id: int) -> None:
+        self.update_actions()
+        self._run_label.setText(f"Running #{run_id}…")
+        self._run_label.show()
+        self.open_run(run_id)  # the Run panel follows the run: its metrics plot live
+
+    def on_runner_finished(self, run_id: int, status: str, message: str) -> None:
+        """A run ended: show its status, its row, its stages' states and its final view."""
+        self.update_actions()
+        self._run_label.hide()
+        text = f"Run #{run_id} {status}" + (f": {message}" if message else "")
+        self._host.show_message(text, error=status != "succeeded")
+        if self._documents.current_editor() is self.run_editor():
+            self.refresh_run_states()
+        try:  # that run's row only: the rest of the table stays as it is
+            self._runs_panel.update_runs([run_id])
+        except MlopsError as exc:
+            self._host.show_message(f"Cannot list the run: {exc}", error=True)
+        self.history_changed.emit(run_id)
+        view = self.run_view
+        workspace = self._state.workspace
+        if view is not None and view.run is not None and view.run.id == run_id and workspace:
+            view.load(workspace, run_id)  # final status, stages and stored series
+        self.run_pipeline_id = None
