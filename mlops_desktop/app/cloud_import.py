@@ -229,6 +229,11 @@ class CloudImportService:
         except (ValueError, OSError):
             return ""
 
+    def place_of(self, pipeline_id: int) -> tuple[str, str]:
+        """(project name, pipeline name) of a stored pipeline (what an open tab knows)."""
+        info = self.ws.pipelines.get_by_id(pipeline_id)
+        return self.ws.projects.get(info.project_id).name, info.name
+
     def make_local_copy(
         self, project: str | int, pipeline: str, name: str | None = None
     ) -> tuple[PipelineInfo, LocalCopy]:

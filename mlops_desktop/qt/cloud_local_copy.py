@@ -4,12 +4,14 @@ The action hands the open imported pipeline to
 :meth:`mlops_desktop.app.cloud_import.CloudImportService.make_local_copy`, opens the copy in a
 new tab and says in the status bar what was mapped, added and left out (the copy's canvas note
 lists the steps it could not map). A pipeline that was not imported gets one clear message.
+The action sits after File → Import cloud pipeline… once the window's menus exist.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction
 
 from mlops_desktop.core.errors import MlopsError
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
     from mlops_desktop.qt.main_window import MainWindow
 
 TEXT = "Make a &local copy…"
+AFTER = "Import &cloud pipeline…"
 TIP = (
     "Make an editable pipeline of built-in stages from the open imported cloud pipeline, "
     "to try its lifecycle here on a data sample"
@@ -29,45 +32,52 @@ def make_local_copy(win: MainWindow) -> bool:
     """Copy the open imported pipeline; True when a copy was made and opened."""
     from mlops_desktop.app.cloud_import import CloudImportService
 
-    tab = win.documents.current()
-    if win.workspace is None or tab is None:
+    editor = win.current_editor()
+    pipeline_id = editor.property("pipeline_id") if editor is not None else None
+    if win.workspace is None or editor is None or pipeline_id is None:
         win.show_message("Open an imported cloud pipeline first", error=True)
         return False
-    pipeline = win.current_pipeline()
-    if pipeline is None or not isinstance(pipeline.meta.get("external"), dict):
+    if not isinstance(editor.pipeline.meta.get("external"), dict):
         win.show_message(
-            f"'{tab.name}' was not imported from a cloud definition: it is already a local "
-            "pipeline (File → Import cloud pipeline… brings one in)",
+            f"'{editor.pipeline.name}' was not imported from a cloud definition: it is already "
+            "a local pipeline (File → Import cloud pipeline… brings one in)",
             error=True,
         )
         return False
     if win.autosaver is not None:
         win.autosaver.flush()  # the user's corrected lifecycle kinds are what gets copied
+    service = CloudImportService(win.workspace)
     try:
-        info, copy = CloudImportService(win.workspace).make_local_copy(tab.project, tab.name)
+        project, name = service.place_of(int(pipeline_id))
+        info, copy = service.make_local_copy(project, name)
     except MlopsError as exc:
-        dialogs.show_error(win, f"Cannot make a local copy of '{tab.name}': {exc}")
+        dialogs.show_error(win, f"Cannot make a local copy of '{editor.pipeline.name}': {exc}")
         return False
     win.browser.refresh()
-    win.open_pipeline(tab.project, info.name)
+    win.open_pipeline(project, info.name)
     win.show_message(f"Made '{info.name}': {copy.summary()}")
     return True
 
 
-def install(win: MainWindow, after: QAction) -> QAction:
-    """Add the action to the menu that holds ``after`` (File → Import cloud pipeline…)."""
+def install(win: MainWindow) -> QAction:
+    """The action, put after File → Import cloud pipeline… when the menus are built."""
     action = QAction(TEXT, win)
     action.setStatusTip(TIP)
     action.setToolTip(TIP)
     action.triggered.connect(lambda: make_local_copy(win))
+    QTimer.singleShot(0, action, lambda: _place(win, action))
+    return action
+
+
+def _place(win: MainWindow, action: QAction) -> None:
     for menu_action in win.menuBar().actions():
         menu = menu_action.menu()
-        if menu is not None and after in menu.actions():
-            items = menu.actions()
-            following = (
-                items[items.index(after) + 1] if items.index(after) + 1 < len(items) else None
-            )
-            menu.insertAction(following, action) if following else menu.addAction(action)
-            break
-    win.addAction(action)
-    return action
+        items = menu.actions() if menu is not None else []
+        after = next((a for a in items if a.text() == AFTER), None)
+        if menu is not None and after is not None:
+            index = items.index(after) + 1
+            if index < len(items):
+                menu.insertAction(items[index], action)
+            else:
+                menu.addAction(action)
+            return
