@@ -42,6 +42,7 @@ SUPPORTED = (
     "tune",
     "evaluate",
     "model_gate",
+    "production_feedback",
     "python_function",
 )
 
@@ -577,6 +578,14 @@ def _signature(p: dict[str, Any]) -> _Signature | None:
     return None
 
 
+def _production_feedback(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
+    s.emit(
+        "    # production feedback: outside the app no production rows come back with their",
+        "    # labels, so the split passes unchanged",
+    )
+    return {"split": inputs["split"]}
+
+
 def _python_function(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
     data = inputs.get("input")
     sig = _signature(p)
@@ -624,5 +633,6 @@ _WRITERS = {
     "tune": _tune,
     "evaluate": _evaluate,
     "model_gate": _model_gate,
+    "production_feedback": _production_feedback,
     "python_function": _python_function,
 }

@@ -39,13 +39,14 @@ def test_google_template_closes_the_loop(ws):
     assert (deployed.version, deployed.strategy, deployed.status) == (1, "direct", "active")
     assert registry.list_models("ct")[0].aliases["production"] == 1
 
-    # The second run trains the same model: the gate compares it with the champion (v1) on
-    # the same test rows and refuses it, while Serve keeps serving v1 to batch 1 of the
-    # traffic (shifted by half a standard deviation): Monitor raises an alert.
+    # The second run has no labelled production rows yet and trains the same model: the
+    # gate compares it with the champion (v1) on the same test rows and keeps it out, while
+    # Serve keeps serving v1 to batch 1 of the traffic (shifted by half a standard
+    # deviation): Monitor raises an alert.
     second = runs.run("ct")
     stages = {s.node_id: s for s in second.stages}
     assert stages["register"].status is StageStatus.SKIPPED
-    assert "model gate failed against the champion v1" in second.message
+    assert "champion v1" in second.message
     assert stages["serve"].status is StageStatus.SUCCEEDED
     raised = alerts.alerts(project_id)
     assert len(raised) == 1 and raised[0].run_id == second.id and raised[0].kind == "drift"
@@ -53,25 +54,55 @@ def test_google_template_closes_the_loop(ws):
     assert [v.version for v in registry.versions("ct", "breast-cancer-classifier")] == [1]
 
     # The template declares the loop (meta.triggers: a Monitor alert triggers the pipeline
-    # again). The scheduler picks up the alert, but nothing the pipeline learns from has
-    # changed since run 2 (same pipeline version, same data digest): a retraining would
-    # train the same model again, so no run starts and the trigger says why.
+    # again, at most once per cooldown). The scheduler picks up the alert; the rows run 2
+    # served have their labels now, so the retraining learns from them (the template's
+    # Production feedback stage) and registers a different model.
     [event] = triggers.run_due()
     declared = triggers.list_triggers("ct")
     assert [(t.type, t.config.get("source_node")) for t in declared] == [
         ("monitor_alert", "monitor")
     ]
+    assert (event.type, event.outcome) == ("monitor_alert", "started")
+    assert event.detail["alert_ids"] == [raised[0].id]
+    retrain = ws.runs.get(event.run_id)
+    assert retrain.status is RunStatus.SUCCEEDED, retrain.message
+    assert ws.metrics.latest(retrain.id)["feedback_rows"] == 200
+    versions = registry.versions("ct", "breast-cancer-classifier")
+    assert [v.version for v in versions] == [2, 1]
+    assert versions[0].artifact_digest != versions[1].artifact_digest
+    # The retrain's own batch drifted further and alerted again, but the trigger is cooling
+    # down: the loop cannot retrain back to back.
+    assert len(alerts.alerts(project_id)) == 2
+    assert triggers.run_due() == []
+    assert len(runs.list_runs("ct")) == 3
+
+
+@pytest.mark.slow
+def test_an_alert_before_the_labels_arrive_has_nothing_new_to_learn_from(ws):
+    from mlops_desktop.core.operations import set_param
+
+    service = ProjectService(ws)
+    service.create_project("ct", template="google")
+    info, pipeline = service.load_pipeline("ct")
+    pipeline.apply(set_param(pipeline, "feedback", "label_delay_runs", 3))
+    service.save_pipeline(info.id, pipeline, "labels arrive three runs later")
+    runs, registry = RunService(ws), RegistryService(ws)
+    runs.run("ct")
+    second = runs.run("ct")  # serves v1 to drifted traffic: an alert
+    # Nothing the pipeline learns from has changed since run 2 (same pipeline version, same
+    # data digest, and the served rows' labels have not arrived): a retraining would train
+    # the same model again, so no run starts and the trigger says why.
+    [event] = TriggerService(ws).run_due()
     assert (event.type, event.outcome, event.run_id) == ("monitor_alert", "skipped", None)
     assert event.detail["reason"] == "nothing new to learn from"
     assert event.detail["same_as_run"] == second.id
-    assert event.detail["alert_ids"] == [raised[0].id]
     assert len(runs.list_runs("ct")) == 2
     assert [v.version for v in registry.versions("ct", "breast-cancer-classifier")] == [1]
     assert registry.active_deployments("ct", "production")[0].version == 1
 
 
 @pytest.mark.slow
-def test_scheduler_ten_times_on_an_unchanged_project_starts_no_run(workspace_url, capsys):
+def test_scheduler_ten_times_starts_no_run_after_the_first(workspace_url, capsys):
     from mlops_desktop.cli import main
 
     with Workspace.open(workspace_url) as ws:
@@ -80,16 +111,15 @@ def test_scheduler_ten_times_on_an_unchanged_project_starts_no_run(workspace_url
         RunService(ws).run("ct")  # serves v1 to drifted traffic: an alert
     for _ in range(10):
         assert main(["--workspace", workspace_url, "scheduler", "--once"]) == 0
-    out = capsys.readouterr().out
     with Workspace.open(workspace_url) as ws:
-        assert len(RunService(ws).list_runs("ct")) == 2
+        # The first pass retrains on the labelled rows of run 2; the retrain alerts again,
+        # but the nine passes after it fall within the trigger's cooldown.
+        assert len(RunService(ws).list_runs("ct")) == 3
         events = TriggerService(ws).history("ct")
-        assert [(e.outcome, e.detail.get("reason")) for e in events] == [
-            ("skipped", "nothing new to learn from")
-        ]
+        assert [e.outcome for e in events] == ["started"]
         versions = RegistryService(ws).versions("ct", "breast-cancer-classifier")
-        assert [v.version for v in versions] == [1]
-    assert "no run, nothing new to learn from" in out
+        assert [v.version for v in versions] == [2, 1]
+        assert len({v.artifact_digest for v in versions}) == 2
 
 
 def _doc(nodes, links, meta=None):
@@ -168,34 +198,13 @@ def test_an_approved_version_starts_the_deployment_pipeline(ws):
     assert triggers.run_due() == []  # nothing newly approved
 
 
-def _learn_from_production(ws, project):
-    """Insert a Production feedback stage before Train, Evaluate and the gate, as a user
-    would on the canvas (links from Transform features now pass through it)."""
-    from mlops_desktop.core.operations import add_stage, connect, remove_items
-
-    service = ProjectService(ws)
-    info, pipeline = service.load_pipeline(project)
-    old = [
-        link.id
-        for link in pipeline.links.values()
-        if link.source == "features" and link.target in ("train", "evaluate", "gate")
-    ]
-    pipeline.apply(remove_items(pipeline, link_ids=old))
-    pipeline.apply(add_stage(pipeline, "production_feedback", node_id="feedback"))
-    pipeline.apply(connect("features", "split", "feedback", "split"))
-    for target in ("train", "evaluate", "gate"):
-        pipeline.apply(connect("feedback", "split", target, "split"))
-    service.save_pipeline(info.id, pipeline, "learn from production")
-
-
 @pytest.mark.slow
 def test_drift_alert_retrains_on_labelled_production_rows_and_recovers(ws):
-    ProjectService(ws).create_project("ct", template="google")
-    _learn_from_production(ws, "ct")
+    ProjectService(ws).create_project("ct", template="google")  # with Production feedback
     runs, registry = RunService(ws), RegistryService(ws)
     runs.run("ct")  # v1 becomes production's primary
     second = runs.run("ct")  # nothing labelled yet: the same model is refused; v1 serves
-    assert "model gate failed against the champion v1" in second.message
+    assert "champion v1" in second.message
 
     # The alert of run 2 starts a retraining: run 2's served rows have their labels now
     # (label delay: one run), which is something new to learn from.

@@ -89,7 +89,22 @@ def test_google_template_chain_and_monitor_retrain_trigger() -> None:
     assert types["serve"] not in pipeline.downstream(types["model_gate"])
     assert pipeline.nodes[types["serve"]].params["environment"] == "production"
     triggers = pipeline.meta["triggers"]
-    assert {"type": "monitor_alert", "source_node": types["monitor"]} in triggers
+    [retrain] = [t for t in triggers if t["type"] == "monitor_alert"]
+    assert retrain["source_node"] == types["monitor"] and retrain["cooldown_s"] > 0
+    # The loop closes in the template: Train, Evaluate and the gate take the split through
+    # Production feedback (the labelled rows Serve scored earlier), and the rows come back
+    # from this template's Serve stage; Monitor still compares with the training reference.
+    feedback = types["production_feedback"]
+    assert pipeline.nodes[feedback].params["serve_node"] == types["serve"]
+    for stage in ("train", "evaluate", "model_gate"):
+        [link] = [
+            lk
+            for lk in pipeline.links.values()
+            if lk.target == types[stage] and lk.target_port == "split"
+        ]
+        assert link.source == feedback, stage
+    [reference] = [lk for lk in pipeline.links.values() if lk.target_port == "reference"]
+    assert reference.source == types["feature_engineering"]
 
 
 @pytest.mark.parametrize("name", ("aws", "azure"))
