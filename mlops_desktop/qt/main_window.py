@@ -14,17 +14,14 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QUndoGroup
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
-    QFrame,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
     QPlainTextEdit,
-    QPushButton,
     QStackedWidget,
     QTabWidget,
     QUndoView,
@@ -35,7 +32,7 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core.errors import MlopsError
 from mlops_desktop.core.lifecycle import lifecycles
 from mlops_desktop.core.validation import validate
-from mlops_desktop.qt import cloud_import_dialog, colors, dialogs
+from mlops_desktop.qt import cloud_import_dialog, dialogs
 from mlops_desktop.qt.autosave import Autosaver
 from mlops_desktop.qt.crosswalk_view import CrosswalkView
 from mlops_desktop.qt.lifecycle_map import LifecycleMapView
@@ -48,10 +45,17 @@ from mlops_desktop.qt.triggers_panel import TriggersPanel
 from mlops_desktop.qt.window.actions import WindowActions
 from mlops_desktop.qt.window.files import FileCommands
 from mlops_desktop.qt.window.host import OpenWorkspace
+from mlops_desktop.qt.window.layout import (
+    apply_default_sizes,
+    make_inspector,
+    make_palette,
+    reset_docks,
+)
 from mlops_desktop.qt.window.menus import WindowMenus
 from mlops_desktop.qt.window.panels import ProjectPanels
 from mlops_desktop.qt.window.runs import RunsController
-from mlops_desktop.qt.window.session import SAMPLE_PROJECT, WindowSession
+from mlops_desktop.qt.window.session import WindowSession
+from mlops_desktop.qt.window.start_here import StartHereBanner
 from mlops_desktop.qt.window.tabs import DocumentTabs
 
 if TYPE_CHECKING:
@@ -66,19 +70,6 @@ if TYPE_CHECKING:
     from mlops_desktop.qt.plots.trends import TrendsView
     from mlops_desktop.qt.run_view import RunView
     from mlops_desktop.qt.trigger_timer import TriggerTimer
-
-
-# Bottom panels made on first use, after the default layout was recorded.
-LATE_BOTTOM_DOCKS = ("run_view_dock", "compare_dock")
-
-
-def _style_start_here(frame: QFrame) -> None:
-    """The "start here" banner in the current theme's colours."""
-    frame.setStyleSheet(
-        f"#start_here {{ background: {colors.css('banner_fill')};"
-        f" border: 1px solid {colors.css('banner_border')}; border-radius: 6px; }}"
-        f"#start_here QLabel {{ color: {colors.css('text')}; }}"
-    )
 
 
 class MainWindow(QMainWindow):
@@ -229,7 +220,8 @@ class MainWindow(QMainWindow):
             self.show_message,
             lambda: self._lens,
         )
-        self.start_here = self._build_start_here()
+        self.start_here = StartHereBanner()
+        self.start_here.dismissed.connect(self._on_start_here_closed)
         holder = QWidget()
         column = QVBoxLayout(holder)
         column.setContentsMargins(0, 0, 0, 0)
@@ -238,57 +230,17 @@ class MainWindow(QMainWindow):
         column.addWidget(self.central, 1)
         self.setCentralWidget(holder)
 
-    def _build_start_here(self) -> QFrame:
-        """A short "start here" banner for a first run: what to drag, run and look at."""
-        frame = QFrame()
-        frame.setObjectName("start_here")
-        frame.setFrameShape(QFrame.Shape.StyledPanel)
-        _style_start_here(frame)
-        text = self.start_here_text = QLabel()
-        text.setWordWrap(True)
-        text.setTextFormat(Qt.TextFormat.RichText)
-        close = QPushButton("Got it")
-        close.clicked.connect(self._on_start_here_closed)
-        row = QHBoxLayout(frame)
-        row.setContentsMargins(10, 6, 10, 6)
-        row.addWidget(text, 1)
-        row.addWidget(close, 0, Qt.AlignmentFlag.AlignVCenter)
-        frame.hide()
-        return frame
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
-        super().changeEvent(event)
-        if hasattr(self, "start_here") and colors.scheme_changed_for(self, event):
-            _style_start_here(self.start_here)
-
     def show_start_here(self) -> None:
         self._update_start_here()
         self.start_here.show()
 
     def _update_start_here(self) -> None:
-        """Word the banner for the open pipeline (the sample or the user's own) and lens."""
         project = self.current_project() if self.state.service is not None else None
-        if project == SAMPLE_PROJECT:
-            what = "This sample pipeline trains, checks and serves a tumour classifier. "
-        elif project:
-            what = f"This is <b>{html.escape(project)}</b>. "
-        else:
-            what = "Open a pipeline from <b>Projects</b>, or create one with <b>File → New project…</b>. "
-        lens = next((lc for lc in lifecycles() if lc.id == self._lens), None)
-        if lens is None:
-            switch = "Switch the <b>lifecycle lens</b> in the toolbar (AWS, Google, Azure)"
-        else:
-            switch = f"The {html.escape(lens.vendor)} lens shows its stages in that lifecycle's "
-            switch += "phases; switch the <b>lifecycle lens</b> in the toolbar for another"
-        self.start_here_text.setText(
-            f"<b>Start here.</b> {what}"
-            "<b>1.</b> Press <b>F5</b> to run it and watch each stage. "
-            f"<b>2.</b> {switch}. "
-            "<b>3.</b> <b>View → Panels</b>: <b>Runs</b> for metrics and plots, <b>Maturity</b> "
-            "for your level in each vendor's model. <b>4.</b> <b>File → Export report…</b> "
-            "writes it all up. Add stages by dragging them from <b>Stages</b> or pressing "
-            "<b>Tab</b> on the canvas."
-        )
+        self.start_here.word_for(project, self._lens)
+
+    @property
+    def start_here_text(self) -> QLabel:
+        return self.start_here.text
 
     def _on_start_here_closed(self) -> None:
         self.start_here.hide()
@@ -307,9 +259,9 @@ class MainWindow(QMainWindow):
         self.browser = ProjectBrowser()
         self.browser.status_message.connect(self.show_message)
         self.projects_dock = self._dock("Projects", "projects_dock", self.browser, left)
-        self.stage_palette = self._make_palette()
+        self.stage_palette = make_palette()
         self.palette_dock = self._dock("Stages", "palette_dock", self.stage_palette, left)
-        self.inspector = self._make_inspector()
+        self.inspector = make_inspector()
         self.inspector_dock = self._dock("Inspector", "inspector_dock", self.inspector, right)
         self.undo_view = QUndoView(self.undo_group)
         self.undo_view.setEmptyLabel("Opened")
@@ -388,41 +340,12 @@ class MainWindow(QMainWindow):
 
     def reset_layout(self) -> None:
         """Dock every panel back in its place (floating ones too) and close the bottom ones."""
-        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
-        docks = [d for d in self.findChildren(QDockWidget) if d.parent() is self]
-        for dock in docks:
-            dock.setFloating(False)
-        self.restoreState(self._default_state)
-        for dock in docks:  # panels made after the default layout (Run, Compare runs...)
-            if self.dockWidgetArea(dock) != bottom and dock.objectName() in LATE_BOTTOM_DOCKS:
-                self.addDockWidget(bottom, dock)
-            if self.dockWidgetArea(dock) == bottom:
-                if dock is not self.messages_dock:
-                    self.tabifyDockWidget(self.messages_dock, dock)
-                dock.hide()
-            else:
-                dock.show()
+        reset_docks(self, self._default_state, self.messages_dock)
         self._apply_default_dock_sizes()
 
     def _apply_default_dock_sizes(self) -> None:
-        """Sensible first-run sizes: narrow side panels and most of the window for the canvas."""
-        horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
-        height = max(self.height(), 600)
-        # Wide enough for a template pipeline's name; the palette gets more height than the
-        # (usually short) project list.
-        side = 250 if self.width() >= 1400 else 230
-        self.resizeDocks([self.projects_dock, self.inspector_dock], [side, side + 30], horizontal)
-        self.resizeDocks(
-            [self.projects_dock, self.palette_dock],
-            [int(height * 0.22), int(height * 0.53)],
-            vertical,
-        )
-        # The inspector needs the room; the undo history is a short list.
-        self.resizeDocks(
-            [self.inspector_dock, self.history_dock],
-            [int(height * 0.6), int(height * 0.12)],
-            vertical,
-        )
+        left = (self.projects_dock, self.palette_dock)
+        apply_default_sizes(self, left, (self.inspector_dock, self.history_dock))
 
     def showEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
         super().showEvent(event)
@@ -430,20 +353,6 @@ class MainWindow(QMainWindow):
             self._sized = True
             if not self._restored_state:
                 self._apply_default_dock_sizes()
-
-    def _make_palette(self) -> QWidget:
-        try:
-            from mlops_desktop.qt.palette import StagePalette
-        except ImportError:
-            return QLabel("The stage palette is not available.")
-        return StagePalette()
-
-    def _make_inspector(self) -> QWidget:
-        try:
-            from mlops_desktop.qt.inspector import NodeInspector
-        except ImportError:
-            return QLabel("The inspector is not available.")
-        return NodeInspector()
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()
@@ -551,9 +460,6 @@ class MainWindow(QMainWindow):
     def fill_recent_menu(self) -> None:
         self.session.fill_recent_menu(self.menus.recent, self.open_workspace)
 
-    def save_settings(self) -> None:
-        self.session.save_window(self._lens)
-
     # ================================================================= tabs
     def open_pipeline(self, project: str, pipeline: str | None = None) -> PipelineEditor | None:
         """Open (or focus) a pipeline of a project in a tab; returns its editor."""
@@ -576,9 +482,6 @@ class MainWindow(QMainWindow):
 
     def close_tab(self, index: int) -> None:
         self.documents.close_tab(index)
-
-    def close_all_tabs(self) -> None:
-        self.documents.close_all()
 
     def _on_current_tab_changed(self) -> None:
         """Point every panel that follows the current tab at its pipeline."""
@@ -783,7 +686,7 @@ class MainWindow(QMainWindow):
             ):
                 event.ignore()
                 return
-        self.save_settings()
+        self.session.save_window(self._lens)
         self.session.save_tabs()
         self.documents.close_all()
         if self.state.workspace is not None:

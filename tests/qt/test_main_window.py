@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QPushButton
 
 from mlops_desktop.app.workspace import Workspace
 from mlops_desktop.core.serialization import to_dict
@@ -305,7 +306,7 @@ def test_first_opening_of_an_empty_workspace_adds_a_sample(
     assert win.browser.project_names() == [SAMPLE_PROJECT]
     assert win.open_pipelines() and win.open_pipelines()[0][0] == SAMPLE_PROJECT
     assert win.start_here.isVisible()  # the first-run "start here" banner
-    win._on_start_here_closed()
+    win.start_here.findChild(QPushButton).click()  # "Got it"
     assert not win.start_here.isVisible()
     assert win.settings.value("ui/start_here_dismissed", False, type=bool)
     # Deleting the sample does not bring it back next time.
