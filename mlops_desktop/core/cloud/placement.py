@@ -71,6 +71,7 @@ WORD_RULES: tuple[tuple[str, str], ...] = (
     ("serve", r"batch.?predict|inference|\bserve"),
     ("evaluate", r"eval|\bscor|metric|\btest.?model|assess|predict"),
     ("data_validate", r"valid|quality|schema|expectation|tfdv|statistics|\bcheck"),
+    ("feature_store", r"feature.?(store|group)|featurestore|online.?store|offline.?store"),
     ("feature_eng", r"feature"),
     ("package", r"package|build.?image|docker|export.?model|\bcreate.?model"),
     ("data_transform", r"split|preprocess|\bprep|clean|transform|process|etl|\bjoin|encode"),

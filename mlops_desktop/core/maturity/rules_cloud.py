@@ -17,6 +17,7 @@ declaration is a claim. These helpers let the signals
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from mlops_desktop.core.maturity.facts import PipelineFacts, RunFacts
@@ -228,3 +229,26 @@ def sig_gate_champion(ev: Evaluator, arg: str) -> Outcome:
     if not note:
         return out
     return Outcome(out.value, out.evidence, (out.missing[0] + note, *out.missing[1:]))
+
+
+CLOUD_EXECUTORS = ("sagemaker", "vertex-ai")  # runs recorded from a cloud's execution records
+
+
+def app_runs_only(
+    fn: Callable[[Evaluator, str], Outcome],
+) -> Callable[[Evaluator, str], Outcome]:
+    """``<signal>:all`` over the runs the app made: an execution recorded from a cloud says
+    which steps ran, not the commit, parameters, dataset hashes or metrics it used (those
+    stay in the cloud), so it is neither evidence for nor against "every run records X"."""
+
+    def sig(ev: Evaluator, arg: str) -> Outcome:
+        if arg != "all" or not any(r.executor in CLOUD_EXECUTORS for r in ev.facts.runs):
+            return fn(ev, arg)
+        sub = getattr(ev, "_app_runs_evaluator", None)
+        if sub is None:
+            own = tuple(r for r in ev.facts.runs if r.executor not in CLOUD_EXECUTORS)
+            sub = type(ev)(replace(ev.facts, runs=own))
+            ev._app_runs_evaluator = sub  # type: ignore[attr-defined]
+        return fn(sub, arg)
+
+    return sig
