@@ -143,3 +143,25 @@ def test_svg_export_shows_the_imported_pipeline_as_on_the_canvas(qtbot, window, 
 
 def _id(editor, title: str) -> str:
     return next(n.id for n in editor.pipeline.nodes.values() if n.title == title)
+
+
+def test_auto_layout_keeps_each_group_around_its_steps_and_undoes_in_one_step(
+    qtbot, window
+) -> None:
+    assert cloud_import_dialog.import_cloud_file(window, str(FIXTURES / "kfp" / "nested.yaml"))
+    editor = window.current_editor()
+    pipeline = editor.pipeline
+    before_nodes = {n.id: (n.x, n.y) for n in pipeline.nodes.values()}
+    before_notes = dict(pipeline.notes)
+    editor.view.setFocus()
+    QTest.keyClick(editor.view.viewport(), Qt.Key.Key_L, CTRL | Qt.KeyboardModifier.ShiftModifier)
+    assert {n.id: (n.x, n.y) for n in pipeline.nodes.values()} != before_nodes
+    scene = editor.scene
+    qtbot.waitUntil(lambda: set(scene.note_items) == set(pipeline.notes), timeout=2000)
+    for group in scene.groups.groups.values():
+        box = scene.note_items[group.note_ids[0]].sceneBoundingRect()
+        for node_id in group.node_ids:
+            assert box.contains(scene.node_items[node_id].sceneBoundingRect()), group.path
+    QTest.keyClick(editor.view.viewport(), Qt.Key.Key_Z, CTRL)
+    assert {n.id: (n.x, n.y) for n in pipeline.nodes.values()} == before_nodes
+    assert dict(pipeline.notes) == before_notes

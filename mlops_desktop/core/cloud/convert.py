@@ -24,6 +24,7 @@ COL_W, ROW_H = 250.0, 120.0
 WRAP = 8  # a pipeline deeper than this many layers is laid out in bands, like lines of text
 BAND_GAP = 90.0
 LABEL_H = 26.0  # a group backdrop's label strip
+NODE_W, NODE_H = 190.0, 86.0  # about the size of an external step on the canvas
 LABEL_W_PER_CHAR = 7.5  # about the width of a character of the canvas' label font
 GROUP_COLOURS = {
     "condition": "#fde2e4",
@@ -199,42 +200,51 @@ def _backdrops(
     ext: ExternalPipeline, positions: Mapping[str, tuple[float, float]], band_h: float
 ) -> list[Note]:
     """A backdrop per nested group and band of the layout, around the nodes it holds (outer
-    groups first, so inner ones are drawn on top). An outer group whose label would fall on an
-    inner group's label reaches higher, so the labels stack."""
-    boxes: dict[tuple[str, int], list[float]] = {}  # (path, band) -> [x0, y0, x1, y1]
+    groups first, so inner ones are drawn on top)."""
+    members: dict[tuple[str, int], list[tuple[float, float]]] = {}
     labels: dict[str, str] = {}
-    for path, kind in sorted(ext.groups.items(), key=lambda kv: kv[0].count("/")):
-        bands: dict[int, list[tuple[float, float]]] = {}
+    for path, kind in ext.groups.items():
         for s in ext.steps:
             if s.group == path or s.group.startswith(path + "/"):
                 pos = positions[s.key]
-                bands.setdefault(int(pos[1] // band_h), []).append(pos)
-        for band, inside in sorted(bands.items()):
-            depth = path.count("/")
-            pad = 24.0 - 6.0 * min(depth, 3)
-            boxes[(path, band)] = [
-                min(p[0] for p in inside) - pad,
-                min(p[1] for p in inside) - pad - 22.0,
-                max(p[0] for p in inside) + 190.0 + pad,
-                max(p[1] for p in inside) + 86.0 + pad,
-            ]
+                members.setdefault((path, int(pos[1] // band_h)), []).append(pos)
         gate = next((g for g in ext.gates if g.step == path), None)
         label = f"{kind}: {path.rsplit('/', 1)[-1]}"
         if gate is not None and gate.condition:
             label += f" — when {gate.condition}"
         labels[path] = label
-    for (path, band), box in sorted(boxes.items(), key=lambda kv: -kv[0][0].count("/")):
-        for (inner, inner_band), other in boxes.items():
-            if inner_band == band and inner.startswith(path + "/"):
-                ours = box[0] + LABEL_W_PER_CHAR * len(labels[path]) + 40.0
-                if other[0] < ours and box[0] < other[2] and other[1] < box[1] + LABEL_H:
-                    box[1] = other[1] - LABEL_H  # climb above the inner group's label
     notes: list[Note] = []
-    for (path, band), (x0, y0, x1, y1) in sorted(
-        boxes.items(), key=lambda kv: (kv[0][0].count("/"), kv[0][0], kv[0][1])
-    ):
+    for (path, band), (x0, y0, x1, y1) in backdrop_boxes(members, labels).items():
         colour = GROUP_COLOURS.get(ext.groups[path], "#eeeeee")
         notes.append(
             Note(node_id(f"group:{path}:{band}"), labels[path], x0, y0, x1 - x0, y1 - y0, colour)
         )
     return notes
+
+
+def backdrop_boxes(
+    members: Mapping[tuple[str, int], list[tuple[float, float]]], labels: Mapping[str, str]
+) -> dict[tuple[str, int], tuple[float, float, float, float]]:
+    """(x0, y0, x1, y1) of each group's backdrop in each band around the positions of its
+    steps (external steps' size), outer groups first. An outer group whose label would fall on
+    an inner group's label reaches higher, so the labels stack. (Import and the canvas'
+    auto-layout both draw backdrops with this.)"""
+    boxes: dict[tuple[str, int], list[float]] = {}
+    for (path, band), inside in members.items():
+        if not inside:
+            continue
+        pad = 24.0 - 6.0 * min(path.count("/"), 3)
+        boxes[(path, band)] = [
+            min(p[0] for p in inside) - pad,
+            min(p[1] for p in inside) - pad - 22.0,
+            max(p[0] for p in inside) + NODE_W + pad,
+            max(p[1] for p in inside) + NODE_H + pad,
+        ]
+    for (path, band), box in sorted(boxes.items(), key=lambda kv: -kv[0][0].count("/")):
+        for (inner, inner_band), other in boxes.items():
+            if inner_band == band and inner.startswith(path + "/"):
+                ours = box[0] + LABEL_W_PER_CHAR * len(labels.get(path, "")) + 40.0
+                if other[0] < ours and box[0] < other[2] and other[1] < box[1] + LABEL_H:
+                    box[1] = other[1] - LABEL_H  # climb above the inner group's label
+    ordered = sorted(boxes.items(), key=lambda kv: (kv[0][0].count("/"), kv[0][0], kv[0][1]))
+    return {key: (b[0], b[1], b[2], b[3]) for key, b in ordered}

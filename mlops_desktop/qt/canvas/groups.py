@@ -13,7 +13,7 @@ undoable edit; this module only shows it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -26,8 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mlops_desktop.core.cloud.convert import backdrop_boxes
 from mlops_desktop.core.cloud.convert import node_id as stable_id
 from mlops_desktop.core.graph import Pipeline
+from mlops_desktop.core.operations import EditNote, Operation, RemoveNote
 from mlops_desktop.qt.canvas import theme as T
 from mlops_desktop.qt.canvas.link_item import link_path
 from mlops_desktop.qt.canvas.note_item import NoteItem
@@ -89,6 +91,29 @@ def find_groups(pipeline: Pipeline) -> dict[str, Group]:
                     groups[where].node_ids.add(node.id)
                 where = where.rpartition("/")[0]
     return groups
+
+
+def refit_backdrops(
+    pipeline: Pipeline, groups: Mapping[str, Group], positions: Mapping[str, tuple[float, float]]
+) -> list[Operation]:
+    """Edits that fit each group's backdrop around its steps at ``positions`` (after an
+    auto-layout): one backdrop per group (a group's other bands' backdrops are removed)."""
+    members = {
+        (path, 0): [
+            positions.get(n, (pipeline.nodes[n].x, pipeline.nodes[n].y)) for n in g.node_ids
+        ]
+        for path, g in groups.items()
+        if g.node_ids
+    }
+    labels = {path: pipeline.notes[g.note_ids[0]].text for path, g in groups.items()}
+    edits: list[Operation] = []
+    for (path, _band), (x0, y0, x1, y1) in backdrop_boxes(members, labels).items():
+        first, *rest = groups[path].note_ids
+        note = replace(pipeline.notes[first], x=x0, y=y0, width=x1 - x0, height=y1 - y0)
+        if note != pipeline.notes[first]:
+            edits.append(EditNote(note))
+        edits += [RemoveNote(other) for other in rest]
+    return edits
 
 
 class GroupToggle(QGraphicsItem):

@@ -127,9 +127,17 @@ class MoveNodesCommand(PipelineCommand):
         super().__init__(pipeline, ops.Compound(tuple(parts), label=text))
 
 
-class AutoLayoutCommand(MoveNodesCommand):
-    def __init__(self, pipeline: Pipeline, positions: Mapping[str, tuple[float, float]]) -> None:
-        super().__init__(pipeline, positions, text="Auto-layout")
+class AutoLayoutCommand(PipelineCommand):
+    """New node positions, and edits that go with them (backdrops refitted), as one step."""
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        positions: Mapping[str, tuple[float, float]],
+        extra: Sequence[Operation] = (),
+    ) -> None:
+        parts: list[Operation] = [ops.MoveNodes(dict(positions), label="Auto-layout"), *extra]
+        super().__init__(pipeline, ops.Compound(tuple(parts), label="Auto-layout"))
 
 
 class RenameNodeCommand(PipelineCommand):

@@ -20,6 +20,7 @@ from mlops_desktop.core.graph import Node, Note, Pipeline
 from mlops_desktop.core.lifecycle import lifecycles
 from mlops_desktop.qt.canvas import export
 from mlops_desktop.qt.canvas import theme as T
+from mlops_desktop.qt.canvas.groups import refit_backdrops
 from mlops_desktop.qt.canvas.layout import layered_layout
 from mlops_desktop.qt.canvas.link_item import LinkItem
 from mlops_desktop.qt.canvas.minimap import Minimap
@@ -294,7 +295,9 @@ class PipelineEditor(QWidget):
         if not changed:
             self.status_message.emit("The pipeline is already laid out")
             return False
-        ok = self.push(C.AutoLayoutCommand(self._pipeline, changed))
+        # an imported pipeline's group backdrops follow their steps, in the same undo step
+        refit = refit_backdrops(self._pipeline, self._scene.groups.groups, positions)
+        ok = self.push(C.AutoLayoutCommand(self._pipeline, changed, refit))
         if ok:
             self.fit_view()
         return ok
