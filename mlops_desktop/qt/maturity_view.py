@@ -9,6 +9,10 @@ pipeline name and a :class:`~mlops_desktop.core.operations.Compound` for the she
 on its undo stack. The overview plots the crosswalk radar, the three models on the
 normalized 0-4 scale and maturity over time (pyqtgraph, imported on first use).
 
+Assessing reads the workspace and scans the attached repository (up to its time limit), so
+it runs on a worker thread: the view shows a busy bar meanwhile, the window stays
+responsive, and a failure or a scan stopped at its limit is said in the view's message line.
+
 The tabs live in :mod:`mlops_desktop.qt.maturity_tabs` and the charts in
 :mod:`mlops_desktop.qt.maturity_charts`; their names stay importable from here.
 """
@@ -16,6 +20,7 @@ The tabs live in :mod:`mlops_desktop.qt.maturity_tabs` and the charts in
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +44,10 @@ from mlops_desktop.qt.maturity_tabs import (
 if TYPE_CHECKING:
     from mlops_desktop.core.graph import Pipeline
     from mlops_desktop.core.maturity.scoring import Assessment
+
+log = logging.getLogger(__name__)
+SLOW_NOTICE_MS = 10_000  # past the repository scan's own time limit: say it is still working
+IDLE_THREAD_MS = 2_000  # the worker thread ends when idle this long
 
 
 __all__ = [  # the tabs' names stay importable from this module
@@ -115,6 +124,10 @@ class MaturityView(QtWidgets.QWidget):
     fix_requested = Signal(str, object)  # pipeline name, core.operations.Compound
     assessed = Signal(object)  # the Assessment
     error_raised = Signal(str)
+    busy_changed = Signal(bool)  # an assessment started (True) or ended (False)
+    _worked = Signal(
+        int, object
+    )  # request number, (assessment, history, questions, notice) or error
 
     def __init__(self, service: Any = None, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -135,6 +148,20 @@ class MaturityView(QtWidgets.QWidget):
             "infrastructure and ML library calls become evidence (read, never run)"
         )
         self.repo_button.clicked.connect(self._on_repo_button_clicked)
+        self.busy_bar = QtWidgets.QProgressBar()
+        self.busy_bar.setRange(0, 0)  # busy: no known end
+        self.busy_bar.setMaximumWidth(160)
+        self.busy_bar.setTextVisible(False)
+        self.busy_label = QtWidgets.QLabel()
+        self._pool = QtCore.QThreadPool(self)  # a child: its destructor waits for the worker
+        self._pool.setMaxThreadCount(1)
+        self._pool.setExpiryTimeout(IDLE_THREAD_MS)
+        self._request = 0
+        self._slow = QtCore.QTimer(self)
+        self._slow.setSingleShot(True)
+        self._slow.setInterval(SLOW_NOTICE_MS)
+        self._slow.timeout.connect(self._on_slow_timeout)
+        self._worked.connect(self._on_worked, Qt.ConnectionType.QueuedConnection)
         self.tabs = QtWidgets.QTabWidget()
         self.overview_holder = QtWidgets.QWidget()
         QtWidgets.QVBoxLayout(self.overview_holder).setContentsMargins(0, 0, 0, 0)
@@ -157,6 +184,8 @@ class MaturityView(QtWidgets.QWidget):
         titles.addWidget(self.header)
         titles.addWidget(self.summary)
         top.addLayout(titles, 1)
+        top.addWidget(self.busy_label, 0, Qt.AlignmentFlag.AlignTop)
+        top.addWidget(self.busy_bar, 0, Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.repo_button, 0, Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.assess_button, 0, Qt.AlignmentFlag.AlignTop)
         box = QtWidgets.QVBoxLayout(self)
@@ -164,6 +193,8 @@ class MaturityView(QtWidgets.QWidget):
         box.addWidget(self.message)
         box.addWidget(self.tabs, 1)
         self.message.hide()
+        self.busy_bar.hide()
+        self.busy_label.hide()
 
     # ------------------------------------------------------------------ public
     def set_project(self, project: str | None, *, assess: bool = True) -> None:
@@ -172,19 +203,69 @@ class MaturityView(QtWidgets.QWidget):
             self.refresh()
 
     def refresh(self, save: bool = True) -> None:
-        """Assess the project now (stored for the history) and show the result."""
+        """Assess the project (stored for the history) on a worker thread; the result shows
+        when it arrives (:attr:`assessed`). A newer refresh supersedes a running one."""
         if self.service is None or self.project is None:
             return
-        from mlops_desktop.core.errors import MlopsError
+        self._start(self.project, save, "Assessing…")
 
-        try:
-            assessment = self.service.assess(self.project, save=save)
-            history = self.service.history(self.project)
-            questions = self.service.questionnaire(self.project, assessment)
-        except MlopsError as exc:
-            self._show_message(str(exc))
+    def is_busy(self) -> bool:
+        """An assessment is running on the worker."""
+        return self.busy_bar.isVisibleTo(self)
+
+    def wait(self, msecs: int = 30_000) -> bool:
+        """Block until the worker is idle (tests, shutdown); True when it is."""
+        return bool(self._pool.waitForDone(msecs))
+
+    def _start(self, project: str, save: bool, text: str, attach: str = "") -> None:
+        self._request += 1
+        request = self._request
+        service = self.service
+        self._set_busy(text)
+
+        def work() -> None:
+            result = _assess_work(service, project, save, attach)
+            try:
+                self._worked.emit(request, result)
+            except RuntimeError:  # the view went away while the worker was reading
+                pass
+
+        self._pool.start(work)
+
+    def _set_busy(self, text: str) -> None:
+        self.busy_label.setText(text)
+        for w in (self.busy_bar, self.busy_label):
+            w.show()
+        self.assess_button.setEnabled(False)
+        self.repo_button.setEnabled(False)
+        self._slow.start()
+        self.busy_changed.emit(True)
+
+    def _clear_busy(self) -> None:
+        self._slow.stop()
+        for w in (self.busy_bar, self.busy_label):
+            w.hide()
+        self.assess_button.setEnabled(True)
+        self.repo_button.setEnabled(True)
+        self.busy_changed.emit(False)
+
+    def _on_slow_timeout(self) -> None:
+        self.busy_label.setText(
+            f"Still assessing after {SLOW_NOTICE_MS // 1000} s (a large repository is read "
+            "up to its time limit)…"
+        )
+
+    def _on_worked(self, request: int, result: Any) -> None:
+        if request != self._request:
+            return  # a newer assessment is on its way
+        self._clear_busy()
+        if isinstance(result, str):
+            self._show_message(result)
             return
+        assessment, history, questions, notice = result
         self.show_assessment(assessment, history, questions)
+        if notice:
+            self._show_message(notice)
 
     def show_assessment(
         self, assessment: Assessment, history: Sequence[Any] = (), questions: Sequence[Any] = ()
@@ -282,14 +363,11 @@ class MaturityView(QtWidgets.QWidget):
             self._attach_repository(folder)
 
     def _attach_repository(self, folder: str) -> None:
-        from mlops_desktop.core.errors import MlopsError
-
-        try:
-            self.service.attach_repo(self.project, folder)
-        except MlopsError as exc:
-            self._show_message(str(exc))
+        """Attach the folder and assess again, on the worker (git and the scan take time)."""
+        if self.service is None or self.project is None:
             return
-        self.refresh()
+        self.message.hide()
+        self._start(self.project, True, "Reading the repository…", attach=folder)
 
     def _on_tab_evidence_activated(self, kind: str, ref: str, pipeline: str) -> None:
         if kind == "node":
@@ -323,3 +401,30 @@ class MaturityView(QtWidgets.QWidget):
             self._show_message(str(exc))
             return
         self.refresh()
+
+
+def _assess_work(service: Any, project: str, save: bool, attach: str) -> Any:
+    """The worker's part (no Qt): attach ``attach`` if given, assess, read the history and
+    the questionnaire; a failure comes back as one line of text."""
+    from mlops_desktop.core.errors import MlopsError
+
+    try:
+        if attach:
+            service.attach_repo(project, attach)
+        assessment = service.assess(project, save=save)
+        history = service.history(project)
+        questions = service.questionnaire(project, assessment)
+        notice = ""
+        scan_repo = getattr(service, "scan_repo", None)
+        scan = scan_repo(project) if scan_repo is not None else None
+        if scan is not None and getattr(scan, "truncated", False):
+            notice = (
+                f"The repository scan stopped at its limit after {scan.files} files: "
+                "evidence in the files not read is missing from this assessment."
+            )
+    except MlopsError as exc:
+        return str(exc)
+    except Exception as exc:  # noqa: BLE001 - any failure is one line where the user looks
+        log.exception("assessing %s failed", project)
+        return f"The assessment failed: {exc}"
+    return assessment, history, questions, notice

@@ -152,7 +152,8 @@ def test_apply_to_pipeline_emits_one_undoable_edit(qtbot) -> None:
 def test_questionnaire_answers_are_saved_and_reassessed(qtbot, service) -> None:
     view = MaturityView(service)
     qtbot.addWidget(view)
-    view.set_project("demo")
+    with qtbot.waitSignal(view.assessed):
+        view.set_project("demo")
     q = view.questionnaire
     groups = [q.tree.topLevelItem(i).text(0) for i in range(q.tree.topLevelItemCount())]
     assert groups[0].startswith("Use case") and any(
@@ -215,6 +216,7 @@ def test_attach_repository_button_scans_it_and_the_view_shows_its_findings(
     (tmp_path / "not-a-repo").mkdir()
     monkeypatch.setattr(QtWidgets.QFileDialog, "getExistingDirectory", lambda *a, **k: next(chosen))
     view.repo_button.click()  # a folder outside git: refused where the user looks
+    qtbot.waitUntil(lambda: not view.is_busy(), timeout=20000)
     assert view.message.isVisibleTo(view) and "not inside a git repository" in view.message.text()
     with qtbot.waitSignal(view.assessed):
         view.repo_button.click()
