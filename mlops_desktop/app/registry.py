@@ -11,8 +11,10 @@ gets. Every change is one transaction: a failure half-way leaves the previous st
 
 from __future__ import annotations
 
+import copy
 import getpass
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -215,13 +217,44 @@ class RegistryService:
 
 
 class RunOperations:
-    """The registry as the operate stages of a run see it (``ctx.services["registry"]``)."""
+    """The registry as the operate stages of a run see it (``ctx.services["registry"]``).
+
+    A stage reaches it through :meth:`for_stage`, so each registration and deployment is
+    noted against its run and stage: :meth:`undo` takes back what a stage did when the stage
+    did not succeed after all (its outputs could not be stored, it failed after the change).
+    """
 
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
         self.registry = RegistryStore(workspace.db)
         self.deployments = DeploymentStore(workspace.db)
         self.triggers = TriggerStore(workspace.db)
+        self.effects = RunEffects()
+        self.node_id = ""
+
+    def for_stage(self, node_id: str) -> RunOperations:
+        """This service for the stage ``node_id`` (what it changes is noted against it)."""
+        bound = copy.copy(self)
+        bound.node_id = node_id
+        return bound
+
+    def undo(self, run_id: int, node_ids: Iterable[str] | None = None) -> list[str]:
+        """Take back the registrations and deployments the stages ``node_ids`` (None: every
+        stage) of run ``run_id`` made, newest first; forget the run's other changes (they
+        stand). One line per change taken back."""
+        done = []
+        reason = f"run #{run_id} failed after this change; taken back"
+        for kind, ident in self.effects.take(run_id, node_ids):
+            if kind == "deployment":
+                deployment = self.deployments.get(ident)
+                if self.deployments.undo(ident, actor="mlops-desktop", reason=reason):
+                    done.append(
+                        f"deployment of {deployment.model_name} v{deployment.version} to "
+                        f"{deployment.environment} rolled back"
+                    )
+            elif label := self.registry.withdraw(ident, actor="mlops-desktop", reason=reason):
+                done.append(f"{label} withdrawn from the registry")
+        return done
 
     def _run(self, run_id: int) -> Run:
         return self.workspace.runs.get(run_id)
@@ -249,7 +282,7 @@ class RunOperations:
     ) -> ModelVersion:
         run = self._run(run_id)
         hashes = {**run.input_hashes, **dataset_hashes}
-        return self.registry.register(
+        version = self.registry.register(
             run.project_id,
             model_name,
             run_id=run.id,
@@ -264,6 +297,8 @@ class RunOperations:
             actor=self.actor(run),
             reason=f"registered by run {run.id}",
         )
+        self.effects.note(run_id, self.node_id, "version", version.id)
+        return version
 
     def version_by_alias(self, run_id: int, model_name: str, alias: str) -> ModelVersion | None:
         return self.registry.version_by_alias(self._run(run_id).project_id, model_name, alias)
@@ -374,7 +409,7 @@ class RunOperations:
         if strategy not in STRATEGIES:
             raise ConflictError(f"unknown deployment strategy '{strategy}'")
         run = self._run(run_id)
-        return self.deployments.deploy(
+        deployment = self.deployments.deploy(
             run.project_id,
             version_id,
             environment,
@@ -384,6 +419,8 @@ class RunOperations:
             actor=self.actor(run),
             run_id=run.id,
         )
+        self.effects.note(run_id, self.node_id, "deployment", deployment.id)
+        return deployment
 
     def record_alert(
         self, run_id: int, node_id: str, kind: str, message: str, details: Mapping[str, Any]
@@ -408,6 +445,26 @@ class RunOperations:
         base = self.workspace.artifacts_dir.parent / PACKAGES_FOLDER
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in model_name)
         return str(Path(base) / f"{safe}-v{version}")
+
+
+class RunEffects:
+    """The registrations and deployments of running pipelines, by run and stage, in order
+    (thread-safe: stages note from worker threads)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._done: dict[int, list[tuple[str, str, int]]] = {}
+
+    def note(self, run_id: int, node_id: str, kind: str, ident: int) -> None:
+        with self._lock:
+            self._done.setdefault(run_id, []).append((node_id, kind, ident))
+
+    def take(self, run_id: int, node_ids: Iterable[str] | None) -> list[tuple[str, int]]:
+        """The changes of ``node_ids`` (None: all) newest first; the run is forgotten."""
+        wanted = None if node_ids is None else set(node_ids)
+        with self._lock:
+            done = self._done.pop(run_id, [])
+        return [(k, i) for n, k, i in reversed(done) if wanted is None or n in wanted]
 
 
 def operate_services(

@@ -161,6 +161,7 @@ class RunHandle:
     scheduler: Scheduler
     thread: threading.Thread
     _result: list[Any]
+    number: int = 0  # the run's number in its project (shown as #number)
 
     def cancel(self) -> None:
         self.scheduler.cancel()
@@ -260,7 +261,7 @@ class RunService:
 
         thread = threading.Thread(target=work, name=f"mlops-run-{prep.run.id}", daemon=True)
         thread.start()
-        return RunHandle(prep.run.id, prep.scheduler, thread, result)
+        return RunHandle(prep.run.id, prep.scheduler, thread, result, prep.run.number)
 
     def _prepare(self, project: str, pipeline: str | None, request: RunRequest) -> _Prepared:
         from mlops_desktop.core import serialization
@@ -316,13 +317,20 @@ class RunService:
                 environment=request.environment,
             )
         except BaseException as exc:
+            undone = self._take_back(prep.run.id, None)
             run = self.ws.runs.get(prep.run.id)
             if not run.status.finished:
-                self.ws.runs.finish(prep.run.id, RunStatus.FAILED, f"the run stopped: {exc}")
+                self.ws.runs.finish(
+                    prep.run.id, RunStatus.FAILED, _with_undone(f"the run stopped: {exc}", undone)
+                )
             raise
         finally:
             beat.stop()
             prep.executor.close()
+        failed = [n for n, r in result.stages.items() if r.status not in _KEPT]
+        undone = self._take_back(prep.run.id, failed)
+        if undone:
+            self.ws.runs.update(prep.run.id, message=_with_undone(result.message, undone))
         hashes = {
             prep.pipeline.node(n).title: r.outputs.get("dataset", "")
             for n, r in result.stages.items()
@@ -331,6 +339,18 @@ class RunService:
         if hashes:
             self.ws.runs.update(prep.run.id, input_hashes=hashes)
         return self.ws.runs.get(prep.run.id)
+
+    def _take_back(self, run_id: int, node_ids: list[str] | None) -> list[str]:
+        """Undo the registry changes of the stages ``node_ids`` (None: all) of a run: a stage
+        that did not succeed must leave no registered version or deployment behind."""
+        undo = getattr(self.services.get("registry"), "undo", None)
+        if not callable(undo):
+            return []
+        try:
+            return list(undo(run_id, node_ids))
+        except Exception as exc:  # noqa: BLE001 - said in the run's message
+            log.exception("could not take back the changes of run #%s", run_id)
+            return [f"could not take back its registry changes: {exc}"]
 
     def pipeline_info(self, project_id: int, name: str | None) -> Any:
         if name:
@@ -397,6 +417,14 @@ class RunService:
             port: serialize.loads(self.ws.artifacts.read_bytes(digest))
             for port, digest in stage.outputs.items()
         }
+
+
+_KEPT = (StageStatus.SUCCEEDED, StageStatus.CACHED, StageStatus.SKIPPED)
+
+
+def _with_undone(message: str, undone: list[str]) -> str:
+    """The run's message with what was taken back after it failed."""
+    return f"{message}; taken back: {'; '.join(undone)}" if undone else message
 
 
 def _run_params(graph: Pipeline) -> dict[str, Any]:

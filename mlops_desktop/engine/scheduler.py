@@ -82,6 +82,9 @@ class _Slot:
     params: dict[str, Any] = field(default_factory=dict)
     blind: bool = False  # started before its inputs' digests were known: key computed later
     outcome: StageOutcome | None = None
+    # Changes the world outside the run (registry, deployments): starts only once the
+    # outputs of every stage it takes inputs from are stored, never on values in memory.
+    durable_inputs: bool = False
 
     @property
     def ok(self) -> bool:
@@ -147,6 +150,7 @@ class Scheduler:
                 snap.node(n).title,
                 snap.node(n).type,
                 {lk.source for lk in self._incoming[n] if lk.source in selected},
+                durable_inputs=self._has_side_effects(snap.node(n).type),
             )
             for n in order
         }
@@ -164,10 +168,14 @@ class Scheduler:
         sink = LiveSink(self.listener, self.artifacts, self._cancel)
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="mlops-artifacts")
 
-        def settled(slot: _Slot) -> None:
-            """A stage ended: successors whose inputs are all there become ready."""
+        def settled(slot: _Slot, *, in_memory: bool = True, stored: bool = True) -> None:
+            """A stage ended: successors whose inputs are all there become ready. Its outputs
+            are ``in_memory`` (pure successors may start) and/or ``stored`` (successors with
+            side effects may start too)."""
             if slot.ok:
                 for nxt in successors[slot.node_id]:
+                    if not (stored if slots[nxt].durable_inputs else in_memory):
+                        continue
                     waiting[nxt] -= 1
                     if waiting[nxt] == 0 and slots[nxt].status is StageStatus.QUEUED:
                         ready.append(nxt)
@@ -200,13 +208,15 @@ class Scheduler:
                 slot_of = {**running, **writes}
                 for future in sorted(done, key=lambda f: rank[slot_of[f].node_id]):
                     if future in writes:
-                        self._written(writes.pop(future), future)
+                        slot = writes.pop(future)
+                        self._written(slot, future)
+                        settled(slot, in_memory=False)
                         continue
                     slot = running.pop(future)
                     write = self._complete(slot, future.result())
                     if write is not None:
                         writes[write] = slot
-                    settled(slot)
+                    settled(slot, stored=write is None)
         except BaseException:
             self._cancel.set()  # a broken listener or store: stop the stages still running
             raise
@@ -220,6 +230,12 @@ class Scheduler:
         status, message = self._outcome()
         self.listener.run_finished(run_id, status, message)
         return RunResult(run_id, status, message, dict(self._records))
+
+    def _has_side_effects(self, stage_type: str) -> bool:
+        try:
+            return bool(self.registry.get(stage_type).side_effects)
+        except MlopsError:  # an unknown type fails when the stage starts
+            return False
 
     # ------------------------------------------------------------------- one stage
     def _start(
@@ -315,7 +331,7 @@ class Scheduler:
             return None
         slot.values, slot.outcome = dict(outcome.outputs), outcome
         if outcome.skip_reason:
-            self._skip_reasons.append(f"{slot.title}: {outcome.skip_reason}")
+            self._skip_reasons.append(outcome.skip_reason)
             self._skip_downstream(slot, outcome.skip_reason)
         if self.executor.remote:  # already written on the worker and replayed
             slot.digests = dict(outcome.digests)
@@ -386,7 +402,7 @@ class Scheduler:
             skip_reason = record.get("skip_reason", "")
         self._finish_slot(slot, StageStatus.CACHED, log="\n".join(lines))
         if skip_reason:
-            self._skip_reasons.append(f"{slot.title}: {skip_reason}")
+            self._skip_reasons.append(skip_reason)
             self._skip_downstream(slot, skip_reason)
 
     def _replay(self, slot: _Slot, outcome: StageOutcome) -> None:
@@ -443,7 +459,7 @@ class Scheduler:
             first = failed[0]
             more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
             return RunStatus.FAILED, f"'{first.title}' failed: {first.error}{more}"
-        if self._skip_reasons:
-            return RunStatus.FAILED, "; ".join(self._skip_reasons)
+        if self._skip_reasons:  # a gate kept the result out: an outcome, not an error
+            return RunStatus.KEPT_OUT, "kept out: " + "; ".join(self._skip_reasons)
         cached = sum(r.status is StageStatus.CACHED for r in records)
         return RunStatus.SUCCEEDED, f"{len(self._records)} stages, {cached} from the cache"

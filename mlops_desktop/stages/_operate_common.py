@@ -25,11 +25,19 @@ def backend(ctx: StageContext) -> OperateBackend:
             "this run has no model registry: run the pipeline from the app or the "
             "mlops-desktop command, which provide one"
         )
-    return service  # type: ignore[return-value]
+    return _for_stage(service, ctx)
 
 
 def optional_backend(ctx: StageContext) -> OperateBackend | None:
-    return ctx.services.get("registry") if ctx.services else None
+    service = ctx.services.get("registry") if ctx.services else None
+    return None if service is None else _for_stage(service, ctx)
+
+
+def _for_stage(service: Any, ctx: StageContext) -> OperateBackend:
+    """The registry bound to this stage, so that what it changes is noted against it (the
+    run takes the change back if the stage does not succeed after all)."""
+    bind = getattr(service, "for_stage", None)
+    return bind(ctx.node_id) if callable(bind) else service
 
 
 def as_frame(X: Any, feature_names: list[str] | tuple[str, ...] = ()) -> Any:

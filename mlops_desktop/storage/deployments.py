@@ -88,8 +88,8 @@ def _lock_project(s: Session, project_id: int) -> None:
     s.execute(select(SqlProject.id).where(SqlProject.id == project_id).with_for_update())
 
 
-def _end(rows: list[SqlDeployment], status: str) -> None:
-    now = utc_now()
+def _end(rows: list[SqlDeployment], status: str, now: datetime | None = None) -> None:
+    now = now or utc_now()
     for row in rows:
         row.status = status
         row.updated_at = now
@@ -138,12 +138,15 @@ class DeploymentStore:
                 # A canary or shadow needs a primary to run beside: with none serving the
                 # environment, the version becomes its primary.
                 strategy = "direct"
+            # The rows a deployment supersedes end at its own creation time: undo() finds them.
             if strategy == "direct":
-                _end(_active(s, project_id, environment), DeploymentStatus.SUPERSEDED.value)
+                _end(_active(s, project_id, environment), DeploymentStatus.SUPERSEDED.value, now)
                 traffic_share = 1.0
             else:
                 _end(
-                    _active(s, project_id, environment, strategy), DeploymentStatus.SUPERSEDED.value
+                    _active(s, project_id, environment, strategy),
+                    DeploymentStatus.SUPERSEDED.value,
+                    now,
                 )
             row = _add_row(
                 s,
@@ -288,6 +291,52 @@ class DeploymentStore:
             )
             _follow_alias(s, project_id, alias, current, target, actor, run_id)
             return transition_entity(transition, model.name)
+
+    def undo(
+        self, deployment_id: int, *, actor: str, reason: str, run_id: int | None = None
+    ) -> bool:
+        """Take back a deployment that is still active, in one transaction: it ends as rolled
+        back, the deployments it superseded serve again and the alias named after its
+        environment returns to the version that held it before. False when it no longer serves
+        (something later replaced it: nothing to take back)."""
+        with self.db.write() as s:
+            row = s.get(SqlDeployment, deployment_id)
+            if row is None or row.status != ACTIVE:
+                return False
+            _lock_project(s, row.project_id)
+            now = utc_now()
+            superseded = s.scalars(
+                select(SqlDeployment).where(  # ended by this deployment's own transaction
+                    SqlDeployment.project_id == row.project_id,
+                    SqlDeployment.environment == row.environment,
+                    SqlDeployment.status == DeploymentStatus.SUPERSEDED.value,
+                    SqlDeployment.updated_at == row.created_at,
+                    SqlDeployment.id < row.id,
+                )
+            ).all()
+            for earlier in superseded:
+                earlier.status, earlier.updated_at = ACTIVE, now
+            _end([row], DeploymentStatus.ROLLED_BACK.value, now)
+            if row.strategy == "direct" and row.environment in ALIASES:
+                version = s.get(SqlModelVersion, row.model_version_id)
+                assert version is not None
+                model = s.get(SqlRegisteredModel, version.model_id)
+                assert model is not None
+                if alias_version_row(s, model.id, row.environment) is version:
+                    earlier_version = rollback_target(s, model, row.environment)
+                    previous = version_row(s, model, earlier_version) if earlier_version else None
+                    set_alias_in(
+                        s,
+                        model,
+                        previous,
+                        row.environment,
+                        actor=actor,
+                        kind="rollback",
+                        reason=reason,
+                        run_id=run_id,
+                        now=now,
+                    )
+            return True
 
     # ---------------------------------------------------------------- reading
     def list(

@@ -331,6 +331,52 @@ class RegistryStore:
                 )
             return version_entity(s, row, model)
 
+    def withdraw(
+        self, version_id: int, *, actor: str, reason: str, run_id: int | None = None
+    ) -> str:
+        """Take back a registration whose run failed, in one transaction: every alias the
+        version holds returns to the version that held it before (a rollback in the alias
+        history, with ``reason``), and the version is deleted with its approvals; the model
+        too when it has no other version. Its label, or "" when it is gone already."""
+        with self.db.write() as s:
+            row = s.get(SqlModelVersion, version_id)
+            if row is None:
+                return ""
+            model = s.scalars(
+                select(SqlRegisteredModel)
+                .where(SqlRegisteredModel.id == row.model_id)
+                .with_for_update()
+            ).one()
+            label = f"{model.name} v{row.version}"
+            held = s.scalars(
+                select(SqlModelAlias.alias).where(SqlModelAlias.model_version_id == row.id)
+            ).all()
+            for alias in held:
+                earlier = rollback_target(s, model, alias)
+                target = version_row(s, model, earlier) if earlier else None
+                set_alias_in(
+                    s,
+                    model,
+                    target,
+                    alias,
+                    actor=actor,
+                    kind="rollback",
+                    reason=reason,
+                    run_id=run_id,
+                )
+            s.delete(row)
+            s.flush()
+            remaining = s.scalar(
+                select(func.max(SqlModelVersion.version)).where(
+                    SqlModelVersion.model_id == model.id
+                )
+            )
+            if remaining is None:
+                s.delete(model)
+            elif model.latest_version == row.version:
+                model.latest_version = int(remaining)  # the number is handed out again
+            return label
+
     def set_alias(
         self,
         project_id: int,
