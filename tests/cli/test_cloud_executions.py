@@ -234,3 +234,17 @@ def test_malformed_records_are_refused_naming_the_place(
         capsys, *ws, "evidence", "executions", "demo", str(bad), "--pipeline", "abalone"
     )
     assert code != 0 and message in err, err
+
+
+def test_a_gap_fix_never_edits_an_imported_pipeline(capsys, ws) -> None:
+    """Its stages run in the cloud: a Model gate added here would run nowhere."""
+    from mlops_desktop.app.assessment import AssessmentService
+    from mlops_desktop.app.workspace import Workspace
+
+    imported(capsys, ws, "sagemaker/checks.json")  # has Tune, no gate: add_model_gate fits it
+    with Workspace.open(ws[1]) as w:
+        service = AssessmentService(w)
+        assert service.fix_for("demo", "add_model_gate") is None
+        assert service.apply_fix("demo", "add_model_gate") is None
+        pipeline = dict(service.pipelines("demo"))["checks"]
+    assert not any(n.type == "model_gate" for n in pipeline.nodes.values())

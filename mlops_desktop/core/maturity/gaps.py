@@ -551,7 +551,10 @@ def fix_operation(fix: str, pipeline: Pipeline) -> Compound | None:
 def choose_pipeline(
     fix: str, pipelines: Sequence[tuple[str, Pipeline]]
 ) -> tuple[str, Compound] | None:
-    """The first pipeline (training pipelines first) that ``fix`` applies to, with the edit."""
+    """The first pipeline (training pipelines first) that ``fix`` applies to, with the edit.
+
+    An imported cloud pipeline (``meta["external"]``) is never edited here: its stages run
+    in its cloud, so the change belongs in its definition."""
 
     def trains(p: Pipeline) -> bool:
         return any(
@@ -559,7 +562,8 @@ def choose_pipeline(
             for n in p.nodes.values()
         )
 
-    ordered = sorted(pipelines, key=lambda item: not trains(item[1]))
+    native = [(n, p) for n, p in pipelines if not isinstance(p.meta.get("external"), dict)]
+    ordered = sorted(native, key=lambda item: not trains(item[1]))
     for name, pipeline in ordered:
         op = fix_operation(fix, pipeline)
         if op is not None:
