@@ -176,8 +176,9 @@ class AssessmentService:
     def _runs(self, project_id: int, names: dict[int | None, str]) -> list[RunFacts]:
         runs = self.ws.runs.list(project_id)
         ids = [r.id for r in runs]
-        # the stages' kind, status and duration of every run in one query (no logs)
-        stages = self.ws.runs.stage_summaries(ids) if runs else {}
+        # the stages' node, type, status and duration of every run in one query (no logs)
+        fields = ("node_id", "stage_type", "status", "duration_s")
+        stages = self.ws.runs.stage_rows(ids, fields) if runs else {}
         metrics = self.ws.metrics.latest_many(ids) if runs else {}
         out = []
         for r in runs:
@@ -192,15 +193,12 @@ class AssessmentService:
                     pipeline_version_id=r.pipeline_version_id,
                     commit=r.commit,
                     executor=r.executor,
-                    params=dict(r.params),
-                    metrics=dict(metrics.get(r.id, {})),
-                    input_hashes=dict(r.input_hashes),
+                    params=r.params,
+                    metrics=metrics.get(r.id, {}),
+                    input_hashes=r.input_hashes,
                     duration_s=r.duration_s,
                     started_at=r.started_at or r.created_at,
-                    stages=tuple(
-                        StageFacts(s["node_id"], s["stage_type"], s["status"], s["duration_s"])
-                        for s in stages.get(r.id, ())
-                    ),
+                    stages=tuple(StageFacts(*row) for row in stages.get(r.id, ())),
                 )
             )
         return out

@@ -326,39 +326,38 @@ class MetricStore:
         self, run_ids: Sequence[int], keys: Sequence[str] | None = None
     ) -> dict[int, dict[str, float]]:
         """The latest value of each key (only ``keys`` when given) of each run: read from
-        a covering index in batches of 5,000 runs, picked per (run, key) here."""
+        a covering index in batches of 5,000 runs, in index order (run, key, step, id), so
+        the last row read of each (run, key) is its latest."""
         ids = list(dict.fromkeys(int(r) for r in run_ids))
         out: dict[int, dict[str, float]] = {r: {} for r in ids}
         if not ids or (keys is not None and not keys):
             return out
         c = _CHUNKS.c
-        best: dict[tuple[int, str], tuple[int, int, Any]] = {}
+        nan = float("nan")  # SQLite keeps no NaN: a chunk's NaN last value is NULL
         with self._db.read_connection() as conn:
-            legacy: dict[tuple[int, str], tuple[int, float]] = {}
             for lo in range(0, len(ids), 5000):
                 part = ids[lo : lo + 5000]
-                for run_id, key, step, value in conn.execute(self._latest_query(_ROWS, part)).all():
+                legacy: dict[tuple[int, str], tuple[int, float]] = {}
+                for run_id, key, step, value in conn.execute(self._latest_query(_ROWS, part)):
                     if keys is None or key in keys:
                         legacy[(run_id, key)] = (step, value)
-                query = select(c.run_id, c.key, c.last_step, c.id, c.last_value).where(
-                    c.run_id.in_(part)
+                query = (
+                    select(c.run_id, c.key, c.last_step, c.last_value)
+                    .where(c.run_id.in_(part))
+                    .order_by(c.run_id, c.key, c.last_step, c.id)
                 )
                 if keys is not None:
                     query = query.where(c.key.in_(list(keys)))
-                for run_id, key, step, chunk_id, value in conn.execute(query).all():
-                    old = best.get((run_id, key))
-                    if old is None or (step, chunk_id) > old[:2]:
-                        best[(run_id, key)] = (step, chunk_id, value)
-        for (run_id, key), (step, _, value) in best.items():
-            prev = legacy.pop((run_id, key), None) if legacy else None
-            # chunks are newer than rows: a chunk wins a tie at the same step
-            out[run_id][key] = prev[1] if prev is not None and prev[0] > step else value
-        for (run_id, key), (_, value) in legacy.items():
-            out[run_id][key] = value
-        nan = float("nan")  # SQLite keeps no NaN: a chunk's NaN last value is NULL
-        return {
-            r: {k: nan if v is None else float(v) for k, v in d.items()} for r, d in out.items()
-        }
+                steps: dict[tuple[int, str], int] = {}
+                for run_id, key, step, value in conn.execute(query):
+                    out[run_id][key] = nan if value is None else float(value)
+                    if legacy:
+                        steps[(run_id, key)] = step
+                # rows of the older per-point table: a chunk wins a tie at the same step
+                for (run_id, key), (step, value) in legacy.items():
+                    if (run_id, key) not in steps or step > steps[(run_id, key)]:
+                        out[run_id][key] = nan if value is None else float(value)
+        return out
 
     def key_counts(self, run_ids: Sequence[int]) -> dict[str, int]:
         """How many of these runs logged each key (counted in SQL, from the index)."""

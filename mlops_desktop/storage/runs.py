@@ -35,6 +35,7 @@ from mlops_desktop.storage.runs_bulk import (
     RUN_COLUMNS,
     insert_finished,
     run_from_row,
+    stage_rows,
     stage_summaries,
     stages_of,
     take_run_numbers,
@@ -304,6 +305,14 @@ class RunStore:
         one query (what listings show; no logs or outputs)."""
         with self._db.read_connection() as conn:
             return stage_summaries(conn, run_ids)
+
+    def stage_rows(
+        self, run_ids: Sequence[int], fields: Sequence[str]
+    ) -> dict[int, list[tuple[Any, ...]]]:
+        """Per run: the chosen ``fields`` of its stages as tuples, in one query (e.g.
+        ``("node_id", "stage_type", "status", "duration_s")`` for the maturity facts)."""
+        with self._db.read_connection() as conn:
+            return stage_rows(conn, run_ids, fields)
 
     def add_finished(self, runs: list[Run], series: list[SeriesRow] | None = None) -> list[int]:
         """Store finished runs (ids ignored) with their stage records and metric series in

@@ -186,6 +186,8 @@ class Evaluator:
     def __init__(self, facts: ProjectFacts) -> None:
         self.facts = facts
         self._atoms: dict[str, Outcome] = {}
+        self._finished: list | None = None
+        self._ok: list | None = None
         self._kinds: dict[str, dict[str, str]] = {}
         self.versions_by_run: dict[int, list] = {}
         for mv in facts.model_versions:
@@ -264,10 +266,14 @@ class Evaluator:
         return self._kinds[pf.name].get(node_id, "")
 
     def finished_runs(self) -> list:
-        return [r for r in self.facts.runs if r.status not in ("queued", "running")]
+        if self._finished is None:  # the facts do not change: filter the runs once
+            self._finished = [r for r in self.facts.runs if r.status not in ("queued", "running")]
+        return list(self._finished)
 
     def ok_runs(self) -> list:
-        return [r for r in self.facts.runs if r.succeeded]
+        if self._ok is None:
+            self._ok = [r for r in self.facts.runs if r.succeeded]
+        return list(self._ok)
 
 
 def _describe(outcome: Outcome) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
+from functools import cache
 
 from mlops_desktop.core.maturity.facts import RunFacts, norm_env
 from mlops_desktop.core.maturity.rules_base import (
@@ -84,8 +85,12 @@ def _stage_index(ev: Evaluator) -> dict[int, set[tuple[str, str]]]:
 
 def ran_kind(ev: Evaluator, run: RunFacts, kinds: set[str], status: str = "succeeded") -> bool:
     """Whether a stage of one of ``kinds`` ran in ``run`` (not served from the cache)."""
-    pairs = _stage_index(ev).get(run.id, set())
-    return any((k, status) in pairs for k in kinds)
+    pairs = _stage_index(ev).get(run.id)
+    if pairs:
+        for k in kinds:
+            if (k, status) in pairs:
+                return True
+    return False
 
 
 def trained(ev: Evaluator, run: RunFacts) -> bool:
@@ -266,6 +271,7 @@ def sig_run_executor(ev: Evaluator, arg: str) -> Outcome:
     return _no("no training run started and executed by the orchestrator (a trigger), only by hand")
 
 
+@cache
 def _comparable(key: str) -> bool:
     low = key.lower()
     return "/" not in key and not any(w in low for w in _VOLATILE_WORDS)
@@ -276,14 +282,15 @@ def sig_run_reproducible(ev: Evaluator, arg: str) -> Outcome:
     for r in ev.ok_runs():
         if r.input_hashes and r.pipeline_version_id is not None and r.metrics and trained(ev, r):
             key = (r.pipeline_version_id, r.commit, tuple(sorted(r.input_hashes.items())))
-            groups.setdefault(key, []).append(r)
+            # each run's comparable metrics once (a group's runs are compared pairwise)
+            quality = {k: v for k, v in r.metrics.items() if _comparable(k)}
+            groups.setdefault(key, []).append((r, quality))
     for runs in groups.values():
-        for i, a in enumerate(runs):
-            for b in runs[i + 1 :]:
-                common = {k for k in set(a.metrics) & set(b.metrics) if _comparable(k)}
+        for i, (a, qa) in enumerate(runs):
+            for b, qb in runs[i + 1 :]:
+                common = qa.keys() & qb.keys()
                 if common and all(
-                    abs(a.metrics[k] - b.metrics[k]) <= 1e-9 * max(1.0, abs(a.metrics[k]))
-                    for k in common
+                    abs(qa[k] - qb[k]) <= 1e-9 * max(1.0, abs(qa[k])) for k in common
                 ):
                     return _ok([run_ref(a), run_ref(b)])
     return _no(

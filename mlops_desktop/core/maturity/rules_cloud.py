@@ -48,8 +48,12 @@ def definition_ref(pf: PipelineFacts, node_id: str, what: str = "") -> EvidenceR
 
 
 def _ran_nodes(ev: Evaluator, runs: Iterable[RunFacts], kinds: set[str]) -> set[tuple[str, str]]:
+    # only imported pipelines' steps are asked about: skip the history of the others
+    imported = {pf.name for pf in ev.facts.pipelines if external(pf) is not None}
     out = set()
     for r in runs:
+        if r.pipeline_name not in imported:
+            continue
         for st in r.stages:
             if st.status == "succeeded":
                 out.add((r.pipeline_name, st.node_id))
@@ -212,7 +216,7 @@ def sig_run_stage(ev: Evaluator, arg: str) -> Outcome:
 
     kinds = set(arg.split("/"))
     out = base(ev, arg)
-    if out.value is True:
+    if out.value is True and any(external(pf) is not None for pf in ev.facts.pipelines):
         runs = [r for r in ev.facts.runs if ran_kind(ev, r, kinds)]
         refs = run_refs_with_definition(ev, runs, kinds)
         return Outcome(True, out.evidence + tuple(refs[:4])) if refs else out
