@@ -14,6 +14,8 @@ Metric key conventions read here (written by the evaluate, tune and monitor stag
   point index (per class for multi-class: ``roc/<class>/fpr`` ...); ``roc/area``,
   ``pr/area`` (average precision) and ``roc/<class>/area``: the exact areas under the full
   curves (the stored points are thinned);
+* ``calibration/predicted`` + ``calibration/observed``: the reliability curve of the
+  positive class (one point per non-empty probability bin) and ``brier_score``;
 * ``residuals/predicted`` + ``residuals/residual``: per test row;
 * ``importance/<feature>``: permutation importance (mean), ``importance_std/<feature>``;
 * ``cv_score`` (``cv_score_std``): one point per tuning candidate, ``step`` = candidate
@@ -43,11 +45,21 @@ X_AXIS_TITLES: dict[str, str] = {"step": "Step", "relative": "Time since start (
 
 # Metrics shown first wherever runs are listed or compared (higher or lower is better).
 KEY_METRICS = ("accuracy", "f1", "roc_auc", "r2", "rmse", "mae", "cv_best_score")
-NOT_SERIES = ("confusion_matrix", "roc/", "pr/", "residuals/", "param/", "importance", "cv_score")
+NOT_SERIES = (
+    "confusion_matrix",
+    "roc/",
+    "pr/",
+    "calibration/",
+    "residuals/",
+    "param/",
+    "importance",
+    "cv_score",
+)
 SKIP_IN_TABLES = (
     "confusion_matrix",
     "roc/",
     "pr/",
+    "calibration/",
     "residuals/",
     "param/",
     "cv_score",
@@ -144,6 +156,7 @@ def run_row(run: Run, metrics: Mapping[str, float], pipeline: str = "") -> dict[
     """One row of the runs table: id, status, trigger, started, duration, pipeline, metrics."""
     return {
         "id": run.id,
+        "number": run.number,
         "pipeline": pipeline,
         "status": str(run.status),
         "trigger": run.trigger,
@@ -205,6 +218,7 @@ def record_row(
     started, finished = record["started_at"], record["finished_at"]
     return {
         "id": record["id"],
+        "number": record.get("number", 0),
         "pipeline": pipeline,
         "status": str(record["status"]),
         "trigger": record["trigger"],

@@ -1,5 +1,6 @@
 """The data behind the model plots: diagnostics of an evaluated model (confusion matrix, ROC
-and precision-recall curves, residuals, permutation importance) and tuning candidates.
+and precision-recall curves, calibration curve, residuals, permutation importance) and tuning
+candidates.
 
 Part of :mod:`mlops_desktop.app.plot_data` (which re-exports these names); see its docstring
 for the metric keys read here.
@@ -40,6 +41,10 @@ class Diagnostics:
     labels: list[str] = field(default_factory=list)
     roc: dict[str, Curve] = field(default_factory=dict)  # class (or "positive") -> curve
     pr: dict[str, Curve] = field(default_factory=dict)  # x = recall, y = precision
+    # reliability curve of the positive class: x = mean predicted probability per bin,
+    # y = observed share of positives, area = the Brier score (binary with probabilities)
+    calibration: Curve | None = None
+    positive: str | None = None  # the positive class of a binary classifier, when recorded
     predicted: np.ndarray | None = None  # regression: prediction per test row
     residuals: np.ndarray | None = None  # regression: true - predicted
     importance_names: list[str] = field(default_factory=list)
@@ -122,6 +127,11 @@ def build_diagnostics(
     if "residuals/predicted" in history and "residuals/residual" in history:
         predicted = history["residuals/predicted"][1]
         residuals = history["residuals/residual"][1]
+    calibration = None
+    if "calibration/predicted" in history and "calibration/observed" in history:
+        x, y = history["calibration/predicted"][1], history["calibration/observed"][1]
+        n = min(x.size, y.size)
+        calibration = Curve(x[:n], y[:n], float(scalars.get("brier_score", math.nan)))
     imp = {k.split("/", 1)[1]: v for k, v in scalars.items() if k.startswith("importance/")}
     imp_std = {k.split("/", 1)[1]: v for k, v in scalars.items() if k.startswith("importance_std/")}
     names = sorted(imp, key=lambda f: -imp[f])
@@ -135,6 +145,7 @@ def build_diagnostics(
         labels=list(labels) if labels else [str(i) for i in range(n_cls)],
         roc=roc,
         pr=pr,
+        calibration=calibration,
         predicted=predicted,
         residuals=residuals,
         importance_names=names,
@@ -143,7 +154,7 @@ def build_diagnostics(
     )
 
 
-ARRAY_KEYS = ("confusion_matrix", "roc/", "pr/", "residuals/")
+ARRAY_KEYS = ("confusion_matrix", "roc/", "pr/", "calibration/", "residuals/")
 
 
 def diagnostics(ws: Workspace, run_id: int) -> Diagnostics:
@@ -157,14 +168,23 @@ def diagnostics(ws: Workspace, run_id: int) -> Diagnostics:
             history[key] = (np.asarray(steps), np.asarray(values, dtype=np.float64))
     diag = build_diagnostics(scalars, history)
     if diag.confusion is not None:
-        labels = class_labels(ws, run_id)
+        details = evaluation_details(ws, run_id)
+        labels = [str(c) for c in details.get("classes", [])]
         if len(labels) == diag.confusion.shape[0]:
             diag = replace(diag, labels=labels)
+        if isinstance(details.get("positive_class"), str):
+            diag = replace(diag, positive=details["positive_class"])
     return diag
 
 
 def class_labels(ws: Workspace, run_id: int) -> list[str]:
     """The class names the evaluate stage of a run recorded (empty when unknown)."""
+    return [str(c) for c in evaluation_details(ws, run_id).get("classes", [])]
+
+
+def evaluation_details(ws: Workspace, run_id: int) -> dict[str, Any]:
+    """The details (classes, positive class...) of the first evaluate stage's stored metrics
+    output that has classes (empty when there is none)."""
     from mlops_desktop.core.errors import MlopsError
     from mlops_desktop.engine import serialize
 
@@ -177,10 +197,10 @@ def class_labels(ws: Workspace, run_id: int) -> list[str]:
             value = serialize.loads(ws.artifacts.read_bytes(digest))
         except (MlopsError, OSError, ValueError, KeyError):
             continue
-        classes = getattr(value, "details", {}).get("classes")
-        if isinstance(classes, list):
-            return [str(c) for c in classes]
-    return []
+        details = getattr(value, "details", {})
+        if isinstance(details.get("classes"), list):
+            return dict(details)
+    return {}
 
 
 def diagnostics_from_predictions(

@@ -52,6 +52,8 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "sklearn.neighbors._ball_tree.BallTree",
     "sklearn.metrics._dist_metrics.EuclideanDistance64",
     "sklearn.utils._bunch.Bunch",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
     "sklearn.feature_selection._univariate_selection.f_classif",
     "sklearn.feature_selection._univariate_selection.f_regression",
     "numpy.dtype",

@@ -1,11 +1,13 @@
 """Model diagnostics: confusion-matrix heatmap with counts, ROC and precision-recall curves
-with their areas in the legend, residuals against predictions, and feature-importance bars.
+with their areas in the legend, the calibration (reliability) curve with the Brier score,
+residuals against predictions, and feature-importance bars.
 
 Each plot is a ``PlotPanel`` drawing one :class:`~mlops_desktop.app.plot_data.Diagnostics`;
 ``DiagnosticsView`` lays out the ones that apply to the model's task."""
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -172,6 +174,47 @@ class CurvePlot(PlotPanel):
         return headers, rows
 
 
+class CalibrationPlot(PlotPanel):
+    """Reliability curve: per probability bin, the observed share of the positive class
+    against the mean predicted probability, beside the diagonal of perfect calibration."""
+
+    export_name = "calibration_curve"
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.curve: Curve | None = None
+        self.positive: str | None = None
+        self.plot_item: pg.PlotItem = self.layout_widget.addPlot()
+        style_plot(
+            self.plot_item, "Calibration curve", "Mean predicted probability", "Observed share"
+        )
+        self.plot_item.setRange(xRange=(0, 1), yRange=(0, 1.02), padding=0.02)
+        self.plot_item.setLimits(xMin=-0.05, xMax=1.05, yMin=-0.05, yMax=1.1)
+        self.legend = add_legend(self.plot_item, "top-left")
+        self.finish_tools()
+
+    def set_curve(self, curve: Curve, positive: str | None = None) -> None:
+        self.plot_item.clear()
+        self.legend.clear()
+        self.curve, self.positive = curve, positive
+        brier = f"Brier = {curve.area:.3f}" if math.isfinite(curve.area) else "model"
+        name = f"{positive}: {brier}" if positive else brier
+        self.plot_item.addItem(
+            pg.PlotDataItem(
+                curve.x, curve.y, pen=pen(0, width=2.0), symbol="o", symbolSize=6, name=name
+            )
+        )
+        ideal = pen(7, width=1.0, style=QtCore.Qt.PenStyle.DashLine)
+        self.plot_item.addItem(pg.PlotDataItem([0, 1], [0, 1], pen=ideal, name="calibrated"))
+
+    def data_table(self) -> tuple[list[str], list[Sequence[Any]]]:
+        if self.curve is None:
+            return ["mean_predicted", "observed", "brier"], []
+        c = self.curve
+        rows = [(float(x), float(y), c.area) for x, y in zip(c.x, c.y, strict=True)]
+        return ["mean_predicted", "observed", "brier"], rows
+
+
 class ResidualPlot(PlotPanel):
     """Residuals (true - predicted) against the predicted value, with the zero line."""
 
@@ -266,6 +309,7 @@ class DiagnosticsView(QtWidgets.QWidget):
         self.confusion = ConfusionMatrixPlot()
         self.roc = CurvePlot("roc")
         self.pr = CurvePlot("pr")
+        self.calibration = CalibrationPlot()
         self.residuals = ResidualPlot()
         self.importance = ImportancePlot()
         self.grid = QtWidgets.QGridLayout()
@@ -280,15 +324,21 @@ class DiagnosticsView(QtWidgets.QWidget):
 
     def panels(self) -> list[PlotPanel]:
         """The plot panels currently shown."""
-        return [
-            p
-            for p in (self.confusion, self.roc, self.pr, self.residuals, self.importance)
-            if p.parent() is self and not p.isHidden()
-        ]
+        return [p for p in self._all() if p.parent() is self and not p.isHidden()]
+
+    def _all(self) -> tuple[PlotPanel, ...]:
+        return (
+            self.confusion,
+            self.roc,
+            self.pr,
+            self.calibration,
+            self.residuals,
+            self.importance,
+        )
 
     def set_diagnostics(self, diag: Diagnostics) -> None:
         self.diagnostics = diag
-        for panel in (self.confusion, self.roc, self.pr, self.residuals, self.importance):
+        for panel in self._all():
             self.grid.removeWidget(panel)
             panel.setParent(None)
         self.summary.setText(self._summary_text(diag))
@@ -302,9 +352,13 @@ class DiagnosticsView(QtWidgets.QWidget):
         if diag.pr:
             base = None
             if diag.confusion is not None and diag.confusion.shape[0] == 2:
-                base = float(diag.confusion[1].sum() / max(diag.confusion.sum(), 1))
+                row = diag.labels.index(diag.positive) if diag.positive in diag.labels else 1
+                base = float(diag.confusion[row].sum() / max(diag.confusion.sum(), 1))
             self.pr.set_curves(diag.pr, baseline=base)
             shown.append(self.pr)
+        if diag.calibration is not None:
+            self.calibration.set_curve(diag.calibration, diag.positive)
+            shown.append(self.calibration)
         if diag.residuals is not None and diag.predicted is not None:
             self.residuals.set_residuals(diag.predicted, diag.residuals)
             shown.append(self.residuals)
@@ -352,6 +406,7 @@ class DiagnosticsView(QtWidgets.QWidget):
             "f1",
             "roc_auc",
             "log_loss",
+            "brier_score",
             "rmse",
             "baseline_rmse",
             "mae",
@@ -359,4 +414,9 @@ class DiagnosticsView(QtWidgets.QWidget):
         )
         keys = [k for k in order if k in diag.scalars]
         parts = [f"<b>{k}</b> {fmt(diag.scalars[k])}" for k in keys]
+        if diag.positive is not None:
+            threshold = diag.scalars.get("decision_threshold")
+            parts.insert(0, f"positive class <b>{html.escape(diag.positive)}</b>")
+            if threshold is not None:
+                parts.insert(1, f"<b>threshold</b> {fmt(threshold)}")
         return f"{diag.task.capitalize()} on the test part: " + " · ".join(parts)
