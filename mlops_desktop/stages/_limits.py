@@ -1,0 +1,86 @@
+"""Bounds on the user-controlled loops of the model stages: how many candidates a tuning
+search may try, and how many columns permutation importance permutes.
+
+A grid over a few parameters grows as the product of its lists (4 million candidates from
+six short lists), and permutation importance costs one scoring pass per column and repeat:
+without a bound either can run for hours with no word. Tune refuses a search over the limit
+with the count and the limit; Evaluate permutes a seeded random sample of the columns of
+wide data, with progress per column, and records that it sampled.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlops_desktop.core.execution import StageContext
+
+MAX_TUNE_CANDIDATES = 1_000  # the most candidates one Tune search tries (as n_iter's bound)
+MAX_IMPORTANCE_COLUMNS = 100  # wider data: permutation importance on a sample of its columns
+
+
+def check_search_size(ctx: StageContext, size: int, search: str, n_iter: int) -> int:
+    """The number of candidates the search tries; fails the stage when over the limit."""
+    tried = size if search == "grid" else min(n_iter, size)
+    if tried > MAX_TUNE_CANDIDATES:
+        ctx.fail(
+            f"the grid has {size:,} candidates, more than the {MAX_TUNE_CANDIDATES:,} one search "
+            f"may try: give fewer values per parameter, or use random search (n_iter up to "
+            f"{MAX_TUNE_CANDIDATES:,})"
+        )
+    return tried
+
+
+def sampled_importance(
+    ctx: StageContext,
+    model: Any,
+    X: Any,
+    y: Any,
+    repeats: int,
+    seed: int,
+    progress: tuple[float, float],
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Permutation importance of a seeded random sample of :data:`MAX_IMPORTANCE_COLUMNS`
+    columns of ``X`` (a DataFrame): each column's values shuffled ``repeats`` times, the drop
+    of ``model.score`` averaged (as scikit-learn's ``permutation_importance`` with the
+    default scorer). Progress per column; a cancel stops between columns. Returns the rows
+    (largest drop first) and the record of the sampling."""
+    import numpy as np
+
+    from mlops_desktop.stages.portable_model import IMPORTANCE_ROWS
+
+    rng = np.random.default_rng(seed)
+    if len(X) > IMPORTANCE_ROWS:  # as for narrow data: a random sample of the rows
+        rows_at = rng.choice(len(X), IMPORTANCE_ROWS, replace=False)
+        X = X.iloc[rows_at]
+        y = y.iloc[rows_at] if hasattr(y, "iloc") else y[rows_at]
+    columns = list(X.columns)
+    chosen = sorted(rng.choice(len(columns), MAX_IMPORTANCE_COLUMNS, replace=False))
+    work = X.copy()
+    base = float(model.score(work, y))
+    start, span = progress
+    rows = []
+    for done, index in enumerate(chosen, 1):
+        name = columns[index]
+        original = work[name].copy()
+        drops = []
+        for _ in range(repeats):
+            work[name] = original.to_numpy()[rng.permutation(len(work))]
+            drops.append(base - float(model.score(work, y)))
+        work[name] = original
+        rows.append(
+            {"feature": str(name), "mean": float(np.mean(drops)), "std": float(np.std(drops))}
+        )
+        ctx.progress(
+            start + span * done / len(chosen), f"permutation importance {done}/{len(chosen)}"
+        )
+        ctx.check_cancelled()
+    note = {
+        "columns": len(chosen),
+        "of": len(columns),
+        "how": f"a random sample of the columns (seed {seed})",
+    }
+    ctx.log(
+        f"permutation importance on {len(chosen)} of {len(columns):,} columns (a random sample, "
+        f"seed {seed}): wider data than {MAX_IMPORTANCE_COLUMNS} columns is sampled"
+    )
+    return sorted(rows, key=lambda r: -r["mean"]), note
