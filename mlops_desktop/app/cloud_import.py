@@ -23,7 +23,7 @@ from mlops_desktop.core.cloud.convert import EXTERNAL_STAGE, to_pipeline
 from mlops_desktop.core.cloud.local_copy import LocalCopy, make_local_copy
 from mlops_desktop.core.cloud.model import MAX_FILE_BYTES, CloudFormatError, ExternalPipeline
 from mlops_desktop.core.entities import PipelineInfo, PipelineVersion
-from mlops_desktop.core.errors import ConflictError
+from mlops_desktop.core.errors import ConflictError, NotFoundError
 from mlops_desktop.core.graph import Pipeline
 from mlops_desktop.core.registry import StageRegistry, default_registry
 from mlops_desktop.core.serialization import from_dict, to_dict
@@ -235,10 +235,17 @@ class CloudImportService:
         return self.ws.projects.get(info.project_id).name, info.name
 
     def make_local_copy(
-        self, project: str | int, pipeline: str, name: str | None = None
+        self,
+        project: str | int,
+        pipeline: str,
+        name: str | None = None,
+        data: str | os.PathLike[str] | None = None,
+        target: str | None = None,
     ) -> tuple[PipelineInfo, LocalCopy]:
         """A new editable pipeline of built-in stages for the imported ``pipeline`` (its
-        latest version), recording where it came from; the imported pipeline is unchanged."""
+        latest version), recording where it came from; the imported pipeline is unchanged.
+        ``data`` (a CSV or Parquet file) and ``target`` (its column to predict) are what its
+        Load data stages read (default: a sample bundled with scikit-learn)."""
         from mlops_desktop.app.projects import ProjectService
         from mlops_desktop.core.validation import errors
 
@@ -261,7 +268,14 @@ class CloudImportService:
             )
         version = self.ws.pipelines.latest(info.id)
         origin = {"pipeline": info.name, "pipeline_id": info.id, "version": version.version}
-        copy = make_local_copy(source, self.registry, chosen, origin)
+        load: dict[str, Any] = {}
+        if data is not None:
+            if not Path(data).is_file():
+                raise NotFoundError(f"no data file {data}: nothing was made")
+            load = {"source": "file", "path": str(Path(data).resolve())}
+        if target:
+            load["target"] = target
+        copy = make_local_copy(source, self.registry, chosen, origin, load)
         problems = errors(copy.pipeline)
         if problems:  # a mapping bug must not leave a pipeline that cannot run
             raise ConflictError(f"the local copy would not run: {problems[0].message}")

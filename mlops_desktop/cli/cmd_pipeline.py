@@ -50,6 +50,14 @@ def register(sub: Any) -> None:
     p.add_argument("project")
     p.add_argument("--pipeline", required=True, help="the imported pipeline")
     p.add_argument("--name", default=None, help="name of the copy (default: '<name> (local copy)')")
+    p.add_argument(
+        "--data",
+        default=None,
+        metavar="FILE",
+        help="a CSV or Parquet sample of your data for its Load data stages "
+        "(default: a dataset bundled with scikit-learn)",
+    )
+    p.add_argument("--target", default=None, help="the column of --data to predict")
     p.set_defaults(handler=_local_copy)
 
     p = cmds.add_parser("versions", help="list the saved versions of a pipeline")
@@ -99,7 +107,7 @@ def _local_copy(args: argparse.Namespace) -> int:
 
     with open_workspace(args) as workspace:
         info, copy = CloudImportService(workspace).make_local_copy(
-            args.project, args.pipeline, args.name
+            args.project, args.pipeline, args.name, args.data, args.target
         )
     print(f"made pipeline '{info.name}' in project '{args.project}': {copy.summary()}")
     for why in copy.unmapped:

@@ -81,19 +81,15 @@ def test_sagemaker_copy_maps_steps_adds_what_runs_and_lists_what_it_could_not(ca
     assert versions == 1 and {n.type for n in imported.nodes.values()} == {"external"}
 
 
-def test_the_copy_of_a_vertex_pipeline_runs_here(capsys, ws) -> None:
+def test_the_copy_of_a_vertex_pipeline_runs_here_on_a_sample_of_the_teams_data(
+    capsys, ws, tmp_path: Path
+) -> None:
+    rows = ["size,rooms,churned"] + [f"{i % 17},{i % 5},{int(i % 17 > 8)}" for i in range(120)]
+    sample = tmp_path / "sample.csv"
+    sample.write_text("\n".join(rows) + "\n")
     run_cli(capsys, *ws, "pipeline", "import", "demo", str(FIXTURES / "kfp/linear.yaml"))
-    code, out, err = run_cli(
-        capsys,
-        *ws,
-        "pipeline",
-        "local-copy",
-        "demo",
-        "--pipeline",
-        "tabular-train",
-        "--name",
-        "try",
-    )
+    args = ["pipeline", "local-copy", "demo", "--pipeline", "tabular-train", "--name", "try"]
+    code, out, err = run_cli(capsys, *ws, *args, "--data", str(sample), "--target", "churned")
     assert code == 0, err
     copy, _ = load(ws, "try")
     assert links(copy) == {
@@ -102,10 +98,18 @@ def test_the_copy_of_a_vertex_pipeline_runs_here(capsys, ws) -> None:
         ("train-model", "evaluate-model.model"),
         ("Split", "evaluate-model.split"),
     }
+    data = next(n for n in copy.nodes.values() if n.type == "load_data").params
+    assert data["source"] == "file" and data["path"] == str(sample.resolve())
+    assert data["target"] == "churned"
     code, out, err = run_cli(capsys, *ws, "run", "demo", "--pipeline", "try", "--quiet")
     assert code == 0, out + err
     code, out, err = run_cli(capsys, *ws, "runs", "demo", "--json")
     assert '"succeeded"' in out
+    # a missing sample is refused naming it, and nothing is made
+    code, _, err = run_cli(capsys, *ws, *args[:-1], "try-2", "--data", str(tmp_path / "nope.csv"))
+    assert code != 0 and "nope.csv" in err
+    with Workspace.open(ws[1]) as w:
+        assert "try-2" not in {p.name for p in ProjectService(w).list_pipelines("demo")}
 
 
 def test_second_copy_gets_a_new_name_and_a_taken_name_is_refused(capsys, ws) -> None:

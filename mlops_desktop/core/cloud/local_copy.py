@@ -98,9 +98,12 @@ def stage_for(node: Node) -> tuple[str | None, str]:
 
 
 class _Builder:
-    def __init__(self, source: Pipeline, registry: StageRegistry) -> None:
+    def __init__(
+        self, source: Pipeline, registry: StageRegistry, data: Mapping[str, Any] | None = None
+    ) -> None:
         self.src = source
         self.registry = registry
+        self.data = dict(data or {})
         self.nodes: dict[str, Node] = {}
         self.links: list[Link] = []
         self.native_of: dict[str, str] = {}  # external node id -> native node id
@@ -117,7 +120,8 @@ class _Builder:
         spec = self.registry.get(stage_id)
         node_id = f"n{len(self.nodes) + 1}"
         x, y = (origin.x, origin.y) if origin is not None else (0.0, 0.0)
-        self.nodes[node_id] = Node(node_id, stage_id, title, spec.validate_params({}), x, y)
+        params = spec.validate_params(self.data if stage_id == "load_data" else {})
+        self.nodes[node_id] = Node(node_id, stage_id, title, params, x, y)
         return node_id
 
     def outputs(self, native_id: str) -> dict[str, str]:
@@ -234,11 +238,16 @@ class _Builder:
 
 
 def make_local_copy(
-    source: Pipeline, registry: StageRegistry, name: str, origin: Mapping[str, Any]
+    source: Pipeline,
+    registry: StageRegistry,
+    name: str,
+    origin: Mapping[str, Any],
+    data: Mapping[str, Any] | None = None,
 ) -> LocalCopy:
     """The native pipeline for the imported pipeline ``source`` (``origin``: where it comes
-    from, e.g. the pipeline's name, id and version). Raises ``GraphError`` when nothing maps."""
-    builder = _Builder(source, registry)
+    from, e.g. the pipeline's name, id and version; ``data``: Load data parameters, e.g. the
+    team's sample file and target). Raises ``GraphError`` when nothing maps."""
+    builder = _Builder(source, registry, data)
     result = builder.build()
     facts = source.meta.get("external")
     ext = facts if isinstance(facts, Mapping) else {}
