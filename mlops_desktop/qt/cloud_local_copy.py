@@ -4,7 +4,8 @@ The action hands the open imported pipeline to
 :meth:`mlops_desktop.app.cloud_import.CloudImportService.make_local_copy`, opens the copy in a
 new tab and says in the status bar what was mapped, added and left out (the copy's canvas note
 lists the steps it could not map). A pipeline that was not imported gets one clear message.
-The action sits after File → Import cloud pipeline… once the window's menus exist.
+The action sits after File → Import cloud pipeline… once the window's menus exist, and is
+enabled while an imported pipeline is open.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def make_local_copy(win: MainWindow) -> bool:
     if win.workspace is None or editor is None or pipeline_id is None:
         win.show_message("Open an imported cloud pipeline first", error=True)
         return False
-    if not isinstance(editor.pipeline.meta.get("external"), dict):
+    if not _imported_open(win):
         win.show_message(
             f"'{editor.pipeline.name}' was not imported from a cloud definition: it is already "
             "a local pipeline (File → Import cloud pipeline… brings one in)",
@@ -80,4 +81,11 @@ def _place(win: MainWindow, action: QAction) -> None:
                 menu.insertAction(items[index], action)
             else:
                 menu.addAction(action)
+            menu.aboutToShow.connect(lambda: action.setEnabled(_imported_open(win)))
             return
+
+
+def _imported_open(win: MainWindow) -> bool:
+    """Whether the open tab holds an imported cloud pipeline (what the action copies)."""
+    editor = win.current_editor()
+    return editor is not None and isinstance(editor.pipeline.meta.get("external"), dict)
