@@ -23,6 +23,9 @@ from sqlalchemy.pool import StaticPool
 from mlops_desktop.core.errors import WorkspaceError
 
 BUSY_TIMEOUT_S = 30.0
+# PostgreSQL: the longest one statement may take (waits included) before the server cancels
+# it; no statement of the app comes near it, so it ends only a stuck one.
+STATEMENT_TIMEOUT_S = 300.0
 _WRITE_OPTION = "mlops_write"
 
 
@@ -87,10 +90,12 @@ def make_engine(url: str | URL) -> Engine:
 
 
 def _on_postgres_connect(dbapi_connection: Any, _record: Any) -> None:
-    """Wait for a lock at most as long as SQLite does, instead of forever."""
+    """Wait for a lock at most as long as SQLite does, and for any statement at most
+    :data:`STATEMENT_TIMEOUT_S`, instead of forever."""
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute(f"SET lock_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        cursor.execute(f"SET statement_timeout = {int(STATEMENT_TIMEOUT_S * 1000)}")
     finally:
         cursor.close()
     dbapi_connection.commit()
@@ -98,10 +103,13 @@ def _on_postgres_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def _busy(exc: OperationalError) -> bool:
     text = str(exc.orig).lower()
-    return "locked" in text or "busy" in text or "lock timeout" in text
+    return any(word in text for word in ("locked", "busy", "lock timeout", "statement timeout"))
 
 
-BUSY_MESSAGE = "the workspace is busy (another process held it too long); try again"
+BUSY_MESSAGE = (
+    "the workspace is busy (another process held it, or the database did not answer, "
+    "too long); try again"
+)
 
 
 class Database:

@@ -34,3 +34,30 @@ def test_a_locked_table_gives_the_busy_message(backend_url: str, tmp_path, capsy
     assert code == 1 and elapsed < 20
     assert "busy" in err or "lock timeout" in err, err
     assert err.count("\n") == 1
+
+
+def test_a_statement_over_the_statement_timeout_gives_the_busy_message(
+    backend_url: str, tmp_path, capsys, monkeypatch
+):
+    """Any statement, not only a lock wait, ends at the statement timeout with one line."""
+    if "://" not in backend_url:
+        pytest.skip("PostgreSQL only")
+    with Workspace.open(backend_url, artifacts_dir=tmp_path / "a") as ws:
+        ws.projects.create("p")
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_S", 120.0)  # the lock wait alone would last
+    monkeypatch.setattr(database, "STATEMENT_TIMEOUT_S", 1.0)
+    holder = create_engine(backend_url)
+    try:
+        with holder.connect() as conn:
+            conn.execute(text("BEGIN"))
+            conn.execute(text("LOCK TABLE projects IN ACCESS EXCLUSIVE MODE"))
+            start = time.monotonic()
+            code = main(["--workspace", backend_url, "project", "list"])
+            elapsed = time.monotonic() - start
+            conn.execute(text("ROLLBACK"))
+    finally:
+        holder.dispose()
+    err = capsys.readouterr().err
+    assert code == 1 and elapsed < 60, err
+    assert "the workspace is busy" in err, err
+    assert err.count("\n") == 1
