@@ -203,7 +203,7 @@ class CloudRunService:
             for step in known:
                 for key, value in _metrics(step, nodes[step.name], gates).items():
                     series.append((len(runs) - 1, key, nodes[step.name].id, [0], [value], at))
-        ids = self.ws.runs.add_finished(runs, series) if runs else []  # type: ignore[arg-type]
+        ids = self.ws.runs.add_finished(runs, series) if runs else []
         return ExecutionImport(pipeline, tuple(ids), already, unfinished, tuple(unknown))
 
     @staticmethod

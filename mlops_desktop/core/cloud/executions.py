@@ -132,6 +132,10 @@ def _text(value: Any, limit: int = 1_000) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 def _outcome(value: Any) -> bool | None:
     if isinstance(value, bool):
         return value
@@ -203,8 +207,8 @@ def _sagemaker(doc: Any, source: str) -> ExecutionFile:
             status = _SAGEMAKER_STEP[state]
             if status == SUCCEEDED and isinstance(s.get("CacheHitResult"), Mapping):
                 status = CACHED  # reused an earlier execution's result: nothing ran
-            meta = s.get("Metadata") if isinstance(s.get("Metadata"), Mapping) else {}
-            cond = meta.get("Condition") if isinstance(meta.get("Condition"), Mapping) else {}
+            meta = _mapping(s.get("Metadata"))
+            cond = _mapping(meta.get("Condition"))
             steps.append(
                 StepExecution(
                     _text(s["StepName"], 256),
@@ -272,7 +276,7 @@ def _vertex(doc: Any, source: str) -> ExecutionFile:
             state = _text(t.get("state"), 32)
             if state not in _VERTEX_TASK:
                 raise CloudFormatError(f"{at}.state", f"unknown task state '{state[:32]}'", source)
-            err = t.get("error") if isinstance(t.get("error"), Mapping) else {}
+            err = _mapping(t.get("error"))
             status = _VERTEX_TASK[state]
             steps.append(
                 StepExecution(
