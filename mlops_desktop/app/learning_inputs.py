@@ -26,7 +26,7 @@ LOOKBACK = 50
 def last_finished_run(ws: Any, info: PipelineInfo) -> Run | None:
     """The pipeline's latest finished run that recorded its data digests."""
     for run in ws.runs.list(info.project_id, info.id, LOOKBACK):
-        if run.status in (RunStatus.SUCCEEDED, RunStatus.FAILED) and run.input_hashes:
+        if (run.status.completed or run.status is RunStatus.FAILED) and run.input_hashes:
             return run
     return None
 

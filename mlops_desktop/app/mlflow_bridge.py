@@ -50,6 +50,7 @@ STATUS_TO_MLFLOW = {
     RunStatus.FAILED: "FAILED",
     RunStatus.CANCELLED: "KILLED",
     RunStatus.INTERRUPTED: "KILLED",
+    RunStatus.KEPT_OUT: "FINISHED",  # every stage did its work; a gate kept the model out
 }
 STATUS_FROM_MLFLOW = {
     "FINISHED": RunStatus.SUCCEEDED,

@@ -9,7 +9,7 @@ import threading
 from typing import Any
 
 from mlops_desktop.cli._common import open_workspace, print_table
-from mlops_desktop.core.entities import RunStatus, StageRun, StageStatus
+from mlops_desktop.core.entities import StageRun, StageStatus
 from mlops_desktop.core.execution import NullListener
 
 MARKS = {
@@ -138,9 +138,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             trigger=args.trigger,
         )
     took = f" in {run.duration_s:.1f} s" if run.duration_s is not None else ""
-    out = sys.stdout if run.status is RunStatus.SUCCEEDED else sys.stderr
-    print(f"run {run.label} {run.status.value}{took}: {run.message}", file=out)
-    return 0 if run.status is RunStatus.SUCCEEDED else 1
+    # A gate keeping a weaker model out is an outcome, not an error: exit 0 and say so.
+    out = sys.stdout if run.status.completed else sys.stderr
+    message = run.message.removeprefix("kept out: ")
+    print(f"run {run.label} {run.status.label}{took}: {message}", file=out)
+    return 0 if run.status.completed else 1
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
@@ -173,7 +175,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
             [
                 r.label,
                 names.get(r.pipeline_id, r.pipeline_id),
-                r.status.value,
+                r.status.label,
                 r.trigger,
                 started,
                 took,

@@ -69,8 +69,8 @@ def cmd_trigger(args: argparse.Namespace) -> int:
             return 1
         if event.run_id is not None:
             run = ws.runs.get(event.run_id)
-            print(f"run {run.label} {run.status.value}: {run.message}")
-            return 0 if run.status.value == "succeeded" else 1
+            print(f"run {run.label} {run.status.label}: {run.message.removeprefix('kept out: ')}")
+            return 0 if run.status.completed else 1
     return 0
 
 

@@ -58,10 +58,23 @@ class RunStatus(StrEnum):
     FAILED = "failed"
     CANCELLED = "cancelled"
     INTERRUPTED = "interrupted"
+    # Every stage did its work and a gate kept the result out (a model gate refused the
+    # challenger, a person rejected the version): an outcome, not an error.
+    KEPT_OUT = "kept_out"
 
     @property
     def finished(self) -> bool:
         return self not in (RunStatus.QUEUED, RunStatus.RUNNING)
+
+    @property
+    def label(self) -> str:
+        """The status in words (``kept out``)."""
+        return self.value.replace("_", " ")
+
+    @property
+    def completed(self) -> bool:
+        """The run did what it was built to do: succeeded, or a gate kept its result out."""
+        return self in (RunStatus.SUCCEEDED, RunStatus.KEPT_OUT)
 
 
 class StageStatus(StrEnum):

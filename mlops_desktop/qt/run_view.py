@@ -198,7 +198,7 @@ class RunView(QtWidgets.QWidget):
         colour = colors.readable(STATUS_COLOURS.get(str(run.status), "#6e7781")).name()
         parts = [
             f"<b>Run {run.label}</b>",
-            f"<span style='color:{colour}'>{run.status}</span>",
+            f"<span style='color:{colour}'>{run.status.label}</span>",
             f"trigger {run.trigger}",
             f"environment {run.environment}",
             f"started {format_started(run.started_at or run.created_at)}",

@@ -27,6 +27,7 @@ STATUS_COLOURS = {
     "queued": "#6e7781",
     "cancelled": "#9a6700",
     "interrupted": "#bc4c00",
+    "kept_out": "#8250df",
 }
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -60,7 +61,7 @@ def cell_text(
     if col == 0:
         return f"#{row.get('number') or row['id']}"
     if col == 1:
-        return str(row["status"])
+        return str(row["status"]).replace("_", " ")  # kept_out: "kept out"
     if col == 2:
         return str(row["trigger"])
     if col == 3:

@@ -127,6 +127,8 @@ def status_class(status: str | None) -> str:
     s = (status or "").lower()
     if s in ("succeeded", "met", "cached", "passed", "active", "production", "ok", "success"):
         return "ok"
+    if s in ("kept_out", "kept out"):  # a gate kept a weaker model out: the safeguard worked
+        return "ok"
     if s in ("failed", "not met", "interrupted", "error", "rejected"):
         return "bad"
     if s in ("suggested", "running", "queued", "waiting", "cancelled", "skipped", "partial"):

@@ -64,12 +64,22 @@ def _results(data: ReportData, headline: list[str]) -> list[str]:
     when = run.finished_at or run.started_at or run.created_at
     day = f" on {when:%d %b %Y}" if when else ""
     scores = _headline(run, headline)
-    lines = [f"The latest run{day} {run.status}" + (f": {scores}." if scores else ".")]
+    if run.status == "kept_out":  # the gate kept a weaker challenger out: say whose model stays
+        why = run.message.removeprefix("kept out: ")
+        lines = [f"The latest run{day} kept its model out of production: {why}."]
+        if scores:
+            lines.append(f"Its challenger scored {scores}.")
+    else:
+        lines = [f"The latest run{day} {run.status}" + (f": {scores}." if scores else ".")]
     recent = data.recent_runs.runs if data.recent_runs else []
     total = (data.recent_runs.total_runs if data.recent_runs else 0) or len(recent)
     if len(recent) > 1:
         ok = sum(1 for r in recent if r.status == "succeeded")
-        lines.append(f"{ok} of the last {len(recent)} runs succeeded ({total} recorded in all).")
+        kept = sum(1 for r in recent if r.status == "kept_out")
+        held = f", {kept} kept a weaker model out" if kept else ""
+        lines.append(
+            f"{ok} of the last {len(recent)} runs succeeded{held} ({total} recorded in all)."
+        )
     serving = dict(data.project.facts).get("Serving now")
     if serving:
         lines.append(f"Serving now: {serving}.")
@@ -117,7 +127,7 @@ def _next_steps(data: ReportData) -> list[NextStep]:
 def _risks(data: ReportData) -> list[str]:
     risks: list[str] = []
     run = data.latest_run
-    if run is not None and run.status != "succeeded":
+    if run is not None and run.status not in ("succeeded", "kept_out"):
         risks.append(f"The latest run {run.status}" + (f": {run.message}" if run.message else "."))
     recent = data.recent_runs.runs if data.recent_runs else []
     failed = [r for r in recent if r.status == "failed"]

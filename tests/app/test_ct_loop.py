@@ -46,7 +46,8 @@ def test_google_template_closes_the_loop(ws):
     second = runs.run("ct")
     stages = {s.node_id: s for s in second.stages}
     assert stages["register"].status is StageStatus.SKIPPED
-    assert "champion v1" in second.message
+    assert second.status is RunStatus.KEPT_OUT  # the gate's refusal is no error
+    assert second.message.startswith("kept out: champion breast-cancer-classifier v1 stays")
     assert stages["serve"].status is StageStatus.SUCCEEDED
     raised = alerts.alerts(project_id)
     assert len(raised) == 1 and raised[0].run_id == second.id and raised[0].kind == "drift"
@@ -204,7 +205,7 @@ def test_drift_alert_retrains_on_labelled_production_rows_and_recovers(ws):
     runs, registry = RunService(ws), RegistryService(ws)
     runs.run("ct")  # v1 becomes production's primary
     second = runs.run("ct")  # nothing labelled yet: the same model is refused; v1 serves
-    assert "champion v1" in second.message
+    assert "kept out: champion breast-cancer-classifier v1 stays" in second.message
 
     # The alert of run 2 starts a retraining: run 2's served rows have their labels now
     # (label delay: one run), which is something new to learn from.

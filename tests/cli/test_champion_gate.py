@@ -57,8 +57,11 @@ def test_a_weaker_challenger_stays_out_of_production(workspace_url, capsys):
 
     _weaken(workspace_url)
     code, out = _cli(capsys, workspace_url, "run", "ct")
-    assert code != 0
-    assert "model gate failed against the champion v1" in out
+    # Not an error: the run ends "kept out", naming the champion that stays and the scores.
+    assert code == 0, out
+    assert "kept out" in out and "champion breast-cancer-classifier v1 stays (accuracy" in out
+    assert "  skipped  Deploy (canary) (kept out: champion" not in out  # reason said once
+    assert "  skipped  Deploy (canary) (champion breast-cancer-classifier v1 stays" in out
     # v2 was never registered; v1 still serves production alone.
     assert _serving(workspace_url) == ([(1, "direct")], {"production": 1, "candidate": 1}, [1])
     code, out = _cli(capsys, workspace_url, "runs", "ct", "--json")

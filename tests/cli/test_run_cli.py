@@ -61,10 +61,12 @@ def test_run_prints_progress_and_exits_zero_then_cached(ws_path, capsys):
     assert "run #3 succeeded" in capsys.readouterr().out
 
 
-def test_failed_gate_exits_one_and_says_why(ws_path, capsys):
-    assert main(["--workspace", ws_path, "run", "strict"]) == 1
-    captured = capsys.readouterr()
-    assert "run #1 failed" in captured.err and "model gate failed: accuracy > 0.999" in captured.err
+def test_refused_gate_exits_zero_and_says_the_model_was_kept_out(ws_path, capsys):
+    assert main(["--workspace", ws_path, "run", "strict"]) == 0
+    out = capsys.readouterr().out
+    assert "run #1 kept out" in out and "model gate not passed: accuracy > 0.999" in out
+    assert main(["--workspace", ws_path, "runs", "strict"]) == 0
+    assert "kept out" in capsys.readouterr().out
 
 
 def test_runs_lists_history_as_table_and_json(ws_path, capsys):

@@ -221,12 +221,14 @@ def test_cancel_stops_within_a_second(artifacts, listener):
     assert ("run_finished", "cancelled", "the run was cancelled") in listener.events
 
 
-def test_model_gate_failure_skips_downstream_and_says_why(artifacts, listener):
+def test_model_gate_refusal_keeps_the_model_out_and_says_why(artifacts, listener):
+    # A refusal is the gate doing its work: the run is "kept out", not failed.
     pipeline = classification_pipeline(rules="accuracy >= 0.9999")
     result = make(artifacts, listener).run(pipeline, 1)
     assert result.stages["gate"].status is StageStatus.SUCCEEDED
-    assert result.status is RunStatus.FAILED
-    assert "model gate failed: accuracy >= 0.9999" in result.message
+    assert result.status is RunStatus.KEPT_OUT and not result.succeeded
+    assert result.message.startswith("kept out: model gate not passed: accuracy >= 0.9999")
+    assert ("run_finished", "kept_out", result.message) in listener.events
 
 
 def test_gate_failure_skips_stage_after_the_gate(artifacts, listener):
@@ -254,8 +256,8 @@ def test_gate_failure_skips_stage_after_the_gate(artifacts, listener):
     for run_id in (1, 2):  # the second time the gate comes from the cache and still blocks
         result = sched.run(pipeline, run_id)
         assert result.stages["after"].status is StageStatus.SKIPPED
-        assert "model gate failed: accuracy > 1.5" in result.stages["after"].error
-        assert result.status is RunStatus.FAILED
+        assert "model gate not passed: accuracy > 1.5" in result.stages["after"].error
+        assert result.status is RunStatus.KEPT_OUT
     assert result.stages["gate"].status is StageStatus.CACHED
 
 

@@ -196,7 +196,7 @@ def test_model_gate_stage(stage, iris_split):
         {"model": model, "metrics": MetricsValue({"accuracy": 0.85})},
         rules="accuracy >= 0.9",
     )
-    assert stage.ctx.skip_reason == "model gate failed: accuracy >= 0.9 (0.85 >= 0.9)"
+    assert stage.ctx.skip_reason == "model gate not passed: accuracy >= 0.9 (0.85 >= 0.9)"
     with pytest.raises(StageFailed, match="gate rule: unknown metric 'f2'"):
         stage.run(
             "model_gate", {"model": model, "metrics": MetricsValue({"f1": 1.0})}, rules="f2 > 0"

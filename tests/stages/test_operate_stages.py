@@ -158,7 +158,8 @@ def test_model_tests_fail_the_run_and_headless_reject_skips_deploy(ws):
     result = run(ws, doc)
     assert stage(result, "approve").status is StageStatus.SUCCEEDED
     assert stage(result, "deploy").status is StageStatus.SKIPPED
-    assert "rejected by auto" in result.message
+    assert result.status is RunStatus.KEPT_OUT  # a rejection is a decision, not an error
+    assert result.message.startswith("kept out: ") and "rejected by auto" in result.message
     version = RegistryService(ws).versions("p", "iris-clf")[0]
     assert (version.approval, version.approver) == ("rejected", "auto")
     assert RegistryService(ws).deployments("p") == []

@@ -295,7 +295,9 @@ class RunsController(QObject):
         self.update_actions()
         self._run_label.hide()
         text = f"Run #{run_id} {status}" + (f": {message}" if message else "")
-        self._host.show_message(text, error=status != "succeeded")
+        if status == "kept_out":  # "Run #3 kept out: champion m v2 stays (...)": no error
+            text = f"Run #{run_id} {message or 'kept out'}"
+        self._host.show_message(text, error=status not in ("succeeded", "kept_out"))
         if self._documents.current_editor() is self.run_editor():
             self.refresh_run_states()
         try:  # that run's row only: the rest of the table stays as it is
