@@ -261,6 +261,8 @@ class ModelTab(QtWidgets.QWidget):
                 entry.setForeground(colors.role("link_text"))
             elif e.kind == "file":
                 entry.setToolTip(f"In the repository: {e.ref}")
+            elif e.kind == "definition":
+                entry.setToolTip(f"Declared in the imported cloud definition: {e.ref}")
             self.evidence.addItem(entry)
         for m in result.missing:
             text = f"not found: {m}" if result.holds is not True else m

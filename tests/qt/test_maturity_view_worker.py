@@ -119,3 +119,20 @@ def test_an_error_the_service_raises_is_one_line(qtbot, ws) -> None:
         view.refresh()
     assert "no such project" in got.args[0] and "\n" not in got.args[0]
     assert view.message.text() == got.args[0] and not view.is_busy()
+
+
+def test_a_declared_step_that_ran_cites_its_place_in_the_definition(qtbot) -> None:
+    from mlops_desktop.core.maturity import assess
+    from tests.core.test_cannot_game import honest, with_feature_store
+
+    view = MaturityView()
+    qtbot.addWidget(view)
+    view.show_assessment(assess(with_feature_store(honest())))
+    tab = view.model_tabs["google"]
+    tab.select_criterion("gcp.l1.feature_store")
+    items = [tab.evidence.item(i) for i in range(tab.evidence.count())]
+    cited = [i for i in items if i.text().startswith("definition: feature_store.json Steps[0]")]
+    assert cited and "CustomerFeatureStore (ran in a recorded execution)" in cited[0].text()
+    assert cited[0].toolTip() == (
+        "Declared in the imported cloud definition: feature_store.json:Steps[0]"
+    )
