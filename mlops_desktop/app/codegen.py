@@ -69,6 +69,8 @@ class _Split:
     raw_test: str
     preprocessor: str = "None"  # the variable holding the unfitted preprocessing
     w_train: str = "None"
+    g_train: str = "None"  # the training rows' group values (a group column)
+    t_train: str = "None"  # the training rows' time values (a time column)
 
 
 @dataclass
@@ -346,6 +348,14 @@ def _split(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
             f"    {weights} = {data.frame}[{_lit(special['weight'])}]"
             f".loc[{names['X_train']}.index].to_numpy(dtype=float)"
         )
+    by_role = {"group": "None", "time": "None"}
+    for role in by_role:
+        if role in special:
+            by_role[role] = s.name(f"{role}_train")
+            s.emit(
+                f"    {by_role[role]} = {data.frame}[{_lit(special[role])}]"
+                f".loc[{names['X_train']}.index]"
+            )
     s.emit(
         f'    print(f"{node.title}: train {{len({names["X_train"]}):,}}, '
         f'test {{len({names["X_test"]}):,}}")'
@@ -362,6 +372,8 @@ def _split(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
             seed,
             names["X_test"],
             w_train=weights,
+            g_train=by_role["group"],
+            t_train=by_role["time"],
         )
     }
 
@@ -446,9 +458,9 @@ def _tune(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
         raise FormatError(f"the grid of '{node.title}' is not valid JSON: {exc}") from None
     imp, cls, args = _estimator_code(p["estimator"], {"seed": p["seed"]})
     search, model, results = s.name("search"), s.name("model"), s.name("tuning")
-    s.need("make_search", "model_pipeline")
+    s.need("make_search", "model_pipeline", "search_folds", "cv_strategy")
     pre = _preprocessor_code(s, data, p["estimator"])
-    fit = f", model__sample_weight={data.w_train}" if data.w_train != "None" else ""
+    X, y, fit = _search_rows(s, node, data, p.get("cv_strategy", "auto"))
     s.emit(
         f"    {imp}",
         "",
@@ -456,7 +468,8 @@ def _tune(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
         f"        model_pipeline({pre}, {cls}({args})),",
         f"        {_lit(grid)},",
         f"        {_lit(p['search'])},",
-        f"        cv={p['cv']},",
+        f"        cv=search_folds({p['cv']}, cv_strategy({_lit(p.get('cv_strategy', 'auto'))}, "
+        f"{data.g_train}, {data.t_train})),",
         f"        scoring={_lit(p['scoring'] or None)},",
         *(
             [f"        n_iter={p['n_iter']},", f"        random_state={p['seed']},"]
@@ -464,7 +477,7 @@ def _tune(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
             else []
         ),
         "    )",
-        f"    {search}.fit({data.X_train}, {data.y_train}{fit})",
+        f"    {search}.fit({X}, {y}{fit})",
         f"    {model} = {search}.best_estimator_",
         f'    {results} = {{"cv_best_score": float({search}.best_score_), '
         f'"candidates": float(len({search}.cv_results_["params"]))}}',
@@ -472,6 +485,35 @@ def _tune(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
         f"    report({_lit(node.title)}, {results}, results)",
     )
     return {"model": _Model(model, data.task), "results": _Var(results)}
+
+
+def _fold_kind(node: Node, data: _Split, strategy: str) -> str:
+    """The fold kind a stage's ``cv_strategy`` means for this split (as the stage decides)."""
+    from mlops_desktop.stages.portable_model import cv_strategy
+
+    present = {"group": data.g_train != "None", "time": data.t_train != "None"}
+    try:
+        return cv_strategy(strategy, present["group"] or None, present["time"] or None)
+    except ValueError as exc:
+        raise FormatError(f"'{node.title}': {exc}") from None
+
+
+def _search_rows(s: _Script, node: Node, data: _Split, strategy: str) -> tuple[str, str, str]:
+    """``(X, y, extra fit arguments)`` of a search: time-ordered rows for time folds (as
+    Tune sorts them), the groups for grouped folds, the row weights."""
+    kind = _fold_kind(node, data, strategy)
+    X, y, w = data.X_train, data.y_train, data.w_train
+    if kind == "time":
+        s.need("time_ordered")
+        X, y, w = s.name("X_ordered"), s.name("y_ordered"), s.name("w_ordered")
+        s.emit(
+            f"    {X}, {y}, {w} = time_ordered("
+            f"{data.t_train}, {data.X_train}, {data.y_train}, {data.w_train})"
+        )
+    fit = f", model__sample_weight={w}" if data.w_train != "None" else ""
+    if kind == "group":
+        fit += f", groups={data.g_train}"
+    return X, y, fit
 
 
 def _evaluate(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
@@ -491,6 +533,8 @@ def _evaluate(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
         f"{data.y_test}, {task})",
         f'    {metrics}.update({{f"baseline_{{k}}": v for k, v in baseline.items()}})',
     )
+    if p.get("cv_folds", 0):
+        _cv_code(s, node, model, data, task, metrics, p)
     if p["slice_column"]:
         s.need("slice_metrics")
         s.emit(
@@ -512,6 +556,37 @@ def _evaluate(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
         f'"y_pred": {y_pred}}})'
     )
     return {"metrics": _Var(metrics), "predictions": _Var(predictions)}
+
+
+def _cv_code(
+    s: _Script, node: Node, model: _Model, data: _Split, task: str, metrics: str, p: dict
+) -> None:
+    """Evaluate's k-fold cross-validation on the training part, with the stage's folds
+    (stratified/plain, grouped or time-ordered) and its cv_* metrics."""
+    strategy = p.get("cv_strategy", "auto")
+    kind = _fold_kind(node, data, strategy)
+    s.need("cross_validated_metrics", "cv_values")
+    cv = s.name("cv")
+    s.emit(
+        f"    # {p['cv_folds']} {kind} folds of the training part only "
+        f"({'GroupKFold' if kind == 'group' else 'TimeSeriesSplit' if kind == 'time' else 'shuffled k-fold'})",
+        f"    {cv} = cross_validated_metrics(",
+        f"        {model.var},",
+        f"        {data.X_train},",
+        f"        {data.y_train},",
+        f"        {task},",
+        f"        {int(p['cv_folds'])},",
+        f"        {int(p['seed'])},",
+        f"        sample_weight={data.w_train},",
+        f"        strategy={_lit(strategy)},",
+        f"        groups={data.g_train},",
+        f"        order={data.t_train},",
+        "    )",
+        f"    {metrics}.update(cv_values({cv}))",
+        f'    for key, row in {cv}["metrics"].items():',
+        "        print(f\"  cv {key} {row['mean']:.4f} ± {row['std']:.4f} over "
+        f"{{{cv}['folds']}} {{{cv}['splitter']}} folds\")",
+    )
 
 
 def _rule_code(tree: Any, metrics: str) -> str:

@@ -253,7 +253,9 @@ class SplitValue:
     The parts hold raw rows of the original feature columns (feature engineering does not
     transform them: it sets ``preprocessor``, which the model pipeline refits on the training
     part). ``raw_test`` is the same as ``X_test``, kept for older callers. ``w_train`` holds
-    the training rows' weights when a column has the weight role.
+    the training rows' weights when a column has the weight role; ``g_train`` and ``t_train``
+    the training rows' group and time values (pandas Series aligned with ``X_train``) when a
+    column has the group or time role, for grouped or time-ordered cross-validation.
     """
 
     X_train: Any
@@ -270,6 +272,8 @@ class SplitValue:
     seed: int = 0
     preprocessor: Any = None  # an unfitted scikit-learn transformer (None: the default one)
     w_train: Any = None
+    g_train: Any = None
+    t_train: Any = None
 
 
 @dataclass(slots=True)

@@ -305,6 +305,8 @@ def split(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> 
     except ValueError as exc:
         ctx.fail(f"cannot split: {exc}")
     weights = frame[special["weight"]].loc[X_rest.index] if "weight" in special else None
+    g_train = groups.loc[X_rest.index] if groups is not None else None
+    t_train = order.loc[X_rest.index] if order is not None else None
     value = SplitValue(
         X_rest,
         X_test,
@@ -319,6 +321,8 @@ def split(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> 
         X_test,
         seed,
         w_train=weights,
+        g_train=g_train,
+        t_train=t_train,
     )
     how = (
         f" (the latest rows by '{special['time']}' are tested)"

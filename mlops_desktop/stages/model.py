@@ -32,6 +32,8 @@ from mlops_desktop.stages.portable_model import (
     baseline_metrics,
     classification_details,
     cross_validated_metrics,
+    cv_strategy,
+    cv_values,
     feature_importance,
     make_estimator,
     make_search,
@@ -39,7 +41,9 @@ from mlops_desktop.stages.portable_model import (
     predict_with_scores,
     prediction_metrics,
     regression_details,
+    search_folds,
     slice_metrics,
+    time_ordered,
 )
 from mlops_desktop.stages.specs_model import CLASSIFIERS, REGRESSORS
 
@@ -201,11 +205,22 @@ def tune(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> d
     size = len(ParameterGrid(grid))
     scoring = params["scoring"] or None
     weights = {f"model__{k}": v for k, v in _weights(ctx, data, est).items()}
+    try:
+        kind = cv_strategy(params.get("cv_strategy", "auto"), data.g_train, data.t_train)
+    except ValueError as exc:
+        ctx.fail(f"tuning: {exc}")
+    _check_folds(ctx, data, data.task, int(params["cv"]), kind)
+    X, y = data.X_train, data.y_train
+    if kind == "time":  # TimeSeriesSplit reads the rows in time order
+        X, y, w = time_ordered(data.t_train, X, y, weights.get("model__sample_weight"))
+        weights = {"model__sample_weight": w} if w is not None else {}
+    if kind == "group":
+        weights["groups"] = data.g_train
     search = make_search(
         model_pipeline(_preprocessor(data, name), est),
         grid,
         params["search"],
-        params["cv"],
+        search_folds(int(params["cv"]), kind),
         scoring,
         params["n_iter"],
         params["seed"],
@@ -217,7 +232,7 @@ def tune(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> d
     )
     with logged_warnings(ctx), _threads(ctx.threads):
         try:
-            search.fit(data.X_train, data.y_train, **weights)
+            search.fit(X, y, **weights)
         except ValueError as exc:
             ctx.fail(f"search failed: {str(exc).splitlines()[0]}")
     res = search.cv_results_
@@ -240,8 +255,9 @@ def tune(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> d
         ctx.log(f"candidate {i}: {json.dumps(cand, default=str)} -> {mean:.4f} ± {std:.4f}")
     best = _unprefixed(search.best_params_)
     ctx.log(
-        f"best: {json.dumps(best, default=str)} ({search.best_score_:.4f}; the preprocessing "
-        "was refitted inside every fold)"
+        f"best: {json.dumps(best, default=str)} ({search.best_score_:.4f} over "
+        f"{type(search.cv).__name__ if kind != 'kfold' else 'k'} folds; the preprocessing was "
+        "refitted inside every fold)"
     )
     ctx.log_metric("cv_best_score", float(search.best_score_))
     metrics = MetricsValue(
@@ -250,6 +266,7 @@ def tune(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> d
             "candidates": candidates,
             "best_params": best,
             "scoring": scoring or "default",
+            "strategy": kind,
         },
     )
     return {"model": _model_value(search.best_estimator_, data, name), "results": metrics}
@@ -303,7 +320,7 @@ def evaluate(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) 
         if params.get("cv_folds", 0):
             ctx.progress(0.5, "cross-validation on the training part")
             details["cv"] = _cross_validate(ctx, model, data, task, params)
-            values.update(_cv_values(details["cv"]))
+            values.update(cv_values(details["cv"]))
         if params["slice_column"]:
             details["slices"] = _slices(ctx, data, y_pred, params["slice_column"], task)
         ctx.check_cancelled()
@@ -331,21 +348,16 @@ def evaluate(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) 
 def _cross_validate(
     ctx: StageContext, model: ModelValue, data: SplitValue, task: str, params: dict[str, Any]
 ) -> dict[str, Any]:
-    """k-fold scores of a clone of the whole pipeline refitted on the training part only."""
-    import numpy as np
-
-    folds, y = int(params["cv_folds"]), np.asarray(data.y_train)
+    """k-fold scores of a clone of the whole pipeline refitted on the training part only:
+    stratified/plain, grouped by the group column or time-ordered by the time column."""
+    folds = int(params["cv_folds"])
     if folds < 2:
         ctx.fail(f"cv_folds must be 0 (off) or at least 2, not {folds}")
-    if task == CLASSIFICATION:
-        smallest = int(np.unique(y, return_counts=True)[1].min())
-        if smallest < folds:
-            ctx.fail(
-                f"cv_folds={folds} needs at least {folds} training rows of every class; "
-                f"the rarest class has {smallest}"
-            )
-    elif len(y) < folds:
-        ctx.fail(f"cv_folds={folds} needs at least {folds} training rows, not {len(y)}")
+    try:
+        kind = cv_strategy(params.get("cv_strategy", "auto"), data.g_train, data.t_train)
+    except ValueError as exc:
+        ctx.fail(f"cross-validation: {exc}")
+    _check_folds(ctx, data, task, folds, kind)
     weights = None if data.w_train is None else data.w_train.to_numpy(dtype=float)
 
     def after_fold(done: int, total: int) -> None:
@@ -362,24 +374,50 @@ def _cross_validate(
             int(params["seed"]),
             weights,
             after_fold,
+            kind,
+            data.g_train,
+            data.t_train,
         )
     except ValueError as exc:
         ctx.fail(f"cross-validation failed: {str(exc).splitlines()[0]}")
+    how = {
+        "group": f"grouped folds (no '{getattr(data.g_train, 'name', 'group')}' group on both "
+        "sides)",
+        "time": f"time-ordered folds by '{getattr(data.t_train, 'name', 'time')}' (never "
+        "trained on later rows)",
+    }.get(kind, "folds")
     for key, row in cv["metrics"].items():
         ctx.log(
-            f"cv {key} {row['mean']:.4f} ± {row['std']:.4f} over {folds} folds of the "
+            f"cv {key} {row['mean']:.4f} ± {row['std']:.4f} over {folds} {how} of the "
             f"training part (95% CI {row['ci95_low']:.4f} to {row['ci95_high']:.4f})"
         )
     return cv
 
 
-def _cv_values(cv: dict[str, Any]) -> dict[str, float]:
-    """Metrics ``cv_<metric>_mean/_std/_ci95_low/_ci95_high`` from cross_validated_metrics."""
-    return {
-        f"cv_{key}_{stat}": float(row[stat])
-        for key, row in cv["metrics"].items()
-        for stat in ("mean", "std", "ci95_low", "ci95_high")
-    }
+def _check_folds(ctx: StageContext, data: SplitValue, task: str, folds: int, kind: str) -> None:
+    """Fail with one sentence when the training part cannot fill ``folds`` folds."""
+    import numpy as np
+
+    y = np.asarray(data.y_train)
+    if kind == "group":
+        distinct = int(data.g_train.nunique())
+        if distinct < folds:
+            ctx.fail(
+                f"cv_folds={folds} grouped folds need at least {folds} groups in the training "
+                f"part; '{data.g_train.name}' has {distinct}"
+            )
+    elif kind == "time":
+        if len(y) <= folds:
+            ctx.fail(f"cv_folds={folds} time-ordered folds need more than {folds} training rows")
+    elif task == CLASSIFICATION:
+        smallest = int(np.unique(y, return_counts=True)[1].min())
+        if smallest < folds:
+            ctx.fail(
+                f"cv_folds={folds} needs at least {folds} training rows of every class; "
+                f"the rarest class has {smallest}"
+            )
+    elif len(y) < folds:
+        ctx.fail(f"cv_folds={folds} needs at least {folds} training rows, not {len(y)}")
 
 
 def _log_detail_series(ctx: StageContext, details: dict[str, Any]) -> None:

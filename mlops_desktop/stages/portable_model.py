@@ -83,7 +83,7 @@ def make_search(
     estimator: Any,
     grid: dict[str, list[Any]],
     search: str,
-    cv: int,
+    cv: Any,
     scoring: str | None,
     n_iter: int = 10,
     random_state: int = 0,
@@ -92,7 +92,8 @@ def make_search(
     """A cross-validated search: every candidate of ``grid`` (search "grid"), or ``n_iter``
     of them drawn at random with ``random_state`` (search "random"; at most all of them);
     the best is refitted on all the data. When ``estimator`` is a model pipeline the grid
-    names the estimator's parameters, and the preprocessing is refitted inside every fold."""
+    names the estimator's parameters, and the preprocessing is refitted inside every fold.
+    ``cv`` is a number of folds or a splitter (see search_folds)."""
     from sklearn.model_selection import GridSearchCV, ParameterGrid, RandomizedSearchCV
 
     if hasattr(estimator, "named_steps"):
@@ -295,17 +296,66 @@ def feature_importance(
 # ------------------------------------------------------------------------------ cross-validation
 # Scorers of the cross-validated primary metrics: {metric key: scikit-learn scoring name}
 CV_SCORERS = {
-    CLASSIFICATION: {"accuracy": "accuracy", "balanced_accuracy": "balanced_accuracy"},
+    "classification": {"accuracy": "accuracy", "balanced_accuracy": "balanced_accuracy"},
     "regression": {"r2": "r2", "rmse": "neg_root_mean_squared_error"},
 }
 
 
-def cv_splitter(task: str, folds: int, seed: int) -> Any:
-    """Shuffled StratifiedKFold (classification) or KFold (regression)."""
-    from sklearn.model_selection import KFold, StratifiedKFold
+# How the folds are cut: "auto" groups by the group column when there is one, else keeps
+# time order by the time column when there is one, else k folds (stratified for a classifier).
+CV_STRATEGIES = ("auto", "kfold", "group", "time")
 
-    kind = StratifiedKFold if task == CLASSIFICATION else KFold
-    return kind(n_splits=folds, shuffle=True, random_state=seed)
+
+def cv_strategy(strategy: str, groups: Any = None, order: Any = None) -> str:
+    """The fold kind ``strategy`` means for data with these group and time columns: "kfold",
+    "group" or "time". Raises ValueError when the column it needs is missing."""
+    if strategy == "auto":
+        return "group" if groups is not None else "time" if order is not None else "kfold"
+    if strategy == "group" and groups is None:
+        raise ValueError(
+            "grouped folds need a column with the role group (Load data roles, e.g. "
+            "'patient=group')"
+        )
+    if strategy == "time" and order is None:
+        raise ValueError(
+            "time-ordered folds need a column with the role time (Load data roles, e.g. "
+            "'date=time')"
+        )
+    if strategy not in CV_STRATEGIES:
+        raise ValueError(f"unknown fold kind {strategy!r}: one of {', '.join(CV_STRATEGIES)}")
+    return strategy
+
+
+def cv_splitter(task: str, folds: int, seed: int, kind: str = "kfold") -> Any:
+    """The folds: shuffled StratifiedKFold (classification) or KFold (regression);
+    GroupKFold for kind "group" (no group on both sides of a fold); TimeSeriesSplit for
+    kind "time" (rows in time order; a fold is scored on rows later than all it trained on)."""
+    from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold, TimeSeriesSplit
+
+    if kind == "group":
+        return GroupKFold(n_splits=folds)
+    if kind == "time":
+        return TimeSeriesSplit(n_splits=folds)
+    splitter = StratifiedKFold if task == CLASSIFICATION else KFold
+    return splitter(n_splits=folds, shuffle=True, random_state=seed)
+
+
+def search_folds(folds: int, kind: str) -> Any:
+    """The ``cv`` of a search: ``folds`` itself for kind "kfold" (scikit-learn's default
+    unshuffled folds), else GroupKFold or TimeSeriesSplit (see cv_splitter)."""
+    return folds if kind == "kfold" else cv_splitter("", folds, 0, kind)
+
+
+def time_ordered(order: Any, *parts: Any) -> list[Any]:
+    """``parts`` (frames, series, arrays or None) with their rows sorted by ``order``, the
+    time column's values of the same rows (a stable sort: ties keep their order)."""
+    import numpy as np
+
+    idx = np.argsort(np.asarray(order), kind="stable")
+    return [
+        None if part is None else part.iloc[idx] if hasattr(part, "iloc") else np.asarray(part)[idx]
+        for part in parts
+    ]
 
 
 def cross_validated_metrics(
@@ -317,25 +367,35 @@ def cross_validated_metrics(
     seed: int,
     sample_weight: Any = None,
     after_fold: Any = None,
+    strategy: str = "kfold",
+    groups: Any = None,
+    order: Any = None,
 ) -> dict[str, Any]:
     """Refit an unfitted clone of the whole model pipeline (preprocessing + model) on each
     of ``folds`` folds of the TRAINING rows only and score it on the held-out fold (what
-    ``cross_val_score`` computes). Per metric: the fold scores, their mean, sample standard
-    deviation (ddof=1) and a 95% t-interval of the mean over folds. ``after_fold(done,
-    folds)`` is called after each fold (progress, cancelling)."""
+    ``cross_val_score`` computes; with ``groups`` for grouped folds, on the rows sorted by
+    ``order`` for time-ordered ones). ``strategy`` is one of CV_STRATEGIES. Per metric: the
+    fold scores, their mean, sample standard deviation (ddof=1) and a 95% t-interval of the
+    mean over folds. ``after_fold(done, folds)`` is called after each fold (progress,
+    cancelling)."""
     import numpy as np
     from scipy import stats
     from sklearn.base import clone
     from sklearn.metrics import get_scorer
 
     scorers = CV_SCORERS[CLASSIFICATION if task == CLASSIFICATION else "regression"]
-    splitter = cv_splitter(task, folds, seed)
+    kind = cv_strategy(strategy, groups, order)
+    splitter = cv_splitter(task, folds, seed, kind)
+    if kind == "time":
+        X_train, y_train, sample_weight = time_ordered(order, X_train, y_train, sample_weight)
+    if kind != "group":
+        groups = None
 
     def take(values: Any, idx: Any) -> Any:
         return values.iloc[idx] if hasattr(values, "iloc") else np.asarray(values)[idx]
 
     scores: dict[str, list[float]] = {key: [] for key in scorers}
-    for done, (fit_idx, score_idx) in enumerate(splitter.split(X_train, y_train), 1):
+    for done, (fit_idx, score_idx) in enumerate(splitter.split(X_train, y_train, groups), 1):
         fit_params = {}
         if sample_weight is not None:
             fit_params["model__sample_weight"] = np.asarray(sample_weight)[fit_idx]
@@ -347,7 +407,12 @@ def cross_validated_metrics(
         if after_fold is not None:
             after_fold(done, folds)
     t = float(stats.t.ppf(0.975, folds - 1))
-    out: dict[str, Any] = {"folds": folds, "splitter": type(splitter).__name__, "metrics": {}}
+    out: dict[str, Any] = {
+        "folds": folds,
+        "splitter": type(splitter).__name__,
+        "strategy": kind,
+        "metrics": {},
+    }
     for key, fold_scores in scores.items():
         mean, std = float(np.mean(fold_scores)), float(np.std(fold_scores, ddof=1))
         half = t * std / np.sqrt(folds)
@@ -359,3 +424,12 @@ def cross_validated_metrics(
             "ci95_high": mean + half,
         }
     return out
+
+
+def cv_values(cv: dict[str, Any]) -> dict[str, float]:
+    """Metrics ``cv_<metric>_mean/_std/_ci95_low/_ci95_high`` from cross_validated_metrics."""
+    return {
+        f"cv_{key}_{stat}": float(row[stat])
+        for key, row in cv["metrics"].items()
+        for stat in ("mean", "std", "ci95_low", "ci95_high")
+    }

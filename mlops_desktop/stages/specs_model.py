@@ -15,6 +15,7 @@ from mlops_desktop.stages._spec_helpers import (
     p_str,
     p_text,
 )
+from mlops_desktop.stages.portable_model import CV_STRATEGIES
 
 CLASSIFIERS = (
     "logistic_regression",
@@ -100,6 +101,15 @@ SPECS = [
             ),
             p_int("n_iter", 10, 1, 1000, help="Candidates tried by randomized search."),
             p_int("cv", 3, 2, 20, help="Cross-validation folds."),
+            p_choice(
+                "cv_strategy",
+                "auto",
+                CV_STRATEGIES,
+                help="How the folds are cut. kfold: scikit-learn's default (StratifiedKFold "
+                "for classification, KFold for regression, unshuffled). group: GroupKFold on "
+                "the column with the role group. time: TimeSeriesSplit in the order of the "
+                "column with the role time. auto: group, else time, else kfold.",
+            ),
             p_str(
                 "scoring",
                 "",
@@ -134,10 +144,18 @@ SPECS = [
                 0,
                 20,
                 help="0 = off. Otherwise refit a copy of the whole model pipeline on k folds of "
-                "the TRAINING part only (shuffled StratifiedKFold for classification, KFold for "
-                "regression, seeded by 'seed'; group and time columns are not used for the "
-                "folds) and log cv_<metric>_mean, _std and a 95% t-interval over folds. The "
-                "test part is never used.",
+                "the TRAINING part only (cut as 'cv_strategy' says) and log cv_<metric>_mean, "
+                "_std and a 95% t-interval over folds. The test part is never used.",
+            ),
+            p_choice(
+                "cv_strategy",
+                "auto",
+                CV_STRATEGIES,
+                help="How the folds are cut. kfold: shuffled StratifiedKFold (classification) "
+                "or KFold (regression), seeded by 'seed'. group: GroupKFold on the column with "
+                "the role group (no patient, player... on both sides). time: TimeSeriesSplit on "
+                "the rows in the order of the column with the role time (a fold never trains "
+                "on later rows). auto: group, else time, else kfold, from the column roles.",
             ),
         ),
     ),

@@ -1,0 +1,73 @@
+"""The exported script cross-validates as the app does: grouped folds (no patient on both
+sides), time-ordered folds and Tune's folds give the app's numbers to 1e-9."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "cli"))  # the CSV makers
+
+import pytest  # noqa: E402
+from test_codegen import assert_close, build, run_in_app, run_script  # noqa: E402
+from test_group_time_cv import patients_csv, trend_csv  # noqa: E402
+
+from mlops_desktop.app.codegen import export_python  # noqa: E402
+from mlops_desktop.app.workspace import Workspace  # noqa: E402
+
+
+@pytest.fixture
+def ws(tmp_path):
+    workspace = Workspace.open(str(tmp_path / "ws.db"))
+    yield workspace
+    workspace.close()
+
+
+def _pipeline(load: dict, model: tuple[str, dict], evaluate: dict):
+    return build(
+        [
+            ("load", "load_data", load),
+            ("split", "split", {"test_size": 0.25}),
+            ("train", *model),
+            ("eval", "evaluate", {"permutation_importance": False, "seed": 3, **evaluate}),
+        ],
+        [
+            ("load", "dataset", "split", "dataset"),
+            ("split", "split", "train", "split"),
+            ("split", "split", "eval", "split"),
+            ("train", "model", "eval", "model"),
+        ],
+    )
+
+
+def test_grouped_folds_in_the_script_equal_the_app(ws, tmp_path):
+    csv = tmp_path / "patients.csv"
+    patients_csv(csv, patients=24, visits=5)
+    load = {"source": "file", "path": str(csv), "target": "y", "roles": "patient=group, day=ignore"}
+    grid = '{"n_neighbors": [1, 7]}'
+    tune = ("tune", {"estimator": "k_neighbors", "grid": grid, "cv": 3})
+    pipeline = _pipeline(load, tune, {"cv_folds": 4})
+    service, run = run_in_app(ws, pipeline)
+    metrics = service.outputs(run.id, "eval")["metrics"]
+    assert metrics.details["cv"]["splitter"] == "GroupKFold"
+    assert "cv_accuracy_mean" in metrics.values
+    text = export_python(pipeline)
+    assert "GroupKFold" in text and "groups=" in text
+    results, out = run_script(tmp_path, pipeline)
+    assert_close(metrics.values, results["Evaluate"])
+    assert_close(service.outputs(run.id, "train")["results"].values, results["Tune"])
+    assert "GroupKFold folds" in out
+
+
+def test_time_ordered_folds_in_the_script_equal_the_app(ws, tmp_path):
+    csv = tmp_path / "trend.csv"
+    trend_csv(csv, n=160)
+    load = {"source": "file", "path": str(csv), "target": "y", "roles": "t=time"}
+    pipeline = _pipeline(load, ("train", {"estimator": "ridge"}), {"cv_folds": 4})
+    service, run = run_in_app(ws, pipeline)
+    metrics = service.outputs(run.id, "eval")["metrics"]
+    assert metrics.details["cv"]["splitter"] == "TimeSeriesSplit"
+    results, out = run_script(tmp_path, pipeline)
+    assert_close(metrics.values, results["Evaluate"])
+    assert "cv_r2_mean" in results["Evaluate"]
+    assert "TimeSeriesSplit folds" in out
