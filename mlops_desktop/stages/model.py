@@ -638,11 +638,22 @@ def model_gate(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]
             for line in lines
             if line.startswith("✗")
         )
-        who = f" against the champion v{champion.version}" if champion.found else ""
-        ctx.skip_downstream(f"model gate failed{who}: {failed}")
+        ctx.skip_downstream(_kept_out(champion, dict(metrics.values), names, failed))
     gate = {"passed": passed, "checks": lines, "champion": champion.details(), "notes": notes}
     out = MetricsValue(dict(metrics.values), {**metrics.details, "gate": gate})
     return {"model": inputs["model"], "metrics": out}
+
+
+def _kept_out(champion: Any, metrics: dict[str, Any], names: set[str], failed: str) -> str:
+    """Why the gate keeps the challenger out, champion first: ``champion m v3 stays
+    (accuracy 0.9580 vs 0.9370): accuracy > champion_accuracy + 0.005 (0.937 > 0.963)``."""
+    if not champion.found:
+        return f"model gate not passed: {failed}"
+    named = sorted(n[len("champion_") :] for n in names if n.startswith("champion_"))
+    shared = [k for k in named if k in champion.values and k in metrics]
+    versus = ", ".join(f"{k} {champion.values[k]:.4f} vs {float(metrics[k]):.4f}" for k in shared)
+    stays = f"champion {champion.model_name} v{champion.version} stays"
+    return f"{stays} ({versus}): {failed}" if versus else f"{stays}: {failed}"
 
 
 def _log_champion(
