@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import BinaryIO
 
-from mlops_desktop.core.errors import NotFoundError
+from mlops_desktop.core.errors import NotFoundError, WorkspaceError
 
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 _SUFFIX = re.compile(r"^(\.[A-Za-z0-9_-]{1,16}){0,2}$")
@@ -40,7 +40,17 @@ class ArtifactStore:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
+        if self.root.exists() and not self.root.is_dir():
+            raise WorkspaceError(
+                f"{self.root} is a file, not the workspace's artifacts folder: move it away "
+                "(nothing was changed)"
+            )
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WorkspaceError(
+                f"cannot create the artifacts folder {self.root}: {exc.strerror or exc}"
+            ) from None
 
     def put_bytes(self, data: bytes, suffix: str = "") -> str:
         digest = hashlib.sha256(data).hexdigest()

@@ -106,6 +106,24 @@ def _busy(exc: OperationalError) -> bool:
     return any(word in text for word in ("locked", "busy", "lock timeout", "statement timeout"))
 
 
+def _plain(exc: OperationalError) -> WorkspaceError | None:
+    """One line for a database error the user can act on (busy, read-only, full disk)."""
+    text = str(exc.orig).lower()
+    if _busy(exc):
+        return WorkspaceError(BUSY_MESSAGE)
+    if "readonly database" in text or "read-only" in text:
+        return WorkspaceError(
+            "the workspace is read-only (its file or folder cannot be written): nothing was "
+            "changed; make it writable, or open a writable copy"
+        )
+    if "disk is full" in text or "no space left" in text:
+        return WorkspaceError(
+            "the disk holding the workspace is full: nothing was saved; free some space "
+            "(mlops-desktop workspace gc) and try again"
+        )
+    return None
+
+
 BUSY_MESSAGE = (
     "the workspace is busy (another process held it, or the database did not answer, "
     "too long); try again"
@@ -134,8 +152,9 @@ class Database:
             with Session(self.engine, expire_on_commit=False) as session, session.begin():
                 yield session
         except OperationalError as exc:
-            if _busy(exc):
-                raise WorkspaceError(BUSY_MESSAGE) from exc
+            plain = _plain(exc)
+            if plain is not None:
+                raise plain from exc
             raise
 
     @contextmanager
@@ -144,15 +163,22 @@ class Database:
             with Session(self._writer, expire_on_commit=False) as session, session.begin():
                 yield session
         except OperationalError as exc:
-            if _busy(exc):
-                raise WorkspaceError(BUSY_MESSAGE) from exc
+            plain = _plain(exc)
+            if plain is not None:
+                raise plain from exc
             raise
 
     @contextmanager
     def write_connection(self) -> Iterator[Connection]:
         """A Core connection in a write transaction, for bulk inserts."""
-        with self._writer.begin() as conn:
-            yield conn
+        try:
+            with self._writer.begin() as conn:
+                yield conn
+        except OperationalError as exc:
+            plain = _plain(exc)
+            if plain is not None:
+                raise plain from exc
+            raise
 
     @contextmanager
     def read_connection(self) -> Iterator[Connection]:

@@ -106,6 +106,13 @@ def check_state(state: SchemaState, where: str) -> None:
         return
     if not MARKER_TABLES <= state.tables:
         raise WorkspaceError(f"{where} is not an MLOps Desktop workspace (it holds other tables)")
+    if len(state.revisions) > 1:
+        raise WorkspaceError(
+            f"{where} records {len(state.revisions)} schema revisions "
+            f"({', '.join(state.revisions)}) where a workspace has one: it was changed outside "
+            "MLOps Desktop; open a backup, or keep only the right row in alembic_version "
+            "(nothing was changed)"
+        )
     unknown = [r for r in state.revisions if r not in known_revisions()]
     if unknown or not state.revisions:
         raise WorkspaceError(
