@@ -27,10 +27,9 @@ pipeline coalesce into one run. Every firing is a ``trigger_events`` row linked 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,11 +57,11 @@ from mlops_desktop.core.trigger_settings import (
     TRIGGER_TYPES,
     trigger_problems,
 )
-from mlops_desktop.storage.registry import RegistryStore
-from mlops_desktop.storage.triggers import TriggerStore
 
 if TYPE_CHECKING:
     from mlops_desktop.app.workspace import Workspace
+    from mlops_desktop.storage.registry import RegistryStore
+    from mlops_desktop.storage.triggers import TriggerStore
 
 META_KEY = "triggers"
 ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
@@ -103,13 +102,13 @@ class TriggerService:
         self.clock = clock
         self.listener = listener
 
-    @cached_property
+    @property
     def store(self) -> TriggerStore:
-        return TriggerStore(self.ws.db)
+        return self.ws.triggers
 
-    @cached_property
+    @property
     def registry(self) -> RegistryStore:
-        return RegistryStore(self.ws.db)
+        return self.ws.registry
 
     def _run(self, project: str, pipeline: str, **kwargs: Any) -> Run:
         if self._runner is not None:
@@ -312,7 +311,7 @@ class TriggerService:
         return self._fire(Firing(trigger, proj, info, type_, dict(detail or {})), environment)
 
     def _fire(
-        self, firing: Firing, environment: str | None = None, coalesce: list[Firing] = ()
+        self, firing: Firing, environment: str | None = None, coalesce: Sequence[Firing] = ()
     ) -> TriggerEvent:
         proj, info = firing.project, firing.pipeline
         trig_id = firing.trigger.id if firing.trigger else None
@@ -387,7 +386,7 @@ class TriggerService:
             return True
         return False
 
-    def _record_coalesced(self, firings: list[Firing], into: TriggerEvent) -> list[int]:
+    def _record_coalesced(self, firings: Sequence[Firing], into: TriggerEvent) -> list[int]:
         ids = []
         for other in firings:
             ids.append(
@@ -477,11 +476,11 @@ class TriggerService:
         firings: list[Firing] = []
         for proj in self.ws.projects.list():
             infos = {i.id: i for i in self.ws.pipelines.list(proj.id)}
-            for info in infos.values():
+            for listed in infos.values():
                 try:
-                    self.sync_from_pipeline(proj.id, info.name)
+                    self.sync_from_pipeline(proj.id, listed.name)
                 except Exception:  # noqa: BLE001 - a broken document must not stop the loop
-                    log.warning("cannot read the triggers of %s/%s", proj.name, info.name)
+                    log.warning("cannot read the triggers of %s/%s", proj.name, listed.name)
             for trig in self.store.list(proj.id, enabled_only=True):
                 info = infos.get(trig.pipeline_id)
                 if info is None:
@@ -626,7 +625,7 @@ class TriggerService:
         if not approvals:
             return None, None
         state = {**trig.state, "last_approval_id": approvals[-1][0].id}
-        hits = [
+        approved = [
             (a, v)
             for a, v in approvals
             if a.decision == "approved"
@@ -634,10 +633,10 @@ class TriggerService:
             and self._from_pipeline(v.run_id, source)
         ]
         detail = {
-            "versions": [v.label for _, v in hits],
-            "approvers": [a.approver for a, _ in hits],
+            "versions": [v.label for _, v in approved],
+            "approvers": [a.approver for a, _ in approved],
         }
-        return (detail if hits else None), state
+        return (detail if approved else None), state
 
     def _from_pipeline(self, run_id: int | None, pipeline_id: int | None) -> bool:
         if pipeline_id is None:

@@ -2,7 +2,8 @@
 
 ``Workspace.open()`` resolves where the workspace is, opens and migrates the database
 (refusing files that are not workspaces), builds the stores, and marks the runs of processes
-that are gone as interrupted.
+that are gone as interrupted. The workspace owns every store: services ask it for one
+(``ws.registry``, ``ws.triggers``...) rather than building their own.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ import hashlib
 import os
 import shutil
 import tempfile
+from functools import cached_property
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import URL
 
@@ -26,6 +29,12 @@ from mlops_desktop.storage.pipelines import PipelineStore
 from mlops_desktop.storage.projects import ProjectStore
 from mlops_desktop.storage.runs import RunStore
 from mlops_desktop.storage.settings import SettingsStore
+
+if TYPE_CHECKING:
+    from mlops_desktop.storage.assessments import AssessmentStore
+    from mlops_desktop.storage.deployments import DeploymentStore
+    from mlops_desktop.storage.registry import RegistryStore
+    from mlops_desktop.storage.triggers import TriggerStore
 
 APP_NAME = "mlops-desktop"
 ENV_WORKSPACE = "MLOPS_DESKTOP_WORKSPACE"
@@ -100,6 +109,35 @@ class Workspace:
             db.dispose()
             raise
         return workspace
+
+    # The stores of the operate side are built on first use (most commands never need them).
+    @cached_property
+    def registry(self) -> RegistryStore:
+        """Registered models, versions, aliases and approvals."""
+        from mlops_desktop.storage.registry import RegistryStore
+
+        return RegistryStore(self.db)
+
+    @cached_property
+    def deployments(self) -> DeploymentStore:
+        """Deployments of model versions to environments."""
+        from mlops_desktop.storage.deployments import DeploymentStore
+
+        return DeploymentStore(self.db)
+
+    @cached_property
+    def triggers(self) -> TriggerStore:
+        """Triggers, their firings and monitor alerts."""
+        from mlops_desktop.storage.triggers import TriggerStore
+
+        return TriggerStore(self.db)
+
+    @cached_property
+    def assessments(self) -> AssessmentStore:
+        """Stored maturity assessments and answers."""
+        from mlops_desktop.storage.assessments import AssessmentStore
+
+        return AssessmentStore(self.db)
 
     @property
     def path(self) -> Path | None:
