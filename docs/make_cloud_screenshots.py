@@ -8,7 +8,7 @@ Vertex AI and Azure ML definitions of ``tests/fixtures/cloud`` through the windo
 path (as File → Import cloud pipeline… does), shows each through its vendor's lens with a step
 selected in the inspector, and a 40-step SageMaker definition (from the import benchmark's
 generator) to show the layout of a larger pipeline, and the Vertex AI pipeline with its
-condition group collapsed (its toggle clicked).
+condition group collapsed (its toggle clicked), and the local copy of the SageMaker pipeline.
 """
 
 from __future__ import annotations
@@ -94,6 +94,27 @@ def shoot(
     print(f"  {target}")
 
 
+def shoot_local_copy(win: MainWindow, path: Path, out: Path) -> None:
+    """The local copy of an imported pipeline, made through File → Make a local copy…."""
+    from mlops_desktop.qt import cloud_local_copy
+
+    opened = win.current_pipeline()
+    if opened is None or opened.meta.get("external", {}).get("source") != path.name:
+        cloud_import_dialog.import_cloud_file(win, str(path))
+    if not cloud_local_copy.make_local_copy(win):
+        raise SystemExit(f"no local copy of {path}")
+    win.set_lens("aws")
+    editor = win.current_editor()
+    settle()
+    editor.fit_view()
+    settle()
+    whole_picture(editor)
+    settle()
+    target = out / "cloud-local-copy.png"
+    win.grab().save(str(target))
+    print(f"  {target}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default=str(ROOT / "docs" / "images"))
@@ -118,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         settle()
         for name, path, lens, select in SHOTS:
             shoot(win, path, lens, select, out, name)
+        shoot_local_copy(win, FIXTURES / "sagemaker" / "abalone.json", out)
         nested = FIXTURES / "kfp" / "nested.yaml"
         shoot(win, nested, "google", "train", out, "cloud-vertex-collapsed", COLLAPSE)
         big = tmp / "retail-forecast.json"

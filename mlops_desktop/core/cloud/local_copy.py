@@ -227,6 +227,8 @@ class _Builder:
         preds: dict[str, list[str]] = {n: [] for n in self.nodes}
         for lk in self.links:
             preds[lk.target].append(lk.source)
+        for ext_id, native in self.native_of.items():  # and after what it followed there
+            preds[native] += [self.native_of[p] for p in self.preds[ext_id] if p in self.native_of]
         layer: dict[str, int] = {}
         for nid in self.nodes:  # links only point from earlier nodes to later ones
             layer[nid] = 1 + max((layer[p] for p in preds[nid] if p in layer), default=-1)
