@@ -120,3 +120,39 @@ def test_no_loop_no_markers(qtbot, tmp_path) -> None:
     registry.promote("calm", "clf", 1, "staging", actor="test")  # not production
     assert plot_data.loop_events(win.workspace, "calm") == []
     win.close()
+
+
+def _click_marker(qtbot, plot, kind: str, index: int = 0) -> None:
+    """Click with the mouse where the marker is drawn on the screen."""
+    from PySide6.QtCore import QPointF, Qt
+
+    xs, ys = plot.markers[kind].getData()
+    x, y = float(xs[index]), float(ys[index])
+    # The loop's events here happen milliseconds apart: zoom in until no other marker shares
+    # the spot, as a person would before clicking.
+    others = [e.time for e in plot.events if e.time is not None and abs(e.time - x) > 1e-9]
+    half = min([abs(t - x) for t in others] + [60.0]) / 2
+    plot.plot_item.vb.setRange(xRange=(x - half, x + half), yRange=(y - 1, y + 1), padding=0)
+    qtbot.wait(50)
+    view = plot.layout_widget
+    scene_pos = plot.plot_item.vb.mapViewToScene(QPointF(x, y))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.mapFromScene(scene_pos))
+
+
+@pytest.mark.parametrize(("kind", "run"), [("retrain", "retrain"), ("alert", "alerted")])
+def test_clicking_a_loop_marker_opens_its_run(qtbot, window, kind, run) -> None:
+    facts = window.facts
+    window.show_dock(window.trends_dock)
+    qtbot.waitUntil(lambda: window.trends is not None and window.trends.trend.trend is not None)
+    plot = window.trends.trend
+    with qtbot.waitSignal(window.trends.run_activated, timeout=5000) as opened:
+        _click_marker(qtbot, plot, kind)
+    assert opened.args == [facts[run]]
+    qtbot.waitUntil(
+        lambda: (
+            window.run_view is not None
+            and window.run_view.run is not None
+            and window.run_view.run.id == facts[run]
+        )
+    )
+    assert f"Run #{window.run_view.run.number}" in window.run_view.header.text()
