@@ -63,7 +63,8 @@ def _revision_graph() -> dict[str, str | None]:
     (which is slow to import: opening an up-to-date workspace should not need it)."""
     graph: dict[str, str | None] = {}
     for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
-        found = dict(m.groups() for m in _REVISION_LINE.finditer(path.read_text("utf-8")))
+        text = path.read_text("utf-8")
+        found = {m.group(1): m.group(2) for m in _REVISION_LINE.finditer(text)}
         if "revision" not in found:
             continue
         down = found.get("down_revision", "None").strip("\"'")
@@ -138,8 +139,13 @@ def inspect_sqlite_file(path: Path) -> SchemaState:
         raise WorkspaceError(f"{path} is an empty file, not a workspace")
     if header != SQLITE_HEADER:
         raise WorkspaceError(f"{path} is not a workspace (not an SQLite database)")
+    # With no -wal/-shm beside it, the file holds every commit and no process has it open: read
+    # it as immutable, so a read-only look at a WAL-mode file (refused or not) leaves no
+    # -wal/-shm behind and needs no disk space.
+    quiet = not any(path.with_name(path.name + end).exists() for end in ("-wal", "-shm"))
+    options = "mode=ro&immutable=1" if quiet else "mode=ro"
     try:
-        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?{options}", uri=True, timeout=30)
     except sqlite3.Error as exc:
         raise WorkspaceError(f"cannot open {path}: {exc}") from None
     try:
@@ -181,6 +187,13 @@ def backup_sqlite_file(path: Path, revision: str | None) -> Path:
     return target
 
 
+def _driver_pragma(conn: Connection, pragma: str) -> None:
+    """Run an SQLite PRAGMA on the driver's connection (outside SQLAlchemy's transaction)."""
+    driver = conn.connection.driver_connection
+    assert driver is not None  # an open connection has its driver connection
+    driver.execute(pragma)
+
+
 def upgrade(engine: Engine, where: str) -> None:
     """Migrate the database to the newest revision, serialised against other processes.
 
@@ -192,7 +205,7 @@ def upgrade(engine: Engine, where: str) -> None:
     sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as conn:
         if sqlite:  # a PRAGMA outside any transaction: through the driver connection
-            conn.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
+            _driver_pragma(conn, "PRAGMA foreign_keys = OFF")
         conn.execution_options(mlops_write=True)
         try:
             with conn.begin():
@@ -214,4 +227,4 @@ def upgrade(engine: Engine, where: str) -> None:
                         )
         finally:
             if sqlite:
-                conn.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
+                _driver_pragma(conn, "PRAGMA foreign_keys = ON")

@@ -84,3 +84,24 @@ def test_run_on_a_read_only_workspace_says_so_in_one_line(workspace, capsys) -> 
         assert main(["--workspace", workspace, "project", "create", "q"]) == 1
         _one_line(capsys)
     assert Path(workspace).read_bytes() == before
+
+
+def _beside(path: Path) -> list[str]:
+    return sorted(p.name for p in path.parent.iterdir() if p.name.startswith(path.name + "-"))
+
+
+def test_a_refused_wal_mode_file_keeps_no_trace_beside_it(tmp_path, workspace, capsys) -> None:
+    foreign = tmp_path / "other.db"
+    with contextlib.closing(sqlite3.connect(foreign)) as con, con:
+        con.execute("PRAGMA journal_mode = WAL")
+        con.execute("CREATE TABLE notes (text TEXT)")
+    before = foreign.read_bytes()
+    assert main(["--workspace", str(foreign), "project", "list"]) == 1
+    assert "is not an MLOps Desktop workspace" in _one_line(capsys)
+    assert _beside(foreign) == [] and foreign.read_bytes() == before
+    # The same for a workspace refused for its two schema revisions (a WAL-mode file).
+    with contextlib.closing(sqlite3.connect(workspace)) as con, con:
+        con.execute("INSERT INTO alembic_version VALUES ('0001_initial')")
+    assert main(["--workspace", workspace, "project", "list"]) == 1
+    _one_line(capsys)
+    assert _beside(Path(workspace)) == []
