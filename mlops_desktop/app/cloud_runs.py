@@ -203,6 +203,10 @@ class CloudRunService:
             for step in known:
                 for key, value in _metrics(step, nodes[step.name], gates).items():
                     series.append((len(runs) - 1, key, nodes[step.name].id, [0], [value], at))
+            for step in ex.steps:  # a gate that is a group (a Vertex AI condition), not a step
+                if step.name not in nodes and step.name in gates:
+                    for key, value in _metrics(step, None, gates).items():
+                        series.append((len(runs) - 1, key, "", [0], [value], at))
         ids = self.ws.runs.add_finished(runs, series) if runs else []
         return ExecutionImport(pipeline, tuple(ids), already, unfinished, tuple(unknown))
 

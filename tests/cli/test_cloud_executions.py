@@ -248,3 +248,19 @@ def test_a_gap_fix_never_edits_an_imported_pipeline(capsys, ws) -> None:
         assert service.apply_fix("demo", "add_model_gate") is None
         pipeline = dict(service.pipelines("demo"))["checks"]
     assert not any(n.type == "model_gate" for n in pipeline.nodes.values())
+
+
+def test_a_vertex_condition_group_records_whether_the_gate_held(capsys, ws) -> None:
+    imported(capsys, ws, "kfp/nested.yaml")
+    out = record(capsys, ws, "nested-vertex", "vertex-gated.json")
+    assert "recorded 2 execution(s)" in out and "not in the imported definition" not in out
+    code, out, err = cli(capsys, *ws, "runs", "demo", "--json")
+    assert code == 0, err
+    gate = {r["id"]: r["metrics"].get("gate_passed") for r in json.loads(out)}
+    assert gate == {1: 0.0, 2: 1.0}  # not triggered: the gate held back registration
+    runs = {r["id"]: {s["title"]: s["status"] for s in r["stages"]} for r in json.loads(out)}
+    assert runs[1]["upload-model"] == "skipped" and runs[2]["upload-model"] == "succeeded"
+    why = " ".join(criteria(capsys, ws)["gcp.l1.model_validation"]["missing"])
+    assert (
+        "the gate exit-handler-1/condition-2 checks" in why and "an execution evaluated it" in why
+    )
