@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from mlops_desktop.app.history_reads import HistoryReads
 from mlops_desktop.app.repo_scan import head_commit, scan_repository
 from mlops_desktop.core.errors import MlopsError, NotFoundError
 from mlops_desktop.core.evidence.findings import RepoScan
@@ -79,8 +80,17 @@ def _git(args: list[str]) -> subprocess.CompletedProcess[str]:
 
 
 class AssessmentService:
-    def __init__(self, workspace: Workspace, registry: StageRegistry | None = None) -> None:
+    def __init__(
+        self,
+        workspace: Workspace,
+        registry: StageRegistry | None = None,
+        *,
+        reads: HistoryReads | None = None,
+    ) -> None:
         self.ws = workspace
+        # the run history read by the piece of work this assessment belongs to (a report);
+        # without one, every assessment reads the history afresh
+        self.reads = reads
         self.registry = registry if registry is not None else default_registry()
         self.store = AssessmentStore(workspace.db)
         self._scans: dict[tuple[str, str], tuple[float, RepoScan]] = {}
@@ -174,12 +184,13 @@ class AssessmentService:
         return out
 
     def _runs(self, project_id: int, names: dict[int | None, str]) -> list[RunFacts]:
-        runs = self.ws.runs.list(project_id)
+        reads = self.reads if self.reads is not None else HistoryReads(self.ws)
+        runs = reads.runs(project_id)
         ids = [r.id for r in runs]
         # the stages' node, type, status and duration of every run in one query (no logs)
         fields = ("node_id", "stage_type", "status", "duration_s")
         stages = self.ws.runs.stage_rows(ids, fields) if runs else {}
-        metrics = self.ws.metrics.latest_many(ids) if runs else {}
+        metrics = reads.latest(project_id) if runs else {}
         out = []
         for r in runs:
             out.append(

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlops_desktop import __version__
+from mlops_desktop.app.history_reads import HistoryReads
 from mlops_desktop.core.errors import MlopsError, NotFoundError
 from mlops_desktop.core.vendors import catalogue
 from mlops_desktop.reports.html import headline_keys, write_html
@@ -86,6 +87,7 @@ class ReportService:
         self.workspace = workspace
         self.registry = registry
         self._assessment = assessment
+        self._reads = HistoryReads(workspace)
 
     # ------------------------------------------------------------------ public
     def build(
@@ -103,7 +105,9 @@ class ReportService:
         ws = self.workspace
         proj = ws.projects.get(project)
         lens = lens or (proj.template if proj.template in LENSES else catalogue().default)
-        runs = list(ws.runs.list(proj.id))
+        # the runs and their latest metric values, read once for every section
+        self._reads = HistoryReads(ws)
+        runs = list(self._reads.runs(proj.id))
         run = self._chosen_run(proj, runs, run_id)
         pipelines = self._guard(None, "Pipelines", lambda: list(ws.pipelines.list(proj.id))) or []
         data = ReportData(
@@ -230,10 +234,10 @@ class ReportService:
             return
         from mlops_desktop.app import plot_data
 
-        ws = self.workspace
         figures: list[Figure] = []
-        latest = ws.metrics.latest_many([r.id for r in runs]) if runs else {}
-        keys = headline_keys({k for m in latest.values() for k in scalar_metrics(m)}, 1)
+        latest = self._reads.latest(proj.id) if runs else {}
+        logged = {k for m in latest.values() for k in m}
+        keys = headline_keys(set(scalar_metrics(dict.fromkeys(logged, 0.0))), 1)
         events = self._timeline(proj)
         if keys and sum(1 for m in latest.values() if keys[0] in m) >= TREND_MIN_RUNS:
             trend = plot_data.build_trend(keys[0], runs, latest, events)
@@ -463,7 +467,7 @@ class ReportService:
             except ImportError:
                 data.omit("Maturity assessment", "not available in this installation")
                 return
-            service = AssessmentService(self.workspace, self.registry)
+            service = AssessmentService(self.workspace, self.registry, reads=self._reads)
         assessment = from_service(service, proj.name)
         if assessment is None:
             data.omit("Maturity assessment", "the project has not been assessed yet")
