@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "mlops_desktop"
 
 # Whole packages that are clean.
-CLEAN_PACKAGES = ("engine", "reports", "cli", "core/evidence")
+CLEAN_PACKAGES = ("engine", "reports", "cli", "core/evidence", "storage")
 # core's own modules (core/maturity and core/cloud are listed module by module below).
 CLEAN_CORE_MODULES = (
     "__init__",
@@ -98,24 +98,6 @@ CLEAN_MODULES = {
         "specs_external",
         "specs_model",
         "specs_operate",
-    ),
-    "storage": (
-        "__init__",
-        "_util",
-        "artifacts",
-        "assessments",
-        "database",
-        "gc",
-        "opener",
-        "orm",
-        "orm_assessments",
-        "orm_registry",
-        "owner",
-        "pipelines",
-        "projects",
-        "registry",
-        "settings",
-        "triggers",
     ),
 }
 

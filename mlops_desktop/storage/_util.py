@@ -5,9 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from mlops_desktop.core.errors import InvalidNameError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import CursorResult, Result
 
 MAX_NAME = 200
 
@@ -33,3 +36,8 @@ def canonical_json(document: Any) -> str:
 
 def content_hash(document: Any) -> str:
     return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed (its result is a cursor result)."""
+    return int(cast("CursorResult[Any]", result).rowcount or 0)

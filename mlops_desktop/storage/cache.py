@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, func, select
 
+from mlops_desktop.storage._util import rows_changed
 from mlops_desktop.storage.artifacts import ArtifactStore
 from mlops_desktop.storage.database import Database
 from mlops_desktop.storage.orm import SqlCacheEntry, utc_now
@@ -53,7 +54,7 @@ class CacheStore:
         if stage_type is not None:
             query = query.where(SqlCacheEntry.stage_type == stage_type)
         with self._db.write() as s:
-            return int(s.execute(query).rowcount or 0)
+            return rows_changed(s.execute(query))
 
     def __len__(self) -> int:
         with self._db.read() as s:

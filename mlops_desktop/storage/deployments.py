@@ -9,6 +9,7 @@ transaction: a failure half-way leaves the previous deployments and aliases unto
 
 from __future__ import annotations
 
+import builtins
 from datetime import datetime
 
 from sqlalchemy import or_, select
@@ -355,7 +356,7 @@ class DeploymentStore:
                 query = query.limit(limit)
             return [_entity(s, r) for r in s.scalars(query)]
 
-    def active(self, project_id: int, environment: str) -> list[Deployment]:
+    def active(self, project_id: int, environment: str) -> builtins.list[Deployment]:
         """What serves ``environment`` now: its primary first, then canary and shadow."""
         with self.db.read() as s:
             rows = _active(s, project_id, environment)
@@ -364,7 +365,7 @@ class DeploymentStore:
 
     def active_at(
         self, project_id: int, at: datetime, environment: str | None = None
-    ) -> list[Deployment]:
+    ) -> builtins.list[Deployment]:
         """What served (``environment``, or every environment) at ``at``: deployments made by
         then and not ended by then, each environment's primary first."""
         with self.db.read() as s:

@@ -29,10 +29,10 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, union
+from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, union
 from sqlalchemy.engine import Dialect
 
 from mlops_desktop.core.entities import MetricPoint
@@ -41,8 +41,8 @@ from mlops_desktop.storage.database import Database
 from mlops_desktop.storage.orm import SqlMetric, SqlMetricChunk
 
 CHUNK_POINTS = 65_536  # points per chunk row: 512 KiB per array
-_ROWS = SqlMetric.__table__  # one row per point: read only (workspaces before 0005)
-_CHUNKS = SqlMetricChunk.__table__
+_ROWS = cast(Table, SqlMetric.__table__)  # one row per point: read only (workspaces before 0005)
+_CHUNKS = cast(Table, SqlMetricChunk.__table__)
 _I8 = np.dtype("<i8")
 _F8 = np.dtype("<f8")
 
@@ -199,7 +199,7 @@ class MetricStore:
                 raise ValueError(f"steps of metric '{key}' must be whole numbers")
         step_arr = step_arr.astype(np.int64, copy=False)
         if timestamps is None or np.ndim(timestamps) == 0:
-            ts = float(time.time() if timestamps is None else timestamps)  # type: ignore[arg-type]
+            ts = float(time.time() if timestamps is None else timestamps)
             ts_arr = np.full(n, ts, dtype=np.float64)
         else:
             ts_arr = np.asarray(timestamps, dtype=np.float64)

@@ -10,6 +10,7 @@ checked directly: they are interrupted once their heartbeat is older than
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from mlops_desktop.core.entities import Run, RunStatus, StageRun, StageStatus
 from mlops_desktop.core.errors import ConflictError, NotFoundError
+from mlops_desktop.storage._util import rows_changed
 from mlops_desktop.storage.database import Database
 from mlops_desktop.storage.orm import (
     SqlPipelineVersion,
@@ -261,7 +263,7 @@ class RunStore:
         project_id: int,
         pipeline_id: int | None = None,
         run_ids: Sequence[int] | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> builtins.list[dict[str, Any]]:
         """What a runs table shows of each run of a project (only ``run_ids`` when given),
         newest first, in one query: id, pipeline_id, status, trigger, environment,
         created_at, started_at, finished_at, message, number (no parameters, no stages)."""
@@ -300,7 +302,7 @@ class RunStore:
             for r in rows
         ]
 
-    def stage_summaries(self, run_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    def stage_summaries(self, run_ids: Sequence[int]) -> dict[int, builtins.list[dict[str, Any]]]:
         """Per run: its stages' node_id, stage_type, title, status, duration_s and error, in
         one query (what listings show; no logs or outputs)."""
         with self._db.read_connection() as conn:
@@ -308,13 +310,15 @@ class RunStore:
 
     def stage_rows(
         self, run_ids: Sequence[int], fields: Sequence[str]
-    ) -> dict[int, list[tuple[Any, ...]]]:
+    ) -> dict[int, builtins.list[tuple[Any, ...]]]:
         """Per run: the chosen ``fields`` of its stages as tuples, in one query (e.g.
         ``("node_id", "stage_type", "status", "duration_s")`` for the maturity facts)."""
         with self._db.read_connection() as conn:
             return stage_rows(conn, run_ids, fields)
 
-    def add_finished(self, runs: list[Run], series: list[SeriesRow] | None = None) -> list[int]:
+    def add_finished(
+        self, runs: builtins.list[Run], series: builtins.list[SeriesRow] | None = None
+    ) -> builtins.list[int]:
         """Store finished runs (ids ignored) with their stage records and metric series in
         one transaction; the new ids in order. ``series`` rows are (index of the run in
         ``runs``, key, node id, steps, values, timestamps)."""
@@ -324,10 +328,10 @@ class RunStore:
         with self._db.write_connection() as conn:
             ids = insert_finished(conn, runs, (owner.host, owner.pid, owner.token))
             if series:
-                insert_series(conn, [(ids[i], *rest) for i, *rest in series])
+                insert_series(conn, [(ids[i], k, n, st, v, ts) for i, k, n, st, v, ts in series])
         return ids
 
-    def delete(self, project_id: int, run_ids: list[int]) -> int:
+    def delete(self, project_id: int, run_ids: builtins.list[int]) -> int:
         """Delete finished runs of a project with their stages and metrics; the count.
 
         Refused (nothing deleted) for a run that is still queued or running, and for one
@@ -355,14 +359,14 @@ class RunStore:
             deployed = s.scalars(
                 select(SqlDeployment.run_id).where(SqlDeployment.run_id.in_(wanted))
             ).all()
-            kept = sorted({*versions, *deployed})
+            kept = sorted({r for r in (*versions, *deployed) if r is not None})
             if kept:
                 raise ConflictError(
                     f"run #{kept[0]} registered or deployed a model: the registry's history "
                     "points at it, so it is kept"
                 )
             result = s.execute(sql_delete(SqlRun).where(SqlRun.id.in_(wanted)))
-            return int(result.rowcount or 0)
+            return rows_changed(result)
 
     def mark_interrupted(self) -> int:
         """Mark queued/running runs whose owner process is gone as interrupted; the count."""
@@ -383,7 +387,7 @@ class RunStore:
             return 0
         return self._interrupt(dead)
 
-    def _interrupt(self, run_ids: list[int]) -> int:
+    def _interrupt(self, run_ids: builtins.list[int]) -> int:
         now = utc_now()
         with self._db.write() as s:
             # Re-check the status inside the write lock: the owner may have just finished.
@@ -411,7 +415,7 @@ class RunStore:
                 )
                 .execution_options(synchronize_session=False)
             )
-            return int(result.rowcount or 0)
+            return rows_changed(result)
 
     @staticmethod
     def _row(s: Session, run_id: int) -> SqlRun:

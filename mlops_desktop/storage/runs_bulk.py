@@ -9,17 +9,17 @@ by imports), so the cost per run stays a few tens of microseconds.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import Connection, insert, null, select, update
+from sqlalchemy import Connection, Table, insert, null, select, update
 
 from mlops_desktop.core.entities import Run, RunStatus, StageRun, StageStatus
 from mlops_desktop.core.errors import NotFoundError
 from mlops_desktop.storage.orm import SqlProject, SqlRun, SqlStageRun
 
-_RUNS = SqlRun.__table__
-_STAGES = SqlStageRun.__table__
+_RUNS = cast(Table, SqlRun.__table__)
+_STAGES = cast(Table, SqlStageRun.__table__)
 # (run index in the batch, key, node id, steps, values, timestamps)
 SeriesRow = tuple[int, str, str, np.ndarray, np.ndarray, np.ndarray]
 
@@ -105,7 +105,7 @@ def stage_from_row(row: Any) -> StageRun:
 
 def run_rows(conn: Connection, query: Any) -> list[Any]:
     """The rows of a :data:`RUN_COLUMNS` query."""
-    return conn.execute(query).all()
+    return list(conn.execute(query).all())
 
 
 def stages_of(conn: Connection, run_ids: Sequence[int]) -> dict[int, tuple[StageRun, ...]]:
@@ -235,7 +235,7 @@ def _take_run_numbers(conn: Connection, project_ids: Sequence[int]) -> list[int]
 
 def take_run_numbers(conn: Connection, project_id: int, count: int = 1) -> int:
     """Reserve ``count`` run numbers in a project; the first of them."""
-    projects = SqlProject.__table__
+    projects = cast(Table, SqlProject.__table__)
     conn.execute(
         update(projects)
         .where(projects.c.id == project_id)
