@@ -1,6 +1,7 @@
 """ModelsPanel: a project's model registry. Registered models on the left; on the right the
 selected model's versions (aliases, approval, run, key metric), its alias history and the
-project's deployments. Promote and Roll back act on the registry after a confirmation."""
+project's deployments, and what served each environment at a chosen time. Promote and Roll
+back act on the registry after a confirmation."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from mlops_desktop.core.operate_entities import (
     RegisteredModel,
 )
 from mlops_desktop.qt import colors
+from mlops_desktop.qt.served_at_view import ServedAtView
 from mlops_desktop.qt.tables import fill_table, read_only_table
 
 if TYPE_CHECKING:
@@ -114,6 +116,9 @@ class ModelsPanel(QtWidgets.QWidget):
         tabs = QtWidgets.QTabWidget()
         tabs.addTab(self.history, "Alias history")
         tabs.addTab(self.deployments, "Deployments")
+        self.served_at = ServedAtView()  # what served each environment at a chosen time
+        self.served_at.report_error = lambda message: self.report_error(message)
+        tabs.addTab(self.served_at, "Served at")
         self.tabs = tabs
         right = QtWidgets.QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.versions)
@@ -151,6 +156,7 @@ class ModelsPanel(QtWidgets.QWidget):
 
         self._service = RegistryService(workspace)
         self._project = project
+        self.served_at.set_project(self._service, project)
         self.refresh()
 
     def refresh(self) -> None:

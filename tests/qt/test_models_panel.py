@@ -276,3 +276,45 @@ def test_promote_canary_is_one_click_and_lands_in_the_history(panel, registry, q
     last = registry.history("p", "clf", "production")[-1]
     assert (last.from_version, last.to_version, last.reason) == (1, 3, "canary promoted in the app")
     assert not panel.canary_button.isEnabled() and panel.errors == []
+
+
+def test_served_at_tab_answers_what_served_production_then(panel, registry, qtbot):
+    """The Models panel's point-in-time view: pick a moment, press Show; the table says what
+    served each environment then, who deployed it and who moved the alias, and why — the
+    same answer as ``models --at``."""
+    import math
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    from PySide6.QtCore import Qt
+
+    [v1_deployed] = registry.deployments("p")
+    # The view picks whole seconds: the next whole second after v1's deployment is before v3's.
+    before_v3 = datetime.fromtimestamp(math.ceil(v1_deployed.created_at.timestamp()), UTC)
+    time.sleep(1.05)
+    registry.deploy("p", "clf", 3, "production", "canary", 0.2)
+    registry.promote_canary("p", "production", reason="error rate no worse on 1,000 rows")
+    view = panel.served_at
+    panel.tabs.setCurrentWidget(view)
+    view.set_moment(before_v3)
+    qtbot.mouseClick(view.show_button, Qt.MouseButton.LeftButton)
+    assert view.table.rowCount() == 1
+    assert [cell(view.table, 0, c) for c in (0, 1, 2, 3, 7)] == [
+        "production",
+        "clf",
+        "v1",
+        "direct",
+        "ann",
+    ]
+    assert "production served" in view.summary.text()
+    # Now: v3, a canary promoted to primary; the alias history says by whom and why.
+    qtbot.mouseClick(view.now_button, Qt.MouseButton.LeftButton)
+    assert view.table.rowCount() == 1
+    assert [cell(view.table, 0, c) for c in (2, 3, 4)] == ["v3", "direct", "100%"]
+    assert cell(view.table, 0, 9) == "error rate no worse on 1,000 rows"
+    assert cell(view.table, 0, 8) == registry.history("p", "clf", "production")[-1].actor
+    # Before anything was deployed: nothing served.
+    view.set_moment(v1_deployed.created_at - timedelta(days=1))
+    qtbot.mouseClick(view.show_button, Qt.MouseButton.LeftButton)
+    assert view.table.rowCount() == 0 and "nothing served" in view.summary.text()
+    assert panel.errors == []
