@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core.errors import MlopsError
 from mlops_desktop.core.lifecycle import lifecycles
 from mlops_desktop.core.validation import validate
-from mlops_desktop.qt import cloud_import_dialog, dialogs
+from mlops_desktop.qt import cloud_import_dialog, dialogs, mlflow_import_dialog
 from mlops_desktop.qt.autosave import Autosaver
 from mlops_desktop.qt.crosswalk_view import CrosswalkView
 from mlops_desktop.qt.lifecycle_map import LifecycleMapView
@@ -158,6 +158,7 @@ class MainWindow(QMainWindow):
             (acts.open_workspace, self._on_open_workspace_triggered),
             (acts.import_pipeline, files.import_pipeline),
             (acts.import_cloud, lambda: cloud_import_dialog.choose_and_import(self)),
+            (acts.import_mlflow, lambda: mlflow_import_dialog.open_dialog(self)),
             (acts.export_pipeline, files.export_pipeline),
             (acts.export_image, files.export_image),
             (acts.export_report, files.export_report),

@@ -58,6 +58,12 @@ class WindowActions:
             "Import an Azure ML, Vertex AI / Kubeflow or SageMaker pipeline definition "
             "(or drop the file onto the window)",
         )
+        self.import_mlflow = a(
+            parent,
+            "Import &MLflow runs…",
+            None,
+            "Bring an MLflow tracking store's runs into the project",
+        )
         self.export_pipeline = a(
             parent, "&Export pipeline…", "Ctrl+Shift+E", "Write the open pipeline as a JSON file"
         )

@@ -43,6 +43,7 @@ class WindowMenus:
         for act in (
             acts.import_pipeline,
             acts.import_cloud,
+            acts.import_mlflow,
             acts.export_pipeline,
             acts.export_image,
             acts.export_report,
