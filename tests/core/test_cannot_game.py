@@ -351,6 +351,22 @@ def manual_runs_called_orchestrated(f: ProjectFacts, claim: bool) -> ProjectFact
     return replace(f, runs=runs)
 
 
+def dev_run_deploys_to_production(f: ProjectFacts, claim: bool) -> ProjectFacts:
+    """A development run deployed its model to production (the model got there, the
+    pipeline does not run there); then runs of that pipeline say "production"."""
+    latest = _latest(f)
+    dev = replace(latest, id=85, environment="dev", trigger="manual", started_at=NOW)
+    mv = ModelVersionFacts("model", 9, 85, (), NOW, {}, "", "dev-sha")
+    d = DeploymentFacts(450, "production", "direct", "", NOW, "model", 9, 85, digest="dev-sha")
+    envs = ("production", "staging") if claim else ("dev", "dev")
+    claims = [
+        replace(latest, id=86 + i, environment=env, trigger="schedule", started_at=NOW)
+        for i, env in enumerate(envs)
+    ]
+    f = _add_runs(f, dev, *claims)
+    return replace(f, model_versions=(*f.model_versions, mv), deployments=(*f.deployments, d))
+
+
 TRICKS: dict[str, tuple[Callable[[ProjectFacts, bool], ProjectFacts], tuple[str, ...]]] = {
     "failing JUnit": (failing_junit, ("gcp.l0.no_ci", "gcp.l1.manual_pipeline_release")),
     "JUnit on no commit the pipeline ran": (junit_on_no_commit, ("azure.l1.tech.app_tests",)),
@@ -368,6 +384,10 @@ TRICKS: dict[str, tuple[Callable[[ProjectFacts, bool], ProjectFacts], tuple[str,
     "settings-only production": (
         settings_only_production,
         ("gcp.l1.exp_op_symmetry", "aws.rep.separate_env", "gcp.l1.ct_in_prod"),
+    ),
+    "a development run deployed to production, then production claims": (
+        dev_run_deploys_to_production,
+        ("gcp.l1.exp_op_symmetry", "gcp.l1.pipeline_deployment", "aws.rep.separate_env"),
     ),
     "cached re-run": (cached_rerun, ("mlts.infra.1",)),
     "canary serving all traffic": (canary_with_all_traffic, ("mlts.infra.6",)),

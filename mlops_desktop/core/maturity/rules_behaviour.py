@@ -99,25 +99,28 @@ def trained(ev: Evaluator, run: RunFacts) -> bool:
 
 
 def _prod_backing(ev: Evaluator) -> dict[str, set[str]]:
-    """Pipeline name -> environments its runs really reached (deployment records)."""
+    """Pipeline name -> environments its runs really reached (deployment records).
+
+    A deployment backs an environment for a pipeline only when the run that made it (or
+    registered its model) ran in that environment: a development run that deploys to
+    production shows the model reached production, not that the pipeline runs there."""
     out = getattr(ev, "_env_backing", None)
     if out is not None:
         return out
     out = {}
-    version_pipeline = {}
+    version_run = {}
     for mv in ev.facts.model_versions:
         run = ev.facts.run(mv.run_id) if mv.run_id else None
         if run is not None:
-            version_pipeline[(mv.name, mv.version)] = run.pipeline_name
+            version_run[(mv.name, mv.version)] = run
     for d in ev.facts.deployments:
         if d.status == "failed":
             continue
         run = ev.facts.run(d.run_id) if d.run_id else None
-        names = {run.pipeline_name} if run else set()
-        if (d.model_name, d.model_version) in version_pipeline:
-            names.add(version_pipeline[(d.model_name, d.model_version)])
-        for name in names:
-            out.setdefault(name, set()).add(d.env)
+        sources = [run, version_run.get((d.model_name, d.model_version))]
+        for source in sources:
+            if source is not None and source.env == d.env:
+                out.setdefault(source.pipeline_name, set()).add(d.env)
     ev._env_backing = out  # type: ignore[attr-defined]
     return out
 
