@@ -265,7 +265,7 @@ def _load_data(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
             f"        {frame} = pd.read_sql_query(sqlalchemy.text({_lit(p['query'])}), connection)",
             "    engine.dispose()",
         )
-    s.need("prepare_frame", "infer_task", "column_roles", "parse_roles", "apply_roles")
+    s.need("prepare_frame", "choose_task", "column_roles", "parse_roles", "apply_roles")
     args = [frame, _lit(name), _lit(target)]
     if p["sample_rows"]:
         args += [f"sample_rows={p['sample_rows']}", f"seed={p['seed']}"]
@@ -285,7 +285,12 @@ def _load_data(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
         raise FormatError(f"the roles of '{node.title}' cannot be read: {exc}") from None
     special = {role: col for col, role in chosen.items() if role in ("weight", "time", "group")}
     task = s.name("task")
-    s.emit(f"    {task} = infer_task({frame}[{_lit(target)}])" if target else f'    {task} = ""')
+    wanted = _lit(p.get("task", "auto"))
+    s.emit(
+        f"    {task} = choose_task({frame}[{_lit(target)}], {wanted})"
+        if target
+        else f'    {task} = ""'
+    )
     s.emit(
         f'    print(f"{node.title}: {{len({frame}):,}} rows x {{{frame}.shape[1]}} columns, '
         f"{{{task} or 'no target'}}\")",
@@ -438,12 +443,16 @@ def _train(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
     model = s.name("model")
     imp, cls, args = _estimator_code(p["estimator"], p)
     pre = _preprocessor_code(s, data, p["estimator"])
+    estimator = f"{cls}({args})"
+    if p.get("target_transform", "none") == "log1p":
+        s.need("log_target")
+        estimator = f"log_target({estimator})"
     fit = f", model__sample_weight={data.w_train}" if data.w_train != "None" else ""
     s.need("model_pipeline")
     s.emit(
         f"    {imp}",
         "",
-        f"    {model} = model_pipeline({pre}, {cls}({args}))",
+        f"    {model} = model_pipeline({pre}, {estimator})",
         f"    {model}.fit({data.X_train}, {data.y_train}{fit})",
         f'    print("{node.title}: fitted {cls} with its preprocessing")',
     )

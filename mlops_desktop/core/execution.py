@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol, runtime_checkable
 
 from mlops_desktop.core.entities import RunStatus, StageRun
 from mlops_desktop.core.errors import MlopsError
@@ -66,7 +66,7 @@ class StageContext(Protocol):
 
     def check_cancelled(self) -> None: ...
 
-    def fail(self, message: str) -> None: ...
+    def fail(self, message: str) -> NoReturn: ...  # raises: the stage failed
 
     def skip_downstream(self, reason: str) -> None: ...
 

@@ -21,7 +21,7 @@ import traceback
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 from mlops_desktop.core.entities import StageStatus
 from mlops_desktop.core.execution import Cancelled, RunListener, StageFailed
@@ -264,7 +264,7 @@ class EngineContext:
         if self._sink.cancelled():
             raise Cancelled("the run was cancelled")
 
-    def fail(self, message: str) -> None:
+    def fail(self, message: str) -> NoReturn:
         raise StageFailed(message)
 
     def skip_downstream(self, reason: str) -> None:

@@ -8,10 +8,15 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+if TYPE_CHECKING:
+    from email.message import Message
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]", "::1")
 MAX_DEPTH = 8  # {"rows": [[...]]} or [{...}] needs three levels
+# A request's headers: the HTTP server's message, or a plain mapping in tests.
+Headers: TypeAlias = "Message[str, str] | Mapping[str, str]"
 
 
 class BadRequest(ValueError):
@@ -22,14 +27,14 @@ class BadRequest(ValueError):
         self.code = code
 
 
-def check_host(headers: Mapping[str, str]) -> None:
+def check_host(headers: Headers) -> None:
     host = (headers.get("Host") or "").strip().lower()
     name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
     if name not in LOOPBACK_NAMES:
         raise BadRequest(f"the endpoint answers only requests to this machine (Host {host!r})", 403)
 
 
-def body_length(headers: Mapping[str, str], limit: int) -> int:
+def body_length(headers: Headers, limit: int) -> int:
     text = (headers.get("Content-Length") or "").strip()
     if not text.isdigit():
         raise BadRequest("send a JSON body with a numeric Content-Length", 411 if not text else 400)

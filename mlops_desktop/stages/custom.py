@@ -177,7 +177,7 @@ def _load_function(ctx: StageContext, params: dict[str, Any]) -> Callable[..., A
         ctx.fail("no code chosen: set 'file' (a .py file) or 'module'")
     if not name.isidentifier():
         ctx.fail(f"'{name}' is not a function name")
-    kind, ident = identity  # type: ignore[misc]
+    kind, ident = identity
     check = ctx.services.get("code_trust")
     if kind == "file":
         path = Path(ident)
@@ -204,7 +204,7 @@ def _load_function(ctx: StageContext, params: dict[str, Any]) -> Callable[..., A
     fn = getattr(module, name, None)
     if not callable(fn):
         ctx.fail(f"'{ident}' has no function '{name}'")
-    return fn  # type: ignore[return-value]
+    return fn
 
 
 def _module_from_source(
@@ -236,7 +236,9 @@ def _wants_frame(annotation: Any) -> bool:
     return "DataFrame" in str(text)
 
 
-def _arguments(fn: Callable[..., Any], value: Any, ctx: StageContext) -> tuple[list, dict]:
+def _arguments(
+    fn: Callable[..., Any], value: Any, ctx: StageContext
+) -> tuple[list[Any], dict[str, Any]]:
     try:
         sig = inspect.signature(fn)
     except (TypeError, ValueError):

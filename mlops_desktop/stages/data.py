@@ -29,6 +29,7 @@ from mlops_desktop.stages.portable_data import (
     build_transformer,
     check_reference,
     check_schema,
+    choose_task,
     column_roles,
     fit_and_transform,
     infer_schema,
@@ -78,7 +79,7 @@ def load_data(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any])
         ctx.fail(str(exc))
     frame = apply_roles(frame, roles)
     _log_roles(ctx, roles)
-    task = infer_task(frame[target]) if target else ""
+    task = _task(ctx, frame, target, params.get("task", "auto"))
     value = DatasetValue(
         frame,
         target,
@@ -99,6 +100,31 @@ def load_data(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any])
     ctx.log(f"content hash {value.content_hash[:16]}")
     ctx.progress(1.0, "loaded")
     return {"dataset": value}
+
+
+def _task(ctx: StageContext, frame: Any, target: str, wanted: str) -> str:
+    """The inferred task, or the one asked for when the target fits it (logged)."""
+    if not target:
+        return ""
+    try:
+        task = choose_task(frame[target], wanted)
+    except ValueError as exc:
+        ctx.fail(str(exc))
+    if wanted != "auto":
+        inferred = infer_task(frame[target])
+        ctx.log(
+            f"task {task} as chosen"
+            + (f" (the target alone looks like {inferred})" if inferred != task else "")
+        )
+        if task == "classification":
+            counts = frame[target].value_counts()
+            single = int((counts < 2).sum())
+            if single:
+                ctx.log(
+                    f"warning: {single} of {len(counts)} classes of '{target}' have a single "
+                    "row: they cannot be both learnt and tested"
+                )
+    return task
 
 
 LEAKAGE_MAX_COLUMNS = 60  # the single-column leakage check runs on tables this narrow

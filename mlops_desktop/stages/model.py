@@ -35,6 +35,7 @@ from mlops_desktop.stages.portable_model import (
     cv_strategy,
     cv_values,
     feature_importance,
+    log_target,
     make_estimator,
     make_search,
     model_pipeline,
@@ -154,6 +155,7 @@ def train(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> 
     _check_fit_input(ctx, data, name)
     est = make_estimator(name, params, ctx.threads)
     weights = _weights(ctx, data, est)
+    est = _target_transform(ctx, data, est, params)
     pre = _preprocessor(data, name)
     started = time.perf_counter()
     with logged_warnings(ctx):
@@ -171,6 +173,31 @@ def train(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> 
         + (" with row weights" if weights else "")
     )
     return {"model": _model_value(model_pipeline(pre, est), data, name)}
+
+
+def _target_transform(ctx: StageContext, data: SplitValue, est: Any, params: dict[str, Any]) -> Any:
+    """The regressor fitted on log1p(target) when Train's target_transform asks for it."""
+    import numpy as np
+
+    if params.get("target_transform", "none") == "none":
+        return est
+    if data.task != REGRESSION:
+        ctx.fail(
+            f"target_transform={params['target_transform']} is for regression, but the target "
+            f"'{data.target}' has classes"
+        )
+    parts = [np.asarray(y, dtype=float) for y in (data.y_train, data.y_val) if y is not None]
+    low = min(float(np.min(y)) for y in parts)
+    if low < 0:
+        ctx.fail(
+            f"target_transform=log1p needs a target of 0 or more; '{data.target}' goes down "
+            f"to {low:g}"
+        )
+    ctx.log(
+        "fitting on log1p of the target; predictions come back through expm1, in the "
+        "target's own units"
+    )
+    return log_target(est)
 
 
 def _model_value(pipe: Any, data: SplitValue, name: str) -> ModelValue:

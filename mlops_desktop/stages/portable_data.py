@@ -124,6 +124,37 @@ def infer_task(target: pd.Series) -> str:
     return REGRESSION
 
 
+TASKS = ("auto", "classification", "regression")
+
+
+def choose_task(target: pd.Series, wanted: str = "auto") -> str:
+    """The task: inferred (``wanted`` "auto", see infer_task) or the one asked for, when the
+    target fits it. Raises ValueError saying why it does not: regression needs numbers,
+    classification needs classes (text, booleans or whole numbers)."""
+    import pandas as pd
+
+    if wanted == "auto":
+        return infer_task(target)
+    values = target.dropna()
+    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    name = target.name
+    if wanted == REGRESSION and not numeric:
+        example = str(values.iloc[0]) if len(values) else ""
+        raise ValueError(
+            f"task=regression needs a numeric target, but '{name}' holds values such as "
+            f"'{example}': choose classification (or auto)"
+        )
+    if wanted == CLASSIFICATION and numeric and not bool((values == values.round()).all()):
+        example = values[values != values.round()].iloc[0]
+        raise ValueError(
+            f"task=classification needs classes, but '{name}' holds fractional numbers such "
+            f"as {example:g}: choose regression (or auto)"
+        )
+    if wanted not in (CLASSIFICATION, REGRESSION):
+        raise ValueError(f"unknown task {wanted!r}: one of {', '.join(TASKS)}")
+    return wanted
+
+
 # ------------------------------------------------------------------------------ roles
 ROLES = ("feature", "target", "ignore", "weight", "time", "group")
 ID_NAMES = ("id", "index", "rownames", "rowname", "row", "rowid", "unnamed: 0", "unnamed:_0")

@@ -71,6 +71,18 @@ def make_estimator(name: str, params: dict[str, Any], n_jobs: int | None = None)
     return builders[name]()
 
 
+TARGET_TRANSFORMS = ("none", "log1p")
+
+
+def log_target(regressor: Any) -> Any:
+    """``regressor`` fitted on log1p(target): its predictions come back through expm1, in
+    the target's own units (so every metric is in those units too)."""
+    import numpy as np
+    from sklearn.compose import TransformedTargetRegressor
+
+    return TransformedTargetRegressor(regressor=regressor, func=np.log1p, inverse_func=np.expm1)
+
+
 def model_pipeline(preprocessor: Any, estimator: Any) -> Any:
     """The model: one scikit-learn Pipeline of the preprocessing and the estimator, which
     scores raw rows of the original columns."""

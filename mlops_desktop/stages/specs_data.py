@@ -16,6 +16,7 @@ from mlops_desktop.stages._spec_helpers import (
     p_str,
     p_text,
 )
+from mlops_desktop.stages.portable_data import TASKS
 
 DATASETS = ("iris", "wine", "breast_cancer", "digits", "diabetes")
 
@@ -52,6 +53,15 @@ SPECS = [
             p_str("url", help="A SQLAlchemy database URL.", visible_when=("source", "sql")),
             p_text("query", help="A SQL SELECT query.", visible_when=("source", "sql")),
             p_str("target", "target", help="The name of the column to predict."),
+            p_choice(
+                "task",
+                "auto",
+                TASKS,
+                help="auto: classification for text, booleans and few whole numbers, else "
+                "regression. Choose one to override it (e.g. regression on a count with many "
+                "values, classification on ratings 1-10); a target that cannot fit the choice "
+                "stops the stage with the reason.",
+            ),
             p_opt_int(
                 "sample_rows",
                 lo=1,
@@ -83,6 +93,9 @@ SPECS = [
         "categories, missing-value limits), inferred on first run or loaded from a file, and write "
         "a per-column profile. A violation fails the run or warns, as configured.",
         impl="mlops_desktop.stages.data:validate_data",
+        # it keeps and reads the reference schema in the workspace: it runs in the app's
+        # process (never on a remote worker), like the other stages that touch the workspace
+        side_effects=True,
         inputs=(inp("dataset", T.DATASET),),
         outputs=(out("dataset", T.DATASET), out("profile", T.REPORT)),
         params=(

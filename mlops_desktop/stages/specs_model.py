@@ -15,7 +15,7 @@ from mlops_desktop.stages._spec_helpers import (
     p_str,
     p_text,
 )
-from mlops_desktop.stages.portable_model import CV_STRATEGIES
+from mlops_desktop.stages.portable_model import CV_STRATEGIES, TARGET_TRANSFORMS
 
 CLASSIFIERS = (
     "logistic_regression",
@@ -34,9 +34,15 @@ ESTIMATOR_PARAMS: dict[str, tuple[str, ...]] = {
     "hist_gradient_boosting": ("learning_rate", "max_depth", "max_iter", "seed"),
     "svc": ("C", "kernel", "seed"),
     "k_neighbors": ("n_neighbors",),
-    "ridge": ("alpha",),
-    "random_forest_regressor": ("n_estimators", "max_depth", "seed"),
-    "hist_gradient_boosting_regressor": ("learning_rate", "max_depth", "max_iter", "seed"),
+    "ridge": ("alpha", "target_transform"),
+    "random_forest_regressor": ("n_estimators", "max_depth", "seed", "target_transform"),
+    "hist_gradient_boosting_regressor": (
+        "learning_rate",
+        "max_depth",
+        "max_iter",
+        "seed",
+        "target_transform",
+    ),
 }
 # The bundled scikit-learn datasets (Load data) whose target is a number to predict.
 REGRESSION_DATASETS = ("diabetes",)
@@ -76,6 +82,14 @@ SPECS = [
                 ("none", "balanced"),
                 help="Weigh classes inversely to their frequency (classifiers except "
                 "k-nearest neighbours), so a rare class is not ignored.",
+            ),
+            p_choice(
+                "target_transform",
+                "none",
+                TARGET_TRANSFORMS,
+                help="Regressors: log1p fits on log(1 + target) (prices, counts: skewed, "
+                "non-negative) and predicts back through exp - 1, so predictions and every "
+                "metric are in the target's own units.",
             ),
             p_int("seed", 0, lo=0, help="Random seed."),
         ),
