@@ -44,10 +44,14 @@ def is_memory(url: URL) -> bool:
     return is_sqlite(url) and url.database in (None, "", ":memory:")
 
 
-def _on_sqlite_connect(dbapi_connection: Any, _record: Any, *, wal: bool) -> None:
+def _on_sqlite_connect(
+    dbapi_connection: Any, _record: Any, *, wal: bool, exclusive: bool = False
+) -> None:
     dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (see _on_begin)
     cursor = dbapi_connection.cursor()
     try:
+        if exclusive:  # WAL without the -shm file (which a full disk cannot hold)
+            cursor.execute("PRAGMA locking_mode = EXCLUSIVE")
         cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
         if wal:
             cursor.execute("PRAGMA journal_mode = WAL")
@@ -62,21 +66,22 @@ def _on_sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql(mode)
 
 
-def make_engine(url: str | URL) -> Engine:
-    """An engine for ``url`` with the workspace's connection settings."""
+def make_engine(url: str | URL, *, exclusive: bool = False) -> Engine:
+    """An engine for ``url`` with the workspace's connection settings. ``exclusive`` (SQLite):
+    this process alone uses the file, and WAL mode needs no shared-memory file beside it."""
     parsed = parse_url(url) if isinstance(url, str) else url
     if is_sqlite(parsed):
         memory = is_memory(parsed)
         kwargs: dict[str, Any] = {
             "connect_args": {"timeout": BUSY_TIMEOUT_S, "check_same_thread": False}
         }
-        if memory:  # one shared connection, else every session sees its own empty database
-            kwargs["poolclass"] = StaticPool
+        if memory or exclusive:  # one shared connection (in memory: else every session sees
+            kwargs["poolclass"] = StaticPool  # its own empty database; exclusive: the lock)
         engine = create_engine(parsed, **kwargs)
         event.listen(
             engine,
             "connect",
-            lambda c, r: _on_sqlite_connect(c, r, wal=not memory),
+            lambda c, r: _on_sqlite_connect(c, r, wal=not memory, exclusive=exclusive),
         )
         event.listen(engine, "begin", _on_sqlite_begin)
         return engine

@@ -30,6 +30,9 @@ find it and write it again), its age is checked once more on the renamed file, a
 unlinked; if a writer refreshed it in the meantime it is renamed back. A collector that dies
 half-way leaves at most ``.tmp-`` files, which ``remove_stale_temp_files`` deletes later.
 An age of 0 is only safe when no other process uses the workspace.
+
+On a full disk (the database cannot take a write) the files go first: those no row names
+but an orphaned cache entry, then the cache rows once there is room again.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from typing import Any
 from sqlalchemy import JSON, String, Table, delete, select
 from sqlalchemy.orm import Session
 
+from mlops_desktop.core.errors import WorkspaceError
 from mlops_desktop.storage.artifacts import ArtifactStore
 from mlops_desktop.storage.database import Database
 from mlops_desktop.storage.orm import SqlCacheEntry, SqlRun, SqlStageRun
@@ -85,6 +89,8 @@ def collect_garbage(
     if min_age_seconds < 0:
         raise ValueError("the minimum age cannot be negative")
     report = GcReport(dry_run=dry_run)
+    full = False
+    orphans: set[str] = set()
     cutoff = time.time() - min_age_seconds
     if dry_run:
         with workspace_db.read() as s:
@@ -92,9 +98,14 @@ def collect_garbage(
             referenced = _referenced(s, skip_cache_keys=orphans)
         report.cache_entries_dropped = len(orphans)
     else:
-        report.cache_entries_dropped = _drop_orphan_cache_entries(workspace_db)
+        try:
+            report.cache_entries_dropped = _drop_orphan_cache_entries(workspace_db)
+        except WorkspaceError:  # a full disk: free the files first, the cache rows after
+            full = True
+            with workspace_db.read() as s:
+                orphans = _orphan_cache_keys(s)
         with workspace_db.read() as s:  # one snapshot of every reference
-            referenced = _referenced(s, skip_cache_keys=set())
+            referenced = _referenced(s, skip_cache_keys=orphans)
     for digest, path in _artifact_files(artifacts.root):
         if digest in referenced:
             report.kept += 1
@@ -110,7 +121,15 @@ def collect_garbage(
     if dry_run:
         report.cache_entries_dropped += _count_broken(workspace_db, set(report.digests), orphans)
     else:
-        report.cache_entries_dropped += _drop_broken_cache_entries(workspace_db, artifacts)
+        try:
+            if full:  # with the room just freed: the orphaned entries go now
+                report.cache_entries_dropped = _drop_orphan_cache_entries(workspace_db)
+            report.cache_entries_dropped += _drop_broken_cache_entries(workspace_db, artifacts)
+        except WorkspaceError:
+            if not full:
+                raise
+            # Still full: an entry whose files are gone is never served (CacheStore.get
+            # checks them), the next gc drops it.
         report.temp_files_removed = artifacts.remove_stale_temp_files(min_age_seconds)
     report.digests.sort()
     return report

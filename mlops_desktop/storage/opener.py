@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import uuid
 from pathlib import Path
 
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from mlops_desktop.core.errors import WorkspaceError
@@ -85,7 +86,34 @@ def open_database(url: str | URL) -> Database:
     where = str(path) if path is not None else display_url(parsed)
     if path is not None:
         _prepare_sqlite_file(path)
-    engine = make_engine(parsed)
+    try:
+        return _migrated(make_engine(parsed), where)
+    except WorkspaceError:
+        if path is None or not disk_full(path):
+            raise
+    # A full disk cannot hold the shared-memory file WAL mode needs: open the file for this
+    # process alone, so that reading and `workspace gc` (which frees space) still work.
+    try:
+        return _migrated(make_engine(parsed, exclusive=True), where)
+    except WorkspaceError:
+        raise WorkspaceError(
+            f"the disk holding {where} is full: free some space (e.g. `mlops-desktop "
+            "workspace gc`) and try again"
+        ) from None
+
+
+def disk_full(path: Path) -> bool:
+    """Whether the file system holding ``path`` has (next to) no room left."""
+    try:
+        return shutil.disk_usage(path.parent).free < FULL_BELOW_BYTES
+    except OSError:
+        return False
+
+
+FULL_BELOW_BYTES = 1 << 20  # under 1 MiB free: a workspace cannot count on writing
+
+
+def _migrated(engine: Engine, where: str) -> Database:
     try:
         schema.upgrade(engine, where)
     except WorkspaceError:

@@ -139,10 +139,11 @@ def inspect_sqlite_file(path: Path) -> SchemaState:
         raise WorkspaceError(f"{path} is an empty file, not a workspace")
     if header != SQLITE_HEADER:
         raise WorkspaceError(f"{path} is not a workspace (not an SQLite database)")
-    # With no -wal/-shm beside it, the file holds every commit and no process has it open: read
-    # it as immutable, so a read-only look at a WAL-mode file (refused or not) leaves no
-    # -wal/-shm behind and needs no disk space.
-    quiet = not any(path.with_name(path.name + end).exists() for end in ("-wal", "-shm"))
+    # With no -wal beside it (or an empty one), the file holds every commit: read it as
+    # immutable, so a read-only look at a WAL-mode file (refused or not) leaves no -wal/-shm
+    # behind and needs no disk space (a full disk cannot hold a new -shm).
+    wal = path.with_name(path.name + "-wal")
+    quiet = not wal.exists() or wal.stat().st_size == 0
     options = "mode=ro&immutable=1" if quiet else "mode=ro"
     try:
         con = sqlite3.connect(f"{path.resolve().as_uri()}?{options}", uri=True, timeout=30)
