@@ -27,6 +27,11 @@ from mlops_desktop.core.execution import (
     SplitValue,
     StageContext,
 )
+from mlops_desktop.stages._limits import (
+    MAX_IMPORTANCE_COLUMNS,
+    check_search_size,
+    sampled_importance,
+)
 from mlops_desktop.stages.portable_data import default_preprocessor
 from mlops_desktop.stages.portable_model import (
     baseline_metrics,
@@ -253,10 +258,8 @@ def tune(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> d
         params["seed"],
         n_jobs=ctx.threads,
     )
-    ctx.progress(
-        0.05,
-        f"searching {size if params['search'] == 'grid' else min(params['n_iter'], size)} candidates",
-    )
+    tried = check_search_size(ctx, size, params["search"], params["n_iter"])
+    ctx.progress(0.05, f"searching {tried} candidates")
     with logged_warnings(ctx), _threads(ctx.threads):
         try:
             search.fit(X, y, **weights)
@@ -354,9 +357,14 @@ def evaluate(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) 
         if params["permutation_importance"]:
             ctx.progress(0.6, "permutation importance")
             with _threads(ctx.threads):
-                details["importance"] = feature_importance(
-                    est, X, y, params["importance_repeats"], params["seed"], ctx.threads
-                )
+                if X.shape[1] > MAX_IMPORTANCE_COLUMNS:  # wide data: a sample of the columns
+                    details["importance"], details["importance_sampled"] = sampled_importance(
+                        ctx, est, X, y, params["importance_repeats"], params["seed"], (0.6, 0.3)
+                    )
+                else:
+                    details["importance"] = feature_importance(
+                        est, X, y, params["importance_repeats"], params["seed"], ctx.threads
+                    )
     for key, value in values.items():
         ctx.log_metric(key, value)
     _log_detail_series(ctx, details)
