@@ -158,7 +158,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
         metrics = ws.metrics.latest_many([r.id for r in runs]) if runs else {}
         names = {p.id: p.name for p in ws.pipelines.list(ws.projects.get(args.project).id)}
         # --json: with every stage's summary, read in one query for all the runs
-        stages = ws.runs.stage_summaries([r.id for r in runs]) if args.json and runs else {}
+        stages = (
+            ws.runs.stage_rows([r.id for r in runs], STAGE_FIELDS) if args.json and runs else {}
+        )
     if args.json:
         _print_json_lines(
             [_run_json(r, names, metrics.get(r.id, {}), stages.get(r.id, [])) for r in runs]
@@ -187,10 +189,11 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 
 SERIES_METRICS = frozenset({"confusion_matrix"})
+STAGE_FIELDS = ("node_id", "title", "status", "duration_s", "error")  # each stage in --json
 
 
 def _run_json(
-    run: Any, names: dict[int, str], metrics: dict[str, float], stages: list[dict[str, Any]]
+    run: Any, names: dict[int, str], metrics: dict[str, float], stages: list[tuple[Any, ...]]
 ) -> dict[str, Any]:
     return {
         "id": run.id,
@@ -208,9 +211,7 @@ def _run_json(
         "input_hashes": run.input_hashes,
         # series (curves, the confusion matrix's cells) are plots, not metrics
         "metrics": {k: v for k, v in metrics.items() if "/" not in k and k not in SERIES_METRICS},
-        "stages": [
-            {k: s[k] for k in ("node_id", "title", "status", "duration_s", "error")} for s in stages
-        ],
+        "stages": [dict(zip(STAGE_FIELDS, s, strict=True)) for s in stages],
     }
 
 
