@@ -122,6 +122,7 @@ class ReportService:
             ("Plots", lambda: self._add_plots(data, proj, run, runs)),
             ("Model registry", lambda: self._add_registry(data, proj)),
             ("Triggers", lambda: self._add_automation(data, proj)),
+            ("Continuous-training loop", lambda: self._add_loop(data, proj)),
             ("Maturity assessment", lambda: self._add_maturity(data, proj)),
         ]
         for i, (name, step) in enumerate(steps):
@@ -426,6 +427,12 @@ class ReportService:
             data.omit("Triggers", "the pipelines run by hand only")
             return
         data.automation = section
+
+    def _add_loop(self, data: ReportData, proj: Project) -> None:
+        """The loop's story: gates against the champion, alerts, retraining, canaries."""
+        from mlops_desktop.app.report_loop import loop_section
+
+        data.loop = loop_section(self.workspace, proj.id, self._registry_service())
 
     @staticmethod
     def _registry_facts(data: ReportData, section: RegistrySection) -> None:

@@ -216,6 +216,30 @@ class AutomationSection:
 
 
 @dataclass(slots=True)
+class LoopStep:
+    """One step of the continuous-training loop as it happened."""
+
+    when: datetime | None
+    what: str  # "gate", "kept out", "alert", "retraining", "no retraining", "canary"...
+    run_number: int | None
+    detail: str
+
+
+@dataclass(slots=True)
+class LoopSection:
+    """The continuous-training loop's story: gates against the champion, what was kept out,
+    alerts and the retraining they started, canaries and what became of them."""
+
+    story: list[str] = field(default_factory=list)  # plain sentences, most telling first
+    steps: list[LoopStep] = field(default_factory=list)  # oldest first (the latest ones)
+    total_steps: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return not self.steps
+
+
+@dataclass(slots=True)
 class MaturityLevel:
     """The level reached in one vendor's model."""
 
@@ -302,6 +326,7 @@ class ReportData:
     plots: list[Figure] = field(default_factory=list)
     registry: RegistrySection | None = None
     automation: AutomationSection | None = None
+    loop: LoopSection | None = None
     maturity: MaturitySection | None = None
     omitted: list[Omission] = field(default_factory=list)
 
@@ -323,6 +348,8 @@ class ReportData:
             out.append(("registry", "Model registry and deployments"))
         if self.automation is not None and not self.automation.empty:
             out.append(("automation", "Triggers"))
+        if self.loop is not None and not self.loop.empty:
+            out.append(("loop", "Continuous-training loop"))
         if self.maturity is not None:
             out.append(("maturity", "Maturity assessment"))
         return out

@@ -83,6 +83,8 @@ def _results(data: ReportData, headline: list[str]) -> list[str]:
     serving = dict(data.project.facts).get("Serving now")
     if serving:
         lines.append(f"Serving now: {serving}.")
+    if data.loop is not None and data.loop.story:  # the loop in one sentence
+        lines.append(data.loop.story[0])
     key = next((k for k in headline if sum(1 for r in recent if k in r.metrics) >= 2), None)
     if key is None:
         lines.append("One run with results so far: no trend yet.")

@@ -23,7 +23,7 @@ def ws(workspace_url):
 
 
 @pytest.mark.slow
-def test_google_template_closes_the_loop(ws):
+def test_google_template_closes_the_loop(ws, tmp_path):
     ProjectService(ws).create_project("ct", template="google")
     triggers, runs, registry = TriggerService(ws), RunService(ws), RegistryService(ws)
     alerts = TriggerStore(ws.db)
@@ -76,6 +76,32 @@ def test_google_template_closes_the_loop(ws):
     assert len(alerts.alerts(project_id)) == 2
     assert triggers.run_due() == []
     assert len(runs.list_runs("ct")) == 3
+
+    # v2 went out as a 20% canary beside v1; promoting it is one action in the history.
+    canary = [d for d in registry.active_deployments("ct", "production") if d.version == 2]
+    assert [(d.strategy, d.traffic_share) for d in canary] == [("canary", 0.2)]
+    registry.promote_canary("ct", "production", reason="no worse on live traffic")
+
+    # The report tells the loop's story in plain words, summary first.
+    from mlops_desktop.app.reports import ReportService
+
+    data = ReportService(ws).build("ct")
+    story = " ".join(data.loop.story)
+    assert "2 challengers met the production champion on the same test rows" in story
+    assert "1 passed, 1 kept out (latest, run #2: champion breast-cancer-classifier v1" in story
+    assert "Monitoring raised 2 alerts (2 drift); they started 1 retraining run" in story
+    assert "Retraining learned from 200 labelled production rows." in story
+    assert "Canary breast-cancer-classifier v2 (20% of production) was promoted to primary" in (
+        story
+    )
+    whats = [(s.what, s.run_number) for s in data.loop.steps]
+    assert ("kept out", 2) in whats and ("retraining", 3) in whats and ("promotion", None) in whats
+    assert ("drift alert", 2) in whats and ("gate passed", 3) in whats
+    assert ("loop", "Continuous-training loop") in data.sections()
+    text = ReportService(ws).write_html(data, tmp_path / "r.html").read_text(encoding="utf-8")
+    summary, _, rest = text.partition('id="loop"')
+    assert "2 challengers met the production champion" in summary.split('id="pipeline"')[0]
+    assert "was promoted to primary" in rest and "learned from 200 labelled production" in rest
 
 
 @pytest.mark.slow
