@@ -33,6 +33,8 @@ from mlops_desktop.core.errors import FormatError
 from mlops_desktop.core.graph import Node, Pipeline
 from mlops_desktop.stages.portable_data import parse_roles
 
+ON_VALIDATION = ("max_f1", "min_recall", "min_precision")  # thresholds chosen on validation rows
+
 SUPPORTED = (
     "load_data",
     "validate_data",
@@ -69,6 +71,7 @@ class _Split:
     raw_test: str
     preprocessor: str = "None"  # the variable holding the unfitted preprocessing
     w_train: str = "None"
+    w_val: str = "None"
     g_train: str = "None"  # the training rows' group values (a group column)
     t_train: str = "None"  # the training rows' time values (a time column)
 
@@ -77,6 +80,7 @@ class _Split:
 class _Model:
     var: str
     task: str
+    positive_class: str = ""  # the class Train was told is positive ("" for the default)
 
 
 @dataclass
@@ -346,13 +350,19 @@ def _split(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
         f"stratify=strata, groups={column['group']}, order={column['time']}",
         "    )",
     )
-    weights = "None"
+    weights = val_weights = "None"
     if "weight" in special:
         weights = s.name("w_train")
         s.emit(
             f"    {weights} = {data.frame}[{_lit(special['weight'])}]"
             f".loc[{names['X_train']}.index].to_numpy(dtype=float)"
         )
+        if X_val is not None:
+            val_weights = s.name("w_val")
+            s.emit(
+                f"    {val_weights} = {data.frame}[{_lit(special['weight'])}]"
+                f".loc[{X_val}.index].to_numpy(dtype=float)"
+            )
     by_role = {"group": "None", "time": "None"}
     for role in by_role:
         if role in special:
@@ -377,6 +387,7 @@ def _split(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
             seed,
             names["X_test"],
             w_train=weights,
+            w_val=val_weights,
             g_train=by_role["group"],
             t_train=by_role["time"],
         )
@@ -444,19 +455,75 @@ def _train(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
     imp, cls, args = _estimator_code(p["estimator"], p)
     pre = _preprocessor_code(s, data, p["estimator"])
     estimator = f"{cls}({args})"
+    if p.get("calibration", "none") != "none":
+        s.need("calibrated")
+        estimator = f"calibrated({estimator}, {_lit(p['calibration'])}, {p['calibration_folds']})"
     if p.get("target_transform", "none") == "log1p":
         s.need("log_target")
         estimator = f"log_target({estimator})"
-    fit = f", model__sample_weight={data.w_train}" if data.w_train != "None" else ""
+    X, y, w = _fit_rows(s, data, p.get("threshold", "none") in ON_VALIDATION)
+    fit = f", model__sample_weight={w}" if w != "None" else ""
     s.need("model_pipeline")
     s.emit(
         f"    {imp}",
         "",
         f"    {model} = model_pipeline({pre}, {estimator})",
-        f"    {model}.fit({data.X_train}, {data.y_train}{fit})",
+        f"    {model}.fit({X}, {y}{fit})",
         f'    print("{node.title}: fitted {cls} with its preprocessing")',
     )
-    return {"model": _Model(model, data.task)}
+    wanted = str(p.get("positive_class", "") or "").strip()
+    if p.get("threshold", "none") != "none":
+        _threshold_code(s, node, data, model, wanted, p)
+    return {"model": _Model(model, data.task, wanted)}
+
+
+def _fit_rows(s: _Script, data: _Split, hold_out: bool) -> tuple[str, str, str]:
+    """The rows Train fits on: the training part, plus the validation part unless a
+    threshold is chosen on it (as stages._decision.fit_rows)."""
+    if data.X_val is None or hold_out:
+        return data.X_train, data.y_train, data.w_train
+    X, y = s.name("X_fit"), s.name("y_fit")
+    s.emit(
+        "    # the validation part is trained on: no threshold is chosen on it",
+        f"    {X} = pd.concat([{data.X_train}, {data.X_val}])",
+        f"    {y} = pd.concat([pd.Series({data.y_train}), pd.Series({data.y_val})])",
+    )
+    if data.w_train == "None":
+        return X, y, "None"
+    w = s.name("w_fit")
+    s.emit(f"    {w} = np.concatenate([{data.w_train}, {data.w_val}])")
+    return X, y, w
+
+
+def _threshold_code(
+    s: _Script, node: Node, data: _Split, model: str, wanted: str, p: dict[str, Any]
+) -> None:
+    """The decision threshold chosen on the validation part (never the test part) and put
+    into the model pipeline, as Train does (stages._decision.decide_threshold)."""
+    positive, threshold = s.name("positive"), s.name("threshold")
+    s.need("model_positive_class", "with_threshold")
+    s.emit(f"    {positive} = model_positive_class({model}, {data.y_train}, {_lit(wanted)})")
+    if p["threshold"] == "fixed":
+        s.emit(f"    {threshold} = {float(p['threshold_target'])!r}")
+    else:
+        s.need("choose_threshold", "class_scores", "predict_with_scores")
+        s.emit(
+            f"    {threshold} = choose_threshold(",
+            f"        {data.y_val},",
+            f"        class_scores(predict_with_scores({model}, {data.X_val}, "
+            f'"classification")[1], list({model}.classes_), {positive}),',
+            f"        {positive},",
+            f"        {_lit(p['threshold'])},",
+            f"        {float(p['threshold_target'])!r},",
+            "    )",
+        )
+    s.emit(
+        f'    {model}.steps[-1] = ("model", with_threshold({model}.steps[-1][1], '
+        f"{threshold}, {positive}))",
+        f'    results.setdefault({_lit(node.title)}, {{}})["decision_threshold"] = {threshold}',
+        f'    print(f"{node.title}: decision threshold {{{threshold}:.6g}} for class '
+        f'{{{positive}}}")',
+    )
 
 
 def _tune(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
@@ -528,18 +595,24 @@ def _search_rows(s: _Script, node: Node, data: _Split, strategy: str) -> tuple[s
 def _evaluate(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
     model: _Model = inputs["model"]
     data: _Split = inputs["split"]
-    s.need("predict_with_scores", "prediction_metrics", "baseline_metrics")
+    s.need("predict_with_scores", "prediction_metrics", "baseline_metrics", "model_positive_class")
     metrics, y_pred, scores = s.name("metrics"), s.name("y_pred"), s.name("scores")
+    positive = s.name("positive")
     task = model.task
     if model.task != data.task:
         task = s.name("task")
         s.emit(f"    {task} = {model.task} or {data.task}")
     s.emit(
+        f"    {positive} = (",
+        f"        model_positive_class({model.var}, {data.y_train}, {_lit(model.positive_class)})",
+        f'        if {task} == "classification"',
+        "        else None",
+        "    )",
         f"    {y_pred}, {scores} = predict_with_scores({model.var}, {data.X_test}, {task})",
         f"    {metrics} = prediction_metrics("
-        f"{data.y_test}, {y_pred}, {scores}, {model.var}, {task})",
+        f"{data.y_test}, {y_pred}, {scores}, {model.var}, {task}, {positive})",
         f"    baseline = baseline_metrics({data.X_train}, {data.y_train}, {data.X_test}, "
-        f"{data.y_test}, {task})",
+        f"{data.y_test}, {task}, {positive})",
         f'    {metrics}.update({{f"baseline_{{k}}": v for k, v in baseline.items()}})',
     )
     if p.get("cv_folds", 0):

@@ -274,6 +274,7 @@ class SplitValue:
     w_train: Any = None
     g_train: Any = None
     t_train: Any = None
+    w_val: Any = None  # the validation rows' weights (with a weight column)
 
 
 @dataclass(slots=True)

@@ -331,6 +331,7 @@ def split(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> 
     except ValueError as exc:
         ctx.fail(f"cannot split: {exc}")
     weights = frame[special["weight"]].loc[X_rest.index] if "weight" in special else None
+    w_val = None if weights is None or X_val is None else frame[special["weight"]].loc[X_val.index]
     g_train = groups.loc[X_rest.index] if groups is not None else None
     t_train = order.loc[X_rest.index] if order is not None else None
     value = SplitValue(
@@ -349,6 +350,7 @@ def split(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> 
         w_train=weights,
         g_train=g_train,
         t_train=t_train,
+        w_val=w_val,
     )
     how = (
         f" (the latest rows by '{special['time']}' are tested)"

@@ -16,6 +16,7 @@ import re
 import time
 import warnings
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from mlops_desktop.core.execution import (
@@ -35,6 +36,7 @@ from mlops_desktop.stages._limits import (
 from mlops_desktop.stages.portable_data import default_preprocessor
 from mlops_desktop.stages.portable_model import (
     baseline_metrics,
+    calibrated,
     classification_details,
     cross_validated_metrics,
     cv_strategy,
@@ -155,29 +157,54 @@ def _fit(ctx: StageContext, est: Any, X: Any, y: Any, what: str, **fit_params: A
 
 # ------------------------------------------------------------------------------ train
 def train(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    from mlops_desktop.stages._decision import (
+        decide_threshold,
+        fit_rows,
+        model_facts,
+        plan_decision,
+    )
+
     data: SplitValue = inputs["split"]
     name = params["estimator"]
     _check_fit_input(ctx, data, name)
+    plan = plan_decision(ctx, data, params)
+    X_fit, y_fit, w_fit = fit_rows(ctx, data, plan.holds_out_validation)
     est = make_estimator(name, params, ctx.threads)
-    weights = _weights(ctx, data, est)
+    kind = type(est).__name__
+    weights = _weights(ctx, replace(data, w_train=w_fit), est)
     est = _target_transform(ctx, data, est, params)
     pre = _preprocessor(data, name)
     started = time.perf_counter()
     with logged_warnings(ctx):
         try:
             ctx.progress(0.05, "fitting the preprocessing")
-            X = pre.fit_transform(data.X_train, data.y_train)
-            _fit(ctx, est, X, data.y_train, name.replace("_", " "), **weights)
+            X = pre.fit_transform(X_fit, y_fit)
+            if plan.calibration != "none":
+                est = calibrated(est, plan.calibration, plan.calibration_folds)
+                ctx.progress(0.1, f"fitting with {plan.calibration} calibration")
+                est.fit(X, y_fit, **weights)
+            else:
+                _fit(ctx, est, X, y_fit, name.replace("_", " "), **weights)
         except ValueError as exc:
             ctx.fail(f"training failed: {str(exc).splitlines()[0]}")
     took = time.perf_counter() - started
     ctx.log_metric("fit_seconds", took)
     ctx.log(
-        f"trained {type(est).__name__} on {len(data.y_train):,} rows x {X.shape[1]} features "
-        f"(from {data.X_train.shape[1]} columns) in {took:.2f} s"
+        f"trained {kind} on {len(y_fit):,} rows x {X.shape[1]} features "
+        f"(from {X_fit.shape[1]} columns) in {took:.2f} s"
         + (" with row weights" if weights else "")
+        + (
+            f", {plan.calibration} calibration over {plan.calibration_folds} folds inside "
+            "those rows"
+            if plan.calibration != "none"
+            else ""
+        )
     )
-    return {"model": _model_value(model_pipeline(pre, est), data, name)}
+    pipe = model_pipeline(pre, est)
+    pipe = decide_threshold(ctx, pipe, data, plan)
+    value = _model_value(pipe, data, name)
+    value.params.update(model_facts(plan))
+    return {"model": value}
 
 
 def _target_transform(ctx: StageContext, data: SplitValue, est: Any, params: dict[str, Any]) -> Any:
@@ -206,8 +233,10 @@ def _target_transform(ctx: StageContext, data: SplitValue, est: Any, params: dic
 
 
 def _model_value(pipe: Any, data: SplitValue, name: str) -> ModelValue:
-    est = pipe.named_steps["model"]
-    classes = [c.item() if hasattr(c, "item") else c for c in getattr(est, "classes_", [])] or None
+    from mlops_desktop.stages._decision import fitted_estimator
+
+    est = fitted_estimator(pipe.named_steps["model"])
+    classes = [c.item() if hasattr(c, "item") else c for c in getattr(pipe, "classes_", [])] or None
     params = {
         k: v
         for k, v in est.get_params().items()
@@ -331,21 +360,25 @@ def evaluate(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) 
 
     model: ModelValue = inputs["model"]
     data: SplitValue = inputs["split"]
+    from mlops_desktop.stages._decision import evaluation_positive, log_decision
+
     est, X, y = model.estimator, data.X_test, data.y_test
     task = model.task or data.task
+    positive = evaluation_positive(model, data) if task == CLASSIFICATION else None
     with logged_warnings(ctx):
         try:
             y_pred, scores = predict_with_scores(est, X, task)
         except ValueError as exc:
             ctx.fail(f"the model cannot score this data: {str(exc).splitlines()[0]}")
-        values = prediction_metrics(y, y_pred, scores, est, task)
+        values = prediction_metrics(y, y_pred, scores, est, task, positive)
         details = (
-            classification_details(y, y_pred, scores, est)
+            classification_details(y, y_pred, scores, est, positive)
             if task == CLASSIFICATION
             else regression_details(y, y_pred)
         )
+        log_decision(ctx, model, details)
         ctx.progress(0.4, "baseline")
-        baseline = baseline_metrics(data.X_train, data.y_train, X, y, task)
+        baseline = baseline_metrics(data.X_train, data.y_train, X, y, task, positive)
         values.update({f"baseline_{k}": v for k, v in baseline.items()})
         if params.get("cv_folds", 0):
             ctx.progress(0.5, "cross-validation on the training part")
@@ -475,6 +508,10 @@ def _log_detail_series(ctx: StageContext, details: dict[str, Any]) -> None:
             ctx.log_metrics(f"roc/{cls}/{axis}", np.asarray(curve[axis]))
         if "area" in curve:
             ctx.log_metric(f"roc/{cls}/area", curve["area"])
+    calibration = details.get("calibration_curve")
+    if calibration:
+        for axis in ("predicted", "observed"):
+            ctx.log_metrics(f"calibration/{axis}", np.asarray(calibration[axis]))
     if "residuals" in details:
         for axis in ("predicted", "residual"):
             ctx.log_metrics(f"residuals/{axis}", np.asarray(details["residuals"][axis]))

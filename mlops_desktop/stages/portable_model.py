@@ -128,29 +128,41 @@ def predict_with_scores(model: Any, X: pd.DataFrame, task: str) -> tuple[Any, An
             scores = ("proba", model.predict_proba(X))
         elif hasattr(model, "decision_function"):
             scores = ("decision", model.decision_function(X))
-    if scores is not None and scores[0] == "proba" and hasattr(model, "classes_"):
+    final = model.steps[-1][1] if hasattr(model, "steps") else model
+    thresholded = hasattr(final, "threshold")  # predict() applies a decision threshold
+    if (
+        scores is not None
+        and scores[0] == "proba"
+        and hasattr(model, "classes_")
+        and not thresholded
+    ):
         return model.classes_[scores[1].argmax(axis=1)], scores  # what predict() computes
     return model.predict(X), scores
 
 
-def prediction_metrics(y: Any, y_pred: Any, scores: Any, model: Any, task: str) -> dict[str, float]:
+def prediction_metrics(
+    y: Any, y_pred: Any, scores: Any, model: Any, task: str, positive: Any = None
+) -> dict[str, float]:
     """The metrics of ``task`` (see classification_metrics and regression_metrics)."""
     if task == CLASSIFICATION:
-        return classification_metrics(y, y_pred, scores, model)
+        return classification_metrics(y, y_pred, scores, model, positive)
     return regression_metrics(y, y_pred)
 
 
-def classification_metrics(y: Any, y_pred: Any, scores: Any, model: Any) -> dict[str, float]:
-    """Accuracy, balanced accuracy, precision, recall, F1 (weighted over classes unless
-    binary), macro-F1 and, from the scores, ROC AUC, PR AUC (average precision of the
-    positive class, binary) and log loss."""
+def classification_metrics(
+    y: Any, y_pred: Any, scores: Any, model: Any, positive: Any = None
+) -> dict[str, float]:
+    """Accuracy, balanced accuracy, precision, recall, F1 (of the ``positive`` class when
+    binary, the second class when None; weighted over classes otherwise), macro-F1 and, from
+    the scores, ROC AUC, PR AUC (average precision of the positive class, binary), log loss
+    and the Brier score (of the positive class when binary)."""
     import numpy as np
     from sklearn import metrics as m
 
     classes = list(getattr(model, "classes_", np.unique(y)))
     binary = len(classes) == 2
     avg = "binary" if binary else "weighted"
-    pos = classes[1] if binary else 1
+    pos = (classes[1] if positive is None else positive) if binary else 1
     values = {
         "accuracy": float(m.accuracy_score(y, y_pred)),
         "precision": float(
@@ -166,16 +178,131 @@ def classification_metrics(y: Any, y_pred: Any, scores: Any, model: Any) -> dict
     kind, s = scores
     try:
         if binary:
-            positive = s[:, 1] if kind == "proba" else s
-            values["roc_auc"] = float(m.roc_auc_score(y, positive))
-            values["pr_auc"] = float(m.average_precision_score(y, positive, pos_label=pos))
+            is_pos = np.asarray(y) == pos
+            pos_scores = class_scores(scores, classes, pos)
+            values["roc_auc"] = float(m.roc_auc_score(is_pos, pos_scores))
+            values["pr_auc"] = float(m.average_precision_score(is_pos, pos_scores))
+            if kind == "proba":
+                values["brier_score"] = float(m.brier_score_loss(is_pos, pos_scores))
         elif kind == "proba":
             values["roc_auc"] = float(m.roc_auc_score(y, s, multi_class="ovr", labels=classes))
+            values["brier_score"] = float(m.brier_score_loss(y, s, labels=classes))
         if kind == "proba":
             values["log_loss"] = float(m.log_loss(y, s, labels=classes))
     except ValueError:
         pass
     return values
+
+
+def class_scores(scores: Any, classes: list[Any], positive: Any) -> Any:
+    """The scores of one class of a binary classifier: its probability column, or the
+    decision value signed so that larger means ``positive``."""
+    kind, s = scores
+    index = list(classes).index(positive)
+    if kind == "proba":
+        return s[:, index]
+    return s if index == 1 else -s
+
+
+def positive_class(classes: Any, y_train: Any, wanted: str = "") -> Any:
+    """The positive class of a binary problem: the class written ``wanted``, or else the
+    rarer class of the training labels (the second class when both are as frequent); None
+    when there are not two classes. Raises ValueError when no class is written ``wanted``."""
+    import numpy as np
+
+    classes = list(classes)
+    if len(classes) != 2:
+        if wanted:
+            raise ValueError(f"a positive class needs two classes, not {len(classes)}")
+        return None
+    if wanted:
+        named = [c for c in classes if str(c) == str(wanted)]
+        if not named:
+            raise ValueError(
+                f"the positive class '{wanted}' is not one of the classes "
+                + ", ".join(str(c) for c in classes)
+            )
+        return named[0]
+    y = np.asarray(y_train)
+    rarer = int((y == classes[0]).sum()) < int((y == classes[1]).sum())
+    return classes[0] if rarer else classes[1]
+
+
+def model_positive_class(model: Any, y_train: Any, wanted: str = "") -> Any:
+    """The positive class a binary model is evaluated for: the class its decision threshold
+    is about, else the class written ``wanted``, else the rarer training class."""
+    import numpy as np
+
+    final = model.steps[-1][1] if hasattr(model, "steps") else model
+    if getattr(final, "pos_label", None) is not None:
+        return final.pos_label
+    classes = getattr(model, "classes_", None)
+    if classes is None:
+        classes = np.unique(np.asarray(y_train))
+    try:
+        return positive_class(classes, y_train, wanted)
+    except ValueError:
+        return positive_class(classes, y_train)
+
+
+# Decision thresholds chosen on the validation part, and the one set by hand
+THRESHOLD_METHODS = ("none", "fixed", "max_f1", "min_recall", "min_precision")
+
+
+def choose_threshold(y_val: Any, scores: Any, positive: Any, method: str, target: float) -> float:
+    """The decision threshold (``positive`` is predicted when its score is at least the
+    threshold) for ``method``, from the validation labels and the positive class's scores:
+    "max_f1" the threshold of the highest F1, "min_recall" the highest threshold whose
+    recall reaches ``target`` (the most precise such one), "min_precision" the lowest
+    threshold whose precision reaches ``target`` (the most sensitive such one), "fixed"
+    ``target`` itself. Raises ValueError when the validation rows cannot decide."""
+    import numpy as np
+    from sklearn.metrics import precision_recall_curve
+
+    if method == "fixed":
+        return float(target)
+    is_pos = np.asarray(y_val) == positive
+    if not is_pos.any() or is_pos.all():
+        raise ValueError("the validation part needs rows of both classes to choose a threshold")
+    precision, recall, thresholds = precision_recall_curve(is_pos, scores)
+    precision, recall = precision[:-1], recall[:-1]  # the last point has no threshold
+    if method == "max_f1":
+        total = precision + recall
+        f1 = np.divide(2 * precision * recall, total, out=np.zeros_like(total), where=total > 0)
+        return float(thresholds[int(np.argmax(f1))])
+    if method == "min_recall":
+        return float(thresholds[np.flatnonzero(recall >= target)[-1]])
+    if method == "min_precision":
+        reached = np.flatnonzero(precision >= target)
+        if not reached.size:
+            raise ValueError(
+                f"no threshold reaches precision {target:g} on the validation part "
+                f"(at most {precision.max():.3f})"
+            )
+        return float(thresholds[reached[0]])
+    raise ValueError(f"unknown threshold method {method!r}")
+
+
+def with_threshold(model: Any, threshold: float, positive: Any) -> Any:
+    """The fitted binary classifier ``model`` predicting ``positive`` when that class's
+    score (probability, or decision value) is at least ``threshold``: scikit-learn's
+    FixedThresholdClassifier around the model as fitted (not refitted; a clone refits it)."""
+    from sklearn.model_selection import FixedThresholdClassifier
+
+    wrapped = FixedThresholdClassifier(model, threshold=threshold, pos_label=positive)
+    wrapped.estimator_ = model  # what fit() sets, without fitting again
+    for name in ("n_features_in_", "feature_names_in_"):
+        if hasattr(model, name):
+            setattr(wrapped, name, getattr(model, name))
+    return wrapped
+
+
+def calibrated(estimator: Any, method: str, folds: int) -> Any:
+    """The classifier calibrated by ``method`` ("sigmoid" or "isotonic") with ``folds``-fold
+    cross-validation inside the rows it is fitted on (CalibratedClassifierCV)."""
+    from sklearn.calibration import CalibratedClassifierCV
+
+    return CalibratedClassifierCV(estimator, method=method, cv=folds)
 
 
 def regression_metrics(y: Any, y_pred: Any) -> dict[str, float]:
@@ -192,7 +319,7 @@ def regression_metrics(y: Any, y_pred: Any) -> dict[str, float]:
 
 
 def baseline_metrics(
-    X_train: Any, y_train: Any, X_test: Any, y_test: Any, task: str
+    X_train: Any, y_train: Any, X_test: Any, y_test: Any, task: str, positive: Any = None
 ) -> dict[str, float]:
     """The same metrics for a dummy model (class prior or mean): the bar to beat."""
     from sklearn.dummy import DummyClassifier, DummyRegressor
@@ -202,7 +329,7 @@ def baseline_metrics(
         scores = ("proba", dummy.predict_proba(X_test))
     else:
         dummy, scores = DummyRegressor(strategy="mean").fit(X_train, y_train), None
-    return prediction_metrics(y_test, dummy.predict(X_test), scores, dummy, task)
+    return prediction_metrics(y_test, dummy.predict(X_test), scores, dummy, task, positive)
 
 
 # ------------------------------------------------------------------------------ plot data
@@ -214,9 +341,13 @@ def thin_curve(xs: Any, ys: Any) -> tuple[list[float], list[float]]:
     return [float(v) for v in np.asarray(xs)[idx]], [float(v) for v in np.asarray(ys)[idx]]
 
 
-def classification_details(y: Any, y_pred: Any, scores: Any, model: Any) -> dict[str, Any]:
+def classification_details(
+    y: Any, y_pred: Any, scores: Any, model: Any, positive: Any = None
+) -> dict[str, Any]:
     """Classes and confusion matrix, and from the scores the ROC and precision-recall curves
-    (binary) or one ROC curve per class (multiclass with probabilities)."""
+    of the ``positive`` class (binary; the second class when None) with its calibration
+    (reliability) curve when there are probabilities, or one ROC curve per class
+    (multiclass with probabilities)."""
     import numpy as np
     from sklearn import metrics as m
 
@@ -225,20 +356,24 @@ def classification_details(y: Any, y_pred: Any, scores: Any, model: Any) -> dict
         "classes": [str(c) for c in classes],
         "confusion_matrix": m.confusion_matrix(y, y_pred, labels=classes).tolist(),
     }
+    if len(classes) == 2:
+        positive = classes[1] if positive is None else positive
+        details["positive_class"] = str(positive)
     if scores is None or len(np.unique(y)) < 2:
         return details
     kind, s = scores
     if len(classes) == 2:
-        pos_scores = s[:, 1] if kind == "proba" else s
-        fpr, tpr, _ = m.roc_curve(y, pos_scores, pos_label=classes[1])
-        prec, rec, _ = m.precision_recall_curve(y, pos_scores, pos_label=classes[1])
+        is_pos = np.asarray(y) == positive
+        pos_scores = class_scores(scores, classes, positive)
+        fpr, tpr, _ = m.roc_curve(is_pos, pos_scores)
+        prec, rec, _ = m.precision_recall_curve(is_pos, pos_scores)
         details["roc_curve"] = dict(zip(("fpr", "tpr"), thin_curve(fpr, tpr), strict=True))
         details["pr_curve"] = dict(zip(("recall", "precision"), thin_curve(rec, prec), strict=True))
         # Areas from the full curves (the stored points are thinned).
         details["roc_curve"]["area"] = float(m.auc(fpr, tpr))
-        details["pr_curve"]["area"] = float(
-            m.average_precision_score(y, pos_scores, pos_label=classes[1])
-        )
+        details["pr_curve"]["area"] = float(m.average_precision_score(is_pos, pos_scores))
+        if kind == "proba":
+            details["calibration_curve"] = calibration_details(is_pos, pos_scores)
     elif kind == "proba":
         details["roc_curve_per_class"] = {}
         for i, cls in enumerate(classes):
@@ -247,6 +382,28 @@ def classification_details(y: Any, y_pred: Any, scores: Any, model: Any) -> dict
             curve["area"] = float(m.auc(fpr, tpr))  # exact: from the full curve
             details["roc_curve_per_class"][str(cls)] = curve
     return details
+
+
+CALIBRATION_BINS = 10  # the reliability curve's bins of predicted probability
+
+
+def calibration_details(is_positive: Any, probability: Any) -> dict[str, Any]:
+    """The reliability curve of a binary classifier's positive-class probabilities: per bin
+    of CALIBRATION_BINS equal widths (empty bins left out), the mean predicted probability,
+    the observed share of positives and the rows; and the Brier score."""
+    import numpy as np
+    from sklearn.calibration import calibration_curve
+    from sklearn.metrics import brier_score_loss
+
+    observed, predicted = calibration_curve(is_positive, probability, n_bins=CALIBRATION_BINS)
+    edges = np.linspace(0.0, 1.0, CALIBRATION_BINS + 1)
+    counts = np.bincount(np.searchsorted(edges[1:-1], probability), minlength=CALIBRATION_BINS)
+    return {
+        "predicted": [float(v) for v in predicted],
+        "observed": [float(v) for v in observed],
+        "rows": [int(c) for c in counts[counts > 0]],
+        "brier": float(brier_score_loss(is_positive, probability)),
+    }
 
 
 def regression_details(y: Any, y_pred: Any) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from mlops_desktop.stages._spec_helpers import (
     p_str,
     p_text,
 )
-from mlops_desktop.stages.portable_model import CV_STRATEGIES, TARGET_TRANSFORMS
+from mlops_desktop.stages.portable_model import CV_STRATEGIES, TARGET_TRANSFORMS, THRESHOLD_METHODS
 
 CLASSIFIERS = (
     "logistic_regression",
@@ -28,12 +28,27 @@ REGRESSORS = ("ridge", "random_forest_regressor", "hist_gradient_boosting_regres
 ESTIMATORS = CLASSIFIERS + REGRESSORS
 # The Train parameters each estimator reads (what portable_model.make_estimator passes on):
 # the inspector shows only these for the chosen estimator.
+# What every classifier reads: how it decides (positive class, threshold, calibration).
+DECISION_PARAMS = (
+    "positive_class",
+    "threshold",
+    "threshold_target",
+    "calibration",
+    "calibration_folds",
+)
 ESTIMATOR_PARAMS: dict[str, tuple[str, ...]] = {
-    "logistic_regression": ("C", "max_iter"),
-    "random_forest": ("n_estimators", "max_depth", "seed"),
-    "hist_gradient_boosting": ("learning_rate", "max_depth", "max_iter", "seed"),
-    "svc": ("C", "kernel", "seed"),
-    "k_neighbors": ("n_neighbors",),
+    "logistic_regression": ("C", "max_iter", "class_weight", *DECISION_PARAMS),
+    "random_forest": ("n_estimators", "max_depth", "seed", "class_weight", *DECISION_PARAMS),
+    "hist_gradient_boosting": (
+        "learning_rate",
+        "max_depth",
+        "max_iter",
+        "seed",
+        "class_weight",
+        *DECISION_PARAMS,
+    ),
+    "svc": ("C", "kernel", "seed", "class_weight", *DECISION_PARAMS),
+    "k_neighbors": ("n_neighbors", *DECISION_PARAMS),
     "ridge": ("alpha", "target_transform"),
     "random_forest_regressor": ("n_estimators", "max_depth", "seed", "target_transform"),
     "hist_gradient_boosting_regressor": (
@@ -83,6 +98,40 @@ SPECS = [
                 help="Weigh classes inversely to their frequency (classifiers except "
                 "k-nearest neighbours), so a rare class is not ignored.",
             ),
+            p_str(
+                "positive_class",
+                "",
+                help="Two classes: the class that precision, recall, F1, ROC, PR AUC, the "
+                "threshold and the calibration curve are about (as written in the data, e.g. "
+                "'yes' or '1'). Empty: the rarer class of the training part.",
+            ),
+            p_choice(
+                "threshold",
+                "none",
+                THRESHOLD_METHODS,
+                help="Decision threshold (two classes). none: the most probable class. fixed: "
+                "'threshold_target' itself. max_f1 / min_recall / min_precision: chosen on "
+                "Split's VALIDATION part (never the test part) for the highest F1, the highest "
+                "threshold with recall >= target, or the lowest with precision >= target. The "
+                "model keeps it: the registered and packaged model predicts with it. Without "
+                "a chosen threshold the validation rows are trained on.",
+            ),
+            p_float(
+                "threshold_target",
+                0.5,
+                0.0,
+                1.0,
+                help="The fixed threshold (a probability; a decision value for SVC), or the "
+                "recall / precision to reach.",
+            ),
+            p_choice(
+                "calibration",
+                "none",
+                ("none", "sigmoid", "isotonic"),
+                help="Calibrate the probabilities (CalibratedClassifierCV): cross-validation "
+                "inside the training rows only.",
+            ),
+            p_int("calibration_folds", 5, 2, 20, help="Folds of the calibration."),
             p_choice(
                 "target_transform",
                 "none",

@@ -123,11 +123,14 @@ def test_confusion_matrix_and_roc_equal_sklearn_on_the_stored_predictions(world)
     assert diag.task == "classification"
     np.testing.assert_array_equal(diag.confusion, expected)
     assert diag.labels == [str(c) for c in classes]
-    proba = frame[f"proba_{classes[1]}"]
-    auc = roc_auc_score(frame["y_true"] == classes[1], proba)
+    # the curves are the positive class's: the rarer one (malignant, 0) unless Train names one
+    pos = classes[0]
+    assert diag.positive == str(pos)
+    proba = frame[f"proba_{pos}"]
+    auc = roc_auc_score(frame["y_true"] == pos, proba)
     assert diag.roc["positive"].area == pytest.approx(auc, abs=1e-12)
     # The stored curve points trace the same curve: their area is the AUC (points thinned).
-    fpr, tpr, _ = roc_curve(frame["y_true"] == classes[1], proba)
+    fpr, tpr, _ = roc_curve(frame["y_true"] == pos, proba)
     assert P.trapezoid_area(diag.roc["positive"].x, diag.roc["positive"].y) == pytest.approx(
         auc, abs=0.01
     )
@@ -135,7 +138,7 @@ def test_confusion_matrix_and_roc_equal_sklearn_on_the_stored_predictions(world)
     assert diag.scalars["accuracy"] == pytest.approx((frame["y_true"] == frame["y_pred"]).mean())
     assert "baseline_accuracy" in diag.scalars
     assert set(diag.pr) == {"positive"}
-    positive = frame["y_true"] == classes[1]
+    positive = frame["y_true"] == pos
     assert diag.pr["positive"].area == pytest.approx(
         average_precision_score(positive, proba), abs=1e-12
     )
