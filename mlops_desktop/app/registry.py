@@ -247,12 +247,16 @@ class RunOperations:
         for kind, ident in self.effects.take(run_id, node_ids):
             if kind == "deployment":
                 deployment = self.deployments.get(ident)
-                if self.deployments.undo(ident, actor="mlops-desktop", reason=reason):
+                if self.deployments.undo(
+                    ident, actor="mlops-desktop", reason=reason, run_id=run_id
+                ):
                     done.append(
                         f"deployment of {deployment.model_name} v{deployment.version} to "
                         f"{deployment.environment} rolled back"
                     )
-            elif label := self.registry.withdraw(ident, actor="mlops-desktop", reason=reason):
+            elif label := self.registry.withdraw(
+                ident, actor="mlops-desktop", reason=reason, run_id=run_id
+            ):
                 done.append(f"{label} withdrawn from the registry")
         return done
 
@@ -378,6 +382,13 @@ class RunOperations:
             if window_runs and len(batches) >= window_runs:
                 break
         return batches
+
+    def judge_canary(self, run_id: int, environment: str, min_rows: int) -> dict[str, Any] | None:
+        """Promote or roll back the canary serving ``environment`` once it answered
+        ``min_rows`` labelled rows (see :mod:`mlops_desktop.app.canary`)."""
+        from mlops_desktop.app.canary import judge_canary
+
+        return judge_canary(self, run_id, self.node_id, environment, min_rows)
 
     def model_bytes(self, version: ModelVersion) -> bytes:
         if not version.artifact_digest or not self.workspace.artifacts.exists(

@@ -299,10 +299,11 @@ class DeploymentStore:
         """Take back a deployment that is still active, in one transaction: it ends as rolled
         back, the deployments it superseded serve again and the alias named after its
         environment returns to the version that held it before. False when it no longer serves
-        (something later replaced it: nothing to take back)."""
+        (something later replaced it: nothing to take back) or, with ``run_id``, was not made
+        by that run."""
         with self.db.write() as s:
             row = s.get(SqlDeployment, deployment_id)
-            if row is None or row.status != ACTIVE:
+            if row is None or row.status != ACTIVE or (run_id is not None and row.run_id != run_id):
                 return False
             _lock_project(s, row.project_id)
             now = utc_now()

@@ -337,11 +337,12 @@ class RegistryStore:
         """Take back a registration whose run failed, in one transaction: every alias the
         version holds returns to the version that held it before (a rollback in the alias
         history, with ``reason``), and the version is deleted with its approvals; the model
-        too when it has no other version. Its label, or "" when it is gone already."""
+        too when it has no other version. Its label, or "" when it is gone already (or, with
+        ``run_id``, was not registered by that run)."""
         with self.db.write() as s:
             row = s.get(SqlModelVersion, version_id)
-            if row is None:
-                return ""
+            if row is None or (run_id is not None and row.run_id != run_id):
+                return ""  # gone, or the id now names a later registration
             model = s.scalars(
                 select(SqlRegisteredModel)
                 .where(SqlRegisteredModel.id == row.model_id)
