@@ -141,9 +141,28 @@ def serve(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> 
         f"{dep.environment}); mean latency {mean_latency:.4f} ms per row; inference log "
         f"{log_digest[:12]}"
     )
+    if params.get("canary_decision_rows", 0) > 0 and inputs.get("deployment") is None:
+        _judge_canary(ctx, params["environment"].strip() or "production", params)
     if params["http_endpoint"]:
         _run_endpoint(ctx, dep, params)
     return {"predictions": PredictionsValue(frame, dep.model.task)}
+
+
+DECISIONS = {"promoted": 1.0, "rolled back": -1.0, "waiting": 0.0}
+
+
+def _judge_canary(ctx: StageContext, environment: str, params: dict[str, Any]) -> None:
+    """After serving: promote or roll back the environment's canary on the labelled rows
+    earlier runs served (the app decides and records the deployment event)."""
+    verdict = backend(ctx).judge_canary(ctx.run_id, environment, params["canary_decision_rows"])
+    if verdict is None:
+        return
+    ctx.log_metric("canary_decision", DECISIONS[verdict["decision"]])
+    ctx.log_metric("canary_rows_judged", float(verdict["canary_rows"]))
+    if "canary_error" in verdict:
+        ctx.log_metric("canary_error", verdict["canary_error"])
+        ctx.log_metric("canary_primary_error", verdict["primary_error"])
+    ctx.log(verdict["reason"])
 
 
 def _serving_now(ctx: StageContext, environment: str) -> DeploymentValue | None:

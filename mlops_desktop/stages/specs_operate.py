@@ -268,6 +268,15 @@ SPECS = [
                 86400,
                 help="Keep the endpoint open this long after the batch (cancel to stop).",
             ),
+            p_int(
+                "canary_decision_rows",
+                0,
+                0,
+                10_000_000,
+                help="Once the environment's canary answered this many rows whose labels have "
+                "arrived (served by earlier runs), promote it if its error rate is no worse "
+                "than the primary's, else roll it back (0: decide by hand).",
+            ),
         ),
     ),
     StageSpec(
