@@ -297,6 +297,27 @@ def with_threshold(model: Any, threshold: float, positive: Any) -> Any:
     return wrapped
 
 
+def refit_clone(pipeline: Any, X: Any, y: Any, sample_weight: Any = None) -> Any:
+    """An unfitted clone of the model pipeline fitted on ``X``, ``y`` (``sample_weight`` for
+    the model step). A decision threshold stays as it was chosen, around the refitted model
+    (FixedThresholdClassifier takes no row weights itself)."""
+    from sklearn.base import clone
+
+    model = clone(pipeline)
+    if sample_weight is None:
+        return model.fit(X, y)
+    final = model.steps[-1][1]
+    if not hasattr(final, "threshold"):
+        return model.fit(X, y, model__sample_weight=sample_weight)
+    model.steps[-1] = ("model", final.estimator)
+    model.fit(X, y, model__sample_weight=sample_weight)
+    model.steps[-1] = (
+        "model",
+        with_threshold(model.steps[-1][1], final.threshold, final.pos_label),
+    )
+    return model
+
+
 def calibrated(estimator: Any, method: str, folds: int) -> Any:
     """The classifier calibrated by ``method`` ("sigmoid" or "isotonic") with ``folds``-fold
     cross-validation inside the rows it is fitted on (CalibratedClassifierCV)."""
@@ -549,7 +570,6 @@ def cross_validated_metrics(
     cancelling)."""
     import numpy as np
     from scipy import stats
-    from sklearn.base import clone
     from sklearn.metrics import get_scorer
 
     scorers = CV_SCORERS[CLASSIFICATION if task == CLASSIFICATION else "regression"]
@@ -565,10 +585,8 @@ def cross_validated_metrics(
 
     scores: dict[str, list[float]] = {key: [] for key in scorers}
     for done, (fit_idx, score_idx) in enumerate(splitter.split(X_train, y_train, groups), 1):
-        fit_params = {}
-        if sample_weight is not None:
-            fit_params["model__sample_weight"] = np.asarray(sample_weight)[fit_idx]
-        model = clone(pipeline).fit(take(X_train, fit_idx), take(y_train, fit_idx), **fit_params)
+        weights = None if sample_weight is None else np.asarray(sample_weight)[fit_idx]
+        model = refit_clone(pipeline, take(X_train, fit_idx), take(y_train, fit_idx), weights)
         X_fold, y_fold = take(X_train, score_idx), take(y_train, score_idx)
         for key, name in scorers.items():
             value = float(get_scorer(name)(model, X_fold, y_fold))

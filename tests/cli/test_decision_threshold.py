@@ -36,17 +36,29 @@ def churn_csv(path: Path, n: int = 600) -> pd.DataFrame:
     return frame
 
 
-def run(folder: Path, csv: Path, train: dict, validation_size: float = 0.2, package=False):
+def run(
+    folder: Path,
+    csv: Path,
+    train: dict,
+    validation_size: float = 0.2,
+    package=False,
+    roles: str = "",
+    evaluate: dict | None = None,
+):
     """Load data, Split, Train, Evaluate (+ Register, Package) run by the CLI; returns
     (exit code, workspace path)."""
     folder.mkdir(parents=True, exist_ok=True)
     ws_path = str(folder / "w.db")
     p = Pipeline("main", default_registry())
     nodes = [
-        ("load", "load_data", {"source": "file", "path": str(csv), "target": "churned"}),
+        (
+            "load",
+            "load_data",
+            {"source": "file", "path": str(csv), "target": "churned", "roles": roles},
+        ),
         ("split", "split", {"test_size": 0.25, "validation_size": validation_size}),
         ("train", "train", {"estimator": "logistic_regression", **train}),
-        ("eval", "evaluate", {"permutation_importance": False}),
+        ("eval", "evaluate", {"permutation_importance": False, **(evaluate or {})}),
     ]
     links = [
         ("load", "dataset", "split", "dataset"),
@@ -222,3 +234,34 @@ def test_an_unknown_positive_class_is_refused_by_name(tmp_path):
 def outputs_stage(ws_path: str, node_id: str):
     with Workspace.open(ws_path) as ws:
         return next(s for s in ws.runs.get(1).stages if s.node_id == node_id)
+
+
+def test_cross_validation_of_a_weighted_thresholded_model_keeps_the_threshold(tmp_path):
+    """Evaluate's folds refit the model with the fold's row weights and predict with the
+    threshold chosen on the validation part (scikit-learn's FixedThresholdClassifier takes
+    no weights itself): the fold scores are plain scikit-learn's."""
+    from sklearn.base import clone
+    from sklearn.model_selection import FixedThresholdClassifier, StratifiedKFold
+
+    csv = tmp_path / "churn.csv"
+    frame = churn_csv(csv)
+    frame["w"] = np.random.default_rng(5).uniform(0.2, 3.0, len(frame))
+    frame.to_csv(csv, index=False)
+    code, ws_path = run(tmp_path, csv, MAX_F1, roles="w=weight", evaluate={"cv_folds": 4})
+    assert code == 0
+    out = outputs(ws_path)
+    split, pipeline = out["split"], out["model"].estimator
+    step = pipeline.named_steps["model"]
+    scores = []
+    X, y, w = split.X_train, np.asarray(split.y_train), split.w_train.to_numpy(dtype=float)
+    for fit, held in StratifiedKFold(4, shuffle=True, random_state=0).split(X, y):
+        fold = clone(pipeline)
+        fold.steps[-1] = ("model", clone(step.estimator))
+        fold.fit(X.iloc[fit], y[fit], model__sample_weight=w[fit])
+        fixed = FixedThresholdClassifier(
+            fold.named_steps["model"], threshold=step.threshold, pos_label="churn"
+        )
+        fixed.estimator_ = fold.named_steps["model"]
+        fold.steps[-1] = ("model", fixed)
+        scores.append(np.mean(fold.predict(X.iloc[held]) == y[held]))
+    assert out["logged"]["cv_accuracy_mean"] == pytest.approx(np.mean(scores), abs=1e-12)
