@@ -72,6 +72,7 @@ CLEAN_MODULES = {
         "models",
         "rules",
         "rules_cloud",
+        "rules_operate",
         "scoring",
     ),
     "core/cloud": ("__init__", "azure_ml", "convert", "local_copy", "placement", "sagemaker"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import statistics
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from mlops_desktop.core.maturity.rules_base import (
     AUTO_APPROVERS,
@@ -24,6 +25,10 @@ from mlops_desktop.core.maturity.rules_base import (
     version_ref,
 )
 from mlops_desktop.core.maturity.rules_behaviour import env_of
+
+if TYPE_CHECKING:
+    from mlops_desktop.core.maturity.facts import DeploymentFacts, ModelVersionFacts, RunFacts
+    from mlops_desktop.core.specs import StageSpec
 
 
 # ----------------------------------------------------------------------------- registry
@@ -57,7 +62,7 @@ def sig_model_version(ev: Evaluator, arg: str) -> Outcome:
     if arg.isdigit():
         need = int(arg)
         # versions with one content (artifact digest) are one model: nothing to roll back to
-        by_name: dict[str, dict] = {}
+        by_name: dict[str, dict[str | int, ModelVersionFacts]] = {}
         for mv in versions:
             by_name.setdefault(mv.name, {}).setdefault(mv.digest or mv.version, mv)
         for vs in by_name.values():
@@ -70,12 +75,12 @@ def sig_model_version(ev: Evaluator, arg: str) -> Outcome:
 
 
 class _NoRun:
-    metrics: dict = {}
-    input_hashes: dict = {}
+    metrics: dict[str, float] = {}
+    input_hashes: dict[str, str] = {}
     pipeline_version_id = None
 
 
-def _traced(ev: Evaluator, mv) -> bool:
+def _traced(ev: Evaluator, mv: ModelVersionFacts) -> bool:
     run = ev.facts.run(mv.run_id) if mv.run_id else None
     return bool(run and run.input_hashes and run.pipeline_version_id is not None)
 
@@ -86,16 +91,18 @@ def sig_lineage(ev: Evaluator, arg: str) -> Outcome:
         if good:
             out = []
             for mv in good:
-                out += [version_ref(mv), run_ref(ev.facts.run(mv.run_id))]
+                if mv.run_id is not None:  # a traced version names its run
+                    out += [version_ref(mv), run_ref(ev.facts.run(mv.run_id))]
             return _ok(out)
         return _no("no registered version traces back to a run with its dataset hashes")
     if arg == "deploy":
         by_key = {(mv.name, mv.version): mv for mv in ev.facts.model_versions}
         out = []
         for d in ev.facts.deployments:
-            mv = by_key.get((d.model_name, d.model_version))
-            if mv is not None and _traced(ev, mv):
-                out += [deploy_ref(d), version_ref(mv)]
+            number = d.model_version
+            version = by_key.get((d.model_name, number)) if number is not None else None
+            if version is not None and _traced(ev, version):
+                out += [deploy_ref(d), version_ref(version)]
         return (
             _ok(out)
             if out
@@ -105,7 +112,7 @@ def sig_lineage(ev: Evaluator, arg: str) -> Outcome:
 
 
 # ----------------------------------------------------------------------------- deployments
-def _deploys(ev: Evaluator) -> list:
+def _deploys(ev: Evaluator) -> list[DeploymentFacts]:
     return [d for d in ev.facts.deployments if d.status != "failed"]
 
 
@@ -138,7 +145,7 @@ def sig_deploy_strategy(ev: Evaluator, arg: str) -> Outcome:
     return _no(f"no {' or '.join(sorted(wanted))} deployment")
 
 
-def is_auto_approver(d) -> bool:
+def is_auto_approver(d: DeploymentFacts) -> bool:
     who = (d.approver or "").strip().lower()
     if not who:
         return d.run_id is not None  # released by a pipeline run without a human gate
@@ -159,7 +166,7 @@ def sig_deploy_approver(ev: Evaluator, arg: str) -> Outcome:
 
 def sig_deploy_sequence(ev: Evaluator, arg: str) -> Outcome:
     order = [_split_alts(a) for a in arg.split(">")]
-    by_version: dict[tuple, list] = {}
+    by_version: dict[tuple[str, int | None], list[DeploymentFacts]] = {}
     for d in sorted(
         _deploys(ev), key=lambda d: (d.created_at is None, d.created_at or ev.facts.now, d.id)
     ):
@@ -190,7 +197,7 @@ def sig_deploy_envs(ev: Evaluator, arg: str) -> Outcome:
 
 def sig_deploy_same_version(ev: Evaluator, arg: str) -> Outcome:
     need = int(arg or 2)
-    by_version: dict[tuple, dict] = {}
+    by_version: dict[tuple[str, int | None], dict[str, DeploymentFacts]] = {}
     for d in _deploys(ev):
         by_version.setdefault((d.model_name, d.model_version), {}).setdefault(d.env, d)
     for envs in by_version.values():
@@ -229,12 +236,12 @@ def sig_deploy_lead_time(ev: Evaluator, arg: str) -> Outcome:
 
 
 # ----------------------------------------------------------------------------- monitoring
-def _monitor_runs(ev: Evaluator) -> list:
+def _monitor_runs(ev: Evaluator) -> list[RunFacts]:
     monitor_types = {s.id for s in _registry_specs(ev) if s.kind == "monitor"} or {"monitor"}
     return [r for r in ev.facts.runs if r.ran_kind(monitor_types)]
 
 
-def _registry_specs(ev: Evaluator) -> list:
+def _registry_specs(ev: Evaluator) -> list[StageSpec]:
     if not ev.facts.pipelines:
         return []
     return list(ev.facts.pipelines[0].pipeline.registry)
@@ -329,16 +336,16 @@ def sig_projects(ev: Evaluator, arg: str) -> Outcome:
             else _no(f"{len(good)} projects created from a shared template; {need} needed")
         )
     if what == "time_to_value":
-        done = sorted(
-            (p for p in projects if p.created_at and p.first_prod_deploy),
-            key=lambda p: p.created_at,
-        )
-        if len(done) < 2:
+        reached = [  # (created, time to the first production deployment, name)
+            (p.created_at, p.first_prod_deploy - p.created_at, p.name)
+            for p in projects
+            if p.created_at and p.first_prod_deploy
+        ]
+        reached.sort(key=lambda t: t[0])
+        if len(reached) < 2:
             return _no("fewer than two projects reached production, so time to value has no trend")
-        first, last = done[0], done[-1]
-        if (last.first_prod_deploy - last.created_at) < (
-            first.first_prod_deploy - first.created_at
-        ):
-            return _ok(r for r in refs if r.ref in (first.name, last.name))
+        first, last = reached[0], reached[-1]
+        if last[1] < first[1]:
+            return _ok(r for r in refs if r.ref in (first[2], last[2]))
         return _no("time from project creation to first production deployment is not falling")
     raise RuleError(f"unknown projects signal '{arg}'")
