@@ -1,5 +1,6 @@
-"""The exported script cross-validates as the app does: grouped folds (no patient on both
-sides), time-ordered folds and Tune's folds give the app's numbers to 1e-9."""
+"""The exported script does what the app does: grouped folds (no patient on both sides),
+time-ordered folds and Tune's folds, a chosen task and a log target give the app's numbers
+to 1e-9."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "cli"))  # the CSV makers
 import pytest  # noqa: E402
 from test_codegen import assert_close, build, run_in_app, run_script  # noqa: E402
 from test_group_time_cv import patients_csv, trend_csv  # noqa: E402
+from test_task_and_log_target import prices_csv, ratings_csv  # noqa: E402
 
 from mlops_desktop.app.codegen import export_python  # noqa: E402
 from mlops_desktop.app.workspace import Workspace  # noqa: E402
@@ -71,3 +73,28 @@ def test_time_ordered_folds_in_the_script_equal_the_app(ws, tmp_path):
     assert_close(metrics.values, results["Evaluate"])
     assert "cv_r2_mean" in results["Evaluate"]
     assert "TimeSeriesSplit folds" in out
+
+
+def test_log_target_in_the_script_equals_the_app(ws, tmp_path):
+    csv = tmp_path / "prices.csv"
+    prices_csv(csv)
+    load = {"source": "file", "path": str(csv), "target": "price"}
+    train = ("train", {"estimator": "ridge", "alpha": 0.1, "target_transform": "log1p"})
+    pipeline = _pipeline(load, train, {"cv_folds": 3})
+    service, run = run_in_app(ws, pipeline)
+    metrics = service.outputs(run.id, "eval")["metrics"].values
+    assert "log_target(" in export_python(pipeline)
+    results, _ = run_script(tmp_path, pipeline)
+    assert_close(metrics, results["Evaluate"])
+
+
+def test_a_chosen_task_in_the_script_equals_the_app(ws, tmp_path):
+    ratings = tmp_path / "ratings.csv"
+    ratings_csv(ratings)
+    load = {"source": "file", "path": str(ratings), "target": "rating", "task": "regression"}
+    pipeline = _pipeline(load, ("train", {"estimator": "ridge"}), {})
+    service, run = run_in_app(ws, pipeline)
+    metrics = service.outputs(run.id, "eval")["metrics"].values
+    assert "rmse" in metrics
+    results, _ = run_script(tmp_path, pipeline)
+    assert_close(metrics, results["Evaluate"])

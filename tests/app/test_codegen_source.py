@@ -50,6 +50,8 @@ def _file_pipeline():
 def _scripts() -> dict[str, str]:
     scripts = {name: export_python(pipeline) for name, pipeline in CASES.items()}
     scripts["file"] = export_python(_file_pipeline())
+    log_target = standard("diabetes", {"estimator": "ridge", "target_transform": "log1p"})
+    scripts["log-target"] = export_python(log_target)
     return scripts
 
 
