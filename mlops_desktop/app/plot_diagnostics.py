@@ -9,7 +9,7 @@ for the metric keys read here.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -63,7 +63,8 @@ def trapezoid_area(x: np.ndarray, y: np.ndarray) -> float:
     if x.size < 2:
         return math.nan
     order = np.argsort(x, kind="stable")
-    trapezoid = getattr(np, "trapezoid", None) or np.trapz  # numpy < 2 lacks trapezoid
+    # numpy < 2 names it trapz (numpy 2 removed that name)
+    trapezoid: Callable[..., Any] = getattr(np, "trapezoid", None) or getattr(np, "trapz")  # noqa: B009
     return float(trapezoid(y[order], x[order]))
 
 

@@ -53,7 +53,7 @@ def check_schedule(
 
     last = datetime.fromisoformat(trig.state.get("last_tick") or trig.created_at.isoformat())
     it = croniter(trig.config["cron"], last)
-    ticks = []
+    ticks: list[datetime] = []
     while len(ticks) < 1000:
         tick = it.get_next(datetime)
         if tick > now:

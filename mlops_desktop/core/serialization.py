@@ -8,6 +8,7 @@ read: opening a pipeline file runs none of its author's code.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -171,7 +172,7 @@ def loads(text: str, registry: StageRegistry | None = None) -> Pipeline:
     return from_dict(doc, registry)
 
 
-def read_file(path: str | Path, registry: StageRegistry | None = None) -> Pipeline:
+def read_file(path: str | os.PathLike[str], registry: StageRegistry | None = None) -> Pipeline:
     p = Path(path)
     if not p.exists():
         raise FormatError(f"file not found: {p}")
