@@ -74,6 +74,7 @@ CLEAN_MODULES = {
         "junit",
         "models",
         "rules",
+        "rules_base",
         "rules_cloud",
         "rules_operate",
         "scoring",

@@ -17,12 +17,21 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import ClassVar
+from typing import Any, ClassVar, TypeAlias
 
 import networkx as nx
 
 from mlops_desktop.core.errors import MlopsError
-from mlops_desktop.core.maturity.facts import TRIGGER_TYPES, PipelineFacts, ProjectFacts, norm_env
+from mlops_desktop.core.maturity.facts import (
+    TRIGGER_TYPES,
+    CiResultFacts,
+    DeploymentFacts,
+    ModelVersionFacts,
+    PipelineFacts,
+    ProjectFacts,
+    RunFacts,
+    norm_env,
+)
 
 MAX_EVIDENCE = 12
 AUTO_APPROVERS = ("auto", "policy", "automatic", "system", "trigger", "gate")
@@ -94,7 +103,7 @@ def _ok(evidence: Iterable[EvidenceRef]) -> Outcome:
     return Outcome(True, ev)
 
 
-def _ok_runs(runs: Iterable) -> Outcome:
+def _ok_runs(runs: Iterable[RunFacts]) -> Outcome:
     """Evidence from runs: only the newest are turned into references (there may be many)."""
     newest = sorted(
         runs, key=lambda r: r.started_at.timestamp() if r.started_at else 0.0, reverse=True
@@ -115,10 +124,12 @@ def _kinds_label(kinds: Iterable[str]) -> str:
 
 
 # ----------------------------------------------------------------------------- parser
+# A parsed check: ("atom", name), ("not", tree), ("and" | "or", tree, tree).
+CheckTree: TypeAlias = tuple[Any, ...]
 _TOKEN = re.compile(r"\s*(\(|\)|&|\||!|[^\s()&|!]+)")
 
 
-def parse(expr: str) -> tuple:
+def parse(expr: str) -> CheckTree:
     """Parse a check expression into a tree of ("and"|"or", a, b) / ("not", a) / ("atom", s)."""
     tokens = [m.group(1) for m in _TOKEN.finditer(expr)]
     if "".join(tokens).replace(" ", "") != expr.replace(" ", ""):
@@ -135,21 +146,21 @@ def parse(expr: str) -> tuple:
         pos += 1
         return tokens[pos - 1]
 
-    def parse_or() -> tuple:
+    def parse_or() -> CheckTree:
         left = parse_and()
         while peek() == "|":
             take()
             left = ("or", left, parse_and())
         return left
 
-    def parse_and() -> tuple:
+    def parse_and() -> CheckTree:
         left = parse_not()
         while peek() == "&":
             take()
             left = ("and", left, parse_not())
         return left
 
-    def parse_not() -> tuple:
+    def parse_not() -> CheckTree:
         tok = take()
         if tok == "!":
             return ("not", parse_not())
@@ -169,7 +180,7 @@ def parse(expr: str) -> tuple:
 
 
 @cache
-def parse_cached(expr: str) -> tuple:
+def parse_cached(expr: str) -> CheckTree:
     return parse(expr)
 
 
@@ -186,10 +197,10 @@ class Evaluator:
     def __init__(self, facts: ProjectFacts) -> None:
         self.facts = facts
         self._atoms: dict[str, Outcome] = {}
-        self._finished: list | None = None
-        self._ok: list | None = None
+        self._finished: list[RunFacts] | None = None
+        self._ok: list[RunFacts] | None = None
         self._kinds: dict[str, dict[str, str]] = {}
-        self.versions_by_run: dict[int, list] = {}
+        self.versions_by_run: dict[int, list[ModelVersionFacts]] = {}
         for mv in facts.model_versions:
             if mv.run_id is not None:
                 self.versions_by_run.setdefault(mv.run_id, []).append(mv)
@@ -207,16 +218,16 @@ class Evaluator:
             return _unknown("no rule")
         return self._eval(parse_cached(expr))
 
-    def _eval(self, tree: tuple) -> Outcome:
+    def _eval(self, tree: CheckTree) -> Outcome:
         op = tree[0]
         if op == "atom":
             return self.atom(tree[1])
         if op == "not":
             inner = self._eval(tree[1])
-            value = None if inner.value is None else not inner.value
-            if value is False:  # the thing exists: show it, and say it must go
+            negated = None if inner.value is None else not inner.value
+            if negated is False:  # the thing exists: show it, and say it must go
                 return Outcome(False, inner.evidence, ("present: " + _describe(inner),))
-            return Outcome(value, inner.evidence, inner.missing)
+            return Outcome(negated, inner.evidence, inner.missing)
         left, right = self._eval(tree[1]), self._eval(tree[2])
         if op == "and":
             if left.value is False or right.value is False:
@@ -265,12 +276,12 @@ class Evaluator:
     def kind_of(self, pf: PipelineFacts, node_id: str) -> str:
         return self._kinds[pf.name].get(node_id, "")
 
-    def finished_runs(self) -> list:
+    def finished_runs(self) -> list[RunFacts]:
         if self._finished is None:  # the facts do not change: filter the runs once
             self._finished = [r for r in self.facts.runs if r.status not in ("queued", "running")]
         return list(self._finished)
 
-    def ok_runs(self) -> list:
+    def ok_runs(self) -> list[RunFacts]:
         if self._ok is None:
             self._ok = [r for r in self.facts.runs if r.succeeded]
         return list(self._ok)
@@ -286,7 +297,7 @@ def _describe(outcome: Outcome) -> str:
     )
 
 
-def run_ref(run) -> EvidenceRef:
+def run_ref(run: RunFacts) -> EvidenceRef:
     return EvidenceRef(
         "run",
         str(run.id),
@@ -296,15 +307,15 @@ def run_ref(run) -> EvidenceRef:
     )
 
 
-def version_ref(mv) -> EvidenceRef:
+def version_ref(mv: ModelVersionFacts) -> EvidenceRef:
     return EvidenceRef("model_version", f"{mv.name}:{mv.version}", mv.label, "", mv.created_at)
 
 
-def deploy_ref(d) -> EvidenceRef:
+def deploy_ref(d: DeploymentFacts) -> EvidenceRef:
     return EvidenceRef("deployment", str(d.id), d.label, "", d.created_at)
 
 
-def ci_ref(c) -> EvidenceRef:
+def ci_ref(c: CiResultFacts) -> EvidenceRef:
     return EvidenceRef(
         "ci",
         str(c.id),
@@ -354,7 +365,9 @@ def sig_edge(ev: Evaluator, arg: str) -> Outcome:
     return _ok(evidence)
 
 
-def _trigger_source(ev: Evaluator, trig, owner: PipelineFacts) -> tuple[PipelineFacts, str] | None:
+def _trigger_source(
+    ev: Evaluator, trig: Mapping[str, Any], owner: PipelineFacts
+) -> tuple[PipelineFacts, str] | None:
     node_id = next(
         (str(trig[k]) for k in ("source_node", "node", "node_id", "monitor") if trig.get(k)), ""
     )
@@ -465,7 +478,13 @@ def sig_run_trigger(ev: Evaluator, arg: str) -> Outcome:
     return _ok_runs(runs)
 
 
-def _all_or_any(ev: Evaluator, arg: str, runs: list, pred: Callable, what: str) -> Outcome:
+def _all_or_any(
+    ev: Evaluator,
+    arg: str,
+    runs: list[RunFacts],
+    pred: Callable[[RunFacts], bool],
+    what: str,
+) -> Outcome:
     if not runs:
         return _no(f"no runs to show {what}")
     good = [r for r in runs if pred(r)]
@@ -488,7 +507,7 @@ def sig_run_commit(ev: Evaluator, arg: str) -> Outcome:
 TRAINING_TYPES = {"train", "tune"}
 
 
-def _trains(ev: Evaluator, run) -> bool:
+def _trains(ev: Evaluator, run: RunFacts) -> bool:
     """Whether the run trained a model itself (a training stage served from the cache
     logs no new metrics)."""
     if run.stages:

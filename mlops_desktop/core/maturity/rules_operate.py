@@ -91,8 +91,9 @@ def sig_lineage(ev: Evaluator, arg: str) -> Outcome:
         if good:
             out = []
             for mv in good:
-                if mv.run_id is not None:  # a traced version names its run
-                    out += [version_ref(mv), run_ref(ev.facts.run(mv.run_id))]
+                run = ev.facts.run(mv.run_id) if mv.run_id is not None else None
+                if run is not None:  # a traced version names its run
+                    out += [version_ref(mv), run_ref(run)]
             return _ok(out)
         return _no("no registered version traces back to a run with its dataset hashes")
     if arg == "deploy":
@@ -184,7 +185,7 @@ def sig_deploy_sequence(ev: Evaluator, arg: str) -> Outcome:
 
 def sig_deploy_envs(ev: Evaluator, arg: str) -> Outcome:
     need = int(arg or 3)
-    envs: dict[str, object] = {}
+    envs: dict[str, DeploymentFacts] = {}
     for d in _deploys(ev):
         envs.setdefault(d.env, d)
     if len(envs) < need:
