@@ -82,7 +82,10 @@ def judge_canary(
         out["decision"] = "promoted"
     else:
         reason = f"canary v{canary.version} rolled back: {versus}"
-        ops.deployments.undo(canary.id, actor=actor, reason=reason, run_id=run_id)
-        out["decision"] = "rolled back"
+        if ops.deployments.undo(canary.id, actor=actor, reason=reason):
+            out["decision"] = "rolled back"
+        else:  # something replaced it meanwhile
+            out["decision"] = "waiting"
+            reason = f"canary v{canary.version} no longer serves: nothing to roll back"
     out["reason"] = reason
     return out

@@ -56,3 +56,36 @@ def test_the_canary_is_promoted_after_n_labelled_rows_without_a_worse_error(ws):
     assert (moved.from_version, moved.to_version, moved.actor) == (1, 2, f"run:{fifth.id}")
     assert moved.reason.startswith("canary v2 promoted: error ")
     assert f"vs primary v1 {metrics['canary_primary_error']:.3f}" in moved.reason
+
+
+@pytest.mark.slow
+def test_a_canary_that_errs_more_is_rolled_back(ws):
+    service = ProjectService(ws)
+    service.create_project("ct", template="google")
+    runs, registry = RunService(ws), RegistryService(ws)
+    runs.run("ct")  # v1: production's primary
+    info, pipeline = service.load_pipeline("ct")
+    pipeline.apply(set_param(pipeline, "serve", "canary_decision_rows", 30))
+    pipeline.apply(set_param(pipeline, "train", "n_estimators", 1))
+    pipeline.apply(set_param(pipeline, "train", "max_depth", 1))
+    pipeline.apply(set_param(pipeline, "gate", "rules", "accuracy >= 0.5"))  # lets a stump by
+    service.save_pipeline(info.id, pipeline, "a forest of one stump, a lax gate")
+    runs.run("ct")  # v2, one stump, goes out as a 20% canary beside v1
+    assert {(d.version, d.strategy) for d in registry.active_deployments("ct", "production")} == {
+        (1, "direct"),
+        (2, "canary"),
+    }
+    runs.run("ct", nodes=["serve"])  # the canary answers its share; no labels yet
+    last = runs.run("ct", nodes=["serve"])  # those labels arrived: judged
+    metrics = ws.metrics.latest(last.id)
+    assert metrics["canary_rows_judged"] >= 30
+    assert metrics["canary_decision"] == -1.0
+    assert metrics["canary_error"] > metrics["canary_primary_error"]
+    # The canary deployment ended as rolled back; v1 serves all traffic and keeps the alias.
+    [primary] = registry.active_deployments("ct", "production")
+    assert (primary.version, primary.strategy) == (1, "direct")
+    [canary] = [d for d in registry.deployments("ct", "production") if d.version == 2]
+    assert canary.status == "rolled_back"
+    assert registry.list_models("ct")[0].aliases["production"] == 1
+    log = next(s.log for s in last.stages if s.node_id == "serve")
+    assert "canary v2 rolled back: error " in log
