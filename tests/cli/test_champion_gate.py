@@ -5,6 +5,7 @@ challenger stays out of production."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -78,6 +79,15 @@ def test_a_weaker_challenger_stays_out_of_production(workspace_url, capsys):
         gate_log
     )
     assert "✗ accuracy > champion_accuracy + 0.005" in gate_log
+    # The report's summary says the latest run kept its model out, not that it failed.
+    report = Path(workspace_url.removeprefix("sqlite:///")).parent / "ct.html"
+    code, _ = _cli(capsys, workspace_url, "report", "ct", "-o", str(report))
+    assert code == 0
+    summary = report.read_text(encoding="utf-8").split('id="pipeline"')[0]
+    assert "kept its model out of production: champion breast-cancer-classifier v1 stays" in (
+        summary
+    )
+    assert "The latest run" in summary and "latest run failed" not in summary
 
 
 def test_champion_rule_falls_back_to_the_baseline_and_says_so():
