@@ -31,6 +31,30 @@ class SchemaReferences:
         value = self.ws.settings.get(self._key(project_id, node_id))
         return value if isinstance(value, dict) and "columns" in value.get("schema", {}) else None
 
+    def stored(self, project: str | int, node_id: str) -> dict[str, Any] | None:
+        """The reference a project's ``node_id`` checks against now: {run_id, run_label,
+        stored_at, columns} (None: none stored; the next run stores one)."""
+        project_id = self.ws.projects.get(project).id
+        value = self.ws.settings.get(self._key(project_id, node_id))
+        if not (isinstance(value, dict) and "columns" in value.get("schema", {})):
+            return None
+        run_id = int(value["run_id"])
+        try:
+            label = self.ws.runs.get(run_id).label
+        except Exception:  # noqa: BLE001 - a run deleted since: name it by id
+            label = f"#{run_id}"
+        return {
+            "run_id": run_id,
+            "run_label": label,
+            "stored_at": value.get("stored_at", ""),
+            "columns": len(value["schema"]["columns"]),
+        }
+
+    def history(self, project: str | int) -> list[dict[str, Any]]:
+        """Every re-baseline of the project: {at, by, nodes}, oldest first."""
+        project_id = self.ws.projects.get(project).id
+        return list(self.ws.settings.get(f"{PREFIX}_history:{project_id}", []) or [])
+
     def store(self, run_id: int, node_id: str, schema: dict[str, Any]) -> dict[str, Any]:
         """Keep ``schema`` as the reference (the first successful check); returns the record."""
         project_id = self.ws.runs.get(run_id).project_id

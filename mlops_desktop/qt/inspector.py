@@ -233,6 +233,10 @@ class NodeInspector(QWidget):
         self.spec: StageSpec | None = None
         self.rows: dict[str, ParamRow] = {}
         self._title_edit: QLineEdit | None = None
+        # () -> (workspace, project name) of the open pipeline: the Validate data page shows
+        # its stored reference schema and the re-baseline action (None: not shown)
+        self.schema_context: Callable[[], Any] | None = None
+        self.schema_box: QWidget | None = None
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._scroll = QScrollArea(self)
@@ -306,6 +310,7 @@ class NodeInspector(QWidget):
         self.node_id = node_id
         self.rows = {}
         self._title_edit = None
+        self.schema_box = None
         if node_id is None or self._editor is None:
             self.spec = None
             return
@@ -331,12 +336,24 @@ class NodeInspector(QWidget):
                 self.rows[pspec.name] = row
                 form.addRow(row.label, row.field)
         outer.addLayout(form)
+        self.schema_box = self._schema_box(node.type, node_id, page)
+        if self.schema_box is not None:
+            outer.addWidget(self.schema_box)
         outer.addStretch(1)
         self._scroll.setWidget(page)
         self._refresh_values()
         target = self.rows.get("target")
         if node.type == "load_data" and target is not None:
             target.editor.textEdited.connect(self._check_data)  # as the user types
+
+    def _schema_box(self, type_id: str, node_id: str, page: QWidget) -> QWidget | None:
+        """A Validate data page's reference schema and re-baseline action (with a workspace)."""
+        context = self.schema_context() if self.schema_context is not None else None
+        if type_id != "validate_data" or not context or context[0] is None or not context[1]:
+            return None
+        from mlops_desktop.qt.schema_reference_box import SchemaReferenceBox
+
+        return SchemaReferenceBox(context[0], context[1], node_id, page)
 
     def _check_data(self, *_: object) -> None:
         """A Load data stage reading a file: say at once when the file cannot be read or the
@@ -395,6 +412,8 @@ class NodeInspector(QWidget):
         for name, row in self.rows.items():
             row.set_value(node.params.get(name, row.spec.default))
         self._update_visibility(node.params)
+        if self.schema_box is not None:  # only a check against a stored reference has one
+            self.schema_box.setVisible(str(node.params.get("schema_source")) == "reference")
         self._check_data()
 
     def _update_visibility(self, params: dict | Any) -> None:

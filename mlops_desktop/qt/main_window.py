@@ -263,6 +263,7 @@ class MainWindow(QMainWindow):
         self.stage_palette = make_palette()
         self.palette_dock = self._dock("Stages", "palette_dock", self.stage_palette, left)
         self.inspector = make_inspector()
+        self.inspector.schema_context = lambda: (self.workspace, self.current_project())  # type: ignore[attr-defined]
         self.inspector_dock = self._dock("Inspector", "inspector_dock", self.inspector, right)
         self.undo_view = QUndoView(self.undo_group)
         self.undo_view.setEmptyLabel("Opened")
