@@ -484,7 +484,7 @@ def _fit_rows(s: _Script, data: _Split, hold_out: bool) -> tuple[str, str, str]:
         return data.X_train, data.y_train, data.w_train
     X, y = s.name("X_fit"), s.name("y_fit")
     s.emit(
-        "    # the validation part is trained on: no threshold is chosen on it",
+        "    # the validation part is trained on: nothing here holds it out",
         f"    {X} = pd.concat([{data.X_train}, {data.X_val}])",
         f"    {y} = pd.concat([pd.Series({data.y_train}), pd.Series({data.y_val})])",
     )
@@ -579,6 +579,8 @@ def _search_rows(s: _Script, node: Node, data: _Split, strategy: str) -> tuple[s
     Tune sorts them), the groups for grouped folds, the row weights."""
     kind = _fold_kind(node, data, strategy)
     X, y, w = data.X_train, data.y_train, data.w_train
+    if kind == "kfold":  # the validation rows join the search's folds (as Tune does)
+        X, y, w = _fit_rows(s, data, hold_out=False)
     if kind == "time":
         s.need("time_ordered")
         X, y, w = s.name("X_ordered"), s.name("y_ordered"), s.name("w_ordered")

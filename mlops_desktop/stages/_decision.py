@@ -105,7 +105,7 @@ def fit_rows(ctx: StageContext, data: SplitValue, hold_out: bool) -> tuple[Any, 
         w = pd.concat([pd.Series(data.w_train), pd.Series(data.w_val)])
     ctx.log(
         f"the validation part ({len(data.X_val):,} rows) joins the training part: "
-        "nothing holds it out (no threshold is chosen on it)"
+        "nothing here holds it out"
     )
     return X, y, w
 

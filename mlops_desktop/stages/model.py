@@ -258,6 +258,8 @@ def _model_value(pipe: Any, data: SplitValue, name: str) -> ModelValue:
 def tune(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     from sklearn.model_selection import ParameterGrid
 
+    from mlops_desktop.stages._decision import fit_rows
+
     data: SplitValue = inputs["split"]
     name = params["estimator"]
     _check_fit_input(ctx, data, name)
@@ -272,6 +274,10 @@ def tune(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> d
         ctx.fail(f"tuning: {exc}")
     _check_folds(ctx, data, data.task, int(params["cv"]), kind)
     X, y = data.X_train, data.y_train
+    if kind == "kfold":  # the search's own folds validate: the validation rows join them
+        X, y, w_fit = fit_rows(ctx, data, hold_out=False)
+        if w_fit is not None:
+            weights = {"model__sample_weight": w_fit.to_numpy(dtype=float)}
     if kind == "time":  # TimeSeriesSplit reads the rows in time order
         X, y, w = time_ordered(data.t_train, X, y, weights.get("model__sample_weight"))
         weights = {"model__sample_weight": w} if w is not None else {}

@@ -108,3 +108,47 @@ def test_script_reproduces_threshold_and_calibration(ws, tmp_path, case):
         assert "decision_threshold" not in logged
     if train.get("calibration", "none") != "none":
         assert "brier_score" in expected
+
+
+def test_tune_searches_over_the_training_and_validation_rows(ws, tmp_path):
+    """Tune's own folds validate, so a carved-out validation part joins the rows it searches
+    on (nothing is wasted); the script does the same and prints the same numbers."""
+    from sklearn.base import clone
+
+    csv = tmp_path / "churn.csv"
+    churn_csv(csv, weights=True)
+    tune = {"estimator": "logistic_regression", "grid": '{"C": [0.1, 1.0]}', "cv": 3}
+    document = build(
+        [
+            (
+                "load",
+                "load_data",
+                {"source": "file", "path": str(csv), "target": "churned", "roles": "w=weight"},
+            ),
+            ("split", "split", {"validation_size": 0.2}),
+            ("tune", "tune", tune),
+            ("eval", "evaluate", {"permutation_importance": False}),
+        ],
+        [
+            ("load", "dataset", "split", "dataset"),
+            ("split", "split", "tune", "split"),
+            ("split", "split", "eval", "split"),
+            ("tune", "model", "eval", "model"),
+        ],
+    )
+    service, run = run_in_app(ws, document)
+    split = service.outputs(run.id, "split")["split"]
+    model = service.outputs(run.id, "tune")["model"].estimator
+    log = next(s.log for s in ws.runs.get(run.id).stages if s.node_id == "tune")
+    assert "the validation part (100 rows) joins the training part" in log
+    rows = pd.concat([split.X_train, split.X_val])
+    labels = pd.concat([pd.Series(split.y_train), pd.Series(split.y_val)])
+    weights = np.concatenate([split.w_train.to_numpy(float), split.w_val.to_numpy(float)])
+    refit = clone(model).fit(rows, labels, model__sample_weight=weights)
+    assert np.allclose(refit.predict_proba(split.X_test), model.predict_proba(split.X_test))
+    expected = dict(service.outputs(run.id, "eval")["metrics"].values)
+    results, _ = run_script(tmp_path, document)
+    for key, value in expected.items():
+        assert results["Evaluate"][key] == pytest.approx(value, abs=TOLERANCE), key
+    tuned = service.outputs(run.id, "tune")["results"].values["cv_best_score"]
+    assert results["Tune"]["cv_best_score"] == pytest.approx(tuned, abs=TOLERANCE)
