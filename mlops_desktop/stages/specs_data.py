@@ -147,7 +147,8 @@ SPECS = [
                 0.0,
                 0.0,
                 0.5,
-                help="Share of rows in a validation part (0 for none).",
+                help="Share of rows in a validation part (0 for none). Train chooses its "
+                "decision threshold on it; otherwise Train and Tune (k folds) fit on it too.",
             ),
             p_bool("stratify", True, help="Keep class proportions in every part (classification)."),
             p_int("seed", 42, lo=0, help="Random seed."),
