@@ -209,7 +209,7 @@ class AssessmentService:
                     input_hashes=r.input_hashes,
                     duration_s=r.duration_s,
                     started_at=r.started_at or r.created_at,
-                    stages=tuple(StageFacts(*row) for row in stages.get(r.id, ())),
+                    stages=tuple(map(StageFacts._make, stages.get(r.id, ()))),
                 )
             )
         return out

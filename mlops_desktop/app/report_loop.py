@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from mlops_desktop.app.history_reads import HistoryReads
 from mlops_desktop.core.entities import Run, RunStatus
 from mlops_desktop.reports.model import LoopSection, LoopStep
 
@@ -41,12 +42,15 @@ def _at(moment: datetime | None) -> float:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
-def loop_section(ws: Any, project_id: int, registry: Any) -> LoopSection | None:
-    """The loop's story for ``project_id``, or None when the project has no loop to tell."""
-    runs: list[Run] = list(ws.runs.list(project_id))
+def loop_section(
+    ws: Any, project_id: int, registry: Any, reads: HistoryReads | None = None
+) -> LoopSection | None:
+    """The loop's story for ``project_id``, or None when the project has no loop to tell
+    (``reads``: the history as the report already read it)."""
+    reads = reads if reads is not None else HistoryReads(ws)
+    runs: list[Run] = list(reads.runs(project_id))
     numbers = ws.runs.numbers(project_id)
-    ids = [r.id for r in runs]
-    metrics = ws.metrics.latest_many(ids) if ids else {}  # gate_champion_<metric> names vary
+    metrics = reads.latest(project_id)  # gate_champion_<metric> names vary
     steps: list[LoopStep] = []
     gated = kept = 0
     kept_latest = ""

@@ -432,7 +432,7 @@ class ReportService:
         """The loop's story: gates against the champion, alerts, retraining, canaries."""
         from mlops_desktop.app.report_loop import loop_section
 
-        data.loop = loop_section(self.workspace, proj.id, self._registry_service())
+        data.loop = loop_section(self.workspace, proj.id, self._registry_service(), self._reads)
 
     @staticmethod
     def _registry_facts(data: ReportData, section: RegistrySection) -> None:

@@ -349,7 +349,7 @@ class MetricStore:
                 if keys is not None:
                     query = query.where(c.key.in_(list(keys)))
                 steps: dict[tuple[int, str], int] = {}
-                for run_id, key, step, value in conn.execute(query):
+                for run_id, key, step, value in conn.execute(query).all():
                     out[run_id][key] = nan if value is None else float(value)
                     if legacy:
                         steps[(run_id, key)] = step

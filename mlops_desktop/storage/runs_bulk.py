@@ -137,7 +137,7 @@ def stage_rows(
     columns = [getattr(c, f) for f in fields]
     for lo in range(0, len(ids), 5000):
         query = select(c.run_id, *columns).where(c.run_id.in_(ids[lo : lo + 5000])).order_by(c.id)
-        for row in conn.execute(query):
+        for row in conn.execute(query).all():
             got = out.get(row[0])
             if got is None:
                 got = out[row[0]] = []

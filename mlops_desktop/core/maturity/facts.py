@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property
-from typing import Any
+from functools import cache, cached_property
+from typing import Any, NamedTuple
 
 from mlops_desktop.core.evidence.findings import RepoScan
 from mlops_desktop.core.graph import Pipeline
@@ -40,6 +40,7 @@ TRIGGER_TYPES = (
 )
 
 
+@cache  # a handful of names, asked for every run many times
 def norm_env(env: str) -> str:
     """The reference's environment names: ``dev``, ``test``, ``staging``, ``prod``."""
     return ENV_ALIASES.get((env or "").strip().lower(), (env or "").strip().lower())
@@ -64,8 +65,9 @@ class PipelineFacts:
         return out + [t for t in self.extra_triggers if t not in out]
 
 
-@dataclass(frozen=True, slots=True)
-class StageFacts:
+class StageFacts(NamedTuple):
+    """One stage record of a run (a named tuple: a long history has a hundred thousand)."""
+
     node_id: str
     stage_type: str
     status: str

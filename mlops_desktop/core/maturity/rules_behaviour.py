@@ -85,7 +85,8 @@ def _stage_index(ev: Evaluator) -> dict[int, set[tuple[str, str]]]:
 
 def ran_kind(ev: Evaluator, run: RunFacts, kinds: set[str], status: str = "succeeded") -> bool:
     """Whether a stage of one of ``kinds`` ran in ``run`` (not served from the cache)."""
-    pairs = _stage_index(ev).get(run.id)
+    index = ev.__dict__.get("_stage_index")
+    pairs = (index if index is not None else _stage_index(ev)).get(run.id)
     if pairs:
         for k in kinds:
             if (k, status) in pairs:
