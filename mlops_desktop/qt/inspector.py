@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QPushButton,
     QScrollArea,
     QSpinBox,
     QToolButton,
@@ -237,6 +238,8 @@ class NodeInspector(QWidget):
         # its stored reference schema and the re-baseline action (None: not shown)
         self.schema_context: Callable[[], Any] | None = None
         self.schema_box: QWidget | None = None
+        self.roles_button: QPushButton | None = None
+        self.roles_dialog: Any = None
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._scroll = QScrollArea(self)
@@ -337,6 +340,12 @@ class NodeInspector(QWidget):
                 form.addRow(row.label, row.field)
         outer.addLayout(form)
         self.schema_box = self._schema_box(node.type, node_id, page)
+        self.roles_button = None
+        if node.type == "load_data":
+            self.roles_button = QPushButton("Column roles…", page)
+            self.roles_button.setToolTip("Each column's type, role and why; change a role")
+            self.roles_button.clicked.connect(self.show_column_roles)
+            outer.addWidget(self.roles_button)
         if self.schema_box is not None:
             outer.addWidget(self.schema_box)
         outer.addStretch(1)
@@ -345,6 +354,42 @@ class NodeInspector(QWidget):
         target = self.rows.get("target")
         if node.type == "load_data" and target is not None:
             target.editor.textEdited.connect(self._check_data)  # as the user types
+
+    def show_column_roles(self) -> None:
+        """Open the column roles of the selected Load data stage's file; OK writes its
+        ``roles`` parameter through the undo stack."""
+        from mlops_desktop.app.column_roles import preview_roles
+        from mlops_desktop.qt.column_roles_dialog import ColumnRolesDialog
+
+        node = self._editor.pipeline.nodes.get(self.node_id) if self._editor else None
+        if node is None or node.type != "load_data":
+            return
+        row = self.rows.get("roles")
+        try:
+            if str(node.params.get("source")) != "file":
+                raise ValueError("column roles are shown for a file source")
+            columns = preview_roles(
+                str(node.params.get("path") or ""),
+                str(node.params.get("target") or ""),
+                str(node.params.get("roles") or ""),
+                bool(node.params.get("auto_roles", True)),
+            )
+        except ValueError as exc:
+            if row is not None:
+                row.show_error(str(exc))
+            return
+        node_id = node.id
+        self.roles_dialog = ColumnRolesDialog(columns, self)
+
+        def apply() -> None:
+            current = self._editor.pipeline.nodes.get(node_id)
+            if current is not None:
+                params = dict(current.params)
+                params["roles"] = self.roles_dialog.roles()
+                self._editor.set_params(node_id, params)
+
+        self.roles_dialog.accepted.connect(apply)
+        self.roles_dialog.open()
 
     def _schema_box(self, type_id: str, node_id: str, page: QWidget) -> QWidget | None:
         """A Validate data page's reference schema and re-baseline action (with a workspace)."""
