@@ -190,7 +190,8 @@ class CalibrationPlot(PlotPanel):
         )
         self.plot_item.setRange(xRange=(0, 1), yRange=(0, 1.02), padding=0.02)
         self.plot_item.setLimits(xMin=-0.05, xMax=1.05, yMin=-0.05, yMax=1.1)
-        self.legend = add_legend(self.plot_item, "top-left")
+        # a reliability curve runs near the diagonal: the bottom-right corner stays clear
+        self.legend = add_legend(self.plot_item, "bottom-right")
         self.finish_tools()
 
     def set_curve(self, curve: Curve, positive: str | None = None) -> None:
