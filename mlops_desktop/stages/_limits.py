@@ -16,6 +16,8 @@ from mlops_desktop.core.execution import StageContext
 
 MAX_TUNE_CANDIDATES = 1_000  # the most candidates one Tune search tries (as n_iter's bound)
 MAX_IMPORTANCE_COLUMNS = 100  # wider data: permutation importance on a sample of its columns
+MAX_IMPORTANCE_PASSES = 200  # ... and at most this many scoring passes (columns x repeats)
+WIDE_IMPORTANCE_ROWS = 1_000  # ... on at most this many rows
 
 
 def check_search_size(ctx: StageContext, size: int, search: str, n_iter: int) -> int:
@@ -40,33 +42,33 @@ def sampled_importance(
     progress: tuple[float, float],
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Permutation importance of a seeded random sample of :data:`MAX_IMPORTANCE_COLUMNS`
-    columns of ``X`` (a DataFrame): each column's values shuffled ``repeats`` times, the drop
+    columns of ``X`` (a DataFrame; fewer when ``repeats`` would pass
+    :data:`MAX_IMPORTANCE_PASSES`, on at most :data:`WIDE_IMPORTANCE_ROWS` rows): each column's values shuffled ``repeats`` times, the drop
     of ``model.score`` averaged (as scikit-learn's ``permutation_importance`` with the
     default scorer). Progress per column; a cancel stops between columns. Returns the rows
     (largest drop first) and the record of the sampling."""
     import numpy as np
 
-    from mlops_desktop.stages.portable_model import IMPORTANCE_ROWS
-
     rng = np.random.default_rng(seed)
-    if len(X) > IMPORTANCE_ROWS:  # as for narrow data: a random sample of the rows
-        rows_at = rng.choice(len(X), IMPORTANCE_ROWS, replace=False)
+    if len(X) > WIDE_IMPORTANCE_ROWS:  # as for narrow data: a random sample of the rows
+        rows_at = rng.choice(len(X), WIDE_IMPORTANCE_ROWS, replace=False)
         X = X.iloc[rows_at]
         y = y.iloc[rows_at] if hasattr(y, "iloc") else y[rows_at]
     columns = list(X.columns)
-    chosen = sorted(rng.choice(len(columns), MAX_IMPORTANCE_COLUMNS, replace=False))
+    count = max(1, min(MAX_IMPORTANCE_COLUMNS, MAX_IMPORTANCE_PASSES // max(1, repeats)))
+    chosen = sorted(rng.choice(len(columns), count, replace=False))
     work = X.copy()
     base = float(model.score(work, y))
     start, span = progress
     rows = []
     for done, index in enumerate(chosen, 1):
         name = columns[index]
-        original = work[name].copy()
+        original = work.iloc[:, index].to_numpy().copy()
         drops = []
-        for _ in range(repeats):
-            work[name] = original.to_numpy()[rng.permutation(len(work))]
+        for _ in range(repeats):  # in place: a wide frame stays one block, scored fast
+            work.iloc[:, index] = original[rng.permutation(len(work))]
             drops.append(base - float(model.score(work, y)))
-        work[name] = original
+        work.iloc[:, index] = original
         rows.append(
             {"feature": str(name), "mean": float(np.mean(drops)), "std": float(np.std(drops))}
         )
@@ -77,10 +79,13 @@ def sampled_importance(
     note = {
         "columns": len(chosen),
         "of": len(columns),
+        "rows": len(X),
+        "repeats": repeats,
         "how": f"a random sample of the columns (seed {seed})",
     }
     ctx.log(
         f"permutation importance on {len(chosen)} of {len(columns):,} columns (a random sample, "
-        f"seed {seed}): wider data than {MAX_IMPORTANCE_COLUMNS} columns is sampled"
+        f"seed {seed}, {len(X):,} rows, {repeats} repeat(s)): wider data than "
+        f"{MAX_IMPORTANCE_COLUMNS} columns is sampled"
     )
     return sorted(rows, key=lambda r: -r["mean"]), note
