@@ -89,3 +89,10 @@ def test_calibration_curve_of_a_run_is_drawn_beside_roc_and_pr(qtbot, tmp_path):
     # a model without probabilities (or regression) draws no calibration panel
     view.set_diagnostics(P.Diagnostics(task="classification", scalars={"accuracy": 0.5}))
     assert "CalibrationPlot" not in [type(p).__name__ for p in view.panels()]
+
+
+def test_run_comparison_ranks_a_lower_brier_score_best():
+    from mlops_desktop.qt.plots.compare import lower_is_better
+
+    assert lower_is_better("brier_score") and lower_is_better("baseline_brier_score")
+    assert not lower_is_better("pr_auc")

@@ -41,6 +41,7 @@ LOWER_IS_BETTER = (
     "mse",
     "log_loss",
     "loss",
+    "brier",
     "error",
     "latency",
     "seconds",
