@@ -42,6 +42,7 @@ def test_map_colours_each_phase_by_coverage(qtbot, google: Pipeline) -> None:
     ct = {n.type for n in cov["gcp.stage.continuous_training"].nodes}
     assert ct == {
         "load_data",
+        "production_feedback",  # the labelled production rows join the training data
         "validate_data",
         "split",
         "feature_engineering",
