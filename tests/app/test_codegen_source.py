@@ -52,6 +52,12 @@ def _scripts() -> dict[str, str]:
     scripts["file"] = export_python(_file_pipeline())
     log_target = standard("diabetes", {"estimator": "ridge", "target_transform": "log1p"})
     scripts["log-target"] = export_python(log_target)
+    decided = standard(
+        "breast_cancer",
+        {"estimator": "logistic_regression", "threshold": "max_f1", "calibration": "sigmoid"},
+        split={"validation_size": 0.2},
+    )
+    scripts["threshold-calibration"] = export_python(decided)
     return scripts
 
 
@@ -91,6 +97,7 @@ def test_every_embedded_function_is_the_stage_source_verbatim() -> None:
     app_only = {
         "make_estimator",
         "classification_details",
+        "calibration_details",
         "regression_details",
         "thin_curve",
         "fit_and_transform",  # the Feature engineering stage's own fit; the model refits
@@ -187,6 +194,7 @@ def test_embedding_follows_the_names_a_function_uses() -> None:
     assert [d.name for d in code.functions] == [
         "prediction_metrics",
         "classification_metrics",
+        "class_scores",  # the positive class's scores
         "regression_metrics",
         "baseline_metrics",
     ]
