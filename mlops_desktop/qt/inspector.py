@@ -477,7 +477,8 @@ class NodeInspector(QWidget):
 
     def _offer_fitting_estimators(self) -> None:
         """Grey out the estimators that do not fit the task, when the data upstream tells it
-        (a bundled dataset); a file's task is known only when it is read."""
+        (Load data's chosen task, or a bundled dataset); a file's inferred task is known only
+        when it is read."""
         from mlops_desktop.stages.specs_model import (
             CLASSIFIERS,
             REGRESSION_DATASETS,
@@ -497,7 +498,9 @@ class NodeInspector(QWidget):
                 seen.add(link.source)
                 node = pipeline.nodes[link.source]
                 if node.type == "load_data":
-                    if node.params.get("source", "sklearn") == "sklearn":
+                    if node.params.get("task", "auto") in ("classification", "regression"):
+                        task = str(node.params["task"])  # the task the user chose
+                    elif node.params.get("source", "sklearn") == "sklearn":
                         dataset = node.params.get("dataset")
                         task = "regression" if dataset in REGRESSION_DATASETS else "classification"
                     else:
