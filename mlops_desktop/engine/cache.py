@@ -45,7 +45,10 @@ def stage_token(spec: StageSpec, params: Mapping[str, Any]) -> str | None:
 def cache_key(
     spec: StageSpec, params: Mapping[str, Any], input_digests: Mapping[str, str]
 ) -> str | None:
-    """The key of a stage run, or ``None`` when the stage must not be cached."""
+    """The key of a stage run, or ``None`` when the stage must not be cached (a stage with
+    side effects never is: serving it from the cache would skip its effect)."""
+    if spec.side_effects:
+        return None
     token = stage_token(spec, params)
     if token is None:
         return None
