@@ -533,6 +533,10 @@ def _tune(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
     except ValueError as exc:
         raise FormatError(f"the grid of '{node.title}' is not valid JSON: {exc}") from None
     imp, cls, args = _estimator_code(p["estimator"], {"seed": p["seed"]})
+    estimator = f"{cls}({args})"
+    if p.get("target_transform", "none") == "log1p":
+        s.need("log_target")
+        estimator = f"log_target({estimator})"
     search, model, results = s.name("search"), s.name("model"), s.name("tuning")
     s.need("make_search", "model_pipeline", "search_folds", "cv_strategy")
     pre = _preprocessor_code(s, data, p["estimator"])
@@ -541,7 +545,7 @@ def _tune(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
         f"    {imp}",
         "",
         f"    {search} = make_search(",
-        f"        model_pipeline({pre}, {cls}({args})),",
+        f"        model_pipeline({pre}, {estimator}),",
         f"        {_lit(grid)},",
         f"        {_lit(p['search'])},",
         f"        cv=search_folds({p['cv']}, cv_strategy({_lit(p.get('cv_strategy', 'auto'))}, "

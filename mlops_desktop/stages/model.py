@@ -268,6 +268,7 @@ def tune(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> d
     size = len(ParameterGrid(grid))
     scoring = params["scoring"] or None
     weights = {f"model__{k}": v for k, v in _weights(ctx, data, est).items()}
+    est = _target_transform(ctx, data, est, params)
     try:
         kind = cv_strategy(params.get("cv_strategy", "auto"), data.g_train, data.t_train)
     except ValueError as exc:
@@ -338,8 +339,12 @@ def tune(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> d
 
 
 def _unprefixed(params: dict[str, Any]) -> dict[str, Any]:
-    """Search parameters named as the estimator names them (without ``model__``)."""
-    return {key.removeprefix("model__"): value for key, value in params.items()}
+    """Search parameters named as the estimator names them (without ``model__``, nor the
+    ``regressor__`` of a log-target model)."""
+    return {
+        key.removeprefix("model__").removeprefix("regressor__"): value
+        for key, value in params.items()
+    }
 
 
 def _parse_grid(ctx: StageContext, text: str, est: Any) -> dict[str, list[Any]]:

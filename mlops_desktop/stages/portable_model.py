@@ -109,7 +109,9 @@ def make_search(
     from sklearn.model_selection import GridSearchCV, ParameterGrid, RandomizedSearchCV
 
     if hasattr(estimator, "named_steps"):
-        grid = {key if "__" in key else f"model__{key}": values for key, values in grid.items()}
+        inner = hasattr(estimator.named_steps["model"], "regressor")  # a log-target model
+        step = "model__regressor__" if inner else "model__"
+        grid = {key if "__" in key else f"{step}{key}": values for key, values in grid.items()}
 
     common = {"cv": cv, "scoring": scoring, "n_jobs": n_jobs, "refit": True}
     if search == "grid":

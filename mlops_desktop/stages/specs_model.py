@@ -162,6 +162,13 @@ SPECS = [
                 '{"n_estimators": [50, 100], "max_depth": [null, 8]}',
                 help="JSON object of parameter name to list of values.",
             ),
+            p_choice(
+                "target_transform",
+                "none",
+                TARGET_TRANSFORMS,
+                help="Regressors: log1p searches models fitted on log(1 + target) that predict "
+                "in the target's own units (as Train's target_transform).",
+            ),
             p_int("n_iter", 10, 1, 1000, help="Candidates tried by randomized search."),
             p_int("cv", 3, 2, 20, help="Cross-validation folds."),
             p_choice(

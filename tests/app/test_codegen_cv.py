@@ -98,3 +98,21 @@ def test_a_chosen_task_in_the_script_equals_the_app(ws, tmp_path):
     assert "rmse" in metrics
     results, _ = run_script(tmp_path, pipeline)
     assert_close(metrics, results["Evaluate"])
+
+
+def test_tune_on_a_log_target_in_the_script_equals_the_app(ws, tmp_path):
+    csv = tmp_path / "prices.csv"
+    prices_csv(csv)
+    load = {"source": "file", "path": str(csv), "target": "price"}
+    grid = '{"alpha": [0.01, 1.0, 100.0]}'
+    tune = ("tune", {"estimator": "ridge", "grid": grid, "target_transform": "log1p"})
+    pipeline = _pipeline(load, tune, {})
+    service, run = run_in_app(ws, pipeline)
+    results = service.outputs(run.id, "train")["results"]
+    model = service.outputs(run.id, "train")["model"].estimator
+    assert type(model.named_steps["model"]).__name__ == "TransformedTargetRegressor"
+    assert set(results.details["best_params"]) == {"alpha"}
+    assert service.outputs(run.id, "eval")["metrics"].values["mae"] > 0
+    out, _ = run_script(tmp_path, pipeline)
+    assert_close(results.values, out["Tune"])
+    assert_close(service.outputs(run.id, "eval")["metrics"].values, out["Evaluate"])
