@@ -158,9 +158,8 @@ class _Reader:
                 f"component '{cname}' contains itself: {' → '.join([*chain, cname])}",
             )
         comp = mapping(self.components[cname], f"components.{cname}", self.source)
-        trigger = (
-            task.get("triggerPolicy") if isinstance(task.get("triggerPolicy"), Mapping) else {}
-        )
+        policy = task.get("triggerPolicy")
+        trigger: Mapping[str, Any] = policy if isinstance(policy, Mapping) else {}
         condition = text(trigger.get("condition"))
         settings: dict[str, str] = {}
         cache = task.get("cachingOptions")
@@ -228,7 +227,8 @@ class _Reader:
         if iterator:
             settings["loop"] = text(iterator)
         key = f"{group}/{name}" if group else name
-        info = task.get("taskInfo") if isinstance(task.get("taskInfo"), Mapping) else {}
+        given = task.get("taskInfo")
+        info: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
         self.steps.append(
             ExternalStep(
                 key=key,

@@ -8,7 +8,7 @@ names the place in the file (a dotted path such as ``jobs.train.inputs.data``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -178,7 +178,7 @@ def find_cycle(deps: Mapping[str, Iterable[str]]) -> list[str] | None:
         if colour[start] != white:
             continue
         path: list[str] = []
-        stack: list[tuple[str, Iterable[str]]] = [(start, iter(deps.get(start, ())))]
+        stack: list[tuple[str, Iterator[str]]] = [(start, iter(deps.get(start, ())))]
         colour[start] = grey
         path.append(start)
         while stack:
