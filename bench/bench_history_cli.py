@@ -3,8 +3,8 @@
 Builds (or reuses) the 1k / 10k-run workspaces of :mod:`bench.bench_history` through the
 app's services and times, in fresh processes, ``assess``, ``report`` (HTML), ``runs --json``
 of every run and its peer ``runs --limit 1``, as the child's CPU seconds (user + system: on a shared
-2-core machine wall time mostly measures the neighbours; wall time is CPU time plus I/O
-waits here, as every command is single-threaded). With ``--peer DIR`` (a folder holding another
+2-core machine wall time mostly measures the neighbours; these commands compute on one
+thread, so on an idle machine their wall time is close to their CPU time plus file reads). With ``--peer DIR`` (a folder holding another
 copy of the ``mlops_desktop`` package, e.g. ``git archive HEAD~3 mlops_desktop | tar -x -C
 DIR``) each command is timed for both copies alternately, so both see the same machine load,
 and the outputs are compared (the numbers the app prints must not change).
