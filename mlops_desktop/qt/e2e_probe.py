@@ -15,16 +15,19 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QPoint, QPointF, QRect, QTimer
-from PySide6.QtWidgets import QApplication, QMainWindow, QPushButton, QTabBar, QWidget
+from PySide6.QtWidgets import QApplication, QPushButton, QTabBar, QWidget
+
+if TYPE_CHECKING:
+    from mlops_desktop.qt.main_window import MainWindow
 
 ENV_GEOMETRY_FILE = "MLOPS_DESKTOP_E2E_GEOMETRY_FILE"
 INTERVAL_MS = 250
 
 
-def install(window: QMainWindow) -> GeometryProbe | None:
+def install(window: MainWindow) -> GeometryProbe | None:
     """Start writing snapshots of ``window`` when the variable is set; else do nothing."""
     path = os.environ.get(ENV_GEOMETRY_FILE, "").strip()
     if not path:
@@ -42,7 +45,7 @@ def _rect(widget: QWidget, local: QRect | None = None) -> list[int]:
 class GeometryProbe(QObject):
     """Writes the window's snapshot to ``path`` on a timer."""
 
-    def __init__(self, window: QMainWindow, path: Path) -> None:
+    def __init__(self, window: MainWindow, path: Path) -> None:
         super().__init__(window)
         self.window = window
         self.path = path
