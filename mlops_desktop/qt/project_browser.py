@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QFont, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -225,7 +225,7 @@ class ProjectBrowser(QWidget):
     # ---------------------------------------------------------------- reading
     def refresh(self) -> None:
         """Reload projects and pipelines from the workspace, keeping expansion and filter."""
-        tops = [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
+        tops = _tops(self.tree)
         expanded = {t.data(0, NAME_ROLE) for t in tops if t.isExpanded()}
         known = {t.data(0, NAME_ROLE) for t in tops}
         self.tree.blockSignals(True)
@@ -292,21 +292,20 @@ class ProjectBrowser(QWidget):
     def project_names(self, include_deleted: bool = False) -> list[str]:
         """Names shown in the tree (for tests and menus)."""
         out = []
-        for i in range(self.tree.topLevelItemCount()):
-            item = self.tree.topLevelItem(i)
+        for item in _tops(self.tree):
             if item.data(0, KIND_ROLE) == "project":
                 out.append(item.data(0, NAME_ROLE))
             elif include_deleted and item.data(0, KIND_ROLE) == "deleted_section":
-                out += [item.child(j).data(0, NAME_ROLE) for j in range(item.childCount())]
+                out += [child.data(0, NAME_ROLE) for child in _children(item)]
         return out
 
     def find_item(self, name: str, kind: str = "project") -> QTreeWidgetItem | None:
-        it = [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
+        it = _tops(self.tree)
         while it:
             item = it.pop(0)
             if item.data(0, KIND_ROLE) == kind and item.data(0, NAME_ROLE) == name:
                 return item
-            it += [item.child(j) for j in range(item.childCount())]
+            it += _children(item)
         return None
 
     # ---------------------------------------------------------------- actions
@@ -410,12 +409,10 @@ class ProjectBrowser(QWidget):
     # ------------------------------------------------------------------ slots
     def _apply_filter(self, text: str) -> None:
         needle = text.strip().lower()
-        for i in range(self.tree.topLevelItemCount()):
-            top = self.tree.topLevelItem(i)
+        for top in _tops(self.tree):
             own = needle in top.text(0).lower() and top.data(0, KIND_ROLE) != "deleted_section"
             any_child = False
-            for j in range(top.childCount()):
-                child = top.child(j)
+            for child in _children(top):
                 hit = not needle or own or needle in child.text(0).lower()
                 child.setHidden(not hit)
                 any_child = any_child or hit
@@ -427,8 +424,9 @@ class ProjectBrowser(QWidget):
         kind = item.data(0, KIND_ROLE)
         if kind == "pipeline":
             self.pipeline_activated.emit(item.data(0, PROJECT_ROLE), item.data(0, NAME_ROLE))
-        elif kind == "project" and item.childCount():
-            self.pipeline_activated.emit(item.data(0, NAME_ROLE), item.child(0).data(0, NAME_ROLE))
+        elif kind == "project" and _children(item):
+            first = _children(item)[0]
+            self.pipeline_activated.emit(item.data(0, NAME_ROLE), first.data(0, NAME_ROLE))
 
     def _on_tree_item_changed(self, item: QTreeWidgetItem, _column: int) -> None:
         if item.data(0, KIND_ROLE) == "project":
@@ -453,19 +451,18 @@ class ProjectBrowser(QWidget):
         if sel and sel[0] == "project":
             self.delete_project(sel[1])
 
-    def _on_tree_context_menu(self, pos) -> None:  # noqa: ANN001
+    def _on_tree_context_menu(self, pos: QPoint) -> None:
         item = self.tree.itemAt(pos)
         menu = QMenu(self)
         kind = item.data(0, KIND_ROLE) if item is not None else None
-        if kind in ("project", "pipeline"):
+        if item is not None and kind in ("project", "pipeline"):
             menu.addAction("Open", lambda: self._on_tree_item_activated(item, 0))
-        if kind in ("project", "pipeline"):
             project = item.data(0, PROJECT_ROLE) if kind == "pipeline" else item.data(0, NAME_ROLE)
             menu.addAction("New pipeline…", lambda: self.new_pipeline(project))
         if kind == "project":
             menu.addAction(self.rename_action)
             menu.addAction(self.delete_action)
-        if kind == "deleted_project":
+        if item is not None and kind == "deleted_project":
             name = item.data(0, NAME_ROLE)
             menu.addAction("Restore", lambda: self.restore_project(name))
             menu.addAction("Delete permanently…", lambda: self.purge_project(name))
@@ -473,3 +470,15 @@ class ProjectBrowser(QWidget):
             menu.addSeparator()
         menu.addAction("New project…", self.new_project)
         menu.exec(self.tree.viewport().mapToGlobal(pos))
+
+
+def _tops(tree: QTreeWidget) -> list[QTreeWidgetItem]:
+    """The tree's top-level items."""
+    items = (tree.topLevelItem(i) for i in range(tree.topLevelItemCount()))
+    return [item for item in items if item is not None]
+
+
+def _children(item: QTreeWidgetItem) -> list[QTreeWidgetItem]:
+    """An item's children."""
+    children = (item.child(j) for j in range(item.childCount()))
+    return [child for child in children if child is not None]
