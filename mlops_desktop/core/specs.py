@@ -157,6 +157,16 @@ class StageSpec:
     # A stage whose lifecycle kind is chosen per node (an imported external step): the node's
     # parameter of this name holds the kind, and ``kind`` is only the fallback.
     kind_param: str = ""
+    # (parameter, value): a node with this parameter value reads or writes the workspace (a
+    # stored reference), so a remote executor runs it in the app's process, as side_effects
+    # stages, without giving up the cache rules of the other values.
+    local_when: tuple[str, str] | None = None
+
+    def runs_locally(self, params: Mapping[str, Any]) -> bool:
+        """Whether a node with ``params`` must run in the app's process (never remotely)."""
+        if self.side_effects:
+            return True
+        return self.local_when is not None and params.get(self.local_when[0]) == self.local_when[1]
 
     def kind_for(self, params: Mapping[str, Any]) -> str:
         """The lifecycle kind of a node of this stage with ``params``."""

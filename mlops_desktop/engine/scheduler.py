@@ -277,7 +277,7 @@ class Scheduler:
             self._trigger,
             tuple(p.name for p in spec.outputs),
             persist=self.executor.remote,
-            local=spec.side_effects,
+            local=spec.runs_locally(params),
         )
         return self.executor.submit(task, sink, self.services)
 

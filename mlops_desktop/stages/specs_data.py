@@ -93,9 +93,9 @@ SPECS = [
         "categories, missing-value limits), inferred on first run or loaded from a file, and write "
         "a per-column profile. A violation fails the run or warns, as configured.",
         impl="mlops_desktop.stages.data:validate_data",
-        # it keeps and reads the reference schema in the workspace: it runs in the app's
-        # process (never on a remote worker), like the other stages that touch the workspace
-        side_effects=True,
+        # against the reference it keeps and reads the schema in the workspace: it runs in
+        # the app's process (never on a remote worker)
+        local_when=("schema_source", "reference"),
         inputs=(inp("dataset", T.DATASET),),
         outputs=(out("dataset", T.DATASET), out("profile", T.REPORT)),
         params=(
