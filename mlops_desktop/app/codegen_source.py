@@ -195,7 +195,9 @@ def _top_level_names(tree: ast.Module) -> set[str]:
     return names
 
 
-def _imports(module: str, node: ast.Import | ast.ImportFrom) -> dict:
+def _imports(
+    module: str, node: ast.Import | ast.ImportFrom
+) -> dict[tuple[str, str], tuple[str, str | None]]:
     """The module-level imports (not ``__future__``) by the name they bind."""
     out: dict[tuple[str, str], tuple[str, str | None]] = {}
     if isinstance(node, ast.ImportFrom):
