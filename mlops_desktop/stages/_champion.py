@@ -63,10 +63,17 @@ def rows_for(model_features: list[str], split: SplitValue) -> Any:
     raise KeyError(f"the test rows lack the champion's feature(s) {', '.join(missing)}")
 
 
-def find_champion(ctx: StageContext, split: SplitValue | None, environment: str) -> Champion:
-    """Score the version serving ``environment`` on ``split``'s test rows."""
+def find_champion(
+    ctx: StageContext, split: SplitValue | None, environment: str, positive: str = ""
+) -> Champion:
+    """Score the version serving ``environment`` on ``split``'s test rows (precision, recall,
+    F1 and PR AUC for the class ``positive`` names: the candidate's positive class)."""
     from mlops_desktop.stages._operate_common import model_of
-    from mlops_desktop.stages.portable_model import predict_with_scores, prediction_metrics
+    from mlops_desktop.stages.portable_model import (
+        model_positive_class,
+        predict_with_scores,
+        prediction_metrics,
+    )
 
     registry = optional_backend(ctx)
     if registry is None:
@@ -93,7 +100,11 @@ def find_champion(ctx: StageContext, split: SplitValue | None, environment: str)
         X = rows_for(list(model.feature_names), split)
         task = model.task or split.task
         y_pred, scores = predict_with_scores(model.estimator, X, task)
-        values = prediction_metrics(split.y_test, y_pred, scores, model.estimator, task)
+        pos = None
+        if task == "classification":
+            named = [c for c in getattr(model.estimator, "classes_", []) if str(c) == positive]
+            pos = named[0] if named else model_positive_class(model.estimator, split.y_train)
+        values = prediction_metrics(split.y_test, y_pred, scores, model.estimator, task, pos)
     except (KeyError, ValueError) as exc:
         champ.version = None
         champ.note = (

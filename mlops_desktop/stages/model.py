@@ -705,7 +705,8 @@ def model_gate(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]
     environment = str(params.get("champion_environment") or "production")
     champion = Champion(note="the rules name no champion metric")
     if any(n.startswith(PREFIX) for n in names):
-        champion = find_champion(ctx, inputs.get("split"), environment)
+        positive = str(metrics.details.get("positive_class", ""))
+        champion = find_champion(ctx, inputs.get("split"), environment, positive)
     values, notes = rule_values(dict(metrics.values), champion, names)
     try:
         passed, lines = evaluate_rules(tree, values)
