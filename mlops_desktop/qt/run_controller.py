@@ -134,6 +134,7 @@ class RunController(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._handle: Any = None
+        self._label = ""  # "#n" of the running or last finished run
         self._titles: dict[str, str] = {}
         self._final: tuple[int, str, str] | None = None
         self.signals = RunSignals(self)
@@ -156,6 +157,12 @@ class RunController(QObject):
     @property
     def run_id(self) -> int | None:
         return self._handle.run_id if self._handle is not None else None
+
+    @property
+    def run_label(self) -> str:
+        """How the running (or the last finished) run is shown: ``#`` and its number in
+        its project, as the runs table and the CLI show it."""
+        return self._label
 
     def start(
         self,
@@ -186,6 +193,7 @@ class RunController(QObject):
             from_node=from_node,
             document=document.copy(),
         )
+        self._label = f"#{self._handle.number or self._handle.run_id}"
         self._poll.start()
         self.started.emit(self._handle.run_id)
         return self._handle.run_id
@@ -206,7 +214,7 @@ class RunController(QObject):
         return self._titles.get(node_id, node_id)
 
     def _on_signals_run_started(self, run_id: int) -> None:
-        self.log_line.emit(f"Run #{run_id} started", False)
+        self.log_line.emit(f"Run {self._label or f'#{run_id}'} started", False)
 
     def _on_signals_stage_started(self, _run_id: int, node_id: str) -> None:
         self.node_state_changed.emit(node_id, StageStatus.RUNNING, 0.0)
@@ -240,6 +248,7 @@ class RunController(QObject):
         # Deliver the events the worker queued before it ended (last stage states, logs).
         QCoreApplication.sendPostedEvents(self)
         self._handle = None
+        self._label = f"#{handle.number or handle.run_id}"
         try:
             run = handle.wait(0)
         except Exception as exc:  # noqa: BLE001 - shown to the user as one line

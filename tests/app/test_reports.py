@@ -77,7 +77,7 @@ def test_bad_requests_are_clear_errors(workspace):
     service = ReportService(workspace)
     with pytest.raises(NotFoundError, match="no project"):
         service.build("nope")
-    with pytest.raises(NotFoundError, match="has no run #999"):
+    with pytest.raises(NotFoundError, match="has no run with id 999"):
         service.build(PROJECT, run_id=999)
     with pytest.raises(MlopsError, match="unknown lens"):
         service.build(PROJECT, lens="ibm")
@@ -165,8 +165,9 @@ def test_triggers_and_their_firings_are_reported(workspace, tmp_path):
         ("New data", True),
     ]
     assert auto.triggers[0].fires_on.startswith("every day at 02:00")
-    assert [(f.kind, f.outcome, f.run_id) for f in auto.firings] == [
-        ("Manual", "started", event.run_id)
+    number = workspace.runs.get(event.run_id).number  # the report shows the project's #n
+    assert [(f.kind, f.outcome, f.run_number) for f in auto.firings] == [
+        ("Manual", "started", number)
     ]
     assert ("automation", "Triggers") in data.sections()
     html = service.write_html(data, tmp_path / "a.html").read_text(encoding="utf-8")

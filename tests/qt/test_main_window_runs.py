@@ -148,3 +148,27 @@ def test_delete_selected_runs_from_the_runs_panel(qtbot, window: MainWindow) -> 
     finally:
         dialogs.show_error = original
     assert errors and f"no run #{ids[0]}" in errors[0]
+
+
+def test_runs_are_numbered_per_project_in_the_log_status_and_table(
+    qtbot, window: MainWindow
+) -> None:
+    """A project's first run is #1 even when the workspace holds runs of other projects:
+    the log, the status line and the runs table all show that number."""
+    with qtbot.waitSignal(window.runner.finished, timeout=60000):
+        window.run_pipeline()
+    window.service.create_project("second", template="blank")
+    window.service.create_pipeline("second", "data", window.current_pipeline().copy())
+    window.browser.refresh()
+    window.open_pipeline("second", "data")
+    with qtbot.waitSignal(window.runner.finished, timeout=60000) as blocker:
+        run_id = window.run_pipeline(force=True)
+    assert run_id is not None and run_id > 1  # the workspace's second run…
+    assert blocker.args[0] == run_id
+    lines = window.log.toPlainText().splitlines()
+    assert sum("Run #1 started" in line for line in lines) == 2  # …is the project's #1
+    assert "Run #1 succeeded" in lines[-1] or any("Run #1 succeeded" in x for x in lines[-3:])
+    assert not any(f"Run #{run_id} " in line for line in lines)
+    model = window.runs_panel.model
+    qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=10000)
+    assert model.data(model.index(0, 0)) == "#1"

@@ -9,8 +9,8 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QDesktopServices
 
 from mlops_desktop.qt import dialogs
-from mlops_desktop.qt.window.session import SAMPLE_PROJECT
 from mlops_desktop.qt.main_window import MainWindow
+from mlops_desktop.qt.window.session import SAMPLE_PROJECT
 
 
 @pytest.fixture

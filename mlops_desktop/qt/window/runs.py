@@ -201,7 +201,14 @@ class RunsController(QObject):
         if workspace is None or tab is None or not run_ids:
             return 0
         project = tab.project
-        listed = ", ".join(f"#{i}" for i in sorted(run_ids)[:8])
+        from mlops_desktop.app.runs import RunService
+
+        try:
+            numbers = RunService(workspace).run_numbers(project)
+        except MlopsError:
+            numbers = {}
+        shown = sorted(numbers.get(i) or i for i in run_ids)
+        listed = ", ".join(f"#{n}" for n in shown[:8])
         more = f" and {len(run_ids) - 8} more" if len(run_ids) > 8 else ""
         if ask and not dialogs.confirm(
             self._host.window(),
@@ -213,8 +220,6 @@ class RunsController(QObject):
             "File → Clean up workspace… then frees their files.",
         ):
             return 0
-        from mlops_desktop.app.runs import RunService
-
         try:
             count = RunService(workspace).delete_runs(project, run_ids)
         except MlopsError as exc:
@@ -286,7 +291,7 @@ class RunsController(QObject):
 
     def _on_runner_started(self, run_id: int) -> None:
         self.update_actions()
-        self._run_label.setText(f"Running #{run_id}…")
+        self._run_label.setText(f"Running {self.runner.run_label or f'#{run_id}'}…")
         self._run_label.show()
         self.open_run(run_id)  # the Run panel follows the run: its metrics plot live
 
@@ -294,9 +299,10 @@ class RunsController(QObject):
         """A run ended: show its status, its row, its stages' states and its final view."""
         self.update_actions()
         self._run_label.hide()
-        text = f"Run #{run_id} {status}" + (f": {message}" if message else "")
+        label = self.runner.run_label or f"#{run_id}"
+        text = f"Run {label} {status}" + (f": {message}" if message else "")
         if status == "kept_out":  # "Run #3 kept out: champion m v2 stays (...)": no error
-            text = f"Run #{run_id} {message or 'kept out'}"
+            text = f"Run {label} {message or 'kept out'}"
         self._host.show_message(text, error=status not in ("succeeded", "kept_out"))
         if self._documents.current_editor() is self.run_editor():
             self.refresh_run_states()
