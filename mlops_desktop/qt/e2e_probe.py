@@ -91,7 +91,16 @@ class GeometryProbe(QObject):
             "save_label": win.save_label.text(),
             "status": win.statusBar().currentMessage(),
             "maturity": self._maturity(),
+            "run_view": self._run_view(),
         }
+
+    def _run_view(self) -> dict[str, Any]:
+        """The run the Run panel shows and the metric points that reached it live."""
+        view = self.window.run_view
+        run = view.run if view is not None else None
+        if view is None or run is None:
+            return {"run_id": None, "live_points": 0}
+        return {"run_id": run.id, "live_points": view.live_points.get(run.id, 0)}
 
     @staticmethod
     def _modal(dialog: QWidget) -> dict[str, Any]:

@@ -79,6 +79,9 @@ class RunView(QtWidgets.QWidget):
         box.addWidget(self.header)
         box.addWidget(self.tabs, 1)
         self._series: dict[str, plot_data.Series] = {}
+        # Points that reached the view while their run was running, by run id (what the
+        # live plot drew before the stored series were read back).
+        self.live_points: dict[int, int] = {}
         self._loader: Any = None
         self._hint: Any = None  # the "nothing to plot" note over an empty plot
         self._latest: dict[str, float] = {}
@@ -310,6 +313,7 @@ class RunView(QtWidgets.QWidget):
         if self.run is None or run_id != self.run.id or not is_series_key(key):
             return
         steps = np.arange(len(values)) if steps is None else steps
+        self.live_points[run_id] = self.live_points.get(run_id, 0) + int(np.size(values))
         if key not in self._series:
             self._series[key] = plot_data.make_series(run_id, key, [], [], [])
             item = QtWidgets.QListWidgetItem(key)

@@ -159,6 +159,47 @@ def test_person_builds_runs_assesses_and_reports(desktop: Any, tmp_path: Path) -
     snap = desktop.wait_for("the link redone", lambda s: len(s["canvas"]["links"]) == 1)
     desktop.step("undo on the canvas", t)
 
+    # ---- drop "Validate data" on the link: it is inserted between the two stages, as one
+    # undo step (Ctrl+Z takes it out and joins Load data to Split again)
+    t = time.monotonic()
+    nodes = _nodes(snap)
+    (ax, ay), (bx, by) = (
+        _port(nodes["load_data"], "dataset", True),
+        _port(nodes["split"], "dataset", False),
+    )
+    desktop.drag(desktop.centre(snap["palette"]["validate_data"]), ((ax + bx) // 2, (ay + by) // 2))
+    snap = desktop.wait_for(
+        "Validate data inserted on the link",
+        lambda s: len(s["canvas"]["nodes"]) == 3 and len(s["canvas"]["links"]) == 2,
+    )
+    ids = {n["type"]: n["id"] for n in snap["canvas"]["nodes"]}
+    assert sorted((lk["source"], lk["target"]) for lk in snap["canvas"]["links"]) == sorted(
+        [(ids["load_data"], ids["validate_data"]), (ids["validate_data"], ids["split"])]
+    )
+    desktop.screenshot("stage dropped on a link")
+    desktop.click((vx + vw // 10, vy + vh * 8 // 10))
+    desktop.key("ctrl+z")
+    snap = desktop.wait_for(
+        "the insertion undone in one step",
+        lambda s: len(s["canvas"]["nodes"]) == 2 and len(s["canvas"]["links"]) == 1,
+    )
+    desktop.step("drop on a link", t)
+
+    # ---- a Tune stage after Split: its candidates' scores are plotted while the run goes on
+    t = time.monotonic()
+    desktop.drag(
+        desktop.centre(snap["palette"]["tune"]), (x + w * 80 // 100, spots["load_data"][1])
+    )
+    snap = desktop.wait_for("'tune' on the canvas", lambda s: "tune" in _nodes(s))
+    snap = desktop.settled()
+    nodes = _nodes(snap)
+    desktop.drag(_port(nodes["split"], "split", True), _port(nodes["tune"], "split", False))
+    snap = desktop.wait_for(
+        "Split linked to Tune and saved",
+        lambda s: len(s["canvas"]["links"]) == 2 and s["save_label"].startswith("Saved"),
+    )
+    desktop.step("add tune", t)
+
     # ---- Run (F5) and wait for the run to finish
     t = time.monotonic()
     desktop.focus(MAIN_WINDOW)
@@ -172,12 +213,13 @@ def test_person_builds_runs_assesses_and_reports(desktop: Any, tmp_path: Path) -
         time.sleep(0.25)
     assert run is not None and run[1] == "succeeded", f"run did not succeed: {run}"
     snap = desktop.wait_for(
-        "both stages shown as succeeded",
-        lambda s: (
-            not s["running"]
-            and sorted(n["status"] for n in s["canvas"]["nodes"]) == ["succeeded", "succeeded"]
-        ),
+        "the three stages shown as succeeded",
+        lambda s: not s["running"] and {n["status"] for n in s["canvas"]["nodes"]} == {"succeeded"},
     )
+    # The Run panel followed the run, and Tune's metric points reached it through the live
+    # path (the run controller's signals) before the stored series were read back.
+    assert snap["run_view"]["run_id"] == run[0], snap["run_view"]
+    assert snap["run_view"]["live_points"] >= 1, snap["run_view"]
     desktop.step("run", t)
     desktop.screenshot("run succeeded")
 
@@ -272,12 +314,17 @@ def _check_workspace(path: Path, run_id: int) -> None:
         latest = ws.pipelines.latest(info.id)
         pipeline = from_dict(latest.document)
         types = sorted(n.type for n in pipeline.nodes.values())
-        assert types == ["load_data", "split"]
+        assert types == ["load_data", "split", "tune"]
         by_type = {n.type: n.id for n in pipeline.nodes.values()}
-        links = [
+        links = sorted(
             (lk.source, lk.source_port, lk.target, lk.target_port) for lk in pipeline.links.values()
-        ]
-        assert links == [(by_type["load_data"], "dataset", by_type["split"], "dataset")]
+        )
+        assert links == sorted(
+            [
+                (by_type["load_data"], "dataset", by_type["split"], "dataset"),
+                (by_type["split"], "split", by_type["tune"], "split"),
+            ]
+        )
         run = ws.runs.get(run_id)
         assert run.status == "succeeded"
         assert run.pipeline_id == info.id and run.pipeline_version_id == latest.id

@@ -79,3 +79,62 @@ def test_activation_signal(qtbot) -> None:
     with qtbot.waitSignal(palette.stage_activated) as blocker:
         palette.tree.itemActivated.emit(stage_item(palette, "deploy"), 0)
     assert blocker.args == ["deploy"]
+
+
+def _drop(editor: PipelineEditor, palette: StagePalette, stage_id: str, pos: QPoint) -> None:
+    mime = palette.tree.mimeData([stage_item(palette, stage_id)])
+    event = QDropEvent(
+        QPointF(pos),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    editor.view.dropEvent(event)
+
+
+def test_a_stage_dropped_on_a_link_is_inserted_with_room_and_undone_in_one_step(qtbot) -> None:
+    from mlops_desktop.core.graph import Link, Node
+    from mlops_desktop.core.operations import AddLink, AddNode
+
+    palette = StagePalette()
+    pipeline = Pipeline("P")
+    pipeline.apply(AddNode(Node("load", "load_data", "Load", {}, 0, 0)))
+    pipeline.apply(AddNode(Node("split", "split", "Split", {}, 260, 0)))
+    pipeline.apply(AddNode(Node("train", "train", "Train", {}, 520, 0)))
+    pipeline.apply(AddLink(Link("l1", "load", "dataset", "split", "dataset")))
+    pipeline.apply(AddLink(Link("l2", "split", "split", "train", "split")))
+    editor = PipelineEditor(pipeline)
+    qtbot.addWidget(palette)
+    qtbot.addWidget(editor)
+    editor.resize(1000, 600)
+    editor.show()
+    qtbot.waitExposed(editor)
+    scene = editor.scene
+    before = {nid: (n.x, n.y) for nid, n in pipeline.nodes.items()}
+    # The middle of the Load → Split link, where the person lets go of the dragged stage.
+    link_item = next(i for i in scene.items() if getattr(i, "link_id", None) == "l1")
+    mid = link_item.path().pointAtPercent(0.5)
+    _drop(editor, palette, "validate_data", editor.view.mapFromScene(mid))
+    (new_id,) = set(pipeline.nodes) - set(before)
+    assert pipeline.nodes[new_id].type == "validate_data"
+    assert sorted((lk.source, lk.target) for lk in pipeline.links.values()) == sorted(
+        [("load", new_id), (new_id, "split"), ("split", "train")]
+    )
+    # Room was made: no stage lies under the inserted one, and the order stays left to right.
+    rects = {nid: item.sceneBoundingRect() for nid, item in scene.node_items.items()}
+    assert not any(rects[new_id].intersects(rects[n]) for n in before)
+    assert (
+        rects["load"].right() < rects[new_id].left() < rects[new_id].right() < rects["split"].left()
+    )
+    assert rects["split"].right() < rects["train"].left()
+    # One undo step (Ctrl+Z in the window: the e2e test presses it) takes the stage out,
+    # joins Load to Split again and puts every stage back.
+    assert editor.undo_stack.undoText() == "Insert Validate data"
+    editor.undo_stack.undo()
+    assert set(pipeline.nodes) == set(before)
+    assert {nid: (n.x, n.y) for nid, n in pipeline.nodes.items()} == before
+    assert sorted((lk.source, lk.target) for lk in pipeline.links.values()) == [
+        ("load", "split"),
+        ("split", "train"),
+    ]

@@ -8,7 +8,7 @@ reported to the user) instead of leaving a dead entry on the undo stack.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtGui import QUndoCommand
@@ -187,12 +187,24 @@ class PasteItemsCommand(PipelineCommand):
         self.node_ids = node_ids
 
 
+INSERT_GAP = 40.0  # scene units between an inserted stage and its neighbours
+
+
 def insert_on_link(
-    pipeline: Pipeline, link_id: str, stage_type: str, x: float, y: float
+    pipeline: Pipeline,
+    link_id: str,
+    stage_type: str,
+    x: float,
+    y: float,
+    width_of: Callable[[str], float] | None = None,
 ) -> tuple[ops.Compound, str] | None:
     """The edit that puts a new stage on a link (the link's source feeds the stage, the stage
     feeds the link's target), with the new node's id; None when the stage has no input or
-    output that fits the link's ports."""
+    output that fits the link's ports.
+
+    With ``width_of`` (a stage type's drawn width) the new stage sits beside the link's
+    source, and the target with everything downstream of it moves right when there is not
+    room for the new stage between them: nothing ends up under the inserted stage."""
     link = pipeline.links.get(link_id)
     spec = pipeline.registry.find(stage_type)
     if link is None or spec is None:
@@ -208,10 +220,23 @@ def insert_on_link(
     # Prefer the port named like the link's (a split into "split", a model into "model").
     inp = next((p for p in ins if p.name == link.source_port), ins[0])
     out = next((p for p in outs if p.name == link.target_port), outs[0])
+    moves: list[ops.Operation] = []
+    if width_of is not None:
+        source, target = pipeline.nodes[link.source], pipeline.nodes[link.target]
+        x = source.x + width_of(source.type) + INSERT_GAP
+        y = source.y if abs(source.y - target.y) < 1 else y
+        shift = x + width_of(stage_type) + INSERT_GAP - target.x
+        if shift > 0:
+            moved = {link.target, *pipeline.downstream(link.target)}
+            positions = {
+                nid: (pipeline.nodes[nid].x + shift, pipeline.nodes[nid].y) for nid in moved
+            }
+            moves.append(ops.MoveNodes(positions, label="Make room"))
     add = ops.add_stage(pipeline, stage_type, x, y)
     node = add.node.id
     edit = ops.Compound(
         (
+            *moves,
             add,
             ops.RemoveLink(link.id),
             ops.connect(link.source, link.source_port, node, inp.name),

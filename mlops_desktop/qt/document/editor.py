@@ -561,12 +561,18 @@ class PipelineEditor(QWidget):
         self._view.setFocus()
 
     def insert_stage_on_link(self, stage_type: str, link_id: str, at: QPointF) -> str | None:
-        """Put a new stage on a link, as one undo step (header centred on ``at``); returns
-        the new node's id, or None when the stage's ports do not fit the link."""
-        width = shape_for(stage_type, self._pipeline.registry.find(stage_type)).width
+        """Put a new stage on a link, as one undo step: beside the link's source, with the
+        stages downstream moved right to make room; returns the new node's id, or None when
+        the stage's ports do not fit the link."""
+        registry = self._pipeline.registry
+
+        def width_of(type_id: str) -> float:
+            return float(shape_for(type_id, registry.find(type_id)).width)
+
+        width = width_of(stage_type)
         x, y = round(at.x() - width / 2), round(at.y() - T.HEADER_HEIGHT / 2)
         try:
-            found = C.insert_on_link(self._pipeline, link_id, stage_type, x, y)
+            found = C.insert_on_link(self._pipeline, link_id, stage_type, x, y, width_of)
         except MlopsError as exc:
             self.status_message.emit(str(exc))
             return None
