@@ -15,31 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "mlops_desktop"
 
 # Whole packages that are clean.
-CLEAN_PACKAGES = ("engine", "reports", "cli", "core/evidence", "core/cloud", "storage", "qt/window")
-# core's own modules (core/maturity and core/cloud are listed module by module below).
-CLEAN_CORE_MODULES = (
-    "__init__",
-    "doc_checks",
-    "entities",
-    "errors",
-    "execution",
-    "graph",
-    "lifecycle",
-    "operate_entities",
-    "operations",
-    "pipeline_diff",
-    "ports",
-    "protocols",
-    "registry",
-    "resources",
-    "serialization",
-    "specs",
-    "trigger_settings",
-    "units",
-    "validation",
-    "vendors",
-)
-
+CLEAN_PACKAGES = ("core", "engine", "reports", "cli", "storage", "qt/window")
 
 # Modules of packages that are not clean as a whole yet.
 CLEAN_MODULES = {
@@ -76,19 +52,6 @@ CLEAN_MODULES = {
         "run_controller",
         "run_view",
     ),
-    "core/maturity": (
-        "__init__",
-        "facts",
-        "gaps",
-        "gate",
-        "junit",
-        "models",
-        "rules",
-        "rules_base",
-        "rules_cloud",
-        "rules_operate",
-        "scoring",
-    ),
     "stages": (
         "__init__",
         "_champion",
@@ -121,7 +84,6 @@ CLEAN_MODULES = {
 
 def targets() -> list[str]:
     paths = [PACKAGE / p for p in CLEAN_PACKAGES]
-    paths += [PACKAGE / "core" / f"{m}.py" for m in CLEAN_CORE_MODULES]
     paths += [PACKAGE / pkg / f"{m}.py" for pkg, mods in CLEAN_MODULES.items() for m in mods]
     return [str(p) for p in paths if p.exists()]
 

@@ -16,11 +16,16 @@ key's spelling or a pipeline's ``meta.environment`` never meets one alone:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from functools import cache
 
-from mlops_desktop.core.maturity.facts import RunFacts, norm_env
+from mlops_desktop.core.maturity.facts import (
+    CiResultFacts,
+    DeploymentFacts,
+    RunFacts,
+    norm_env,
+)
 from mlops_desktop.core.maturity.rules_base import (
     Evaluator,
     EvidenceRef,
@@ -109,7 +114,7 @@ def _prod_backing(ev: Evaluator) -> dict[str, set[str]]:
     if out is not None:
         return out
     out = {}
-    version_run = {}
+    version_run: dict[tuple[str, int | None], RunFacts] = {}
     for mv in ev.facts.model_versions:
         run = ev.facts.run(mv.run_id) if mv.run_id else None
         if run is not None:
@@ -207,7 +212,7 @@ def sig_run_ct(ev: Evaluator, arg: str) -> Outcome:
 
 def sig_run_symmetry(ev: Evaluator, arg: str) -> Outcome:
     need = int(arg or 2)
-    by_version: dict[object, list] = {}
+    by_version: dict[object, list[RunFacts]] = {}
     for r in ev.ok_runs():
         if r.pipeline_version_id is not None:
             by_version.setdefault((r.pipeline_name, r.pipeline_version_id), []).append(r)
@@ -282,7 +287,7 @@ def _comparable(key: str) -> bool:
 
 
 def sig_run_reproducible(ev: Evaluator, arg: str) -> Outcome:
-    groups: dict[tuple, list] = {}
+    groups: dict[tuple[object, ...], list[tuple[RunFacts, dict[str, float]]]] = {}
     for r in ev.ok_runs():
         if r.input_hashes and r.pipeline_version_id is not None and r.metrics and trained(ev, r):
             key = (r.pipeline_version_id, r.commit, tuple(sorted(r.input_hashes.items())))
@@ -451,17 +456,17 @@ def sig_retrain_learned(ev: Evaluator, arg: str) -> Outcome:
     """A run started by a monitoring alert, after an alert, trained on new data and (when
     the registry is known) registered a model whose content differs from the previous one."""
     runs = sorted(
-        (r for r in ev.facts.runs if r.started_at is not None),
-        key=lambda r: r.started_at,
+        ((r.started_at, r) for r in ev.facts.runs if r.started_at is not None),
+        key=lambda p: p[0],
     )
-    last_inputs: dict[str, dict] = {}
+    last_inputs: dict[str, dict[str, str]] = {}
     seen_digests: set[str] = set()
     why = "no run started by a monitoring alert trained a model"
-    for r in runs:
+    for started_at, r in runs:
         made = ev.versions_by_run.get(r.id, [])
         if trained(ev, r) and r.succeeded and r.trigger == "monitor_alert":
             prev = last_inputs.get(r.pipeline_name)
-            alert = any(a.created_at and a.created_at <= r.started_at for a in ev.facts.alerts)
+            alert = any(a.created_at and a.created_at <= started_at for a in ev.facts.alerts)
             new_data = bool(r.input_hashes) and dict(r.input_hashes) != prev
             new_model = not ev.facts.registry_known or any(
                 mv.digest and mv.digest not in seen_digests for mv in made
@@ -521,7 +526,7 @@ def sig_deploy_rate(ev: Evaluator, arg: str) -> Outcome:
     env, _, n = arg.partition(":")
     need = int(n or 3)
     since = ev.facts.now - timedelta(days=365)
-    releases: dict[object, object] = {}
+    releases: dict[object, DeploymentFacts] = {}
     for d in sorted(ev.facts.deployments, key=lambda d: d.id):
         if d.status == "failed" or d.env != norm_env(env) or not d.created_at:
             continue
@@ -543,7 +548,7 @@ def _ci_commits(ev: Evaluator) -> set[str]:
     return commits
 
 
-def _ci_usable(ev: Evaluator, c) -> str:
+def _ci_usable(ev: Evaluator, c: CiResultFacts) -> str:
     """Why a CI suite does not count ("" when it does)."""
     if not c.passed:
         return f"suite '{c.suite}' did not pass ({c.failures + c.errors} of {c.tests} failed)"
@@ -563,7 +568,7 @@ TOPIC_WORDS = {
 }
 
 
-def ci_signal(kind: str):
+def ci_signal(kind: str) -> Callable[[Evaluator, str], Outcome]:
     def sig(ev: Evaluator, arg: str) -> Outcome:
         results = [c for c in ev.facts.ci_results if kind == "any" or c.kind == kind]
         if arg:
