@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "mlops_desktop"
 
 # Whole packages that are clean.
-CLEAN_PACKAGES = ("core", "engine", "reports", "cli", "storage", "qt/window")
+CLEAN_PACKAGES = ("core", "stages", "engine", "reports", "cli", "storage", "qt/window")
 
 # Modules of packages that are not clean as a whole yet.
 CLEAN_MODULES = {
@@ -51,33 +51,6 @@ CLEAN_MODULES = {
         "project_browser",
         "run_controller",
         "run_view",
-    ),
-    "stages": (
-        "__init__",
-        "_champion",
-        "_columns",
-        "_drift",
-        "_endpoint",
-        "_experiment",
-        "_feedback",
-        "_limits",
-        "_monitoring",
-        "_operate_common",
-        "_package",
-        "_request",
-        "_serving",
-        "_simulate",
-        "_spec_helpers",
-        "_sql_source",
-        "custom",
-        "external",
-        "model",
-        "operate",
-        "portable_model",
-        "specs_data",
-        "specs_external",
-        "specs_model",
-        "specs_operate",
     ),
 }
 

@@ -201,7 +201,7 @@ def log_decision(ctx: StageContext, model: ModelValue, details: dict[str, Any]) 
     ctx.log(
         f"positive class '{positive}' (precision, recall, F1, ROC and PR curves are for it)"
         + (
-            f", decision threshold {float(threshold):.4g}"
+            f", decision threshold {details['decision_threshold']:.4g}"
             if "decision_threshold" in details
             else ""
         )

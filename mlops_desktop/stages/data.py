@@ -399,6 +399,7 @@ def feature_engineering(
             (X_train,) = fit_and_transform(pipe, data.X_train, data.y_train)
         except ValueError as exc:
             ctx.fail(f"feature engineering failed: {str(exc).splitlines()[0]}")
+    assert X_train is not None  # the training part is always transformed
     ctx.check_cancelled()
     for w in {str(w.message) for w in caught}:
         ctx.log(f"warning: {w}")

@@ -374,7 +374,9 @@ def split_rows(
     comes just before them; with ``groups`` no group is in two parts."""
     from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
-    def cut(X: Any, y: Any, share: float, strata: Any, grp: Any, when: Any) -> tuple:
+    def cut(
+        X: Any, y: Any, share: float, strata: Any, grp: Any, when: Any
+    ) -> tuple[Any, Any, Any, Any]:
         if when is not None:
             ranked = when.loc[X.index].sort_values(kind="stable").index
             n_test = max(1, int(round(share * len(ranked))))
