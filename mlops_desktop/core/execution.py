@@ -108,6 +108,27 @@ class RunListener(Protocol):
     def run_finished(self, run_id: int, status: RunStatus, message: str) -> None: ...
 
 
+class StageSink(Protocol):
+    """Where a running stage's context sends its events: the engine's side of
+    :class:`StageContext`. An in-process executor passes a sink that calls the
+    :class:`RunListener` at once; a remote one a sink that records the events, which travel
+    back with the stage's outcome and are replayed to the listener."""
+
+    def progress(self, run_id: int, node_id: str, fraction: float, message: str) -> None: ...
+
+    def log(self, run_id: int, node_id: str, line: str) -> None: ...
+
+    def metric(self, run_id: int, node_id: str, key: str, step: int, value: float) -> None: ...
+
+    def metrics(
+        self, run_id: int, node_id: str, key: str, steps: Steps, values: Values
+    ) -> None: ...
+
+    def artifact(self, data: bytes, suffix: str) -> str: ...  # stores the bytes: the digest
+
+    def cancelled(self) -> bool: ...
+
+
 class NullListener:
     """A listener that ignores everything; subclass it and override what you need.
 

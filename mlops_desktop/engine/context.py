@@ -2,12 +2,12 @@
 
 :func:`run_stage` is module-level (importable by path) so a Dask worker can call it. It
 imports the stage's implementation, limits native thread pools to the stage's share of the
-cores, and returns a :class:`StageOutcome`. Events go to a :class:`StageSink`: in-process
-executors pass a :class:`LiveSink` that forwards to the
-:class:`~mlops_desktop.core.execution.RunListener` at once (a point logged with
-``ctx.log_metric`` reaches ``metric_logged``, a series logged with ``ctx.log_metrics``
-reaches ``metrics_logged``); remote ones a :class:`RecordingSink` whose events travel back
-with the outcome and are replayed by :func:`replay_events`.
+cores, and returns a :class:`StageOutcome`. Events go to a
+:class:`~mlops_desktop.core.execution.StageSink`: in-process executors pass a
+:class:`LiveSink` that forwards to the :class:`~mlops_desktop.core.execution.RunListener` at
+once (a point logged with ``ctx.log_metric`` reaches ``metric_logged``, a series logged with
+``ctx.log_metrics`` reaches ``metrics_logged``); remote ones a :class:`RecordingSink` whose
+events travel back with the outcome and are replayed by :func:`replay_events`.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ import traceback
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NoReturn, Protocol
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from mlops_desktop.core.entities import StageStatus
-from mlops_desktop.core.execution import Cancelled, RunListener, StageFailed
+from mlops_desktop.core.execution import Cancelled, RunListener, StageFailed, StageSink
 from mlops_desktop.core.protocols import ArtifactStore
 
 if TYPE_CHECKING:
@@ -69,24 +69,6 @@ class StageOutcome:
     artifacts: dict[str, bytes] = field(default_factory=dict)  # RecordingSink only
     started: float = 0.0
     finished: float = 0.0
-
-
-class StageSink(Protocol):
-    """Where a running stage's context sends its events (see :class:`EngineContext`)."""
-
-    def progress(self, run_id: int, node_id: str, fraction: float, message: str) -> None: ...
-
-    def log(self, run_id: int, node_id: str, line: str) -> None: ...
-
-    def metric(self, run_id: int, node_id: str, key: str, step: int, value: float) -> None: ...
-
-    def metrics(
-        self, run_id: int, node_id: str, key: str, steps: Steps, values: Values
-    ) -> None: ...
-
-    def artifact(self, data: bytes, suffix: str) -> str: ...
-
-    def cancelled(self) -> bool: ...
 
 
 class LiveSink:

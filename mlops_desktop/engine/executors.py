@@ -16,14 +16,9 @@ from concurrent.futures import Future
 from typing import Any, Protocol
 
 from mlops_desktop.core.entities import StageStatus
+from mlops_desktop.core.execution import StageSink
 from mlops_desktop.core.protocols import WorkerService
-from mlops_desktop.engine.context import (
-    RecordingSink,
-    StageOutcome,
-    StageSink,
-    StageTask,
-    run_stage,
-)
+from mlops_desktop.engine.context import RecordingSink, StageOutcome, StageTask, run_stage
 
 
 def cpu_count() -> int:

@@ -16,12 +16,12 @@ from collections.abc import Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.core.entities import RunStatus, StageRun, StageStatus
 from mlops_desktop.core.errors import GraphError, MlopsError
 from mlops_desktop.core.execution import CacheLookup, RunListener, RunResult
-from mlops_desktop.core.graph import Pipeline
+from mlops_desktop.core.graph import Link, Pipeline
 from mlops_desktop.core.protocols import ArtifactStore
 from mlops_desktop.core.registry import StageRegistry
 from mlops_desktop.core.specs import StageSpec
@@ -36,12 +36,15 @@ from mlops_desktop.engine.context import (
 )
 from mlops_desktop.engine.executors import Executor
 
+if TYPE_CHECKING:
+    import networkx as nx
+
 
 def plan(
     pipeline: Pipeline,
     nodes: set[str] | None = None,
     from_node: str | None = None,
-    graph: Any = None,
+    graph: nx.MultiDiGraph | None = None,
 ) -> tuple[set[str], set[str]]:
     """``(selected, targets)``: the stages a run touches and those it was asked for.
 
@@ -78,7 +81,7 @@ class _Slot:
     values: dict[str, Any] = field(default_factory=dict)
     key: str = ""
     started: float = 0.0
-    spec: Any = None
+    spec: StageSpec | None = None
     params: dict[str, Any] = field(default_factory=dict)
     blind: bool = False  # started before its inputs' digests were known: key computed later
     outcome: StageOutcome | None = None
@@ -91,8 +94,78 @@ class _Slot:
         return self.status in (StageStatus.SUCCEEDED, StageStatus.CACHED)
 
 
+@dataclass
+class _RunState:
+    """One run's state: made by :meth:`Scheduler.run`, handed to its steps, dropped at the
+    end, so a scheduler keeps nothing of a run between calls.
+
+    ``ready`` holds the stages that may start; ``waiting`` counts, per stage, the inputs not
+    there yet. ``running`` maps a stage's future to its slot, ``writes`` the future writing a
+    stage's outputs (on the single ``writer`` thread) to its slot.
+    """
+
+    run_id: int
+    snap: Pipeline  # the frozen copy being run
+    graph: nx.MultiDiGraph
+    trigger: str
+    environment: str
+    slots: dict[str, _Slot]  # in execution order
+    incoming: dict[str, list[Link]]  # node id -> the links into it
+    forced: set[str]  # run even when the cache has them
+    sink: LiveSink
+    rank: dict[str, int] = field(default_factory=dict)  # node id -> place in execution order
+    successors: dict[str, list[str]] = field(default_factory=dict)
+    waiting: dict[str, int] = field(default_factory=dict)
+    ready: list[str] = field(default_factory=list)
+    running: dict[Future[Any], _Slot] = field(default_factory=dict)
+    writes: dict[Future[Any], _Slot] = field(default_factory=dict)
+    records: dict[str, StageRun] = field(default_factory=dict)  # node id -> final record
+    skip_reasons: list[str] = field(default_factory=list)  # gates that kept the result out
+    writer: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="mlops-artifacts")
+    )
+
+    def __post_init__(self) -> None:
+        self.rank = {n: i for i, n in enumerate(self.slots)}
+        self.successors = {n: [] for n in self.slots}
+        for n, slot in self.slots.items():
+            for p in slot.preds:
+                self.successors[p].append(n)
+        self.waiting = {n: len(slot.preds) for n, slot in self.slots.items()}
+        self.ready = [n for n in self.slots if self.waiting[n] == 0]
+
+    def settled(self, slot: _Slot, *, in_memory: bool = True, stored: bool = True) -> None:
+        """A stage ended: successors whose inputs are all there become ready. Its outputs
+        are ``in_memory`` (pure successors may start) and/or ``stored`` (successors with
+        side effects may start too)."""
+        if not slot.ok:
+            return
+        for nxt in self.successors[slot.node_id]:
+            if not (stored if self.slots[nxt].durable_inputs else in_memory):
+                continue
+            self.waiting[nxt] -= 1
+            if self.waiting[nxt] == 0 and self.slots[nxt].status is StageStatus.QUEUED:
+                self.ready.append(nxt)
+
+    def next_ready(self) -> _Slot | None:
+        """The earliest ready stage in execution order that has not started (None: none)."""
+        while self.ready:
+            self.ready.sort(key=self.rank.__getitem__)
+            slot = self.slots[self.ready.pop(0)]
+            if slot.status is StageStatus.QUEUED:
+                return slot
+        return None
+
+    def queued(self) -> list[_Slot]:
+        return [slot for slot in self.slots.values() if slot.status is StageStatus.QUEUED]
+
+
 class Scheduler:
-    """Runs pipelines on an executor, with caching, cancel and partial runs."""
+    """Runs pipelines on an executor, with caching, cancel and partial runs.
+
+    The scheduler holds what it runs with (registry, stores, executor, listener) and the
+    cancel flag; everything about one run lives in a :class:`_RunState`.
+    """
 
     def __init__(
         self,
@@ -132,104 +205,101 @@ class Scheduler:
         trigger: str = "manual",
         environment: str = "dev",
     ) -> RunResult:
+        state = self._prepare(pipeline, run_id, nodes, from_node, force, trigger, environment)
+        self.listener.run_started(run_id)
+        try:
+            while True:
+                if self._cancel.is_set():
+                    self._cancel_queued(state)
+                self._start_ready(state)
+                if not state.running and not state.writes:
+                    break
+                self._collect(state)
+        except BaseException:
+            self._cancel.set()  # a broken listener or store: stop the stages still running
+            raise
+        finally:
+            state.writer.shutdown(wait=True)
+        for slot in state.queued():  # stages never reached (a failed or skipped upstream)
+            self._finish_slot(
+                state, slot, StageStatus.SKIPPED, error="an upstream stage did not succeed"
+            )
+        status, message = self._outcome(state)
+        self.listener.run_finished(run_id, status, message)
+        return RunResult(run_id, status, message, dict(state.records))
+
+    def _prepare(
+        self,
+        pipeline: Pipeline,
+        run_id: int,
+        nodes: set[str] | None,
+        from_node: str | None,
+        force: bool,
+        trigger: str,
+        environment: str,
+    ) -> _RunState:
+        """A frozen copy of the pipeline, the stages the run touches and their inputs."""
         snap = pipeline.copy()
-        self._graph = snap.to_networkx()
-        selected, targets = plan(snap, nodes, from_node, self._graph)
-        forced = targets if (force or from_node) else set()
-        self._snap, self._run_id = snap, run_id
-        self._trigger, self._environment = trigger, environment
-        self._records: dict[str, StageRun] = {}
-        self._skip_reasons: list[str] = []
-        self._incoming: dict[str, list[Any]] = {n: [] for n in snap.nodes}
+        graph = snap.to_networkx()
+        selected, targets = plan(snap, nodes, from_node, graph)
+        incoming: dict[str, list[Link]] = {n: [] for n in snap.nodes}
         for lk in snap.links.values():
-            self._incoming[lk.target].append(lk)
-        order = [n for n in snap.execution_order() if n in selected]
+            incoming[lk.target].append(lk)
         slots = {
             n: _Slot(
                 n,
                 snap.node(n).title,
                 snap.node(n).type,
-                {lk.source for lk in self._incoming[n] if lk.source in selected},
+                {lk.source for lk in incoming[n] if lk.source in selected},
                 durable_inputs=self._has_side_effects(snap.node(n).type),
             )
-            for n in order
+            for n in snap.execution_order()
+            if n in selected
         }
-        self._slots = slots
-        rank = {n: i for i, n in enumerate(order)}
-        successors: dict[str, list[str]] = {n: [] for n in order}
-        waiting = {n: len(slot.preds) for n, slot in slots.items()}
-        for n, slot in slots.items():
-            for p in slot.preds:
-                successors[p].append(n)
-        ready = [n for n in order if waiting[n] == 0]
-        self.listener.run_started(run_id)
-        running: dict[Future[Any], _Slot] = {}
-        writes: dict[Future[Any], _Slot] = {}
-        sink = LiveSink(self.listener, self.artifacts, self._cancel)
-        self._writer = ThreadPoolExecutor(1, thread_name_prefix="mlops-artifacts")
+        return _RunState(
+            run_id,
+            snap,
+            graph,
+            trigger,
+            environment,
+            slots,
+            incoming,
+            forced=targets if (force or from_node) else set(),
+            sink=LiveSink(self.listener, self.artifacts, self._cancel),
+        )
 
-        def settled(slot: _Slot, *, in_memory: bool = True, stored: bool = True) -> None:
-            """A stage ended: successors whose inputs are all there become ready. Its outputs
-            are ``in_memory`` (pure successors may start) and/or ``stored`` (successors with
-            side effects may start too)."""
-            if slot.ok:
-                for nxt in successors[slot.node_id]:
-                    if not (stored if slots[nxt].durable_inputs else in_memory):
-                        continue
-                    waiting[nxt] -= 1
-                    if waiting[nxt] == 0 and slots[nxt].status is StageStatus.QUEUED:
-                        ready.append(nxt)
+    def _cancel_queued(self, state: _RunState) -> None:
+        """The run was cancelled: every stage not started yet ends as cancelled."""
+        for slot in state.queued():
+            self._finish_slot(state, slot, StageStatus.CANCELLED, error="the run was cancelled")
+        state.ready.clear()
 
-        try:
-            while True:
-                if self._cancel.is_set():
-                    for slot in slots.values():
-                        if slot.status is StageStatus.QUEUED:
-                            self._finish_slot(
-                                slot, StageStatus.CANCELLED, error="the run was cancelled"
-                            )
-                    ready.clear()
-                while ready:
-                    ready.sort(key=rank.__getitem__)
-                    slot = slots[ready.pop(0)]
-                    if slot.status is not StageStatus.QUEUED:
-                        continue
-                    at_once = max(1, min(self.executor.workers, len(running) + len(ready) + 1))
-                    future = self._start(
-                        slot, slot.node_id in forced, max(1, self.executor.cores // at_once), sink
-                    )
-                    if future is not None:
-                        running[future] = slot
-                    else:
-                        settled(slot)
-                if not running and not writes:
-                    break
-                done, _ = wait([*running, *writes], timeout=0.25, return_when=FIRST_COMPLETED)
-                slot_of = {**running, **writes}
-                for future in sorted(done, key=lambda f: rank[slot_of[f].node_id]):
-                    if future in writes:
-                        slot = writes.pop(future)
-                        self._written(slot, future)
-                        settled(slot, in_memory=False)
-                        continue
-                    slot = running.pop(future)
-                    write = self._complete(slot, future.result())
-                    if write is not None:
-                        writes[write] = slot
-                    settled(slot, stored=write is None)
-        except BaseException:
-            self._cancel.set()  # a broken listener or store: stop the stages still running
-            raise
-        finally:
-            self._writer.shutdown(wait=True)
-        for slot in slots.values():  # stages never reached (a failed or skipped upstream)
-            if slot.status is StageStatus.QUEUED:
-                self._finish_slot(
-                    slot, StageStatus.SKIPPED, error="an upstream stage did not succeed"
-                )
-        status, message = self._outcome()
-        self.listener.run_finished(run_id, status, message)
-        return RunResult(run_id, status, message, dict(self._records))
+    def _start_ready(self, state: _RunState) -> None:
+        """Start every ready stage, each with its share of the cores."""
+        while (slot := state.next_ready()) is not None:
+            at_once = max(1, min(self.executor.workers, len(state.running) + len(state.ready) + 1))
+            threads = max(1, self.executor.cores // at_once)
+            future = self._start(state, slot, slot.node_id in state.forced, threads)
+            if future is not None:
+                state.running[future] = slot
+            else:  # failed to start, or served from the cache
+                state.settled(slot)
+
+    def _collect(self, state: _RunState) -> None:
+        """Wait for the first stage or output write to finish, and handle what finished."""
+        done, _ = wait([*state.running, *state.writes], timeout=0.25, return_when=FIRST_COMPLETED)
+        slot_of = {**state.running, **state.writes}
+        for future in sorted(done, key=lambda f: state.rank[slot_of[f].node_id]):
+            if future in state.writes:
+                slot = state.writes.pop(future)
+                self._written(state, slot, future)
+                state.settled(slot, in_memory=False)
+                continue
+            slot = state.running.pop(future)
+            write = self._complete(state, slot, future.result())
+            if write is not None:
+                state.writes[write] = slot
+            state.settled(slot, stored=write is None)
 
     def _has_side_effects(self, stage_type: str) -> bool:
         try:
@@ -239,60 +309,65 @@ class Scheduler:
 
     # ------------------------------------------------------------------- one stage
     def _start(
-        self, slot: _Slot, forced: bool, threads: int, sink: LiveSink
+        self, state: _RunState, slot: _Slot, forced: bool, threads: int
     ) -> Future[StageOutcome] | None:
-        node = self._snap.node(slot.node_id)
+        """Start a stage; None when it failed to start or was served from the cache."""
+        node = state.snap.node(slot.node_id)
         try:
             spec = self.registry.get(node.type)
             params = spec.validate_params(node.params)
-            digests = self._input_digests(slot, spec)
+            digests = self._input_digests(state, slot, spec)
             key = (cache_key(spec, params, digests) or "") if digests is not None else ""
         except MlopsError as exc:
-            self._finish_slot(slot, StageStatus.FAILED, error=str(exc), log=f"error: {exc}")
-            self._skip_downstream(slot, f"'{slot.title}' failed")
+            self._failed_to_start(state, slot, exc)
             return None
         slot.key, slot.spec, slot.params, slot.blind = key, spec, params, digests is None
         if key and not forced and self.cache is not None:
             hit = self.cache.get(key)
             if hit is not None and set(hit) >= {p.name for p in spec.outputs}:
-                self._serve_cached(slot, hit)
+                self._serve_cached(state, slot, hit)
                 return None
         try:
-            inputs = self._input_values(slot, spec)
+            inputs = self._input_values(state, slot, spec)
         except MlopsError as exc:
-            self._finish_slot(slot, StageStatus.FAILED, error=str(exc), log=f"error: {exc}")
-            self._skip_downstream(slot, f"'{slot.title}' failed")
+            self._failed_to_start(state, slot, exc)
             return None
         slot.status, slot.started = StageStatus.RUNNING, time.time()
-        self.listener.stage_started(self._run_id, slot.node_id)
+        self.listener.stage_started(state.run_id, slot.node_id)
         task = StageTask(
-            self._run_id,
+            state.run_id,
             slot.node_id,
             slot.title,
             spec.impl,
             inputs,
             params,
             threads,
-            self._environment,
-            self._trigger,
+            state.environment,
+            state.trigger,
             tuple(p.name for p in spec.outputs),
             persist=self.executor.remote,
             local=spec.runs_locally(params),
         )
-        return self.executor.submit(task, sink, self.services)
+        return self.executor.submit(task, state.sink, self.services)
 
-    def _input_digests(self, slot: _Slot, spec: StageSpec) -> dict[str, str] | None:
+    def _failed_to_start(self, state: _RunState, slot: _Slot, exc: MlopsError) -> None:
+        self._finish_slot(state, slot, StageStatus.FAILED, error=str(exc), log=f"error: {exc}")
+        self._skip_downstream(state, slot, f"'{slot.title}' failed")
+
+    def _input_digests(
+        self, state: _RunState, slot: _Slot, spec: StageSpec
+    ) -> dict[str, str] | None:
         """Input port -> artifact digest; None while an input is still being written."""
         out: dict[str, str] = {}
         unknown = False
-        links = {lk.target_port: lk for lk in self._incoming[slot.node_id]}
+        links = {lk.target_port: lk for lk in state.incoming[slot.node_id]}
         for port in spec.inputs:
             lk = links.get(port.name)
             if lk is None:
                 if not port.optional:
                     raise GraphError(f"input '{port.name}' of '{slot.title}' is not connected")
                 continue
-            src = self._slots.get(lk.source)
+            src = state.slots.get(lk.source)
             if src is not None and lk.source_port in src.digests:
                 out[port.name] = src.digests[lk.source_port]
             elif src is not None and lk.source_port in src.values:
@@ -301,13 +376,13 @@ class Scheduler:
                 raise GraphError(f"input '{port.name}' of '{slot.title}' has no value")
         return None if unknown else out
 
-    def _input_values(self, slot: _Slot, spec: StageSpec) -> dict[str, Any]:
+    def _input_values(self, state: _RunState, slot: _Slot, spec: StageSpec) -> dict[str, Any]:
         values: dict[str, Any] = {}
-        links = {lk.target_port: lk for lk in self._incoming[slot.node_id]}
+        links = {lk.target_port: lk for lk in state.incoming[slot.node_id]}
         for port in spec.inputs:
             lk = links.get(port.name)
             values[port.name] = (
-                None if lk is None else self._value(self._slots[lk.source], lk.source_port)
+                None if lk is None else self._value(state.slots[lk.source], lk.source_port)
             )
         return values
 
@@ -318,62 +393,67 @@ class Scheduler:
                 slot.values[port] = serialize.loads(fh.read())
         return slot.values[port]
 
-    def _complete(self, slot: _Slot, outcome: StageOutcome) -> Future[Any] | None:
+    def _complete(self, state: _RunState, slot: _Slot, outcome: StageOutcome) -> Future[Any] | None:
         """Handle a finished stage; returns the future writing its outputs, if any."""
         if self.executor.remote:
-            self._replay(slot, outcome)
+            self._replay(state, slot, outcome)
         if outcome.status is StageStatus.CANCELLED:
-            self._finish_slot(slot, StageStatus.CANCELLED, outcome=outcome, error="cancelled")
+            self._finish_slot(
+                state, slot, StageStatus.CANCELLED, outcome=outcome, error="cancelled"
+            )
             return None
         if outcome.status is not StageStatus.SUCCEEDED:
-            self._finish_slot(slot, StageStatus.FAILED, outcome=outcome, error=outcome.error)
-            self._skip_downstream(slot, f"'{slot.title}' failed")
+            self._finish_slot(state, slot, StageStatus.FAILED, outcome=outcome, error=outcome.error)
+            self._skip_downstream(state, slot, f"'{slot.title}' failed")
             return None
         slot.values, slot.outcome = dict(outcome.outputs), outcome
         if outcome.skip_reason:
-            self._skip_reasons.append(outcome.skip_reason)
-            self._skip_downstream(slot, outcome.skip_reason)
+            state.skip_reasons.append(outcome.skip_reason)
+            self._skip_downstream(state, slot, outcome.skip_reason)
         if self.executor.remote:  # already written on the worker and replayed
             slot.digests = dict(outcome.digests)
-            self._store_done(slot)
+            self._store_done(state, slot)
             return None
         slot.status = StageStatus.SUCCEEDED  # downstream stages may start on the values in memory
-        return self._writer.submit(self._persist, slot)
+        return state.writer.submit(self._persist, state, slot)
 
-    def _persist(self, slot: _Slot) -> dict[str, str]:
+    def _persist(self, state: _RunState, slot: _Slot) -> dict[str, str]:
         """Write a stage's outputs (artifact writer thread). Writes run one at a time in
         submission order, so the inputs of a stage are stored before its own outputs."""
+        spec = slot.spec
+        assert spec is not None  # set when the stage started
         digests = {}
-        for port in slot.spec.outputs:
+        for port in spec.outputs:
             data, suffix = serialize.dumps(slot.values[port.name])
             digests[port.name] = self.artifacts.put_bytes(data, suffix)
         if slot.blind:
             try:
-                inputs = self._input_digests(slot, slot.spec)
+                inputs = self._input_digests(state, slot, spec)
                 slot.key = (
-                    (cache_key(slot.spec, slot.params, inputs) or "") if inputs is not None else ""
+                    (cache_key(spec, slot.params, inputs) or "") if inputs is not None else ""
                 )
             except MlopsError:
                 slot.key = ""
         slot.digests = digests
         return digests
 
-    def _written(self, slot: _Slot, future: Future[Any]) -> None:
+    def _written(self, state: _RunState, slot: _Slot, future: Future[Any]) -> None:
         try:
             future.result()
         except Exception as exc:  # noqa: BLE001 - an unstorable value fails its stage
             slot.digests, slot.key = {}, ""
             self._finish_slot(
+                state,
                 slot,
                 StageStatus.FAILED,
                 outcome=slot.outcome,
                 error=f"cannot store the outputs: {exc}",
             )
-            self._skip_downstream(slot, f"'{slot.title}' failed")
+            self._skip_downstream(state, slot, f"'{slot.title}' failed")
             return
-        self._store_done(slot)
+        self._store_done(state, slot)
 
-    def _store_done(self, slot: _Slot) -> None:
+    def _store_done(self, state: _RunState, slot: _Slot) -> None:
         if slot.key and self.cache is not None:
             entry = dict(slot.digests)
             outcome = slot.outcome
@@ -385,9 +465,9 @@ class Scheduler:
                 }
                 entry[RECORD_PORT] = self.artifacts.put_bytes(serialize.dumps(record)[0], ".json")
             self.cache.put(slot.key, slot.stage_type, entry)
-        self._finish_slot(slot, StageStatus.SUCCEEDED, outcome=slot.outcome)
+        self._finish_slot(state, slot, StageStatus.SUCCEEDED, outcome=slot.outcome)
 
-    def _serve_cached(self, slot: _Slot, hit: dict[str, str]) -> None:
+    def _serve_cached(self, state: _RunState, slot: _Slot, hit: dict[str, str]) -> None:
         """Take a stage's outputs from the cache, replaying the metrics, log and downstream
         skip it recorded when it ran (so a cached run reports the same numbers)."""
         record_digest = hit.pop(RECORD_PORT, None)
@@ -397,32 +477,37 @@ class Scheduler:
         if record_digest is not None:
             with self.artifacts.open(record_digest) as fh:
                 record = serialize.loads(fh.read())
-            replay_metrics(self.listener, self._run_id, slot.node_id, record.get("metrics", []))
+            replay_metrics(self.listener, state.run_id, slot.node_id, record.get("metrics", []))
             lines += record.get("log", [])
             skip_reason = record.get("skip_reason", "")
-        self._finish_slot(slot, StageStatus.CACHED, log="\n".join(lines))
+        self._finish_slot(state, slot, StageStatus.CACHED, log="\n".join(lines))
         if skip_reason:
-            self._skip_reasons.append(skip_reason)
-            self._skip_downstream(slot, skip_reason)
+            state.skip_reasons.append(skip_reason)
+            self._skip_downstream(state, slot, skip_reason)
 
-    def _replay(self, slot: _Slot, outcome: StageOutcome) -> None:
-        run_id, node_id = self._run_id, slot.node_id
+    def _replay(self, state: _RunState, slot: _Slot, outcome: StageOutcome) -> None:
+        """Store what a remote stage wrote and send its recorded events to the listener."""
         for name, data in outcome.artifacts.items():
             self.artifacts.put_bytes(data, name.partition("|")[2])
-        replay_events(self.listener, run_id, node_id, outcome.events)
+        replay_events(self.listener, state.run_id, slot.node_id, outcome.events)
 
-    def _skip_downstream(self, slot: _Slot, reason: str) -> None:
+    def _skip_downstream(self, state: _RunState, slot: _Slot, reason: str) -> None:
         import networkx as nx
 
-        for node_id in nx.descendants(self._graph, slot.node_id):
-            other = self._slots.get(node_id)
+        for node_id in nx.descendants(state.graph, slot.node_id):
+            other = state.slots.get(node_id)
             if other is not None and other.status is StageStatus.QUEUED:
                 self._finish_slot(
-                    other, StageStatus.SKIPPED, error=f"skipped: {reason}", log=f"skipped: {reason}"
+                    state,
+                    other,
+                    StageStatus.SKIPPED,
+                    error=f"skipped: {reason}",
+                    log=f"skipped: {reason}",
                 )
 
     def _finish_slot(
         self,
+        state: _RunState,
         slot: _Slot,
         status: StageStatus,
         *,
@@ -447,11 +532,11 @@ class Scheduler:
             cache_key=slot.key,
             outputs=dict(slot.digests),
         )
-        self._records[slot.node_id] = record
-        self.listener.stage_finished(self._run_id, slot.node_id, record)
+        state.records[slot.node_id] = record
+        self.listener.stage_finished(state.run_id, slot.node_id, record)
 
-    def _outcome(self) -> tuple[RunStatus, str]:
-        records = self._records.values()
+    def _outcome(self, state: _RunState) -> tuple[RunStatus, str]:
+        records = state.records.values()
         failed = [r for r in records if r.status is StageStatus.FAILED]
         if self._cancel.is_set() or any(r.status is StageStatus.CANCELLED for r in records):
             return RunStatus.CANCELLED, "the run was cancelled"
@@ -459,7 +544,7 @@ class Scheduler:
             first = failed[0]
             more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
             return RunStatus.FAILED, f"'{first.title}' failed: {first.error}{more}"
-        if self._skip_reasons:  # a gate kept the result out: an outcome, not an error
-            return RunStatus.KEPT_OUT, "kept out: " + "; ".join(self._skip_reasons)
+        if state.skip_reasons:  # a gate kept the result out: an outcome, not an error
+            return RunStatus.KEPT_OUT, "kept out: " + "; ".join(state.skip_reasons)
         cached = sum(r.status is StageStatus.CACHED for r in records)
-        return RunStatus.SUCCEEDED, f"{len(self._records)} stages, {cached} from the cache"
+        return RunStatus.SUCCEEDED, f"{len(state.records)} stages, {cached} from the cache"

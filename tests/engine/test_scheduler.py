@@ -267,3 +267,40 @@ def test_metrics_reach_the_listener(artifacts, listener):
     loss = [p for p in listener.metrics if p[1] == "loss"]
     assert len(loss) == 1000 and loss[0][2:] == (0, 1.0) and loss[-1][2:] == (999, 0.0)
     assert [p[2] for p in listener.metrics if p[1] == "single"] == list(range(10))
+
+
+def test_runs_on_one_scheduler_keep_their_own_state(artifacts, listener):
+    """A run's state lives in that run's own object: the scheduler keeps none of it after
+    the run, and two runs on one scheduler at the same time each see only their stages."""
+    left = build_with(
+        REG,
+        [("a", "wait", {"seconds": 0.3, "value": 1}), ("a2", "sink", {})],
+        [("a", "out", "a2", "a")],
+    )
+    right = build_with(
+        REG,
+        [("b", "wait", {"seconds": 0.3, "value": 2}), ("bad", "boom", {})],
+        [("b", "out", "bad", "a")],
+    )
+    results: dict[str, object] = {}
+    with ThreadExecutor(workers=4) as executor:
+        sched = make(artifacts, listener, executor=executor, registry=REG)
+        before = dict(vars(sched))
+        runs = [
+            threading.Thread(target=lambda: results.setdefault("left", sched.run(left, 1))),
+            threading.Thread(target=lambda: results.setdefault("right", sched.run(right, 2))),
+        ]
+        for thread in runs:
+            thread.start()
+        for thread in runs:
+            thread.join(10)
+    assert vars(sched) == before  # nothing of either run left on the scheduler
+    assert statuses(results["left"]) == {"a": "succeeded", "a2": "succeeded"}
+    assert results["left"].status is RunStatus.SUCCEEDED
+    assert results["left"].message == "2 stages, 0 from the cache"
+    assert statuses(results["right"]) == {"b": "succeeded", "bad": "failed"}
+    assert results["right"].status is RunStatus.FAILED
+    assert results["right"].message.startswith("'Boom' failed: ZeroDivisionError")
+    # The two runs overlapped (each waits 0.3 s): both stages were started before either ended.
+    order = [e for e in listener.events if e[0] in ("started", "finished") and e[1] in ("a", "b")]
+    assert [e[0] for e in order[:2]] == ["started", "started"], order
