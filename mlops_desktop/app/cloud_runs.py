@@ -21,14 +21,16 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.app.cloud_import import load_document, read_bytes
+from mlops_desktop.core.cloud.azure_runs import branch_outcome
 from mlops_desktop.core.cloud.executions import (
     RUNNING,
+    SUCCEEDED,
     Execution,
     StepExecution,
     parse_executions,
@@ -43,7 +45,7 @@ from mlops_desktop.core.serialization import from_dict
 if TYPE_CHECKING:
     from mlops_desktop.app.workspace import Workspace
 
-EXECUTORS = {"aws": "sagemaker", "google": "vertex-ai"}
+EXECUTORS = {"aws": "sagemaker", "google": "vertex-ai", "azure": "azureml"}
 VENDOR_TITLES = {"aws": "SageMaker", "google": "Vertex AI", "azure": "Azure ML"}
 EXECUTION_PARAM = "cloud_execution"
 
@@ -73,8 +75,10 @@ class ExecutionImport:
 
 
 def _step_names(node: Node) -> set[str]:
+    """The names an execution record may give the step: its key, the key's last part, and
+    (Azure ML child jobs are named after the step's display name) its title."""
     key = str(node.params.get("step_key") or "")
-    return {key, key.rsplit("/", 1)[-1]} - {""}
+    return {key, key.rsplit("/", 1)[-1], node.title} - {""}
 
 
 def _match(pipeline: Pipeline) -> dict[str, Node]:
@@ -94,6 +98,39 @@ def _groups(facts: dict[str, Any]) -> dict[str, dict[str, Any]]:
             out[step] = gate
             out[step.rsplit("/", 1)[-1]] = gate
     return out
+
+
+def _with_branch_outcomes(
+    ex: Execution, graph: Pipeline, nodes: dict[str, Node], gates: list[dict[str, Any]]
+) -> Execution:
+    """An Azure ML ``if_else`` node has no job record: whether its condition held is read
+    from which of its branches ran (:func:`branch_outcome`) and recorded on the gate."""
+    name_of = {
+        str(nodes[s.name].params.get("step_key")): s.name for s in ex.steps if s.name in nodes
+    }
+    by_key = {str(n.params.get("step_key")): n for n in graph.nodes.values()}
+    steps = list(ex.steps)
+    for gate in gates:
+        node = by_key.get(str(gate.get("step") or ""))
+        if node is None:
+            continue
+        feeds = [
+            str(graph.nodes[lk.source].params.get("step_key")) for lk in graph.incoming(node.id)
+        ]
+        outcome = branch_outcome(
+            ex,
+            [name_of[k] for k in gate.get("if_steps") or [] if k in name_of],
+            [name_of[k] for k in gate.get("else_steps") or [] if k in name_of],
+            [name_of.get(k, f"?{k}") for k in feeds],
+        )
+        if outcome is None:
+            continue
+        at = next((i for i, s in enumerate(steps) if s.name in _step_names(node)), None)
+        if at is None:
+            steps.append(StepExecution(node.title, SUCCEEDED, outcome=outcome))
+        else:
+            steps[at] = replace(steps[at], outcome=outcome)
+    return replace(ex, steps=tuple(steps))
 
 
 def _metrics(
@@ -175,7 +212,12 @@ class CloudRunService:
         series: list[tuple[int, str, str, Any, Any, Any]] = []
         unknown: list[str] = []
         already = unfinished = 0
+        metric_gates = [
+            g for g in facts.get("gates") or [] if isinstance(g, dict) and g.get("metric_gate")
+        ]
         for i, ex in enumerate(parsed.executions):
+            if parsed.vendor == "azure" and metric_gates:
+                ex = _with_branch_outcomes(ex, graph, nodes, metric_gates)
             known = [s for s in ex.steps if s.name in nodes]
             unknown += [
                 s.name

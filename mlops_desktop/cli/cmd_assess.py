@@ -114,14 +114,15 @@ def register(sub: Any) -> None:
     exe = esub.add_parser(
         "executions",
         help="record executions of an imported cloud pipeline (SageMaker step lists, Vertex "
-        "AI pipeline jobs) as its runs",
+        "AI pipeline jobs, Azure ML jobs) as its runs",
     )
     exe.add_argument("project", metavar="PROJECT")
     exe.add_argument(
         "file",
         metavar="FILE",
         help="'aws sagemaker list-pipeline-execution-steps' output (optionally merged with "
-        "describe-pipeline-execution), or a Vertex AI PipelineJob (a list for several)",
+        "describe-pipeline-execution), a Vertex AI PipelineJob (a list for several), or the "
+        "Azure ML jobs 'az ml job show' and 'az ml job list --parent-job-name' print (one list)",
     )
     exe.add_argument("--pipeline", required=True, help="the imported pipeline they ran")
     exe.set_defaults(handler=cmd_evidence_executions)

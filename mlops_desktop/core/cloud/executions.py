@@ -14,6 +14,8 @@ module reads the execution records the clouds' own tools print, already safely l
   ``name``, ``state``, ``jobDetail.taskDetails[]`` with ``taskName`` and ``state``, where
   ``SKIPPED`` is a cache hit and ``NOT_TRIGGERED`` a condition that did not hold;
   ``scheduleName`` when a schedule created it), or a list of them.
+- **Azure ML**: the job records ``az ml job show`` / ``az ml job list --parent-job-name``
+  print (a pipeline job and its child jobs), read by :mod:`.azure_runs`.
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ class Execution:
     """One execution of a cloud pipeline, as the cloud recorded it."""
 
     id: str  # the execution's ARN or resource name ("" when the record does not say)
-    vendor: str  # aws | google
+    vendor: str  # aws | google | azure
     status: str
     steps: tuple[StepExecution, ...]
     started_at: datetime | None = None
@@ -309,13 +311,18 @@ def _vertex(doc: Any, source: str) -> ExecutionFile:
 
 
 def detect_executions(doc: Any) -> str | None:
-    """``aws`` or ``google`` when ``doc`` is an execution record this module reads."""
+    """``aws``, ``google`` or ``azure`` when ``doc`` is an execution record this module
+    reads."""
+    from mlops_desktop.core.cloud.azure_runs import looks_like_jobs
+
     first = doc[0] if isinstance(doc, list) and doc else doc
     if isinstance(first, Mapping):
         if "PipelineExecutionSteps" in first:
             return "aws"
         if "jobDetail" in first:
             return "google"
+        if looks_like_jobs(first):
+            return "azure"
     return None
 
 
@@ -327,10 +334,15 @@ def parse_executions(doc: Any, source: str = "") -> ExecutionFile:
         return _sagemaker(doc, source)
     if vendor == "google":
         return _vertex(doc, source)
+    if vendor == "azure":
+        from mlops_desktop.core.cloud.azure_runs import parse_jobs
+
+        return parse_jobs(doc, source)
     raise CloudFormatError(
         "",
         "not an execution record this app reads (expected the output of 'aws sagemaker "
-        "list-pipeline-execution-steps' with 'PipelineExecutionSteps', or a Vertex AI "
-        "PipelineJob with 'jobDetail.taskDetails')",
+        "list-pipeline-execution-steps' with 'PipelineExecutionSteps', a Vertex AI "
+        "PipelineJob with 'jobDetail.taskDetails', or Azure ML jobs from 'az ml job show' "
+        "and 'az ml job list --parent-job-name')",
         source,
     )

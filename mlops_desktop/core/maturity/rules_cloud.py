@@ -235,7 +235,8 @@ def sig_gate_champion(ev: Evaluator, arg: str) -> Outcome:
     return Outcome(out.value, out.evidence, (out.missing[0] + note, *out.missing[1:]))
 
 
-CLOUD_EXECUTORS = ("sagemaker", "vertex-ai")  # runs recorded from a cloud's execution records
+# runs recorded from a cloud's execution records
+CLOUD_EXECUTORS = ("sagemaker", "vertex-ai", "azureml")
 
 
 def app_runs_only(
