@@ -89,6 +89,35 @@ def _check_fit_input(ctx: StageContext, data: SplitValue, estimator_name: str) -
         ctx.fail("the training part has no rows")
 
 
+# The default preprocessing one-hot encodes text into a dense matrix; past this size (about
+# 256 MB of float64) the model wants a Feature engineering stage that encodes text otherwise.
+MAX_ONE_HOT_BYTES = 256 * 1024 * 1024
+
+
+def _check_one_hot_size(ctx: StageContext, data: SplitValue, X: Any) -> None:
+    """Fail, naming the stage that fixes it, when the default preprocessing would one-hot
+    encode ``X``'s text columns into a matrix too big to hold (no Feature engineering)."""
+    import pandas as pd
+
+    if data.preprocessor is not None or X is None:
+        return
+    numeric = pd.api.types.is_numeric_dtype
+    text = {str(c): int(X[c].nunique()) for c in X.columns if not numeric(X[c])}
+    if not text:
+        return
+    width = len(X.columns) - len(text) + sum(text.values())
+    size = len(X) * width * 8
+    if size <= MAX_ONE_HOT_BYTES:
+        return
+    column = max(text, key=lambda c: text[c])
+    ctx.fail(
+        f"one-hot encoding the text column '{column}' ({text[column]:,} values) would make "
+        f"{len(X):,} rows × {width:,} features ({size / 2**20:,.0f} MB): add a Feature "
+        f"engineering stage before this one with one_hot off (one number per text column), "
+        f"or give '{column}' the role ignore in Load data"
+    )
+
+
 def _preprocessor(data: SplitValue, estimator_name: str) -> Any:
     """A fresh copy of the split's preprocessing, or the default one when it has none."""
     from sklearn.base import clone
@@ -173,6 +202,7 @@ def train(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> 
     kind = type(est).__name__
     weights = _weights(ctx, replace(data, w_train=w_fit), est)
     est = _target_transform(ctx, data, est, params)
+    _check_one_hot_size(ctx, data, X_fit)
     pre = _preprocessor(data, name)
     started = time.perf_counter()
     with logged_warnings(ctx):
@@ -284,6 +314,7 @@ def tune(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> d
         weights = {"model__sample_weight": w} if w is not None else {}
     if kind == "group":
         weights["groups"] = data.g_train
+    _check_one_hot_size(ctx, data, X)
     search = make_search(
         model_pipeline(_preprocessor(data, name), est),
         grid,

@@ -197,10 +197,11 @@ def insert_on_link(
     x: float,
     y: float,
     width_of: Callable[[str], float] | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> tuple[ops.Compound, str] | None:
-    """The edit that puts a new stage on a link (the link's source feeds the stage, the stage
-    feeds the link's target), with the new node's id; None when the stage has no input or
-    output that fits the link's ports.
+    """The edit that puts a new stage (its defaults merged with ``params``) on a link (the
+    link's source feeds the stage, the stage feeds the link's target), with the new node's
+    id; None when the stage has no input or output that fits the link's ports.
 
     With ``width_of`` (a stage type's drawn width) the new stage sits beside the link's
     source, and the target with everything downstream of it moves right when there is not
@@ -232,7 +233,7 @@ def insert_on_link(
                 nid: (pipeline.nodes[nid].x + shift, pipeline.nodes[nid].y) for nid in moved
             }
             moves.append(ops.MoveNodes(positions, label="Make room"))
-    add = ops.add_stage(pipeline, stage_type, x, y)
+    add = ops.add_stage(pipeline, stage_type, x, y, params=params)
     node = add.node.id
     edit = ops.Compound(
         (

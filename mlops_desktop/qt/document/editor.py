@@ -8,7 +8,9 @@ are display-only: they never touch the document or the undo stack.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, Signal
 from PySide6.QtGui import QAction, QCursor, QFont, QKeyEvent, QKeySequence, QUndoStack
@@ -560,10 +562,16 @@ class PipelineEditor(QWidget):
             self.add_stage(stage_id, pos)
         self._view.setFocus()
 
-    def insert_stage_on_link(self, stage_type: str, link_id: str, at: QPointF) -> str | None:
-        """Put a new stage on a link, as one undo step: beside the link's source, with the
-        stages downstream moved right to make room; returns the new node's id, or None when
-        the stage's ports do not fit the link."""
+    def insert_stage_on_link(
+        self,
+        stage_type: str,
+        link_id: str,
+        at: QPointF,
+        params: Mapping[str, Any] | None = None,
+    ) -> str | None:
+        """Put a new stage (its defaults merged with ``params``) on a link, as one undo step:
+        beside the link's source, with the stages downstream moved right to make room;
+        returns the new node's id, or None when the stage's ports do not fit the link."""
         registry = self._pipeline.registry
 
         def width_of(type_id: str) -> float:
@@ -572,7 +580,7 @@ class PipelineEditor(QWidget):
         width = width_of(stage_type)
         x, y = round(at.x() - width / 2), round(at.y() - T.HEADER_HEIGHT / 2)
         try:
-            found = C.insert_on_link(self._pipeline, link_id, stage_type, x, y, width_of)
+            found = C.insert_on_link(self._pipeline, link_id, stage_type, x, y, width_of, params)
         except MlopsError as exc:
             self.status_message.emit(str(exc))
             return None

@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QDockWidget, QFrame, QLabel, QScrollArea, QWidget
+from PySide6.QtWidgets import QDockWidget, QFrame, QLabel, QMainWindow, QScrollArea, QWidget
 
 from mlops_desktop.core.errors import MlopsError
 from mlops_desktop.core.validation import validate
 from mlops_desktop.qt import dialogs
+from mlops_desktop.qt.window.fix_offer import FixOffer
 
 if TYPE_CHECKING:
     from mlops_desktop.core.entities import StageStatus
@@ -73,6 +74,10 @@ class RunsController(QObject):
         self.run_view_dock: QDockWidget | None = None
         self.compare_view: RunComparisonView | None = None
         self.compare_dock: QDockWidget | None = None
+        window = host.window()
+        self.fix_offer = FixOffer(
+            host, state, documents, window.statusBar() if isinstance(window, QMainWindow) else None
+        )
         runner.node_state_changed.connect(self._on_runner_node_state_changed)
         runner.log_line.connect(host.show_message)
         runner.started.connect(self._on_runner_started)
@@ -290,6 +295,7 @@ class RunsController(QObject):
             editor.set_node_state(node_id, status, progress)
 
     def _on_runner_started(self, run_id: int) -> None:
+        self.fix_offer.clear()
         self.update_actions()
         self._run_label.setText(f"Running {self.runner.run_label or f'#{run_id}'}…")
         self._run_label.show()
@@ -315,4 +321,6 @@ class RunsController(QObject):
         workspace = self._state.workspace
         if view is not None and view.run is not None and view.run.id == run_id and workspace:
             view.load(workspace, run_id)  # final status, stages and stored series
+        if status == "failed":  # "add a Feature engineering stage": offer to insert it
+            self.fix_offer.offer(run_id, self.run_pipeline_id)
         self.run_pipeline_id = None
