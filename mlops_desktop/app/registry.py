@@ -219,9 +219,10 @@ class RegistryService:
 class RunOperations:
     """The registry as the operate stages of a run see it (``ctx.services["registry"]``).
 
-    A stage reaches it through :meth:`for_stage`, so each registration and deployment is
-    noted against its run and stage: :meth:`undo` takes back what a stage did when the stage
-    did not succeed after all (its outputs could not be stored, it failed after the change).
+    A stage reaches it through :meth:`for_stage`, so each registration, approval and
+    deployment is noted against its run and stage: :meth:`undo` takes back what a stage did
+    when the stage did not succeed after all (its outputs could not be stored, it failed
+    after the change). A rejection is never taken back: it only keeps a model out.
     """
 
     def __init__(self, workspace: Workspace) -> None:
@@ -239,13 +240,16 @@ class RunOperations:
         return bound
 
     def undo(self, run_id: int, node_ids: Iterable[str] | None = None) -> list[str]:
-        """Take back the registrations and deployments the stages ``node_ids`` (None: every
-        stage) of run ``run_id`` made, newest first; forget the run's other changes (they
-        stand). One line per change taken back."""
+        """Take back the registrations, approvals and deployments the stages ``node_ids``
+        (None: every stage) of run ``run_id`` made, newest first; forget the run's other
+        changes (they stand). One line per change taken back."""
         done = []
         reason = f"run #{run_id} failed after this change; taken back"
         for kind, ident in self.effects.take(run_id, node_ids):
-            if kind == "deployment":
+            if kind == "approval":
+                if label := self.registry.take_back_approval(ident, run_id):
+                    done.append(f"approval of {label} taken back")
+            elif kind == "deployment":
                 deployment = self.deployments.get(ident)
                 if self.deployments.undo(
                     ident, actor="mlops-desktop", reason=reason, run_id=run_id
@@ -406,7 +410,12 @@ class RunOperations:
     def record_approval(
         self, run_id: int, version_id: int, approved: bool, approver: str, comment: str
     ) -> Approval:
-        return self.registry.record_approval(version_id, approved, approver, comment, run_id=run_id)
+        approval = self.registry.record_approval(
+            version_id, approved, approver, comment, run_id=run_id
+        )
+        if approved:  # a rejection only keeps a model out: it stands whatever follows
+            self.effects.note(run_id, self.node_id, "approval", approval.id)
+        return approval
 
     def deploy(
         self,
@@ -459,8 +468,8 @@ class RunOperations:
 
 
 class RunEffects:
-    """The registrations and deployments of running pipelines, by run and stage, in order
-    (thread-safe: stages note from worker threads)."""
+    """The registrations, approvals and deployments of running pipelines, by run and stage,
+    in order (thread-safe: stages note from worker threads)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

@@ -423,6 +423,20 @@ class RegistryStore:
             s.flush()
             return _approval_entity(row)
 
+    def take_back_approval(self, approval_id: int, run_id: int) -> str:
+        """Delete an approval that run ``run_id`` recorded and whose stage then failed: the
+        version's approval is what it was before. The version's label, or "" when the
+        approval is gone already (or was not recorded by that run)."""
+        with self.db.write() as s:
+            row = s.get(SqlApproval, approval_id)
+            if row is None or row.run_id != run_id:
+                return ""
+            version = s.get(SqlModelVersion, row.model_version_id)
+            model = s.get(SqlRegisteredModel, version.model_id) if version else None
+            label = f"{model.name} v{version.version}" if model and version else "a version"
+            s.delete(row)
+            return label
+
     # ---------------------------------------------------------------- reading
     def models(self, project_id: int) -> list[RegisteredModel]:
         with self.db.read() as s:
