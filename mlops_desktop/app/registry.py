@@ -116,6 +116,7 @@ class RegistryService:
         deployment (strategy, share, approver, the run and its trigger) and the alias
         transition that put the version there (who or what, and why)."""
         proj = self._project(project)
+        numbers = self.workspace.runs.numbers(proj.id)
         out = []
         for dep in self.deployment_store.active_at(proj.id, when):
             moves = [
@@ -128,8 +129,10 @@ class RegistryService:
             out.append(
                 {
                     **_deployment_dict(dep),
+                    "run_number": numbers.get(dep.run_id) if dep.run_id else None,
                     "run_trigger": run.trigger if run else None,
                     "alias_actor": move.actor if move else None,
+                    "alias_by": _actor_label(move.actor, numbers) if move else None,
                     "alias_reason": move.reason if move else None,
                     "alias_at": move.created_at.isoformat() if move else None,
                 }
@@ -525,6 +528,14 @@ def _transition_dict(t: AliasTransition) -> dict[str, Any]:
         "run_id": t.run_id,
         "at": t.created_at.isoformat(),
     }
+
+
+def _actor_label(actor: str, numbers: dict[int, int]) -> str:
+    """An actor as people read it: ``run:<id>`` names the run by its number in the project."""
+    kind, _, rest = actor.partition(":")
+    if kind == "run" and rest.isdigit() and int(rest) in numbers:
+        return f"run #{numbers[int(rest)]}"
+    return actor
 
 
 def _deployment_dict(d: Deployment) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """``models``: the model registry from the command line.
 
 - ``models PROJECT [--json]``: registered models, their versions, aliases, deployments;
-- ``models PROJECT --at TIME [--json]``: what served each environment at TIME, who or what
-  put it there and why (from the append-only history);
+- ``models at PROJECT TIME [--json]`` (or ``models PROJECT --at TIME``): what served each
+  environment at TIME, who or what put it there and why (from the append-only history);
 - ``models promote PROJECT MODEL VERSION ALIAS``: give an alias to a version;
 - ``models rollback PROJECT MODEL ALIAS``: give an alias back to its previous version;
 - ``models promote-canary PROJECT ENVIRONMENT``: the canary becomes the primary.
@@ -27,10 +27,11 @@ def register(sub: Any) -> None:
     p = sub.add_parser(
         "models",
         help="list, promote and roll back registered models",
-        description="models PROJECT [--json] | models promote PROJECT MODEL VERSION ALIAS | "
-        "models rollback PROJECT MODEL ALIAS | models promote-canary PROJECT ENVIRONMENT",
-        usage="mlops-desktop models [promote|rollback|promote-canary] PROJECT [MODEL [VERSION]] "
-        "[ALIAS|ENVIRONMENT]",
+        description="models PROJECT [--json] | models at PROJECT TIME [--json] | "
+        "models promote PROJECT MODEL VERSION ALIAS | models rollback PROJECT MODEL ALIAS | "
+        "models promote-canary PROJECT ENVIRONMENT",
+        usage="mlops-desktop models [at|promote|rollback|promote-canary] PROJECT "
+        "[TIME|MODEL [VERSION]] [ALIAS|ENVIRONMENT]",
     )
     p.add_argument("words", nargs="+", metavar="ARG", help=argparse.SUPPRESS)
     p.add_argument("--json", action="store_true", help="print JSON (listing only)")
@@ -45,6 +46,11 @@ def register(sub: Any) -> None:
 
 def cmd_models(args: argparse.Namespace) -> int:
     words: list[str] = args.words
+    if words[0] == "at" and len(words) > 1:  # a project named "at" is still listed alone
+        if len(words) != 3:
+            args.parser.error("models at needs PROJECT TIME (e.g. 2026-12-05T15:06)")
+        args.at = words[2]
+        return _served_at(args, words[1])
     action = words[0] if words[0] in ACTIONS else None
     if action is None:
         if len(words) != 1:
@@ -166,7 +172,7 @@ def _served_at(args: argparse.Namespace, project: str) -> int:
     try:
         when = datetime.fromisoformat(args.at.strip())
     except ValueError:
-        args.parser.error(f"--at wants a time such as 2026-12-05T15:06, got {args.at!r}")
+        args.parser.error(f"TIME must look like 2026-12-05T15:06, got {args.at!r}")
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     with open_workspace(args) as ws:
@@ -180,7 +186,7 @@ def _served_at(args: argparse.Namespace, project: str) -> int:
         return 0
     print(f"at {stamp}:")
     for d in served:
-        origin = f"run {d['run_id']} ({d['run_trigger']})" if d["run_id"] else "hand"
+        origin = f"run #{d['run_number']} ({d['run_trigger']})" if d["run_id"] else "hand"
         share = f", {d['traffic_share']:.0%} of traffic" if d["strategy"] != "direct" else ""
         print(
             f"  {d['environment']}: {d['model']} v{d['version']} ({d['strategy']}{share}) "
@@ -189,7 +195,7 @@ def _served_at(args: argparse.Namespace, project: str) -> int:
         )
         if d["alias_actor"]:
             print(
-                f"    alias '{d['environment']}' -> v{d['version']} by {d['alias_actor']}: "
+                f"    alias '{d['environment']}' -> v{d['version']} by {d['alias_by']}: "
                 f"{d['alias_reason'] or 'no reason given'}"
             )
     return 0

@@ -38,7 +38,7 @@ def served_rows(served: list[dict[str, Any]]) -> list[list[str]]:
     """The table rows of :meth:`RegistryService.served_at`'s answer."""
     rows = []
     for d in served:
-        origin = f"run {d['run_id']} ({d['run_trigger']})" if d["run_id"] else "by hand"
+        origin = f"run #{d['run_number']} ({d['run_trigger']})" if d["run_id"] else "by hand"
         rows.append(
             [
                 d["environment"],
@@ -49,7 +49,7 @@ def served_rows(served: list[dict[str, Any]]) -> list[list[str]]:
                 d["at"][:19].replace("T", " "),
                 origin,
                 d["approver"] or "—",
-                d["alias_actor"] or "—",
+                d["alias_by"] or "—",
                 d["alias_reason"] or ("—" if not d["alias_actor"] else "no reason given"),
             ]
         )

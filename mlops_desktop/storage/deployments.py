@@ -197,7 +197,7 @@ class DeploymentStore:
             assert version is not None
             model = s.get(SqlRegisteredModel, version.model_id)
             assert model is not None
-            _end(_active(s, project_id, environment), DeploymentStatus.SUPERSEDED.value)
+            _end(_active(s, project_id, environment), DeploymentStatus.SUPERSEDED.value, now)
             row = _add_row(
                 s, project_id, version.id, environment, "direct", 1.0, actor, primary, run_id, now
             )
@@ -228,13 +228,14 @@ class DeploymentStore:
         """Point ``alias`` at ``version``, in one transaction. When the alias names an
         environment whose primary deployment serves this model, the deployment follows."""
         alias = check_alias(alias)
+        now = utc_now()
         with self.db.write() as s:
             _lock_project(s, project_id)
             model = model_row(s, project_id, model_name)
             target = version_row(s, model, version)
             current = alias_version_row(s, model.id, alias)
             transition = set_alias_in(
-                s, model, target, alias, actor=actor, reason=reason, run_id=run_id
+                s, model, target, alias, actor=actor, reason=reason, run_id=run_id, now=now
             )
             if current is not None and current.id != target.id:
                 _follow_alias(
@@ -245,6 +246,7 @@ class DeploymentStore:
                     target,
                     actor,
                     run_id,
+                    now,
                     DeploymentStatus.SUPERSEDED.value,
                 )
             return transition_entity(transition, model.name)
@@ -290,7 +292,7 @@ class DeploymentStore:
                 run_id=run_id,
                 now=now,
             )
-            _follow_alias(s, project_id, alias, current, target, actor, run_id)
+            _follow_alias(s, project_id, alias, current, target, actor, run_id, now)
             return transition_entity(transition, model.name)
 
     def undo(
@@ -397,15 +399,16 @@ def _follow_alias(
     target: SqlModelVersion,
     actor: str,
     run_id: int | None,
+    now: datetime,
     status: str = DeploymentStatus.ROLLED_BACK.value,
 ) -> None:
     """Move the environment's primary deployment from ``current`` to ``target`` when it is
-    serving ``current`` (an alias named after an environment tracks what serves there)."""
+    serving ``current`` (an alias named after an environment tracks what serves there), at
+    the alias move's own time ``now``: at no moment do both versions serve."""
     primary = next(iter(_active(s, project_id, environment, "direct")), None)
     if primary is None or primary.model_version_id != current.id:
         return
-    now = utc_now()
-    _end([primary], status)
+    _end([primary], status, now)
     s.add(
         SqlDeployment(
             project_id=project_id,
