@@ -17,7 +17,14 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from mlops_desktop import __version__
-from mlops_desktop.core.entities import MetricPoint, Run, RunStatus, StageRun, StageStatus
+from mlops_desktop.core.entities import (
+    MetricPoint,
+    PipelineInfo,
+    Run,
+    RunStatus,
+    StageRun,
+    StageStatus,
+)
 from mlops_desktop.core.errors import GraphError, NotFoundError
 from mlops_desktop.core.execution import RunListener, TeeListener
 from mlops_desktop.core.graph import Pipeline
@@ -26,6 +33,7 @@ from mlops_desktop.core.registry import StageRegistry, default_registry
 if TYPE_CHECKING:
     from mlops_desktop.app.workspace import Workspace
     from mlops_desktop.core.execution import Steps, Values
+    from mlops_desktop.engine.executors import Executor
     from mlops_desktop.engine.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
@@ -184,7 +192,7 @@ class _Prepared:
     run: Run
     pipeline: Pipeline
     scheduler: Scheduler
-    executor: Any
+    executor: Executor
     nodes: set[str] | None
     from_node: str | None
 
@@ -352,7 +360,7 @@ class RunService:
             log.exception("could not take back the changes of run #%s", run_id)
             return [f"could not take back its registry changes: {exc}"]
 
-    def pipeline_info(self, project_id: int, name: str | None) -> Any:
+    def pipeline_info(self, project_id: int, name: str | None) -> PipelineInfo:
         if name:
             return self.ws.pipelines.get(project_id, name)
         infos = self.ws.pipelines.list(project_id)
