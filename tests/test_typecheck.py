@@ -15,34 +15,10 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "mlops_desktop"
 
 # Whole packages that are clean.
-CLEAN_PACKAGES = ("core", "stages", "engine", "reports", "cli", "storage", "qt/window")
+CLEAN_PACKAGES = ("core", "stages", "engine", "reports", "app", "cli", "storage", "qt/window")
 
 # Modules of packages that are not clean as a whole yet.
 CLEAN_MODULES = {
-    "app": (
-        "__init__",
-        "cloud_import",
-        "codegen_source",
-        "data_checks",
-        "history_reads",
-        "learning_inputs",
-        "mlflow_bridge",
-        "pipeline_history",
-        "plot_diagnostics",
-        "projects",
-        "previews",
-        "prewarm",
-        "reports",
-        "repo_scan",
-        "runs",
-        "schema_reference",
-        "templates",
-        "trigger_checks",
-        "trigger_text",
-        "triggers",
-        "trust",
-        "workspace",
-    ),
     "qt": (
         "application",
         "autosave",

@@ -37,11 +37,10 @@ from mlops_desktop.core.maturity.facts import (
     ProjectFacts,
     ProjectSummary,
     RunFacts,
-    StageFacts,
 )
 from mlops_desktop.core.maturity.gaps import GapReport, choose_pipeline, gaps
 from mlops_desktop.core.maturity.junit import parse_junit_file
-from mlops_desktop.core.maturity.scoring import SUGGESTED, Assessment, assess
+from mlops_desktop.core.maturity.scoring import SUGGESTED, Assessment, CriterionResult, assess
 from mlops_desktop.core.operations import Compound
 from mlops_desktop.core.registry import StageRegistry, default_registry
 from mlops_desktop.core.serialization import from_dict, to_dict
@@ -102,7 +101,9 @@ class AssessmentService:
         names = {pf.id: pf.name for pf in pipelines}
         runs = self._runs(proj.id, names)
         versions, registry_known = self._model_versions(proj.id)
-        digests = {(v.name, v.version): v.digest for v in versions}
+        digests: dict[tuple[str, int | None], str] = {
+            (v.name, v.version): v.digest for v in versions
+        }
         repo = self.store.repo(proj.id)
         return ProjectFacts(
             project=proj.name,
@@ -186,10 +187,8 @@ class AssessmentService:
     def _runs(self, project_id: int, names: dict[int | None, str]) -> list[RunFacts]:
         reads = self.reads if self.reads is not None else HistoryReads(self.ws)
         runs = reads.runs(project_id)
-        ids = [r.id for r in runs]
-        # the stages' node, type, status and duration of every run in one query (no logs)
-        fields = ("node_id", "stage_type", "status", "duration_s")
-        stages = self.ws.runs.stage_rows(ids, fields) if runs else {}
+        # the stages' node, type and status of every run in one query (no logs)
+        stages = reads.stage_facts(project_id) if runs else {}
         metrics = reads.latest(project_id) if runs else {}
         out = []
         for r in runs:
@@ -209,7 +208,7 @@ class AssessmentService:
                     input_hashes=r.input_hashes,
                     duration_s=r.duration_s,
                     started_at=r.started_at or r.created_at,
-                    stages=tuple(map(StageFacts._make, stages.get(r.id, ()))),
+                    stages=stages.get(r.id, ()),
                 )
             )
         return out
@@ -281,7 +280,7 @@ class AssessmentService:
             prod = [
                 d.created_at
                 for d in self._deployments(p.id)
-                if d.environment in ("production", "prod")
+                if d.environment in ("production", "prod") and d.created_at is not None
             ]
             out.append(
                 ProjectSummary(p.name, p.template, p.created_at, min(prod) if prod else None)
@@ -429,8 +428,8 @@ class AssessmentService:
         return sorted(items, key=lambda i: order.get(i.group.split(" (")[0], len(order)))
 
     @staticmethod
-    def _partial_results(result: Assessment) -> list:
-        out = []
+    def _partial_results(result: Assessment) -> list[CriterionResult]:
+        out: list[CriterionResult] = []
         for score in result.models.values():
             out += [r for r in (*score.results, *score.checks) if r.criterion.detect == "PARTIAL"]
         out += [t.result for t in result.mlts.tests if t.test.detect == "PARTIAL"]

@@ -246,7 +246,7 @@ def _lit(value: Any) -> str:
 
 
 # ------------------------------------------------------------------------------ stages
-def _load_data(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
+def _load_data(s: _Script, node: Node, inputs: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
     frame = s.name("data")
     target = p["target"]
     if p["source"] == "sklearn":
@@ -302,7 +302,9 @@ def _load_data(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
     return {"dataset": _Dataset(frame, target, task, special)}
 
 
-def _validate_data(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
+def _validate_data(
+    s: _Script, node: Node, inputs: dict[str, Any], p: dict[str, Any]
+) -> dict[str, Any]:
     data: _Dataset = inputs["dataset"]
     s.need("check_schema")
     schema, problems = s.name("schema"), s.name("violations")
@@ -327,7 +329,7 @@ def _validate_data(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, A
     return {"dataset": data, "profile": _Var(schema)}
 
 
-def _split(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
+def _split(s: _Script, node: Node, inputs: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
     data: _Dataset = inputs["dataset"]
     s.need("stratify_by", "split_rows")
     names = {k: s.name(k) for k in ("X_train", "X_test", "y_train", "y_test")}
@@ -394,7 +396,9 @@ def _split(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
     }
 
 
-def _feature_engineering(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
+def _feature_engineering(
+    s: _Script, node: Node, inputs: dict[str, Any], p: dict[str, Any]
+) -> dict[str, Any]:
     data: _Split = inputs["split"]
     s.need("build_transformer")
     transformer = s.name("transformer")
@@ -449,7 +453,7 @@ def _preprocessor_code(s: _Script, data: _Split, estimator: str) -> str:
     return f"default_preprocessor({data.X_train}, {data.task}, {data.seed}, {_lit(estimator)})"
 
 
-def _train(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
+def _train(s: _Script, node: Node, inputs: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
     data: _Split = inputs["split"]
     model = s.name("model")
     imp, cls, args = _estimator_code(p["estimator"], p)
@@ -526,7 +530,7 @@ def _threshold_code(
     )
 
 
-def _tune(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
+def _tune(s: _Script, node: Node, inputs: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
     data: _Split = inputs["split"]
     try:
         grid = json.loads(p["grid"])
@@ -598,7 +602,7 @@ def _search_rows(s: _Script, node: Node, data: _Split, strategy: str) -> tuple[s
     return X, y, fit
 
 
-def _evaluate(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
+def _evaluate(s: _Script, node: Node, inputs: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
     model: _Model = inputs["model"]
     data: _Split = inputs["split"]
     s.need("predict_with_scores", "prediction_metrics", "baseline_metrics", "model_positive_class")
@@ -647,7 +651,7 @@ def _evaluate(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
 
 
 def _cv_code(
-    s: _Script, node: Node, model: _Model, data: _Split, task: str, metrics: str, p: dict
+    s: _Script, node: Node, model: _Model, data: _Split, task: str, metrics: str, p: dict[str, Any]
 ) -> None:
     """Evaluate's k-fold cross-validation on the training part, with the stage's folds
     (stratified/plain, grouped or time-ordered) and its cv_* metrics."""
@@ -689,7 +693,9 @@ def _rule_code(tree: Any, metrics: str) -> str:
     return joined
 
 
-def _model_gate(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
+def _model_gate(
+    s: _Script, node: Node, inputs: dict[str, Any], p: dict[str, Any]
+) -> dict[str, Any]:
     from mlops_desktop.stages.model import RuleError, parse_rules
 
     metrics: _Var = inputs["metrics"]
@@ -741,7 +747,9 @@ def _signature(p: dict[str, Any]) -> _Signature | None:
     return None
 
 
-def _production_feedback(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
+def _production_feedback(
+    s: _Script, node: Node, inputs: dict[str, Any], p: dict[str, Any]
+) -> dict[str, Any]:
     s.emit(
         "    # production feedback: outside the app no production rows come back with their",
         "    # labels, so the split passes unchanged",
@@ -749,7 +757,9 @@ def _production_feedback(s: _Script, node: Node, inputs: dict, p: dict) -> dict[
     return {"split": inputs["split"]}
 
 
-def _python_function(s: _Script, node: Node, inputs: dict, p: dict) -> dict[str, Any]:
+def _python_function(
+    s: _Script, node: Node, inputs: dict[str, Any], p: dict[str, Any]
+) -> dict[str, Any]:
     data = inputs.get("input")
     sig = _signature(p)
     if sig is None:
