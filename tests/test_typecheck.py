@@ -22,7 +22,11 @@ CLEAN_MODULES = {
     "qt": (
         "application",
         "autosave",
+        "colors",
+        "crosswalk_view",
+        "dialogs",
         "e2e_probe",
+        "lifecycle_map",
         "main_window",
         "project_browser",
         "run_controller",

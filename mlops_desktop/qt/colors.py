@@ -115,7 +115,7 @@ def refresh() -> bool:
     """Re-read the application palette; returns whether the scheme is now dark."""
     _state["dark"] = palette_is_dark()
     _state["known"] = True
-    return _state["dark"]
+    return bool(_state["dark"])
 
 
 def is_dark() -> bool:
@@ -154,7 +154,7 @@ def readable(colour: str | QColor) -> QColor:
     c = QColor(colour)
     if not is_dark():
         return c
-    hue, sat, lightness, alpha = c.getHslF()
+    hue, sat, lightness, alpha = c.hslHueF(), c.hslSaturationF(), c.lightnessF(), c.alphaF()
     return QColor.fromHslF(hue, min(sat, 0.85), max(lightness, 0.68), alpha)
 
 

@@ -8,6 +8,7 @@ is linked under the table. Activating a row emits the ids of its stages.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -102,7 +103,7 @@ class CrosswalkView(QWidget):
         super().__init__(parent)
         self._data = crosswalk()
         self._pipeline: Pipeline | None = None
-        self._unsubscribe = None
+        self._unsubscribe: Callable[[], None] | None = None
         self.rows: list[RowCoverage] = []
         vendors = {v["id"]: v for v in self._data["vendors"]}
 
@@ -111,10 +112,14 @@ class CrosswalkView(QWidget):
         self.table.setHorizontalHeaderLabels(headers)
         for col, vid in enumerate(VENDORS, start=1):
             v = vendors[vid]
-            self.table.horizontalHeaderItem(col).setToolTip(f"{v['title']}\n{v['source']}")
-        self.table.horizontalHeaderItem(len(VENDORS) + 1).setToolTip(
-            "Stages of the open pipeline that implement this part of the lifecycle"
-        )
+            head_item = self.table.horizontalHeaderItem(col)
+            if head_item is not None:
+                head_item.setToolTip(f"{v['title']}\n{v['source']}")
+        head_item = self.table.horizontalHeaderItem(len(VENDORS) + 1)
+        if head_item is not None:
+            head_item.setToolTip(
+                "Stages of the open pipeline that implement this part of the lifecycle"
+            )
         self.table.verticalHeader().setVisible(False)
         self.table.setWordWrap(True)
         self.table.setAlternatingRowColors(True)

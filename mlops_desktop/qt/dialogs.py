@@ -145,16 +145,18 @@ def shortcut_rows(menu_bar: QMenuBar) -> list[tuple[str, str, str]]:
 
     def walk(menu: QMenu, path: str) -> None:
         for action in menu.actions():
-            if action.menu() is not None:
-                walk(action.menu(), f"{path} › {action.text().replace('&', '')}")
+            sub = action.menu()  # a QMenu in a widgets app (the stub says QObject)
+            if isinstance(sub, QMenu):
+                walk(sub, f"{path} › {action.text().replace('&', '')}")
             elif not action.isSeparator() and not action.shortcut().isEmpty():
                 text = action.text().replace("&", "")
                 keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
                 rows.append((path, text, keys))
 
     for top in menu_bar.actions():
-        if top.menu() is not None:
-            walk(top.menu(), top.text().replace("&", ""))
+        sub = top.menu()
+        if isinstance(sub, QMenu):
+            walk(sub, top.text().replace("&", ""))
     return rows
 
 

@@ -9,7 +9,7 @@ the project covers it: the stages that implement it, their last run status when 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
@@ -437,7 +437,7 @@ class LifecycleMapView(QWidget):
         super().__init__(parent)
         self._lifecycles = lifecycles()
         self._pipeline: Pipeline | None = None
-        self._unsubscribe = None
+        self._unsubscribe: Callable[[], None] | None = None
         self._states: dict[str, StageStatus] = {}
         self.coverage: dict[str, Coverage] = {}
         self.wired: frozenset[str] = frozenset()
