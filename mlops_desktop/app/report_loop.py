@@ -120,8 +120,35 @@ def loop_section(
         )
     if learned:
         section.story.append(f"Retraining learned from {learned:,} labelled production rows.")
+    live = _live_accuracy(runs, metrics, numbers)
+    if live:
+        section.story.append(live)
     section.story.extend(canaries)
     return section
+
+
+def _live_accuracy(
+    runs: list[Run], metrics: dict[int, dict[str, float]], numbers: dict[int, int]
+) -> str:
+    """One sentence on how often production answered right on the labelled rows it served,
+    run after run (Monitor's ``monitor/accuracy``): the first, the lowest and the latest."""
+    served = sorted(
+        (r for r in runs if "monitor/accuracy" in metrics.get(r.id, {})),
+        key=lambda r: _at(r.started_at),
+    )
+    if len(served) < 2:
+        return ""
+    chosen = [served[0], min(served, key=lambda r: metrics[r.id]["monitor/accuracy"])]
+    chosen.append(served[-1])
+    seen: list[Run] = []
+    for run in chosen:
+        if run not in seen:
+            seen.append(run)
+    seen.sort(key=lambda r: _at(r.started_at))
+    path = " → ".join(
+        f"{metrics[r.id]['monitor/accuracy']:.3f} (run #{numbers.get(r.id)})" for r in seen
+    )
+    return f"On the labelled rows production served, accuracy went {path}."
 
 
 def _canaries(

@@ -91,6 +91,11 @@ def test_google_template_closes_the_loop(ws, tmp_path):
     assert "1 passed, 1 kept out (latest, run #2: champion breast-cancer-classifier v1" in story
     assert "Monitoring raised 2 alerts (2 drift); they started 1 retraining run" in story
     assert "Retraining learned from 200 labelled production rows." in story
+    # v1 served batch 1 (0.5 sd) and batch 2 (1 sd): how often it answered right, in words.
+    assert (
+        "On the labelled rows production served, accuracy went 0.770 (run #2) → 0.415 (run #3)"
+        in story
+    )
     assert "Canary breast-cancer-classifier v2 (20% of production) was promoted to primary" in (
         story
     )
