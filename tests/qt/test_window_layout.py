@@ -97,6 +97,31 @@ def test_the_minimap_moves_off_a_stage_or_fades(qtbot, window) -> None:
     assert minimap.testAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
 
 
+def test_the_lens_legend_keeps_clear_of_the_minimap(qtbot, window) -> None:
+    """The legend and the minimap both look for a corner free of stages; when the minimap
+    took the bottom-left one, the legend sits beside it instead of under it."""
+    window.browser.create_project("demo", template="blank")
+    editor = window.current_editor()
+    pipeline = window.current_pipeline()
+    pipeline.apply(ops.AddNode(Node("a", "load_data", "A", {}, 0, 0)))
+    window.set_lens("google")
+    view, minimap = editor.view, editor._minimap
+    minimap.refresh()
+    qtbot.wait(50)
+    vp = view.viewport()
+    assert minimap.isVisible()
+    for corner in ((12, vp.height() - 142), (12, 12)):
+        minimap.move(*corner)
+        mini = QRectF(minimap.geometry()).translated(-vp.x(), -vp.y())
+        box, faded = view.legend_box(480, 60)
+        assert not box.intersects(mini), (corner, box, mini)
+        assert QRectF(vp.rect()).contains(box) and not faded
+    # At the bottom left, beside the minimap rather than at the top.
+    minimap.move(12, vp.height() - 142)
+    box, _ = view.legend_box(480, 60)
+    assert box.bottom() > vp.height() / 2 and box.left() >= minimap.geometry().right()
+
+
 def test_messages_scroll_to_the_newest_line(qtbot, window) -> None:
     """Lines arrive while the panel is closed; opening it shows the newest one."""
     assert not window.messages_dock.isVisible()

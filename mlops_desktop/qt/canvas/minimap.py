@@ -59,7 +59,10 @@ class Minimap(QWidget):
         right, bottom = vp.width() - self.width() - MARGIN, vp.height() - self.height() - MARGIN
         corners = [(right, bottom), (right, MARGIN), (MARGIN, MARGIN), (MARGIN, bottom)]
         free = next((c for c in corners if not self._covers_stage(*c)), None)
+        before = self.pos()
         self.move(*(free or corners[0]))
+        if self.pos() != before:  # the lens legend keeps clear of the minimap: re-place it
+            self.view.viewport().update()
         faded = free is None
         if faded != self.faded:
             self.faded = faded

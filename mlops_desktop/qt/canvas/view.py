@@ -252,7 +252,7 @@ class PipelineView(QGraphicsView):
         self.scene().update()
         self.theme_applied.emit()
 
-    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+    def drawBackground(self, painter: QPainter, rect: QRectF | QRect) -> None:
         painter.fillRect(rect, T.BACKGROUND)
         zoom = self.zoom()
         step = 20.0
@@ -287,7 +287,7 @@ class PipelineView(QGraphicsView):
             self._painted_empty = empty
             self.viewport().update()
 
-    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
+    def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:
         scene = self.pipeline_scene
         if not scene.node_items and not scene.note_items:
             self._draw_empty_hint(painter)
@@ -300,22 +300,12 @@ class PipelineView(QGraphicsView):
         painter.resetTransform()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         fm = QFontMetricsF(T.small_font())
-        # Bottom left, clear of the minimap: at the top it hid the first row of stages and
-        # the band labels, where a pipeline usually starts.
-        room = self.viewport().width() - 24
-        minimap = next((w for w in self.children() if isinstance(w, Minimap)), None)
         height = len(lines) * (fm.height() + 3) + 14
-        bottom = self.viewport().height() - height - 12
-        if minimap is not None and minimap.isVisible() and minimap.y() > bottom - minimap.height():
-            room = minimap.x() - 24 if minimap.x() > 100 else room
-        width = min(max(room, 200), max(fm.horizontalAdvance(s) for s in lines) + 24)
-        box = QRectF(12, bottom, width, height)
-        # Like the minimap, the legend never hides a stage: it moves up, or fades.
-        if self._covers_stage(box):
-            top = QRectF(12, 12, width, height)
-            box = top if not self._covers_stage(top) else box
-            if self._covers_stage(box):
-                painter.setOpacity(0.3)
+        wanted = max(fm.horizontalAdvance(s) for s in lines) + 24
+        box, faded = self.legend_box(wanted, height)
+        width = box.width()
+        if faded:
+            painter.setOpacity(0.3)
         painter.setPen(QPen(T.OVERLAY_BORDER, 1))
         painter.setBrush(T.OVERLAY_FILL)
         painter.drawRoundedRect(box, 8, 8)
@@ -331,6 +321,30 @@ class PipelineView(QGraphicsView):
             )
             y += fm.height() + 3
         painter.restore()
+
+    def legend_box(self, wanted: float, height: float) -> tuple[QRectF, bool]:
+        """Where the lens legend goes (viewport coordinates) and whether it must fade.
+
+        Bottom left first, then top left (at the top it would hide the first row of stages
+        and the band labels, where a pipeline usually starts); never under the minimap (it
+        sits beside it, narrower); never over a stage: when every place has one, it fades."""
+        vp = self.viewport()
+        minimap = next((w for w in self.children() if isinstance(w, Minimap)), None)
+        mini = None
+        if minimap is not None and minimap.isVisible():  # the minimap is the view's child
+            mini = QRectF(minimap.geometry()).translated(-vp.x(), -vp.y())
+        boxes: list[QRectF] = []
+        for top in (vp.height() - height - 12, 12.0):
+            segments = [(12.0, vp.width() - 12.0)]
+            if mini is not None and mini.top() < top + height and mini.bottom() > top:
+                segments = [(12.0, mini.left() - 12), (mini.right() + 12, vp.width() - 12.0)]
+            for left, right in segments:
+                if right - left >= min(wanted, 200):
+                    boxes.append(QRectF(left, top, min(wanted, right - left), height))
+        clear = next((b for b in boxes if not self._covers_stage(b)), None)
+        if clear is not None:
+            return clear, False
+        return (boxes[0] if boxes else QRectF(12, vp.height() - height - 12, wanted, height)), True
 
     def lens_legend_lines(self) -> list[str]:
         """The lens legend: the lifecycle, which stages have no phase, which phases no stage."""
