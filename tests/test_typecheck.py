@@ -15,7 +15,17 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "mlops_desktop"
 
 # Whole packages that are clean.
-CLEAN_PACKAGES = ("core", "stages", "engine", "reports", "app", "cli", "storage", "qt/window")
+CLEAN_PACKAGES = (
+    "core",
+    "stages",
+    "engine",
+    "reports",
+    "app",
+    "cli",
+    "storage",
+    "qt/window",
+    "qt/canvas",
+)
 
 # Modules of packages that are not clean as a whole yet.
 CLEAN_MODULES = {

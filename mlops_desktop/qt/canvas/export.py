@@ -4,6 +4,7 @@ always in the light scheme whatever the application's theme."""
 from __future__ import annotations
 
 from pathlib import Path
+from types import TracebackType
 
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
@@ -31,11 +32,16 @@ class _Unselected:
         for item in self.items:
             item.setSelected(False)
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         for item in self.items:
             item.setSelected(True)
         self.scene.blockSignals(False)
-        self.light.__exit__(*exc)
+        self.light.__exit__(exc_type, exc, tb)
 
 
 def _source(scene: PipelineScene) -> QRectF:
@@ -69,7 +75,7 @@ def export_png(scene: PipelineScene, path: str | Path, scale: float = 2.0) -> No
     image = render_image(scene, scale)
     image.setDotsPerMeterX(round(3780 * scale))
     image.setDotsPerMeterY(round(3780 * scale))
-    if not image.save(str(path), "PNG"):
+    if not image.save(str(path), "PNG"):  # type: ignore[call-overload]  # takes a str format
         raise MlopsError(f"could not write the PNG file {path}")
 
 

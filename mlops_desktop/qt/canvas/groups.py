@@ -202,10 +202,10 @@ class GroupLayer:
             item.label_indent = TOGGLE + 6 if nid in note_shown else 0.0
         for path in list(self.toggles):
             toggle = self.toggles[path]
-            group = self.groups.get(path)
-            if group is None or toggle.parentItem() is not scene.note_items.get(group.note_ids[0]):
+            kept = self.groups.get(path)
+            if kept is None or toggle.parentItem() is not scene.note_items.get(kept.note_ids[0]):
                 if toggle.scene() is not None:
-                    toggle.setParentItem(None)
+                    toggle.setParentItem(None)  # type: ignore[arg-type]  # None unparents (stub omits it)
                     scene.removeItem(toggle)
                 del self.toggles[path]
         for path, group in self.groups.items():
@@ -214,8 +214,8 @@ class GroupLayer:
                 self.toggles[path] = GroupToggle(path, note)
             if path in self.toggles:
                 self.toggles[path].set_collapsed(path in tops)
-        for node_id, item in scene.node_items.items():
-            item.setVisible(node_id not in self.hidden)
+        for node_id, node_item in scene.node_items.items():
+            node_item.setVisible(node_id not in self.hidden)
         for link in scene.link_items.values():
             link.setVisible(link.source.isVisible() and link.target.isVisible())
         self.update_stubs()
