@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (
 from mlops_desktop.app.column_roles import SAMPLE_ROWS, ColumnRole, roles_text
 from mlops_desktop.stages.portable_data import ROLES
 
+COLUMN_PADDING = 16
+
 
 class ColumnRolesDialog(QDialog):
     """The columns of a file as Load data sees them; ``roles()`` is the edited parameter."""
@@ -49,7 +51,10 @@ class ColumnRolesDialog(QDialog):
                 self.table.setCellWidget(i, 2, combo)
                 self.combos[col.column] = combo
             self.table.setItem(i, 3, QTableWidgetItem(col.reason))
+        self.table.verticalHeader().hide()  # row numbers say nothing here
         self.table.resizeColumnsToContents()
+        for column in (0, 1, 2):  # room around the names and the role boxes' arrows
+            self.table.setColumnWidth(column, self.table.columnWidth(column) + COLUMN_PADDING)
         self.table.horizontalHeader().setStretchLastSection(True)
         lay.addWidget(self.table, 1)
         buttons = QDialogButtonBox(

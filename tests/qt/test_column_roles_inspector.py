@@ -90,3 +90,21 @@ def test_an_unreadable_file_is_said_where_the_roles_are(qtbot, setup, tmp_path):
     qtbot.mouseClick(inspector.roles_button, Qt.MouseButton.LeftButton)
     assert inspector.roles_dialog is None
     assert "does not exist" in inspector.rows["roles"].error.text()
+
+
+def test_names_types_and_role_boxes_fit_their_columns(qtbot, setup):
+    """No clipped column name or type, and every role box shows its whole arrow."""
+    _editor, inspector, _node_id = setup
+    qtbot.mouseClick(inspector.roles_button, Qt.MouseButton.LeftButton)
+    dialog = inspector.roles_dialog
+    t = dialog.table
+    metrics = t.fontMetrics()
+    for i in range(t.rowCount()):
+        for column in (0, 1):
+            text = t.item(i, column).text()
+            assert metrics.horizontalAdvance(text) + 12 <= t.columnWidth(column), text
+        box = t.cellWidget(i, 2)
+        if box is not None:
+            assert box.sizeHint().width() <= t.columnWidth(2)
+    assert not t.verticalHeader().isVisible()
+    dialog.reject()
