@@ -38,9 +38,12 @@ CLEAN_MODULES = {
         "e2e_probe",
         "lifecycle_map",
         "main_window",
+        "output_preview",
+        "palette",
         "project_browser",
         "run_controller",
         "run_view",
+        "runs_panel",
     ),
 }
 

@@ -55,6 +55,11 @@ def stage_tooltip(spec: StageSpec) -> str:
     )
 
 
+def _children(item: QTreeWidgetItem) -> list[QTreeWidgetItem]:
+    """The item's child items, in order."""
+    return [c for j in range(item.childCount()) if (c := item.child(j)) is not None]
+
+
 class _StageTree(QTreeWidget):
     """A tree whose stage items start a real drag with our MIME type."""
 
@@ -76,7 +81,9 @@ class _StageTree(QTreeWidget):
 
     def startDrag(self, supported: Qt.DropAction) -> None:
         item = self.currentItem()
-        stage_id = item.data(0, ROLE_STAGE) if item is not None else None
+        if item is None:
+            return
+        stage_id = item.data(0, ROLE_STAGE)
         if not stage_id:
             return
         drag = QDrag(self)
@@ -145,21 +152,17 @@ class StagePalette(QWidget):
     def visible_stage_ids(self) -> list[str]:
         """Ids of the stages the current search shows, in order."""
         out = []
-        for i in range(self.tree.topLevelItemCount()):
-            head = self.tree.topLevelItem(i)
-            for j in range(head.childCount()):
-                child = head.child(j)
+        for head in _children(self.tree.invisibleRootItem()):
+            for child in _children(head):
                 if not child.isHidden():
                     out.append(child.data(0, ROLE_STAGE))
         return out
 
     def _on_search_text_changed(self, text: str) -> None:
         words = text.lower().split()
-        for i in range(self.tree.topLevelItemCount()):
-            head = self.tree.topLevelItem(i)
+        for head in _children(self.tree.invisibleRootItem()):
             shown = 0
-            for j in range(head.childCount()):
-                child = head.child(j)
+            for child in _children(head):
                 spec = self.registry.get(child.data(0, ROLE_STAGE))
                 hay = f"{spec.title} {spec.id} {spec.category} {spec.description}".lower()
                 hide = not all(w in hay for w in words)

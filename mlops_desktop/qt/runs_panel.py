@@ -140,7 +140,11 @@ class RunsTableModel(QtCore.QAbstractTableModel):
         """The run shown on ``row``."""
         return int(self.rows[self.visible[row]]["id"])
 
-    def data(self, index: QtCore.QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(
+        self,
+        index: QtCore.QModelIndex | QtCore.QPersistentModelIndex,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
         if not index.isValid():
             return None
         row, col = self.rows[self.visible[index.row()]], index.column()
@@ -415,7 +419,8 @@ class RunsPanel(QtWidgets.QWidget):
     # ------------------------------------------------------------------ selection
     def _selected_rows(self) -> list[int]:
         rows: set[int] = set()
-        for part in self.view.selectionModel().selection():
+        selection = self.view.selectionModel().selection()
+        for part in (selection.at(i) for i in range(selection.count())):
             rows.update(range(part.top(), part.bottom() + 1))
         return sorted(rows)
 
@@ -434,7 +439,7 @@ class RunsPanel(QtWidgets.QWidget):
             if row is not None and previous is not None and row == previous + 1:
                 previous = row
                 continue
-            if start is not None:
+            if start is not None and previous is not None:  # set together
                 selection.select(self.proxy.index(start, 0), self.proxy.index(previous, last))
             start = previous = row
         self.view.selectionModel().select(
