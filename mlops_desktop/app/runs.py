@@ -25,7 +25,7 @@ from mlops_desktop.core.entities import (
     StageRun,
     StageStatus,
 )
-from mlops_desktop.core.errors import GraphError, NotFoundError
+from mlops_desktop.core.errors import GraphError, NotFoundError, WorkspaceError
 from mlops_desktop.core.execution import RunListener, TeeListener
 from mlops_desktop.core.graph import Pipeline
 from mlops_desktop.core.registry import StageRegistry, default_registry
@@ -287,6 +287,7 @@ class RunService:
         from mlops_desktop.app.trust import require_trusted
 
         require_trusted(self.ws, graph)  # before the run row exists: nothing half-written
+        _keep_room_for_the_end(self.ws)
         nodes = {self._node_id(graph, n) for n in request.nodes} if request.nodes else None
         start = self._node_id(graph, request.from_node) if request.from_node else None
         ex = make_executor(
@@ -325,12 +326,7 @@ class RunService:
                 environment=request.environment,
             )
         except BaseException as exc:
-            undone = self._take_back(prep.run.id, None)
-            run = self.ws.runs.get(prep.run.id)
-            if not run.status.finished:
-                self.ws.runs.finish(
-                    prep.run.id, RunStatus.FAILED, _with_undone(f"the run stopped: {exc}", undone)
-                )
+            self._end_stopped(prep.run.id, exc)
             raise
         finally:
             beat.stop()
@@ -347,6 +343,22 @@ class RunService:
         if hashes:
             self.ws.runs.update(prep.run.id, input_hashes=hashes)
         return self.ws.runs.get(prep.run.id)
+
+    def _end_stopped(self, run_id: int, exc: BaseException) -> None:
+        """Record a run the scheduler gave up on (a store that could not write, a broken
+        listener) as failed, its side effects taken back. These writes come when the disk
+        may be full: the room kept aside for them is given back first, so that no run is
+        left ``running`` by a failed write."""
+        reserve = self.ws.reserve
+        if reserve is not None:
+            reserve.release()
+        undone = self._take_back(run_id, None)
+        try:
+            if not self.ws.runs.get(run_id).status.finished:
+                message = _with_undone(f"the run stopped: {exc}", undone)
+                self.ws.runs.finish(run_id, RunStatus.FAILED, message)
+        except Exception:  # noqa: BLE001 - the run's own error is the one to raise
+            log.exception("could not record the end of run #%s", run_id)
 
     def _take_back(self, run_id: int, node_ids: list[str] | None) -> list[str]:
         """Undo the registry changes of the stages ``node_ids`` (None: all) of a run: a stage
@@ -432,6 +444,19 @@ class RunService:
 
 
 _KEPT = (StageStatus.SUCCEEDED, StageStatus.CACHED, StageStatus.SKIPPED)
+
+
+def _keep_room_for_the_end(ws: Workspace) -> None:
+    """Set the workspace's disk reserve aside before a run (see
+    :mod:`mlops_desktop.storage.reserve`); a disk without that much room refuses the run
+    before its row is written."""
+    reserve = ws.reserve
+    if reserve is not None and not reserve.ensure():
+        raise WorkspaceError(
+            f"the disk holding the workspace is full (a run keeps {reserve.size // 1024:,} KB "
+            "aside to record its end): free some space (mlops-desktop workspace gc) and try "
+            "again"
+        )
 
 
 def _with_undone(message: str, undone: list[str]) -> str:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from mlops_desktop.storage.assessments import AssessmentStore
     from mlops_desktop.storage.deployments import DeploymentStore
     from mlops_desktop.storage.registry import RegistryStore
+    from mlops_desktop.storage.reserve import DiskReserve
     from mlops_desktop.storage.triggers import TriggerStore
 
 APP_NAME = "mlops-desktop"
@@ -143,6 +144,14 @@ class Workspace:
     def path(self) -> Path | None:
         """The SQLite file, or None for a server or in-memory workspace."""
         return sqlite_path(self._url)
+
+    @cached_property
+    def reserve(self) -> DiskReserve | None:
+        """Room kept aside for recording how a run ended on a full disk (SQLite beside its
+        artifact folder only; see :mod:`mlops_desktop.storage.reserve`)."""
+        from mlops_desktop.storage.reserve import DiskReserve
+
+        return DiskReserve.beside(self.path, self.artifacts_dir)
 
     @property
     def closed(self) -> bool:
