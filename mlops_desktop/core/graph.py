@@ -135,23 +135,62 @@ class Pipeline:
         return g
 
     def generations(self) -> list[list[str]]:
-        """Layers of node ids that can run in parallel, in execution order."""
-        import networkx as nx
-
-        return [sorted(layer) for layer in nx.topological_generations(self.to_networkx())]
+        """Layers of node ids that can run in parallel, in execution order (each sorted)."""
+        after = self._adjacency()
+        waiting = dict.fromkeys(after, 0)
+        for targets in after.values():
+            for t in targets:
+                waiting[t] += 1
+        layer = [n for n, count in waiting.items() if count == 0]
+        out = []
+        while layer:
+            out.append(sorted(layer))
+            nxt = []
+            for n in layer:
+                for t in after[n]:
+                    waiting[t] -= 1
+                    if waiting[t] == 0:
+                        nxt.append(t)
+            layer = nxt
+        if sum(len(g) for g in out) != len(waiting):
+            raise GraphError("the pipeline's links form a cycle; a pipeline must be acyclic")
+        return out
 
     def execution_order(self) -> list[str]:
         return [n for layer in self.generations() for n in layer]
 
     def upstream(self, node_id: str) -> set[str]:
-        import networkx as nx
-
-        return set(nx.ancestors(self.to_networkx(), node_id))
+        """Every node some path of links leads from to ``node_id``."""
+        return self._reach(node_id, self._adjacency(reverse=True))
 
     def downstream(self, node_id: str) -> set[str]:
-        import networkx as nx
+        """Every node some path of links leads to from ``node_id``."""
+        return self._reach(node_id, self._adjacency())
 
-        return set(nx.descendants(self.to_networkx(), node_id))
+    def _adjacency(self, reverse: bool = False) -> dict[str, list[str]]:
+        """Node id -> the ids its links lead to (from, with ``reverse``), one per link.
+        Plain Python: pipelines are small, and networkx costs a third of a second to import
+        for a command-line report."""
+        out: dict[str, list[str]] = {n: [] for n in self._nodes}
+        for lk in self._links.values():
+            a, b = (lk.target, lk.source) if reverse else (lk.source, lk.target)
+            out.setdefault(a, []).append(b)
+            out.setdefault(b, [])
+        return out
+
+    @staticmethod
+    def _reach(node_id: str, after: dict[str, list[str]]) -> set[str]:
+        if node_id not in after:
+            raise GraphError(f"no node with id '{node_id}'")
+        seen: set[str] = set()
+        todo = list(after[node_id])
+        while todo:
+            n = todo.pop()
+            if n not in seen:
+                seen.add(n)
+                todo += after[n]
+        seen.discard(node_id)  # as networkx's descendants: never the node itself
+        return seen
 
     def nodes_of_kind(self, kind: str) -> list[Node]:
         """Nodes whose stage spec has lifecycle kind ``kind`` (e.g. ``train``, ``monitor``)."""

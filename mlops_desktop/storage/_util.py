@@ -1,4 +1,5 @@
-"""Small helpers shared by the stores: name checks, content hashes, integrity errors."""
+"""Small helpers shared by the stores: name checks, content hashes, integrity errors, rows
+read straight from the database driver."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from typing import TYPE_CHECKING, Any, cast
 from mlops_desktop.core.errors import InvalidNameError
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
     from sqlalchemy.engine import CursorResult, Result
+    from sqlalchemy.sql import Select
 
 MAX_NAME = 200
 
@@ -41,3 +44,21 @@ def content_hash(document: Any) -> str:
 def rows_changed(result: Result[Any]) -> int:
     """How many rows an UPDATE or DELETE changed (its result is a cursor result)."""
     return int(cast("CursorResult[Any]", result).rowcount or 0)
+
+
+def driver_rows(conn: Connection, query: Select[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a SELECT as plain tuples straight from the database driver.
+
+    SQLAlchemy's per-row work (a ``Row`` per row, result processors) is a third of the cost
+    of reading a hundred thousand small rows; this skips it. Only for columns the driver
+    already returns as Python values (integers, floats, text), not dates or JSON."""
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params: Any = compiled.params
+    if compiled.positional:
+        params = tuple(params[k] for k in compiled.positiontup or ())
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(str(compiled), params)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()

@@ -32,13 +32,15 @@ from functools import cache
 from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, union
+from sqlalchemy import Connection, Select, Table, bindparam, delete, func, insert, select, union
 from sqlalchemy.engine import Dialect
 
 from mlops_desktop.core.entities import MetricPoint
 from mlops_desktop.core.errors import WorkspaceError
+from mlops_desktop.storage._util import driver_rows
 from mlops_desktop.storage.database import Database
 from mlops_desktop.storage.orm import SqlMetric, SqlMetricChunk
+from mlops_desktop.storage.runs_bulk import run_ids_query
 
 CHUNK_POINTS = 65_536  # points per chunk row: 512 KiB per array
 _ROWS = cast(Table, SqlMetric.__table__)  # one row per point: read only (workspaces before 0005)
@@ -332,32 +334,61 @@ class MetricStore:
         out: dict[int, dict[str, float]] = {r: {} for r in ids}
         if not ids or (keys is not None and not keys):
             return out
-        c = _CHUNKS.c
-        nan = float("nan")  # SQLite keeps no NaN: a chunk's NaN last value is NULL
         with self._db.read_connection() as conn:
             for lo in range(0, len(ids), 5000):
-                part = ids[lo : lo + 5000]
-                legacy: dict[tuple[int, str], tuple[int, float]] = {}
-                for run_id, key, step, value in conn.execute(self._latest_query(_ROWS, part)):
-                    if keys is None or key in keys:
-                        legacy[(run_id, key)] = (step, value)
-                query = (
-                    select(c.run_id, c.key, c.last_step, c.last_value)
-                    .where(c.run_id.in_(part))
-                    .order_by(c.run_id, c.key, c.last_step, c.id)
-                )
-                if keys is not None:
-                    query = query.where(c.key.in_(list(keys)))
-                steps: dict[tuple[int, str], int] = {}
-                for run_id, key, step, value in conn.execute(query).all():
-                    out[run_id][key] = nan if value is None else float(value)
-                    if legacy:
-                        steps[(run_id, key)] = step
-                # rows of the older per-point table: a chunk wins a tie at the same step
-                for (run_id, key), (step, value) in legacy.items():
-                    if (run_id, key) not in steps or step > steps[(run_id, key)]:
-                        out[run_id][key] = nan if value is None else float(value)
+                self._latest_into(conn, out, ids[lo : lo + 5000], keys)
         return out
+
+    def latest_in_project(
+        self, project_id: int, pipeline_id: int | None = None, limit: int | None = None
+    ) -> dict[int, dict[str, float]]:
+        """:meth:`latest_many` for a project's runs (of one pipeline; the newest ``limit``,
+        as ``RunStore.list`` picks them), in one query whatever their number. Runs that
+        logged nothing are left out."""
+        scope = run_ids_query(project_id, pipeline_id, limit)
+        out: dict[int, dict[str, float]] = {}
+        with self._db.read_connection() as conn:
+            self._latest_into(conn, out, scope, None)
+        return out
+
+    def _latest_into(
+        self,
+        conn: Connection,
+        out: dict[int, dict[str, float]],
+        scope: list[int] | Select[Any],
+        keys: Sequence[str] | None,
+    ) -> None:
+        c = _CHUNKS.c
+        nan = float("nan")  # SQLite keeps no NaN: a chunk's NaN last value is NULL
+        legacy: dict[tuple[int, str], tuple[int, float]] = {}
+        for run_id, key, step, value in conn.execute(self._latest_query(_ROWS, scope)):
+            if keys is None or key in keys:
+                legacy[(run_id, key)] = (step, value)
+        where = c.run_id.in_(scope.scalar_subquery() if isinstance(scope, Select) else scope)
+        query = (
+            select(c.run_id, c.key, c.last_step, c.last_value)
+            .where(where)
+            .order_by(c.run_id, c.key, c.last_step, c.id)
+        )
+        if keys is not None:
+            query = query.where(c.key.in_(list(keys)))
+        steps: dict[tuple[int, str], int] = {}
+        got: dict[str, float] = {}
+        last = None
+        # plain tuples from the driver: a long history has hundreds of thousands of rows
+        for run_id, key, step, value in driver_rows(conn, query):
+            if run_id != last:
+                got = out.get(run_id)  # type: ignore[assignment]
+                if got is None:
+                    got = out[run_id] = {}
+                last = run_id
+            got[key] = nan if value is None else float(value)
+            if legacy:
+                steps[(run_id, key)] = step
+        # rows of the older per-point table: a chunk wins a tie at the same step
+        for (run_id, key), (step, value) in legacy.items():
+            if (run_id, key) not in steps or step > steps[(run_id, key)]:
+                out.setdefault(run_id, {})[key] = nan if value is None else float(value)
 
     def key_counts(self, run_ids: Sequence[int]) -> dict[str, int]:
         """How many of these runs logged each key (counted in SQL, from the index)."""
@@ -377,7 +408,7 @@ class MetricStore:
         return counts
 
     @staticmethod
-    def _latest_query(table: Any, ids: list[int]) -> Any:
+    def _latest_query(table: Any, ids: list[int] | Select[Any]) -> Any:
         """Per (run, key): the row with the highest step, then the highest id."""
         step = table.c.step if table is _ROWS else table.c.last_step
         value = table.c.value if table is _ROWS else table.c.last_value
@@ -397,7 +428,7 @@ class MetricStore:
                 value.label("value"),
                 rank,
             )
-            .where(table.c.run_id.in_(ids))
+            .where(table.c.run_id.in_(ids.scalar_subquery() if isinstance(ids, Select) else ids))
             .subquery()
         )
         return select(ranked.c.run_id, ranked.c.key, ranked.c.step, ranked.c.value).where(

@@ -37,6 +37,7 @@ from mlops_desktop.storage.runs_bulk import (
     RUN_COLUMNS,
     insert_finished,
     run_from_row,
+    run_ids_query,
     stage_rows,
     stage_summaries,
     stages_of,
@@ -315,6 +316,18 @@ class RunStore:
         ``("node_id", "stage_type", "status", "duration_s")`` for the maturity facts)."""
         with self._db.read_connection() as conn:
             return stage_rows(conn, run_ids, fields)
+
+    def stage_rows_in_project(
+        self,
+        project_id: int,
+        fields: Sequence[str],
+        pipeline_id: int | None = None,
+        limit: int | None = None,
+    ) -> dict[int, builtins.list[tuple[Any, ...]]]:
+        """:meth:`stage_rows` for a project's runs (of one pipeline; the newest ``limit``,
+        as :meth:`list` picks them) in one query, however many runs there are."""
+        with self._db.read_connection() as conn:
+            return stage_rows(conn, run_ids_query(project_id, pipeline_id, limit), fields)
 
     def add_finished(
         self, runs: builtins.list[Run], series: builtins.list[SeriesRow] | None = None

@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import Connection, Table, insert, null, select, update
+from sqlalchemy import Connection, Select, Table, insert, null, select, update
 
 from mlops_desktop.core.entities import Run, RunStatus, StageRun, StageStatus
 from mlops_desktop.core.errors import NotFoundError
+from mlops_desktop.storage._util import driver_rows
 from mlops_desktop.storage.orm import SqlProject, SqlRun, SqlStageRun
 
 _RUNS = cast(Table, SqlRun.__table__)
@@ -124,20 +125,44 @@ def stages_of(conn: Connection, run_ids: Sequence[int]) -> dict[int, tuple[Stage
 
 
 SUMMARY_FIELDS = ("node_id", "stage_type", "title", "status", "duration_s", "error")
+# stage_runs columns the driver returns as the Python values the app wants (no dates, JSON)
+PLAIN_STAGE_FIELDS = frozenset((*SUMMARY_FIELDS, "id", "run_id", "log", "cache_key"))
+# which runs a read is about: their ids, or a SELECT of them (see :func:`run_ids_query`)
+RunScope = Sequence[int] | Select[Any]
+
+
+def run_ids_query(
+    project_id: int, pipeline_id: int | None = None, limit: int | None = None
+) -> Select[Any]:
+    """The ids of a project's runs (of one pipeline), the newest ``limit`` of them as
+    ``RunStore.list`` picks them: to read what belongs to them in one query."""
+    query = select(SqlRun.id).where(SqlRun.project_id == project_id)
+    if pipeline_id is not None:
+        query = query.where(SqlRun.pipeline_id == pipeline_id)
+    if limit is not None:
+        query = query.order_by(SqlRun.created_at.desc(), SqlRun.id.desc()).limit(limit)
+    return query
 
 
 def stage_rows(
-    conn: Connection, run_ids: Sequence[int], fields: Sequence[str]
+    conn: Connection, run_ids: RunScope, fields: Sequence[str]
 ) -> dict[int, list[tuple[Any, ...]]]:
     """Per run: the ``fields`` (stage_runs column names) of each of its stages as a tuple,
-    in record order, in one query per 5,000 runs (nothing decoded that is not asked for)."""
+    in record order (nothing decoded that is not asked for). One query for a SELECT of run
+    ids, one per 5,000 runs for a list of them."""
     out: dict[int, list[tuple[Any, ...]]] = {}
-    ids = list(run_ids)
     c = SqlStageRun
     columns = [getattr(c, f) for f in fields]
-    for lo in range(0, len(ids), 5000):
-        query = select(c.run_id, *columns).where(c.run_id.in_(ids[lo : lo + 5000])).order_by(c.id)
-        for row in conn.execute(query).all():
+    if isinstance(run_ids, Select):
+        scopes = [c.run_id.in_(run_ids.scalar_subquery())]
+    else:
+        ids = list(run_ids)
+        scopes = [c.run_id.in_(ids[lo : lo + 5000]) for lo in range(0, len(ids), 5000)]
+    plain = PLAIN_STAGE_FIELDS.issuperset(fields)
+    for scope in scopes:
+        query = select(c.run_id, *columns).where(scope).order_by(c.id)
+        rows = driver_rows(conn, query) if plain else conn.execute(query).all()
+        for row in rows:
             got = out.get(row[0])
             if got is None:
                 got = out[row[0]] = []

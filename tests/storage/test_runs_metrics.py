@@ -167,6 +167,54 @@ def test_metrics_latest_breaks_step_ties_by_write_order(ws: Workspace, target) -
     assert values.tolist() == [1.0, 2.0]
 
 
+def test_a_projects_history_is_read_in_one_query_whatever_its_size(ws: Workspace, target) -> None:
+    """Latest metric values and stage records of a project's runs (of one pipeline, the newest
+    few) read by project equal the same reads by a list of run ids."""
+    project, info, version = target
+    other = ws.pipelines.create(project.id, "other", DOC)
+    other_v = ws.pipelines.latest(other.id)
+    elsewhere = ws.projects.create("q", pipelines=[("main", DOC)])
+    stranger_info = ws.pipelines.list(elsewhere.id)[0]
+    stranger = ws.runs.create(
+        elsewhere.id, stranger_info.id, ws.pipelines.latest(stranger_info.id).id
+    )
+    ws.metrics.log_arrays(stranger.id, "acc", [0.1])
+    ids = []
+    for i in range(4):
+        pipe, ver = (info, version) if i != 2 else (other, other_v)
+        run = ws.runs.create(project.id, pipe.id, ver.id)
+        ids.append(run.id)
+        at = datetime(2025, 1, 1, 12, tzinfo=UTC)
+        ws.runs.save_stage(
+            run.id, StageRun("load", "data.load", "Load", StageStatus.SUCCEEDED, started_at=at)
+        )
+        ws.runs.save_stage(
+            run.id, StageRun("train", "model.train", "Train", StageStatus.FAILED, duration_s=1.5)
+        )
+        if i:
+            ws.metrics.log_arrays(run.id, "acc", [0.5, 0.6 + i], timestamps=1.0)
+            ws.metrics.log_batch(run.id, [MetricPoint("loss", float("nan"), 0, 0.0)])
+    by_ids = ws.metrics.latest_many(ids)
+    in_project = ws.metrics.latest_in_project(project.id)
+    assert set(in_project) == set(ids[1:])  # a run that logged nothing is left out
+    assert all(in_project[i]["acc"] == by_ids[i]["acc"] for i in ids[1:])
+    assert all(np.isnan(in_project[i]["loss"]) for i in ids[1:])
+    newest = ws.metrics.latest_in_project(project.id, info.id, limit=2)
+    assert set(newest) == {ids[3], ids[1]}  # the newest two of the pipeline's runs
+    fields = ("node_id", "stage_type", "status", "duration_s")
+    stages = ws.runs.stage_rows_in_project(project.id, fields)
+    assert stages == ws.runs.stage_rows(ids, fields)
+    assert stages[ids[0]] == [
+        ("load", "data.load", "succeeded", None),
+        ("train", "model.train", "failed", 1.5),
+    ]
+    assert set(ws.runs.stage_rows_in_project(project.id, fields, other.id)) == {ids[2]}
+    assert set(ws.runs.stage_rows_in_project(project.id, ("title",), limit=1)) == {ids[3]}
+    # dates come back as dates (read through SQLAlchemy, not as the driver's text)
+    started = ws.runs.stage_rows_in_project(project.id, ("started_at",))
+    assert all(isinstance(rows[0][0], datetime) and rows[1] == (None,) for rows in started.values())
+
+
 def test_metrics_of_an_unknown_run_are_refused(ws: Workspace) -> None:
     with pytest.raises(Exception):  # noqa: B017 - the foreign key refuses it on both backends
         ws.metrics.log_arrays(98765, "loss", np.ones(2))

@@ -12,14 +12,13 @@ it was last observed.
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any, ClassVar, TypeAlias
-
-import networkx as nx
 
 from mlops_desktop.core.errors import MlopsError
 from mlops_desktop.core.maturity.facts import (
@@ -105,10 +104,11 @@ def _ok(evidence: Iterable[EvidenceRef]) -> Outcome:
 
 def _ok_runs(runs: Iterable[RunFacts]) -> Outcome:
     """Evidence from runs: only the newest are turned into references (there may be many)."""
-    newest = sorted(
-        runs, key=lambda r: r.started_at.timestamp() if r.started_at else 0.0, reverse=True
+    # the same as sorted(..., reverse=True)[:MAX_EVIDENCE], without sorting them all
+    newest = heapq.nlargest(
+        MAX_EVIDENCE, runs, key=lambda r: r.started_at.timestamp() if r.started_at else 0.0
     )
-    return _ok(run_ref(r) for r in newest[:MAX_EVIDENCE])
+    return _ok(run_ref(r) for r in newest)
 
 
 def _no(missing: str, evidence: Iterable[EvidenceRef] = ()) -> Outcome:
@@ -336,13 +336,12 @@ def sig_node(ev: Evaluator, arg: str) -> Outcome:
 
 def _chain(ev: Evaluator, pf: PipelineFacts, positions: list[set[str]]) -> list[str] | None:
     """One path of nodes whose kinds follow ``positions`` in order, or None."""
-    graph = pf.pipeline.to_networkx()
     kinds = ev._kinds[pf.name]
     paths = [[n] for n, k in kinds.items() if k in positions[0]]
     for wanted in positions[1:]:
         nxt = []
         for path in paths:
-            reach = nx.descendants(graph, path[-1])
+            reach = pf.pipeline.downstream(path[-1])
             nxt += [[*path, n] for n in sorted(reach) if kinds.get(n) in wanted]
         paths = nxt
         if not paths:
@@ -487,11 +486,14 @@ def _all_or_any(
 ) -> Outcome:
     if not runs:
         return _no(f"no runs to show {what}")
-    good = [r for r in runs if pred(r)]
-    bad = [r for r in runs if not pred(r)]
+    good: list[RunFacts] = []
+    bad: list[RunFacts] = []
+    for r in runs:
+        (good if pred(r) else bad).append(r)
     if arg == "all":
         if bad:
-            return _no(f"{len(bad)} of {len(runs)} runs lack {what}", [run_ref(r) for r in bad])
+            refs = [run_ref(r) for r in bad[:MAX_EVIDENCE]]  # _no keeps no more
+            return _no(f"{len(bad)} of {len(runs)} runs lack {what}", refs)
         return _ok_runs(good)
     if not good:
         return _no(f"no run records {what}")

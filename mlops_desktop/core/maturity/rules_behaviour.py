@@ -24,6 +24,7 @@ from mlops_desktop.core.maturity.facts import (
     CiResultFacts,
     DeploymentFacts,
     RunFacts,
+    StageFacts,
     norm_env,
 )
 from mlops_desktop.core.maturity.rules_base import (
@@ -64,28 +65,54 @@ def stage_kinds(ev: Evaluator) -> dict[str, str]:
     return cached
 
 
-def _stage_index(ev: Evaluator) -> dict[int, set[tuple[str, str]]]:
+def _stage_index(ev: Evaluator) -> dict[int, frozenset[tuple[str, str]]]:
     """Run id -> the (kind or type, status) pairs of its stages, built once per evaluation
-    (the rules ask this for every run many times)."""
-    index = getattr(ev, "_stage_index", None)
+    (the rules ask this for every run many times). Runs of one pipeline with equal stage
+    records share one set: a long history holds a few different ones."""
+    index: dict[int, frozenset[tuple[str, str]]] | None = ev.__dict__.get("_stage_index")
     if index is None:
         types = stage_kinds(ev)
+        shared: dict[tuple[str, tuple[StageFacts, ...]], frozenset[tuple[str, str]]] = {}
         index = {}
         for r in ev.facts.runs:
-            pairs: set[tuple[str, str]] = set()
-            # an external step's kind is its node's (an imported cloud step recorded by an
-            # execution of the cloud pipeline), not its stage type's ("external")
-            node_kinds = ev._kinds.get(r.pipeline_name, {})
-            for st in r.stages:
-                pairs.add((st.stage_type, st.status))
-                kind = types.get(st.stage_type)
-                if kind == "external":
-                    kind = node_kinds.get(st.node_id, "")
-                if kind:
-                    pairs.add((kind, st.status))
-            index[r.id] = pairs
+            key = (r.pipeline_name, r.stages)
+            found = shared.get(key)
+            if found is None:
+                pairs: set[tuple[str, str]] = set()
+                # an external step's kind is its node's (an imported cloud step recorded by
+                # an execution of the cloud pipeline), not its stage type's ("external")
+                node_kinds = ev._kinds.get(r.pipeline_name, {})
+                for st in r.stages:
+                    pairs.add((st.stage_type, st.status))
+                    kind = types.get(st.stage_type)
+                    if kind == "external":
+                        kind = node_kinds.get(st.node_id, "")
+                    if kind:
+                        pairs.add((kind, st.status))
+                found = shared[key] = frozenset(pairs)
+            index[r.id] = found
         ev._stage_index = index  # type: ignore[attr-defined]
     return index
+
+
+def ran_ids(ev: Evaluator, kinds: Iterable[str], status: str = "succeeded") -> frozenset[int]:
+    """The ids of the runs in which a stage of one of ``kinds`` ended with ``status``,
+    found once per evaluation for each question (from the few distinct stage sets)."""
+    asked: dict[tuple[frozenset[str], str], frozenset[int]] = ev.__dict__.setdefault("_ran_ids", {})
+    key = (frozenset(kinds), status)
+    ids = asked.get(key)
+    if ids is None:
+        wanted = {(k, status) for k in key[0]}
+        verdicts: dict[frozenset[tuple[str, str]], bool] = {}
+        found = []
+        for run_id, pairs in _stage_index(ev).items():
+            ok = verdicts.get(pairs)
+            if ok is None:
+                ok = verdicts[pairs] = not wanted.isdisjoint(pairs)
+            if ok:
+                found.append(run_id)
+        ids = asked[key] = frozenset(found)
+    return ids
 
 
 def ran_kind(ev: Evaluator, run: RunFacts, kinds: set[str], status: str = "succeeded") -> bool:
@@ -160,7 +187,8 @@ def _claim_note(claims: list[RunFacts]) -> str:
 def sig_run_stage(ev: Evaluator, arg: str) -> Outcome:
     """A stage of this kind ran (succeeded, not cached) in some run."""
     kinds = set(arg.split("/"))
-    runs = [r for r in ev.facts.runs if ran_kind(ev, r, kinds)]
+    ids = ran_ids(ev, kinds)
+    runs = [r for r in ev.facts.runs if r.id in ids] if ids else []
     if not runs:
         return _no(f"no run in which a {_kinds_label(sorted(kinds))} stage ran (not from cache)")
     return _ok_runs(runs)
