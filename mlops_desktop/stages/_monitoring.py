@@ -167,6 +167,7 @@ def assess(
                 "ks_pvalue",
                 "max_drifted_share",
                 "min_accuracy",
+                "max_accuracy_drop",
                 "max_latency_ms",
             )
         },

@@ -402,6 +402,36 @@ def _latency_against_reference(ctx: StageContext, report: Any, frame: Any, ratio
         )
 
 
+def _accuracy_against_reference(ctx: StageContext, report: Any, frame: Any, drop: float) -> None:
+    """Performance decay: compare the labelled accuracy of the served rows with the first run
+    of this pipeline that served the same version with labels (the reference run); a fall of
+    ``drop`` or more is a quality alert."""
+    registry = optional_backend(ctx)
+    current = report.values.get("accuracy")
+    if registry is None or drop <= 0 or current is None or VERSION not in frame.columns:
+        return
+    version = float(frame[VERSION].mode().iloc[0])
+    found = registry.reference_metric(ctx.run_id, "monitor/accuracy", {"serve_version": version})
+    if found is None:
+        ctx.log(f"labelled accuracy: this run is the reference for v{version:g}")
+        return
+    run_id, reference = found
+    fall = reference - current
+    report.values["accuracy_reference"] = reference
+    report.values["accuracy_drop"] = fall
+    report.details["accuracy"] = {"reference_run": run_id, "reference": reference, "drop": fall}
+    ctx.log(
+        f"labelled accuracy {current:.3f} vs {reference:.3f} in reference run {run_id} "
+        f"({-fall:+.3f})"
+    )
+    if fall >= drop:
+        report.add_reason(
+            "quality",
+            f"labelled accuracy fell {fall:.3f} against run {run_id} "
+            f"({reference:.3f} -> {current:.3f})",
+        )
+
+
 def monitor(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     from mlops_desktop.stages._monitoring import assess
 
@@ -422,6 +452,7 @@ def monitor(ctx: StageContext, inputs: dict[str, Any], params: dict[str, Any]) -
         ctx.fail("the predictions have no 'y_pred' column")
     report = assess(ref[features], frame, reference.y_train, reference.task, params)
     _latency_against_reference(ctx, report, frame, params["max_latency_ratio"])
+    _accuracy_against_reference(ctx, report, frame, params["max_accuracy_drop"])
     for item in report.features:
         ctx.log_metric(f"psi/{item.feature}", item.psi)
         ctx.log_metric(f"p_value/{item.feature}", item.p_value)

@@ -337,6 +337,14 @@ SPECS = [
                 "min_accuracy", 0.0, 0.0, 1.0, help="Alert when labelled accuracy falls below."
             ),
             p_float(
+                "max_accuracy_drop",
+                0.1,
+                0.0,
+                1.0,
+                help="Alert when labelled accuracy falls this much below its value in the first "
+                "run that served the same version with labels: performance decay (0: off).",
+            ),
+            p_float(
                 "max_latency_ms",
                 0.0,
                 0.0,
