@@ -129,6 +129,12 @@ def _plain(exc: OperationalError) -> WorkspaceError | None:
     return None
 
 
+def plain_error(exc: OperationalError) -> WorkspaceError | None:
+    """The one line for ``exc`` when it is one the user can act on (busy, read-only, full
+    disk), else None: the same words wherever the workspace is opened or written."""
+    return _plain(exc)
+
+
 BUSY_MESSAGE = (
     "the workspace is busy (another process held it, or the database did not answer, "
     "too long); try again"

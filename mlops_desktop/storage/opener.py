@@ -13,11 +13,18 @@ import uuid
 from pathlib import Path
 
 from sqlalchemy.engine import URL, Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from mlops_desktop.core.errors import WorkspaceError
 from mlops_desktop.storage import schema
-from mlops_desktop.storage.database import Database, is_memory, is_sqlite, make_engine, parse_url
+from mlops_desktop.storage.database import (
+    Database,
+    is_memory,
+    is_sqlite,
+    make_engine,
+    parse_url,
+    plain_error,
+)
 
 
 def sqlite_path(url: URL) -> Path | None:
@@ -121,6 +128,9 @@ def _migrated(engine: Engine, where: str) -> Database:
         raise
     except SQLAlchemyError as exc:
         engine.dispose()
+        plain = plain_error(exc) if isinstance(exc, OperationalError) else None
+        if plain is not None:  # busy (a held lock, e.g. another process migrating), full...
+            raise plain from None
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
         raise WorkspaceError(f"cannot open the workspace {where}: {reason}") from None
     return Database(engine)
