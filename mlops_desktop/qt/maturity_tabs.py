@@ -210,7 +210,12 @@ class ModelTab(QtWidgets.QWidget):
 
         for g in report.items:
             item = QtWidgets.QTreeWidgetItem(
-                self.gaps, [f"{g.id} ({GAP_KIND.get(g.kind, g.kind)})", g.action, fix_label(g.fix)]
+                self.gaps,
+                [
+                    f"{g.id} ({GAP_KIND.get(g.kind, g.kind)})",
+                    g.action,
+                    fix_label(g.fix) or ("Change the definition" if g.definition_change else ""),
+                ],
             )
             item.setToolTip(0, g.text)
             item.setToolTip(
@@ -263,6 +268,10 @@ class ModelTab(QtWidgets.QWidget):
                 entry.setToolTip(f"In the repository: {e.ref}")
             elif e.kind == "definition":
                 entry.setToolTip(f"Declared in the imported cloud definition: {e.ref}")
+            elif e.kind == "declared":
+                entry.setToolTip(
+                    f"Declared in the imported cloud definition, not yet shown to run: {e.ref}"
+                )
             self.evidence.addItem(entry)
         for m in result.missing:
             text = f"not found: {m}" if result.holds is not True else m

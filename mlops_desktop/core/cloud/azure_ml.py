@@ -69,6 +69,12 @@ class _Reader:
         self.gates: list[Gate] = []
         self.groups: dict[str, str] = {}
 
+    def relative(self, src: str) -> str:
+        """A component file's name as seen from the pipeline file's folder."""
+        folder = self.source.replace("\\", "/").rpartition("/")[0]
+        name = src.replace("\\", "/")
+        return name[len(folder) + 1 :] if folder and name.startswith(folder + "/") else src
+
     def fail(self, where: str, message: str, source: str | None = None) -> CloudFormatError:
         return CloudFormatError(where, message, self.source if source is None else source)
 
@@ -312,7 +318,7 @@ class _Reader:
                 key=key,
                 name=text(job.get("display_name")) or name,
                 step_type=jtype,
-                location=f"{src}: {at}" if src != self.source else at,
+                location=f"{self.relative(src)}: {at}" if src != self.source else at,
                 component=comp_name or text(comp.get("display_name")),
                 image=image,
                 command=command,

@@ -10,7 +10,7 @@ Validate data before training, add a Deploy or Approve stage, set a canary strat
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mlops_desktop.core.graph import Node, Pipeline
@@ -49,6 +49,7 @@ class Gap:
     url: str = ""
     looked_for: str = ""  # the observed behaviour that would meet the criterion
     repo_change: str = ""  # what to add to the repository instead, when that also meets it
+    definition_change: str = ""  # the change to an imported cloud definition, instead of a fix
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -65,6 +66,7 @@ class Gap:
             "url": self.url,
             "looked_for": self.looked_for,
             "repo_change": self.repo_change,
+            "definition_change": self.definition_change,
         }
 
 
@@ -218,7 +220,129 @@ def gaps(assessment: Assessment) -> dict[str, GapReport]:
     out = {m: model_gaps(s) for m, s in assessment.models.items()}
     out["mlts"] = mlts_gaps(assessment)
     out["crosswalk"] = crosswalk_gaps(assessment)
+    if assessment.definitions and not assessment.native_stages:
+        out = {m: _in_definitions(r, assessment.definitions) for m, r in out.items()}
     return out
+
+
+# what a pipeline fix adds, said for a cloud definition: (generic, {vendor: how}, the step
+# kinds it adds; "schedule" for a schedule)
+DEFINITION_CHANGES: dict[str, tuple[str, dict[str, str], tuple[str, ...]]] = {
+    "add_validate_data": (
+        "a data validation step before training",
+        {
+            "aws": "a QualityCheck step (DATA_QUALITY) against a stored baseline",
+            "google": "a TFDV or Great Expectations component",
+            "azure": "a validation command job",
+        },
+        ("data_validate",),
+    ),
+    "add_model_gate": (
+        "a condition step that gates registration on an evaluation metric",
+        {"aws": "a ConditionStep", "google": "a dsl.If condition", "azure": "an if_else node"},
+        ("model_validate",),
+    ),
+    "add_register": (
+        "a model registration step",
+        {
+            "aws": "a RegisterModel step",
+            "google": "a ModelUploadOp component",
+            "azure": "a job that registers the model",
+        },
+        ("register",),
+    ),
+    "add_deploy": ("a deployment step after the gate", {}, ("deploy",)),
+    "canary_deploy": ("a deployment that sends a share of the traffic to the new model", {}, ()),
+    "add_approve": (
+        "a manual approval before deployment",
+        {"aws": "ModelApprovalStatus PendingManualApproval on RegisterModel"},
+        ("approve",),
+    ),
+    "add_model_tests": ("a step that tests the model before it is deployed", {}, ()),
+    "add_monitor": (
+        "monitoring of the deployed model",
+        {
+            "aws": "SageMaker Model Monitor",
+            "google": "Vertex AI Model Monitoring",
+            "azure": "Azure ML model monitoring",
+        },
+        ("monitor",),
+    ),
+    "wire_monitor_retrain": ("a monitoring alert that starts this pipeline", {}, ()),
+    "add_schedule_trigger": (
+        "a schedule that runs the pipeline",
+        {
+            "aws": "an EventBridge schedule",
+            "google": "a Vertex AI pipeline schedule",
+            "azure": "a schedule YAML with create_job",
+        },
+        ("schedule",),
+    ),
+    "add_training_chain": (
+        "data preparation, training and evaluation steps",
+        {},
+        ("train", "evaluate"),
+    ),
+    "add_tune": (
+        "a hyperparameter tuning step",
+        {"aws": "a TuningStep", "google": "a hyperparameter tuning job", "azure": "a sweep job"},
+        ("tune",),
+    ),
+    "add_package": ("a step that packages the model with its serving image", {}, ("package",)),
+    "add_serve": ("a step that serves the model from an endpoint", {}, ("serve",)),
+}
+THRESHOLD_GATE = "not with the model in production"  # the note rules_cloud gives such a gate
+RECORD = "record its executions (evidence executions PROJECT FILE --pipeline {})"
+
+
+def definition_change(fix: str, definitions: Sequence[dict[str, str]]) -> str:
+    """The change to the imported definitions that stands for pipeline fix ``fix``: "In
+    abalone.json (Amazon SageMaker pipeline definition): add a condition step that gates
+    registration on an evaluation metric (a ConditionStep); then record its executions
+    (...)", or, when a definition already declares what the fix adds, that only a recorded
+    execution that ran it is missing."""
+    if fix not in DEFINITION_CHANGES or not definitions:
+        return ""
+    what, how, kinds = DEFINITION_CHANGES[fix]
+    for d in definitions:
+        declared = set(d.get("kinds", "").split(","))
+        if int(d.get("schedules") or 0):
+            declared.add("schedule")
+        if kinds and set(kinds) <= declared:
+            return (
+                f"{d['source']} ({d['format']}) declares {what}, but that counts once an "
+                f"execution shows it ran: {RECORD.format(d['pipeline'])}"
+            )
+    d = definitions[0]
+    example = how.get(d.get("vendor", ""), "")
+    where = ", ".join(f"{x['source']} ({x['format']})" for x in definitions[:3])
+    return (
+        f"In {where}: add {what}"
+        + (f" ({example})" if example else "")
+        + f"; then {RECORD.format(d['pipeline'])}"
+    )
+
+
+def _in_definitions(report: GapReport, definitions: Sequence[dict[str, str]]) -> GapReport:
+    """A project whose pipelines are imported cloud definitions: nothing here runs them, so
+    a stage added here would run nowhere. A gap with a pipeline fix points at the change to
+    the definition instead."""
+    items = []
+    for g in report.items:
+        change = definition_change(g.fix, definitions)
+        if g.fix == "add_model_gate" and any(THRESHOLD_GATE in m for m in g.missing):
+            d = definitions[0]
+            change = (
+                f"In {d['source']} ({d['format']}): make the condition compare the candidate "
+                "with the model in production (its registered metrics), not only with a "
+                f"threshold; then {RECORD.format(d['pipeline'])}"
+            )
+        if change:
+            g = replace(g, action=change, fix="", definition_change=change)
+        elif g.fix:
+            g = replace(g, fix="")
+        items.append(g)
+    return replace(report, items=tuple(items))
 
 
 # ============================================================================= pipeline fixes
@@ -554,7 +678,8 @@ def choose_pipeline(
     """The first pipeline (training pipelines first) that ``fix`` applies to, with the edit.
 
     An imported cloud pipeline (``meta["external"]``) is never edited here: its stages run
-    in its cloud, so the change belongs in its definition."""
+    in its cloud, so the change belongs in its definition; nor is an empty pipeline beside
+    one."""
 
     def trains(p: Pipeline) -> bool:
         return any(
@@ -563,6 +688,10 @@ def choose_pipeline(
         )
 
     native = [(n, p) for n, p in pipelines if not isinstance(p.meta.get("external"), dict)]
+    if len(native) < len(pipelines):
+        # beside an imported definition, an empty pipeline of the project is not where
+        # the team's lifecycle runs: stages added to it would change nothing
+        native = [(n, p) for n, p in native if p.nodes]
     ordered = sorted(native, key=lambda item: not trains(item[1]))
     for name, pipeline in ordered:
         op = fix_operation(fix, pipeline)

@@ -30,6 +30,13 @@ from mlops_desktop.core.maturity.rules_base import (
 )
 
 RECORD_HINT = "record its executions: evidence executions PROJECT FILE --pipeline NAME"
+DECLARED = "declared"  # evidence kind: what a definition declares, not yet shown to run
+MAX_DECLARED = 6
+PARAMETERS_AT = {
+    "sagemaker": "Parameters",
+    "kfp": "root.inputDefinitions.parameters",
+    "azureml": "inputs",
+}
 
 
 def external(pf: PipelineFacts) -> Mapping[str, Any] | None:
@@ -80,6 +87,42 @@ def run_refs_with_definition(
     return refs
 
 
+def declared_refs(
+    ev: Evaluator, kinds: set[str], ran: Iterable[RunFacts] = ()
+) -> list[EvidenceRef]:
+    """Declared steps of these kinds that no run of their pipeline ran, as evidence of kind
+    ``declared`` (shown with the criterion, never meeting it): file and place of each."""
+    done = _ran_nodes(ev, ran, kinds)
+    refs = []
+    for pf in ev.facts.pipelines:
+        facts = external(pf)
+        if facts is None:
+            continue
+        source = str(facts.get("source") or pf.name)
+        for n, k in ev._kinds.get(pf.name, {}).items():  # noqa: SLF001
+            if k in kinds and (pf.name, n) not in done:
+                node = pf.pipeline.nodes[n]
+                where = str(node.params.get("location") or "")
+                refs.append(
+                    EvidenceRef(
+                        DECLARED,
+                        f"{source}:{where}",
+                        f"{source} {where}: {node.title} (declared {_kinds_label([k])}; "
+                        "no recorded execution ran it)",
+                        pf.name,
+                        pf.saved_at,
+                    )
+                )
+    return refs
+
+
+def _declaring(out: Outcome, refs: list[EvidenceRef]) -> Outcome:
+    """An unmet outcome that also shows what the definitions declare (at most a few)."""
+    have = {e.ref for e in out.evidence}  # a place already cited is not repeated
+    new = tuple(r for r in refs if r.ref not in have)[:MAX_DECLARED]
+    return Outcome(out.value, out.evidence + new, out.missing) if new else out
+
+
 def declared_note(ev: Evaluator, kinds: set[str], ran: Iterable[RunFacts] = ()) -> str:
     """'; <source> declares X (where) but no recorded execution ran it' for declared steps
     of these kinds that no run of their pipeline ran ("" when there are none)."""
@@ -121,7 +164,9 @@ def with_declared(
         if not note:
             return out
         missing = (out.missing[0] + note, *out.missing[1:]) if out.missing else (note[2:],)
-        return Outcome(out.value, out.evidence, missing)
+        return _declaring(
+            Outcome(out.value, out.evidence, missing), declared_refs(ev, kinds, ev.facts.runs)
+        )
 
     return sig
 
@@ -203,7 +248,19 @@ def with_schedule_note(
         note = f"; {refs[0].label} is declared, but no recorded execution was started by it" + (
             f" (and {len(refs) - 1} more)" if len(refs) > 1 else ""
         )
-        return Outcome(out.value, out.evidence, (out.missing[0] + note, *out.missing[1:]))
+        declared = [
+            EvidenceRef(
+                DECLARED,
+                r.ref,
+                f"{r.label} (declared; no recorded execution was started by it)",
+                r.pipeline,
+                r.at,
+            )
+            for r in refs
+        ]
+        return _declaring(
+            Outcome(out.value, out.evidence, (out.missing[0] + note, *out.missing[1:])), declared
+        )
 
     return sig
 
@@ -232,7 +289,99 @@ def sig_gate_champion(ev: Evaluator, arg: str) -> Outcome:
     note = cloud_gates_note(ev) if out.value is False else ""
     if not note:
         return out
-    return Outcome(out.value, out.evidence, (out.missing[0] + note, *out.missing[1:]))
+    return _declaring(
+        Outcome(out.value, out.evidence, (out.missing[0] + note, *out.missing[1:])),
+        _gate_refs(ev),
+    )
+
+
+def _gate_refs(ev: Evaluator) -> list[EvidenceRef]:
+    refs = []
+    for pf in ev.facts.pipelines:
+        facts = external(pf)
+        for gate in (facts or {}).get("gates") or []:
+            if isinstance(gate, Mapping) and gate.get("metric_gate"):
+                source = str((facts or {}).get("source") or pf.name)
+                where = str(gate.get("where") or "")
+                refs.append(
+                    EvidenceRef(
+                        DECLARED,
+                        f"{source}:{where}",
+                        f"{source} {where}: {gate.get('step', '')} gates "
+                        f"{gate.get('gated', '')} on {gate.get('condition', '')} (declared; "
+                        "a threshold, not a comparison with the model in production)",
+                        pf.name,
+                        pf.saved_at,
+                    )
+                )
+    return refs
+
+
+def with_declared_parameters(
+    fn: Callable[[Evaluator, str], Outcome],
+) -> Callable[[Evaluator, str], Outcome]:
+    """``run.params:``: the parameters a definition declares are shown, not counted: a
+    cloud's execution record here does not carry the values a run used."""
+
+    def sig(ev: Evaluator, arg: str) -> Outcome:
+        out = fn(ev, arg)
+        if out.value is not False:
+            return out
+        refs = []
+        for pf in ev.facts.pipelines:
+            facts = external(pf)
+            params = (facts or {}).get("parameters") or {}
+            if not params:
+                continue
+            source = str((facts or {}).get("source") or pf.name)
+            where = PARAMETERS_AT.get(str((facts or {}).get("format")), "parameters")
+            names = ", ".join(sorted(str(k) for k in params)[:6])
+            refs.append(
+                EvidenceRef(
+                    DECLARED,
+                    f"{source}:{where}",
+                    f"{source} {where}: {len(params)} pipeline parameter(s) {names} (declared; "
+                    "the values an execution used stay in the cloud)",
+                    pf.name,
+                    pf.saved_at,
+                )
+            )
+        return _declaring(out, refs)
+
+    return sig
+
+
+def with_declared_caching(
+    fn: Callable[[Evaluator, str], Outcome],
+) -> Callable[[Evaluator, str], Outcome]:
+    """``run.reproducible``: steps a definition lets reuse cached results are shown: a
+    cache hit repeats nothing, so it is never evidence of reproducible training."""
+
+    def sig(ev: Evaluator, arg: str) -> Outcome:
+        out = fn(ev, arg)
+        if out.value is not False:
+            return out
+        refs = []
+        for pf in ev.facts.pipelines:
+            facts = external(pf)
+            cached = set((facts or {}).get("caching") or [])
+            source = str((facts or {}).get("source") or pf.name)
+            for node in pf.pipeline.nodes.values():
+                if str(node.params.get("step_key")) in cached:
+                    where = str(node.params.get("location") or "")
+                    refs.append(
+                        EvidenceRef(
+                            DECLARED,
+                            f"{source}:{where}",
+                            f"{source} {where}: {node.title} may reuse cached results "
+                            "(declared; a cache hit is not a re-run)",
+                            pf.name,
+                            pf.saved_at,
+                        )
+                    )
+        return _declaring(out, refs)
+
+    return sig
 
 
 # runs recorded from a cloud's execution records

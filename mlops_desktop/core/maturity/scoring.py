@@ -384,6 +384,11 @@ class Assessment:
     mlts: MltsScore
     crosswalk: CrosswalkScore
     facts_summary: dict[str, Any] = field(default_factory=dict)
+    # imported cloud definitions (pipeline, source, vendor, format) and the stage count of
+    # the project's own pipelines: a gap in a project with only the former is a change to
+    # the definition, not a pipeline fix here
+    definitions: tuple[dict[str, str], ...] = ()
+    native_stages: int = 0
 
     def level(self, model_id: str) -> float:
         if model_id == "mlts":
@@ -400,6 +405,7 @@ class Assessment:
             "models": {k: v.to_dict() for k, v in self.models.items()},
             "mlts": self.mlts.to_dict(),
             "crosswalk": self.crosswalk.to_dict(),
+            "definitions": [dict(d) for d in self.definitions],
         }
 
 
@@ -420,4 +426,31 @@ def assess(facts: ProjectFacts, models: tuple[str, ...] = VENDOR_MODELS) -> Asse
         scores[model_id] = ModelScore(
             sc.model, sc.level, sc.results, sc.checks, (*sc.reasons, why), normalized, (lo, hi)
         )
-    return Assessment(facts.project, facts.now, scores, score_mlts(ev), cross, facts.summary())
+    definitions = tuple(
+        {
+            "pipeline": pf.name,
+            "source": str(ext.get("source") or pf.name),
+            "vendor": str(ext.get("vendor") or ""),
+            "format": str(ext.get("format_title") or ext.get("format") or ""),
+            # what it declares: the lifecycle kinds of its steps, and its schedules
+            "kinds": ",".join(sorted({ev.kind_of(pf, n) for n in pf.pipeline.nodes} - {""})),
+            "schedules": str(len(ext.get("schedules") or [])),
+        }
+        for pf in facts.pipelines
+        if isinstance(ext := pf.pipeline.meta.get("external"), dict)
+    )
+    native = sum(
+        len(pf.pipeline.nodes)
+        for pf in facts.pipelines
+        if not isinstance(pf.pipeline.meta.get("external"), dict)
+    )
+    return Assessment(
+        facts.project,
+        facts.now,
+        scores,
+        score_mlts(ev),
+        cross,
+        facts.summary(),
+        definitions,
+        native,
+    )
