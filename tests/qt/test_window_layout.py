@@ -97,6 +97,39 @@ def test_the_minimap_moves_off_a_stage_or_fades(qtbot, window) -> None:
     assert minimap.testAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
 
 
+def test_the_minimap_moves_off_a_note_and_the_legend_too(qtbot, window) -> None:
+    """A note's words are content: the minimap leaves the corner a note lies in, and the
+    lens legend does not sit on it either."""
+    from mlops_desktop.core.graph import Note
+
+    window.browser.create_project("demo", template="blank")
+    editor = window.current_editor()
+    pipeline = window.current_pipeline()
+    pipeline.apply(ops.AddNode(Node("a", "load_data", "A", {}, 0, 0)))
+    pipeline.apply(ops.AddNode(Node("z", "split", "Z", {}, 3000, 2000)))
+    window.set_lens("google")
+    qtbot.wait(50)
+    editor.view.set_zoom(1.0)
+    editor.view.centerOn(1500, 1000)  # no stage in sight: only the notes matter
+    minimap = editor._minimap
+    minimap.refresh()
+    vp = editor.view.viewport()
+    qtbot.wait(50)
+    # A note under the bottom-right corner, where the minimap sits by default.
+    corner = editor.view.mapToScene(vp.width() - 180, vp.height() - 110)
+    pipeline.apply(ops.AddNote(Note("n", "Use case: flag churners", corner.x(), corner.y())))
+    minimap.reposition()
+    note = editor.view.mapFromScene(editor.scene.note_items["n"].sceneBoundingRect())
+    assert minimap.isVisible() and not minimap.faded
+    assert not minimap.geometry().intersects(note.boundingRect())
+    # The legend's bottom-left place: a note there sends it elsewhere.
+    left = editor.view.mapToScene(20, vp.height() - 60)
+    pipeline.apply(ops.AddNote(Note("m", "Success: recall >= 0.8", left.x(), left.y())))
+    box, faded = editor.view.legend_box(420, 60)
+    other = editor.view.mapFromScene(editor.scene.note_items["m"].sceneBoundingRect())
+    assert not box.intersects(QRectF(other.boundingRect())) and not faded
+
+
 def test_the_lens_legend_keeps_clear_of_the_minimap(qtbot, window) -> None:
     """The legend and the minimap both look for a corner free of stages; when the minimap
     took the bottom-left one, the legend sits beside it instead of under it."""

@@ -2,8 +2,8 @@
 
 The overview is rendered into a pixmap only after the scene settles (debounced), so it costs
 nothing while the user drags. The current viewport is outlined; click or drag to move there.
-It never hides a stage: it moves to a free corner of the view, and when every corner has a
-stage under it, it fades and lets clicks through to the canvas.
+It never hides a stage or a note: it moves to a free corner of the view, and when every
+corner has one under it, it fades and lets clicks through to the canvas.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from mlops_desktop.qt.canvas import theme as T
 from mlops_desktop.qt.canvas.node_item import NodeItem
+from mlops_desktop.qt.canvas.note_item import NoteItem
 from mlops_desktop.qt.canvas.scene import PipelineScene
 
 SIZE = (200, 130)
@@ -54,13 +55,16 @@ class Minimap(QWidget):
         return False
 
     def reposition(self, *_args: object) -> None:
-        """Sit in the first corner with no stage under it (bottom right first), or fade."""
+        """Sit in the first corner with no stage or note under it (bottom right first); when
+        every corner has one, fade (over a note rather than a stage when it can)."""
         vp = self.view.viewport()
         right, bottom = vp.width() - self.width() - MARGIN, vp.height() - self.height() - MARGIN
         corners = [(right, bottom), (right, MARGIN), (MARGIN, MARGIN), (MARGIN, bottom)]
-        free = next((c for c in corners if not self._covers_stage(*c)), None)
+        under = {c: self._under(*c) for c in corners}
+        free = next((c for c in corners if not under[c]), None)
+        fallback = next((c for c in corners if NodeItem not in under[c]), corners[0])
         before = self.pos()
-        self.move(*(free or corners[0]))
+        self.move(*(free or fallback))
         if self.pos() != before:  # the lens legend keeps clear of the minimap: re-place it
             self.view.viewport().update()
         faded = free is None
@@ -69,12 +73,17 @@ class Minimap(QWidget):
             self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, faded)
         self.update()
 
-    def _covers_stage(self, x: int, y: int) -> bool:
+    def _under(self, x: int, y: int) -> set[type]:
+        """The kinds of content (stages, notes) the minimap would hide at ``(x, y)``."""
         area = self.view.mapToScene(x, y, self.width(), self.height()).boundingRect()
-        return any(
-            isinstance(item, NodeItem)
-            for item in self.view.scene().items(area, Qt.ItemSelectionMode.IntersectsItemShape)
-        )
+        items = self.view.scene().items(area, Qt.ItemSelectionMode.IntersectsItemShape)
+        kinds: set[type] = set()
+        for item in items:
+            if isinstance(item, NodeItem):
+                kinds.add(NodeItem)
+            elif isinstance(item, NoteItem) and item.text_area().intersects(area):
+                kinds.add(NoteItem)
+        return kinds
 
     def _on_scene_changed(self, _regions: object = None) -> None:
         self.schedule()

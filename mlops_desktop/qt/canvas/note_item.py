@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 from mlops_desktop.core.graph import Note
 from mlops_desktop.qt import colors
 from mlops_desktop.qt.canvas import theme as T
+from mlops_desktop.qt.canvas.node_item import NodeItem
 
 GRIP = 14.0
 MIN_SIZE = (80.0, 48.0)
@@ -53,6 +54,17 @@ class NoteItem(QGraphicsItem):
         if self.hidden_steps is not None:
             return QRectF(0, 0, *COLLAPSED_SIZE)
         return QRectF(0, 0, *self.size)
+
+    def text_area(self) -> QRectF:
+        """Where the note's words are, in scene coordinates: a backdrop around stages shows
+        its label in its top strip only; a plain note is words all over."""
+        rect = self.sceneBoundingRect()
+        scene = self.scene()
+        inside = scene is not None and any(
+            isinstance(item, NodeItem)
+            for item in scene.items(rect, Qt.ItemSelectionMode.ContainsItemShape)
+        )
+        return QRectF(rect.left(), rect.top(), rect.width(), LABEL_H) if inside else rect
 
     def set_collapsed(self, hidden_steps: int | None) -> None:
         """Show the backdrop as a collapsed group's box (``None``: as itself)."""

@@ -29,6 +29,7 @@ from mlops_desktop.qt import colors
 from mlops_desktop.qt.canvas import theme as T
 from mlops_desktop.qt.canvas.minimap import Minimap
 from mlops_desktop.qt.canvas.node_item import NodeItem
+from mlops_desktop.qt.canvas.note_item import NoteItem
 from mlops_desktop.qt.canvas.scene import PipelineScene
 
 STAGE_MIME = "application/x-mlops-desktop-stage"
@@ -327,7 +328,8 @@ class PipelineView(QGraphicsView):
 
         Bottom left first, then top left (at the top it would hide the first row of stages
         and the band labels, where a pipeline usually starts); never under the minimap (it
-        sits beside it, narrower); never over a stage: when every place has one, it fades."""
+        sits beside it, narrower); never over a stage or a note: when every place has one, it
+        fades."""
         vp = self.viewport()
         minimap = next((w for w in self.children() if isinstance(w, Minimap)), None)
         mini = None
@@ -366,9 +368,13 @@ class PipelineView(QGraphicsView):
         return lines
 
     def _covers_stage(self, box: QRectF) -> bool:
-        """Whether a stage lies under ``box`` (viewport coordinates)."""
+        """Whether a stage or a note lies under ``box`` (viewport coordinates)."""
         area = self.mapToScene(box.toAlignedRect()).boundingRect()
-        return any(isinstance(it, NodeItem) for it in self.pipeline_scene.items(area))
+        return any(
+            isinstance(it, NodeItem)
+            or (isinstance(it, NoteItem) and it.text_area().intersects(QRectF(area)))
+            for it in self.pipeline_scene.items(area)
+        )
 
     def _draw_empty_hint(self, painter: QPainter) -> None:
         painter.save()
