@@ -17,6 +17,7 @@ Never the workspace's own database: the trust gate refuses that before the run
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -104,15 +105,36 @@ def same_database(url: str, workspace_url: Any) -> bool:
     if a.get_backend_name() == "sqlite":
         if not a.database or not b.database or a.database.startswith("file:"):
             return bool(a.database and b.database and Path(b.database).name in a.database)
-        try:
-            return Path(a.database).resolve() == Path(b.database).resolve()
+        try:  # the same file under another name (a link, another spelling of the path)
+            return os.path.samefile(Path(a.database).expanduser(), Path(b.database))
         except OSError:
-            return False
-    return (a.host or "localhost", a.port, a.database) == (
-        b.host or "localhost",
-        b.port,
+            return Path(a.database).expanduser().absolute() == Path(b.database).absolute()
+    backend = a.get_backend_name()
+    port = DEFAULT_PORTS.get(backend)
+    return (_host(a.host), a.port or port, a.database) == (
+        _host(b.host),
+        b.port or port,
         b.database,
     )
+
+
+DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306, "mariadb": 3306}
+_THIS_MACHINE = {"", "localhost", "localhost.localdomain", "127.0.0.1", "::1", "[::1]", "0.0.0.0"}
+
+
+def _host(host: str | None) -> str:
+    """A host as a server compares it: every name of this machine is one."""
+    import socket
+
+    name = (host or "").strip().lower().rstrip(".")
+    if name in _THIS_MACHINE or name.startswith("127.") or name.startswith("/"):
+        return "this machine"  # loopback, or a Unix socket folder
+    try:
+        if name in (socket.gethostname().lower(), socket.getfqdn().lower()):
+            return "this machine"
+    except OSError:
+        pass
+    return name
 
 
 def read_only_engine(url: str) -> Any:

@@ -100,3 +100,31 @@ def test_a_select_runs_once_trusted_and_a_changed_query_asks_again(
     capsys.readouterr()
     run = add("changed", f"sqlite:///{data}", "SELECT * FROM t")
     assert main(run) == 1 and "not trusted" in capsys.readouterr().err
+
+
+def test_the_workspace_database_under_another_name_is_refused(
+    setup, backend_url: str, tmp_path: Path, capsys
+) -> None:
+    """Another spelling of the workspace's own database is still refused: on PostgreSQL the
+    loopback address or the default port left out, on SQLite a hard link to the file or a
+    linked folder."""
+    from sqlalchemy.engine import make_url
+
+    args, _, add = setup
+    if "://" in backend_url:
+        url = make_url(backend_url)
+        aliases = [
+            url.set(host="127.0.0.1").render_as_string(hide_password=False),
+            url.set(port=None).render_as_string(hide_password=False),
+        ]
+    else:
+        link = tmp_path / "alias.db"
+        os.link(backend_url, link)
+        folder = tmp_path / "folder_link"
+        folder.symlink_to(Path(backend_url).parent)
+        aliases = [f"sqlite:///{link}", f"sqlite:///{folder}/./{Path(backend_url).name}"]
+    for i, alias in enumerate(aliases):
+        run = add(f"alias{i}", alias, "SELECT * FROM projects")
+        assert main([*run, "--trust"]) == 1, alias
+        assert "workspace's own database" in capsys.readouterr().err
+    assert _trusted(backend_url) == []
