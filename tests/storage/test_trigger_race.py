@@ -142,3 +142,25 @@ def test_thousands_of_declared_triggers_are_refused_quickly(
         assert TriggerService(ws).list_triggers("big") == []
     code = main(["--workspace", backend_url, "trigger", "big"])
     assert code == 1 and "more than the limit of 50" in capsys.readouterr().err
+
+
+def test_a_tick_seen_by_two_schedulers_is_claimed_once(backend_url: str, tmp_path: Path) -> None:
+    """The race made certain: the second scheduler read the trigger's cursor before the
+    first one advanced it; its compare-and-set fails, so it does not fire the tick again."""
+    artifacts = tmp_path / "artifacts"
+    now = datetime.now(UTC)
+    with (
+        Workspace.open(backend_url, artifacts_dir=artifacts) as first,
+        Workspace.open(backend_url, artifacts_dir=artifacts) as second,
+    ):
+        first.projects.create("race", pipelines=[("main", DOC)])
+        trig = TriggerService(first).add_trigger(
+            "race", "main", "schedule", {"cron": "* * * * *"}, since=now - timedelta(seconds=61)
+        )
+        project_id = first.projects.get("race").id
+        stale = second.triggers.list(project_id, enabled_only=True)  # read before the claim
+        assert [t.id for t in stale] == [trig.id]
+        fired = TriggerService(first).due(now)
+        assert [f.trigger.id for f in fired if f.trigger] == [trig.id]
+        second.triggers.list = lambda *args, **kwargs: list(stale)  # type: ignore[method-assign]
+        assert TriggerService(second).due(now) == []
