@@ -25,6 +25,7 @@ CLEAN_PACKAGES = (
     "storage",
     "qt/window",
     "qt/canvas",
+    "qt/plots",
 )
 
 # Modules of packages that are not clean as a whole yet.

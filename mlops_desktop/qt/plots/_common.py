@@ -9,7 +9,7 @@ Plots take their background, axis, title and legend colours from
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pyqtgraph as pg
@@ -140,7 +140,7 @@ def add_legend(plot: pg.PlotItem, corner: str = "top-right") -> pg.LegendItem:
 
 
 def set_category_ticks(
-    axis: pg.AxisItem, positions: Sequence[float], labels: Sequence[str], max_chars: int = 28
+    axis: pg.AxisItem, positions: Iterable[float], labels: Sequence[str], max_chars: int = 28
 ) -> None:
     """Label an axis with category names at fixed positions, widening a vertical axis so
     every name fits (long names are shortened with an ellipsis)."""
@@ -206,7 +206,7 @@ class PlotPanel(QtWidgets.QWidget):
         self.tools.setContentsMargins(4, 2, 4, 2)
         self.tools.setSpacing(8)
         self._export_button = self._make_export_button()
-        box = QtWidgets.QVBoxLayout(self)
+        self.box = box = QtWidgets.QVBoxLayout(self)  # the panel's layout: tools, plots, extras
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(0)
         box.addLayout(self.tools)
@@ -217,7 +217,7 @@ class PlotPanel(QtWidgets.QWidget):
         """The plots in this panel (exported one by one when needed)."""
         return [i for i in self.layout_widget.ci.items if isinstance(i, pg.PlotItem)]
 
-    def data_table(self) -> tuple[list[str], list[Sequence[Any]]]:
+    def data_table(self) -> tuple[list[str], Sequence[Sequence[Any]]]:
         """Column headers and rows of the numbers drawn (what CSV export writes)."""
         raise NotImplementedError
 

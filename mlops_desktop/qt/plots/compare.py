@@ -11,10 +11,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from mlops_desktop.app.plot_data import (
+    GroupStats,
     RunComparison,
     Series,
     group_stats,
@@ -276,7 +278,7 @@ class ParamPlot(PlotPanel):
         self._headers = ["run_id", *axes]
         self._rows = [(comp.run_ids[i], *map(float, data[i])) for i in range(data.shape[0])]
 
-    def data_table(self) -> tuple[list[str], list[Sequence[Any]]]:
+    def data_table(self) -> tuple[list[str], Sequence[Sequence[Any]]]:
         return self._headers, self._rows
 
 
@@ -288,7 +290,7 @@ class GroupPlot(PlotPanel):
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.comparison: RunComparison | None = None
-        self.stats = None
+        self.stats: GroupStats | None = None
         self.plot_item: pg.PlotItem = self.layout_widget.addPlot()
         style_plot(self.plot_item)
         self.param_combo = _combo("Group runs by this parameter")
@@ -345,7 +347,7 @@ class GroupPlot(PlotPanel):
         self.plot_item.setXRange(-0.6, len(x) - 0.4, padding=0)
         self.plot_item.enableAutoRange(axis="y")
 
-    def data_table(self) -> tuple[list[str], list[Sequence[Any]]]:
+    def data_table(self) -> tuple[list[str], Sequence[Sequence[Any]]]:
         s = self.stats
         if s is None:
             return ["group", "mean", "std", "count"], []
@@ -374,7 +376,9 @@ class RunValuesPlot(PlotPanel):
         self.run_ids: list[int] = []
         self.values = np.empty(0)
 
-    def set_values(self, key: str, run_ids: Sequence[int], values: Sequence[float]) -> None:
+    def set_values(
+        self, key: str, run_ids: Sequence[int], values: Sequence[float] | npt.NDArray[np.float64]
+    ) -> None:
         """Show ``values[i]`` of run ``run_ids[i]`` (NaN: the run did not log ``key``)."""
         self.key, self.run_ids = key, list(run_ids)
         self.values = np.asarray(values, dtype=np.float64)
@@ -419,7 +423,7 @@ class RunValuesPlot(PlotPanel):
         if self.run_ids:
             self.set_values(self.key, self.run_ids, self.values)
 
-    def data_table(self) -> tuple[list[str], list[Sequence[Any]]]:
+    def data_table(self) -> tuple[list[str], Sequence[Sequence[Any]]]:
         rows = [(rid, float(v)) for rid, v in zip(self.run_ids, self.values, strict=True)]
         return ["run_id", self.key or "value"], rows
 

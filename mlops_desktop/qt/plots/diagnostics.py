@@ -112,7 +112,7 @@ class ConfusionMatrixPlot(PlotPanel):
                 self.plot_item.addItem(item)
                 self._texts.append(item)
 
-    def data_table(self) -> tuple[list[str], list[Sequence[Any]]]:
+    def data_table(self) -> tuple[list[str], Sequence[Sequence[Any]]]:
         headers = ["true \\ predicted", *self.labels]
         rows = [[self.labels[i], *(int(v) for v in row)] for i, row in enumerate(self.matrix)]
         return headers, rows
@@ -165,7 +165,7 @@ class CurvePlot(PlotPanel):
                 pg.PlotDataItem([0, 1], [baseline, baseline], pen=chance, name="chance")
             )
 
-    def data_table(self) -> tuple[list[str], list[Sequence[Any]]]:
+    def data_table(self) -> tuple[list[str], Sequence[Sequence[Any]]]:
         cols = ("fpr", "tpr") if self.kind == "roc" else ("recall", "precision")
         headers = ["class", *cols, "area"]
         rows: list[Sequence[Any]] = []
@@ -208,7 +208,7 @@ class CalibrationPlot(PlotPanel):
         ideal = pen(7, width=1.0, style=QtCore.Qt.PenStyle.DashLine)
         self.plot_item.addItem(pg.PlotDataItem([0, 1], [0, 1], pen=ideal, name="calibrated"))
 
-    def data_table(self) -> tuple[list[str], list[Sequence[Any]]]:
+    def data_table(self) -> tuple[list[str], Sequence[Sequence[Any]]]:
         if self.curve is None:
             return ["mean_predicted", "observed", "brier"], []
         c = self.curve
@@ -239,7 +239,7 @@ class ResidualPlot(PlotPanel):
         self.plot_item.addItem(scatter)
         self.plot_item.addItem(pg.InfiniteLine(0, angle=0, pen=pen(3, width=1.2)))
 
-    def data_table(self) -> tuple[list[str], list[Sequence[Any]]]:
+    def data_table(self) -> tuple[list[str], Sequence[Sequence[Any]]]:
         rows = [(float(p), float(r)) for p, r in zip(self.predicted, self.residuals, strict=True)]
         return ["predicted", "residual"], rows
 
@@ -287,7 +287,7 @@ class ImportancePlot(PlotPanel):
         set_category_ticks(self.plot_item.getAxis("left"), y, self.names)
         self.plot_item.addItem(pg.InfiniteLine(0, angle=90, pen=pg.mkPen("#999999")))
 
-    def data_table(self) -> tuple[list[str], list[Sequence[Any]]]:
+    def data_table(self) -> tuple[list[str], Sequence[Sequence[Any]]]:
         rows = [
             (n, float(m), float(s)) for n, m, s in zip(self.names, self.mean, self.std, strict=True)
         ]

@@ -30,7 +30,7 @@ def _patch_svg_exporter() -> None:
     global _svg_patched
     if _svg_patched:
         return
-    module = sys.modules[pg_exporters.SVGExporter.__module__]
+    module: Any = sys.modules[pg_exporters.SVGExporter.__module__]  # pyqtgraph internals
     original = module.correctCoordinates
 
     def paths(node: Any) -> list[Any]:
@@ -105,7 +105,7 @@ def _light(target: Any) -> Iterator[None]:
 def _image_bytes(image: QtGui.QImage) -> bytes:
     buffer = QtCore.QBuffer()
     buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")
+    image.save(buffer, "PNG")  # type: ignore[call-overload]  # takes a str format
     data = bytes(buffer.data().data())
     buffer.close()
     return data
@@ -150,9 +150,10 @@ def _render_png(target: Any, width: int, height: int) -> bytes:
 def _panel_extras(panel: PlotPanel) -> list[QtWidgets.QWidget]:
     """The widgets of a panel other than its plots (tool row, readouts)."""
     out = []
-    for layout in (panel.tools, panel.layout()):
+    for layout in (panel.tools, panel.box):
         for i in range(layout.count()):
-            widget = layout.itemAt(i).widget()
+            item = layout.itemAt(i)
+            widget = item.widget() if item is not None else None
             if widget is not None and widget is not panel.layout_widget:
                 out.append(widget)
     return out

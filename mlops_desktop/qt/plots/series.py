@@ -101,7 +101,7 @@ class MetricPlotWidget(PlotPanel):
         self._crosshair.setVisible(False)
         self.plot_item.addItem(self._crosshair, ignoreBounds=True)
         self.readout = monospace_label("Hover over the plot to read values")
-        self.layout().addWidget(self.readout)
+        self.box.addWidget(self.readout)
         self.layout_widget.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
         self._live_timer = QtCore.QTimer(self)
         self._live_timer.setSingleShot(True)
@@ -347,7 +347,7 @@ class MetricPlotWidget(PlotPanel):
         return "    ".join(parts)
 
     # ------------------------------------------------------------------ export
-    def data_table(self) -> tuple[list[str], list[Sequence[Any]]]:
+    def data_table(self) -> tuple[list[str], Sequence[Sequence[Any]]]:
         headers = ["series", "run_id", "key", "step", "timestamp", "value", "smoothed"]
         rows: list[Sequence[Any]] = []
         for line in self._lines.values():

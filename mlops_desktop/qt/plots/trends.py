@@ -190,7 +190,7 @@ class TrendPlot(_TimePanel):
         # One scatter item per kind of run (not an item or a spot dict per point): the
         # points are arrays, the tip reads the run id of the hovered point.
         self.scatters = []
-        self._scatter_of: dict[bool, Any] = {}
+        self._scatter_of = {}
         for mask, index in ((ok, 0), (~ok, 3)):
             if not mask.any():
                 continue
@@ -244,7 +244,7 @@ class TrendPlot(_TimePanel):
         scatter.addPoints(x=[time], y=[value], data=[run_id])
         return True
 
-    def data_table(self) -> tuple[list[str], list[Sequence[Any]]]:
+    def data_table(self) -> tuple[list[str], Sequence[Sequence[Any]]]:
         t = self.trend
         if t is None:
             return ["run_id", "started", "value", "status"], []
@@ -315,7 +315,7 @@ class DriftPlot(_TimePanel):
         top = max([float(np.nanmax(drift.features[f][1])) for f in shown] + [drift.threshold])
         self.plot_item.setYRange(0, top * 1.1, padding=0)
 
-    def data_table(self) -> tuple[list[str], list[Sequence[Any]]]:
+    def data_table(self) -> tuple[list[str], Sequence[Sequence[Any]]]:
         d = self.drift
         headers = ["feature", "time", "value", "threshold"]
         if d is None:

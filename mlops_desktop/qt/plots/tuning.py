@@ -168,7 +168,7 @@ class TuningView(PlotPanel):
         self.param_plot.disableAutoRange(axis=pg.ViewBox.YAxis)
         self.score_plot.setYRange(*self._y_range, padding=0)
 
-    def data_table(self) -> tuple[list[str], list[Sequence[Any]]]:
+    def data_table(self) -> tuple[list[str], Sequence[Sequence[Any]]]:
         t = self.tuning
         names = list(t.params)
         headers = ["candidate", "score", "score_std", *names]

@@ -87,7 +87,7 @@ class MetricValuesPlot(PlotPanel):
         if self.keys:
             self.set_values(list(zip(self.keys, self.values.tolist(), strict=True)), self._title)
 
-    def data_table(self) -> tuple[list[str], list[Sequence[Any]]]:
+    def data_table(self) -> tuple[list[str], Sequence[Sequence[Any]]]:
         return ["metric", "value"], [
             (k, float(v)) for k, v in zip(self.keys, self.values, strict=True)
         ]
