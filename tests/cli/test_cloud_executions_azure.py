@@ -213,3 +213,23 @@ def test_azure_records_are_refused_for_a_sagemaker_pipeline(capsys, ws) -> None:
         "abalone",
     )
     assert code != 0 and "holds Azure ML executions, but 'abalone' is a SageMaker pipeline" in err
+
+
+def test_child_jobs_that_never_started_ran_nothing(capsys, ws, tmp_path: Path) -> None:
+    """A completed pipeline job whose training child job never started trained nothing."""
+    jobs = json.loads((EXECUTIONS / "azureml-passed.json").read_text())
+    for job in jobs[1:]:
+        if job["display_name"] in ("train_job", "score_job", "eval_job", "register_job"):
+            job["status"] = "NotStarted"
+            job["properties"].pop("StartTimeUtc", None)
+            job["properties"].pop("EndTimeUtc", None)
+    path = tmp_path / "not-started.json"
+    path.write_text(json.dumps(jobs))
+    code, _out, err = record(capsys, ws, path)
+    assert code == 0, err
+    run = runs(capsys, ws)[1]
+    stages = {s["title"]: s["status"] for s in run["stages"]}
+    assert stages["train_job"] == "skipped" and "gate" not in stages
+    c = criteria(capsys, ws)
+    assert c["gcp.cap.model_training"]["status"] == "not_met"
+    assert c["mlts.infra.4"]["status"] == "not_met"
