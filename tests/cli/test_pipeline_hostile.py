@@ -75,6 +75,10 @@ def test_a_stored_document_with_infinity_is_refused_by_run_report_and_export(
         capsys, *ws_args, "pipeline", "export", "cloud", "--pipeline", "inf", "-o", str(out_file)
     )
     assert code == 1 and "not a finite number" in err and not out_file.exists()
+    report = tmp_path / "r.html"  # once 'NaN to integer' with a traceback
+    code, _, err = run_cli(capsys, *ws_args, "report", "cloud", "-o", str(report))
+    assert code == 0 and "Traceback" not in err and GENERIC not in err
+    assert "nodes[0].x: inf is not a finite number" in report.read_text(encoding="utf-8")
 
 
 def test_the_app_refuses_to_open_a_stored_document_with_infinity(
