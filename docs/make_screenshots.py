@@ -217,7 +217,9 @@ def take(out: Path, work: Path, size: tuple[int, int] = WINDOW_SIZE) -> None:
         save(compare, out, "comparison-series")
     compare.close()
 
-    bottom_panel(win, win.maturity_dock, 560)
+    for dock in win.bottom_docks():  # the panel opens as it does for the user
+        dock.hide()
+    win.show_dock(win.maturity_dock)
     settle(1.5)
     save(win, out, "main-window-maturity")
     float_dock(win.maturity_dock, (1300, 860))
