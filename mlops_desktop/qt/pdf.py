@@ -73,7 +73,7 @@ log = logging.getLogger(__name__)
 def figure_image(fig: Figure) -> QImage | None:
     """A figure as a QImage: its PNG, else its SVG rendered at twice its size."""
     if fig.png:
-        img = QImage.fromData(QByteArray(fig.png), "PNG")
+        img = QImage.fromData(QByteArray(fig.png), "PNG")  # type: ignore[arg-type]  # a str format
         if not img.isNull():
             return img
     if fig.svg:

@@ -58,18 +58,20 @@ def _diagnostics_png(fig: Figure) -> bytes:
 
     diag = fig.data
     if fig.kind == "confusion_matrix":
-        panel = d.ConfusionMatrixPlot()
-        panel.set_matrix(diag.confusion, diag.labels)
-    elif fig.kind in ("roc", "pr"):
-        panel = d.CurvePlot(fig.kind)
-        panel.set_curves(diag.roc if fig.kind == "roc" else diag.pr)
-    elif fig.kind == "residuals":
-        panel = d.ResidualPlot()
-        panel.set_residuals(diag.predicted, diag.residuals)
-    else:
-        panel = d.ImportancePlot()
-        panel.set_importances(diag.importance_names, diag.importance_mean, diag.importance_std)
-    return _panel_png(panel)
+        matrix = d.ConfusionMatrixPlot()
+        matrix.set_matrix(diag.confusion, diag.labels)
+        return _panel_png(matrix)
+    if fig.kind in ("roc", "pr"):
+        curves = d.CurvePlot(fig.kind)
+        curves.set_curves(diag.roc if fig.kind == "roc" else diag.pr)
+        return _panel_png(curves)
+    if fig.kind == "residuals":
+        residuals = d.ResidualPlot()
+        residuals.set_residuals(diag.predicted, diag.residuals)
+        return _panel_png(residuals)
+    importances = d.ImportancePlot()
+    importances.set_importances(diag.importance_names, diag.importance_mean, diag.importance_std)
+    return _panel_png(importances)
 
 
 def _time_plot(title: str, y_label: str) -> Any:
@@ -124,8 +126,8 @@ def _trend_png(fig: Figure) -> bytes:
     try:  # the Trends view's own plot, when this installation has it
         from mlops_desktop.qt.plots.trends import TrendPlot
     except ImportError:
-        TrendPlot = None  # noqa: N806
-    if TrendPlot is not None:
+        pass
+    else:
         panel = TrendPlot()
         panel.set_trend(fig.data)
         return _panel_png(panel)
@@ -150,8 +152,8 @@ def _drift_png(fig: Figure) -> bytes:
     try:
         from mlops_desktop.qt.plots.trends import DriftPlot
     except ImportError:
-        DriftPlot = None  # noqa: N806
-    if DriftPlot is not None:
+        pass
+    else:
         panel = DriftPlot()
         panel.set_drift(fig.data)
         return _panel_png(panel)
