@@ -456,7 +456,12 @@ def loop_events(
     ]
     all_runs = list(ws.runs.list(proj.id, None, with_params=False)) if runs is None else runs
     events += [
-        TimelineEvent(_epoch(r.started_at or r.created_at), f"retrain run #{r.id}", "retrain", r.id)
+        TimelineEvent(
+            _epoch(r.started_at or r.created_at),
+            f"retraining run {r.label} ({r.status.label})",
+            "retrain",
+            r.id,
+        )
         for r in all_runs
         if r.trigger == "monitor_alert"
     ]

@@ -5,11 +5,13 @@ curved arrows (backward loops below the row, forward ones above); a cross-cuttin
 (Google's data and model management) spans the row underneath. Each phase is coloured by how
 the project covers it: the stages that implement it, their last run status when known, or
 "missing". Clicking a phase emits :attr:`LifecycleMapView.phase_activated` with its stages.
+The loop as it happened (alerts, retraining runs, promotions, rollbacks) is drawn as markers
+on the wired feedback loop's arc; clicking one emits :attr:`LifecycleMapView.run_activated`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
@@ -40,11 +42,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mlops_desktop.app.plot_data import TimelineEvent
 from mlops_desktop.core.entities import StageStatus
 from mlops_desktop.core.graph import GraphEvent, Node, Pipeline
 from mlops_desktop.core.lifecycle import Lifecycle, Loop, Phase, lifecycles, place
 from mlops_desktop.core.vendors import catalogue
 from mlops_desktop.qt import colors
+from mlops_desktop.qt.lifecycle_markers import (
+    MARKER_STYLE,
+    LoopMarker,
+    add_loop_markers,
+    counts_text,
+)
 
 BOX_W, BOX_H, GAP = 168.0, 86.0, 40.0
 LOOP_STEP = 12.0  # how much deeper a loop goes to clear the labels and arcs drawn before it
@@ -254,20 +263,29 @@ class LifecycleScene(QGraphicsScene):
     """The drawing of one lifecycle."""
 
     phase_clicked = Signal(str)
+    run_clicked = Signal(int)
 
     def __init__(self, parent=None) -> None:  # noqa: ANN001
         super().__init__(parent)
         self.phase_items: dict[str, PhaseItem] = {}
         self.loop_paths: dict[str, QGraphicsPathItem] = {}
         self.loop_labels: dict[str, QGraphicsSimpleTextItem] = {}
+        self.loop_markers: list[LoopMarker] = []
+        self.marked_loop = ""  # the loop whose arc carries the markers
 
     def build(
-        self, lc: Lifecycle, coverage: Mapping[str, Coverage], wired: frozenset[str] = frozenset()
+        self,
+        lc: Lifecycle,
+        coverage: Mapping[str, Coverage],
+        wired: frozenset[str] = frozenset(),
+        events: Sequence[TimelineEvent] = (),
     ) -> None:
-        """Draw ``lc``; loops in ``wired`` are implemented by the pipeline (drawn solid)."""
+        """Draw ``lc``; loops in ``wired`` are implemented by the pipeline (drawn solid);
+        ``events`` (the loop as it happened) are markers on the loop they belong to."""
         self.clear()
         self.phase_items = {}
         self.loop_paths, self.loop_labels = {}, {}
+        self.loop_markers, self.marked_loop = [], ""
         fg = QApplicationPalette.text()
         main = [p for p in lc.phases if p.id not in CROSS_CUTTING]
         cross = [p for p in lc.phases if p.id in CROSS_CUTTING]
@@ -283,6 +301,7 @@ class LifecycleScene(QGraphicsScene):
             self.addLine(start.x(), start.y(), end.x() - 6, end.y(), arrow_pen)
             self.addPolygon(_arrow_head(end, start), QPen(fg, 1), QBrush(fg))
         bottom = self._add_loops(lc, rects, wired)
+        self._add_markers(lc, wired, events)
         if cross:
             top = max(bottom, BOX_H + 28.0) + 22
             for phase in cross:
@@ -376,6 +395,25 @@ class LifecycleScene(QGraphicsScene):
             )
         )
 
+    def _add_markers(
+        self, lc: Lifecycle, wired: frozenset[str], events: Sequence[TimelineEvent]
+    ) -> None:
+        """The loop's events on the arc of the loop the pipeline wires (else the first
+        feedback loop drawn): retraining closes that loop."""
+        drawn = [lp.id for lp in lc.loops if lp.id in self.loop_paths]
+        chosen = next((i for i in drawn if i in wired), drawn[0] if drawn else "")
+        if not chosen or not events:
+            return
+        self.marked_loop = chosen
+        self.loop_markers = add_loop_markers(self, self.loop_paths[chosen].path(), events)
+        for marker in self.loop_markers:
+            marker.clicked.connect(self.run_clicked)
+        label = self.loop_labels[chosen]
+        label.setToolTip(
+            f"{label.toolTip()}\nAs it happened: {counts_text(events)} "
+            "(the markers on the arc, oldest first; click one to open its run)."
+        )
+
     def _add_phase(self, phase: Phase, coverage: Coverage, rect: QRectF, number: int) -> None:
         item = PhaseItem(phase, coverage, rect, number)
         item.clicked.connect(self.phase_clicked)
@@ -432,6 +470,7 @@ class LifecycleMapView(QWidget):
 
     phase_activated = Signal(str, str, list)  # lens id, phase id, node ids
     lens_changed = Signal(str)
+    run_activated = Signal(int)  # a loop marker was clicked: open this run
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -441,6 +480,7 @@ class LifecycleMapView(QWidget):
         self._states: dict[str, StageStatus] = {}
         self.coverage: dict[str, Coverage] = {}
         self.wired: frozenset[str] = frozenset()
+        self.events: list[TimelineEvent] = []
 
         self._tabs = QTabBar()
         self._tabs.setDocumentMode(True)
@@ -452,6 +492,7 @@ class LifecycleMapView(QWidget):
         self._tabs.currentChanged.connect(self._on_tabs_current_changed)
         self._scene = LifecycleScene(self)
         self._scene.phase_clicked.connect(self._on_scene_phase_clicked)
+        self._scene.run_clicked.connect(self.run_activated)
         self._view = _FitView(self._scene)
         self._title = QLabel()
         self._title.setTextFormat(Qt.TextFormat.RichText)
@@ -502,6 +543,7 @@ class LifecycleMapView(QWidget):
             self._unsubscribe = None
         self._pipeline = pipeline
         self._states = {}
+        self.events = []
         if pipeline is not None:
             self._unsubscribe = pipeline.subscribe(self._on_pipeline_changed)
         self._rebuild()
@@ -510,6 +552,17 @@ class LifecycleMapView(QWidget):
         """The last known status of each node (from the latest run)."""
         self._states = dict(states)
         self._rebuild()
+
+    def set_loop_events(self, events: Sequence[TimelineEvent]) -> None:
+        """The continuous-training loop as it happened (see ``plot_data.loop_events``)."""
+        events = list(events)
+        if events != self.events:
+            self.events = events
+            self._rebuild()
+
+    @property
+    def loop_markers(self) -> list[LoopMarker]:
+        return self._scene.loop_markers
 
     def phase_item(self, phase_id: str) -> PhaseItem:
         return self._scene.phase_items[phase_id]
@@ -542,16 +595,22 @@ class LifecycleMapView(QWidget):
             for state in LEGEND_ORDER
         )
         loop = colors.css("loop")
+        symbols = {"triangle": "▲", "square": "■", "circle": "●", "diamond": "◆"}
+        marks = " &nbsp; ".join(
+            f"<span style='color:{colour}'>{symbols[shape]}</span>&nbsp;{name}"
+            for shape, colour, name in MARKER_STYLE.values()
+        )
         self._legend.setText(
             f"{chips} &nbsp; <span style='color:{loop}'>╌↺</span>&nbsp;Feedback loop"
             f" &nbsp; <span style='color:{loop}'>━✓</span>&nbsp;Loop wired by a trigger"
+            f" &nbsp;·&nbsp; on the loop: {marks}"
         )
 
     def _rebuild(self) -> None:
         lc = self._lifecycles[max(self._tabs.currentIndex(), 0)]
         self.coverage = phase_coverage(self._pipeline, lc.id, self._states)
         self.wired = wired_loops(self._pipeline, lc.id)
-        self._scene.build(lc, self.coverage, self.wired)
+        self._scene.build(lc, self.coverage, self.wired, self.events if self._pipeline else ())
         covered = sum(1 for c in self.coverage.values() if c.nodes)
         coverage = (
             f"{covered} of {len(lc.phases)} phases covered by this pipeline"

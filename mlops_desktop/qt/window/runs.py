@@ -68,6 +68,7 @@ class RunsController(QObject):
         self._runs_panel = runs_panel
         self._run_label = run_label
         self._map = lifecycle_map
+        lifecycle_map.run_activated.connect(self.open_run)
         self.approvals: DialogApprovalProvider | None = None
         self.run_pipeline_id: int | None = None  # the pipeline of the run going on
         self.run_view: RunView | None = None
@@ -268,14 +269,17 @@ class RunsController(QObject):
         tab, workspace = self._documents.current(), self._state.workspace
         if tab is None or workspace is None:
             return
+        from mlops_desktop.app.plot_data import loop_events
         from mlops_desktop.app.runs import RunService
 
         try:
             states = RunService(workspace).latest_stage_states(tab.project, tab.pipeline_id)
+            events = loop_events(workspace, tab.project) if states is not None else []
         except MlopsError:
             return
         if states is None:
             return
+        self._map.set_loop_events(events)  # the loop as it happened, on the map's loop arc
         self._map.set_stage_states(states)
         if tab.pipeline_id != self.run_pipeline_id:  # a running pipeline's badges come live
             for node_id, status in states.items():
