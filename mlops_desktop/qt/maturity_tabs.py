@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt, Signal
 
 from mlops_desktop.core.vendors import catalogue
 from mlops_desktop.qt import colors
+from mlops_desktop.qt.wrapped_tree import wrap_columns
 
 if TYPE_CHECKING:
     from mlops_desktop.core.maturity.scoring import CriterionResult
@@ -45,6 +46,7 @@ GAP_KIND = {
     "confirm": "confirm",
 }
 ROLE_REF = Qt.ItemDataRole.UserRole + 1
+GAP_COLUMN_SHARES = (0.3, 0.42, 0.28)  # gap, action (what to do), pipeline change
 
 
 def status_text(result: CriterionResult) -> str:
@@ -106,13 +108,8 @@ class ModelTab(QtWidgets.QWidget):
         self.gaps = QtWidgets.QTreeWidget()
         self.gaps.setHeaderLabels(["Gap", "Action", "Pipeline change"])
         self.gaps.setRootIsDecorated(False)
-        self.gaps.setColumnWidth(0, 200)
-        self.gaps.setWordWrap(True)  # a long action or change wraps instead of being cut
-        self.gaps.header().setStretchLastSection(False)
-        self.gaps.header().setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.Stretch)
-        self.gaps.header().setSectionResizeMode(
-            2, QtWidgets.QHeaderView.ResizeMode.ResizeToContents
-        )
+        # The action is what to do: it gets the most room, and long texts wrap, never cut.
+        wrap_columns(self.gaps, GAP_COLUMN_SHARES)
         self.gaps.currentItemChanged.connect(self._on_gaps_current_changed)
         self.gap_title = QtWidgets.QLabel("Gap to the next level")
         self.gap_title.setStyleSheet("font-weight: 600;")

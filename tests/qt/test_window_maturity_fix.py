@@ -60,3 +60,37 @@ def test_apply_to_pipeline_is_in_view_places_clear_and_reassesses(qtbot, tmp_pat
                 assert abs(n.x - other.x) >= 230 or abs(n.y - other.y) >= 110, (n, other)
     qtbot.waitUntil(lambda: win.maturity.assessment is not before, timeout=20000)
     win.close()
+
+
+def test_gap_actions_are_read_whole_not_cut(qtbot, tmp_path) -> None:
+    """Every gap's action fits its cell: the row is as tall as the wrapped text, and the
+    action column gets the most room."""
+    win = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    win.resize(1440, 900)
+    win.show()
+    assert win.open_workspace(str(tmp_path / "w.db"))
+    win.browser.create_project("demo", template="google")
+    win.show_dock(win.maturity_dock)
+    qtbot.waitUntil(lambda: win.maturity is not None, timeout=5000)
+    qtbot.waitUntil(lambda: win.maturity.assessment is not None, timeout=30000)
+    tab = next(t for t in win.maturity.model_tabs.values() if t.gaps.topLevelItemCount() > 1)
+    win.maturity.tabs.setCurrentWidget(tab)
+    qtbot.wait(100)
+    gaps = tab.gaps
+    widths = [gaps.columnWidth(c) for c in range(3)]
+    assert widths[1] == max(widths) and widths[1] > 120, widths
+    metrics = gaps.fontMetrics()
+    for i in range(gaps.topLevelItemCount()):
+        item = gaps.topLevelItem(i)
+        rect = gaps.visualItemRect(item)
+        for column in (0, 1, 2):
+            text = item.text(column)
+            needed = metrics.boundingRect(
+                QRect(0, 0, gaps.columnWidth(column) - 10, 100000),
+                int(Qt.TextFlag.TextWordWrap),
+                text,
+            )
+            assert needed.height() <= rect.height(), (text, needed, rect)
+    win.runner.wait(30)
+    win.close()
