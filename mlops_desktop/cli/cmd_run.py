@@ -154,12 +154,22 @@ def cmd_runs(args: argparse.Namespace) -> int:
         print(f"deleted {count} run(s) of '{args.project}'")
         return 0
     with open_workspace(args) as ws:
-        runs = RunService(ws).list_runs(args.project, args.pipeline, args.limit)
-        metrics = ws.metrics.latest_many([r.id for r in runs]) if runs else {}
-        names = {p.id: p.name for p in ws.pipelines.list(ws.projects.get(args.project).id)}
-        # --json: with every stage's summary, read in one query for all the runs
+        project = ws.projects.get(args.project).id
+        pipelines = ws.pipelines.list(project)
+        names = {p.id: p.name for p in pipelines}
+        pipeline_id = ws.pipelines.get(project, args.pipeline).id if args.pipeline else None
+        # --json prints no parameters: they are not decoded for it
+        runs = ws.runs.list(
+            project, pipeline_id, args.limit, with_params=not args.json, with_input_hashes=True
+        )
+        # the listed runs' latest values (and for --json their stages), each in one query
+        # (no keys with a "/": curves and per-feature values are neither printed nor shown)
+        latest = ws.metrics.latest_in_project
+        metrics = latest(project, pipeline_id, args.limit, flat=True) if runs else {}
         stages = (
-            ws.runs.stage_rows([r.id for r in runs], STAGE_FIELDS) if args.json and runs else {}
+            ws.runs.stage_rows_in_project(project, STAGE_FIELDS, pipeline_id, args.limit)
+            if args.json and runs
+            else {}
         )
     if args.json:
         _print_json_lines(
@@ -210,8 +220,16 @@ def _run_json(
         "message": run.message,
         "input_hashes": run.input_hashes,
         # series (curves, the confusion matrix's cells) are plots, not metrics
-        "metrics": {k: v for k, v in metrics.items() if "/" not in k and k not in SERIES_METRICS},
-        "stages": [dict(zip(STAGE_FIELDS, s, strict=True)) for s in stages],
+        "metrics": (
+            metrics
+            if SERIES_METRICS.isdisjoint(metrics)
+            else {k: v for k, v in metrics.items() if k not in SERIES_METRICS}
+        ),
+        # each stage's STAGE_FIELDS, spelt out (a long history has a hundred thousand)
+        "stages": [
+            {"node_id": n, "title": t, "status": st, "duration_s": d, "error": e}
+            for n, t, st, d, e in stages
+        ],
     }
 
 
@@ -220,5 +238,9 @@ def _print_json_lines(items: list[dict[str, Any]]) -> None:
     if not items:
         print("[]")
         return
-    lines = (json.dumps(item, default=str, ensure_ascii=False) for item in items)
-    sys.stdout.write("[\n" + ",\n".join(lines) + "\n]\n")
+    encode = json.JSONEncoder(default=str, ensure_ascii=False).encode  # one for all items
+    write = sys.stdout.write
+    write("[\n")
+    for lo in range(0, len(items), 1000):  # in parts: tens of megabytes for a long history
+        end = "\n]\n" if lo + 1000 >= len(items) else ",\n"
+        write(",\n".join(encode(item) for item in items[lo : lo + 1000]) + end)

@@ -340,15 +340,21 @@ class MetricStore:
         return out
 
     def latest_in_project(
-        self, project_id: int, pipeline_id: int | None = None, limit: int | None = None
+        self,
+        project_id: int,
+        pipeline_id: int | None = None,
+        limit: int | None = None,
+        *,
+        flat: bool = False,
     ) -> dict[int, dict[str, float]]:
         """:meth:`latest_many` for a project's runs (of one pipeline; the newest ``limit``,
         as ``RunStore.list`` picks them), in one query whatever their number. Runs that
-        logged nothing are left out."""
+        logged nothing are left out. ``flat`` leaves out keys with a ``/`` (curves,
+        per-feature and per-class values), in the query."""
         scope = run_ids_query(project_id, pipeline_id, limit)
         out: dict[int, dict[str, float]] = {}
         with self._db.read_connection() as conn:
-            self._latest_into(conn, out, scope, None)
+            self._latest_into(conn, out, scope, None, flat=flat)
         return out
 
     def _latest_into(
@@ -357,12 +363,14 @@ class MetricStore:
         out: dict[int, dict[str, float]],
         scope: list[int] | Select[Any],
         keys: Sequence[str] | None,
+        *,
+        flat: bool = False,
     ) -> None:
         c = _CHUNKS.c
         nan = float("nan")  # SQLite keeps no NaN: a chunk's NaN last value is NULL
         legacy: dict[tuple[int, str], tuple[int, float]] = {}
         for run_id, key, step, value in conn.execute(self._latest_query(_ROWS, scope)):
-            if keys is None or key in keys:
+            if (keys is None or key in keys) and not (flat and "/" in key):
                 legacy[(run_id, key)] = (step, value)
         where = c.run_id.in_(scope.scalar_subquery() if isinstance(scope, Select) else scope)
         query = (
@@ -372,6 +380,8 @@ class MetricStore:
         )
         if keys is not None:
             query = query.where(c.key.in_(list(keys)))
+        if flat:
+            query = query.where(c.key.not_like("%/%"))
         steps: dict[tuple[int, str], int] = {}
         got: dict[str, float] = {}
         last = None

@@ -16,7 +16,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete as sql_delete
-from sqlalchemy import select
+from sqlalchemy import null, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
@@ -245,11 +245,21 @@ class RunStore:
         *,
         with_stages: bool = False,
         with_params: bool = True,
+        with_input_hashes: bool | None = None,
     ) -> list[Run]:
         """Runs of a project, newest first (stages only when ``with_stages``, all of them in
-        one query; parameters and input hashes left empty unless ``with_params``). Plain
-        column reads: no ORM object per run."""
-        columns = RUN_COLUMNS if with_params else LEAN_RUN_COLUMNS
+        one query; parameters and input hashes left empty unless ``with_params``, input
+        hashes as ``with_input_hashes`` says when given). Plain column reads: no ORM object
+        per run."""
+        hashes = with_params if with_input_hashes is None else with_input_hashes
+        columns: tuple[Any, ...]
+        if with_params and hashes:
+            columns = RUN_COLUMNS
+        elif not with_params and not hashes:
+            columns = LEAN_RUN_COLUMNS
+        else:
+            skip = "input_hashes" if with_params else "params"
+            columns = tuple(null().label(c.key) if c.key == skip else c for c in RUN_COLUMNS)
         query = select(*columns).where(SqlRun.project_id == project_id)
         if pipeline_id is not None:
             query = query.where(SqlRun.pipeline_id == pipeline_id)

@@ -86,3 +86,30 @@ def test_runs_json_reads_any_number_of_runs_in_the_same_statements(tmp_path, cap
         assert [s.title for s in run.stages] == ["Stage 0", "Stage 1", "Stage 2"]
         steps, values, _ = ws.metrics.history(ids[-1], "accuracy")
         assert steps.tolist() == [0, 1] and values.tolist() == [0.5, 0.59]
+
+
+def test_runs_json_reads_values_and_stages_of_the_listed_runs_in_one_statement_each(
+    tmp_path, capsys
+) -> None:
+    path = tmp_path / "w.db"
+    ids = _workspace(path, 30)
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        capsys.readouterr()
+        args = ["--workspace", str(path), "runs", "p", "--json", "--limit", "7"]
+        assert main(args) == 0
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    listed = json.loads(capsys.readouterr().out)
+    assert [r["id"] for r in listed] == list(reversed(ids))[:7]
+    assert all(r["metrics"] and len(r["stages"]) == 3 for r in listed)
+    # one statement reads the latest values, one the stages: no list of run ids sent back
+    chunks = [s for s in statements if "FROM metric_chunks" in s]
+    stages = [s for s in statements if "FROM stage_runs" in s]
+    assert len(chunks) == 1 and len(stages) == 1
+    assert "project_id" in chunks[0] and "project_id" in stages[0]
