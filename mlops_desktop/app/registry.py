@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import getpass
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -108,7 +108,11 @@ class RegistryService:
                     ],
                 }
             )
-        deployments = [_deployment_dict(d) for d in self.deployment_store.list(proj.id)]
+        listed = self.deployment_store.list(proj.id)
+        shares = serving_shares(listed)
+        deployments = [
+            {**_deployment_dict(d), "serving_share": shares.get(d.id, 0.0)} for d in listed
+        ]
         return {"project": proj.name, "models": models, "deployments": deployments}
 
     def served_at(self, project: str | int, when: datetime) -> list[dict[str, Any]]:
@@ -528,6 +532,22 @@ def _transition_dict(t: AliasTransition) -> dict[str, Any]:
         "run_id": t.run_id,
         "at": t.created_at.isoformat(),
     }
+
+
+def serving_shares(deployments: Sequence[Deployment]) -> dict[int, float]:
+    """Deployment id -> the share of its environment's rows it answers now: a canary its
+    traffic share, the primary beside it the rest, a shadow none (it scores beside the
+    primary, whose answers are served); ended deployments answer nothing."""
+    active = [d for d in deployments if d.status == "active"]
+    out: dict[int, float] = {}
+    for d in active:
+        if d.strategy == "direct":
+            canaries = [c for c in active if c.environment == d.environment]
+            taken = sum(c.traffic_share for c in canaries if c.strategy == "canary")
+            out[d.id] = max(0.0, 1.0 - taken)
+        else:
+            out[d.id] = d.traffic_share if d.strategy == "canary" else 0.0
+    return out
 
 
 def _actor_label(actor: str, numbers: dict[int, int]) -> str:

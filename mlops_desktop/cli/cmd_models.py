@@ -154,7 +154,7 @@ def _list(args: argparse.Namespace, project: str) -> int:
                     d["model"],
                     d["version"],
                     d["strategy"],
-                    f"{d['traffic_share']:.0%}",
+                    f"{d['serving_share']:.0%}",
                     d["approver"] or "-",
                     d["at"][:19].replace("T", " "),
                 ]

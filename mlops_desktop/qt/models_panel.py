@@ -267,7 +267,10 @@ class ModelsPanel(QtWidgets.QWidget):
         fill_table(self.history, rows)
 
     def _show_deployments(self, deployments: Sequence[Deployment]) -> None:
+        from mlops_desktop.app.registry import serving_shares
+
         self._deployments = list(deployments)
+        shares = serving_shares(self._deployments)  # a primary beside a canary: the rest
         rows, colours = [], {}
         for r, d in enumerate(deployments):
             rows.append(
@@ -277,7 +280,7 @@ class ModelsPanel(QtWidgets.QWidget):
                     d.model_name,
                     f"v{d.version}",
                     d.strategy,
-                    f"{d.traffic_share:.0%}",
+                    f"{shares.get(d.id, d.traffic_share):.0%}",
                     d.approver or "—",
                     d.status,
                     f"#{d.run_id}" if d.run_id else "",
@@ -311,7 +314,8 @@ class ModelsPanel(QtWidgets.QWidget):
     def promote(self, version: int, alias: str, reason: str = "") -> bool:
         """Give ``alias`` to ``version`` of the current model, after confirmation."""
         name = self.current_model()
-        if self._service is None or self._project is None or name is None or not alias:
+        service, project = self._service, self._project
+        if service is None or project is None or name is None or not alias:
             return False
         holder = next((v.version for v in self._versions if alias in v.aliases), None)
         change = f"from v{holder} to v{version}" if holder else f"to v{version}"
@@ -325,8 +329,8 @@ class ModelsPanel(QtWidgets.QWidget):
         ):
             return False
         return self._act(
-            lambda: self._service.promote(
-                self._project, name, version, alias, reason=reason or "promoted in the app"
+            lambda: service.promote(
+                project, name, version, alias, reason=reason or "promoted in the app"
             )
         )
 
@@ -343,7 +347,8 @@ class ModelsPanel(QtWidgets.QWidget):
     def promote_canary(self, reason: str = "") -> bool:
         """Make the active canary its environment's primary, after confirmation."""
         canary = self.active_canary()
-        if self._service is None or self._project is None or canary is None:
+        service, project = self._service, self._project
+        if service is None or project is None or canary is None:
             return False
         if not self.confirm(
             f"Promote the canary {canary.model_name} v{canary.version}?",
@@ -352,15 +357,16 @@ class ModelsPanel(QtWidgets.QWidget):
         ):
             return False
         return self._act(
-            lambda: self._service.promote_canary(
-                self._project, canary.environment, reason=reason or "canary promoted in the app"
+            lambda: service.promote_canary(
+                project, canary.environment, reason=reason or "canary promoted in the app"
             )
         )
 
     def rollback(self, alias: str, reason: str = "") -> bool:
         """Give ``alias`` back to the version that held it before, after confirmation."""
         name = self.current_model()
-        if self._service is None or self._project is None or name is None or not alias:
+        service, project = self._service, self._project
+        if service is None or project is None or name is None or not alias:
             return False
         holder = next((v.version for v in self._versions if alias in v.aliases), None)
         if holder is None:
@@ -373,8 +379,8 @@ class ModelsPanel(QtWidgets.QWidget):
         ):
             return False
         return self._act(
-            lambda: self._service.rollback(
-                self._project, name, alias, reason=reason or "rolled back in the app"
+            lambda: service.rollback(
+                project, name, alias, reason=reason or "rolled back in the app"
             )
         )
 

@@ -43,6 +43,14 @@ def test_models_at_answers_what_served_production_through_the_loop(workspace_url
         deployed = {d.version: d for d in registry.deployments("ct", "production")}
     v1_at, v2_at = deployed[1].created_at, deployed[2].created_at
 
+    # The listing says who answers how much now: the canary a fifth, the primary the rest.
+    code, out = _cli(capsys, url, "models", "ct")
+    active = [ln.split() for ln in out.split("ENVIRONMENT")[1].splitlines()[2:] if ln.strip()]
+    assert [(row[2], row[3], row[4]) for row in active] == [
+        ("2", "canary", "20%"),
+        ("1", "direct", "80%"),
+    ]
+
     text, served = _at(capsys, url, v1_at)
     assert [(s["version"], s["strategy"], s["run_number"]) for s in served] == [(1, "direct", 1)]
     assert f"production: {MODEL} v1 (direct) since" in text

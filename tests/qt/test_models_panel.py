@@ -267,6 +267,14 @@ def test_promote_canary_is_one_click_and_lands_in_the_history(panel, registry, q
     registry.deploy("p", "clf", 3, "production", "canary", 0.2)
     panel.refresh()
     assert panel.canary_button.isEnabled()
+    # The deployments say who answers how much: the canary a fifth, the primary the rest.
+    shares = {
+        (cell(panel.deployments, r, 3), cell(panel.deployments, r, 7)): cell(
+            panel.deployments, r, 5
+        )
+        for r in range(panel.deployments.rowCount())
+    }
+    assert shares == {("v3", "active"): "20%", ("v1", "active"): "80%"}
     asked = []
     panel.confirm = lambda title, text: asked.append(text) or True
     qtbot.mouseClick(panel.canary_button, Qt.MouseButton.LeftButton)
