@@ -75,17 +75,33 @@ def file_digest(path: str) -> str | None:
         return None
 
 
-MAX_FOLDER_FILES = 500  # Python files hashed beside a trusted file
+MAX_FOLDER_FILES = 500  # importable files hashed beside a trusted file
 MAX_FOLDER_BYTES = 20 * 1024 * 1024
+MAX_FOLDER_DIRS = 1000  # folders looked through for them
 
 
-def _folder_sources(folder: Path) -> list[Path]:
-    """The Python files a file in ``folder`` can import from there: its sibling modules and
-    the packages (folders with ``__init__.py``) below it, in a stable order."""
+def _importable_suffixes() -> tuple[str, ...]:
+    """What Python imports from a folder: sources, compiled files without a source and
+    extension modules (``.py``, ``.pyc``, ``.so``...)."""
+    from importlib.machinery import all_suffixes
+
+    return tuple(all_suffixes())
+
+
+def _folder_sources(folder: Path) -> list[Path] | None:
+    """The files a file in ``folder`` can import from there: its sibling modules (source,
+    compiled or extension) and those of every sub-folder an import can name (packages, and
+    namespace packages without ``__init__.py``), in a stable order. None when there are
+    more than the limits allow."""
+    suffixes = _importable_suffixes()
     found: list[Path] = []
     pending = [folder]
+    visited = 0
     while pending:
         current = pending.pop()
+        visited += 1
+        if visited > MAX_FOLDER_DIRS:
+            return None
         try:
             entries = sorted(current.iterdir())
         except OSError:
@@ -93,12 +109,13 @@ def _folder_sources(folder: Path) -> list[Path]:
         for entry in entries:
             if entry.name.startswith(".") or entry.name == "__pycache__":
                 continue
-            if entry.is_file() and entry.suffix == ".py":
+            if entry.is_dir():
+                if entry.name.isidentifier():  # an import can name it
+                    pending.append(entry)
+            elif entry.name.endswith(suffixes) and entry.is_file():
                 found.append(entry)
-            elif entry.is_dir() and (entry / "__init__.py").is_file():
-                pending.append(entry)
         if len(found) > MAX_FOLDER_FILES:
-            break
+            return None
     return sorted(found)
 
 
@@ -115,7 +132,7 @@ def code_digest(path: str, source: bytes | None = None) -> str | None:
     digest = hashlib.sha256(b"main\0" + hashlib.sha256(data).digest())
     total = len(data)
     files = _folder_sources(main.parent)
-    if len(files) > MAX_FOLDER_FILES:
+    if files is None:
         return None
     for file in files:
         if file == main:
@@ -186,6 +203,12 @@ def _load_function(ctx: StageContext, params: dict[str, Any]) -> Callable[..., A
         source = path.read_bytes()
         digest = hashlib.sha256(source).hexdigest()
         trusted = code_digest(str(path), source)  # the file and the code beside it
+        if check is not None and trusted is None:
+            ctx.fail(
+                f"the folder of {path.name} holds more code than the trust check reads "
+                f"({MAX_FOLDER_FILES} files, {MAX_FOLDER_BYTES // (1 << 20)} MB, "
+                f"{MAX_FOLDER_DIRS:,} folders): keep the file in a folder of its own"
+            )
         if check is not None and not (trusted and check("file", str(path), trusted)):
             ctx.fail(
                 f"{path.name} (or the code in its folder) is not trusted in this workspace "

@@ -103,3 +103,64 @@ def test_a_file_swapped_after_the_check_does_not_run_on_a_dask_worker(ws, tmp_pa
     stage = next(s for s in run.stages if s.node_id == "fn")
     assert stage.status is StageStatus.FAILED and "not trusted" in stage.error
     assert not marker.exists()
+
+
+NAMESPACE_MAIN = """
+import pandas as pd
+from tools import helper
+import compiled
+
+def clip(frame: pd.DataFrame) -> pd.DataFrame:
+    return compiled.clip(helper.clip(frame))
+"""
+
+
+def test_editing_code_a_trusted_file_imports_from_anywhere_in_its_folder_needs_trust(
+    ws, tmp_path
+) -> None:
+    """Code in a sub-folder without ``__init__.py`` (a namespace package) and a compiled
+    module with no source beside the trusted file are importable, so they are hashed too."""
+    import py_compile
+
+    folder = tmp_path / "code"
+    (folder / "tools").mkdir(parents=True)
+    (folder / "main.py").write_text(NAMESPACE_MAIN, "utf-8")
+    (folder / "tools" / "helper.py").write_text(HELPER, "utf-8")
+    source = tmp_path / "compiled.py"
+    source.write_text(HELPER, "utf-8")
+    py_compile.compile(str(source), cfile=str(folder / "compiled.pyc"))
+    _project(ws, folder / "main.py")
+    info = ws.pipelines.list(ws.projects.get("shared").id)[0]
+    graph = serialization.from_dict(ws.pipelines.latest(info.id).document)
+    trust(ws, graph)
+    assert RunService(ws).run("shared", executor="sync").status is RunStatus.SUCCEEDED
+    marker = tmp_path / "ran.txt"
+    (folder / "tools" / "helper.py").write_text(HELPER + EVIL.format(marker=str(marker)), "utf-8")
+    assert untrusted_code(ws, graph)
+    with pytest.raises(UntrustedCodeError, match="main.py"):
+        RunService(ws).run("shared", executor="sync", force=True)
+    (folder / "tools" / "helper.py").write_text(HELPER, "utf-8")  # as trusted again
+    assert not untrusted_code(ws, graph)
+    source.write_text(HELPER + EVIL.format(marker=str(marker)), "utf-8")
+    py_compile.compile(str(source), cfile=str(folder / "compiled.pyc"))
+    assert untrusted_code(ws, graph)
+    with pytest.raises(UntrustedCodeError, match="main.py"):
+        RunService(ws).run("shared", executor="sync", force=True)
+    assert not marker.exists()
+
+
+def test_a_folder_with_more_code_than_the_check_reads_is_named(ws, tmp_path, monkeypatch) -> None:
+    from mlops_desktop.stages import custom
+
+    monkeypatch.setattr(custom, "MAX_FOLDER_DIRS", 3)
+    folder = tmp_path / "code"
+    for name in ("a", "b", "c", "d"):
+        (folder / name).mkdir(parents=True)
+    (folder / "main.py").write_text(MAIN, "utf-8")
+    (folder / "helper.py").write_text(HELPER, "utf-8")
+    _project(ws, folder / "main.py")
+    run = RunService(ws).run("shared", executor="sync")
+    assert run.status is RunStatus.FAILED
+    stage = next(s for s in run.stages if s.node_id == "fn")
+    assert "holds more code than the trust check reads" in stage.error
+    assert "keep the file in a folder of its own" in stage.error
