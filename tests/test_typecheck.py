@@ -39,6 +39,8 @@ CLEAN_MODULES = {
         "e2e_probe",
         "lifecycle_map",
         "main_window",
+        "maturity_view",
+        "models_panel",
         "output_preview",
         "palette",
         "pdf",
@@ -47,6 +49,7 @@ CLEAN_MODULES = {
         "run_controller",
         "run_view",
         "runs_panel",
+        "triggers_panel",
     ),
 }
 

@@ -164,7 +164,8 @@ class MaturityView(QtWidgets.QWidget):
         self._worked.connect(self._on_worked, Qt.ConnectionType.QueuedConnection)
         self.tabs = QtWidgets.QTabWidget()
         self.overview_holder = QtWidgets.QWidget()
-        QtWidgets.QVBoxLayout(self.overview_holder).setContentsMargins(0, 0, 0, 0)
+        self._overview_box = QtWidgets.QVBoxLayout(self.overview_holder)
+        self._overview_box.setContentsMargins(0, 0, 0, 0)
         self.tabs.addTab(self.overview_holder, "Overview")
         self.model_tabs: dict[str, ModelTab] = {}
         for model_id, title in (*MODEL_TABS, ("mlts", "ML Test Score"), ("crosswalk", "Crosswalk")):
@@ -302,7 +303,7 @@ class MaturityView(QtWidgets.QWidget):
         )
         for model_id, _title in MODEL_TABS:
             score = assessment.models[model_id]
-            names = {lv.level: lv.name for lv in score.model.levels}
+            names: dict[int | None, str] = {lv.level: lv.name for lv in score.model.levels}
             self.model_tabs[model_id].show_score(
                 score.model.title,
                 f"{score.level_name} (normalized {score.normalized} of 4)",
@@ -340,9 +341,10 @@ class MaturityView(QtWidgets.QWidget):
 
     # ------------------------------------------------------------------ slots
     def _set_overview(self, widget: QtWidgets.QWidget) -> None:
-        layout = self.overview_holder.layout()
+        layout = self._overview_box
         while layout.count():
-            old = layout.takeAt(0).widget()
+            taken = layout.takeAt(0)
+            old = taken.widget() if taken is not None else None
             if old is not None:
                 old.deleteLater()
         layout.addWidget(widget)

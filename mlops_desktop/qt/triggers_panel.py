@@ -152,15 +152,15 @@ class TriggersPanel(QtWidgets.QWidget):
 
     def refresh(self) -> None:
         """Re-read the triggers (synchronising those declared in the pipeline files)."""
-        service = self.service
-        if service is None or self._project is None:
+        service, workspace = self.service, self._workspace
+        if service is None or workspace is None or self._project is None:
             self._triggers, self._events, self._pipeline_names = [], [], {}
             self.heading.setText("No project open")
             self._show()
             return
         try:
-            project = self._workspace.projects.get(self._project)
-            infos = self._workspace.pipelines.list(project.id)
+            project = workspace.projects.get(self._project)
+            infos = workspace.pipelines.list(project.id)
             for info in infos:
                 service.sync_from_pipeline(project.id, info.name)
             self._triggers = service.list_triggers(project.id)
@@ -192,6 +192,8 @@ class TriggersPanel(QtWidgets.QWidget):
             fill_table(self.triggers, rows)
             for r, trig in enumerate(self._triggers):
                 box = self.triggers.item(r, 0)
+                if box is None:  # fill_table made every cell
+                    continue
                 box.setFlags(
                     Qt.ItemFlag.ItemIsUserCheckable
                     | Qt.ItemFlag.ItemIsEnabled
@@ -244,7 +246,9 @@ class TriggersPanel(QtWidgets.QWidget):
         self.fire_button.setEnabled(have_project and bool(self._pipeline_names))
         editable = trig is not None and not trig.declared
         self.remove_button.setEnabled(editable)
-        self.edit_button.setEnabled(editable and trig.type != TriggerType.MANUAL)
+        self.edit_button.setEnabled(
+            editable and trig is not None and trig.type != TriggerType.MANUAL
+        )
         self.remove_button.setToolTip(
             "Declared in the pipeline file: edit the pipeline to remove it"
             if trig is not None and trig.declared
@@ -389,8 +393,9 @@ class TriggersPanel(QtWidgets.QWidget):
             self.set_enabled(trig, enabled)
 
     def _on_events_cell_double_clicked(self, row: int, _column: int) -> None:
-        if 0 <= row < len(self._events) and self._events[row].run_id:
-            self.run_activated.emit(int(self._events[row].run_id))
+        run_id = self._events[row].run_id if 0 <= row < len(self._events) else None
+        if run_id:
+            self.run_activated.emit(int(run_id))
 
     def _ask_confirmation(self, title: str, text: str) -> bool:
         from mlops_desktop.qt import dialogs
