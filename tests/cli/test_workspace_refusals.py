@@ -105,3 +105,25 @@ def test_a_refused_wal_mode_file_keeps_no_trace_beside_it(tmp_path, workspace, c
     assert main(["--workspace", workspace, "project", "list"]) == 1
     _one_line(capsys)
     assert _beside(Path(workspace)) == []
+
+
+@pytest.mark.parametrize("revision", ["zzz_from_elsewhere", None])
+def test_a_foreign_file_with_the_marker_tables_is_refused_in_its_own_journal_mode(
+    tmp_path, capsys, revision
+) -> None:
+    """A database holding the four tables a workspace is known by, with a revision this
+    app does not know: refused before any setting touches it (it stays in its rollback
+    journal mode, not switched to WAL) and nothing is left beside it."""
+    path = tmp_path / "foreign.db"
+    with contextlib.closing(sqlite3.connect(path)) as con, con:
+        con.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        for table in ("projects", "pipelines", "pipeline_versions"):
+            con.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY)")
+        if revision:
+            con.execute("INSERT INTO alembic_version VALUES (?)", (revision,))
+    before = path.read_bytes()
+    assert before[18:20] == b"\x01\x01"  # rollback journal, not WAL
+    assert main(["--workspace", str(path), "project", "list"]) == 1
+    assert "update the app to open it" in _one_line(capsys)
+    assert path.read_bytes() == before
+    assert _beside(path) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["foreign.db"]
