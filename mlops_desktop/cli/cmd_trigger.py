@@ -4,12 +4,13 @@ their history, and run due triggers headless (from cron or a systemd service).""
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from typing import Any
 
 from mlops_desktop.app.trigger_text import describe_event, describe_trigger
 from mlops_desktop.cli._common import open_workspace, print_json, print_table
-from mlops_desktop.core.errors import NotFoundError
+from mlops_desktop.core.errors import MlopsError, NotFoundError
 
 
 def register(sub: Any) -> None:
@@ -198,7 +199,21 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     with open_workspace(args) as ws:
         service = TriggerService(ws)
         while True:
-            for event in service.run_due():
+            try:
+                events = service.run_due()
+            except MlopsError as exc:
+                if args.once:
+                    raise
+                # A pass that cannot finish (a busy workspace, a full disk): said in one
+                # line; the loop goes on, so the other triggers fire on the next pass.
+                print(
+                    f"mlops-desktop: scheduler pass failed: {exc}; next pass in "
+                    f"{args.interval:g} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                events = []
+            for event in events:
                 pipeline = ws.pipelines.get_by_id(event.pipeline_id).name
                 print(
                     f"{event.fired_at:%Y-%m-%d %H:%M:%S} {describe_event(event, pipeline)}",

@@ -164,3 +164,51 @@ def test_a_tick_seen_by_two_schedulers_is_claimed_once(backend_url: str, tmp_pat
         assert [f.trigger.id for f in fired if f.trigger] == [trig.id]
         second.triggers.list = lambda *args, **kwargs: list(stale)  # type: ignore[method-assign]
         assert TriggerService(second).due(now) == []
+
+
+class _Stop(BaseException):
+    """Ends the endless ``scheduler --interval`` loop in a test."""
+
+
+def test_the_interval_loop_goes_on_after_a_pass_that_fails(
+    backend_url: str, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """A pass that cannot finish (here: the workspace busy) is one line on stderr; the loop
+    does not die, and the next pass fires what is due."""
+    import pytest
+
+    from mlops_desktop.cli import cmd_trigger
+    from mlops_desktop.core.errors import WorkspaceError
+    from mlops_desktop.storage.database import BUSY_MESSAGE
+
+    artifacts = tmp_path / "artifacts"
+    monkeypatch.setenv("MLOPS_DESKTOP_ARTIFACTS", str(artifacts))
+    with Workspace.open(backend_url, artifacts_dir=artifacts) as ws:
+        ws.projects.create("p", pipelines=[("main", DOC)])
+        TriggerService(ws).add_trigger(
+            "p",
+            "main",
+            "schedule",
+            {"cron": "* * * * *"},
+            since=datetime.now(UTC) - timedelta(seconds=61),
+        )
+    passes: list[int] = []
+    real = TriggerService.run_due
+
+    def run_due(self, now=None):
+        passes.append(1)
+        if len(passes) == 1:
+            raise WorkspaceError(BUSY_MESSAGE)
+        if len(passes) == 2:
+            return real(self, now)
+        raise _Stop
+
+    monkeypatch.setattr(TriggerService, "run_due", run_due)
+    monkeypatch.setattr(cmd_trigger.time, "sleep", lambda seconds: None)
+    with pytest.raises(_Stop):
+        main(["--workspace", backend_url, "scheduler", "--interval", "5"])
+    out, err = capsys.readouterr()
+    assert len(passes) == 3
+    assert err.count("\n") == 1 and "scheduler pass failed: the workspace is busy" in err
+    assert "next pass in 5 s" in err
+    assert "started" in out  # the due schedule fired on the next pass
