@@ -102,7 +102,23 @@ class RunView(QtWidgets.QWidget):
         split.addWidget(self.plot_stack)
         split.setStretchFactor(1, 1)
         split.setSizes([220, 800])
+        self._key_split = split
         return split
+
+    def _fit_key_list(self) -> None:
+        """Widen the metric list to its longest name and value (up to 40 % of the tab), so
+        no name or value is cut under the scroll bar."""
+        keys = self.key_list
+        wanted = (
+            keys.sizeHintForColumn(0)
+            + keys.verticalScrollBar().sizeHint().width()
+            + 2 * keys.frameWidth()
+            + 12
+        )
+        sizes = self._key_split.sizes()
+        total = sum(sizes) if sum(sizes) > 0 else 1020
+        first = min(max(wanted, 160), int(total * 0.4))
+        self._key_split.setSizes([first, max(total - first, 1)])
 
     def _build_logs_tab(self) -> QtWidgets.QWidget:
         self.stage_table = QtWidgets.QTableWidget(0, 4)
@@ -182,6 +198,7 @@ class RunView(QtWidgets.QWidget):
             item.setCheckState(Qt.CheckState.Checked if key in ticked else Qt.CheckState.Unchecked)
             self.key_list.addItem(item)
         self.key_list.blockSignals(False)
+        self._fit_key_list()
         self._replot()
         self.diagnostics.set_diagnostics(diagnostics)
         self.tuning.set_tuning(tuning)

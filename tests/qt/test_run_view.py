@@ -93,3 +93,25 @@ def test_a_lone_point_gets_a_marker_until_more_points_arrive(qtbot):
     plot.append_points(3, "accuracy", [1], [0.95], [2.0])
     plot.flush()
     assert plot._lines[(3, "accuracy")].raw.opts["symbol"] is None
+
+
+def test_the_metric_list_is_wide_enough_for_its_names_and_values(qtbot, google_runs):
+    """The longest metric name with its value is not cut under the scroll bar."""
+    from mlops_desktop.qt.run_view import RunView
+
+    ws, runs = google_runs
+    view = RunView()
+    qtbot.addWidget(view)
+    view.resize(1400, 420)  # a short panel: the list scrolls
+    view.show()
+    qtbot.waitExposed(view)
+    view.load(ws, runs[-1].id)
+    qtbot.wait(20)
+    keys = view.key_list
+    assert keys.verticalScrollBar().isVisible()
+    room = keys.viewport().width()
+    longest = max(keys.visualItemRect(keys.item(i)).width() for i in range(keys.count()))
+    widest = max(
+        keys.fontMetrics().horizontalAdvance(keys.item(i).text()) for i in range(keys.count())
+    )
+    assert widest + 24 <= room, (widest, room, longest)
