@@ -107,3 +107,52 @@ def test_champion_rule_falls_back_to_the_baseline_and_says_so():
     ]
     passed, lines = evaluate_rules(tree, values)
     assert passed and lines[0].startswith("✓ accuracy > champion_accuracy + 0.005  (0.9 > 0.605)")
+
+
+def _edit(url, message, **params):
+    """Edit stage parameters as the inspector does: {(node, param): value}."""
+    with Workspace.open(url) as ws:
+        service = ProjectService(ws)
+        info, pipeline = service.load_pipeline("ct")
+        for (node, name), value in params["values"].items():
+            pipeline.apply(set_param(pipeline, node, name, value))
+        service.save_pipeline(info.id, pipeline, message)
+
+
+@pytest.mark.slow
+def test_v3_in_production_then_a_weaker_v4_keeps_v3(workspace_url, capsys):
+    """The case as it was seen: three versions reach production one after another, then a
+    forest of three stumps is trained; the gate meets v3 on the same rows and keeps it."""
+    url = workspace_url
+    assert _cli(capsys, url, "project", "create", "ct", "--template", "google")[0] == 0
+    champion_rule = "accuracy >= 0.9 and accuracy > champion_accuracy + 0.005"
+    # Three forests of different sizes, each deployed directly past a plain threshold rule.
+    for trees in (20, 40, 60):
+        values = {
+            ("gate", "rules"): "accuracy >= 0.9",
+            ("deploy", "strategy"): "direct",
+            ("train", "n_estimators"): trees,
+        }
+        _edit(url, f"{trees} trees", values=values)
+        code, out = _cli(capsys, url, "run", "ct")
+        assert code == 0 and "succeeded" in out, out
+    primary, aliases, versions = _serving(url)
+    assert primary == [(3, "direct")] and aliases["production"] == 3 and versions == [3, 2, 1]
+
+    values = {
+        ("gate", "rules"): champion_rule,
+        ("train", "n_estimators"): 3,
+        ("train", "max_depth"): 1,
+    }
+    _edit(url, "three stumps, the champion rule back", values=values)
+    code, out = _cli(capsys, url, "run", "ct")
+    assert code == 0, out
+    assert "run #4 kept out in " in out
+    assert ": champion breast-cancer-classifier v3 stays (accuracy" in out
+    code, listing = _cli(capsys, url, "runs", "ct", "--json")
+    weak = json.loads(listing)[0]["metrics"]
+    assert (
+        weak["gate_champion_version"] == 3.0 and weak["accuracy"] < weak["gate_champion_accuracy"]
+    )
+    primary, aliases, versions = _serving(url)
+    assert primary == [(3, "direct")] and aliases["production"] == 3 and versions == [3, 2, 1]
