@@ -26,6 +26,7 @@ CLEAN_PACKAGES = (
     "qt/window",
     "qt/canvas",
     "qt/plots",
+    "qt/document",
 )
 
 # Modules of packages that are not clean as a whole yet.
@@ -37,6 +38,7 @@ CLEAN_MODULES = {
         "crosswalk_view",
         "dialogs",
         "e2e_probe",
+        "inspector",
         "lifecycle_map",
         "main_window",
         "maturity_view",

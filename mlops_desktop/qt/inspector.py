@@ -15,7 +15,6 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import (
-    QAbstractSpinBox,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -84,8 +83,9 @@ class ParamRow(QObject):
     def _make_editor(self) -> QWidget:
         spec, kind = self.spec, self.spec.kind
         if kind is ParamKind.BOOL:
-            w: QWidget = QCheckBox()
-            w.toggled.connect(self._commit)
+            check = QCheckBox()
+            check.toggled.connect(self._commit)
+            w: QWidget = check
         elif kind is ParamKind.CHOICE:
             w = QComboBox()
             w.addItems(list(spec.choices))
@@ -132,7 +132,7 @@ class ParamRow(QObject):
             w.editingFinished.connect(self._commit)
         return w
 
-    def _spin_setup(self, w: QAbstractSpinBox) -> None:
+    def _spin_setup(self, w: QSpinBox | QDoubleSpinBox) -> None:
         w.setKeyboardTracking(False)  # apply on Enter, focus-out or arrow, not per keystroke
         w.setAccelerated(True)
         w.valueChanged.connect(self._commit)
@@ -352,7 +352,7 @@ class NodeInspector(QWidget):
         self._scroll.setWidget(page)
         self._refresh_values()
         target = self.rows.get("target")
-        if node.type == "load_data" and target is not None:
+        if node.type == "load_data" and target is not None and isinstance(target.editor, QLineEdit):
             target.editor.textEdited.connect(self._check_data)  # as the user types
 
     def show_column_roles(self) -> None:

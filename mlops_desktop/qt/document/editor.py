@@ -524,7 +524,11 @@ class PipelineEditor(QWidget):
             menu.addAction("Edit note text…", lambda: self._on_scene_note_double_clicked(note_id))
             colours = menu.addMenu("Colour")
             for label, colour in NOTE_COLOURS:
-                colours.addAction(label, lambda c=colour: self.set_note_colour(note_id, c))
+
+                def set_colour(c: str = colour) -> None:
+                    self.set_note_colour(note_id, c)
+
+                colours.addAction(label, set_colour)
             menu.addAction(
                 "Delete note",
                 lambda: self.push(
