@@ -107,3 +107,12 @@ def test_a_failure_naming_no_stage_offers_nothing(qtbot, window: MainWindow) -> 
         window.acts.run.trigger()
     assert blocker.args[1] == "failed" and "'ridge' is a regressor" in blocker.args[2]
     assert not window.runs.fix_offer.button.isVisible()
+
+
+def test_the_offer_goes_when_the_failed_pipeline_closes(qtbot, window: MainWindow) -> None:
+    with qtbot.waitSignal(window.runner.finished, timeout=120000):
+        window.acts.run.trigger()
+    offer = window.runs.fix_offer
+    assert offer.button.isVisible()
+    window.documents.close_current()
+    assert not offer.button.isVisible() and not offer.action.isEnabled()

@@ -55,6 +55,7 @@ class FixOffer(QObject):
         self.button.hide()
         if status_bar is not None:
             status_bar.insertPermanentWidget(0, self.button)
+        documents.current_changed.connect(self._on_documents_current_changed)
 
     def offer(self, run_id: int, pipeline_id: int | None) -> StageFix | None:
         """Look at the failed run ``run_id`` of pipeline ``pipeline_id``: when a failed stage
@@ -89,6 +90,10 @@ class FixOffer(QObject):
         self.fix, self.pipeline_id = None, None
         self.action.setEnabled(False)
         self.button.hide()
+
+    def _on_documents_current_changed(self) -> None:
+        if self.fix is not None and self._documents.get(self.pipeline_id) is None:
+            self.clear()  # the failed pipeline's tab closed: nothing to insert into
 
     def apply(self) -> str | None:
         """Insert the offered stage (one undo step) and select it; returns its node id."""
