@@ -39,6 +39,7 @@ class ApprovalDialog(QtWidgets.QDialog):
         super().__init__(parent)
         self.request = request
         self.decision: ApprovalDecision | None = None
+        self._closing_for_cancel = False  # the run withdrew the request: close without asking
         version = request.version
         self.setWindowTitle(f"Approve {version.label}?")
         self.setMinimumWidth(460)
@@ -115,7 +116,7 @@ class ApprovalDialog(QtWidgets.QDialog):
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt hook
         """Closing the window without a decision leaves the run waiting (say so)."""
-        if self.decision is None and not getattr(self, "_closing_for_cancel", False):
+        if self.decision is None and not self._closing_for_cancel:
             event.ignore()
             QtWidgets.QMessageBox.information(
                 self,

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog
 
 from mlops_desktop.core.errors import MlopsError
@@ -77,6 +77,7 @@ class CloudFileDrop(QObject):
     def __init__(self, win: MainWindow) -> None:
         super().__init__(win)
         self._win = win
+        self.local_copy_action: QAction | None = None  # File → Make a local copy…
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
         kind = event.type()
@@ -102,5 +103,5 @@ def install_drop(win: MainWindow) -> CloudFileDrop:
     drop = CloudFileDrop(win)
     win.setAcceptDrops(True)
     win.installEventFilter(drop)
-    win.local_copy_action = cloud_local_copy.install(win)
+    drop.local_copy_action = cloud_local_copy.install(win)
     return drop

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu
 
 from mlops_desktop.core.errors import MlopsError
 from mlops_desktop.qt import dialogs
@@ -72,10 +73,10 @@ def install(win: MainWindow) -> QAction:
 
 def _place(win: MainWindow, action: QAction) -> None:
     for menu_action in win.menuBar().actions():
-        menu = menu_action.menu()
-        items = menu.actions() if menu is not None else []
+        menu = menu_action.menu()  # a QMenu in a widgets app (the stub says QObject)
+        items = menu.actions() if isinstance(menu, QMenu) else []
         after = next((a for a in items if a.text() == AFTER), None)
-        if menu is not None and after is not None:
+        if isinstance(menu, QMenu) and after is not None:
             index = items.index(after) + 1
             if index < len(items):
                 menu.insertAction(items[index], action)
