@@ -90,9 +90,11 @@ def loop_section(
         number = numbers.get(alert.run_id) if alert.run_id else None
         steps.append(LoopStep(alert.created_at, f"{alert.kind} alert", number, alert.message))
     started = skipped = 0
+    acted: set[int] = set()
     for event in ws.triggers.events(project_id, None, None):
         if event.type != "monitor_alert":
             continue
+        acted.update(int(i) for i in event.detail.get("alert_ids", []))
         if event.outcome == "skipped":
             skipped += 1
             reason = event.detail.get("reason", "nothing new")
@@ -118,6 +120,9 @@ def loop_section(
             f"they started {started} retraining run{'s' if started != 1 else ''}"
             + (f" and {skipped} firing(s) found nothing new to learn from." if skipped else ".")
         )
+        waiting = _waiting(ws, project_id, [a for a in alerts if a.id not in acted], numbers)
+        if waiting:
+            section.story.append(waiting)
     if learned:
         section.story.append(f"Retraining learned from {learned:,} labelled production rows.")
     live = _live_accuracy(runs, metrics, numbers)
@@ -125,6 +130,29 @@ def loop_section(
         section.story.append(live)
     section.story.extend(canaries)
     return section
+
+
+def _waiting(ws: Any, project_id: int, alerts: list[Any], numbers: dict[int, int]) -> str:
+    """One sentence on the alerts no trigger has acted on yet, and why they wait."""
+    if not alerts:
+        return ""
+    runs = ", ".join(f"#{numbers[a.run_id]}" for a in alerts if a.run_id in numbers)
+    head = f"{len(alerts)} alert{'s' if len(alerts) != 1 else ''}" + (
+        f" (run {runs})" if runs else ""
+    )
+    verb = "has" if len(alerts) == 1 else "have"
+    watching = [
+        t for t in ws.triggers.list(project_id, enabled_only=True) if t.type == "monitor_alert"
+    ]
+    if not watching:
+        return f"{head} {verb} not started a retraining: no trigger watches for alerts."
+    cooldown = max(float(t.config.get("cooldown_s") or 0) for t in watching)
+    why = (
+        f": a retraining waits {cooldown:g} s after the last one, then looks again."
+        if cooldown
+        else ": the next scheduler pass looks at it."
+    )
+    return f"{head} {verb} not started a retraining yet{why}"
 
 
 def _live_accuracy(

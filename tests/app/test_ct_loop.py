@@ -90,6 +90,10 @@ def test_google_template_closes_the_loop(ws, tmp_path):
     assert "2 challengers met the production champion on the same test rows" in story
     assert "1 passed, 1 kept out (latest, run #2: champion breast-cancer-classifier v1" in story
     assert "Monitoring raised 2 alerts (2 drift); they started 1 retraining run" in story
+    assert (
+        "1 alert (run #3) has not started a retraining yet: a retraining waits 600 s after "
+        "the last one, then looks again." in story
+    )
     assert "Retraining learned from 200 labelled production rows." in story
     # v1 served batch 1 (0.5 sd) and batch 2 (1 sd): how often it answered right, in words.
     assert (
