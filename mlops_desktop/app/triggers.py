@@ -101,6 +101,9 @@ class TriggerService:
         self._runner = runner
         self.clock = clock
         self.listener = listener
+        # Declarations in pipeline files that cannot be used (stored before they were
+        # checked), by pipeline id: one sentence each, for the Triggers panel.
+        self.refused: dict[int, list[str]] = {}
 
     @property
     def store(self) -> TriggerStore:
@@ -195,11 +198,16 @@ class TriggerService:
                 f"limit of {MAX_TRIGGERS_PER_PIPELINE}; none of them is used"
             )
         wanted: list[tuple[str, dict[str, Any]]] = []
-        for entry in declared if isinstance(declared, list) else []:
+        where: dict[tuple[str, str], int] = {}  # (type, settings) -> index in the file
+        refused: list[str] = []
+        for index, entry in enumerate(declared if isinstance(declared, list) else []):
             if isinstance(entry, Mapping) and entry.get("type") in TRIGGER_TYPES:
                 config = {k: v for k, v in entry.items() if k not in ("type", "enabled")}
                 config["origin"] = ORIGIN_PIPELINE
                 wanted.append((str(entry["type"]), config))
+                where[(str(entry["type"]), canon(config))] = index
+            else:
+                refused.append(f"meta.triggers[{index}]: not a trigger of a known type")
         existing = [t for t in self.store.list(proj.id, info.id) if t.declared]
         keys = {(t, canon(c)) for t, c in wanted}
         for trig in existing:
@@ -211,8 +219,14 @@ class TriggerService:
                 since = self._declared_since(info, type_, config)
                 try:
                     self.add_trigger(proj.id, info.name, type_, config, since=since)
-                except MlopsError:
-                    continue  # a bad declaration: the validation of the document reports it
+                except MlopsError as exc:  # e.g. a cron that never fires: not used
+                    index = where.get((type_, canon(config)), 0)
+                    refused.append(f"meta.triggers[{index}]: {exc}")
+        if refused and self.refused.get(info.id) != refused:  # said once, not every pass
+            log.warning("pipeline %s declares triggers that are not used: %s", info.name, refused)
+        self.refused.pop(info.id, None)
+        if refused:
+            self.refused[info.id] = refused
         return self.store.list(proj.id, info.id)
 
     def _declared_since(

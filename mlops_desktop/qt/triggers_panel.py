@@ -60,6 +60,7 @@ class TriggersPanel(QtWidgets.QWidget):
         self._triggers: list[Trigger] = []
         self._events: list[TriggerEvent] = []
         self._pipeline_names: dict[int, str] = {}
+        self._refused: dict[str, list[str]] = {}  # pipeline -> declarations not used
         self._filling = False
         self.current_pipeline: str | None = None  # the window's current tab's pipeline
         # Replaceable for embedding (and tests): ask yes/no, show an error, the Add dialog.
@@ -169,9 +170,18 @@ class TriggersPanel(QtWidgets.QWidget):
             self.report_error(f"Cannot list the triggers: {exc}")
             return
         self._pipeline_names = {info.id: info.name for info in infos}
+        refused = {self._pipeline_names.get(k, str(k)): v for k, v in service.refused.items()}
+        if refused != self._refused:  # said once in the Messages panel, not at each refresh
+            for name, lines in refused.items():
+                self.report_error(
+                    f"Pipeline '{name}' declares triggers that are not used: {'; '.join(lines)}"
+                )
+        self._refused = refused
         on = sum(t.enabled for t in self._triggers)
+        unused = sum(len(lines) for lines in refused.values())
         self.heading.setText(
             f"<b>{html.escape(project.name)}</b>: {len(self._triggers)} trigger(s), {on} on"
+            + (f"; {unused} declared in a pipeline file not used (see Messages)" if unused else "")
         )
         self._show()
 
