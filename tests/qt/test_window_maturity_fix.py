@@ -80,17 +80,14 @@ def test_gap_actions_are_read_whole_not_cut(qtbot, tmp_path) -> None:
     gaps = tab.gaps
     widths = [gaps.columnWidth(c) for c in range(3)]
     assert widths[1] == max(widths) and widths[1] > 120, widths
-    metrics = gaps.fontMetrics()
+    from mlops_desktop.qt.wrapped_tree import PADDING, text_height
+
     for i in range(gaps.topLevelItemCount()):
         item = gaps.topLevelItem(i)
         rect = gaps.visualItemRect(item)
         for column in (0, 1, 2):
             text = item.text(column)
-            needed = metrics.boundingRect(
-                QRect(0, 0, gaps.columnWidth(column) - 10, 100000),
-                int(Qt.TextFlag.TextWordWrap),
-                text,
-            )
-            assert needed.height() <= rect.height(), (text, needed, rect)
+            needed = text_height(gaps.font(), gaps.columnWidth(column) - PADDING, text)
+            assert needed <= rect.height(), (text, needed, rect)
     win.runner.wait(30)
     win.close()
