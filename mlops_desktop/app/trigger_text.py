@@ -107,11 +107,11 @@ def next_fire(trigger: Trigger, now: datetime | None = None) -> datetime | None:
     return max(tick, now)  # a tick missed while nothing ran fires at once
 
 
-def describe_event(event: TriggerEvent, pipeline: str = "") -> str:
-    """One line about a firing."""
+def describe_event(event: TriggerEvent, pipeline: str = "", run_number: int | None = None) -> str:
+    """One line about a firing (``run_number``: the started run's number in its project)."""
     where = f" {pipeline}" if pipeline else ""
     if event.outcome == "started":
-        return f"{event.type}{where}: started run #{event.run_id}"
+        return f"{event.type}{where}: started run #{run_number or event.run_id}"
     if event.outcome == "queued":
         return f"{event.type}{where}: queued (the pipeline is running; it runs when free)"
     if event.outcome == "coalesced":

@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Any
 
-from mlops_desktop.app.trigger_text import describe_event, describe_trigger
+from mlops_desktop.app.trigger_text import describe_event, describe_trigger, outcome_text
 from mlops_desktop.cli._common import open_workspace, print_json, print_table
 from mlops_desktop.core.errors import MlopsError, NotFoundError
 
@@ -65,7 +65,7 @@ def cmd_trigger(args: argparse.Namespace) -> int:
 
     with open_workspace(args) as ws:
         event = TriggerService(ws).fire(args.project, args.pipeline, environment=args.environment)
-        print(describe_event(event))
+        print(describe_event(event, run_number=_number(ws, event.run_id)))
         if event.outcome == "failed":
             return 1
         if event.run_id is not None:
@@ -88,6 +88,7 @@ def cmd_triggers(args: argparse.Namespace) -> int:
         triggers = service.list_triggers(args.project, args.pipeline)
         events = service.history(args.project, args.pipeline, args.limit)
         names = {i.id: i.name for i in ws.pipelines.list(project.id)}
+        numbers = ws.runs.numbers(project.id)
     if args.json:
         print_json(
             {
@@ -133,8 +134,8 @@ def cmd_triggers(args: argparse.Namespace) -> int:
                     e.fired_at.strftime("%Y-%m-%d %H:%M:%S"),
                     names.get(e.pipeline_id, ""),
                     e.type,
-                    e.outcome + (f" into #{e.coalesced_into}" if e.coalesced_into else ""),
-                    e.run_id or "-",
+                    outcome_text(e),
+                    f"#{numbers[e.run_id]}" if e.run_id in numbers else "-",
                 ]
                 for e in events
             ],
@@ -215,10 +216,13 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
                 events = []
             for event in events:
                 pipeline = ws.pipelines.get_by_id(event.pipeline_id).name
-                print(
-                    f"{event.fired_at:%Y-%m-%d %H:%M:%S} {describe_event(event, pipeline)}",
-                    flush=True,
-                )
+                said = describe_event(event, pipeline, _number(ws, event.run_id))
+                print(f"{event.fired_at:%Y-%m-%d %H:%M:%S} {said}", flush=True)
             if args.once:
                 return 0
             time.sleep(args.interval)
+
+
+def _number(ws: Any, run_id: int | None) -> int | None:
+    """A run's number in its project (None for no run)."""
+    return ws.runs.get(run_id).number if run_id is not None else None

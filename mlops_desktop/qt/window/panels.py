@@ -257,8 +257,12 @@ class ProjectPanels:
             self.trigger_timer = None
 
     def _on_trigger_timer_fired(self, events: list[TriggerEvent]) -> None:
+        workspace = self._state.workspace
         for event in events:
-            self._host.show_message(f"Trigger fired: {describe_event(event)}")
+            number = None
+            if workspace is not None and event.run_id is not None:
+                number = workspace.runs.get(event.run_id).number
+            self._host.show_message(f"Trigger fired: {describe_event(event, run_number=number)}")
         if events:
             self._runs.reload_runs()
             self.refresh_triggers()
