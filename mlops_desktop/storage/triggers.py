@@ -31,13 +31,18 @@ from mlops_desktop.storage.orm_registry import (
 from mlops_desktop.storage.owner import Owner, current_owner, hostname, is_alive
 
 
-def _trigger(s: Session, row: SqlTrigger) -> Trigger:
-    pipeline = s.get(SqlPipeline, row.pipeline_id)
+def _trigger(s: Session, row: SqlTrigger, names: Mapping[int, str] | None = None) -> Trigger:
+    """The entity of ``row``; ``names`` (pipeline id -> name) saves a lookup per row."""
+    if names is not None:
+        name = names.get(row.pipeline_id, "")
+    else:
+        pipeline = s.get(SqlPipeline, row.pipeline_id)
+        name = pipeline.name if pipeline else ""
     return Trigger(
         id=row.id,
         project_id=row.project_id,
         pipeline_id=row.pipeline_id,
-        pipeline_name=pipeline.name if pipeline else "",
+        pipeline_name=name,
         type=row.type,
         config=dict(row.config or {}),
         enabled=bool(row.enabled),
@@ -125,7 +130,15 @@ class TriggerStore:
                 query = query.where(SqlTrigger.pipeline_id == pipeline_id)
             if enabled_only:
                 query = query.where(SqlTrigger.enabled.is_(True))
-            return [_trigger(s, r) for r in s.scalars(query)]
+            rows = list(s.scalars(query))
+            ids = {r.pipeline_id for r in rows}
+            names: dict[int, str] = {}
+            if ids:  # one query for the names, not one per trigger (thousands per pass)
+                found = s.execute(
+                    select(SqlPipeline.id, SqlPipeline.name).where(SqlPipeline.id.in_(ids))
+                )
+                names = {int(i): str(n) for i, n in found}
+            return [_trigger(s, r, names) for r in rows]
 
     def get(self, trigger_id: int) -> Trigger:
         with self.db.read() as s:
