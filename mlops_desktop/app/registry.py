@@ -310,7 +310,7 @@ class RunOperations:
             feature_names=feature_names,
             alias=alias,
             actor=self.actor(run),
-            reason=f"registered by run {run.id}",
+            reason=f"registered by run {run.label}",
         )
         self.effects.note(run_id, self.node_id, "version", version.id)
         return version

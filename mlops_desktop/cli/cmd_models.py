@@ -97,6 +97,7 @@ def _list(args: argparse.Namespace, project: str) -> int:
 
     with open_workspace(args) as ws:
         summary = RegistryService(ws).summary(project)
+        numbers = ws.runs.numbers(ws.projects.get(project).id)
     if args.json:
         print_json(summary)
         return 0
@@ -115,7 +116,7 @@ def _list(args: argparse.Namespace, project: str) -> int:
                     v["version"],
                     ", ".join(v["aliases"]),
                     (v["approval"] + (f" by {v['approver']}" if v["approver"] else "")) or "-",
-                    v["run_id"] or "-",
+                    f"#{numbers[v['run_id']]}" if v["run_id"] in numbers else "-",
                     metric,
                     v["created_at"][:19].replace("T", " "),
                 ]

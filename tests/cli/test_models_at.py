@@ -45,6 +45,9 @@ def test_models_at_answers_what_served_production_through_the_loop(workspace_url
 
     # The listing says who answers how much now: the canary a fifth, the primary the rest.
     code, out = _cli(capsys, url, "models", "ct")
+    versions = [ln.split() for ln in out.splitlines()[2:4]]
+    assert [(row[1], row[-5]) for row in versions] == [("2", "#3"), ("1", "#1")]  # by number
+    assert "registered by run #3" in out
     active = [ln.split() for ln in out.split("ENVIRONMENT")[1].splitlines()[2:] if ln.strip()]
     assert [(row[2], row[3], row[4]) for row in active] == [
         ("2", "canary", "20%"),
