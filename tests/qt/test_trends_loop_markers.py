@@ -156,3 +156,19 @@ def test_clicking_a_loop_marker_opens_its_run(qtbot, window, kind, run) -> None:
         )
     )
     assert f"Run #{window.run_view.run.number}" in window.run_view.header.text()
+
+
+def test_labels_of_close_events_do_not_overlap(qtbot, window) -> None:
+    """Versions and deployments a few seconds apart get their labels in separate rows."""
+    window.show_dock(window.trends_dock)
+    qtbot.waitUntil(lambda: window.trends is not None and window.trends.trend.trend is not None)
+    plot = window.trends.trend
+    qtbot.wait(100)
+    labels = [line.label for line in plot.event_lines if line.isVisible()]
+    assert len(labels) >= 2
+    rects = [label.sceneBoundingRect() for label in labels]
+    for i, a in enumerate(rects):
+        for b in rects[i + 1 :]:
+            assert not a.intersects(b), (a, b)
+    view = plot.plot_item.vb.sceneBoundingRect()
+    assert all(view.top() - 1 <= r.top() for r in rects)  # inside the plot, none above it

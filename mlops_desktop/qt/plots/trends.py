@@ -66,8 +66,11 @@ class _TimePanel(PlotPanel):
         self.events_check.toggled.connect(self._on_events_check_toggled)
         self.tools.addWidget(self.events_check)
         self._event_items: list[Any] = []
+        self.event_lines: list[Any] = []  # the version and deployment lines, with labels
         self.events: list[TimelineEvent] = []
         self.markers: dict[str, Any] = {}  # one scatter item per loop kind
+        self.plot_item.vb.sigResized.connect(self.stagger_labels)
+        self.plot_item.vb.sigXRangeChanged.connect(self.stagger_labels)
 
     def _on_events_check_toggled(self, on: bool) -> None:
         for item in self._event_items:
@@ -123,9 +126,10 @@ class _TimePanel(PlotPanel):
     ) -> None:
         self.events = list(events)
         self._event_items = []
+        self.event_lines = []
         self._draw_markers(y_at or (lambda t: np.zeros_like(t)))
         seen: set[str] = set()
-        for n, event in enumerate(events):
+        for event in events:
             if event.kind in LOOP_KINDS:
                 continue
             color = colors.readable(EVENT_COLOURS.get(event.kind, "#555555"))
@@ -134,9 +138,10 @@ class _TimePanel(PlotPanel):
                 angle=90,
                 pen=pg.mkPen(color, width=1.2, style=QtCore.Qt.PenStyle.DashLine),
                 label=event.label,
-                # Staggered heights so that labels of close events do not overlap.
+                # Staggered in rows by stagger_labels so that close events' labels do not
+                # overlap.
                 labelOpts={
-                    "position": 0.95 - 0.08 * (n % 3),
+                    "position": 0.95,
                     "color": color,
                     "fill": pg.mkBrush(colors.role("legend_fill")),
                     "anchors": [(0, 0.5), (0, 0.5)],
@@ -145,11 +150,41 @@ class _TimePanel(PlotPanel):
             line.setToolTip(f"{event.label}\n{_time_text(event.time)}")
             self.plot_item.addItem(line, ignoreBounds=True)
             self._event_items.append(line)
+            self.event_lines.append(line)
             if event.kind not in seen:  # one legend entry per kind of event
                 seen.add(event.kind)
                 sample = pg.PlotDataItem(pen=pg.mkPen(color, style=QtCore.Qt.PenStyle.DashLine))
                 self.legend.addItem(sample, event.kind.replace("_", " "))
         self._on_events_check_toggled(self.events_check.isChecked())
+        self.stagger_labels()
+
+    def stagger_labels(self, *_args: Any) -> None:
+        """Put each event's label in the highest row where it overlaps no label already
+        placed (rows one label high, from the top of the plot down)."""
+        vb = self.plot_item.vb
+        height = vb.height()
+        if height < 10 or not self.event_lines:
+            return
+        rows: list[list[tuple[float, float]]] = []
+        for line in sorted(self.event_lines, key=lambda item: item.value()):
+            label = line.label
+            box = label.boundingRect()
+            left = vb.mapViewToScene(QtCore.QPointF(line.value(), 0)).x()
+            span = (left, left + box.width() + 4)
+            row = next(
+                (
+                    i
+                    for i, taken in enumerate(rows)
+                    if all(span[1] <= a or span[0] >= b for a, b in taken)
+                ),
+                len(rows),
+            )
+            if row == len(rows):
+                rows.append([])
+            rows[row].append(span)
+            # the label's middle sits on its position: the first row just below the top
+            middle = (row + 0.5) * (box.height() + 2) + 2
+            label.setPosition(max(1.0 - middle / height, 0.02))
 
     def _fit_x(self, times: Sequence[np.ndarray]) -> None:
         """Show every point and event with a margin (events alone do not set the range)."""
