@@ -185,6 +185,11 @@ def take(out: Path, work: Path, size: tuple[int, int] = WINDOW_SIZE) -> None:
     pipeline = win.workspace.pipelines.list(win.workspace.projects.get(SAMPLE).id)[0].name
     win.triggers_panel.add_trigger(pipeline, "schedule", {"cron": "0 2 * * 1"})
     save(win.triggers_dock, out, "triggers")
+    bottom_panel(win, win.models_dock, 320)
+    save(win.models_dock, out, "models-panel")
+    bottom_panel(win, win.trends_dock, 360)
+    settle(1.0)  # the trends are read in the background
+    save(win.trends_dock, out, "trends")
 
     win.open_run(second)
     float_dock(win.run_view_dock)
