@@ -249,27 +249,36 @@ class RunOperations:
     def undo(self, run_id: int, node_ids: Iterable[str] | None = None) -> list[str]:
         """Take back the registrations, approvals and deployments the stages ``node_ids``
         (None: every stage) of run ``run_id`` made, newest first; forget the run's other
-        changes (they stand). One line per change taken back."""
-        done = []
-        reason = f"run #{run_id} failed after this change; taken back"
-        for kind, ident in self.effects.take(run_id, node_ids):
-            if kind == "approval":
-                if label := self.registry.take_back_approval(ident, run_id):
-                    done.append(f"approval of {label} taken back")
-            elif kind == "deployment":
-                deployment = self.deployments.get(ident)
-                if self.deployments.undo(
-                    ident, actor="mlops-desktop", reason=reason, run_id=run_id
-                ):
-                    done.append(
-                        f"deployment of {deployment.model_name} v{deployment.version} to "
-                        f"{deployment.environment} rolled back"
-                    )
-            elif label := self.registry.withdraw(
-                ident, actor="mlops-desktop", reason=reason, run_id=run_id
-            ):
-                done.append(f"{label} withdrawn from the registry")
+        changes (they stand). One line per change taken back. When a write fails (a full
+        disk), what is not taken back yet is kept for another call, and the error raised."""
+        done = self.effects.said(run_id)  # by a take-back that failed half-way
+        pending = self.effects.take(run_id, node_ids)
+        try:
+            while pending:
+                line = self._undo_one(run_id, *pending[0])
+                pending.pop(0)
+                if line:
+                    done.append(line)
+        except Exception:
+            self.effects.keep(run_id, pending, done)
+            raise
         return done
+
+    def _undo_one(self, run_id: int, kind: str, ident: int) -> str:
+        reason = f"run #{run_id} failed after this change; taken back"
+        if kind == "approval":
+            label = self.registry.take_back_approval(ident, run_id)
+            return f"approval of {label} taken back" if label else ""
+        if kind == "deployment":
+            deployment = self.deployments.get(ident)
+            if self.deployments.undo(ident, actor="mlops-desktop", reason=reason, run_id=run_id):
+                return (
+                    f"deployment of {deployment.model_name} v{deployment.version} to "
+                    f"{deployment.environment} rolled back"
+                )
+            return ""
+        label = self.registry.withdraw(ident, actor="mlops-desktop", reason=reason, run_id=run_id)
+        return f"{label} withdrawn from the registry" if label else ""
 
     def _run(self, run_id: int) -> Run:
         return self.workspace.runs.get(run_id)
@@ -481,17 +490,34 @@ class RunEffects:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._done: dict[int, list[tuple[str, str, int]]] = {}
+        self._said: dict[int, list[str]] = {}
 
     def note(self, run_id: int, node_id: str, kind: str, ident: int) -> None:
         with self._lock:
             self._done.setdefault(run_id, []).append((node_id, kind, ident))
 
     def take(self, run_id: int, node_ids: Iterable[str] | None) -> list[tuple[str, int]]:
-        """The changes of ``node_ids`` (None: all) newest first; the run is forgotten."""
+        """The changes of ``node_ids`` (None: all) newest first, and those kept back from a
+        take-back that failed; the run is forgotten."""
         wanted = None if node_ids is None else set(node_ids)
         with self._lock:
             done = self._done.pop(run_id, [])
-        return [(k, i) for n, k, i in reversed(done) if wanted is None or n in wanted]
+        return [(k, i) for n, k, i in reversed(done) if wanted is None or n in wanted or n == _KEPT]
+
+    def keep(self, run_id: int, pending: list[tuple[str, int]], said: list[str]) -> None:
+        """Keep changes (newest first) a take-back could not finish, for the next take, and
+        the lines of those it did take back."""
+        with self._lock:
+            self._done.setdefault(run_id, []).extend((_KEPT, k, i) for k, i in reversed(pending))
+            self._said[run_id] = list(said)
+
+    def said(self, run_id: int) -> list[str]:
+        """The lines of a take-back that failed half-way (then forgotten)."""
+        with self._lock:
+            return self._said.pop(run_id, [])
+
+
+_KEPT = "\0kept"  # the stage of changes kept back from a failed take-back: always taken
 
 
 def operate_services(

@@ -369,8 +369,15 @@ class RunService:
         try:
             return list(undo(run_id, node_ids))
         except Exception as exc:  # noqa: BLE001 - said in the run's message
-            log.exception("could not take back the changes of run #%s", run_id)
-            return [f"could not take back its registry changes: {exc}"]
+            error: Exception = exc
+        reserve = self.ws.reserve  # a full disk: the room kept aside lets the undo write
+        if reserve is not None and reserve.release():
+            try:  # what was not taken back yet
+                return list(undo(run_id, node_ids))
+            except Exception as exc:  # noqa: BLE001 - said in the run's message
+                error = exc
+        log.error("could not take back the changes of run #%s: %s", run_id, error)
+        return [f"could not take back its registry changes: {error}"]
 
     def pipeline_info(self, project_id: int, name: str | None) -> PipelineInfo:
         if name:
