@@ -63,7 +63,12 @@ def measure(force):
 
 def measure_prewarm():
     # Stalls while the app imports the run's libraries at idle (what run_gui does).
-    from mlops_desktop.app.prewarm import start_prewarm
+    from mlops_desktop.app.prewarm import RUN_MODULES, start_prewarm
+    try:  # what run_gui imports: the run's libraries and the window's modules for a run
+        from mlops_desktop.qt.application import prewarm_modules
+        modules = prewarm_modules()
+    except ImportError:  # an older copy of the app
+        modules = RUN_MODULES
 
     gaps, last = [], [time.perf_counter()]
 
@@ -77,7 +82,7 @@ def measure_prewarm():
     timer.timeout.connect(tick)
     timer.start()
     started = time.perf_counter()
-    thread = start_prewarm()
+    thread = start_prewarm(modules)
     loop = QEventLoop()
     poll = QTimer()
     poll.setInterval(20)

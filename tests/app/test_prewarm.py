@@ -50,3 +50,19 @@ def test_a_module_that_fails_to_import_is_skipped(monkeypatch):
     assert thread is not None and thread.daemon
     thread.join(10)
     assert not thread.is_alive()
+
+
+def test_prewarm_imports_in_slices_handing_the_lock_over_often(tmp_path, monkeypatch):
+    """While the prewarm imports, the interpreter switches threads every millisecond (the
+    GUI thread gets the lock back quickly); afterwards the setting is what it was."""
+    from mlops_desktop.app import prewarm as module
+
+    (tmp_path / "prewarm_probe_a.py").write_text("import sys\nSEEN = sys.getswitchinterval()\n")
+    (tmp_path / "prewarm_probe_b.py").write_text("import sys\nSEEN = sys.getswitchinterval()\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    before = sys.getswitchinterval()
+    done = module.prewarm(("prewarm_probe_a", "no_such_module_for_prewarm", "prewarm_probe_b"))
+    assert done == ["prewarm_probe_a", "prewarm_probe_b"]
+    assert sys.modules["prewarm_probe_a"].SEEN == module.SWITCH_INTERVAL_S
+    assert sys.modules["prewarm_probe_b"].SEEN == module.SWITCH_INTERVAL_S
+    assert sys.getswitchinterval() == before
