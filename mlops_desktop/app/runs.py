@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 FLUSH_POINTS = 5000  # metric points buffered before one bulk write
 FLUSH_SECONDS = 1.0
 HEARTBEAT_SECONDS = 30.0  # a running run touches its heartbeat this often (see RunStore)
+FINISH_RETRY_SECONDS = 15.0  # how often the end of a run that could not be written is retried
 
 
 class Heartbeat:
@@ -244,6 +245,7 @@ class RunService:
             self.services["code_trust"] = CodeTrust(workspace)
         self.workers = workers
         self.heartbeat_seconds = HEARTBEAT_SECONDS
+        self.finish_retry_seconds = FINISH_RETRY_SECONDS
 
     # ------------------------------------------------------------------------- running
     def run(self, project: str, pipeline: str | None = None, **options: Any) -> Run:
@@ -353,12 +355,18 @@ class RunService:
         if reserve is not None:
             reserve.release()
         undone = self._take_back(run_id, None)
-        try:
-            if not self.ws.runs.get(run_id).status.finished:
-                message = _with_undone(f"the run stopped: {exc}", undone)
-                self.ws.runs.finish(run_id, RunStatus.FAILED, message)
-        except Exception:  # noqa: BLE001 - the run's own error is the one to raise
-            log.exception("could not record the end of run #%s", run_id)
+        message = _with_undone(f"the run stopped: {exc}", undone)
+        if not _finish_failed(self.ws, run_id, message):
+            # Still not writable (no reserve on a server database, a lost connection): try
+            # again in the background for as long as the workspace is open.
+            log.error("could not record the end of run #%s; trying again", run_id)
+            retry = threading.Thread(
+                target=_finish_later,
+                args=(self.ws, run_id, message, self.finish_retry_seconds),
+                name=f"mlops-finish-{run_id}",
+                daemon=True,
+            )
+            retry.start()
 
     def _take_back(self, run_id: int, node_ids: list[str] | None) -> list[str]:
         """Undo the registry changes of the stages ``node_ids`` (None: all) of a run: a stage
@@ -451,6 +459,27 @@ class RunService:
 
 
 _KEPT = (StageStatus.SUCCEEDED, StageStatus.CACHED, StageStatus.SKIPPED)
+
+
+def _finish_failed(ws: Workspace, run_id: int, message: str) -> bool:
+    """Record run ``run_id`` as failed unless it has ended; False when that cannot be
+    written now."""
+    try:
+        if not ws.runs.get(run_id).status.finished:
+            ws.runs.finish(run_id, RunStatus.FAILED, message)
+    except Exception:  # noqa: BLE001 - a full disk, a lost server: the caller retries
+        return False
+    return True
+
+
+def _finish_later(ws: Workspace, run_id: int, message: str, interval: float) -> None:
+    """Retry :func:`_finish_failed` every ``interval`` seconds until it is written or the
+    workspace is closed, so no run stays ``running`` once the store takes writes again."""
+    while not ws.closed:
+        time.sleep(interval)
+        if not ws.closed and _finish_failed(ws, run_id, message):
+            log.info("recorded the end of run #%s", run_id)
+            return
 
 
 def _keep_room_for_the_end(ws: Workspace) -> None:
