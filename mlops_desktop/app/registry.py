@@ -359,18 +359,17 @@ class RunOperations:
         return self.deployments.active_at(run.project_id, at, environment)
 
     def reference_metric(self, run_id: int, key: str, where: Mapping[str, float]) -> Any:
-        """``(run id, value)`` of ``key`` in the earliest earlier run of the same pipeline
-        whose metrics equal ``where`` (e.g. the first run that served a version), or None."""
+        """``(run id, value, run label)`` of ``key`` in the earliest earlier run of the same
+        pipeline whose metrics equal ``where`` (e.g. the first run that served a version), or
+        None. The label (``#3``) is how people name that run."""
         run = self._run(run_id)
-        earlier = sorted(
-            r.id for r in self.workspace.runs.list(run.project_id, run.pipeline_id, 500)
-        )
-        earlier = [r for r in earlier if r < run_id]
+        runs = {r.id: r for r in self.workspace.runs.list(run.project_id, run.pipeline_id, 500)}
+        earlier = sorted(r for r in runs if r < run_id)
         latest = self.workspace.metrics.latest_many(earlier, [key, *where])
         for rid in earlier:
             values = latest.get(rid, {})
             if key in values and all(values.get(k) == v for k, v in where.items()):
-                return rid, float(values[key])
+                return rid, float(values[key]), runs[rid].label
         return None
 
     def served_batches(

@@ -384,20 +384,20 @@ def _latency_against_reference(ctx: StageContext, report: Any, frame: Any, ratio
     if found is None:
         ctx.log(f"latency: this run is the reference for v{version:g}")
         return
-    run_id, reference = found
+    run_id, reference, label = found
     current = report.values["latency_ms_mean"]
     rise = current / reference if reference > 0 else 0.0
     report.values["latency_reference_ms"] = reference
     report.values["latency_ratio"] = rise
     report.details["latency"] = {"reference_run": run_id, "reference_ms": reference, "ratio": rise}
     ctx.log(
-        f"latency {current:.4f} ms per row vs {reference:.4f} ms in reference run {run_id} "
+        f"latency {current:.4f} ms per row vs {reference:.4f} ms in reference run {label} "
         f"(x{rise:.1f})"
     )
     if rise >= ratio:
         report.add_reason(
             "latency",
-            f"latency per row rose x{rise:.1f} against run {run_id} "
+            f"latency per row rose x{rise:.1f} against run {label} "
             f"({reference:.4f} -> {current:.4f} ms)",
         )
 
@@ -415,19 +415,19 @@ def _accuracy_against_reference(ctx: StageContext, report: Any, frame: Any, drop
     if found is None:
         ctx.log(f"labelled accuracy: this run is the reference for v{version:g}")
         return
-    run_id, reference = found
+    run_id, reference, label = found
     fall = reference - current
     report.values["accuracy_reference"] = reference
     report.values["accuracy_drop"] = fall
     report.details["accuracy"] = {"reference_run": run_id, "reference": reference, "drop": fall}
     ctx.log(
-        f"labelled accuracy {current:.3f} vs {reference:.3f} in reference run {run_id} "
+        f"labelled accuracy {current:.3f} vs {reference:.3f} in reference run {label} "
         f"({-fall:+.3f})"
     )
     if fall >= drop:
         report.add_reason(
             "quality",
-            f"labelled accuracy fell {fall:.3f} against run {run_id} "
+            f"labelled accuracy fell {fall:.3f} against run {label} "
             f"({reference:.3f} -> {current:.3f})",
         )
 

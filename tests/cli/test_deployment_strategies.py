@@ -166,3 +166,4 @@ def test_a_tenfold_latency_rise_against_the_reference_run_alerts(url, monkeypatc
         alerts = TriggerStore(ws.db).alerts(ws.projects.get("p").id)
     assert [a.kind for a in alerts] == ["latency"]
     assert "latency per row rose x" in alerts[0].message
+    assert "against run #3 (" in alerts[0].message  # after the two training runs, #3 served v1

@@ -98,7 +98,10 @@ def test_labelled_accuracy_falling_against_the_reference_run_is_a_quality_alert(
     assert 0.2 < values["accuracy_drop"] < 0.4
     assert out["alert"]["raised"]
     [reason] = out["alert"]["reasons"]
-    assert reason.startswith(f"labelled accuracy fell {values['accuracy_drop']:.3f} against run ")
+    # The reference run is named as people know it: the project's run #2 (its first serving).
+    assert reason.startswith(
+        f"labelled accuracy fell {values['accuracy_drop']:.3f} against run #2 ("
+    )
     [alert] = TriggerStore(ws.db).alerts(ws.projects.get("p").id)
     assert (alert.kind, alert.run_id) == ("quality", second.id)
     assert ws.metrics.latest(second.id)["monitor/accuracy_drop"] == pytest.approx(
