@@ -107,6 +107,9 @@ else:
     result["warm"] = measure(True)  # same stages again, nothing from the cache, libraries imported
 win.close()
 print(json.dumps(result))
+sys.stdout.flush()
+from mlops_desktop.qt.application import release_window
+release_window(win)  # as the app does when its window closes: plots go before the interpreter
 """
 
 

@@ -16,7 +16,7 @@ from types import TracebackType
 
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from mlops_desktop import __version__
 from mlops_desktop.core.resources import resource_path
@@ -145,4 +145,17 @@ def run_gui(workspace: str | None) -> int:
 
     QTimer.singleShot(0, open_workspace)
     code = app.exec()
+    sys.excepthook = sys.__excepthook__  # the hook holds the window
+    release_window(window)
     return status[0] or code
+
+
+def release_window(window: QWidget) -> None:
+    """Delete a closed window and everything in it now, while Qt and the interpreter are
+    whole. Left to the interpreter's exit, the plots' graphics scenes are torn down after
+    Python has begun to finalise, Qt calls their Python overrides, and the process ends in a
+    segmentation fault instead of its exit code."""
+    import shiboken6
+
+    if shiboken6.isValid(window):
+        shiboken6.delete(window)

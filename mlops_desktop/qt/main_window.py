@@ -672,6 +672,17 @@ class MainWindow(QMainWindow):
             self.save_label.setText("Saving…")
 
     # ============================================================== closing
+    def _wait_for_readers(self, seconds: float = 5.0) -> None:
+        """Let reads running in worker threads (the runs list, a stage's output preview)
+        end before the workspace closes under them: a worker still reading while the
+        interpreter shuts down crashes it."""
+        for panel in self.findChildren(RunsPanel):
+            panel.wait(seconds)
+        preview = sys.modules.get("mlops_desktop.qt.output_preview")
+        if preview is not None:  # loaded with the first run view
+            for widget in self.findChildren(preview.OutputPreview):
+                widget.wait(int(seconds * 1000))
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         if self.runner.running:
             self.runner.cancel()
@@ -691,6 +702,7 @@ class MainWindow(QMainWindow):
         self.session.save_window(self._lens)
         self.session.save_tabs()
         self.documents.close_all()
+        self._wait_for_readers()
         if self.state.workspace is not None:
             self.state.workspace.close()
             self.state.workspace = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import bisect
 import threading
+import time
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -271,6 +272,7 @@ class RunsPanel(QtWidgets.QWidget):
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = RunsTableModel(self)
+        self._readers: list[threading.Thread] = []  # reads of the runs still running
         # The view shows the model through an identity proxy (its rows are the model's):
         # the model sorts and filters itself.
         self.proxy = QtCore.QIdentityProxyModel(self)
@@ -386,7 +388,18 @@ class RunsPanel(QtWidgets.QWidget):
                 result = exc
             self.loaded.emit(number, result)
 
-        threading.Thread(target=work, name="mlops-runs-read", daemon=True).start()
+        reader = threading.Thread(target=work, name="mlops-runs-read", daemon=True)
+        self._readers = [t for t in self._readers if t.is_alive()] + [reader]
+        reader.start()
+
+    def wait(self, timeout: float = 5.0) -> bool:
+        """Block until no read of the runs is running (shutdown: the workspace is about to
+        close under it); True when none is."""
+        end = time.monotonic() + timeout
+        for reader in self._readers:
+            reader.join(max(0.0, end - time.monotonic()))
+        self._readers = [t for t in self._readers if t.is_alive()]
+        return not self._readers
 
     def _on_loaded(self, number: int, result: Any) -> None:
         if number != self._loading:
