@@ -244,6 +244,27 @@ def test_live_points_are_throttled(qtbot):
     assert x.size == n and y[-1] == pytest.approx(1.0 / n)
 
 
+def test_live_points_of_many_new_metrics_rebuild_the_legend_once(qtbot, monkeypatch):
+    """A run's first points of 30 metrics arrive between two ticks: one legend rebuild
+    draws them all (a rebuild per new line stalled the window for a second and more)."""
+    from mlops_desktop.qt.plots.series import MAX_LEGEND, MetricPlotWidget
+
+    w = MetricPlotWidget(live_interval_ms=100)
+    qtbot.addWidget(w)
+    rebuilds = []
+    original = w._rebuild_legend
+    monkeypatch.setattr(w, "_rebuild_legend", lambda: (rebuilds.append(1), original())[1])
+    for i in range(30):
+        w.append_points(7, f"m{i}", [0], [float(i)])
+    w.flush()
+    assert len(rebuilds) == 1 and len(w.legend.items) == MAX_LEGEND + 1
+    w.append_points(7, "m0", [1], [2.0])  # more points of a line it has: no rebuild
+    w.flush()
+    assert len(rebuilds) == 1
+    x, y = w.line_data(7, "m0")
+    assert x.tolist() == [0, 1] and y.tolist() == [0.0, 2.0]
+
+
 def test_exports_write_valid_png_svg_csv(qtbot, tmp_path, iris_fit):
     from PySide6 import QtGui
 

@@ -306,6 +306,7 @@ class MetricPlotWidget(PlotPanel):
         if not self._pending:
             return
         pending, self._pending = self._pending, {}
+        added = False
         for (run_id, key), chunks in pending.items():
             s = np.concatenate([c[0] for c in chunks])
             v = np.concatenate([c[1] for c in chunks])
@@ -315,7 +316,10 @@ class MetricPlotWidget(PlotPanel):
                 s = np.concatenate([old.series.steps, s])
                 v = np.concatenate([old.series.values, v])
                 t = np.concatenate([old.series.timestamps, t])
-            self.add_series(make_series(run_id, key, s, v, t))
+            added = added or old is None
+            self.add_series(make_series(run_id, key, s, v, t), legend=False)
+        if added:  # once for all the new lines (each legend rebuild is costly)
+            self._rebuild_legend()
         self.redraw_count += 1
         self.redrawn.emit()
 
