@@ -60,6 +60,8 @@ def is_scalar(series: Sequence[plot_data.Series]) -> bool:
 class RunView(QtWidgets.QWidget):
     """Everything about one run."""
 
+    run_shown = QtCore.Signal(int)  # the id of the run the view now shows
+
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.run: Run | None = None
@@ -67,6 +69,7 @@ class RunView(QtWidgets.QWidget):
         self.header = QtWidgets.QLabel("No run open")
         self.header.setTextFormat(Qt.TextFormat.RichText)
         self.header.setStyleSheet("padding: 4px 6px;")
+        self.header.setWordWrap(True)  # a failed run's long message wraps, never widens
         self.tabs = QtWidgets.QTabWidget()
         self.tabs.addTab(self._build_metrics_tab(), "Metrics")
         self.diagnostics = DiagnosticsView()
@@ -76,7 +79,10 @@ class RunView(QtWidgets.QWidget):
         self.tabs.addTab(self._build_logs_tab(), "Logs && outputs")
         box = QtWidgets.QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
-        box.addWidget(self.header)
+        self.header_row = QtWidgets.QHBoxLayout()  # the header and its actions
+        self.header_row.setContentsMargins(0, 0, 6, 0)
+        self.header_row.addWidget(self.header, 1)
+        box.addLayout(self.header_row)
         box.addWidget(self.tabs, 1)
         self._series: dict[str, plot_data.Series] = {}
         # Points that reached the view while their run was running, by run id (what the
@@ -204,6 +210,7 @@ class RunView(QtWidgets.QWidget):
         self.tuning.set_tuning(tuning)
         self.tabs.setTabEnabled(2, tuning.scores.size > 0)
         self._fill_stages(run)
+        self.run_shown.emit(run.id)
 
     def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 - Qt override
         """Status colours readable in the new theme (the plots restyle themselves)."""

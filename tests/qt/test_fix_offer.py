@@ -75,6 +75,11 @@ def test_a_failure_naming_a_stage_offers_to_insert_it(qtbot, window: MainWindow)
     assert offer.button.text() == "Insert Feature engineering before Train"
     assert "Fix: Insert Feature engineering before Train" in window.log.toPlainText()
     assert window.statusBar().isAncestorOf(offer.button)
+    # ...and in the Run panel's header, which shows the failed run.
+    ((view, in_header),) = offer._views
+    assert view is window.run_view and view.run.id == blocker.args[0]
+    assert in_header.isVisible() and in_header.text() == offer.button.text()
+    assert view.header.wordWrap()  # the long failure message wraps in the header
 
     offer.button.click()
     pipeline = window.current_pipeline()
@@ -84,7 +89,7 @@ def test_a_failure_naming_a_stage_offers_to_insert_it(qtbot, window: MainWindow)
     assert ("split", fe.id) in feeds and (fe.id, "train") in feeds
     assert ("split", "train") not in feeds and ("split", "eval") in feeds
     assert pipeline.nodes["train"].x > fe.x > pipeline.nodes["split"].x  # room was made
-    assert not offer.button.isVisible()  # used up
+    assert not offer.button.isVisible() and not in_header.isVisible()  # used up
     assert "Inserted Feature engineering before Train (one_hot=False)" in window.log.toPlainText()
 
     with qtbot.waitSignal(window.runner.finished, timeout=120000) as blocker:

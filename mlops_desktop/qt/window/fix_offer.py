@@ -1,8 +1,9 @@
 """After a failed run, the offer to insert the stage its message names.
 
 When a stage fails saying "add a Feature engineering stage before this one",
-:class:`FixOffer` shows a button in the status bar ("Insert Feature engineering before
-Train") and says so in the Messages panel. Clicking it puts that stage on the link feeding
+:class:`FixOffer` shows a button in the status bar and in the Run panel's header while it
+shows that run ("Insert Feature engineering before Train") and says so in the Messages
+panel. Clicking it puts that stage on the link feeding
 the failed stage of the pipeline that ran, as one undo step. Nothing blocks: the offer
 stays until it is used, the next run starts, or that pipeline's tab closes. What a message
 asks for is read by :mod:`mlops_desktop.app.stage_fixes`.
@@ -20,6 +21,7 @@ from mlops_desktop.core.errors import MlopsError
 
 if TYPE_CHECKING:
     from mlops_desktop.app.stage_fixes import StageFix
+    from mlops_desktop.qt.run_view import RunView
     from mlops_desktop.qt.window.host import OpenWorkspace, WindowHost
     from mlops_desktop.qt.window.tabs import DocumentTabs
 
@@ -40,6 +42,8 @@ class FixOffer(QObject):
         self._documents = documents
         self.fix: StageFix | None = None
         self.pipeline_id: int | None = None
+        self.run_id: int | None = None
+        self._views: list[tuple[RunView, QToolButton]] = []
         self.action = QAction("Insert stage", self)
         self.action.setEnabled(False)
         self.action.triggered.connect(self.apply)
@@ -72,7 +76,7 @@ class FixOffer(QObject):
             return None
         if not fixes:
             return None
-        self.fix, self.pipeline_id = fixes[0], pipeline_id
+        self.fix, self.pipeline_id, self.run_id = fixes[0], pipeline_id, run_id
         self.action.setText(self.fix.label)
         self.action.setToolTip(
             f"{self.fix.label}: put a {self.fix.stage_title} stage on the link into "
@@ -80,6 +84,7 @@ class FixOffer(QObject):
         )
         self.action.setEnabled(True)
         self.button.show()
+        self._sync_views()
         self._host.show_message(
             f"Fix: {self.fix.label} — use the button at the bottom right of the window"
         )
@@ -87,9 +92,25 @@ class FixOffer(QObject):
 
     def clear(self) -> None:
         """Withdraw the offer."""
-        self.fix, self.pipeline_id = None, None
+        self.fix, self.pipeline_id, self.run_id = None, None, None
         self.action.setEnabled(False)
         self.button.hide()
+        self._sync_views()
+
+    def attach(self, view: RunView) -> None:
+        """Offer the insertion in ``view``'s header too, while it shows the failed run."""
+        button = QToolButton(view)
+        button.setDefaultAction(self.action)
+        button.setStyleSheet(self.button.styleSheet())
+        view.header_row.addWidget(button, 0, Qt.AlignmentFlag.AlignVCenter)
+        self._views.append((view, button))
+        view.run_shown.connect(lambda _run_id: self._sync_views())
+        self._sync_views()
+
+    def _sync_views(self) -> None:
+        for view, button in self._views:
+            shown = view.run is not None and view.run.id == self.run_id
+            button.setVisible(self.fix is not None and shown)
 
     def _on_documents_current_changed(self) -> None:
         if self.fix is not None and self._documents.get(self.pipeline_id) is None:

@@ -178,6 +178,7 @@ class RunsController(QObject):
             )
             # Points of the running run are drawn as they come (the view ignores other runs).
             self.runner.metrics_logged.connect(self.run_view.on_metrics_logged)
+            self.fix_offer.attach(self.run_view)  # "Insert … before …" after a failure
         self.run_view.load(self._state.workspace, run_id)
         assert self.run_view_dock is not None
         self._host.show_dock(self.run_view_dock)
