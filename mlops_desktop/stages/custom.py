@@ -240,6 +240,9 @@ def _module_from_source(
         code = compile(source, str(path), "exec")
     except SyntaxError as exc:
         ctx.fail(f"{path.name} line {exc.lineno}: {exc.msg}")
+    from mlops_desktop.stages._trusted_imports import import_from_source
+
+    import_from_source(path.parent)  # from the hashed sources, never a cached .pyc
     sys.path.insert(0, str(path.parent))  # sibling modules of the file can be imported
     try:
         exec(code, module.__dict__)  # noqa: S102 - trusted user code, checked above

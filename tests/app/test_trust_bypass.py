@@ -164,3 +164,60 @@ def test_a_folder_with_more_code_than_the_check_reads_is_named(ws, tmp_path, mon
     stage = next(s for s in run.stages if s.node_id == "fn")
     assert "holds more code than the trust check reads" in stage.error
     assert "keep the file in a folder of its own" in stage.error
+
+
+def test_a_rewritten_bytecode_cache_of_a_helper_does_not_run(ws, tmp_path) -> None:
+    """Python would run ``__pycache__/helper.*.pyc`` instead of ``helper.py`` whenever the
+    cache records the source's time and size, whatever code it holds: a helper imported by
+    a trusted file is compiled from the source that was hashed instead."""
+    import importlib.util
+    import os
+    import py_compile
+    import subprocess
+    import sys
+
+    folder = tmp_path / "code"
+    folder.mkdir()
+    (folder / "main.py").write_text(MAIN, "utf-8")
+    helper = folder / "helper.py"
+    helper.write_text(HELPER, "utf-8")
+    _project(ws, folder / "main.py")
+    info = ws.pipelines.list(ws.projects.get("shared").id)[0]
+    trust(ws, serialization.from_dict(ws.pipelines.latest(info.id).document))
+    marker = tmp_path / "ran.txt"
+    evil = tmp_path / "evil" / "helper.py"
+    evil.parent.mkdir()
+    text = EVIL.format(marker=str(marker)) + HELPER
+    assert len(text) > len(HELPER)
+    helper.write_text(HELPER + " " * (len(text) - len(HELPER) - 1) + "\n", "utf-8")
+    trust(ws, serialization.from_dict(ws.pipelines.latest(info.id).document))  # padded
+    evil.write_text(text, "utf-8")
+    stat = helper.stat()
+    os.utime(evil, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert evil.stat().st_size == stat.st_size
+    cache = importlib.util.cache_from_source(str(helper))
+    py_compile.compile(str(evil), cfile=cache)  # the cache claims to be helper.py's
+    command = [sys.executable, "-m", "mlops_desktop", "--workspace", ws.url, "run", "shared"]
+    done = subprocess.run([*command, "--quiet"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert not marker.exists()  # the cache's code never ran
+
+
+def test_a_helper_edited_and_trusted_again_runs_as_edited_in_the_same_process(ws, tmp_path) -> None:
+    """In a long-lived process (the app) a helper imported by an earlier run is loaded
+    afresh: the run uses the code that was trusted, not the module still in memory."""
+    folder = tmp_path / "code"
+    folder.mkdir()
+    (folder / "main.py").write_text(MAIN, "utf-8")
+    (folder / "helper.py").write_text(HELPER, "utf-8")
+    _project(ws, folder / "main.py")
+    info = ws.pipelines.list(ws.projects.get("shared").id)[0]
+    graph = serialization.from_dict(ws.pipelines.latest(info.id).document)
+    trust(ws, graph)
+    service = RunService(ws)
+    first = service.run("shared", executor="sync")
+    assert len(service.outputs(first.id, "fn")["output"].frame) == 50
+    (folder / "helper.py").write_text(HELPER.replace("head(50)", "head(7)"), "utf-8")
+    trust(ws, graph)
+    second = service.run("shared", executor="sync")
+    assert len(service.outputs(second.id, "fn")["output"].frame) == 7
