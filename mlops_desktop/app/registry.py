@@ -115,6 +115,11 @@ class RegistryService:
         ]
         return {"project": proj.name, "models": models, "deployments": deployments}
 
+    def run_numbers(self, project: str | int) -> dict[int, int]:
+        """Run id -> its number in ``project`` (runs that registered or moved versions are
+        named ``#number`` as everywhere in the app)."""
+        return self.workspace.runs.numbers(self._project(project).id)
+
     def served_at(self, project: str | int, when: datetime) -> list[dict[str, Any]]:
         """What served each environment at ``when``, from the append-only history: the
         deployment (strategy, share, approver, the run and its trigger) and the alias
@@ -136,7 +141,7 @@ class RegistryService:
                     "run_number": numbers.get(dep.run_id) if dep.run_id else None,
                     "run_trigger": run.trigger if run else None,
                     "alias_actor": move.actor if move else None,
-                    "alias_by": _actor_label(move.actor, numbers) if move else None,
+                    "alias_by": actor_label(move.actor, numbers) if move else None,
                     "alias_reason": move.reason if move else None,
                     "alias_at": move.created_at.isoformat() if move else None,
                 }
@@ -575,7 +580,7 @@ def serving_shares(deployments: Sequence[Deployment]) -> dict[int, float]:
     return out
 
 
-def _actor_label(actor: str, numbers: dict[int, int]) -> str:
+def actor_label(actor: str, numbers: dict[int, int]) -> str:
     """An actor as people read it: ``run:<id>`` names the run by its number in the project."""
     kind, _, rest = actor.partition(":")
     if kind == "run" and rest.isdigit() and int(rest) in numbers:

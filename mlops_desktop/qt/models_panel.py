@@ -70,6 +70,7 @@ class ModelsPanel(QtWidgets.QWidget):
         super().__init__(parent)
         self._service: RegistryService | None = None
         self._project: str | int | None = None
+        self._numbers: dict[int, int] = {}  # run id -> its number in the project
         self._versions: list[ModelVersion] = []
         self._deployments: list[Deployment] = []
         # Replaceable for embedding (and tests): ask yes/no, and show an error.
@@ -166,6 +167,7 @@ class ModelsPanel(QtWidgets.QWidget):
         try:
             models = self._service.list_models(self._project)
             deployments = self._service.deployments(self._project)
+            self._numbers = self._service.run_numbers(self._project)
         except MlopsError as exc:
             self.report_error(str(exc))
             return
@@ -240,7 +242,7 @@ class ModelsPanel(QtWidgets.QWidget):
                     f"v{v.version}",
                     ", ".join(v.aliases),
                     approval,
-                    f"#{v.run_id}" if v.run_id else "—",
+                    self._run_text(v.run_id) or "—",
                     metric,
                     _when(v.created_at),
                 ]
@@ -251,16 +253,22 @@ class ModelsPanel(QtWidgets.QWidget):
                 colours[(r, 2)] = "#cf222e"
         fill_table(self.versions, rows, colours)
 
+    def _run_text(self, run_id: int | None) -> str:
+        """``#number`` of a run in the project ("" for none)."""
+        return f"#{self._numbers.get(run_id, run_id)}" if run_id else ""
+
     def _show_history(self, history: Sequence[AliasTransition]) -> None:
+        from mlops_desktop.app.registry import actor_label
+
         rows = [
             [
                 _when(t.created_at),
                 t.alias,
                 _version_text(t.from_version),
                 _version_text(t.to_version),
-                t.actor,
+                actor_label(t.actor, self._numbers),
                 t.reason,
-                f"#{t.run_id}" if t.run_id else "",
+                self._run_text(t.run_id),
             ]
             for t in reversed(history)
         ]
@@ -283,7 +291,7 @@ class ModelsPanel(QtWidgets.QWidget):
                     f"{shares.get(d.id, d.traffic_share):.0%}",
                     d.approver or "—",
                     d.status,
-                    f"#{d.run_id}" if d.run_id else "",
+                    self._run_text(d.run_id),
                 ]
             )
             colours[(r, 7)] = STATUS_COLOURS.get(d.status, "#6e7781")

@@ -30,9 +30,24 @@ def _at(capsys, url, when) -> tuple[str, list[dict]]:
     return text, json.loads(out)["serving"]
 
 
+def _other_project_runs(url, count: int) -> None:
+    """Finished runs of another project first, so that run ids and numbers differ."""
+    from mlops_desktop.app.triggers import utc_now
+    from mlops_desktop.core.entities import Run, RunStatus
+
+    with Workspace.open(url) as ws:
+        proj = ws.projects.create("other")
+        info = ws.pipelines.create(proj.id, "p", {"name": "p", "nodes": [], "links": []})
+        version = ws.pipelines.latest(info.id)
+        now, done = utc_now(), RunStatus.SUCCEEDED
+        row = Run(0, proj.id, info.id, version.id, done, "manual", "dev", now, now, now)
+        ws.runs.add_finished([row] * count, [])
+
+
 @pytest.mark.slow
 def test_models_at_answers_what_served_production_through_the_loop(workspace_url, capsys):
     url = workspace_url
+    _other_project_runs(url, 5)
     assert _cli(capsys, url, "project", "create", "ct", "--template", "google")[0] == 0
     assert _cli(capsys, url, "run", "ct")[0] == 0  # v1 becomes production's primary
     assert _cli(capsys, url, "run", "ct")[0] == 0  # kept out; v1 serves drifted traffic

@@ -35,10 +35,33 @@ def _click(qtbot, view, item) -> None:
     qtbot.mouseClick(graphics.viewport(), Qt.MouseButton.LeftButton, pos=point)
 
 
+def _other_project_runs(window, count: int) -> None:
+    """Finished runs of another project, stored in bulk."""
+    from mlops_desktop.app.triggers import utc_now
+    from mlops_desktop.core.entities import Run, RunStatus
+    from mlops_desktop.core.graph import Node, Pipeline
+    from mlops_desktop.core.operations import AddNode
+
+    window.service.create_project("other", template="blank")
+    pipeline = Pipeline("p")
+    pipeline.apply(AddNode(Node("load", "load_data", "Load", {"dataset": "iris"}, 0, 0)))
+    window.service.create_pipeline("other", "p", pipeline)
+    ws = window.workspace
+    proj = ws.projects.get("other")
+    info = ws.pipelines.get(proj.id, "p")
+    version = ws.pipelines.latest(info.id)
+    now = utc_now()
+    done = RunStatus.SUCCEEDED
+    ws.runs.add_finished(
+        [Run(0, proj.id, info.id, version.id, done, "manual", "dev", now, now, now)] * count, []
+    )
+
+
 @pytest.mark.slow
 def test_the_loop_as_it_happened_is_marked_on_the_lifecycle_map(qtbot, window) -> None:
-    window.service.create_project("ct", template="google")
     ws = window.workspace
+    _other_project_runs(window, 5)  # so that run ids and the ct project's numbers differ
+    window.service.create_project("ct", template="google")
     runs, registry = RunService(ws), RegistryService(ws)
     runs.run("ct")  # v1 becomes production's primary: a promotion
     runs.run("ct")  # serves drifted traffic: an alert
@@ -67,7 +90,7 @@ def test_the_loop_as_it_happened_is_marked_on_the_lifecycle_map(qtbot, window) -
     ]
     assert alert_runs == [2, 3]  # the second run's alert, and the retraining's own
     [marker] = [m for m in view.loop_markers if m.loop_event.kind == "retrain"]
-    assert marker.loop_event.run_id == retrain.id
+    assert marker.loop_event.run_id == retrain.id and retrain.id != 3
     assert "retraining run #3 (succeeded)" in marker.toolTip()
     # Each marker sits on the loop's arc, apart from the others.
     arc = view._scene.loop_paths["gcp.loop.monitor_to_ct"].sceneBoundingRect()
@@ -96,6 +119,20 @@ def test_the_loop_as_it_happened_is_marked_on_the_lifecycle_map(qtbot, window) -
     with qtbot.waitSignal(view.run_activated, timeout=5000) as opened:
         _click(qtbot, view, rollback)
     assert numbers[opened.args[0]] == 1
+
+    # The Models panel names the same runs by their numbers.
+    from mlops_desktop.qt.models_panel import ModelsPanel
+
+    panel = ModelsPanel()
+    qtbot.addWidget(panel)
+    panel.load(ws, "ct")
+    rows = panel.versions.rowCount()
+    runs_of = {
+        panel.versions.item(r, 0).text(): panel.versions.item(r, 3).text() for r in range(rows)
+    }
+    assert runs_of == {"v2": "#3", "v1": "#1"}
+    history_runs = {panel.history.item(r, 6).text() for r in range(panel.history.rowCount())}
+    assert "#3" in history_runs
 
 
 def test_a_pipeline_with_no_loop_history_has_no_markers(qtbot, window) -> None:
