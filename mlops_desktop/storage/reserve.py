@@ -42,8 +42,9 @@ class DiskReserve:
         return cls(artifacts_dir / RESERVE_NAME)
 
     def ensure(self) -> bool:
-        """Make sure the reserve is there, with its blocks allocated. False when the disk
-        has no room for it (nothing is left behind then)."""
+        """Make sure the reserve is there, with its blocks allocated. False only when the
+        disk has no room for it (nothing is left behind then); a folder that cannot be
+        written is not a full disk (True: the run's own writes will say what is wrong)."""
         try:
             if self.path.stat().st_size >= self.size:
                 return True
@@ -51,8 +52,8 @@ class DiskReserve:
             pass
         try:
             fd = os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600)
-        except OSError:
-            return False
+        except OSError as exc:
+            return not _no_room(exc)
         try:
             try:
                 os.posix_fallocate(fd, 0, self.size)
@@ -61,10 +62,10 @@ class DiskReserve:
                     raise
                 _write_zeros(fd, self.size)  # a file system without fallocate
             os.fsync(fd)
-        except OSError:
+        except OSError as exc:
             os.close(fd)
             self.release()
-            return False
+            return not _no_room(exc)
         os.close(fd)
         return True
 
@@ -78,6 +79,10 @@ class DiskReserve:
 
 
 _NO_FALLOCATE = {errno.EOPNOTSUPP, errno.EINVAL}  # file systems without fallocate
+
+
+def _no_room(exc: OSError) -> bool:
+    return exc.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 def _write_zeros(fd: int, size: int) -> None:
