@@ -57,6 +57,24 @@ def is_scalar(series: Sequence[plot_data.Series]) -> bool:
     return bool(series) and all(len(s) == 1 for s in series)
 
 
+# Why an Evaluate stage of the run drew nothing, by its state.
+EVALUATE_NOT_DONE = {
+    "skipped": "was skipped (a stage before it did not succeed)",
+    "failed": "failed (its log in Logs & outputs says why)",
+    "cancelled": "was cancelled",
+}
+
+
+def no_diagnostics_text(run: Run) -> str:
+    """Why the run has no diagnostics when its pipeline has an Evaluate stage ("" when it
+    has none: the view's own note says to add one)."""
+    stage = next((s for s in run.stages if s.stage_type == "evaluate"), None)
+    if stage is None:
+        return ""
+    state = EVALUATE_NOT_DONE.get(str(stage.status), "has not finished yet")
+    return f"No diagnostics yet: '{stage.title}' {state} in this run."
+
+
 class RunView(QtWidgets.QWidget):
     """Everything about one run."""
 
@@ -207,6 +225,8 @@ class RunView(QtWidgets.QWidget):
         self._fit_key_list()
         self._replot()
         self.diagnostics.set_diagnostics(diagnostics)
+        if diagnostics.empty and (why := no_diagnostics_text(run)):
+            self.diagnostics.summary.setText(why)
         self.tuning.set_tuning(tuning)
         self.tabs.setTabEnabled(2, tuning.scores.size > 0)
         self._fill_stages(run)

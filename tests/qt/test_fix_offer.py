@@ -80,6 +80,8 @@ def test_a_failure_naming_a_stage_offers_to_insert_it(qtbot, window: MainWindow)
     assert view is window.run_view and view.run.id == blocker.args[0]
     assert in_header.isVisible() and in_header.text() == offer.button.text()
     assert view.header.wordWrap()  # the long failure message wraps in the header
+    # Diagnostics says why it is empty: the pipeline has an Evaluate stage, skipped.
+    assert "'Evaluate' was skipped" in view.diagnostics.summary.text()
 
     offer.button.click()
     pipeline = window.current_pipeline()
