@@ -180,8 +180,7 @@ def take(out: Path, work: Path) -> None:
     win.open_pipeline("shop", "returns")
     win.current_editor().fit_view()
     fail_and_wait(win)
-    win.show_dock(win.messages_dock)
-    save(win, out, "fix-offer")
+    save(win, out, "fix-offer")  # the Run panel follows the run: the offer in its header
     win.runner.wait(30)
     win.close()
     settle()
