@@ -86,7 +86,7 @@ class FixOffer(QObject):
         self.button.show()
         self._sync_views()
         self._host.show_message(
-            f"Fix: {self.fix.label} — use the button at the bottom right of the window"
+            f"Fix: {self.fix.label} — the button in the Run panel or at the bottom right"
         )
         return self.fix
 
