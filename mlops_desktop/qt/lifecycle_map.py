@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
@@ -42,7 +43,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlops_desktop.app.plot_data import TimelineEvent
 from mlops_desktop.core.entities import StageStatus
 from mlops_desktop.core.graph import GraphEvent, Node, Pipeline
 from mlops_desktop.core.lifecycle import Lifecycle, Loop, Phase, lifecycles, place
@@ -54,6 +54,9 @@ from mlops_desktop.qt.lifecycle_markers import (
     add_loop_markers,
     counts_text,
 )
+
+if TYPE_CHECKING:  # a type only: plot_data loads numpy, which start-up must not
+    from mlops_desktop.app.plot_data import TimelineEvent
 
 BOX_W, BOX_H, GAP = 168.0, 86.0, 40.0
 LOOP_STEP = 12.0  # how much deeper a loop goes to clear the labels and arcs drawn before it

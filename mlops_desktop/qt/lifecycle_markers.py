@@ -5,6 +5,7 @@ loop's arc, oldest first; hovering tells what it was, a click opens its run."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen, QPolygonF
@@ -15,7 +16,8 @@ from PySide6.QtWidgets import (
     QStyleOptionGraphicsItem,
 )
 
-from mlops_desktop.app.plot_data import TimelineEvent
+if TYPE_CHECKING:  # a type only: plot_data loads numpy, which start-up must not
+    from mlops_desktop.app.plot_data import TimelineEvent
 
 # kind -> (shape, colour, name): the colours of the Trends view's loop markers.
 MARKER_STYLE: dict[str, tuple[str, str, str]] = {
