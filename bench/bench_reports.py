@@ -118,7 +118,7 @@ def build_workspace(folder: Path):  # noqa: ANN201
 def run() -> list[dict]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from mlops_desktop.app.reports import ReportService
-    from mlops_desktop.qt.pdf import (
+    from mlops_desktop.qt.reports.pdf import (
         ReportDocument,
         ensure_gui_application,
         render_images,

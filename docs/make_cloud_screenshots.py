@@ -96,7 +96,7 @@ def shoot(
 
 def shoot_local_copy(win: MainWindow, path: Path, out: Path) -> None:
     """The local copy of an imported pipeline, made through File → Make a local copy…."""
-    from mlops_desktop.qt import cloud_local_copy
+    from mlops_desktop.qt.imports import cloud_local_copy
 
     opened = win.current_pipeline()
     if opened is None or opened.meta.get("external", {}).get("source") != path.name:

@@ -3,7 +3,7 @@
 Each section is gathered on its own and defensively: a capability that is missing from this
 installation, or has no data for the project yet, leaves its section out and adds a short
 note saying why, so a report is always produced. Plots are requested here as figures that
-carry their plot data; :func:`mlops_desktop.qt.pdf.render_images` draws them offscreen.
+carry their plot data; :func:`mlops_desktop.qt.reports.pdf.render_images` draws them offscreen.
 """
 
 from __future__ import annotations

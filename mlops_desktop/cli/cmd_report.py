@@ -41,7 +41,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from mlops_desktop.qt.pdf import ensure_gui_application, export_report, report_format
+    from mlops_desktop.qt.reports.pdf import ensure_gui_application, export_report, report_format
 
     report_format(args.output)  # a bad file name fails before any work
     ensure_gui_application()  # offscreen when there is no display

@@ -32,16 +32,17 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core.errors import MlopsError
 from mlops_desktop.core.lifecycle import lifecycles
 from mlops_desktop.core.validation import validate
-from mlops_desktop.qt import cloud_import_dialog, dialogs, mlflow_import_dialog
+from mlops_desktop.qt import dialogs, mlflow_import_dialog
 from mlops_desktop.qt.autosave import Autosaver
-from mlops_desktop.qt.crosswalk_view import CrosswalkView
-from mlops_desktop.qt.lifecycle_map import LifecycleMapView
+from mlops_desktop.qt.imports import cloud_dialog
+from mlops_desktop.qt.lifecycle.crosswalk import CrosswalkView
+from mlops_desktop.qt.lifecycle.map_view import LifecycleMapView
 from mlops_desktop.qt.models_panel import ModelsPanel
+from mlops_desktop.qt.operate.triggers_panel import TriggersPanel
 from mlops_desktop.qt.project_browser import ProjectBrowser
 from mlops_desktop.qt.run_controller import RunController
 from mlops_desktop.qt.runs_panel import RunsPanel
 from mlops_desktop.qt.theme import ThemeManager
-from mlops_desktop.qt.triggers_panel import TriggersPanel
 from mlops_desktop.qt.window.actions import WindowActions
 from mlops_desktop.qt.window.files import FileCommands
 from mlops_desktop.qt.window.host import OpenWorkspace
@@ -63,13 +64,13 @@ if TYPE_CHECKING:
     from mlops_desktop.app.workspace import Workspace
     from mlops_desktop.core.graph import Pipeline
     from mlops_desktop.core.validation import Problem
-    from mlops_desktop.qt.approval_dialog import DialogApprovalProvider
     from mlops_desktop.qt.document.editor import PipelineEditor
-    from mlops_desktop.qt.maturity_view import MaturityView
+    from mlops_desktop.qt.maturity.view import MaturityView
+    from mlops_desktop.qt.operate.approval_dialog import DialogApprovalProvider
+    from mlops_desktop.qt.operate.trigger_timer import TriggerTimer
     from mlops_desktop.qt.plots.compare import RunComparisonView
     from mlops_desktop.qt.plots.trends import TrendsView
     from mlops_desktop.qt.run_view import RunView
-    from mlops_desktop.qt.trigger_timer import TriggerTimer
 
 
 class MainWindow(QMainWindow):
@@ -142,7 +143,7 @@ class MainWindow(QMainWindow):
             },
         )
         self.menus.recent.aboutToShow.connect(self.fill_recent_menu)
-        self.cloud_drop = cloud_import_dialog.install_drop(self)
+        self.cloud_drop = cloud_dialog.install_drop(self)
         self._restored_state, lens = self.session.restore_window()
         self.set_lens(lens)
         self.runs.update_actions()
@@ -157,7 +158,7 @@ class MainWindow(QMainWindow):
             (acts.new_project, self.browser.new_project),
             (acts.open_workspace, self._on_open_workspace_triggered),
             (acts.import_pipeline, files.import_pipeline),
-            (acts.import_cloud, lambda: cloud_import_dialog.choose_and_import(self)),
+            (acts.import_cloud, lambda: cloud_dialog.choose_and_import(self)),
             (acts.import_mlflow, lambda: mlflow_import_dialog.open_dialog(self)),
             (acts.export_pipeline, files.export_pipeline),
             (acts.export_image, files.export_image),

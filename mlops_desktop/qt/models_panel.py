@@ -21,7 +21,7 @@ from mlops_desktop.core.operate_entities import (
     RegisteredModel,
 )
 from mlops_desktop.qt import colors
-from mlops_desktop.qt.served_at_view import ServedAtView
+from mlops_desktop.qt.operate.served_at import ServedAtView
 from mlops_desktop.qt.tables import fill_table, read_only_table
 
 if TYPE_CHECKING:

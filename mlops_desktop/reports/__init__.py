@@ -3,7 +3,7 @@
 This package is Qt-free and storage-free. :mod:`mlops_desktop.app.reports` fills a
 :class:`~mlops_desktop.reports.model.ReportData` from a workspace; :mod:`.html` turns it into
 a self-contained HTML file (and the simpler HTML that Qt's rich-text engine lays out for the
-PDF, see :mod:`mlops_desktop.qt.pdf`).
+PDF, see :mod:`mlops_desktop.qt.reports.pdf`).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ Two flavours come from the same template:
   URIs, print CSS for paper, and a Content-Security-Policy that forbids loading anything
   (links to sources stay plain links that are only followed when clicked);
 - :func:`render_qt_html`: the simpler HTML that Qt's rich-text engine understands, used by
-  :mod:`mlops_desktop.qt.pdf`; images are referred to by names that the caller registers
+  :mod:`mlops_desktop.qt.reports.pdf`; images are referred to by names that the caller registers
   as document resources, and the contents list can carry page numbers.
 
 Autoescaping is on: every string from the data model is user text and ends up escaped.

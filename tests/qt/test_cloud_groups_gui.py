@@ -10,8 +10,8 @@ import pytest
 from PySide6.QtCore import QPointF, QSettings, Qt
 from PySide6.QtTest import QTest
 
-from mlops_desktop.qt import cloud_import_dialog
 from mlops_desktop.qt.canvas.lens_layer import pill_rect
+from mlops_desktop.qt.imports import cloud_dialog as cloud_import_dialog
 from mlops_desktop.qt.main_window import MainWindow
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "cloud"

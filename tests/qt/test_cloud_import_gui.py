@@ -9,7 +9,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QPlainTextEdit
 
-from mlops_desktop.qt import cloud_import_dialog
+from mlops_desktop.qt.imports import cloud_dialog as cloud_import_dialog
 from mlops_desktop.qt.main_window import MainWindow
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "cloud"

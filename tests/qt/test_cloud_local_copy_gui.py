@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings
 
-from mlops_desktop.qt import cloud_import_dialog, cloud_local_copy
+from mlops_desktop.qt.imports import cloud_dialog as cloud_import_dialog
+from mlops_desktop.qt.imports import cloud_local_copy
 from mlops_desktop.qt.main_window import MainWindow
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "cloud"

@@ -12,8 +12,8 @@ from mlops_desktop.core.entities import StageStatus
 from mlops_desktop.core.graph import Pipeline
 from mlops_desktop.core.lifecycle import lifecycle
 from mlops_desktop.qt import dialogs
-from mlops_desktop.qt.crosswalk_view import CrosswalkView, crosswalk
-from mlops_desktop.qt.lifecycle_map import LifecycleMapView, coverage_state
+from mlops_desktop.qt.lifecycle.crosswalk import CrosswalkView, crosswalk
+from mlops_desktop.qt.lifecycle.map_view import LifecycleMapView, coverage_state
 from mlops_desktop.qt.theme import ThemeManager, build_palette
 
 
@@ -205,7 +205,7 @@ def test_map_shows_the_last_run_status_of_each_phase(qtbot, tmp_path) -> None:
 
 
 def test_loops_closed_by_a_monitor_alert_trigger_are_marked_wired(qtbot, google: Pipeline) -> None:
-    from mlops_desktop.qt.lifecycle_map import wired_loops
+    from mlops_desktop.qt.lifecycle.map_view import wired_loops
 
     assert wired_loops(google, "google") == {"gcp.loop.monitor_to_ct"}
     assert wired_loops(google, "aws") == {"aws.loop.model_drift_feedback"}

@@ -18,7 +18,7 @@ from mlops_desktop.core.graph import Pipeline  # noqa: E402
 from mlops_desktop.core.maturity import assess  # noqa: E402
 from mlops_desktop.core.maturity.facts import PipelineFacts, ProjectFacts, RunFacts, StageFacts  # noqa: E402
 from mlops_desktop.core.operations import Compound, add_stage, connect  # noqa: E402
-from mlops_desktop.qt.maturity_view import MaturityView  # noqa: E402
+from mlops_desktop.qt.maturity.view import MaturityView  # noqa: E402
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 

@@ -20,8 +20,8 @@ from PySide6 import QtWidgets  # noqa: E402
 from mlops_desktop.app.assessment import AssessmentService  # noqa: E402
 from mlops_desktop.app.workspace import Workspace  # noqa: E402
 from mlops_desktop.cli import main  # noqa: E402
-from mlops_desktop.qt.maturity_tabs import ROLE_REF  # noqa: E402
-from mlops_desktop.qt.maturity_view import MaturityView  # noqa: E402
+from mlops_desktop.qt.maturity.tabs import ROLE_REF  # noqa: E402
+from mlops_desktop.qt.maturity.view import MaturityView  # noqa: E402
 
 ABALONE = Path(__file__).parents[1] / "fixtures" / "cloud" / "sagemaker" / "abalone.json"
 

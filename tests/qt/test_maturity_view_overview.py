@@ -17,7 +17,7 @@ from PySide6 import QtGui  # noqa: E402
 from mlops_desktop.app.assessment import AssessmentService  # noqa: E402
 from mlops_desktop.app.projects import ProjectService  # noqa: E402
 from mlops_desktop.app.workspace import Workspace  # noqa: E402
-from mlops_desktop.qt.maturity_view import MaturityView  # noqa: E402
+from mlops_desktop.qt.maturity.view import MaturityView  # noqa: E402
 
 CROSSWALK = Path(__file__).resolve().parents[2] / "resources" / "maturity" / "crosswalk.json"
 
@@ -77,7 +77,7 @@ def test_radar_labels_are_capability_titles_that_do_not_overlap(qtbot, overview)
 
 
 def test_levels_of_zero_keep_a_visible_bar_and_history_shows_dates(overview) -> None:
-    from mlops_desktop.qt.maturity_charts import DAY
+    from mlops_desktop.qt.maturity.charts import DAY
 
     view, chart = overview
     levels = [view.assessment.models[m].normalized for m in ("google", "azure", "aws")]

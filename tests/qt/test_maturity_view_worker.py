@@ -19,7 +19,7 @@ from mlops_desktop.app.assessment import AssessmentService  # noqa: E402
 from mlops_desktop.app.projects import ProjectService  # noqa: E402
 from mlops_desktop.app.repo_scan import scan_repository  # noqa: E402
 from mlops_desktop.app.workspace import Workspace  # noqa: E402
-from mlops_desktop.qt.maturity_view import MaturityView  # noqa: E402
+from mlops_desktop.qt.maturity.view import MaturityView  # noqa: E402
 
 
 @pytest.fixture

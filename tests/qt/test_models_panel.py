@@ -12,8 +12,8 @@ from mlops_desktop.app.registry import RegistryService
 from mlops_desktop.app.workspace import Workspace
 from mlops_desktop.core.execution import Cancelled
 from mlops_desktop.core.operate_entities import ApprovalProvider, ApprovalRequest
-from mlops_desktop.qt.approval_dialog import ApprovalDialog, DialogApprovalProvider
 from mlops_desktop.qt.models_panel import ModelsPanel
+from mlops_desktop.qt.operate.approval_dialog import ApprovalDialog, DialogApprovalProvider
 
 
 @pytest.fixture
@@ -195,7 +195,7 @@ def test_trigger_timer_fires_due_triggers_in_the_background(qtbot, registry, tmp
     from mlops_desktop.core.operations import add_stage
     from mlops_desktop.core.registry import default_registry
     from mlops_desktop.core.serialization import to_dict
-    from mlops_desktop.qt.trigger_timer import TriggerTimer
+    from mlops_desktop.qt.operate.trigger_timer import TriggerTimer
 
     ws = registry.workspace
     pipeline = Pipeline("small", default_registry())
@@ -226,7 +226,7 @@ def test_trigger_timer_stop_cancels_the_run_in_progress(qtbot, registry, tmp_pat
     from mlops_desktop.core.operations import add_stage, connect
     from mlops_desktop.core.registry import default_registry
     from mlops_desktop.core.serialization import to_dict
-    from mlops_desktop.qt.trigger_timer import TriggerTimer
+    from mlops_desktop.qt.operate.trigger_timer import TriggerTimer
 
     ws = registry.workspace
     pipeline = Pipeline("slow", default_registry())

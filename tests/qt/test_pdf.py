@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from mlops_desktop.qt.pdf import ReportDocument, write_pdf
+from mlops_desktop.qt.reports.pdf import ReportDocument, write_pdf
 from mlops_desktop.reports.html import ReportError
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")

@@ -7,7 +7,7 @@ import pytest
 
 from mlops_desktop.app.projects import ProjectService
 from mlops_desktop.app.workspace import Workspace
-from mlops_desktop.qt.report_dialog import ExportReportDialog, _safe_file_name
+from mlops_desktop.qt.reports.dialog import ExportReportDialog, _safe_file_name
 
 
 @pytest.fixture

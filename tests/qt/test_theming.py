@@ -136,7 +136,7 @@ def test_exports_stay_light_in_the_dark_theme(qtbot, theme, editor, tmp_path) ->
 
 
 def test_report_figures_are_light_in_the_dark_theme(qtbot, theme) -> None:
-    from mlops_desktop.qt.report_figures import render_images
+    from mlops_desktop.qt.reports.figures import render_images
     from mlops_desktop.reports.model import Figure, PipelineSection, ProjectSummary, ReportData
 
     theme.set_mode("dark")
@@ -156,7 +156,7 @@ def test_status_colours_of_the_triggers_and_models_panels_follow_the_theme(qtbot
 
     from mlops_desktop.core.operate_entities import Deployment, TriggerEvent
     from mlops_desktop.qt.models_panel import ModelsPanel
-    from mlops_desktop.qt.triggers_panel import TriggersPanel
+    from mlops_desktop.qt.operate.triggers_panel import TriggersPanel
 
     now = datetime.now(UTC)
     triggers = TriggersPanel()

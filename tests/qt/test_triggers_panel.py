@@ -15,8 +15,8 @@ from mlops_desktop.app.workspace import Workspace
 from mlops_desktop.core import operations as ops
 from mlops_desktop.core.errors import MlopsError
 from mlops_desktop.core.graph import Pipeline
-from mlops_desktop.qt.trigger_dialog import next_ticks
-from mlops_desktop.qt.triggers_panel import TriggersPanel
+from mlops_desktop.qt.operate.trigger_dialog import next_ticks
+from mlops_desktop.qt.operate.triggers_panel import TriggersPanel
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from mlops_desktop.app.projects import ProjectService
 from mlops_desktop.app.triggers import TriggerService
 from mlops_desktop.app.workspace import Workspace
-from mlops_desktop.qt.triggers_panel import TriggersPanel
+from mlops_desktop.qt.operate.triggers_panel import TriggersPanel
 
 
 def test_broken_stored_triggers_are_listed_and_marked(qtbot, tmp_path) -> None:

@@ -29,7 +29,7 @@ def test_apply_to_pipeline_is_in_view_places_clear_and_reassesses(qtbot, tmp_pat
     win.show_dock(win.maturity_dock)
     qtbot.waitUntil(lambda: win.maturity is not None, timeout=5000)
     qtbot.waitUntil(lambda: win.maturity.assessment is not None, timeout=20000)
-    from mlops_desktop.qt.maturity_tabs import ROLE_REF
+    from mlops_desktop.qt.maturity.tabs import ROLE_REF
 
     def fixable(t):  # gaps whose fix adds a stage
         return [

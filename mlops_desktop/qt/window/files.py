@@ -121,7 +121,7 @@ class FileCommands:
         if tab is None or workspace is None:
             self._host.show_message("Open a pipeline of the project to report on first", error=True)
             return
-        from mlops_desktop.qt.report_dialog import show_export_report_dialog
+        from mlops_desktop.qt.reports.dialog import show_export_report_dialog
 
         assert self._state.autosaver is not None
         self._state.autosaver.flush()

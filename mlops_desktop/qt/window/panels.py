@@ -22,11 +22,11 @@ if TYPE_CHECKING:
     from mlops_desktop.core.graph import Pipeline
     from mlops_desktop.core.operate_entities import TriggerEvent
     from mlops_desktop.core.operations import Operation
-    from mlops_desktop.qt.maturity_view import MaturityView
+    from mlops_desktop.qt.maturity.view import MaturityView
     from mlops_desktop.qt.models_panel import ModelsPanel
+    from mlops_desktop.qt.operate.trigger_timer import TriggerTimer
+    from mlops_desktop.qt.operate.triggers_panel import TriggersPanel
     from mlops_desktop.qt.plots.trends import TrendsView
-    from mlops_desktop.qt.trigger_timer import TriggerTimer
-    from mlops_desktop.qt.triggers_panel import TriggersPanel
     from mlops_desktop.qt.window.host import OpenWorkspace, WindowHost
     from mlops_desktop.qt.window.runs import RunsController
     from mlops_desktop.qt.window.tabs import DocumentTabs
@@ -191,7 +191,7 @@ class ProjectPanels:
 
     def _build_maturity_view(self) -> None:
         from mlops_desktop.app.assessment import AssessmentService
-        from mlops_desktop.qt.maturity_view import MaturityView
+        from mlops_desktop.qt.maturity.view import MaturityView
 
         assert self._state.workspace is not None
         view = self.maturity = MaturityView(AssessmentService(self._state.workspace))
@@ -238,7 +238,7 @@ class ProjectPanels:
 
     def ensure_trigger_timer(self) -> TriggerTimer:
         """The workspace's trigger timer (created, not started, when there is none yet)."""
-        from mlops_desktop.qt.trigger_timer import TriggerTimer
+        from mlops_desktop.qt.operate.trigger_timer import TriggerTimer
 
         if self.trigger_timer is not None:
             return self.trigger_timer

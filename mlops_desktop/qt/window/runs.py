@@ -20,9 +20,9 @@ from mlops_desktop.qt.window.fix_offer import FixOffer
 if TYPE_CHECKING:
     from mlops_desktop.core.entities import StageStatus
     from mlops_desktop.core.graph import Pipeline
-    from mlops_desktop.qt.approval_dialog import DialogApprovalProvider
     from mlops_desktop.qt.document.editor import PipelineEditor
-    from mlops_desktop.qt.lifecycle_map import LifecycleMapView
+    from mlops_desktop.qt.lifecycle.map_view import LifecycleMapView
+    from mlops_desktop.qt.operate.approval_dialog import DialogApprovalProvider
     from mlops_desktop.qt.plots.compare import RunComparisonView
     from mlops_desktop.qt.run_controller import RunController
     from mlops_desktop.qt.run_view import RunView
@@ -87,7 +87,7 @@ class RunsController(QObject):
     def ensure_approvals(self) -> DialogApprovalProvider:
         """The dialog that asks for approvals (made on first use, shared with triggers)."""
         if self.approvals is None:
-            from mlops_desktop.qt.approval_dialog import DialogApprovalProvider
+            from mlops_desktop.qt.operate.approval_dialog import DialogApprovalProvider
 
             self.approvals = DialogApprovalProvider(self._host.window())
             self.runner.approvals = self.approvals

@@ -48,7 +48,7 @@ from mlops_desktop.core.graph import GraphEvent, Node, Pipeline
 from mlops_desktop.core.lifecycle import Lifecycle, Loop, Phase, lifecycles, place
 from mlops_desktop.core.vendors import catalogue
 from mlops_desktop.qt import colors
-from mlops_desktop.qt.lifecycle_markers import (
+from mlops_desktop.qt.lifecycle.markers import (
     MARKER_STYLE,
     LoopMarker,
     add_loop_markers,

@@ -13,8 +13,8 @@ Assessing reads the workspace and scans the attached repository (up to its time 
 it runs on a worker thread: the view shows a busy bar meanwhile, the window stays
 responsive, and a failure or a scan stopped at its limit is said in the view's message line.
 
-The tabs live in :mod:`mlops_desktop.qt.maturity_tabs` and the charts in
-:mod:`mlops_desktop.qt.maturity_charts`; their names stay importable from here.
+The tabs live in :mod:`mlops_desktop.qt.maturity.tabs` and the charts in
+:mod:`mlops_desktop.qt.maturity.charts`; their names stay importable from here.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
 from mlops_desktop.qt import colors
-from mlops_desktop.qt.maturity_tabs import (
+from mlops_desktop.qt.maturity.tabs import (
     GAP_KIND,
     MODEL_TABS,
     NEGATIVE_TEXT,
@@ -70,9 +70,9 @@ __all__ = [  # the tabs' names stay importable from this module
 
 def build_overview(assessment: Assessment, history: Sequence[Any]) -> QtWidgets.QWidget:
     """Radar of the crosswalk capabilities, the models on the normalized scale, and
-    maturity over time, in one pyqtgraph layout (see :mod:`mlops_desktop.qt.maturity_charts`,
+    maturity over time, in one pyqtgraph layout (see :mod:`mlops_desktop.qt.maturity.charts`,
     imported here on first use)."""
-    from mlops_desktop.qt.maturity_charts import build_overview as build
+    from mlops_desktop.qt.maturity.charts import build_overview as build
 
     return build(assessment, history)
 

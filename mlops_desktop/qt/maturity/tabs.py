@@ -3,7 +3,7 @@
 :class:`ModelTab` shows one model's level and reasons, its criteria grouped by level, the
 evidence of the selected criterion and the gap list to the next level (with "Apply to
 pipeline"); :class:`QuestionnaireTab` asks what the app cannot find out itself. Both are
-composed by :class:`mlops_desktop.qt.maturity_view.MaturityView`.
+composed by :class:`mlops_desktop.qt.maturity.view.MaturityView`.
 """
 
 from __future__ import annotations

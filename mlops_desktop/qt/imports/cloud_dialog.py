@@ -98,7 +98,7 @@ class CloudFileDrop(QObject):
 def install_drop(win: MainWindow) -> CloudFileDrop:
     """Let the window take dropped definition files (the canvas passes file drops up), and
     put File → Make a local copy… after File → Import cloud pipeline…."""
-    from mlops_desktop.qt import cloud_local_copy
+    from mlops_desktop.qt.imports import cloud_local_copy
 
     drop = CloudFileDrop(win)
     win.setAcceptDrops(True)

@@ -24,7 +24,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt
 
 from mlops_desktop.qt import colors
-from mlops_desktop.qt.maturity_tabs import SERIES
+from mlops_desktop.qt.maturity.tabs import SERIES
 from mlops_desktop.qt.plots._common import colour, foreground, style_plot
 
 if TYPE_CHECKING:

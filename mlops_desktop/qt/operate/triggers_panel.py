@@ -278,7 +278,7 @@ class TriggersPanel(QtWidgets.QWidget):
         return trig
 
     def edit_dialog(self, trigger: Trigger) -> QtWidgets.QDialog:
-        from mlops_desktop.qt.trigger_dialog import AddTriggerDialog
+        from mlops_desktop.qt.operate.trigger_dialog import AddTriggerDialog
 
         def save(_pipeline: str, _type: str, config: dict[str, Any]) -> Trigger:
             return self.update_trigger(trigger, config)
@@ -345,7 +345,7 @@ class TriggersPanel(QtWidgets.QWidget):
         )
 
     def add_dialog(self) -> QtWidgets.QDialog:
-        from mlops_desktop.qt.trigger_dialog import AddTriggerDialog
+        from mlops_desktop.qt.operate.trigger_dialog import AddTriggerDialog
 
         return AddTriggerDialog(
             list(self._pipeline_names.values()),

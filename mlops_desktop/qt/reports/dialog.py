@@ -189,7 +189,7 @@ class ExportReportDialog(QDialog):
     # ------------------------------------------------------------------ work
     def export(self) -> Path | None:
         """Write the report with the chosen settings; shows the outcome in the dialog."""
-        from mlops_desktop.qt.pdf import export_report, report_format
+        from mlops_desktop.qt.reports.pdf import export_report, report_format
 
         path = self.path()
         try:

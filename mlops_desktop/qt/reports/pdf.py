@@ -43,7 +43,7 @@ from PySide6.QtGui import (
 )
 
 from mlops_desktop.qt.application import ensure_gui_application
-from mlops_desktop.qt.report_figures import render_images
+from mlops_desktop.qt.reports.figures import render_images
 from mlops_desktop.reports.html import ReportError, ordinary_file_mode, render_qt_html
 from mlops_desktop.reports.model import Figure, ReportData
 

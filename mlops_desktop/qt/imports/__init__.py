@@ -1,0 +1,1 @@
+"""Importing what teams already have: cloud pipeline files, local copies, MLflow history."""

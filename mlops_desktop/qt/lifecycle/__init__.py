@@ -1,0 +1,1 @@
+"""Lifecycle views: the vendors' lifecycle maps, the loop markers and the crosswalk."""

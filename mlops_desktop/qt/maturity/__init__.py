@@ -1,0 +1,1 @@
+"""Maturity views: the assessment panel, its per-model tabs and charts."""

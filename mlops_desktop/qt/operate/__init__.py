@@ -1,0 +1,1 @@
+"""Operating models: the Models panel, deployments served, approvals, triggers."""
