@@ -69,12 +69,15 @@ def test_a_report_reads_the_history_once(history, monkeypatch) -> None:
         calls: list = []
         _count(monkeypatch, ws.runs, "list", calls)
         _count(monkeypatch, ws.metrics, "latest_many", calls)
+        _count(monkeypatch, ws.metrics, "latest_in_project", calls)
         data = ReportService(ws).build(PROJECT)
         assert data.maturity is not None and data.plots
         whole = [c for c in calls if c[0] == "list" and c[1][:1] == (project.id,)]
         assert len([c for c in whole if c[2].get("limit") is None and len(c[1]) == 1]) == 1
         every = [c for c in calls if c[0] == "latest_many" and len(c[1][0]) == RUNS]
-        assert len(every) == 1  # plots, loop and maturity share one read of all runs' values
+        project_wide = [c for c in calls if c[0] == "latest_in_project"]
+        # plots, loop and maturity share one read of all runs' values (one query per project)
+        assert len(every) + len(project_wide) == 1
 
 
 def test_the_assessment_in_a_report_judges_the_same_facts(history) -> None:
