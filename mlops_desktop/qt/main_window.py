@@ -51,9 +51,11 @@ from mlops_desktop.qt.window.layout import (
     make_inspector,
     make_palette,
     reset_docks,
+    title_bar_beside,
 )
 from mlops_desktop.qt.window.menus import WindowMenus
 from mlops_desktop.qt.window.panels import ProjectPanels
+from mlops_desktop.qt.window.run_panel import RunPanelHeight
 from mlops_desktop.qt.window.runs import RunsController
 from mlops_desktop.qt.window.session import WindowSession
 from mlops_desktop.qt.window.start_here import StartHereBanner
@@ -98,6 +100,7 @@ class MainWindow(QMainWindow):
         self.setDockNestingEnabled(True)
         self.undo_group = QUndoGroup(self)
         self.runner = RunController(self)
+        self.run_panel_height = RunPanelHeight(self, self.settings)
         self._build_central()
         self._build_docks()
         self._build_status_bar()
@@ -253,6 +256,7 @@ class MainWindow(QMainWindow):
         dock.setObjectName(name)
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
+        title_bar_beside(self, dock)
         return dock
 
     def _build_docks(self) -> None:
@@ -616,7 +620,10 @@ class MainWindow(QMainWindow):
         )
         dock.show()
         dock.raise_()
-        if opening and not dock.isFloating():
+        if opening and not dock.isFloating() and dock is self.run_view_dock:
+            self.run_panel_height.dock = dock  # a share, or the height the user dragged
+            self.run_panel_height.open()
+        elif opening and not dock.isFloating():
             # Plots, maturity charts and the lifecycle map need height to be read.
             share = 0.42 if self.height() >= 800 else 0.38
             self.resizeDocks([dock], [int(self.height() * share)], Qt.Orientation.Vertical)

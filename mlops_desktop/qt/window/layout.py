@@ -62,3 +62,20 @@ def make_inspector() -> QWidget:
     except ImportError:
         return QLabel("The inspector is not available.")
     return NodeInspector()
+
+
+def title_bar_beside(window: QMainWindow, dock: QDockWidget) -> None:
+    """Docked under the canvas, the panel's title bar runs down its left side: a bottom panel
+    is wide and short, and the height a title row would take is the plot's. Floating or at a
+    side, the title is on top again."""
+
+    def place(*_args: object) -> None:
+        bottom = window.dockWidgetArea(dock) == Qt.DockWidgetArea.BottomDockWidgetArea
+        beside = bottom and not dock.isFloating()
+        feature = QDockWidget.DockWidgetFeature.DockWidgetVerticalTitleBar
+        if bool(dock.features() & feature) != beside:
+            dock.setFeatures(dock.features() | feature if beside else dock.features() & ~feature)
+
+    dock.dockLocationChanged.connect(place)
+    dock.topLevelChanged.connect(place)
+    place()

@@ -16,6 +16,7 @@ from mlops_desktop.core.errors import MlopsError
 from mlops_desktop.core.validation import validate
 from mlops_desktop.qt import dialogs
 from mlops_desktop.qt.window.fix_offer import FixOffer
+from mlops_desktop.qt.window.run_panel import FillScrollArea
 
 if TYPE_CHECKING:
     from mlops_desktop.core.entities import StageStatus
@@ -120,6 +121,9 @@ class RunsController(QObject):
             self._host.show_message("Select the stage(s) to run first", error=True)
             return None
         self.ensure_approvals()
+        # The Run panel follows the run: made before the run's threads start, which would
+        # otherwise slow every call the GUI thread makes while building it.
+        self.ensure_run_view()
         assert self._state.autosaver is not None
         self._state.autosaver.flush()
         editor.clear_states()
@@ -165,21 +169,25 @@ class RunsController(QObject):
     def cancel_run(self) -> None:
         self.runner.cancel()
 
-    def open_run(self, run_id: int) -> None:
-        """Show one run (metrics, diagnostics, logs) in the Run panel."""
-        if self._state.workspace is None:
-            return
+    def ensure_run_view(self) -> RunView:
+        """The Run panel's view, made (with its dock, not shown) on first use."""
         if self.run_view is None:
             from mlops_desktop.qt.run_view import RunView
 
             self.run_view = RunView()
             self.run_view_dock = self._host.add_panel(
-                "Run", "run_view_dock", scrolled(self.run_view)
+                "Run", "run_view_dock", FillScrollArea(self.run_view, self.run_view.tabs)
             )
             # Points of the running run are drawn as they come (the view ignores other runs).
             self.runner.metrics_logged.connect(self.run_view.on_metrics_logged)
             self.fix_offer.attach(self.run_view)  # "Insert … before …" after a failure
-        self.run_view.load(self._state.workspace, run_id)
+        return self.run_view
+
+    def open_run(self, run_id: int) -> None:
+        """Show one run (metrics, diagnostics, logs) in the Run panel."""
+        if self._state.workspace is None:
+            return
+        self.ensure_run_view().load(self._state.workspace, run_id)
         assert self.run_view_dock is not None
         self._host.show_dock(self.run_view_dock)
 
