@@ -65,7 +65,7 @@ def test_f_keeps_titles_readable_on_a_long_pipeline(qtbot, window) -> None:
     assert editor.view.zoom() >= READABLE_ZOOM - 0.1
 
 
-def test_the_minimap_moves_off_a_stage_or_fades(qtbot, window) -> None:
+def test_the_minimap_moves_off_a_stage_or_steps_aside(qtbot, window) -> None:
     window.browser.create_project("demo", template="blank")
     editor = window.current_editor()
     pipeline = window.current_pipeline()
@@ -84,17 +84,62 @@ def test_the_minimap_moves_off_a_stage_or_fades(qtbot, window) -> None:
     qtbot.wait(20)
     stage = _visible_rect(window, "a")
     assert stage.intersects(QRect(vp.width() - 212, vp.height() - 142, 200, 130))
-    assert minimap.isVisible() and not minimap.faded
+    assert minimap.isVisible() and not minimap.crowded
     assert not minimap.geometry().intersects(stage)
-    # With stages in every corner it fades and lets clicks through to the canvas.
+    # With stages in every corner it steps aside: nothing covers them, not even faded.
     for i, (x, y) in enumerate([(0, 0), (1, 0), (0, 1), (1, 1)]):
         at = editor.view.mapToScene(
             int(x * (vp.width() - 100) + 10), int(y * (vp.height() - 60) + 10)
         )
         pipeline.apply(ops.AddNode(Node(f"c{i}", "split", f"C{i}", {}, at.x(), at.y())))
     minimap.reposition()
-    assert minimap.faded
-    assert minimap.testAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+    assert minimap.crowded and not minimap.isVisible()
+    # The top-right corner freed (its stage deleted): it comes back there.
+    pipeline.apply(ops.RemoveNode("c1"))
+    minimap.reposition()
+    assert minimap.isVisible() and not minimap.crowded
+
+
+def test_the_minimap_never_covers_a_note_and_view_minimap_turns_it_off(qtbot, window) -> None:
+    """Notes in every corner: the minimap is not drawn over one; View → Minimap still
+    turns it off and on, and it shows again once a corner is free."""
+    from mlops_desktop.core.graph import Note
+
+    window.browser.create_project("demo", template="blank")
+    editor = window.current_editor()
+    pipeline = window.current_pipeline()
+    pipeline.apply(ops.AddNode(Node("a", "load_data", "A", {}, 0, 0)))
+    pipeline.apply(ops.AddNode(Node("z", "split", "Z", {}, 3000, 2000)))
+    qtbot.wait(50)
+    editor.view.set_zoom(1.0)
+    editor.view.centerOn(1500, 1000)  # no stage in sight: only the notes matter
+    minimap = editor._minimap
+    minimap.refresh()
+    vp = editor.view.viewport()
+    qtbot.wait(50)
+    assert minimap.isVisible()
+    toggle = next(a for a in window.menus.view.actions() if a.text() == "&Minimap")
+    assert toggle.isCheckable() and toggle.isChecked()
+    toggle.trigger()  # off, by the View menu
+    assert not minimap.isVisible()
+    toggle.trigger()  # and on again
+    assert minimap.isVisible()
+    corners = [(vp.width() - 180, vp.height() - 110), (vp.width() - 180, 20), (20, 20)]
+    corners.append((20, vp.height() - 110))
+    for i, (x, y) in enumerate(corners):
+        at = editor.view.mapToScene(x, y)
+        pipeline.apply(ops.AddNote(Note(f"n{i}", "Success: recall >= 0.8", at.x(), at.y())))
+    minimap.reposition()
+    assert minimap.crowded and not minimap.isVisible()
+    for i in range(4):
+        note = editor.view.mapFromScene(editor.scene.note_items[f"n{i}"].sceneBoundingRect())
+        assert not (minimap.isVisible() and minimap.geometry().intersects(note.boundingRect()))
+    toggle.trigger()  # off stays off when a corner is free again
+    pipeline.apply(ops.RemoveNote("n0"))
+    minimap.reposition()
+    assert not minimap.isVisible()
+    toggle.trigger()
+    assert minimap.isVisible() and not minimap.crowded
 
 
 def test_the_minimap_moves_off_a_note_and_the_legend_too(qtbot, window) -> None:
@@ -120,7 +165,7 @@ def test_the_minimap_moves_off_a_note_and_the_legend_too(qtbot, window) -> None:
     pipeline.apply(ops.AddNote(Note("n", "Use case: flag churners", corner.x(), corner.y())))
     minimap.reposition()
     note = editor.view.mapFromScene(editor.scene.note_items["n"].sceneBoundingRect())
-    assert minimap.isVisible() and not minimap.faded
+    assert minimap.isVisible() and not minimap.crowded
     assert not minimap.geometry().intersects(note.boundingRect())
     # The legend's bottom-left place: a note there sends it elsewhere.
     left = editor.view.mapToScene(20, vp.height() - 60)

@@ -3,7 +3,8 @@
 The overview is rendered into a pixmap only after the scene settles (debounced), so it costs
 nothing while the user drags. The current viewport is outlined; click or drag to move there.
 It never hides a stage or a note: it moves to a free corner of the view, and when every
-corner has one under it, it fades and lets clicks through to the canvas.
+corner has one under it, it steps aside (hidden) until a corner is free again. View →
+Minimap turns it off and on (:meth:`Minimap.set_wanted`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from mlops_desktop.qt.canvas.scene import PipelineScene
 
 SIZE = (200, 130)
 MARGIN = 12
-FADED_OPACITY = 0.25
 
 
 class Minimap(QWidget):
@@ -34,7 +34,8 @@ class Minimap(QWidget):
         self._timer.setSingleShot(True)
         self._timer.setInterval(250)
         self._timer.timeout.connect(self.refresh)
-        self.faded = False
+        self.wanted = True  # View → Minimap
+        self.crowded = False  # every corner has a stage or a note under it
         self.resize(*SIZE)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setToolTip("Overview: click or drag to move the view")
@@ -54,23 +55,33 @@ class Minimap(QWidget):
             self.reposition()
         return False
 
+    def set_wanted(self, on: bool) -> None:
+        """Show the minimap (when a corner is free) or keep it off."""
+        self.wanted = on
+        if on:
+            self.refresh()
+        else:
+            self._show(False)
+
+    def _show(self, shown: bool) -> None:
+        if shown != self.isVisible():
+            self.setVisible(shown)
+            self.view.viewport().update()  # the lens legend takes the room it leaves, or not
+
     def reposition(self, *_args: object) -> None:
         """Sit in the first corner with no stage or note under it (bottom right first); when
-        every corner has one, fade (over a note rather than a stage when it can)."""
+        every corner has one, step aside until one is free again."""
         vp = self.view.viewport()
         right, bottom = vp.width() - self.width() - MARGIN, vp.height() - self.height() - MARGIN
         corners = [(right, bottom), (right, MARGIN), (MARGIN, MARGIN), (MARGIN, bottom)]
-        under = {c: self._under(*c) for c in corners}
-        free = next((c for c in corners if not under[c]), None)
-        fallback = next((c for c in corners if NodeItem not in under[c]), corners[0])
-        before = self.pos()
-        self.move(*(free or fallback))
-        if self.pos() != before:  # the lens legend keeps clear of the minimap: re-place it
-            self.view.viewport().update()
-        faded = free is None
-        if faded != self.faded:
-            self.faded = faded
-            self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, faded)
+        free = next((c for c in corners if not self._under(*c)), None)
+        self.crowded = free is None
+        if free is not None:
+            before = self.pos()
+            self.move(*free)
+            if self.pos() != before:  # the lens legend keeps clear of the minimap: re-place it
+                self.view.viewport().update()
+        self._show(self.wanted and free is not None and self._pixmap is not None)
         self.update()
 
     def _under(self, x: int, y: int) -> set[type]:
@@ -99,9 +110,9 @@ class Minimap(QWidget):
         rect = (
             scene.content_rect() if isinstance(scene, PipelineScene) else scene.itemsBoundingRect()
         )
-        self.setVisible(not rect.isEmpty())
-        if rect.isEmpty():
+        if rect.isEmpty() or not self.wanted:
             self._pixmap = None
+            self._show(False)
             return
         rect = rect.adjusted(-60, -60, 60, 60)
         self._source = rect
@@ -141,8 +152,6 @@ class Minimap(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        if self.faded:
-            painter.setOpacity(FADED_OPACITY)
         painter.setPen(QPen(T.OVERLAY_BORDER, 1))
         painter.setBrush(T.OVERLAY_FILL)
         painter.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 8, 8)

@@ -372,6 +372,11 @@ class PipelineEditor(QWidget):
             action.setShortcuts(keys)
             action.triggered.connect(slot)
             acts[name] = action
+        minimap = acts["minimap"] = QAction("&Minimap", self)  # View → Minimap
+        minimap.setCheckable(True)
+        minimap.setChecked(self._minimap.wanted)
+        minimap.setToolTip("Show the overview in a corner of the canvas free of stages and notes")
+        minimap.toggled.connect(self._minimap.set_wanted)
         for action in acts.values():
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             self.addAction(action)
