@@ -2,8 +2,9 @@
 
 Each page of MLflow's run search (up to :data:`PAGE` runs) becomes one transaction in the
 workspace (runs, their stage record and their metric series as arrays, through
-``RunStore.add_finished``). Metric histories are read per key for the whole page when the
-tracking store can (MLflow's SQL store), else per run. ``progress`` hears after each page
+``RunStore.add_finished``). Metric histories of the whole page are one plain read from
+MLflow's SQL store (:mod:`mlops_desktop.app.mlflow_sql`), else per key for the page when the
+store offers it, else per run. ``progress`` hears after each page
 how many runs were imported and skipped so far.
 """
 
@@ -109,12 +110,19 @@ def _when(ms: int | None) -> datetime | None:
 
 
 def _histories(client: Any, mruns: Sequence[Any]) -> dict[tuple[str, str], History]:
-    """Every metric history of these runs: one read per key for them all when the store
-    offers it (MLflow's SQL store), else one per run and key."""
+    """Every metric history of these runs: one plain read for them all from MLflow's SQL
+    store (:mod:`mlops_desktop.app.mlflow_sql`), else one read per key for them all when
+    the store offers it, else one per run and key."""
+    from mlops_desktop.app import mlflow_sql
+
     keys: dict[str, list[str]] = {}
     for mrun in mruns:
         for key in mrun.data.metrics:
             keys.setdefault(key, []).append(mrun.info.run_id)
+    sql = mlflow_sql.sql_store(client)
+    if sql is not None:
+        wanted = {(run_id, key) for key, run_ids in keys.items() for run_id in run_ids}
+        return mlflow_sql.histories(sql, wanted)
     store = getattr(getattr(client, "_tracking_client", None), "store", None)
     bulk = getattr(store, "get_metric_history_bulk", None)
     points: dict[tuple[str, str], list[Any]] = {}
