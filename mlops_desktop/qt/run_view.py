@@ -2,11 +2,16 @@
 PR, residuals, importance), Tuning (candidates), and Logs & outputs (each stage's status, log,
 error and stored outputs). While the run is going, metric points arrive through
 :meth:`RunView.on_metrics_logged` (connected to ``RunController.metrics_logged`` by the
-window) and are drawn at most ten times a second."""
+window) and are drawn at most ten times a second.
+
+The Diagnostics and Tuning tabs (ten pyqtgraph plots) are built the first time they are
+shown or asked for (:attr:`RunView.diagnostics`, :attr:`RunView.tuning`), and a run's
+diagnostics and tuning candidates are read and drawn only while their tab is shown: opening
+a run, and a run starting or finishing, cost none of it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -15,15 +20,15 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from mlops_desktop.app import plot_data
 from mlops_desktop.qt import colors
 from mlops_desktop.qt.output_preview import OutputPreview
-from mlops_desktop.qt.plots.diagnostics import DiagnosticsView
 from mlops_desktop.qt.plots.series import MetricPlotWidget
-from mlops_desktop.qt.plots.tuning import TuningView
 from mlops_desktop.qt.plots.values import MetricValuesPlot
 from mlops_desktop.qt.runs_panel import STATUS_COLOURS, format_duration, format_started
 
 if TYPE_CHECKING:
     from mlops_desktop.app.workspace import Workspace
     from mlops_desktop.core.entities import Run
+    from mlops_desktop.qt.plots.diagnostics import DiagnosticsView
+    from mlops_desktop.qt.plots.tuning import TuningView
 
 Qt = QtCore.Qt
 is_series_key = plot_data.is_series_key
@@ -40,6 +45,7 @@ DEFAULT_METRICS = (
     "cv_best_score",
 )
 FIRST_FEW = 4
+DIAGNOSTICS_TAB, TUNING_TAB = 1, 2
 
 
 def default_keys(series: Mapping[str, plot_data.Series]) -> set[str]:
@@ -90,11 +96,17 @@ class RunView(QtWidgets.QWidget):
         self.header.setWordWrap(True)  # a failed run's long message wraps, never widens
         self.tabs = QtWidgets.QTabWidget()
         self.tabs.addTab(self._build_metrics_tab(), "Metrics")
-        self.diagnostics = DiagnosticsView()
-        self.tabs.addTab(self.diagnostics, "Diagnostics")
-        self.tuning = TuningView()
-        self.tabs.addTab(self.tuning, "Tuning")
+        # Diagnostics and Tuning: empty pages until first shown (see ``diagnostics``).
+        self._diagnostics: DiagnosticsView | None = None
+        self._tuning: TuningView | None = None
+        # What their views have yet to draw: the data, or a reader of it (None: drawn).
+        self._diagnostics_due: Any = plot_data.Diagnostics(task="")
+        self._diagnostics_note = ""  # why a run with an Evaluate stage has none
+        self._tuning_due: Any = None
+        self.tabs.addTab(QtWidgets.QWidget(), "Diagnostics")
+        self.tabs.addTab(QtWidgets.QWidget(), "Tuning")
         self.tabs.addTab(self._build_logs_tab(), "Logs && outputs")
+        self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         box = QtWidgets.QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         self.header_row = QtWidgets.QHBoxLayout()  # the header and its actions
@@ -173,12 +185,80 @@ class RunView(QtWidgets.QWidget):
         split.setSizes([430, 1000])
         return split
 
+    # ------------------------------------------------------------ lazy tabs
+    @property
+    def diagnostics(self) -> DiagnosticsView:
+        """The Diagnostics tab's view: built on first use, showing the current run's
+        diagnostics (read from the workspace now if they were not yet)."""
+        if self._diagnostics is None:
+            from mlops_desktop.qt.plots.diagnostics import DiagnosticsView
+
+            self._diagnostics = DiagnosticsView()
+            self._install_tab(DIAGNOSTICS_TAB, self._diagnostics, "Diagnostics")
+        view = self._diagnostics
+        due, self._diagnostics_due = self._diagnostics_due, None
+        if due is not None:
+            diag, why = _read(due, "diagnostics")
+            view.set_diagnostics(diag if diag is not None else plot_data.Diagnostics(task=""))
+            if why or (diag is not None and diag.empty and self._diagnostics_note):
+                view.summary.setText(why or self._diagnostics_note)
+        return view
+
+    @property
+    def tuning(self) -> TuningView:
+        """The Tuning tab's view: built on first use, showing the current run's candidates."""
+        if self._tuning is None:
+            from mlops_desktop.qt.plots.tuning import TuningView
+
+            self._tuning = TuningView()
+            self._install_tab(TUNING_TAB, self._tuning, "Tuning")
+        view = self._tuning
+        due, self._tuning_due = self._tuning_due, None
+        if due is not None:
+            tuning, why = _read(due, "tuning candidates")
+            if tuning is not None:
+                view.set_tuning(tuning)
+            if why:
+                view.best_label.setText(why)
+        return view
+
+    def _install_tab(self, index: int, widget: QtWidgets.QWidget, title: str) -> None:
+        """Put the built view in place of its empty page (same place, state and current tab)."""
+        tabs = self.tabs
+        current, enabled = tabs.currentIndex(), tabs.isTabEnabled(index)
+        page = tabs.widget(index)
+        tabs.blockSignals(True)
+        tabs.removeTab(index)
+        tabs.insertTab(index, widget, title)
+        tabs.setTabEnabled(index, enabled)
+        tabs.setCurrentIndex(current)
+        tabs.blockSignals(False)
+        if page is not None:
+            page.deleteLater()
+
+    def _on_tabs_current_changed(self, index: int) -> None:
+        if index == DIAGNOSTICS_TAB:
+            self.diagnostics  # noqa: B018 - built and drawn when first shown
+        elif index == TUNING_TAB:
+            self.tuning  # noqa: B018
+
+    def _show_later(self, diagnostics: Any, tuning: Any) -> None:
+        """Keep the run's diagnostics and tuning (or their readers) for their tabs; draw now
+        only the tab that is shown."""
+        self._diagnostics_due, self._tuning_due = diagnostics, tuning
+        if self.tabs.currentIndex() == DIAGNOSTICS_TAB:
+            self.diagnostics  # noqa: B018
+        elif self.tabs.currentIndex() == TUNING_TAB:
+            self.tuning  # noqa: B018
+
     # ------------------------------------------------------------------ loading
     def load(self, workspace: Workspace, run_id: int) -> None:
-        """Read run ``run_id`` and everything logged for it from the workspace."""
+        """Read run ``run_id`` and what its Metrics and Logs tabs show from the workspace
+        (its diagnostics and tuning candidates are read when their tab is shown)."""
         run = workspace.runs.get(run_id)
         self._workspace = workspace
-        keys = [k for k in workspace.metrics.keys(run_id) if is_series_key(k)]
+        logged = workspace.metrics.keys(run_id)
+        keys = [k for k in logged if is_series_key(k)]
 
         def loader(key: str) -> plot_data.Series:
             return plot_data.series(workspace, run_id, key)
@@ -188,8 +268,9 @@ class RunView(QtWidgets.QWidget):
             latest=workspace.metrics.latest(run_id),
             series_keys=keys,
             loader=loader,
-            diagnostics=plot_data.diagnostics(workspace, run_id),
-            tuning=plot_data.tuning(workspace, run_id),
+            diagnostics=lambda: plot_data.diagnostics(workspace, run_id),
+            tuning=lambda: plot_data.tuning(workspace, run_id),
+            has_tuning="cv_score" in logged,
         )
 
     def set_run(
@@ -199,10 +280,13 @@ class RunView(QtWidgets.QWidget):
         latest: dict[str, float],
         series_keys: Sequence[str],
         loader: Any,
-        diagnostics: plot_data.Diagnostics,
-        tuning: plot_data.Tuning,
+        diagnostics: plot_data.Diagnostics | Callable[[], plot_data.Diagnostics],
+        tuning: plot_data.Tuning | Callable[[], plot_data.Tuning],
+        has_tuning: bool | None = None,
     ) -> None:
-        """Show a run from data already fetched; ``loader(key)`` returns a Series."""
+        """Show a run from data already fetched; ``loader(key)`` returns a Series.
+        ``diagnostics`` and ``tuning``: the data, or functions that read it when their tab
+        is shown (then ``has_tuning`` says whether the run tuned, for the Tuning tab)."""
         self.run = run
         self._loader = loader
         self._series = {}
@@ -224,11 +308,11 @@ class RunView(QtWidgets.QWidget):
         self.key_list.blockSignals(False)
         self._fit_key_list()
         self._replot()
-        self.diagnostics.set_diagnostics(diagnostics)
-        if diagnostics.empty and (why := no_diagnostics_text(run)):
-            self.diagnostics.summary.setText(why)
-        self.tuning.set_tuning(tuning)
-        self.tabs.setTabEnabled(2, tuning.scores.size > 0)
+        if has_tuning is None:
+            has_tuning = not callable(tuning) and tuning.scores.size > 0
+        self.tabs.setTabEnabled(TUNING_TAB, has_tuning)
+        self._diagnostics_note = no_diagnostics_text(run)
+        self._show_later(diagnostics, tuning)
         self._fill_stages(run)
         self.run_shown.emit(run.id)
 
@@ -389,3 +473,13 @@ class RunView(QtWidgets.QWidget):
             if item.data(Qt.ItemDataRole.UserRole) == key:
                 return item.checkState() == Qt.CheckState.Checked
         return False
+
+
+def _read(due: Any, what: str) -> tuple[Any, str]:
+    """The data ``due`` is, or reads (with why it could not be read: "" when it could)."""
+    if not callable(due):
+        return due, ""
+    try:
+        return due(), ""
+    except Exception as exc:  # noqa: BLE001 - a closed workspace, a deleted run: said in the tab
+        return None, f"Cannot read the run's {what}: {exc}"
