@@ -5,13 +5,14 @@ their run when clicked."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from mlops_desktop.app.plot_data import LOOP_KINDS, DriftTrend, TimelineEvent, Trend
 from mlops_desktop.qt import colors
@@ -25,6 +26,9 @@ from mlops_desktop.qt.plots._common import (
 )
 
 EVENT_COLOURS = {"deployment": "#9a6700", "model_version": "#6f42c1"}
+# The legend never takes more than this share of the panel's height.
+LEGEND_SHARE = 0.25
+
 # The continuous-training loop's markers: kind -> (symbol, colour, legend name).
 LOOP_MARKERS = {
     "alert": ("t1", "#d62728", "monitor alert"),
@@ -53,6 +57,7 @@ class _TimePanel(PlotPanel):
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.legend = legend_above(self.layout_widget.ci, row=0)
+        self.legend.layout.setContentsMargins(2, 2, 2, 2)  # a compact row above the plot
         self.plot_item: pg.PlotItem = self.layout_widget.addPlot(
             row=1, col=0, axisItems={"bottom": pg.DateAxisItem(orientation="bottom", utcOffset=0)}
         )
@@ -71,6 +76,53 @@ class _TimePanel(PlotPanel):
         self.markers: dict[str, Any] = {}  # one scatter item per loop kind
         self.plot_item.vb.sigResized.connect(self.stagger_labels)
         self.plot_item.vb.sigXRangeChanged.connect(self.stagger_labels)
+        # What the legend names, markers and event lines first: (item, name, first).
+        self._legend_entries: list[tuple[Any, str, bool]] = []
+        self.legend_hidden = 0  # entries left out for want of room
+
+    # ----------------------------------------------------------------- legend
+    def _legend_add(self, item: Any, name: str, first: bool = False) -> None:
+        self._legend_entries.append((item, name, first))
+
+    def _clear_legend(self) -> None:
+        self.legend.clear()
+        self._legend_entries = []
+
+    def fit_legend(self) -> None:
+        """Name the plot's items in as many columns as the width holds and at most
+        :data:`LEGEND_SHARE` of the panel's height; what does not fit is counted in a last
+        "+ n more" entry (markers and event kinds are named first, then lines in the order
+        drawn: the drift plot draws the most drifting features first)."""
+        entries = [e for e in self._legend_entries if e[2]]
+        entries += [e for e in self._legend_entries if not e[2]]
+        self.legend.clear()
+        self.legend_hidden = 0
+        if not entries:
+            return
+        metrics = QtGui.QFontMetrics(QtGui.QFont(self.font().family(), 8))
+        widest = max(metrics.horizontalAdvance(name) for _, name, _ in entries) + 58
+        width = max(self.layout_widget.width() - 24, widest)
+        cols = max(1, min(len(entries), width // widest))
+        self.legend.setColumnCount(cols)
+        budget = LEGEND_SHARE * max(self.layout_widget.height(), 1)
+        rows = math.ceil(len(entries) / cols)
+        while True:
+            room = rows * cols
+            shown = entries if room >= len(entries) else entries[: max(room - 1, 0)]
+            self.legend.clear()
+            for item, name, _ in shown:
+                self.legend.addItem(item, name)
+            self.legend_hidden = len(entries) - len(shown)
+            if self.legend_hidden:
+                self.legend.addItem(pg.PlotDataItem(), f"+ {self.legend_hidden} more")
+            # the legend's row in the layout: its height, the layout's margin and spacing
+            if rows <= 1 or self.legend.boundingRect().height() + 12 <= budget:
+                return
+            rows -= 1
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self.fit_legend()
 
     def _on_events_check_toggled(self, on: bool) -> None:
         for item in self._event_items:
@@ -115,7 +167,7 @@ class _TimePanel(PlotPanel):
             scatter.setZValue(10)  # above the runs' points
             scatter.sigClicked.connect(self._on_marker_clicked)
             self.plot_item.addItem(scatter)
-            self.legend.addItem(scatter, name)
+            self._legend_add(scatter, name, first=True)
             self.markers[kind] = scatter
             self._event_items.append(scatter)
 
@@ -154,8 +206,9 @@ class _TimePanel(PlotPanel):
             if event.kind not in seen:  # one legend entry per kind of event
                 seen.add(event.kind)
                 sample = pg.PlotDataItem(pen=pg.mkPen(color, style=QtCore.Qt.PenStyle.DashLine))
-                self.legend.addItem(sample, event.kind.replace("_", " "))
+                self._legend_add(sample, event.kind.replace("_", " "), first=True)
         self._on_events_check_toggled(self.events_check.isChecked())
+        self.fit_legend()  # the plot's lines and the events' kinds
         self.stagger_labels()
 
     def stagger_labels(self, *_args: Any) -> None:
@@ -214,14 +267,14 @@ class TrendPlot(_TimePanel):
     def set_trend(self, trend: Trend) -> None:
         self.trend = trend
         self.plot_item.clear()
-        self.legend.clear()
+        self._clear_legend()
         self.plot_item.setTitle(f"{trend.key} across runs", size="10pt")
         self.plot_item.setLabel("left", trend.key)
         ok = np.array([s not in FAILED for s in trend.statuses], dtype=bool)
         line = pg.PlotDataItem(trend.times, trend.values, pen=pen(0, width=1.5))
         self.line = line
         self.plot_item.addItem(line)
-        self.legend.addItem(line, trend.key)
+        self._legend_add(line, trend.key)
         # One scatter item per kind of run (not an item or a spot dict per point): the
         # points are arrays, the tip reads the run id of the hovered point.
         self.scatters = []
@@ -245,9 +298,8 @@ class TrendPlot(_TimePanel):
             self._scatter_of[index == 0] = scatter
         if not ok.all():
             failed = pg.ScatterPlotItem(size=8, brush=colour(3), pen=pg.mkPen("w"))
-            self.legend.addItem(failed, "failed / cancelled run")
+            self._legend_add(failed, "failed / cancelled run")
         self._draw_events(trend.events, self._on_line)
-        self.legend.setColumnCount(4)
         self._fit_x([trend.times])
 
     def _on_line(self, times: np.ndarray) -> np.ndarray:
@@ -307,7 +359,7 @@ class DriftPlot(_TimePanel):
     def set_drift(self, drift: DriftTrend) -> None:
         self.drift = drift
         self.plot_item.clear()
-        self.legend.clear()
+        self._clear_legend()
         stat = drift.statistic.upper()
         self.plot_item.setTitle(f"Drift per feature ({stat})", size="10pt")
         self.plot_item.setLabel("left", stat)
@@ -328,7 +380,7 @@ class DriftPlot(_TimePanel):
                 t, v, pen=pen(i if i < 3 else i + 1, width=width), symbolPen=None, **marks
             )
             self.plot_item.addItem(item)
-            self.legend.addItem(item, f"{feat} ⚠" if feat in over else feat)
+            self._legend_add(item, f"{feat} ⚠" if feat in over else feat)
         threshold = pg.InfiniteLine(
             drift.threshold,
             angle=0,
@@ -337,8 +389,6 @@ class DriftPlot(_TimePanel):
             labelOpts={"position": 0.02, "color": "#d62728", "anchors": [(0, 1), (0, 1)]},
         )
         self.plot_item.addItem(threshold)
-        # Three columns at most: the panel shares its row with the trend plot.
-        self.legend.setColumnCount(min(3, max(1, len(shown) + 1)))
         hidden = len(drift.features) - len(shown)
         text = f"{len(over)} of {len(drift.features)} features above {drift.threshold:g}"
         if hidden > 0:
