@@ -346,9 +346,11 @@ class MainWindow(QMainWindow):
         ]
 
     def reset_layout(self) -> None:
-        """Dock every panel back in its place (floating ones too) and close the bottom ones."""
+        """Dock every panel back in its place (floating ones too) and close the bottom ones;
+        the Run panel opens at its default height again."""
         reset_docks(self, self._default_state, self.messages_dock)
         self._apply_default_dock_sizes()
+        self.run_panel_height.forget()
 
     def _apply_default_dock_sizes(self) -> None:
         left = (self.projects_dock, self.palette_dock)
@@ -686,6 +688,7 @@ class MainWindow(QMainWindow):
         interpreter shuts down crashes it."""
         for panel in self.findChildren(RunsPanel):
             panel.wait(seconds)
+        self.runs.wait(seconds)  # the stage states of the latest run
         preview = sys.modules.get("mlops_desktop.qt.output_preview")
         if preview is not None:  # loaded with the first run view
             for widget in self.findChildren(preview.OutputPreview):

@@ -95,5 +95,9 @@ def test_a_height_the_user_drags_the_run_panel_to_is_kept(qtbot, tmp_path) -> No
     again = _window(qtbot, tmp_path / "again", (1440, 900), settings_in=tmp_path)
     _run(qtbot, again)
     assert abs(again.run_view_dock.height() - chosen) <= 2
+    # View → Reset layout forgets it: the next run opens the panel at the default height.
+    again.reset_layout()
+    _run(qtbot, again)
+    assert again.run_view_dock.height() == opened, (again.run_view_dock.height(), opened)
     again.runner.wait(30)
     again.close()

@@ -109,6 +109,10 @@ class RunPanelHeight(QObject):
         except ValueError:
             return None
 
+    def forget(self) -> None:
+        """Open at the default height again (View → Reset layout)."""
+        self._settings.remove(USER_HEIGHT_KEY)
+
     def _docked(self) -> bool:
         dock = self.dock
         return dock is not None and dock.isVisible() and not dock.isFloating()
