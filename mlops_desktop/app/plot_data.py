@@ -454,7 +454,11 @@ def loop_events(
         TimelineEvent(a.created_at.timestamp(), f"{a.kind} alert: {a.message}", "alert", a.run_id)
         for a in TriggerStore(ws.db).alerts(proj.id)
     ]
-    all_runs = list(ws.runs.list(proj.id, None, with_params=False)) if runs is None else runs
+    retrains = (  # only those runs are read: a history of 10,000 runs has a few
+        ws.runs.list(proj.id, None, with_params=False, trigger="monitor_alert")
+        if runs is None
+        else [r for r in runs if r.trigger == "monitor_alert"]
+    )
     events += [
         TimelineEvent(
             _epoch(r.started_at or r.created_at),
@@ -462,8 +466,7 @@ def loop_events(
             "retrain",
             r.id,
         )
-        for r in all_runs
-        if r.trigger == "monitor_alert"
+        for r in retrains
     ]
     trained_by = {
         (m.name, v.version): v.run_id

@@ -197,13 +197,18 @@ class RunsTableModel(QtCore.QAbstractTableModel):
             return
         if self.sort_column < 0:
             position = 0  # newest first
-        else:
-            keys = [self._key(j) for j in self.visible]
+        elif self.sort_order == Qt.SortOrder.DescendingOrder:  # after the keys not below it
             new = self._key(i)
-            if self.sort_order == Qt.SortOrder.DescendingOrder:
-                position = next((n for n, k in enumerate(keys) if k < new), len(keys))
-            else:
-                position = bisect.bisect_right(keys, new)
+            lo, hi = 0, len(self.visible)
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if self._key(self.visible[mid]) < new:
+                    hi = mid
+                else:
+                    lo = mid + 1
+            position = lo
+        else:  # a key per probe (log n), not one per shown row
+            position = bisect.bisect_right(self.visible, self._key(i), key=self._key)
         self.beginInsertRows(QtCore.QModelIndex(), position, position)
         self.visible.insert(position, i)
         self.endInsertRows()
@@ -268,6 +273,7 @@ class RunsPanel(QtWidgets.QWidget):
     compare_requested = QtCore.Signal(list)
     delete_requested = QtCore.Signal(list)  # run ids (the window confirms and deletes)
     loaded = QtCore.Signal(int, object)  # (read number, (rows, metric keys) or an error)
+    updated = QtCore.Signal(int, object)  # (read number, rows of some runs or an error)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -335,6 +341,7 @@ class RunsPanel(QtWidgets.QWidget):
         self._source: tuple[Any, Any, Any] | None = None
         self._loading = 0  # the latest background read; older ones are dropped
         self.loaded.connect(self._on_loaded)
+        self.updated.connect(self._on_updated)
 
     # ------------------------------------------------------------------ data
     def set_rows(
@@ -427,6 +434,39 @@ class RunsPanel(QtWidgets.QWidget):
             self.set_rows(rows)
             return
         self.model.upsert(rows)
+        self._show_count()
+
+    def update_in_background(self, run_ids: Sequence[int]) -> None:
+        """:meth:`update_runs`, with the read in a worker thread: the rows change when it
+        arrives (``updated``), unless a read of all the runs began meanwhile."""
+        from mlops_desktop.app.plot_data import runs_table_rows
+
+        if self._source is None:
+            return
+        workspace, project, pipeline = self._source
+        number, ids = self._loading, list(run_ids)
+
+        def work() -> None:
+            try:
+                result: Any = runs_table_rows(workspace, project, pipeline, run_ids=ids)[0]
+            except Exception as exc:  # noqa: BLE001 - shown in the panel
+                result = exc
+            self.updated.emit(number, result)
+
+        reader = threading.Thread(target=work, name="mlops-runs-update", daemon=True)
+        self._readers = [t for t in self._readers if t.is_alive()] + [reader]
+        reader.start()
+
+    def _on_updated(self, number: int, result: Any) -> None:
+        if number != self._loading:
+            return  # a read of every run since: it has these rows as they are now
+        if isinstance(result, Exception):
+            self.status.setText(f"Cannot list the run: {result}")
+            return
+        if not self.model.rows:
+            self.set_rows(result)
+            return
+        self.model.upsert(result)
         self._show_count()
 
     # ------------------------------------------------------------------ selection

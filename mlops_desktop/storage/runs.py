@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from mlops_desktop.core.entities import Run, RunStatus, StageRun, StageStatus
 from mlops_desktop.core.errors import ConflictError, NotFoundError
-from mlops_desktop.storage._util import rows_changed
+from mlops_desktop.storage._util import driver_rows, rows_changed
 from mlops_desktop.storage.database import Database
 from mlops_desktop.storage.orm import (
     SqlPipelineVersion,
@@ -220,9 +220,9 @@ class RunStore:
 
     def numbers(self, project_id: int) -> dict[int, int]:
         """Run id -> the run's number in its project, for every run of the project."""
-        query = select(SqlRun.id, SqlRun.number).where(SqlRun.project_id == project_id)
-        with self._db.read_connection() as conn:
-            return {int(i): int(n) for i, n in conn.execute(query).all()}
+        query: Any = select(SqlRun.id, SqlRun.number).where(SqlRun.project_id == project_id)
+        with self._db.read_connection() as conn:  # plain tuples: 10,000 runs in a few ms
+            return {int(i): int(n) for i, n in driver_rows(conn, query)}
 
     def by_number(self, project_id: int, number: int) -> Run:
         """The run a project numbers ``number`` (``#number`` as the app shows it)."""
@@ -246,11 +246,12 @@ class RunStore:
         with_stages: bool = False,
         with_params: bool = True,
         with_input_hashes: bool | None = None,
+        trigger: str | None = None,
     ) -> list[Run]:
         """Runs of a project, newest first (stages only when ``with_stages``, all of them in
         one query; parameters and input hashes left empty unless ``with_params``, input
-        hashes as ``with_input_hashes`` says when given). Plain column reads: no ORM object
-        per run."""
+        hashes as ``with_input_hashes`` says when given; only runs started by ``trigger``
+        when given). Plain column reads: no ORM object per run."""
         hashes = with_params if with_input_hashes is None else with_input_hashes
         columns: tuple[Any, ...]
         if with_params and hashes:
@@ -263,6 +264,8 @@ class RunStore:
         query = select(*columns).where(SqlRun.project_id == project_id)
         if pipeline_id is not None:
             query = query.where(SqlRun.pipeline_id == pipeline_id)
+        if trigger is not None:
+            query = query.where(SqlRun.trigger == trigger)
         query = query.order_by(SqlRun.created_at.desc(), SqlRun.id.desc()).limit(limit)
         with self._db.read_connection() as conn:
             rows = conn.execute(query).all()

@@ -46,8 +46,9 @@ def test_run_shows_states_logs_and_history(qtbot, window: MainWindow) -> None:
     assert blocker.args[0] == run_id and blocker.args[1] == "succeeded"
     assert set(_states(window).values()) == {StageStatus.SUCCEEDED}
     assert f"Run #{run_id} succeeded" in window.log.toPlainText()
-    assert window.runs_panel.model.rowCount() == 1
-    assert window.lifecycle_map.coverage  # coloured from the run just recorded
+    # The run's row and the map's colours are read off the GUI thread: they arrive.
+    qtbot.waitUntil(lambda: window.runs_panel.model.rowCount() == 1, timeout=10000)
+    qtbot.waitUntil(lambda: bool(window.lifecycle_map.coverage), timeout=10000)
     window.set_lens("google")
     ct = window.lifecycle_map.coverage["gcp.stage.continuous_training"]
     assert ct.state == "succeeded"
@@ -125,7 +126,8 @@ def test_delete_selected_runs_from_the_runs_panel(qtbot, window: MainWindow) -> 
             window.run_pipeline(force=True)
         ids.append(blocker.args[0])
     panel = window.runs_panel
-    assert panel.model.rowCount() == 3 and not panel.delete_button.isEnabled()
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 3, timeout=10000)  # rows arrive
+    assert not panel.delete_button.isEnabled()
     panel.select_runs(ids[:2])
     assert panel.delete_button.isEnabled()
     menu = {a.text(): a.isEnabled() for a in panel.context_menu().actions() if a.text()}

@@ -62,7 +62,7 @@ def test_a_refused_model_ends_the_run_kept_out_not_failed(qtbot, window: MainWin
     assert states["gate"] is StageStatus.SUCCEEDED
     assert states["register"] is StageStatus.SKIPPED
     model = window.runs_panel.model
-    assert model.rowCount() == 1
+    qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=10000)  # read off the GUI thread
     status = model.index(0, 1)
     assert model.data(status) == "kept out"
     assert model.data(status, Qt.ItemDataRole.ToolTipRole).startswith("kept out: model gate")

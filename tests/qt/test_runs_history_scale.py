@@ -69,7 +69,7 @@ def test_a_finished_run_is_added_without_reloading_the_table(qtbot, window) -> N
         window.run_pipeline()
     run_id = blocker.args[0]
     assert blocker.args[1] == "succeeded"
-    assert panel.model.rowCount() == 5001
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 5001, timeout=10000)  # read off the GUI
     assert resets == [] and inserted == [(0, 0)]  # one row inserted on top
     assert panel.model.run_id(0) == run_id
     assert sorted(panel.selected_run_ids()) == sorted(window.test_ids[:3])  # kept

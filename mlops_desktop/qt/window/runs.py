@@ -7,7 +7,9 @@ canvas, and refreshes the runs list, the Run view and the lifecycle map.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import threading
+import time
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDockWidget, QFrame, QLabel, QMainWindow, QScrollArea, QWidget
@@ -48,6 +50,8 @@ class RunsController(QObject):
 
     # The run history changed: a run finished (its id) or runs were deleted (None).
     history_changed = Signal(object)
+    # A background read of the latest run's stage states: (read number, what was read).
+    _states_read = Signal(int, object)
 
     def __init__(
         self,
@@ -84,6 +88,9 @@ class RunsController(QObject):
         runner.log_line.connect(host.show_message)
         runner.started.connect(self._on_runner_started)
         runner.finished.connect(self.on_runner_finished)
+        self._states_reading = 0  # the latest read of the stage states; older ones dropped
+        self._readers: list[threading.Thread] = []
+        self._states_read.connect(self._on_states_read)
 
     def ensure_approvals(self) -> DialogApprovalProvider:
         """The dialog that asks for approvals (made on first use, shared with triggers)."""
@@ -272,28 +279,61 @@ class RunsController(QObject):
         self._acts.run_from.setEnabled(selected)
         self._acts.cancel_run.setEnabled(running)
 
-    def refresh_run_states(self) -> None:
+    def refresh_run_states(self, background: bool = False) -> None:
         """Colour the lifecycle map and the stages' badges by the pipeline's latest run (so a
-        restart shows what the last run did)."""
+        restart shows what the last run did); with ``background``, read in a worker thread
+        and colour when the read arrives."""
         tab, workspace = self._documents.current(), self._state.workspace
         if tab is None or workspace is None:
             return
-        from mlops_desktop.app.plot_data import loop_events
-        from mlops_desktop.app.runs import RunService
+        project, pipeline_id = tab.project, tab.pipeline_id
+        badges = pipeline_id != self.run_pipeline_id  # a running pipeline's badges come live
+        self._states_reading += 1
+        number = self._states_reading
 
-        try:
-            states = RunService(workspace).latest_stage_states(tab.project, tab.pipeline_id)
-            events = loop_events(workspace, tab.project) if states is not None else []
-        except MlopsError:
+        def read() -> Any:
+            from mlops_desktop.app.plot_data import loop_events
+            from mlops_desktop.app.runs import RunService
+
+            try:
+                states = RunService(workspace).latest_stage_states(project, pipeline_id)
+                events = loop_events(workspace, project) if states is not None else []
+            except Exception:  # noqa: BLE001 - a closed workspace: nothing to colour
+                return None
+            return pipeline_id, badges, states, events
+
+        if not background:
+            self._on_states_read(number, read())
             return
-        if states is None:
+        reader = threading.Thread(
+            target=lambda: self._states_read.emit(number, read()),
+            name="mlops-run-states",
+            daemon=True,
+        )
+        self._readers = [t for t in self._readers if t.is_alive()] + [reader]
+        reader.start()
+
+    def _on_states_read(self, number: int, result: Any) -> None:
+        tab = self._documents.current()
+        if number != self._states_reading or result is None or tab is None:
+            return  # a newer read is on its way, or nothing to show
+        pipeline_id, badges, states, events = result
+        if states is None or tab.pipeline_id != pipeline_id:
             return
         self._map.set_loop_events(events)  # the loop as it happened, on the map's loop arc
         self._map.set_stage_states(states)
-        if tab.pipeline_id != self.run_pipeline_id:  # a running pipeline's badges come live
+        if badges:
             for node_id, status in states.items():
                 if node_id in tab.pipeline.nodes:
                     tab.editor.set_node_state(node_id, status)
+
+    def wait(self, timeout: float = 5.0) -> bool:
+        """Block until no background read of stage states runs (the workspace closes)."""
+        end = time.monotonic() + timeout
+        for reader in self._readers:
+            reader.join(max(0.0, end - time.monotonic()))
+        self._readers = [t for t in self._readers if t.is_alive()]
+        return not self._readers
 
     def run_editor(self) -> PipelineEditor | None:
         """The editor of the pipeline that is running (None when no run goes on)."""
@@ -324,11 +364,9 @@ class RunsController(QObject):
             text = f"Run {label} {message or 'kept out'}"
         self._host.show_message(text, error=status not in ("succeeded", "kept_out"))
         if self._documents.current_editor() is self.run_editor():
-            self.refresh_run_states()
-        try:  # that run's row only: the rest of the table stays as it is
-            self._runs_panel.update_runs([run_id])
-        except MlopsError as exc:
-            self._host.show_message(f"Cannot list the run: {exc}", error=True)
+            self.refresh_run_states(background=True)  # the map: read off the GUI thread
+        # That run's row only, read in a worker thread: the rest of the table stays as it is.
+        self._runs_panel.update_in_background([run_id])
         self.history_changed.emit(run_id)
         view = self.run_view
         workspace = self._state.workspace
