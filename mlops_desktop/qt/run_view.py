@@ -121,6 +121,9 @@ class RunView(QtWidgets.QWidget):
         self._loader: Any = None
         self._hint: Any = None  # the "nothing to plot" note over an empty plot
         self._latest: dict[str, float] = {}
+        # Metrics that appeared while the run went, left unticked by the view (not by the
+        # user): ticked if they become curves.
+        self._untick_chosen: set[str] = set()
 
     # ------------------------------------------------------------------ building
     def _build_metrics_tab(self) -> QtWidgets.QWidget:
@@ -290,6 +293,7 @@ class RunView(QtWidgets.QWidget):
         self.run = run
         self._loader = loader
         self._series = {}
+        self._untick_chosen = set()
         self._set_header(run, latest)
         self.plot.clear()
         self.key_list.blockSignals(True)
@@ -381,7 +385,8 @@ class RunView(QtWidgets.QWidget):
         self._hint.setPos(0.5, 0.5)
         self.plot.plot_item.addItem(self._hint, ignoreBounds=True)
 
-    def _on_key_list_item_changed(self, _item: QtWidgets.QListWidgetItem) -> None:
+    def _on_key_list_item_changed(self, item: QtWidgets.QListWidgetItem) -> None:
+        self._untick_chosen.discard(item.data(Qt.ItemDataRole.UserRole))  # the user's choice
         self._replot()
 
     def _fill_stages(self, run: Run) -> None:
@@ -444,14 +449,21 @@ class RunView(QtWidgets.QWidget):
         self.live_points[run_id] = self.live_points.get(run_id, 0) + int(np.size(values))
         if key not in self._series:
             self._series[key] = plot_data.make_series(run_id, key, [], [], [])
+            # Ticked as when the run is opened (default_keys): a curve, an evaluation
+            # score, or one of the first few metrics; a run logging dozens of scores draws
+            # a few lines, not one per score.
+            tick = np.size(values) > 1 or key in DEFAULT_METRICS
+            tick = tick or self.key_list.count() < FIRST_FEW
             item = QtWidgets.QListWidgetItem(key)
             item.setData(Qt.ItemDataRole.UserRole, key)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             self.key_list.blockSignals(True)
-            item.setCheckState(Qt.CheckState.Checked)
+            item.setCheckState(Qt.CheckState.Checked if tick else Qt.CheckState.Unchecked)
             self.key_list.addItem(item)
             self.key_list.blockSignals(False)
-            if self.plot_stack.currentWidget() is not self.plot:  # bars give way to lines
+            if not tick:
+                self._untick_chosen.add(key)
+            elif self.plot_stack.currentWidget() is not self.plot:  # bars give way to lines
                 self._replot()
         if self._checked(key):
             self.plot.append_points(run_id, key, steps, values)
@@ -466,6 +478,23 @@ class RunView(QtWidgets.QWidget):
                 np.concatenate([old.values, v]),
                 np.concatenate([old.timestamps, np.full(v.shape, now)]),
             )
+            if key in self._untick_chosen and len(self._series[key]) > 1:
+                self._tick_curve(run_id, key)
+
+    def _tick_curve(self, run_id: int, key: str) -> None:
+        """A metric left unticked became a curve (a second point): tick and draw it."""
+        self._untick_chosen.discard(key)
+        for i in range(self.key_list.count()):
+            item = self.key_list.item(i)
+            if item.data(Qt.ItemDataRole.UserRole) == key:
+                self.key_list.blockSignals(True)
+                item.setCheckState(Qt.CheckState.Checked)
+                self.key_list.blockSignals(False)
+        series = self._series[key]
+        if self.plot_stack.currentWidget() is not self.plot:
+            self._replot()
+        else:
+            self.plot.append_points(run_id, key, series.steps, series.values, series.timestamps)
 
     def _checked(self, key: str) -> bool:
         for i in range(self.key_list.count()):

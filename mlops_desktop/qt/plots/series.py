@@ -63,7 +63,7 @@ class _Line:
     label: str
     index: int
     raw: pg.PlotDataItem
-    smooth: pg.PlotDataItem
+    smooth: pg.PlotDataItem | None  # made when smoothing is first turned on
     x: np.ndarray
     smoothed: np.ndarray | None = None
 
@@ -164,7 +164,8 @@ class MetricPlotWidget(PlotPanel):
     def clear(self) -> None:
         for line in self._lines.values():
             self.plot_item.removeItem(line.raw)
-            self.plot_item.removeItem(line.smooth)
+            if line.smooth is not None:
+                self.plot_item.removeItem(line.smooth)
         self._lines.clear()
         self._pending.clear()
         self.legend.clear()
@@ -189,9 +190,9 @@ class MetricPlotWidget(PlotPanel):
         index = len(self._lines)
         label = label or self._default_label(s)
         raw = self.plot_item.plot(pen=pen(index))
-        smooth = self.plot_item.plot(pen=pen(index, width=2.0))
-        smooth.setVisible(False)
-        line = _Line(s, label, index, raw, smooth, np.empty(0))
+        # No smoothed curve until smoothing is on: a run's first points make one item per
+        # metric, not two (each costs the GUI thread while the run's threads hold the GIL).
+        line = _Line(s, label, index, raw, None, np.empty(0))
         self._lines[key] = line
         self._replace(line, s)
         if legend:
@@ -204,7 +205,8 @@ class MetricPlotWidget(PlotPanel):
         lines = list(self._lines.values())
         self.legend.setColumnCount(min(4, max(1, len(lines))))
         for line in lines[:MAX_LEGEND]:
-            self.legend.addItem(line.smooth if self._weight > 0 else line.raw, line.label)
+            shown = line.smooth if self._weight > 0 and line.smooth is not None else line.raw
+            self.legend.addItem(shown, line.label)
         if len(lines) > MAX_LEGEND:
             self.legend.addItem(pg.PlotDataItem(pen=None), f"… and {len(lines) - MAX_LEGEND} more")
 
@@ -224,14 +226,17 @@ class MetricPlotWidget(PlotPanel):
         opts: dict[str, Any] = {"skipFiniteCheck": True} if finite else {"connect": "finite"}
         if self._weight > 0.0:
             line.smoothed = ema(y, self._weight)
+            if line.smooth is None:
+                line.smooth = self.plot_item.plot(pen=pen(line.index, width=2.0))
             line.smooth.setData(line.x, line.smoothed, **opts)
             line.smooth.setVisible(True)
             raw_pen = pen(line.index, width=1.0, alpha=70)
         else:
             line.smoothed = None
-            if line.smooth.isVisible() or line.smooth.xData is not None:
-                line.smooth.setVisible(False)
-                line.smooth.setData([], [])
+            smooth = line.smooth
+            if smooth is not None and (smooth.isVisible() or smooth.xData is not None):
+                smooth.setVisible(False)
+                smooth.setData([], [])
             raw_pen = pen(line.index)
         # A lone point draws no line: give it a marker so it shows.
         if y.size == 1:
