@@ -3,15 +3,19 @@
 Layers come from the longest path from the sources; links that skip layers get virtual
 nodes; a few barycentre sweeps order each layer to reduce crossings; then nodes are pulled
 toward their neighbours' heights without overlapping. Returns top-left positions only.
+networkx is imported on the first layout, not with the editor (a third of a second the
+first project tab would otherwise wait for).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from mlops_desktop.core.graph import Pipeline
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 H_GAP = 90.0
 V_GAP = 36.0
@@ -27,6 +31,8 @@ def layered_layout(
     """Positions for every node of ``pipeline``; ``sizes`` gives each node's (width, height)."""
     if not pipeline.nodes:
         return {}
+    import networkx as nx
+
     graph = nx.DiGraph()
     graph.add_nodes_from(pipeline.nodes)
     graph.add_edges_from((lk.source, lk.target) for lk in pipeline.links.values())
@@ -79,6 +85,8 @@ def layered_layout(
 
 
 def _layers(graph: nx.DiGraph) -> dict[object, int]:
+    import networkx as nx
+
     layer: dict[object, int] = {}
     for n in nx.topological_sort(graph):
         layer[n] = max((layer[p] + 1 for p in graph.predecessors(n)), default=0)
