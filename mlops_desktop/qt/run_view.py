@@ -491,10 +491,11 @@ class RunView(QtWidgets.QWidget):
                 item.setCheckState(Qt.CheckState.Checked)
                 self.key_list.blockSignals(False)
         series = self._series[key]
-        if self.plot_stack.currentWidget() is not self.plot:
+        if self.plot_stack.currentWidget() is not self.plot:  # bars give way to lines
+            self._series[key] = plot_data.make_series(run_id, key, [], [], [])
             self._replot()
-        else:
-            self.plot.append_points(run_id, key, series.steps, series.values, series.timestamps)
+        # Its points so far, drawn by the plot's next tick with those still to come.
+        self.plot.append_points(run_id, key, series.steps, series.values, series.timestamps)
 
     def _checked(self, key: str) -> bool:
         for i in range(self.key_list.count()):
