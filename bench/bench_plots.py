@@ -66,7 +66,7 @@ def _many_runs(folder: Path, n: int = MANY_RUNS) -> tuple[float, float, float]:
     from mlops_desktop.app.workspace import Workspace
     from mlops_desktop.core.entities import MetricPoint, RunStatus
     from mlops_desktop.qt.plots.compare import RunComparisonView
-    from mlops_desktop.qt.runs_panel import RunsPanel
+    from mlops_desktop.qt.runs.panel import RunsPanel
 
     app = QtWidgets.QApplication.instance()
     ws = Workspace.open(str(folder / "many.db"))

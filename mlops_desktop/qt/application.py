@@ -103,7 +103,7 @@ PREWARM_DELAY_MS = 1500
 #: What the window itself imports when the first run starts (its run view and plots), added
 #: to the run's libraries in the prewarm: imported on the GUI thread, pyqtgraph alone stalls
 #: it for half a second. Module code only (no widget is made), so a worker thread may.
-GUI_RUN_MODULES = ("pyqtgraph", "mlops_desktop.qt.run_view")
+GUI_RUN_MODULES = ("pyqtgraph", "mlops_desktop.qt.runs.view")
 
 
 def prewarm_modules() -> tuple[str, ...]:

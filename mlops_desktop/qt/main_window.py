@@ -32,16 +32,16 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core.errors import MlopsError
 from mlops_desktop.core.lifecycle import lifecycles
 from mlops_desktop.core.validation import validate
-from mlops_desktop.qt import dialogs, mlflow_import_dialog
+from mlops_desktop.qt import dialogs
 from mlops_desktop.qt.autosave import Autosaver
-from mlops_desktop.qt.imports import cloud_dialog
+from mlops_desktop.qt.imports import cloud_dialog, mlflow_dialog
 from mlops_desktop.qt.lifecycle.crosswalk import CrosswalkView
 from mlops_desktop.qt.lifecycle.map_view import LifecycleMapView
-from mlops_desktop.qt.models_panel import ModelsPanel
+from mlops_desktop.qt.operate.models_panel import ModelsPanel
 from mlops_desktop.qt.operate.triggers_panel import TriggersPanel
 from mlops_desktop.qt.project_browser import ProjectBrowser
-from mlops_desktop.qt.run_controller import RunController
-from mlops_desktop.qt.runs_panel import RunsPanel
+from mlops_desktop.qt.runs.controller import RunController
+from mlops_desktop.qt.runs.panel import RunsPanel
 from mlops_desktop.qt.theme import ThemeManager
 from mlops_desktop.qt.window.actions import WindowActions
 from mlops_desktop.qt.window.files import FileCommands
@@ -72,7 +72,7 @@ if TYPE_CHECKING:
     from mlops_desktop.qt.operate.trigger_timer import TriggerTimer
     from mlops_desktop.qt.plots.compare import RunComparisonView
     from mlops_desktop.qt.plots.trends import TrendsView
-    from mlops_desktop.qt.run_view import RunView
+    from mlops_desktop.qt.runs.view import RunView
 
 
 class MainWindow(QMainWindow):
@@ -162,7 +162,7 @@ class MainWindow(QMainWindow):
             (acts.open_workspace, self._on_open_workspace_triggered),
             (acts.import_pipeline, files.import_pipeline),
             (acts.import_cloud, lambda: cloud_dialog.choose_and_import(self)),
-            (acts.import_mlflow, lambda: mlflow_import_dialog.open_dialog(self)),
+            (acts.import_mlflow, lambda: mlflow_dialog.open_dialog(self)),
             (acts.export_pipeline, files.export_pipeline),
             (acts.export_image, files.export_image),
             (acts.export_report, files.export_report),
@@ -689,7 +689,7 @@ class MainWindow(QMainWindow):
         for panel in self.findChildren(RunsPanel):
             panel.wait(seconds)
         self.runs.wait(seconds)  # the stage states of the latest run
-        preview = sys.modules.get("mlops_desktop.qt.output_preview")
+        preview = sys.modules.get("mlops_desktop.qt.runs.output_preview")
         if preview is not None:  # loaded with the first run view
             for widget in self.findChildren(preview.OutputPreview):
                 widget.wait(int(seconds * 1000))

@@ -121,7 +121,7 @@ def test_the_loop_as_it_happened_is_marked_on_the_lifecycle_map(qtbot, window) -
     assert numbers[opened.args[0]] == 1
 
     # The Models panel names the same runs by their numbers.
-    from mlops_desktop.qt.models_panel import ModelsPanel
+    from mlops_desktop.qt.operate.models_panel import ModelsPanel
 
     panel = ModelsPanel()
     qtbot.addWidget(panel)

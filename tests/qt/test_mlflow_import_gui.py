@@ -10,8 +10,8 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from mlops_desktop.app import mlflow_import
+from mlops_desktop.qt.imports.mlflow_dialog import MlflowImportDialog
 from mlops_desktop.qt.main_window import MainWindow
-from mlops_desktop.qt.mlflow_import_dialog import MlflowImportDialog
 
 pytest.importorskip("mlflow")
 # MLflow's own store code warns about SQLAlchemy and pydantic deprecations

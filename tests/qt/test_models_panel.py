@@ -12,8 +12,8 @@ from mlops_desktop.app.registry import RegistryService
 from mlops_desktop.app.workspace import Workspace
 from mlops_desktop.core.execution import Cancelled
 from mlops_desktop.core.operate_entities import ApprovalProvider, ApprovalRequest
-from mlops_desktop.qt.models_panel import ModelsPanel
 from mlops_desktop.qt.operate.approval_dialog import ApprovalDialog, DialogApprovalProvider
+from mlops_desktop.qt.operate.models_panel import ModelsPanel
 
 
 @pytest.fixture

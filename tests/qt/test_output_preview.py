@@ -43,7 +43,7 @@ def google(tmp_path_factory):
 
 def open_view(qtbot, ws, run):  # noqa: ANN001
     """A RunView on ``run`` with the first stage's outputs shown."""
-    from mlops_desktop.qt.run_view import RunView
+    from mlops_desktop.qt.runs.view import RunView
 
     view = RunView()
     qtbot.addWidget(view)
@@ -168,7 +168,7 @@ def test_a_stale_result_is_dropped_when_the_selection_moves_on(qtbot, google):
 
 
 def test_a_missing_artifact_is_one_line_and_loading_leaves_no_thread(qtbot, google, tmp_path):
-    from mlops_desktop.qt.output_preview import OutputPreview
+    from mlops_desktop.qt.runs.output_preview import OutputPreview
 
     ws, run, _ = google
     before = {t.ident for t in threading.enumerate() if not t.daemon}
@@ -189,7 +189,7 @@ def test_a_missing_artifact_is_one_line_and_loading_leaves_no_thread(qtbot, goog
 
 
 def test_a_deployment_is_text_and_a_profile_lists_its_violations(qtbot, google):
-    from mlops_desktop.qt.output_preview import OutputPreview, caption_of, in_column_order
+    from mlops_desktop.qt.runs.output_preview import OutputPreview, caption_of, in_column_order
 
     ws, run, _ = google
     view = open_view(qtbot, ws, run)

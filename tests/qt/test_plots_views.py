@@ -55,7 +55,7 @@ def world(tmp_path_factory):
 
 
 def test_runs_panel_lists_selects_and_opens(qtbot, world):
-    from mlops_desktop.qt.runs_panel import RunsPanel
+    from mlops_desktop.qt.runs.panel import RunsPanel
 
     ws, runs = world["ws"], world["runs"]
     panel = RunsPanel()
@@ -108,7 +108,7 @@ def test_runs_panel_lists_selects_and_opens(qtbot, world):
 
 
 def test_run_view_shows_the_run(qtbot, world):
-    from mlops_desktop.qt.run_view import RunView
+    from mlops_desktop.qt.runs.view import RunView
 
     ws, run = world["ws"], world["runs"][0]
     view = RunView()
@@ -274,7 +274,7 @@ def test_runs_panel_names_the_pipeline_when_a_project_has_several(qtbot, tmp_pat
     from mlops_desktop.core import operations as ops
     from mlops_desktop.core.graph import Pipeline
     from mlops_desktop.core.serialization import to_dict
-    from mlops_desktop.qt.runs_panel import RunsPanel
+    from mlops_desktop.qt.runs.panel import RunsPanel
 
     with Workspace.open(str(tmp_path / "w.db")) as ws:
         ProjectService(ws).create_project("two")

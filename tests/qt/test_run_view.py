@@ -36,7 +36,7 @@ def ticked(view) -> list[str]:  # noqa: ANN001
 
 
 def test_metrics_tab_shows_the_final_values_of_a_run_of_single_values(qtbot, google_runs):
-    from mlops_desktop.qt.run_view import RunView
+    from mlops_desktop.qt.runs.view import RunView
 
     ws, runs = google_runs
     run = runs[-1]
@@ -72,7 +72,7 @@ def test_metrics_tab_shows_the_final_values_of_a_run_of_single_values(qtbot, goo
 
 
 def test_default_selection_falls_back_to_the_first_few_metrics():
-    from mlops_desktop.qt.run_view import FIRST_FEW, default_keys
+    from mlops_desktop.qt.runs.view import FIRST_FEW, default_keys
 
     def s(key: str, n: int) -> P.Series:
         return P.make_series(1, key, np.arange(n), np.ones(n), np.arange(n, dtype=float))
@@ -97,7 +97,7 @@ def test_a_lone_point_gets_a_marker_until_more_points_arrive(qtbot):
 
 def test_the_metric_list_is_wide_enough_for_its_names_and_values(qtbot, google_runs):
     """The longest metric name with its value is not cut under the scroll bar."""
-    from mlops_desktop.qt.run_view import RunView
+    from mlops_desktop.qt.runs.view import RunView
 
     ws, runs = google_runs
     view = RunView()

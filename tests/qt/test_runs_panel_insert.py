@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from PySide6.QtCore import Qt
 
-from mlops_desktop.qt.runs_panel import RunsPanel
+from mlops_desktop.qt.runs.panel import RunsPanel
 
 
 def _row(run_id: int, accuracy: float) -> dict:

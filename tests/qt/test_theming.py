@@ -155,7 +155,7 @@ def test_status_colours_of_the_triggers_and_models_panels_follow_the_theme(qtbot
     from datetime import UTC, datetime
 
     from mlops_desktop.core.operate_entities import Deployment, TriggerEvent
-    from mlops_desktop.qt.models_panel import ModelsPanel
+    from mlops_desktop.qt.operate.models_panel import ModelsPanel
     from mlops_desktop.qt.operate.triggers_panel import TriggersPanel
 
     now = datetime.now(UTC)

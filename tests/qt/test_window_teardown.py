@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication
 import shiboken6
 from mlops_desktop.qt.application import create_application, release_window
 from mlops_desktop.qt.main_window import MainWindow
-from mlops_desktop.qt.run_view import RunView
+from mlops_desktop.qt.runs.view import RunView
 
 app = create_application()
 tmp = tempfile.mkdtemp()
@@ -48,4 +48,4 @@ def test_the_window_prewarms_its_own_run_modules_too() -> None:
 
     modules = prewarm_modules()
     assert modules[: len(RUN_MODULES)] == RUN_MODULES
-    assert "pyqtgraph" in modules and "mlops_desktop.qt.run_view" in modules
+    assert "pyqtgraph" in modules and "mlops_desktop.qt.runs.view" in modules

@@ -21,7 +21,7 @@ from mlops_desktop.core.errors import MlopsError
 
 if TYPE_CHECKING:
     from mlops_desktop.app.stage_fixes import StageFix
-    from mlops_desktop.qt.run_view import RunView
+    from mlops_desktop.qt.runs.view import RunView
     from mlops_desktop.qt.window.host import OpenWorkspace, WindowHost
     from mlops_desktop.qt.window.tabs import DocumentTabs
 

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from mlops_desktop.core.operate_entities import TriggerEvent
     from mlops_desktop.core.operations import Operation
     from mlops_desktop.qt.maturity.view import MaturityView
-    from mlops_desktop.qt.models_panel import ModelsPanel
+    from mlops_desktop.qt.operate.models_panel import ModelsPanel
     from mlops_desktop.qt.operate.trigger_timer import TriggerTimer
     from mlops_desktop.qt.operate.triggers_panel import TriggersPanel
     from mlops_desktop.qt.plots.trends import TrendsView

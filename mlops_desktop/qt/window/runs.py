@@ -1,7 +1,7 @@
 """Running from the main window: the Run menu's commands and what a run shows.
 
 :class:`RunsController` starts runs through the window's
-:class:`~mlops_desktop.qt.run_controller.RunController`, paints node states on the run's
+:class:`~mlops_desktop.qt.runs.controller.RunController`, paints node states on the run's
 canvas, and refreshes the runs list, the Run view and the lifecycle map.
 """
 
@@ -27,9 +27,9 @@ if TYPE_CHECKING:
     from mlops_desktop.qt.lifecycle.map_view import LifecycleMapView
     from mlops_desktop.qt.operate.approval_dialog import DialogApprovalProvider
     from mlops_desktop.qt.plots.compare import RunComparisonView
-    from mlops_desktop.qt.run_controller import RunController
-    from mlops_desktop.qt.run_view import RunView
-    from mlops_desktop.qt.runs_panel import RunsPanel
+    from mlops_desktop.qt.runs.controller import RunController
+    from mlops_desktop.qt.runs.panel import RunsPanel
+    from mlops_desktop.qt.runs.view import RunView
     from mlops_desktop.qt.window.actions import WindowActions
     from mlops_desktop.qt.window.host import OpenWorkspace, WindowHost
     from mlops_desktop.qt.window.tabs import DocumentTabs
@@ -179,7 +179,7 @@ class RunsController(QObject):
     def ensure_run_view(self) -> RunView:
         """The Run panel's view, made (with its dock, not shown) on first use."""
         if self.run_view is None:
-            from mlops_desktop.qt.run_view import RunView
+            from mlops_desktop.qt.runs.view import RunView
 
             self.run_view = RunView()
             self.run_view_dock = self._host.add_panel(

@@ -19,10 +19,10 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from mlops_desktop.app import plot_data
 from mlops_desktop.qt import colors
-from mlops_desktop.qt.output_preview import OutputPreview
 from mlops_desktop.qt.plots.series import MetricPlotWidget
 from mlops_desktop.qt.plots.values import MetricValuesPlot
-from mlops_desktop.qt.runs_panel import STATUS_COLOURS, format_duration, format_started
+from mlops_desktop.qt.runs.output_preview import OutputPreview
+from mlops_desktop.qt.runs.panel import STATUS_COLOURS, format_duration, format_started
 
 if TYPE_CHECKING:
     from mlops_desktop.app.workspace import Workspace

@@ -1,0 +1,1 @@
+"""Runs in the window: the run controller, the Run view, the runs table, output previews."""
