@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core import operations as ops
 from mlops_desktop.core.graph import Pipeline
 from mlops_desktop.qt.document.editor import PipelineEditor
-from mlops_desktop.qt.inspector import NodeInspector
+from mlops_desktop.qt.inspector.panel import NodeInspector
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 from mlops_desktop.core import operations as ops
 from mlops_desktop.core.graph import Pipeline
 from mlops_desktop.qt.document.editor import PipelineEditor
-from mlops_desktop.qt.inspector import NodeInspector
+from mlops_desktop.qt.inspector.panel import NodeInspector
 from mlops_desktop.stages.specs_model import CLASSIFIERS, REGRESSORS
 
 

@@ -58,7 +58,7 @@ def make_palette() -> QWidget:
 def make_inspector() -> QWidget:
     """The stage inspector (a note when its module cannot be loaded)."""
     try:
-        from mlops_desktop.qt.inspector import NodeInspector
+        from mlops_desktop.qt.inspector.panel import NodeInspector
     except ImportError:
         return QLabel("The inspector is not available.")
     return NodeInspector()

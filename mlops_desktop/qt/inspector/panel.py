@@ -359,7 +359,7 @@ class NodeInspector(QWidget):
         """Open the column roles of the selected Load data stage's file; OK writes its
         ``roles`` parameter through the undo stack."""
         from mlops_desktop.app.column_roles import preview_roles
-        from mlops_desktop.qt.column_roles_dialog import ColumnRolesDialog
+        from mlops_desktop.qt.inspector.column_roles import ColumnRolesDialog
 
         node = self._editor.pipeline.nodes.get(self.node_id) if self._editor else None
         if node is None or node.type != "load_data":
@@ -396,7 +396,7 @@ class NodeInspector(QWidget):
         context = self.schema_context() if self.schema_context is not None else None
         if type_id != "validate_data" or not context or context[0] is None or not context[1]:
             return None
-        from mlops_desktop.qt.schema_reference_box import SchemaReferenceBox
+        from mlops_desktop.qt.inspector.schema_reference import SchemaReferenceBox
 
         return SchemaReferenceBox(context[0], context[1], node_id, page)
 

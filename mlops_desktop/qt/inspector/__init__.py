@@ -1,0 +1,1 @@
+"""The Inspector: a stage's parameters, column roles and its reference schema."""
