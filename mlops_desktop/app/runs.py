@@ -328,7 +328,10 @@ class RunService:
                 environment=request.environment,
             )
         except BaseException as exc:
-            self._end_stopped(prep.run.id, exc)
+            plain = _plain_stop(exc)
+            self._end_stopped(prep.run.id, plain or exc)
+            if plain is not None:
+                raise plain from exc
             raise
         finally:
             beat.stop()
@@ -470,6 +473,14 @@ def _finish_failed(ws: Workspace, run_id: int, message: str) -> bool:
     except Exception:  # noqa: BLE001 - a full disk, a lost server: the caller retries
         return False
     return True
+
+
+def _plain_stop(exc: BaseException) -> WorkspaceError | None:
+    """The one line a user can act on for what stopped a run (a full disk), else None."""
+    from mlops_desktop.storage.database import FULL_DISK_MESSAGE
+    from mlops_desktop.storage.reserve import is_full_disk
+
+    return WorkspaceError(FULL_DISK_MESSAGE) if is_full_disk(exc) else None
 
 
 def _finish_later(ws: Workspace, run_id: int, message: str, interval: float) -> None:

@@ -111,6 +111,12 @@ def _busy(exc: OperationalError) -> bool:
     return any(word in text for word in ("locked", "busy", "lock timeout", "statement timeout"))
 
 
+FULL_DISK_MESSAGE = (
+    "the disk holding the workspace is full: nothing was saved; free some space "
+    "(mlops-desktop workspace gc) and try again"
+)
+
+
 def _plain(exc: OperationalError) -> WorkspaceError | None:
     """One line for a database error the user can act on (busy, read-only, full disk)."""
     text = str(exc.orig).lower()
@@ -122,10 +128,7 @@ def _plain(exc: OperationalError) -> WorkspaceError | None:
             "changed; make it writable, or open a writable copy"
         )
     if "disk is full" in text or "no space left" in text:
-        return WorkspaceError(
-            "the disk holding the workspace is full: nothing was saved; free some space "
-            "(mlops-desktop workspace gc) and try again"
-        )
+        return WorkspaceError(FULL_DISK_MESSAGE)
     return None
 
 

@@ -85,6 +85,11 @@ def _no_room(exc: OSError) -> bool:
     return exc.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
+def is_full_disk(exc: BaseException) -> bool:
+    """Whether ``exc`` says a file system has no room left (or the user's quota is used)."""
+    return isinstance(exc, OSError) and _no_room(exc)
+
+
 def _write_zeros(fd: int, size: int) -> None:
     chunk = b"\0" * (1 << 16)
     os.lseek(fd, 0, os.SEEK_SET)
