@@ -1,5 +1,6 @@
 """Bounds on the user-controlled loops of the model stages: how many candidates a tuning
-search may try, and how many columns permutation importance permutes.
+search may try, how many columns permutation importance permutes, and how big a one-hot
+encoded matrix may grow.
 
 A grid over a few parameters grows as the product of its lists (4 million candidates from
 six short lists), and permutation importance costs one scoring pass per column and repeat:
@@ -14,6 +15,9 @@ from typing import Any
 
 from mlops_desktop.core.execution import StageContext
 
+# One-hot encoding text into a dense matrix: past this size (about 256 MB of float64) a
+# stage refuses and names what fixes it (one number per text column, or ignoring the column).
+MAX_ONE_HOT_BYTES = 256 * 1024 * 1024
 MAX_TUNE_CANDIDATES = 1_000  # the most candidates one Tune search tries (as n_iter's bound)
 MAX_IMPORTANCE_COLUMNS = 100  # wider data: permutation importance on a sample of its columns
 MAX_IMPORTANCE_PASSES = 200  # ... and at most this many scoring passes (columns x repeats)
@@ -89,3 +93,28 @@ def sampled_importance(
         f"{MAX_IMPORTANCE_COLUMNS} columns is sampled"
     )
     return sorted(rows, key=lambda r: -r["mean"]), note
+
+
+def one_hot_too_big(X: Any) -> tuple[str, str] | None:
+    """When one-hot encoding ``X``'s text columns into a dense matrix would pass
+    :data:`MAX_ONE_HOT_BYTES`: what it would make (e.g. "one-hot encoding the text column
+    'product' (2,952 values) would make 12,000 rows × 2,953 features (270 MB)") and the
+    column to blame; None when it fits."""
+    import pandas as pd
+
+    if X is None:
+        return None
+    numeric = pd.api.types.is_numeric_dtype
+    text = {str(c): int(X[c].nunique()) for c in X.columns if not numeric(X[c])}
+    if not text:
+        return None
+    width = len(X.columns) - len(text) + sum(text.values())
+    size = len(X) * width * 8
+    if size <= MAX_ONE_HOT_BYTES:
+        return None
+    column = max(text, key=lambda c: text[c])
+    what = (
+        f"one-hot encoding the text column '{column}' ({text[column]:,} values) would make "
+        f"{len(X):,} rows × {width:,} features ({size / 2**20:,.0f} MB)"
+    )
+    return what, column

@@ -386,6 +386,16 @@ def feature_engineering(
     from sklearn.base import clone as sklearn_clone
 
     data: SplitValue = inputs["split"]
+    if params["one_hot"]:
+        from mlops_desktop.stages._limits import one_hot_too_big
+
+        found = one_hot_too_big(data.X_train)
+        if found is not None:
+            what, column = found
+            ctx.fail(
+                f"{what}: set one_hot off (one number per text column), or give '{column}' "
+                "the role ignore in Load data"
+            )
     pipe = build_transformer(
         data.X_train,
         data.task,

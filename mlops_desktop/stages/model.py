@@ -31,6 +31,7 @@ from mlops_desktop.core.execution import (
 from mlops_desktop.stages._limits import (
     MAX_IMPORTANCE_COLUMNS,
     check_search_size,
+    one_hot_too_big,
     sampled_importance,
 )
 from mlops_desktop.stages.portable_data import default_preprocessor
@@ -89,32 +90,18 @@ def _check_fit_input(ctx: StageContext, data: SplitValue, estimator_name: str) -
         ctx.fail("the training part has no rows")
 
 
-# The default preprocessing one-hot encodes text into a dense matrix; past this size (about
-# 256 MB of float64) the model wants a Feature engineering stage that encodes text otherwise.
-MAX_ONE_HOT_BYTES = 256 * 1024 * 1024
-
-
 def _check_one_hot_size(ctx: StageContext, data: SplitValue, X: Any) -> None:
     """Fail, naming the stage that fixes it, when the default preprocessing would one-hot
     encode ``X``'s text columns into a matrix too big to hold (no Feature engineering)."""
-    import pandas as pd
-
-    if data.preprocessor is not None or X is None:
+    if data.preprocessor is not None:
         return
-    numeric = pd.api.types.is_numeric_dtype
-    text = {str(c): int(X[c].nunique()) for c in X.columns if not numeric(X[c])}
-    if not text:
+    found = one_hot_too_big(X)
+    if found is None:
         return
-    width = len(X.columns) - len(text) + sum(text.values())
-    size = len(X) * width * 8
-    if size <= MAX_ONE_HOT_BYTES:
-        return
-    column = max(text, key=lambda c: text[c])
+    what, column = found
     ctx.fail(
-        f"one-hot encoding the text column '{column}' ({text[column]:,} values) would make "
-        f"{len(X):,} rows × {width:,} features ({size / 2**20:,.0f} MB): add a Feature "
-        f"engineering stage before this one with one_hot off (one number per text column), "
-        f"or give '{column}' the role ignore in Load data"
+        f"{what}: add a Feature engineering stage before this one with one_hot off (one "
+        f"number per text column), or give '{column}' the role ignore in Load data"
     )
 
 

@@ -229,14 +229,15 @@ def test_balanced_class_weights_find_more_of_a_rare_class(stage):
 def test_a_one_hot_too_big_to_hold_names_the_stage_that_fixes_it(stage, monkeypatch):
     """Without Feature engineering, text is one-hot encoded into a dense matrix: past
     MAX_ONE_HOT_BYTES Train and Tune stop before allocating it and say which stage to add
-    (app.stage_fixes reads that phrase); Feature engineering with one_hot off trains."""
+    (app.stage_fixes reads that phrase); Feature engineering with one_hot on refuses the same
+    matrix and says to turn it off; with one_hot off it trains."""
     import pandas as pd
 
     from mlops_desktop.app.stage_fixes import parse_remedy
     from mlops_desktop.core.execution import DatasetValue
-    from mlops_desktop.stages import model as model_stage
+    from mlops_desktop.stages import _limits
 
-    monkeypatch.setattr(model_stage, "MAX_ONE_HOT_BYTES", 200_000)
+    monkeypatch.setattr(_limits, "MAX_ONE_HOT_BYTES", 200_000)
     frame = pd.DataFrame(
         {"city": [f"c{i % 200}" for i in range(800)], "n": range(800), "target": [0, 1] * 400}
     )
@@ -251,6 +252,8 @@ def test_a_one_hot_too_big_to_hold_names_the_stage_that_fixes_it(stage, monkeypa
         remedy = parse_remedy(message)
         assert remedy is not None
         assert (remedy.title, remedy.params) == ("Feature engineering", {"one_hot": False})
+    with pytest.raises(StageFailed, match="would make 600 rows .*: set one_hot off"):
+        stage.run("feature_engineering", {"split": split}, one_hot=True)
     encoded = stage.run("feature_engineering", {"split": split}, one_hot=False)["split"]
     model = stage.run("train", {"split": encoded}, estimator="logistic_regression")["model"]
     assert model.feature_names == ["city", "n"]
