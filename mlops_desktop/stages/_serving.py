@@ -373,16 +373,31 @@ def online_experiment(
 
 
 # ------------------------------------------------------------------------------ monitor
+def _reference_run(
+    ctx: StageContext, frame: Any, key: str, what: str
+) -> tuple[int, float, str] | None:
+    """(run id, value of ``key``, label) of the first run of this pipeline that logged
+    ``key`` while serving the version most of ``frame``'s rows came from (the reference
+    run); None, after saying so, when this run is that reference (or nothing is known)."""
+    registry = optional_backend(ctx)
+    if registry is None or VERSION not in frame.columns or not len(frame):
+        return None
+    version = float(frame[VERSION].mode().iloc[0])
+    found = registry.reference_metric(ctx.run_id, key, {"serve_version": version})
+    if found is None:
+        ctx.log(f"{what}: this run is the reference for v{version:g}")
+        return None
+    run_id, reference, label = found
+    return int(run_id), float(reference), str(label)
+
+
 def _latency_against_reference(ctx: StageContext, report: Any, frame: Any, ratio: float) -> None:
     """Compare the latency per row with the first run of this pipeline that served the same
     version (the reference run); a rise of ``ratio`` times or more is a latency alert."""
-    registry = optional_backend(ctx)
-    if registry is None or ratio <= 0 or VERSION not in frame.columns or not len(frame):
+    if ratio <= 0:
         return
-    version = float(frame[VERSION].mode().iloc[0])
-    found = registry.reference_metric(ctx.run_id, "serve_latency_ms", {"serve_version": version})
+    found = _reference_run(ctx, frame, "serve_latency_ms", "latency")
     if found is None:
-        ctx.log(f"latency: this run is the reference for v{version:g}")
         return
     run_id, reference, label = found
     current = report.values["latency_ms_mean"]
@@ -406,14 +421,11 @@ def _accuracy_against_reference(ctx: StageContext, report: Any, frame: Any, drop
     """Performance decay: compare the labelled accuracy of the served rows with the first run
     of this pipeline that served the same version with labels (the reference run); a fall of
     ``drop`` or more is a quality alert."""
-    registry = optional_backend(ctx)
     current = report.values.get("accuracy")
-    if registry is None or drop <= 0 or current is None or VERSION not in frame.columns:
+    if drop <= 0 or current is None:
         return
-    version = float(frame[VERSION].mode().iloc[0])
-    found = registry.reference_metric(ctx.run_id, "monitor/accuracy", {"serve_version": version})
+    found = _reference_run(ctx, frame, "monitor/accuracy", "labelled accuracy")
     if found is None:
-        ctx.log(f"labelled accuracy: this run is the reference for v{version:g}")
         return
     run_id, reference, label = found
     fall = reference - current

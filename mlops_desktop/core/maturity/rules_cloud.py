@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
+from mlops_desktop.core.graph import Node
 from mlops_desktop.core.maturity.facts import PipelineFacts, RunFacts
 from mlops_desktop.core.maturity.rules_base import (
     Evaluator,
@@ -44,14 +45,23 @@ def external(pf: PipelineFacts) -> Mapping[str, Any] | None:
     return facts if isinstance(facts, Mapping) else None
 
 
+def place_ref(pf: PipelineFacts, kind: str, where: str, text: str) -> EvidenceRef:
+    """Evidence at a place in an imported definition: ``<file>:<where>``, labelled
+    ``<file> <where>: <text>``."""
+    source = str((external(pf) or {}).get("source") or pf.name)
+    return EvidenceRef(kind, f"{source}:{where}", f"{source} {where}: {text}", pf.name, pf.saved_at)
+
+
+def _location(node: Node) -> str:
+    """Where a step sits in its definition (e.g. ``Steps[3]``)."""
+    return str(node.params.get("location") or "")
+
+
 def definition_ref(pf: PipelineFacts, node_id: str, what: str = "") -> EvidenceRef:
     """The place in the imported definition where a step is declared."""
-    facts = external(pf) or {}
     node = pf.pipeline.nodes[node_id]
-    source = str(facts.get("source") or pf.name)
-    where = str(node.params.get("location") or "")
-    label = f"{source} {where}: {node.title}" + (f" ({what})" if what else "")
-    return EvidenceRef("definition", f"{source}:{where}", label, pf.name, pf.saved_at)
+    text = node.title + (f" ({what})" if what else "")
+    return place_ref(pf, "definition", _location(node), text)
 
 
 def _ran_nodes(ev: Evaluator, runs: Iterable[RunFacts], kinds: set[str]) -> set[tuple[str, str]]:
@@ -95,24 +105,13 @@ def declared_refs(
     done = _ran_nodes(ev, ran, kinds)
     refs = []
     for pf in ev.facts.pipelines:
-        facts = external(pf)
-        if facts is None:
+        if external(pf) is None:
             continue
-        source = str(facts.get("source") or pf.name)
         for n, k in ev._kinds.get(pf.name, {}).items():  # noqa: SLF001
             if k in kinds and (pf.name, n) not in done:
                 node = pf.pipeline.nodes[n]
-                where = str(node.params.get("location") or "")
-                refs.append(
-                    EvidenceRef(
-                        DECLARED,
-                        f"{source}:{where}",
-                        f"{source} {where}: {node.title} (declared {_kinds_label([k])}; "
-                        "no recorded execution ran it)",
-                        pf.name,
-                        pf.saved_at,
-                    )
-                )
+                text = f"{node.title} (declared {_kinds_label([k])}; no recorded execution ran it)"
+                refs.append(place_ref(pf, DECLARED, _location(node), text))
     return refs
 
 
@@ -203,17 +202,8 @@ def declared_schedules(ev: Evaluator) -> list[EvidenceRef]:
             if not isinstance(sched, Mapping):
                 continue
             when = sched.get("expression") or sched.get("every") or sched.get("trigger") or ""
-            source = str((facts or {}).get("source") or pf.name)
             where = str(sched.get("where") or "")
-            refs.append(
-                EvidenceRef(
-                    "definition",
-                    f"{source}:{where}",
-                    f"{source} {where}: schedule {when}".rstrip(),
-                    pf.name,
-                    pf.saved_at,
-                )
-            )
+            refs.append(place_ref(pf, "definition", where, f"schedule {when}".rstrip()))
     return refs
 
 
@@ -301,19 +291,12 @@ def _gate_refs(ev: Evaluator) -> list[EvidenceRef]:
         facts = external(pf)
         for gate in (facts or {}).get("gates") or []:
             if isinstance(gate, Mapping) and gate.get("metric_gate"):
-                source = str((facts or {}).get("source") or pf.name)
-                where = str(gate.get("where") or "")
-                refs.append(
-                    EvidenceRef(
-                        DECLARED,
-                        f"{source}:{where}",
-                        f"{source} {where}: {gate.get('step', '')} gates "
-                        f"{gate.get('gated', '')} on {gate.get('condition', '')} (declared; "
-                        "a threshold, not a comparison with the model in production)",
-                        pf.name,
-                        pf.saved_at,
-                    )
+                text = (
+                    f"{gate.get('step', '')} gates {gate.get('gated', '')} on "
+                    f"{gate.get('condition', '')} (declared; a threshold, not a comparison "
+                    "with the model in production)"
                 )
+                refs.append(place_ref(pf, DECLARED, str(gate.get("where") or ""), text))
     return refs
 
 
@@ -333,19 +316,13 @@ def with_declared_parameters(
             params = (facts or {}).get("parameters") or {}
             if not params:
                 continue
-            source = str((facts or {}).get("source") or pf.name)
             where = PARAMETERS_AT.get(str((facts or {}).get("format")), "parameters")
             names = ", ".join(sorted(str(k) for k in params)[:6])
-            refs.append(
-                EvidenceRef(
-                    DECLARED,
-                    f"{source}:{where}",
-                    f"{source} {where}: {len(params)} pipeline parameter(s) {names} (declared; "
-                    "the values an execution used stay in the cloud)",
-                    pf.name,
-                    pf.saved_at,
-                )
+            text = (
+                f"{len(params)} pipeline parameter(s) {names} (declared; the values an "
+                "execution used stay in the cloud)"
             )
+            refs.append(place_ref(pf, DECLARED, where, text))
         return _declaring(out, refs)
 
     return sig
@@ -365,20 +342,13 @@ def with_declared_caching(
         for pf in ev.facts.pipelines:
             facts = external(pf)
             cached = set((facts or {}).get("caching") or [])
-            source = str((facts or {}).get("source") or pf.name)
             for node in pf.pipeline.nodes.values():
                 if str(node.params.get("step_key")) in cached:
-                    where = str(node.params.get("location") or "")
-                    refs.append(
-                        EvidenceRef(
-                            DECLARED,
-                            f"{source}:{where}",
-                            f"{source} {where}: {node.title} may reuse cached results "
-                            "(declared; a cache hit is not a re-run)",
-                            pf.name,
-                            pf.saved_at,
-                        )
+                    text = (
+                        f"{node.title} may reuse cached results (declared; a cache hit is not "
+                        "a re-run)"
                     )
+                    refs.append(place_ref(pf, DECLARED, _location(node), text))
         return _declaring(out, refs)
 
     return sig
