@@ -7,7 +7,7 @@ from __future__ import annotations
 import bisect
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -387,15 +387,26 @@ class RunsPanel(QtWidgets.QWidget):
         number = self._loading
         self.status.setText("Reading the runs…")
 
+        def read() -> Any:
+            rows, keys = runs_table_rows(workspace, project, pipeline)
+            return rows, keys, haystacks(rows, keys)
+
+        self._read_in_background(read, self.loaded, number, "mlops-runs-read")
+
+    def _read_in_background(
+        self, read: Callable[[], Any], done: QtCore.SignalInstance, number: int, name: str
+    ) -> None:
+        """Run ``read()`` in a worker thread; ``done`` gets (number, its result or the
+        exception it raised) on the GUI thread. :meth:`wait` joins these readers."""
+
         def work() -> None:
             try:
-                rows, keys = runs_table_rows(workspace, project, pipeline)
-                result: Any = (rows, keys, haystacks(rows, keys))
+                result: Any = read()
             except Exception as exc:  # noqa: BLE001 - shown in the panel
                 result = exc
-            self.loaded.emit(number, result)
+            done.emit(number, result)
 
-        reader = threading.Thread(target=work, name="mlops-runs-read", daemon=True)
+        reader = threading.Thread(target=work, name=name, daemon=True)
         self._readers = [t for t in self._readers if t.is_alive()] + [reader]
         reader.start()
 
@@ -446,16 +457,10 @@ class RunsPanel(QtWidgets.QWidget):
         workspace, project, pipeline = self._source
         number, ids = self._loading, list(run_ids)
 
-        def work() -> None:
-            try:
-                result: Any = runs_table_rows(workspace, project, pipeline, run_ids=ids)[0]
-            except Exception as exc:  # noqa: BLE001 - shown in the panel
-                result = exc
-            self.updated.emit(number, result)
+        def read() -> Any:
+            return runs_table_rows(workspace, project, pipeline, run_ids=ids)[0]
 
-        reader = threading.Thread(target=work, name="mlops-runs-update", daemon=True)
-        self._readers = [t for t in self._readers if t.is_alive()] + [reader]
-        reader.start()
+        self._read_in_background(read, self.updated, number, "mlops-runs-update")
 
     def _on_updated(self, number: int, result: Any) -> None:
         if number != self._loading:
