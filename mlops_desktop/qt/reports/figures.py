@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt
+from PySide6.QtCore import QCoreApplication, QEvent
 
 from mlops_desktop.qt import colors
 from mlops_desktop.reports.html import ReportError
@@ -74,44 +74,6 @@ def _diagnostics_png(fig: Figure) -> bytes:
     return _panel_png(importances)
 
 
-def _time_plot(title: str, y_label: str) -> Any:
-    import pyqtgraph as pg
-
-    plot = pg.PlotItem(axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
-    plot.setTitle(title, color="#1f2933")
-    plot.setLabel("left", y_label)
-    plot.setLabel("bottom", "Run start (UTC)")
-    plot.showGrid(x=True, y=True, alpha=0.15)
-    for name in ("left", "bottom"):
-        plot.getAxis(name).setPen("#67707a")
-        plot.getAxis(name).setTextPen("#1f2933")
-    return plot
-
-
-def _plot_png(plot: Any) -> bytes:
-    import pyqtgraph as pg
-
-    from mlops_desktop.qt.plots.export import render_png
-
-    widget = pg.GraphicsLayoutWidget()
-    widget.setBackground("w")
-    widget.addItem(plot)
-    try:
-        return render_png(widget, *PLOT_SIZE)
-    finally:
-        widget.deleteLater()
-
-
-def _mark_events(plot: Any, events: Any) -> None:
-    import pyqtgraph as pg
-
-    for event in events:
-        line = pg.InfiniteLine(
-            event.time, angle=90, pen=pg.mkPen("#9a6700", style=Qt.PenStyle.DashLine)
-        )
-        plot.addItem(line)
-
-
 def _tuning_png(fig: Figure) -> bytes:
     from mlops_desktop.qt.plots.tuning import TuningView
 
@@ -121,58 +83,19 @@ def _tuning_png(fig: Figure) -> bytes:
 
 
 def _trend_png(fig: Figure) -> bytes:
-    import pyqtgraph as pg
+    from mlops_desktop.qt.plots.trends import TrendPlot
 
-    try:  # the Trends view's own plot, when this installation has it
-        from mlops_desktop.qt.plots.trends import TrendPlot
-    except ImportError:
-        pass
-    else:
-        panel = TrendPlot()
-        panel.set_trend(fig.data)
-        return _panel_png(panel)
-    trend = fig.data
-    plot = _time_plot(f"{trend.key} per run", trend.key)
-    plot.plot(
-        trend.times,
-        trend.values,
-        pen=pg.mkPen("#2457a6", width=2),
-        symbol="o",
-        symbolSize=6,
-        symbolBrush="#2457a6",
-        symbolPen=None,
-    )
-    _mark_events(plot, trend.events)
-    return _plot_png(plot)
+    panel = TrendPlot()
+    panel.set_trend(fig.data)
+    return _panel_png(panel)
 
 
 def _drift_png(fig: Figure) -> bytes:
-    import pyqtgraph as pg
+    from mlops_desktop.qt.plots.trends import DriftPlot
 
-    try:
-        from mlops_desktop.qt.plots.trends import DriftPlot
-    except ImportError:
-        pass
-    else:
-        panel = DriftPlot()
-        panel.set_drift(fig.data)
-        return _panel_png(panel)
-    drift = fig.data
-    plot = _time_plot(f"Drift per feature ({drift.statistic.upper()})", drift.statistic.upper())
-    legend = plot.addLegend(offset=(10, 10))
-    worst = sorted(drift.features, key=lambda f: -float(drift.features[f][1].max(initial=0)))[:8]
-    for i, feature in enumerate(worst):
-        times, values = drift.features[feature]
-        colour = pg.intColor(i, hues=8, values=1, maxValue=200)
-        plot.plot(times, values, pen=pg.mkPen(colour, width=2), name=feature)
-    plot.addItem(
-        pg.InfiniteLine(
-            drift.threshold, angle=0, pen=pg.mkPen("#b42318", width=1.5, style=Qt.PenStyle.DashLine)
-        )
-    )
-    legend.setLabelTextColor("#1f2933")
-    _mark_events(plot, drift.events)
-    return _plot_png(plot)
+    panel = DriftPlot()
+    panel.set_drift(fig.data)
+    return _panel_png(panel)
 
 
 RENDERERS: dict[str, Callable[[Figure], bytes]] = {
