@@ -434,10 +434,6 @@ class RunService:
         run = latest[0] if latest[0].stages else self.ws.runs.get(latest[0].id)
         return {s.node_id: s.status for s in run.stages}
 
-    def run_numbers(self, project: str | int) -> dict[int, int]:
-        """Run id -> its number in ``project`` (what the app shows as ``#number``)."""
-        return self.ws.runs.numbers(self.ws.projects.get(project).id)
-
     def delete_runs(self, project: str | int, run_ids: list[int]) -> int:
         """Delete finished runs of ``project`` (see :meth:`RunStore.delete` for what is kept).
         Their artifact files are reclaimed by the next garbage collection."""

@@ -223,12 +223,8 @@ class RunsController(QObject):
         if workspace is None or tab is None or not run_ids:
             return 0
         project = tab.project
-        from mlops_desktop.app.runs import RunService
-
-        try:
-            numbers = RunService(workspace).run_numbers(project)
-        except MlopsError:
-            numbers = {}
+        # the runs table's rows carry each run's number in the project (#n)
+        numbers = {row["id"]: row.get("number") for row in self._runs_panel.model.rows}
         shown = sorted(numbers.get(i) or i for i in run_ids)
         listed = ", ".join(f"#{n}" for n in shown[:8])
         more = f" and {len(run_ids) - 8} more" if len(run_ids) > 8 else ""
@@ -242,6 +238,8 @@ class RunsController(QObject):
             "File → Clean up workspace… then frees their files.",
         ):
             return 0
+        from mlops_desktop.app.runs import RunService
+
         try:
             count = RunService(workspace).delete_runs(project, run_ids)
         except MlopsError as exc:
