@@ -17,17 +17,9 @@ from typing import Any
 
 import pytest
 
-from mlops_desktop.cli import main
+from tests.cli.test_cloud_executions import EXECUTIONS, FIXTURES, cli
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "cloud"
-EXECUTIONS = FIXTURES / "executions"
 PIPELINE = "nyc-taxi-regression"
-
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

@@ -16,16 +16,7 @@ from typing import Any
 
 import pytest
 
-from mlops_desktop.cli import main
-
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "cloud"
-EXECUTIONS = FIXTURES / "executions"
-
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.cli.test_cloud_executions import cli, imported, record
 
 
 @pytest.fixture
@@ -33,25 +24,6 @@ def ws(tmp_path: Path, capsys) -> list[str]:
     args = ["--workspace", str(tmp_path / "w.db")]
     assert cli(capsys, *args, "project", "create", "demo")[0] == 0
     return args
-
-
-def imported(capsys, ws: list[str], fixture: str) -> None:
-    code, _out, err = cli(capsys, *ws, "pipeline", "import", "demo", str(FIXTURES / fixture))
-    assert code == 0, err
-
-
-def record(capsys, ws: list[str], pipeline: str, name: str) -> None:
-    code, _out, err = cli(
-        capsys,
-        *ws,
-        "evidence",
-        "executions",
-        "demo",
-        str(EXECUTIONS / name),
-        "--pipeline",
-        pipeline,
-    )
-    assert code == 0, err
 
 
 def assessed(capsys, ws: list[str]) -> dict[str, Any]:
