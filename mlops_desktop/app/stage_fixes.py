@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.core.entities import StageStatus
 from mlops_desktop.core.errors import MlopsError
-from mlops_desktop.core.ports import compatible
+from mlops_desktop.core.operations import ports_on_link
 
 if TYPE_CHECKING:
     from mlops_desktop.app.workspace import Workspace
-    from mlops_desktop.core.graph import Link, Pipeline
+    from mlops_desktop.core.graph import Pipeline
     from mlops_desktop.core.specs import StageSpec
 
 # "add a Feature engineering stage before this one with one_hot off, or ..."
@@ -77,19 +77,6 @@ def _spec_titled(pipeline: Pipeline, title: str) -> StageSpec | None:
     return next((s for s in pipeline.registry if s.title.casefold() == wanted), None)
 
 
-def _fits(pipeline: Pipeline, link: Link, spec: StageSpec) -> bool:
-    """Whether ``spec`` can sit on ``link``: one input takes what the link carries and one
-    output gives what its target takes."""
-    registry = pipeline.registry
-    src = registry.get(pipeline.nodes[link.source].type).output(link.source_port)
-    dst = registry.get(pipeline.nodes[link.target].type).input(link.target_port)
-    if src is None or dst is None:
-        return False
-    return any(compatible(src.type, p.type) for p in spec.inputs) and any(
-        compatible(p.type, dst.type) for p in spec.outputs
-    )
-
-
 def fix_for_stage(pipeline: Pipeline, node_id: str, error: str) -> StageFix | None:
     """The insertion that ``error`` (the failure of stage ``node_id``) asks for, on the link
     that feeds that stage; None when the message names no stage, names one the registry
@@ -106,7 +93,9 @@ def fix_for_stage(pipeline: Pipeline, node_id: str, error: str) -> StageFix | No
     except (MlopsError, ValueError, TypeError):
         params = spec.validate_params({})
     chosen = {k: v for k, v in params.items() if k in remedy.params}
-    link = next((lk for lk in pipeline.incoming(node_id) if _fits(pipeline, lk, spec)), None)
+    link = next(
+        (lk for lk in pipeline.incoming(node_id) if ports_on_link(pipeline, lk, spec)), None
+    )
     if link is None:
         return None
     return StageFix(spec.id, spec.title, chosen, node_id, node.title, link.id)

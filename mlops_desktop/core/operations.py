@@ -14,6 +14,8 @@ from typing import Any, Protocol
 
 from mlops_desktop.core.errors import GraphError
 from mlops_desktop.core.graph import Link, Node, Note, Pipeline, new_id
+from mlops_desktop.core.ports import compatible
+from mlops_desktop.core.specs import PortSpec, StageSpec
 
 
 class Operation(Protocol):
@@ -207,6 +209,27 @@ def connect(
     source: str, source_port: str, target: str, target_port: str, link_id: str | None = None
 ) -> AddLink:
     return AddLink(Link(link_id or new_id(), source, source_port, target, target_port))
+
+
+def ports_on_link(
+    pipeline: Pipeline, link: Link, spec: StageSpec
+) -> tuple[PortSpec, PortSpec] | None:
+    """The input and output by which a ``spec`` stage can sit on ``link`` (its input takes
+    what the link carries, its output gives what the link's target takes), preferring
+    ports named like the link's (a split into "split", a model into "model"); None when no
+    pair fits."""
+    registry = pipeline.registry
+    src = registry.get(pipeline.nodes[link.source].type).output(link.source_port)
+    dst = registry.get(pipeline.nodes[link.target].type).input(link.target_port)
+    if src is None or dst is None:
+        return None
+    ins = [p for p in spec.inputs if compatible(src.type, p.type)]
+    outs = [p for p in spec.outputs if compatible(p.type, dst.type)]
+    if not ins or not outs:
+        return None
+    inp = next((p for p in ins if p.name == link.source_port), ins[0])
+    out = next((p for p in outs if p.name == link.target_port), outs[0])
+    return inp, out
 
 
 def remove_items(

@@ -16,7 +16,6 @@ from PySide6.QtGui import QUndoCommand
 from mlops_desktop.core import operations as ops
 from mlops_desktop.core.graph import Note, Pipeline, new_id
 from mlops_desktop.core.operations import Operation
-from mlops_desktop.core.ports import compatible
 
 
 class PipelineCommand(QUndoCommand):
@@ -210,17 +209,10 @@ def insert_on_link(
     spec = pipeline.registry.find(stage_type)
     if link is None or spec is None:
         return None
-    src_port = pipeline.registry.get(pipeline.nodes[link.source].type).output(link.source_port)
-    dst_port = pipeline.registry.get(pipeline.nodes[link.target].type).input(link.target_port)
-    if src_port is None or dst_port is None:
+    ports = ops.ports_on_link(pipeline, link, spec)
+    if ports is None:
         return None
-    ins = [p for p in spec.inputs if compatible(src_port.type, p.type)]
-    outs = [p for p in spec.outputs if compatible(p.type, dst_port.type)]
-    if not ins or not outs:
-        return None
-    # Prefer the port named like the link's (a split into "split", a model into "model").
-    inp = next((p for p in ins if p.name == link.source_port), ins[0])
-    out = next((p for p in outs if p.name == link.target_port), outs[0])
+    inp, out = ports
     moves: list[ops.Operation] = []
     if width_of is not None:
         source, target = pipeline.nodes[link.source], pipeline.nodes[link.target]
