@@ -84,7 +84,7 @@ def test_the_loop_as_it_happened_is_marked_on_the_lifecycle_map(qtbot, window) -
         ["promotion", "alert", "retrain", "alert", "promotion", "rollback"]
     )
     assert kinds[-2:] == ["promotion", "rollback"] and kinds[0] == "promotion"
-    numbers = runs.run_numbers("ct")
+    numbers = registry.run_numbers("ct")
     alert_runs = [
         numbers[m.loop_event.run_id] for m in view.loop_markers if m.loop_event.kind == "alert"
     ]
