@@ -3,10 +3,11 @@
 The main window (offscreen Qt) runs the Google Cloud template (12 stages on the
 breast-cancer dataset) from its Run action, as a person would: once with the libraries not
 yet imported (scikit-learn's first import holds the interpreter in the worker thread) and
-once more without the cache. A 10 ms timer records the
-gap between its ticks on the GUI thread; a gap well above 10 ms is a stall the user would
-feel. Target: no stall over 100 ms. The run happens in a separate process so that its
-imports and Qt state do not touch the caller.
+once more without the cache; in a second process, after the prewarm the app runs at idle.
+A 10 ms timer records the gap between its ticks on the GUI thread, from the Run action until
+0.7 s after the run ended (the run's row, map and series are read back then); a gap well
+above 10 ms is a stall the user would feel. Target (issue 19): no stall over 50 ms. Each
+run happens in a separate process so that its imports and Qt state do not touch the caller.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from PySide6.QtCore import QEventLoop, QSettings, QTimer
 from mlops_desktop.qt.application import create_application
 from mlops_desktop.qt.main_window import MainWindow
 
+AFTER_MS = 700  # watched after the run's end
 app = create_application()
 tmp = tempfile.mkdtemp()
 win = MainWindow(settings=QSettings(os.path.join(tmp, "s.ini"), QSettings.Format.IniFormat))
@@ -51,24 +53,31 @@ def measure(force):
     win.run_pipeline(force=force)
     QTimer.singleShot(300000, loop.quit)
     loop.exec()
+    took = time.perf_counter() - started
+    # What follows the end on the GUI thread: the run's row, map and series read back.
+    after = QEventLoop()
+    QTimer.singleShot(AFTER_MS, after.quit)
+    after.exec()
     timer.stop()
     win.runner.finished.disconnect(done)
-    took = time.perf_counter() - started
     gaps.sort()
     return {
         "status": result.get("status", "timeout"), "seconds": took, "ticks": len(gaps),
         "max_ms": gaps[-1] * 1000, "p99_ms": gaps[int(len(gaps) * 0.99) - 1] * 1000,
         "over_100ms": sum(1 for g in gaps if g > 0.1),
+        "over_50ms": sum(1 for g in gaps if g > 0.05),
     }
 
 def measure_prewarm():
     # Stalls while the app imports the run's libraries at idle (what run_gui does).
-    from mlops_desktop.app.prewarm import RUN_MODULES, start_prewarm
-    try:  # what run_gui imports: the run's libraries and the window's modules for a run
-        from mlops_desktop.qt.application import prewarm_modules
-        modules = prewarm_modules()
-    except ImportError:  # an older copy of the app
-        modules = RUN_MODULES
+    try:  # what run_gui does at idle: the run's libraries, then the Run panel made
+        from mlops_desktop.qt.application import prewarm_window
+        start = lambda: prewarm_window(win)
+        ready = lambda: win.runs.run_view is not None
+    except ImportError:  # an older copy of the app: the libraries only
+        from mlops_desktop.app.prewarm import RUN_MODULES, start_prewarm
+        start = lambda: start_prewarm(RUN_MODULES)
+        ready = lambda: True
 
     gaps, last = [], [time.perf_counter()]
 
@@ -82,11 +91,11 @@ def measure_prewarm():
     timer.timeout.connect(tick)
     timer.start()
     started = time.perf_counter()
-    thread = start_prewarm(modules)
+    thread = start()
     loop = QEventLoop()
     poll = QTimer()
     poll.setInterval(20)
-    poll.timeout.connect(lambda: thread.is_alive() or loop.quit())
+    poll.timeout.connect(lambda: thread.is_alive() or not ready() or loop.quit())
     poll.start()
     loop.exec()
     poll.stop()
@@ -96,6 +105,7 @@ def measure_prewarm():
         "status": "imported", "seconds": time.perf_counter() - started, "ticks": len(gaps),
         "max_ms": gaps[-1] * 1000, "p99_ms": gaps[int(len(gaps) * 0.99) - 1] * 1000,
         "over_100ms": sum(1 for g in gaps if g > 0.1),
+        "over_50ms": sum(1 for g in gaps if g > 0.05),
     }
 
 result = {}
@@ -132,7 +142,7 @@ def run() -> list[dict]:
     for label, d in (
         ("first run (cold imports)", data["cold"]),
         ("second run, no cache", data["warm"]),
-        ("libraries imported at idle after start-up (the app's prewarm)", pre["prewarm"]),
+        ("prewarm at idle after start-up (libraries, then the Run panel)", pre["prewarm"]),
         ("first run after that prewarm", pre["cold"]),
     ):
         rows += [
@@ -142,7 +152,8 @@ def run() -> list[dict]:
                 "value": round(d["max_ms"], 1),
                 "unit": "ms",
                 "note": f"{d['status']} in {d['seconds']:.1f} s; "
-                f"{d['over_100ms']} stalls over 100 ms; target: none",
+                f"{d['over_50ms']} stalls over 50 ms, {d['over_100ms']} over 100 ms; "
+                "target: none over 50 ms",
             },
             {
                 "benchmark": "gui_run",

@@ -39,8 +39,13 @@ RUN_MODULES = (
     "sklearn.metrics",
     "skops.io",
     "narwhals.stable.v2",  # scikit-learn's dataframe interchange, first used by a fit
-    # The engine and the stages themselves.
+    "networkx",  # the pipeline graph checks a run starts with
+    # The engine and the stages themselves, and what starting a run reads.
+    "mlops_desktop.app.data_checks",
+    "mlops_desktop.core.trigger_settings",
+    "mlops_desktop.storage.reserve",
     "mlops_desktop.engine.scheduler",
+    "mlops_desktop.stages.custom",
     "mlops_desktop.stages.data",
     "mlops_desktop.stages.model",
     "mlops_desktop.stages.operate",

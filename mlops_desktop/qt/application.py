@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 import traceback
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
@@ -20,7 +22,10 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from mlops_desktop import __version__
 from mlops_desktop.core.resources import resource_path
-from mlops_desktop.qt import e2e_probe
+from mlops_desktop.qt import e2e_probe, gui_gc
+
+if TYPE_CHECKING:
+    from mlops_desktop.qt.main_window import MainWindow
 
 APP_NAME = "MLOps Desktop"
 ORG_NAME = "MLOps Desktop"
@@ -42,6 +47,7 @@ def ensure_gui_application() -> QGuiApplication:
     if headless and not os.environ.get("QT_QPA_PLATFORM") and os.name != "nt":
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     global _APP
+    skip_pyside_source_scan()
     _APP = QApplication([])
     return _APP
 
@@ -59,8 +65,31 @@ def app_icon() -> QIcon:
     return icon
 
 
+def skip_pyside_source_scan() -> bool:
+    """Stop PySide6 from reading the source of every module imported after it.
+
+    PySide6 hooks the import system for its opt-in ``from __feature__ import ...`` switches:
+    after each import it opens and tokenizes the new module's source to look for the word
+    "PySide6" (a fifth of the time of importing scikit-learn, pandas and pyqtgraph, and all
+    of it holding the interpreter lock the GUI thread waits for). The app never selects a
+    feature, so every module may simply be left out of the switching, which reads nothing.
+    Returns whether the hook was found (it is internal to PySide6 and may move).
+    """
+    feature = sys.modules.get("shibokensupport.feature")
+    if feature is None or not callable(getattr(feature, "_mod_uses_pyside", None)):
+        return False
+    setattr(feature, "_mod_uses_pyside", _uses_no_feature)  # noqa: B010 - see the docstring
+    return True
+
+
+def _uses_no_feature(module: object) -> bool:
+    """No module of the app's process switches PySide6 features (see above)."""
+    return False
+
+
 def create_application(argv: list[str] | None = None) -> QApplication:
     """The QApplication with the names QSettings uses (or the one already running)."""
+    skip_pyside_source_scan()
     app = QApplication.instance()
     if app is None:
         app = QApplication(argv if argv is not None else sys.argv[:1])
@@ -100,10 +129,15 @@ def _install_excepthook(window) -> None:  # noqa: ANN001
 
 
 PREWARM_DELAY_MS = 1500
+PREWARM_POLL_MS = 100  # how often the GUI thread looks whether the imports are done
 #: What the window itself imports when the first run starts (its run view and plots), added
 #: to the run's libraries in the prewarm: imported on the GUI thread, pyqtgraph alone stalls
 #: it for half a second. Module code only (no widget is made), so a worker thread may.
-GUI_RUN_MODULES = ("pyqtgraph", "mlops_desktop.qt.runs.view")
+GUI_RUN_MODULES = (
+    "pyqtgraph",
+    "mlops_desktop.qt.runs.view",
+    "mlops_desktop.qt.operate.approval_dialog",
+)
 
 
 def prewarm_modules() -> tuple[str, ...]:
@@ -111,6 +145,37 @@ def prewarm_modules() -> tuple[str, ...]:
     from mlops_desktop.app.prewarm import RUN_MODULES
 
     return RUN_MODULES + GUI_RUN_MODULES
+
+
+def prewarm_window(window: MainWindow) -> threading.Thread | None:
+    """Get the window ready for its first run while the user looks around: the run's
+    libraries imported in a worker thread (:mod:`mlops_desktop.app.prewarm`), then, on the
+    GUI thread, the Run panel made and drawn once off-screen (its plots' first layout and
+    paint cost a few hundred milliseconds that would otherwise fall in the run's start) and
+    what was imported left out of later garbage collections (:mod:`gui_gc`).
+    Returns the import thread (None when the prewarm is turned off)."""
+    from mlops_desktop.app.prewarm import start_prewarm
+
+    thread = start_prewarm(prewarm_modules())
+    if thread is None:
+        return None
+    poll = QTimer(window)
+    poll.setInterval(PREWARM_POLL_MS)
+
+    def build() -> None:
+        if thread.is_alive():
+            return
+        poll.stop()
+        poll.deleteLater()
+        if window.runs.run_view is None:
+            view = window.runs.ensure_run_view()
+            view.resize(window.width(), max(200, window.height() // 3))
+            view.grab()  # laid out and painted once, nowhere on screen
+        gui_gc.freeze_long_lived()  # the libraries stay: full collections skip them
+
+    poll.timeout.connect(build)
+    poll.start()
+    return thread
 
 
 def run_gui(workspace: str | None) -> int:
@@ -133,10 +198,9 @@ def run_gui(workspace: str | None) -> int:
     def open_workspace() -> None:
         ok = window.open_workspace(workspace, interactive=not exit_after_show)
         if not exit_after_show:
-            from mlops_desktop.app.prewarm import start_prewarm
-
-            # Once the window has settled: the first run then finds its libraries imported.
-            QTimer.singleShot(PREWARM_DELAY_MS, lambda: start_prewarm(prewarm_modules()))
+            # Once the window has settled: the first run then finds its libraries imported
+            # and its Run panel made.
+            QTimer.singleShot(PREWARM_DELAY_MS, lambda: prewarm_window(window))
         if exit_after_show:
             print(f"shown={shown:.6f} ready={time.time():.6f}", flush=True)
             status[0] = 0 if ok else 1

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core.errors import MlopsError
 from mlops_desktop.core.lifecycle import lifecycles
 from mlops_desktop.core.validation import validate
-from mlops_desktop.qt import dialogs
+from mlops_desktop.qt import dialogs, gui_gc
 from mlops_desktop.qt.autosave import Autosaver
 from mlops_desktop.qt.imports import cloud_dialog, mlflow_dialog
 from mlops_desktop.qt.lifecycle.crosswalk import CrosswalkView
@@ -92,6 +92,9 @@ class MainWindow(QMainWindow):
         self, settings: QSettings | None = None, theme: ThemeManager | None = None
     ) -> None:
         super().__init__()
+        # Garbage collected on the GUI thread while the window is open (or exists).
+        self._gc_hold = gui_gc.Hold()
+        self.destroyed.connect(self._gc_hold.release)
         self.settings = settings if settings is not None else QSettings()
         self.theme = theme
         self.state = OpenWorkspace()
@@ -717,4 +720,5 @@ class MainWindow(QMainWindow):
         if self.state.workspace is not None:
             self.state.workspace.close()
             self.state.workspace = None
+        self._gc_hold.release()  # no run thread is left to collect in
         event.accept()

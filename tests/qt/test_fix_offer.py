@@ -78,6 +78,7 @@ def test_a_failure_naming_a_stage_offers_to_insert_it(qtbot, window: MainWindow)
     # ...and in the Run panel's header, which shows the failed run.
     ((view, in_header),) = offer._views
     assert view is window.run_view and view.run.id == blocker.args[0]
+    qtbot.waitUntil(lambda: view.run.status == "failed", timeout=10000)  # read once ended
     assert in_header.isVisible() and in_header.text() == offer.button.text()
     assert view.header.wordWrap()  # the long failure message wraps in the header
     # Diagnostics says why it is empty: the pipeline has an Evaluate stage, skipped.

@@ -68,4 +68,5 @@ def test_a_refused_model_ends_the_run_kept_out_not_failed(qtbot, window: MainWin
     assert model.data(status, Qt.ItemDataRole.ToolTipRole).startswith("kept out: model gate")
     view = window.run_view
     qtbot.waitUntil(lambda: view is not None and view.run is not None and view.run.id == run_id)
+    qtbot.waitUntil(lambda: view.run.status == "kept_out", timeout=10000)  # read once ended
     assert "kept out" in view.header.text() and "kept_out" not in view.header.text()

@@ -80,5 +80,6 @@ def test_run_view_plots_points_while_the_stage_runs(qtbot, window: MainWindow, t
     with qtbot.waitSignal(window.runner.finished, timeout=30000) as blocker:
         (tmp_path / "stop").touch()
     assert blocker.args[1] == "succeeded"
-    assert view.run.status == "succeeded"  # reloaded from the workspace when the run ended
+    # Reloaded from the workspace when the run ended (read in a worker thread).
+    qtbot.waitUntil(lambda: view.run.status == "succeeded", timeout=10000)
     assert plotted() > seen

@@ -70,7 +70,8 @@ def test_diagnostics_are_built_when_their_tab_is_opened_after_a_run(qtbot, windo
     assert status == "succeeded"
     view = window.run_view
     assert view is not None and view.run is not None and view.run.id == run_id
-    assert view.run.status == "succeeded"  # the finished run, reloaded
+    # The finished run, reloaded (read in a worker thread).
+    qtbot.waitUntil(lambda: view.run.status == "succeeded", timeout=10000)
     # Started and finished without the diagnostics plots: none exists yet.
     assert view.findChildren(DiagnosticsView) == []
     assert view.tabs.tabText(1) == "Diagnostics" and view.tabs.isTabEnabled(1)
@@ -93,9 +94,36 @@ def test_diagnostics_are_built_when_their_tab_is_opened_after_a_run(qtbot, windo
     with qtbot.waitSignal(window.runner.finished, timeout=120000) as blocker:
         window.run_pipeline(force=True)
     assert view.run.id == blocker.args[0] != run_id
+    qtbot.waitUntil(lambda: view.run.status == "succeeded", timeout=10000)  # read once ended
     assert view.tabs.currentWidget() is shown  # the same view, not built again
     assert view.findChildren(DiagnosticsView) == [shown]
     assert "CalibrationPlot" in [type(p).__name__ for p in shown.panels()]
     again = P.diagnostics(window.workspace, view.run.id).calibration
     assert again is not None
     assert [r[0] for r in shown.calibration.data_table()[1]] == pytest.approx(list(again.x))
+
+
+def test_a_finished_run_is_read_back_off_the_gui_thread(qtbot, window, monkeypatch) -> None:
+    """When a run ends, the Run panel reads its stored series in a worker thread and the
+    GUI thread only draws them (a read of a long run's series froze the window)."""
+    import threading
+
+    gui_thread = threading.get_ident()
+    reads: list[tuple[int, bool]] = []
+    real = P.series
+
+    def series(workspace, run_id, key):  # noqa: ANN001, ANN202
+        reads.append((run_id, threading.get_ident() == gui_thread))
+        return real(workspace, run_id, key)
+
+    monkeypatch.setattr(P, "series", series)
+    with qtbot.waitSignal(window.runner.finished, timeout=120000) as blocker:
+        window.acts.run.trigger()
+    view = window.run_view
+    qtbot.waitUntil(lambda: view.run.status == "succeeded", timeout=10000)
+    finished = [on_gui for run_id, on_gui in reads if run_id == blocker.args[0]]
+    assert finished and not any(finished)
+    keys = [
+        view.key_list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(view.key_list.count())
+    ]
+    assert "accuracy" in keys

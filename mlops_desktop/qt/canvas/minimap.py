@@ -9,7 +9,7 @@ Minimap turns it off and on (:meth:`Minimap.set_wanted`).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtCore import QElapsedTimer, QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
@@ -20,6 +20,8 @@ from mlops_desktop.qt.canvas.scene import PipelineScene
 
 SIZE = (200, 130)
 MARGIN = 12
+QUICK_MS = 250  # from a change to the render, when the scene was quiet
+BUSY_MS = 1000  # between two renders while the scene keeps changing
 
 
 class Minimap(QWidget):
@@ -32,8 +34,9 @@ class Minimap(QWidget):
         self._source = QRectF()
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.setInterval(250)
+        self._timer.setInterval(QUICK_MS)
         self._timer.timeout.connect(self.refresh)
+        self._rendered = QElapsedTimer()  # since the last render
         self.wanted = True  # View → Minimap
         self.crowded = False  # every corner has a stage or a note under it
         self.resize(*SIZE)
@@ -100,12 +103,17 @@ class Minimap(QWidget):
         self.schedule()
 
     def schedule(self) -> None:
-        """Re-render soon (once, however many changes arrive meanwhile)."""
-        if not self._timer.isActive():
-            self._timer.start()
+        """Re-render soon (once, however many changes arrive meanwhile), and at most once
+        a second while changes keep coming: a run changes its stages' badges many times a
+        second, and each render paints the whole scene on the GUI thread."""
+        if self._timer.isActive():
+            return
+        since = self._rendered.elapsed() if self._rendered.isValid() else BUSY_MS
+        self._timer.start(max(QUICK_MS, BUSY_MS - since))
 
     def refresh(self) -> None:
         """Re-render the overview of the scene."""
+        self._rendered.start()
         scene = self.view.scene()
         rect = (
             scene.content_rect() if isinstance(scene, PipelineScene) else scene.itemsBoundingRect()

@@ -172,10 +172,20 @@ class MetricPlotWidget(PlotPanel):
 
     def set_series(self, series: Sequence[Series], labels: Sequence[str] | None = None) -> None:
         """Replace the plot's content with these series."""
-        self.clear()
         if labels is None:  # name the run only when several runs are drawn
             several = len({s.run_id for s in series}) > 1
             labels = [f"#{s.run_id} {s.key}" if several else s.key for s in series]
+        drawn = [(key, line.label) for key, line in self._lines.items()]
+        wanted = [((s.run_id, s.key), label) for s, label in zip(series, labels, strict=True)]
+        if drawn and drawn == wanted:
+            # The same lines (a finished run read back after its live points): new data
+            # only, no curve or legend entry made again.
+            self._pending.clear()
+            for s in series:
+                self._replace(self._lines[(s.run_id, s.key)], s)
+            self.plot_item.enableAutoRange()
+            return
+        self.clear()
         for s, label in zip(series, labels, strict=True):
             self.add_series(s, label, legend=False)
         self._rebuild_legend()  # once, not per series (each legend rebuild is costly)
@@ -209,6 +219,17 @@ class MetricPlotWidget(PlotPanel):
             self.legend.addItem(shown, line.label)
         if len(lines) > MAX_LEGEND:
             self.legend.addItem(pg.PlotDataItem(pen=None), f"… and {len(lines) - MAX_LEGEND} more")
+
+    def _extend_legend(self, new: Sequence[_Line]) -> None:
+        """Add legend entries for lines just drawn (all of it made again past MAX_LEGEND)."""
+        total = len(self._lines)
+        if total > MAX_LEGEND:
+            self._rebuild_legend()
+            return
+        self.legend.setColumnCount(min(4, max(1, total)))  # moves the entries it has
+        for line in new:
+            shown = line.smooth if self._weight > 0 and line.smooth is not None else line.raw
+            self.legend.addItem(shown, line.label)
 
     def _default_label(self, s: Series) -> str:
         runs = {rid for rid, _ in self._lines} | {s.run_id}
@@ -311,7 +332,7 @@ class MetricPlotWidget(PlotPanel):
         if not self._pending:
             return
         pending, self._pending = self._pending, {}
-        added = False
+        added: list[_Line] = []
         for (run_id, key), chunks in pending.items():
             s = np.concatenate([c[0] for c in chunks])
             v = np.concatenate([c[1] for c in chunks])
@@ -321,10 +342,11 @@ class MetricPlotWidget(PlotPanel):
                 s = np.concatenate([old.series.steps, s])
                 v = np.concatenate([old.series.values, v])
                 t = np.concatenate([old.series.timestamps, t])
-            added = added or old is None
             self.add_series(make_series(run_id, key, s, v, t), legend=False)
-        if added:  # once for all the new lines (each legend rebuild is costly)
-            self._rebuild_legend()
+            if old is None:
+                added.append(self._lines[(run_id, key)])
+        if added:  # entries for the new lines only (a legend made again costs the most)
+            self._extend_legend(added)
         self.redraw_count += 1
         self.redrawn.emit()
 

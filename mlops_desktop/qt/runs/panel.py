@@ -5,15 +5,14 @@ opens one."""
 from __future__ import annotations
 
 import bisect
-import threading
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from mlops_desktop.qt import colors
+from mlops_desktop.qt.background import BackgroundReads
 
 if TYPE_CHECKING:
     from mlops_desktop.app.workspace import Workspace
@@ -272,13 +271,16 @@ class RunsPanel(QtWidgets.QWidget):
     runs_selected = QtCore.Signal(list)
     compare_requested = QtCore.Signal(list)
     delete_requested = QtCore.Signal(list)  # run ids (the window confirms and deletes)
-    loaded = QtCore.Signal(int, object)  # (read number, (rows, metric keys) or an error)
-    updated = QtCore.Signal(int, object)  # (read number, rows of some runs or an error)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = RunsTableModel(self)
-        self._readers: list[threading.Thread] = []  # reads of the runs still running
+        # Reads of all the runs, and of some runs (a run finished) that belong to the
+        # latest read of all: an older read's result is dropped.
+        self._reads = BackgroundReads("mlops-runs-read", self)
+        self._reads.arrived.connect(self._on_loaded)
+        self._updates = BackgroundReads("mlops-runs-update", self)
+        self._updates.arrived.connect(self._on_updated)
         # The view shows the model through an identity proxy (its rows are the model's):
         # the model sorts and filters itself.
         self.proxy = QtCore.QIdentityProxyModel(self)
@@ -339,9 +341,6 @@ class RunsPanel(QtWidgets.QWidget):
         box.addWidget(self.view, 1)
         box.addLayout(bar)
         self._source: tuple[Any, Any, Any] | None = None
-        self._loading = 0  # the latest background read; older ones are dropped
-        self.loaded.connect(self._on_loaded)
-        self.updated.connect(self._on_updated)
 
     # ------------------------------------------------------------------ data
     def set_rows(
@@ -372,55 +371,32 @@ class RunsPanel(QtWidgets.QWidget):
         from mlops_desktop.app.plot_data import runs_table_rows
 
         self._source = (workspace, project, pipeline)
-        self._loading += 1
+        self._reads.supersede()
         self.set_rows(*runs_table_rows(workspace, project, pipeline))
 
     def load_in_background(
         self, workspace: Workspace, project: str | int, pipeline: str | None = None
     ) -> None:
-        """Read the runs in a worker thread; the table fills when they arrive (``loaded``).
+        """Read the runs in a worker thread; the table fills when they arrive.
         The window stays responsive meanwhile; a newer read supersedes this one."""
         from mlops_desktop.app.plot_data import runs_table_rows
 
         self._source = (workspace, project, pipeline)
-        self._loading += 1
-        number = self._loading
         self.status.setText("Reading the runs…")
 
         def read() -> Any:
             rows, keys = runs_table_rows(workspace, project, pipeline)
             return rows, keys, haystacks(rows, keys)
 
-        self._read_in_background(read, self.loaded, number, "mlops-runs-read")
-
-    def _read_in_background(
-        self, read: Callable[[], Any], done: QtCore.SignalInstance, number: int, name: str
-    ) -> None:
-        """Run ``read()`` in a worker thread; ``done`` gets (number, its result or the
-        exception it raised) on the GUI thread. :meth:`wait` joins these readers."""
-
-        def work() -> None:
-            try:
-                result: Any = read()
-            except Exception as exc:  # noqa: BLE001 - shown in the panel
-                result = exc
-            done.emit(number, result)
-
-        reader = threading.Thread(target=work, name=name, daemon=True)
-        self._readers = [t for t in self._readers if t.is_alive()] + [reader]
-        reader.start()
+        self._reads.start(read)
 
     def wait(self, timeout: float = 5.0) -> bool:
         """Block until no read of the runs is running (shutdown: the workspace is about to
         close under it); True when none is."""
-        end = time.monotonic() + timeout
-        for reader in self._readers:
-            reader.join(max(0.0, end - time.monotonic()))
-        self._readers = [t for t in self._readers if t.is_alive()]
-        return not self._readers
+        return self._reads.wait(timeout) and self._updates.wait(timeout)
 
     def _on_loaded(self, number: int, result: Any) -> None:
-        if number != self._loading:
+        if not self._reads.is_latest(number):
             return  # a newer read is on its way
         if isinstance(result, Exception):
             self.status.setText(f"Cannot list the runs: {result}")
@@ -449,21 +425,21 @@ class RunsPanel(QtWidgets.QWidget):
 
     def update_in_background(self, run_ids: Sequence[int]) -> None:
         """:meth:`update_runs`, with the read in a worker thread: the rows change when it
-        arrives (``updated``), unless a read of all the runs began meanwhile."""
+        arrives, unless a read of all the runs began meanwhile."""
         from mlops_desktop.app.plot_data import runs_table_rows
 
         if self._source is None:
             return
         workspace, project, pipeline = self._source
-        number, ids = self._loading, list(run_ids)
+        ids = list(run_ids)
 
         def read() -> Any:
             return runs_table_rows(workspace, project, pipeline, run_ids=ids)[0]
 
-        self._read_in_background(read, self.updated, number, "mlops-runs-update")
+        self._updates.start(read, number=self._reads.number)
 
     def _on_updated(self, number: int, result: Any) -> None:
-        if number != self._loading:
+        if not self._reads.is_latest(number):
             return  # a read of every run since: it has these rows as they are now
         if isinstance(result, Exception):
             self.status.setText(f"Cannot list the run: {result}")

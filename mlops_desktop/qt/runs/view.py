@@ -12,6 +12,7 @@ a run, and a run starting or finishing, cost none of it."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -19,6 +20,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from mlops_desktop.app import plot_data
 from mlops_desktop.qt import colors
+from mlops_desktop.qt.background import BackgroundReads
 from mlops_desktop.qt.plots.series import MetricPlotWidget
 from mlops_desktop.qt.plots.values import MetricValuesPlot
 from mlops_desktop.qt.runs.output_preview import OutputPreview
@@ -81,6 +83,23 @@ def no_diagnostics_text(run: Run) -> str:
     return f"No diagnostics yet: '{stage.title}' {state} in this run."
 
 
+@dataclass(frozen=True)
+class _RunRead:
+    """What the Metrics and Logs tabs show of a run, read from the workspace."""
+
+    run: Run
+    latest: dict[str, float]
+    series: dict[str, plot_data.Series]  # by key, in the order the run logged them
+    has_tuning: bool
+
+
+def _read_run(workspace: Workspace, run_id: int) -> _RunRead:
+    run = workspace.runs.get(run_id)
+    logged = workspace.metrics.keys(run_id)
+    series = {key: plot_data.series(workspace, run_id, key) for key in logged if is_series_key(key)}
+    return _RunRead(run, workspace.metrics.latest(run_id), series, "cv_score" in logged)
+
+
 class RunView(QtWidgets.QWidget):
     """Everything about one run."""
 
@@ -124,6 +143,8 @@ class RunView(QtWidgets.QWidget):
         # Metrics that appeared while the run went, left unticked by the view (not by the
         # user): ticked if they become curves.
         self._untick_chosen: set[str] = set()
+        self._reads = BackgroundReads("mlops-run-read", self)
+        self._reads.arrived.connect(self._on_read)
 
     # ------------------------------------------------------------------ building
     def _build_metrics_tab(self) -> QtWidgets.QWidget:
@@ -258,22 +279,37 @@ class RunView(QtWidgets.QWidget):
     def load(self, workspace: Workspace, run_id: int) -> None:
         """Read run ``run_id`` and what its Metrics and Logs tabs show from the workspace
         (its diagnostics and tuning candidates are read when their tab is shown)."""
-        run = workspace.runs.get(run_id)
+        self._reads.supersede()  # a read still running in the background is dropped
+        self._show_read(workspace, _read_run(workspace, run_id))
+
+    def load_in_background(self, workspace: Workspace, run_id: int) -> None:
+        """:meth:`load`, reading in a worker thread (a run finished: the GUI thread only
+        draws); the view keeps what it shows until the read arrives."""
+        self._reads.start(lambda: (workspace, _read_run(workspace, run_id)))
+
+    def wait(self, timeout: float = 5.0) -> bool:
+        """Block until no background read of a run runs (the workspace closes)."""
+        return self._reads.wait(timeout)
+
+    def _on_read(self, number: int, result: Any) -> None:
+        if not self._reads.is_latest(number):
+            return  # a newer read, or a run opened since
+        if isinstance(result, Exception):
+            self.header.setText(f"Cannot read the run: {result}")
+            return
+        self._show_read(*result)
+
+    def _show_read(self, workspace: Workspace, read: _RunRead) -> None:
         self._workspace = workspace
-        logged = workspace.metrics.keys(run_id)
-        keys = [k for k in logged if is_series_key(k)]
-
-        def loader(key: str) -> plot_data.Series:
-            return plot_data.series(workspace, run_id, key)
-
+        run_id = read.run.id
         self.set_run(
-            run,
-            latest=workspace.metrics.latest(run_id),
-            series_keys=keys,
-            loader=loader,
+            read.run,
+            latest=read.latest,
+            series_keys=list(read.series),
+            loader=read.series.__getitem__,
             diagnostics=lambda: plot_data.diagnostics(workspace, run_id),
             tuning=lambda: plot_data.tuning(workspace, run_id),
-            has_tuning="cv_score" in logged,
+            has_tuning=read.has_tuning,
         )
 
     def set_run(
@@ -290,12 +326,14 @@ class RunView(QtWidgets.QWidget):
         """Show a run from data already fetched; ``loader(key)`` returns a Series.
         ``diagnostics`` and ``tuning``: the data, or functions that read it when their tab
         is shown (then ``has_tuning`` says whether the run tuned, for the Tuning tab)."""
+        same_run = self.run is not None and self.run.id == run.id
         self.run = run
         self._loader = loader
         self._series = {}
         self._untick_chosen = set()
         self._set_header(run, latest)
-        self.plot.clear()
+        if not same_run:  # the run read back after its live points keeps its curves
+            self.plot.clear()
         self.key_list.blockSignals(True)
         self.key_list.clear()
         for key in series_keys:

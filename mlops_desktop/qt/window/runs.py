@@ -7,8 +7,6 @@ canvas, and refreshes the runs list, the Run view and the lifecycle map.
 
 from __future__ import annotations
 
-import threading
-import time
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
@@ -17,6 +15,7 @@ from PySide6.QtWidgets import QDockWidget, QFrame, QLabel, QMainWindow, QScrollA
 from mlops_desktop.core.errors import MlopsError
 from mlops_desktop.core.validation import validate
 from mlops_desktop.qt import dialogs
+from mlops_desktop.qt.background import BackgroundReads
 from mlops_desktop.qt.window.fix_offer import FixOffer
 from mlops_desktop.qt.window.run_panel import FillScrollArea
 
@@ -50,8 +49,6 @@ class RunsController(QObject):
 
     # The run history changed: a run finished (its id) or runs were deleted (None).
     history_changed = Signal(object)
-    # A background read of the latest run's stage states: (read number, what was read).
-    _states_read = Signal(int, object)
 
     def __init__(
         self,
@@ -88,9 +85,9 @@ class RunsController(QObject):
         runner.log_line.connect(host.show_message)
         runner.started.connect(self._on_runner_started)
         runner.finished.connect(self.on_runner_finished)
-        self._states_reading = 0  # the latest read of the stage states; older ones dropped
-        self._readers: list[threading.Thread] = []
-        self._states_read.connect(self._on_states_read)
+        # Reads of the latest run's stage states (older ones dropped).
+        self._states_reads = BackgroundReads("mlops-run-states", self)
+        self._states_reads.arrived.connect(self._on_states_read)
 
     def ensure_approvals(self) -> DialogApprovalProvider:
         """The dialog that asks for approvals (made on first use, shared with triggers)."""
@@ -286,8 +283,6 @@ class RunsController(QObject):
             return
         project, pipeline_id = tab.project, tab.pipeline_id
         badges = pipeline_id != self.run_pipeline_id  # a running pipeline's badges come live
-        self._states_reading += 1
-        number = self._states_reading
 
         def read() -> Any:
             from mlops_desktop.app.plot_data import loop_events
@@ -301,19 +296,14 @@ class RunsController(QObject):
             return pipeline_id, badges, states, events
 
         if not background:
-            self._on_states_read(number, read())
+            self._states_reads.supersede()
+            self._on_states_read(self._states_reads.number, read())
             return
-        reader = threading.Thread(
-            target=lambda: self._states_read.emit(number, read()),
-            name="mlops-run-states",
-            daemon=True,
-        )
-        self._readers = [t for t in self._readers if t.is_alive()] + [reader]
-        reader.start()
+        self._states_reads.start(read)
 
     def _on_states_read(self, number: int, result: Any) -> None:
         tab = self._documents.current()
-        if number != self._states_reading or result is None or tab is None:
+        if not self._states_reads.is_latest(number) or result is None or tab is None:
             return  # a newer read is on its way, or nothing to show
         pipeline_id, badges, states, events = result
         if states is None or tab.pipeline_id != pipeline_id:
@@ -326,12 +316,12 @@ class RunsController(QObject):
                     tab.editor.set_node_state(node_id, status)
 
     def wait(self, timeout: float = 5.0) -> bool:
-        """Block until no background read of stage states runs (the workspace closes)."""
-        end = time.monotonic() + timeout
-        for reader in self._readers:
-            reader.join(max(0.0, end - time.monotonic()))
-        self._readers = [t for t in self._readers if t.is_alive()]
-        return not self._readers
+        """Block until no background read of stage states or of the shown run runs (the
+        workspace closes)."""
+        done = self._states_reads.wait(timeout)
+        if self.run_view is not None:
+            done = self.run_view.wait(timeout) and done
+        return done
 
     def run_editor(self) -> PipelineEditor | None:
         """The editor of the pipeline that is running (None when no run goes on)."""
@@ -369,7 +359,8 @@ class RunsController(QObject):
         view = self.run_view
         workspace = self._state.workspace
         if view is not None and view.run is not None and view.run.id == run_id and workspace:
-            view.load(workspace, run_id)  # final status, stages and stored series
+            # Final status, stages and stored series, read off the GUI thread.
+            view.load_in_background(workspace, run_id)
         if status == "failed":  # "add a Feature engineering stage": offer to insert it
             self.fix_offer.offer(run_id, self.run_pipeline_id)
         self.run_pipeline_id = None
