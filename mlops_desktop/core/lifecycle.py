@@ -75,9 +75,16 @@ def lifecycle(lens_id: str) -> Lifecycle:
 
 
 def lifecycles() -> list[Lifecycle]:
+    """Every shipped lifecycle, in lens order."""
+    return [lifecycle(i) for i in _lifecycle_ids()]
+
+
+@cache
+def _lifecycle_ids() -> tuple[str, ...]:
+    # Listed once: the lifecycle map asks on every redraw, a run's end included.
     ids = list_resources("lifecycles")
     ordered = [i for i in LENS_ORDER if i in ids] + [i for i in ids if i not in LENS_ORDER]
-    return [lifecycle(i) for i in ordered]
+    return tuple(ordered)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from mlops_desktop.app import plot_data
+from mlops_desktop.core.entities import RunStatus
 from mlops_desktop.qt import colors
 from mlops_desktop.qt.background import BackgroundReads
 from mlops_desktop.qt.plots.series import MetricPlotWidget
@@ -402,6 +403,15 @@ class RunView(QtWidgets.QWidget):
         self.plot_stack.setCurrentWidget(self.plot)
         self._show_empty_hint(not chosen)
 
+    def _has_finished(self) -> bool:
+        return self.run is not None and RunStatus(self.run.status).finished
+
+    def make_room_for_run(self) -> None:
+        """Take the shown run's curves down before a run's threads start: done at its start
+        instead, while they hold the interpreter, it stalled the window."""
+        self.plot.clear()
+        self._show_empty_hint(False)
+
     def _show_empty_hint(self, show: bool) -> None:
         """Say why the plot is empty instead of showing bare axes."""
         import pyqtgraph as pg
@@ -411,8 +421,8 @@ class RunView(QtWidgets.QWidget):
         if self._hint is not None:
             self.plot.plot_item.removeItem(self._hint)
             self._hint = None
-        if not show or self.key_list.count() == 0 and self.run is None:
-            return
+        if not show or self.key_list.count() == 0 and not self._has_finished():
+            return  # nothing logged yet: no run open, or a run that is still going
         text = (
             "Tick metrics on the left to plot them (a metric logged once is drawn as a bar;\n"
             "select several runs in the Runs panel to compare them)."

@@ -127,7 +127,7 @@ class RunsController(QObject):
         self.ensure_approvals()
         # The Run panel follows the run: made before the run's threads start, which would
         # otherwise slow every call the GUI thread makes while building it.
-        self.ensure_run_view()
+        self.ensure_run_view().make_room_for_run()
         assert self._state.autosaver is not None
         self._state.autosaver.flush()
         editor.clear_states()
