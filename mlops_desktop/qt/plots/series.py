@@ -3,7 +3,7 @@
 Legend, a crosshair with a readout of every line's value under the mouse, a log-scale toggle,
 EMA smoothing (raw line kept faint behind the smoothed one), a choice of x axis, and
 pyqtgraph's peak downsampling plus clip-to-view so a million points stay interactive. Live
-points are buffered and drawn by a timer at most ten times a second.
+points are buffered and drawn by a timer at most five times a second.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from mlops_desktop.qt.plots._common import (
     style_plot,
 )
 
-LIVE_INTERVAL_MS = 100  # at most ten redraws a second
+LIVE_INTERVAL_MS = 200  # at most five redraws a second (each repaints axes and curves)
 MAX_LEGEND = 12
 
 
@@ -311,7 +311,7 @@ class MetricPlotWidget(PlotPanel):
         values: Any,
         timestamps: Any | None = None,
     ) -> None:
-        """Queue points of a running pipeline; drawn by the next timer tick (≤ 10 per s)."""
+        """Queue points of a running pipeline; drawn by the next timer tick (≤ 5 per s)."""
         v = np.atleast_1d(np.asarray(values, dtype=np.float64))
         s = np.atleast_1d(np.asarray(steps, dtype=np.float64))
         t = (

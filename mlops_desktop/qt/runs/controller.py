@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from mlops_desktop.core.execution import Steps, Values
     from mlops_desktop.core.graph import Pipeline
 
-PROGRESS_INTERVAL_S = 0.05  # at most 20 progress updates a second per stage
+PROGRESS_INTERVAL_S = 0.2  # at most 5 progress updates a second per stage (each repaints it)
 POINTS_INTERVAL_S = 0.1  # single metric points cross to the GUI thread at most 10 times a second
 
 

@@ -2,7 +2,7 @@
 PR, residuals, importance), Tuning (candidates), and Logs & outputs (each stage's status, log,
 error and stored outputs). While the run is going, metric points arrive through
 :meth:`RunView.on_metrics_logged` (connected to ``RunController.metrics_logged`` by the
-window) and are drawn at most ten times a second.
+window) and are drawn at most five times a second.
 
 The Diagnostics and Tuning tabs (ten pyqtgraph plots) are built the first time they are
 shown or asked for (:attr:`RunView.diagnostics`, :attr:`RunView.tuning`), and a run's
