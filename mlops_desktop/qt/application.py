@@ -168,7 +168,7 @@ def prewarm_window(window: MainWindow) -> threading.Thread | None:
         poll.stop()
         poll.deleteLater()
         if window.runs.run_view is None:
-            view = window.runs.ensure_run_view()
+            view = window.runs.make_run_view()  # no dock yet: the layout stays as it is
             view.resize(window.width(), max(200, window.height() // 3))
             view.grab()  # laid out and painted once, nowhere on screen
         gui_gc.freeze_long_lived()  # the libraries stay: full collections skip them

@@ -32,6 +32,7 @@ while (thread.is_alive() or win.runs.run_view is None) and time.monotonic() < de
     app.processEvents()
     time.sleep(0.01)
 made = win.runs.run_view
+docked_at_idle = win.runs.run_view_dock is not None  # the layout must not change at idle
 
 gui_thread = threading.get_ident()
 imported = []
@@ -51,7 +52,8 @@ win.run_pipeline()
 loop.exec()
 sys.meta_path.pop(0)
 same_view = made is not None and win.runs.run_view is made
-print(json.dumps({"status": ended.get("status"), "imported": imported, "same_view": same_view}))
+print(json.dumps({"status": ended.get("status"), "imported": imported, "same_view": same_view,
+                  "docked_at_idle": docked_at_idle}))
 sys.stdout.flush()
 win.close()
 release_window(win)
@@ -69,6 +71,7 @@ def test_the_first_run_after_the_prewarm_imports_nothing_on_the_gui_thread() -> 
     assert result["status"] == "succeeded"
     assert result["imported"] == []
     assert result["same_view"]  # the Run panel was made at idle, and the run used it
+    assert not result["docked_at_idle"]  # ...without a dock appearing under the user
 
 
 def test_pyside_no_longer_reads_the_source_of_each_module_imported_after_it() -> None:

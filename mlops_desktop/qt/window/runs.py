@@ -173,19 +173,28 @@ class RunsController(QObject):
     def cancel_run(self) -> None:
         self.runner.cancel()
 
-    def ensure_run_view(self) -> RunView:
-        """The Run panel's view, made (with its dock, not shown) on first use."""
+    def make_run_view(self) -> RunView:
+        """The Run panel's view, made on first use but not yet in a dock (the window's
+        layout does not change: the app makes it at idle, before the first run)."""
         if self.run_view is None:
             from mlops_desktop.qt.runs.view import RunView
 
-            self.run_view = RunView()
-            self.run_view_dock = self._host.add_panel(
-                "Run", "run_view_dock", FillScrollArea(self.run_view, self.run_view.tabs)
-            )
+            # A hidden child of the window until its dock takes it (deleted with the window).
+            self.run_view = RunView(self._host.window())
+            self.run_view.hide()
             # Points of the running run are drawn as they come (the view ignores other runs).
             self.runner.metrics_logged.connect(self.run_view.on_metrics_logged)
             self.fix_offer.attach(self.run_view)  # "Insert … before …" after a failure
         return self.run_view
+
+    def ensure_run_view(self) -> RunView:
+        """The Run panel's view, made (with its dock, not shown) on first use."""
+        view = self.make_run_view()
+        if self.run_view_dock is None:
+            self.run_view_dock = self._host.add_panel(
+                "Run", "run_view_dock", FillScrollArea(view, view.tabs)
+            )
+        return view
 
     def open_run(self, run_id: int) -> None:
         """Show one run (metrics, diagnostics, logs) in the Run panel."""
