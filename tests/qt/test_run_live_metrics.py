@@ -74,6 +74,7 @@ def test_run_view_plots_points_while_the_stage_runs(qtbot, window: MainWindow, t
     assert window.runner.running
     stages = window.workspace.runs.get(window.runner.run_id).stages
     assert [s.status for s in stages] == [StageStatus.RUNNING]
+    assert "running" in view.header.text() and "queued" not in view.header.text()
     seen = plotted()
     qtbot.waitUntil(lambda: plotted() > seen, timeout=30000)  # and keeps growing
 

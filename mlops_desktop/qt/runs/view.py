@@ -12,7 +12,7 @@ a run, and a run starting or finishing, cost none of it."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -405,6 +405,15 @@ class RunView(QtWidgets.QWidget):
 
     def _has_finished(self) -> bool:
         return self.run is not None and RunStatus(self.run.status).finished
+
+    def mark_running(self, run_id: int | None) -> None:
+        """Say "running" in the header of run ``run_id`` once a stage of it started (the
+        view read the run when it was created, still queued)."""
+        run = self.run
+        if run is None or run.id != run_id or run.status != RunStatus.QUEUED:
+            return
+        self.run = replace(run, status=RunStatus.RUNNING)
+        self._set_header(self.run, self._latest)
 
     def make_room_for_run(self) -> None:
         """Take the shown run's curves down before a run's threads start: done at its start

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDockWidget, QFrame, QLabel, QMainWindow, QScrollArea, QWidget
 
+from mlops_desktop.core.entities import StageStatus
 from mlops_desktop.core.errors import MlopsError
 from mlops_desktop.core.validation import validate
 from mlops_desktop.qt import dialogs
@@ -20,7 +21,6 @@ from mlops_desktop.qt.window.fix_offer import FixOffer
 from mlops_desktop.qt.window.run_panel import FillScrollArea
 
 if TYPE_CHECKING:
-    from mlops_desktop.core.entities import StageStatus
     from mlops_desktop.core.graph import Pipeline
     from mlops_desktop.qt.document.editor import PipelineEditor
     from mlops_desktop.qt.lifecycle.map_view import LifecycleMapView
@@ -343,6 +343,8 @@ class RunsController(QObject):
         editor = self.run_editor()
         if editor is not None:
             editor.set_node_state(node_id, status, progress)
+        if status is StageStatus.RUNNING and self.run_view is not None:
+            self.run_view.mark_running(self.runner.run_id)  # read while still queued
 
     def _on_runner_started(self, run_id: int) -> None:
         self.fix_offer.clear()
