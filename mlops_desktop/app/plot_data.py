@@ -123,6 +123,24 @@ def series(ws: Workspace, run_id: int, key: str) -> Series:
     return make_series(run_id, key, steps, values, timestamps)
 
 
+@dataclass(frozen=True)
+class RunMetrics:
+    """What a run's Metrics tab shows: the run, its latest values and its series."""
+
+    run: Run
+    latest: dict[str, float]
+    series: dict[str, Series]  # by key, in the order the run logged them
+    has_tuning: bool  # a Tune stage logged candidates
+
+
+def run_metrics(ws: Workspace, run_id: int) -> RunMetrics:
+    """Run ``run_id``, the latest value of each of its metrics and every series it logged."""
+    run = ws.runs.get(run_id)
+    logged = ws.metrics.keys(run_id)
+    by_key = {key: series(ws, run_id, key) for key in logged if is_series_key(key)}
+    return RunMetrics(run, ws.metrics.latest(run_id), by_key, "cv_score" in logged)
+
+
 def ema(values: np.ndarray, weight: float) -> np.ndarray:
     """Debiased exponential moving average (TensorBoard's smoothing); ``weight`` in [0, 1).
 

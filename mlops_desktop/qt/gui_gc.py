@@ -29,7 +29,6 @@ class GuiThreadCollector(QObject):
         self._timer.setInterval(INTERVAL_MS)
         self._timer.timeout.connect(self.collect)
         self._was_enabled = gc.isenabled()
-        self.collections = 0  # how many collections this collector ran
         gc.disable()
         self._timer.start()
 
@@ -42,7 +41,6 @@ class GuiThreadCollector(QObject):
         if counts[1] > self.threshold[1]:
             generation = 2 if counts[2] > self.threshold[2] else 1
         gc.collect(generation)
-        self.collections += 1
 
     def stop(self) -> None:
         """Stop collecting here and give the collector back its previous setting."""

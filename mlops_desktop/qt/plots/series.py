@@ -215,8 +215,7 @@ class MetricPlotWidget(PlotPanel):
         lines = list(self._lines.values())
         self.legend.setColumnCount(min(4, max(1, len(lines))))
         for line in lines[:MAX_LEGEND]:
-            shown = line.smooth if self._weight > 0 and line.smooth is not None else line.raw
-            self.legend.addItem(shown, line.label)
+            self.legend.addItem(self._legend_curve(line), line.label)
         if len(lines) > MAX_LEGEND:
             self.legend.addItem(pg.PlotDataItem(pen=None), f"… and {len(lines) - MAX_LEGEND} more")
 
@@ -228,8 +227,11 @@ class MetricPlotWidget(PlotPanel):
             return
         self.legend.setColumnCount(min(4, max(1, total)))  # moves the entries it has
         for line in new:
-            shown = line.smooth if self._weight > 0 and line.smooth is not None else line.raw
-            self.legend.addItem(shown, line.label)
+            self.legend.addItem(self._legend_curve(line), line.label)
+
+    def _legend_curve(self, line: _Line) -> Any:
+        """The curve a line's legend entry shows: the smoothed one while smoothing is on."""
+        return line.smooth if self._weight > 0 and line.smooth is not None else line.raw
 
     def _default_label(self, s: Series) -> str:
         runs = {rid for rid, _ in self._lines} | {s.run_id}

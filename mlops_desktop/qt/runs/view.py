@@ -12,7 +12,7 @@ a run, and a run starting or finishing, cost none of it."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -82,23 +82,6 @@ def no_diagnostics_text(run: Run) -> str:
         return ""
     state = EVALUATE_NOT_DONE.get(str(stage.status), "has not finished yet")
     return f"No diagnostics yet: '{stage.title}' {state} in this run."
-
-
-@dataclass(frozen=True)
-class _RunRead:
-    """What the Metrics and Logs tabs show of a run, read from the workspace."""
-
-    run: Run
-    latest: dict[str, float]
-    series: dict[str, plot_data.Series]  # by key, in the order the run logged them
-    has_tuning: bool
-
-
-def _read_run(workspace: Workspace, run_id: int) -> _RunRead:
-    run = workspace.runs.get(run_id)
-    logged = workspace.metrics.keys(run_id)
-    series = {key: plot_data.series(workspace, run_id, key) for key in logged if is_series_key(key)}
-    return _RunRead(run, workspace.metrics.latest(run_id), series, "cv_score" in logged)
 
 
 class RunView(QtWidgets.QWidget):
@@ -281,12 +264,12 @@ class RunView(QtWidgets.QWidget):
         """Read run ``run_id`` and what its Metrics and Logs tabs show from the workspace
         (its diagnostics and tuning candidates are read when their tab is shown)."""
         self._reads.supersede()  # a read still running in the background is dropped
-        self._show_read(workspace, _read_run(workspace, run_id))
+        self._show_read(workspace, plot_data.run_metrics(workspace, run_id))
 
     def load_in_background(self, workspace: Workspace, run_id: int) -> None:
         """:meth:`load`, reading in a worker thread (a run finished: the GUI thread only
         draws); the view keeps what it shows until the read arrives."""
-        self._reads.start(lambda: (workspace, _read_run(workspace, run_id)))
+        self._reads.start(lambda: (workspace, plot_data.run_metrics(workspace, run_id)))
 
     def wait(self, timeout: float = 5.0) -> bool:
         """Block until no background read of a run runs (the workspace closes)."""
@@ -300,7 +283,7 @@ class RunView(QtWidgets.QWidget):
             return
         self._show_read(*result)
 
-    def _show_read(self, workspace: Workspace, read: _RunRead) -> None:
+    def _show_read(self, workspace: Workspace, read: plot_data.RunMetrics) -> None:
         self._workspace = workspace
         run_id = read.run.id
         self.set_run(
