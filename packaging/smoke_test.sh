@@ -30,6 +30,10 @@ step "run"
 "$APP" --workspace "$WS" run demo --quiet | tee "$TMP/run.txt"
 grep -q "succeeded" "$TMP/run.txt" || { echo "the sample run did not succeed" >&2; exit 1; }
 
+step "run in a worker process (as the window runs pipelines)"
+"$APP" --workspace "$WS" run demo --executor process --force --quiet | tee "$TMP/run2.txt"
+grep -q "succeeded" "$TMP/run2.txt" || { echo "the run in a worker process did not succeed" >&2; exit 1; }
+
 step "report"
 "$APP" --workspace "$WS" report demo -o "$TMP/report.pdf"
 # (No "cmd | grep -q" below: with pipefail, grep quitting early fails the pipeline.)

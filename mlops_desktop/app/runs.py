@@ -189,6 +189,19 @@ class RunHandle:
 
 
 @dataclass
+class CreatedRun:
+    """A run written as queued, with what running it needs (see :meth:`RunService.create`)."""
+
+    run: Run
+    document: dict[str, Any]  # the pipeline version it runs, as stored
+    pipeline: Pipeline
+    nodes: set[str] | None
+    from_node: str | None
+    executor: Executor
+    request: RunRequest
+
+
+@dataclass
 class _Prepared:
     run: Run
     pipeline: Pipeline
@@ -274,9 +287,14 @@ class RunService:
         return RunHandle(prep.run.id, prep.scheduler, thread, result, prep.run.number)
 
     def _prepare(self, project: str, pipeline: str | None, request: RunRequest) -> _Prepared:
+        created = self.create(project, pipeline, request)
+        return self.assemble(created, request.listener)
+
+    def create(self, project: str, pipeline: str | None, request: RunRequest) -> CreatedRun:
+        """Everything of a run before it goes: the pipeline version saved (``document``
+        first), the code trusted, room kept for its end, the queued run row written."""
         from mlops_desktop.core import serialization
         from mlops_desktop.engine.executors import make_executor
-        from mlops_desktop.engine.scheduler import Scheduler
 
         proj = self.ws.projects.get(project)
         info = self.pipeline_info(proj.id, pipeline)
@@ -306,13 +324,32 @@ class RunService:
             executor=ex.name,
             commit=_project_commit(self.ws, proj.id),
         )
+        return CreatedRun(run, dict(version.document), graph, nodes, start, ex, request)
+
+    def assemble(self, created: CreatedRun, listener: RunListener | None) -> _Prepared:
+        """The recorder and scheduler of a created run (in this process, or in the worker
+        process that runs it: :mod:`mlops_desktop.app.run_process`)."""
+        from mlops_desktop.engine.scheduler import Scheduler
+
+        graph = created.pipeline
         recorder = RecordingListener(
-            self.ws, request.listener, {n.id: (n.type, n.title) for n in graph.nodes.values()}
+            self.ws, listener, {n.id: (n.type, n.title) for n in graph.nodes.values()}
         )
         scheduler = Scheduler(
-            self.registry, self.ws.artifacts, self.ws.cache, ex, recorder, self.services
+            self.registry,
+            self.ws.artifacts,
+            self.ws.cache,
+            created.executor,
+            recorder,
+            self.services,
         )
-        return _Prepared(run, graph, scheduler, ex, nodes, start)
+        return _Prepared(
+            created.run, graph, scheduler, created.executor, created.nodes, created.from_node
+        )
+
+    def execute(self, prep: _Prepared, request: RunRequest) -> Run:
+        """Run a prepared run to its end here (the worker process's side)."""
+        return self._execute(prep, request)
 
     def _execute(self, prep: _Prepared, request: RunRequest) -> Run:
         beat = Heartbeat(self.ws, prep.run.id, self.heartbeat_seconds)

@@ -145,6 +145,11 @@ class Workspace:
         """The SQLite file, or None for a server or in-memory workspace."""
         return sqlite_path(self._url)
 
+    @property
+    def shareable(self) -> bool:
+        """Whether another process can open this workspace by its URL (not in memory)."""
+        return not (self._url.get_backend_name() == "sqlite" and self.path is None)
+
     @cached_property
     def reserve(self) -> DiskReserve | None:
         """Room kept aside for recording how a run ended on a full disk (SQLite beside its

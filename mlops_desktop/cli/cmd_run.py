@@ -28,9 +28,11 @@ def register(sub: Any) -> None:
     p.add_argument("--force", action="store_true", help="recompute every stage, ignoring the cache")
     p.add_argument(
         "--executor",
-        choices=("threads", "dask"),
+        choices=("threads", "process", "dask"),
         default="threads",
-        help="where stages run (default: a thread pool on this machine)",
+        help="where stages run (default: a thread pool in this process; process: a thread "
+        "pool in a separate process, as the app runs them, so that a crash in native code "
+        "fails the run instead of ending the command)",
     )
     p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://HOST:8786")
     p.add_argument(
@@ -125,24 +127,48 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(
                 f"running {args.project} / {info.name} ({len(graph.nodes)} stages, {args.executor})"
             )
-        run = service.run(
-            args.project,
-            info.name,
-            force=args.force,
-            executor=args.executor,
-            scheduler_address=args.scheduler,
-            listener=printer,
-            nodes=args.node,
-            from_node=args.from_node,
-            environment=args.environment,
-            trigger=args.trigger,
-        )
+        options: dict[str, Any] = {
+            "force": args.force,
+            "listener": printer,
+            "nodes": args.node,
+            "from_node": args.from_node,
+            "environment": args.environment,
+            "trigger": args.trigger,
+        }
+        if args.executor == "process":
+            run = _run_in_worker(service, args.project, info.name, options)
+        else:
+            run = service.run(
+                args.project,
+                info.name,
+                executor=args.executor,
+                scheduler_address=args.scheduler,
+                **options,
+            )
     took = f" in {run.duration_s:.1f} s" if run.duration_s is not None else ""
     # A gate keeping a weaker model out is an outcome, not an error: exit 0 and say so.
     out = sys.stdout if run.status.completed else sys.stderr
     message = run.message.removeprefix("kept out: ")
     print(f"run {run.label} {run.status.label}{took}: {message}", file=out)
     return 0 if run.status.completed else 1
+
+
+def _run_in_worker(service: Any, project: str, pipeline: str, options: dict[str, Any]) -> Any:
+    """Run in a worker process (:mod:`mlops_desktop.app.run_process`); Ctrl+C cancels."""
+    from mlops_desktop.app.run_process import WorkerPool, start_in_worker
+
+    pool = WorkerPool()
+    try:
+        handle = start_in_worker(service, project, pipeline, pool=pool, **options)
+        try:
+            run = handle.wait()
+        except KeyboardInterrupt:
+            handle.cancel()
+            run = handle.wait()
+        assert run is not None
+        return run
+    finally:
+        pool.close()
 
 
 def cmd_runs(args: argparse.Namespace) -> int:

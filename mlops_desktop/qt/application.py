@@ -159,6 +159,7 @@ def prewarm_window(window: MainWindow) -> threading.Thread | None:
     thread = start_prewarm(prewarm_modules())
     if thread is None:
         return None
+    window.runner.warm_worker()  # the first run's process imports its libraries meanwhile
     poll = QTimer(window)
     poll.setInterval(PREWARM_POLL_MS)
 

@@ -48,10 +48,11 @@ def test_run_shows_states_logs_and_history(qtbot, window: MainWindow) -> None:
     assert f"Run #{run_id} succeeded" in window.log.toPlainText()
     # The run's row and the map's colours are read off the GUI thread: they arrive.
     qtbot.waitUntil(lambda: window.runs_panel.model.rowCount() == 1, timeout=10000)
-    qtbot.waitUntil(lambda: bool(window.lifecycle_map.coverage), timeout=10000)
     window.set_lens("google")
-    ct = window.lifecycle_map.coverage["gcp.stage.continuous_training"]
-    assert ct.state == "succeeded"
+    qtbot.waitUntil(  # the run's stage states, read off the GUI thread
+        lambda: window.lifecycle_map.coverage["gcp.stage.continuous_training"].state == "succeeded",
+        timeout=10000,
+    )
     assert window.acts.run.isEnabled()
     # A second run serves unchanged stages from the cache.
     with qtbot.waitSignal(window.runner.finished, timeout=60000):

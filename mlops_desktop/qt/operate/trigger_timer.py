@@ -113,15 +113,20 @@ class TriggerTimer(QtCore.QObject):
         self.run_now()
 
     def _runner(self, project: str, pipeline: str, **kwargs: Any) -> Any:
+        from mlops_desktop.app.run_process import in_thread_requested, start_in_worker
         from mlops_desktop.app.runs import RunService
 
         services = {"approvals": self.approvals} if self.approvals is not None else None
         with self._lock:
             if self._stopping:
                 raise MlopsError("the app stopped firing triggers before this run started")
-            handle = RunService(self.workspace, services=services).start(
-                project, pipeline, **kwargs
-            )
+            service = RunService(self.workspace, services=services)
+            if in_thread_requested() or not self.workspace.shareable:
+                handle: Any = service.start(project, pipeline, **kwargs)
+            else:  # a worker process, as runs started from the window
+                handle = start_in_worker(
+                    service, project, pipeline, approvals=self.approvals, **kwargs
+                )
             self._handles.append(handle)
         try:
             return handle.wait()

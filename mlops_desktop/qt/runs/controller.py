@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from mlops_desktop.core.graph import Pipeline
 
 PROGRESS_INTERVAL_S = 0.2  # at most 5 progress updates a second per stage (each repaints it)
+WARM_AFTER_RUN_MS = 1500  # the next run's worker starts once the window showed this run's end
 POINTS_INTERVAL_S = 0.1  # single metric points cross to the GUI thread at most 10 times a second
 
 
@@ -149,6 +150,8 @@ class RunController(QObject):
         self._poll.setInterval(50)
         self._poll.timeout.connect(self._on_poll_timeout)
         self.approvals: Any = None
+        # Runs go on in a worker process (see mlops_desktop.app.run_process), one kept ready.
+        self.in_process_runs = False
 
     @property
     def running(self) -> bool:
@@ -184,19 +187,51 @@ class RunController(QObject):
         self._titles = {n.id: n.title for n in document.nodes.values()}
         self._final = None
         service = RunService(workspace, document.registry, services=services)
-        self._handle = service.start(
-            project,
-            pipeline_name,
-            force=force,
-            listener=QtRunListener(self.signals),
-            nodes=nodes,
-            from_node=from_node,
-            document=document.copy(),
-        )
+        options: dict[str, Any] = {
+            "force": force,
+            "nodes": nodes,
+            "from_node": from_node,
+            "document": document.copy(),
+        }
+        listener = QtRunListener(self.signals)
+        if self._in_worker(workspace, document):
+            from mlops_desktop.app.run_process import start_in_worker
+
+            self._handle = start_in_worker(
+                service,
+                project,
+                pipeline_name,
+                listener=listener,
+                approvals=self.approvals,
+                **options,
+            )
+        else:
+            self._handle = service.start(project, pipeline_name, listener=listener, **options)
         self._label = f"#{self._handle.number or self._handle.run_id}"
         self._poll.start()
         self.started.emit(self._handle.run_id)
         return self._handle.run_id
+
+    def _in_worker(self, workspace: Any, document: Pipeline) -> bool:
+        """Whether this run goes to a worker process: not when asked to run here
+        (``$MLOPS_DESKTOP_RUN_IN_THREAD=1``), for a workspace only this process sees (in
+        memory), or for stage types registered at run time in this process only."""
+        from mlops_desktop.app.run_process import in_thread_requested
+        from mlops_desktop.core.registry import default_registry
+
+        return not (
+            self.in_process_runs
+            or in_thread_requested()
+            or not workspace.shareable
+            or document.registry is not default_registry()
+        )
+
+    def warm_worker(self) -> None:
+        """Have the next run's worker process started (at idle), unless runs go here."""
+        from mlops_desktop.app.run_process import in_thread_requested, worker_pool
+
+        if not (self.in_process_runs or in_thread_requested()):
+            worker_pool().warm()
 
     def cancel(self) -> None:
         if self._handle is not None:
@@ -245,6 +280,7 @@ class RunController(QObject):
         if handle is None or not handle.done():
             return
         self._poll.stop()
+        QTimer.singleShot(WARM_AFTER_RUN_MS, self, self.warm_worker)  # the next run's worker
         # Deliver the events the worker queued before it ended (last stage states, logs).
         QCoreApplication.sendPostedEvents(self)
         self._handle = None
