@@ -26,10 +26,12 @@ imported) until it has grown past :data:`RECYCLE_RSS_MB`.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import itertools
 import logging
 import multiprocessing
+import multiprocessing.util  # its exit handler is registered before _end_workers
 import os
 import pickle
 import queue
@@ -38,6 +40,7 @@ import threading
 import time
 import types
 import uuid
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -64,6 +67,7 @@ POINTS_INTERVAL_S = 0.1  # single metric points cross to the window at most 10 t
 PROGRESS_INTERVAL_S = 0.1  # and a stage's progress
 ANSWER_POLL_S = 0.2  # how often a stage waiting for an approval checks for a cancel
 EXIT_WAIT_S = 5.0
+WORKER_NICENESS = 5  # the worker's scheduling priority below the window's (POSIX)
 RECYCLE_RSS_MB = 1536  # a worker that peaked above this is not given another run  # how long the window waits for a finished worker to exit
 
 
@@ -345,6 +349,9 @@ def worker_main(conn: Connection, modules: tuple[str, ...]) -> None:
     """The worker process: import the run's libraries, say so, run what it is sent."""
     from mlops_desktop.app.prewarm import prewarm
 
+    if hasattr(os, "nice"):  # the window's process gets the cores first when it needs them
+        with contextlib.suppress(OSError):
+            os.nice(WORKER_NICENESS)
     prewarm(modules, pause_s=0.0)
     try:
         conn.send(("ready",))
@@ -356,6 +363,17 @@ def worker_main(conn: Connection, modules: tuple[str, ...]) -> None:
 
 # ------------------------------------------------------------------------ the window's side
 _MAIN_LOCK = threading.Lock()
+_STARTED: weakref.WeakSet[WorkerProcess] = weakref.WeakSet()
+
+
+@atexit.register
+def _end_workers() -> None:
+    """At exit, end the workers still there (registered after multiprocessing's own exit
+    handler, so this runs first: that one would wait for them)."""
+    for worker in list(_STARTED):
+        if worker.process.is_alive():
+            worker.discard()
+            worker.process.join(EXIT_WAIT_S)
 
 
 @contextlib.contextmanager
@@ -383,10 +401,13 @@ class WorkerProcess:
             target=worker_main,
             args=(child, _worker_modules()),
             name="mlops-run-worker",
-            daemon=True,
+            # Not a daemon: scikit-learn's joblib runs n_jobs > 1 only outside daemon
+            # processes. _end_workers ends them when the app exits.
+            daemon=False,
         )
         with _main_script_left_out():
             self.process.start()
+        _STARTED.add(self)
         child.close()  # the window keeps one end: a dead worker reads as end of file
         self._send_lock = threading.Lock()
         self._ready = False
@@ -551,6 +572,7 @@ class ProcessRunHandle:
     ) -> None:
         self.ws = workspace
         self.pool = pool
+        self.run: Run | None = run  # as created (queued)
         self.run_id = run.id
         self.number = run.number
         self.token = token

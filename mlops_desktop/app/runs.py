@@ -171,6 +171,7 @@ class RunHandle:
     thread: threading.Thread
     _result: list[Any]
     number: int = 0  # the run's number in its project (shown as #number)
+    run: Run | None = None  # as created (queued)
 
     def cancel(self) -> None:
         self.scheduler.cancel()
@@ -284,7 +285,7 @@ class RunService:
 
         thread = threading.Thread(target=work, name=f"mlops-run-{prep.run.id}", daemon=True)
         thread.start()
-        return RunHandle(prep.run.id, prep.scheduler, thread, result, prep.run.number)
+        return RunHandle(prep.run.id, prep.scheduler, thread, result, prep.run.number, prep.run)
 
     def _prepare(self, project: str, pipeline: str | None, request: RunRequest) -> _Prepared:
         created = self.create(project, pipeline, request)

@@ -140,11 +140,30 @@ GUI_RUN_MODULES = (
 )
 
 
-def prewarm_modules() -> tuple[str, ...]:
-    """The run's libraries and the window's own modules for a run, in import order."""
-    from mlops_desktop.app.prewarm import RUN_MODULES
+#: What the window's process imports for a run that goes on in a worker process (the
+#: worker imports the run's libraries): starting it, its live points, reading it back.
+WINDOW_RUN_MODULES = (
+    "numpy",
+    "networkx",
+    "mlops_desktop.app.data_checks",
+    "mlops_desktop.core.trigger_settings",
+    "mlops_desktop.storage.reserve",
+    "mlops_desktop.stages.custom",  # the trust check of Python-function stages
+    "mlops_desktop.engine.executors",
+    "mlops_desktop.app.runs",
+    "mlops_desktop.app.run_process",
+    "mlops_desktop.app.assessment",
+    "mlops_desktop.app.plot_data",
+)
 
-    return RUN_MODULES + GUI_RUN_MODULES
+
+def prewarm_modules() -> tuple[str, ...]:
+    """The modules a run needs in the window's process, then the window's own, in import
+    order: the run's libraries too when runs go on in this process."""
+    from mlops_desktop.app.prewarm import RUN_MODULES
+    from mlops_desktop.app.run_process import in_thread_requested
+
+    return (RUN_MODULES if in_thread_requested() else WINDOW_RUN_MODULES) + GUI_RUN_MODULES
 
 
 def prewarm_window(window: MainWindow) -> threading.Thread | None:
@@ -168,6 +187,7 @@ def prewarm_window(window: MainWindow) -> threading.Thread | None:
             return
         poll.stop()
         poll.deleteLater()
+        window.runs.ensure_approvals()  # the approvals service a run is given
         if window.runs.run_view is None:
             view = window.runs.make_run_view()  # no dock yet: the layout stays as it is
             view.resize(window.width(), max(200, window.height() // 3))

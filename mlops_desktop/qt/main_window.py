@@ -692,6 +692,7 @@ class MainWindow(QMainWindow):
         for panel in self.findChildren(RunsPanel):
             panel.wait(seconds)
         self.runs.wait(seconds)  # the stage states of the latest run
+        self.models_panel.wait(seconds)  # the registry read after a run
         preview = sys.modules.get("mlops_desktop.qt.runs.output_preview")
         if preview is not None:  # loaded with the first run view
             for widget in self.findChildren(preview.OutputPreview):

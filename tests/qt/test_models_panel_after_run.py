@@ -40,7 +40,8 @@ def test_a_registered_version_appears_in_the_models_panel(qtbot, tmp_path) -> No
     with qtbot.waitSignal(win.runner.finished, timeout=60000) as blocker:
         win.acts.run.trigger()
     assert blocker.args[1] == "succeeded", blocker.args[2]
-    assert win.models_panel.models.count() == 1
+    # Read again off the GUI thread, then shown.
+    qtbot.waitUntil(lambda: win.models_panel.models.count() == 1, timeout=10000)
     assert "iris" in win.models_panel.models.item(0).text()
     win.runner.wait(30)
     win.close()

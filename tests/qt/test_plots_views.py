@@ -144,10 +144,12 @@ def test_run_view_shows_the_run(qtbot, world):
         if view.key_list.item(i).data(QtCore.Qt.ItemDataRole.UserRole) == "live_loss"
     )
     item.setCheckState(QtCore.Qt.CheckState.Unchecked)
-    assert (run.id, "live_loss") not in view.plot._lines
+    # The hidden line plot lets its curves go in the next turn of the event loop.
+    qtbot.waitUntil(lambda: (run.id, "live_loss") not in view.plot._lines, timeout=2000)
     for step in range(30, 40):
         view.on_metric_logged(run.id, "train", "live_loss", step, 0.01)
-    assert (run.id, "live_loss") not in view.plot._lines
+    # The hidden line plot lets its curves go in the next turn of the event loop.
+    qtbot.waitUntil(lambda: (run.id, "live_loss") not in view.plot._lines, timeout=2000)
     item.setCheckState(QtCore.Qt.CheckState.Checked)
     assert view.plot.line_data(run.id, "live_loss")[0].size == 40
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,7 @@ from mlops_desktop.qt.tables import fill_table, read_only_table
 if TYPE_CHECKING:
     from mlops_desktop.app.registry import RegistryService
     from mlops_desktop.app.workspace import Workspace
+    from mlops_desktop.qt.background import BackgroundReads
 
 Qt = QtCore.Qt
 KEY_METRICS = ("accuracy", "f1", "roc_auc", "r2", "rmse")
@@ -52,6 +54,18 @@ ALIAS_COLOURS = {
 }
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    """What the panel shows of a project's registry, read at once."""
+
+    models: list[RegisteredModel]
+    deployments: list[Deployment]
+    numbers: dict[int, int]
+    current: str | None  # the model whose versions and history are shown
+    versions: list[ModelVersion]
+    history: list[AliasTransition]
+
+
 def _when(moment: datetime) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
@@ -73,6 +87,7 @@ class ModelsPanel(QtWidgets.QWidget):
         self._numbers: dict[int, int] = {}  # run id -> its number in the project
         self._versions: list[ModelVersion] = []
         self._deployments: list[Deployment] = []
+        self._reads: BackgroundReads | None = None  # made on the first background refresh
         # Replaceable for embedding (and tests): ask yes/no, and show an error.
         self.confirm: Callable[[str, str], bool] = self._ask_confirmation
         self.report_error: Callable[[str], None] = self._show_error
@@ -161,26 +176,72 @@ class ModelsPanel(QtWidgets.QWidget):
         self.refresh()
 
     def refresh(self) -> None:
+        """Read the registry again and show it (now, on this thread)."""
         if self._service is None or self._project is None:
             return
-        current = self.current_model()
         try:
-            models = self._service.list_models(self._project)
-            deployments = self._service.deployments(self._project)
-            self._numbers = self._service.run_numbers(self._project)
+            snapshot = self._read(self._service, self._project, self.current_model())
         except MlopsError as exc:
             self.report_error(str(exc))
             return
+        self._show(snapshot)
+
+    def refresh_in_background(self) -> None:
+        """Read the registry again in a worker thread and show it when read (after a run:
+        the window keeps painting meanwhile)."""
+        service, project = self._service, self._project
+        if service is None or project is None:
+            return
+        if self._reads is None:
+            from mlops_desktop.qt.background import BackgroundReads
+
+            self._reads = BackgroundReads("mlops-models-read", self)
+            self._reads.arrived.connect(self._on_reads_arrived)
+        current = self.current_model()
+        self._reads.start(lambda: (project, self._read(service, project, current)))
+
+    def _on_reads_arrived(self, number: int, result: object) -> None:
+        assert self._reads is not None
+        if not self._reads.is_latest(number):
+            return
+        if isinstance(result, MlopsError):
+            self.report_error(str(result))
+        elif isinstance(result, Exception):
+            raise result
+        elif isinstance(result, tuple) and result[0] == self._project:
+            self._show(result[1])
+
+    def wait(self, seconds: float = 5.0) -> None:
+        """Let a background read end (closing the window, tests)."""
+        if self._reads is not None:
+            self._reads.wait(seconds)
+
+    @staticmethod
+    def _read(service: RegistryService, project: str | int, current: str | None) -> _Snapshot:
+        """What the panel shows, read from the registry (any thread)."""
+        models = service.list_models(project)
+        names = [m.name for m in models]
+        name = current if current in names else (names[0] if names else None)
+        return _Snapshot(
+            models,
+            service.deployments(project),
+            service.run_numbers(project),
+            name,
+            service.versions(project, name) if name else [],
+            service.history(project, name) if name else [],
+        )
+
+    def _show(self, snapshot: _Snapshot) -> None:
+        self._numbers = snapshot.numbers
         self.models.blockSignals(True)
         self.models.clear()
-        for model in models:
+        for model in snapshot.models:
             self.models.addItem(self._model_item(model))
+        names = [m.name for m in snapshot.models]
+        self.models.setCurrentRow(names.index(snapshot.current) if snapshot.current else -1)
         self.models.blockSignals(False)
-        self._show_deployments(deployments)
-        names = [m.name for m in models]
-        row = names.index(current) if current in names else (0 if names else -1)
-        self.models.setCurrentRow(row)
-        self._on_models_current_row_changed(row)
+        self._show_deployments(snapshot.deployments)
+        self._show_model(snapshot.current, snapshot.versions, snapshot.history)
 
     @staticmethod
     def _model_item(model: RegisteredModel) -> QtWidgets.QListWidgetItem:
@@ -210,6 +271,19 @@ class ModelsPanel(QtWidgets.QWidget):
     def _on_models_current_row_changed(self, row: int) -> None:
         name = self.current_model()
         if self._service is None or self._project is None or name is None:
+            self._show_model(None, [], [])
+            return
+        self._show_model(
+            name,
+            self._service.versions(self._project, name),
+            self._service.history(self._project, name),
+        )
+
+    def _show_model(
+        self, name: str | None, versions: list[ModelVersion], history: list[AliasTransition]
+    ) -> None:
+        """The versions and alias history of model ``name`` (None: no model)."""
+        if self._service is None or self._project is None or name is None:
             self._versions = []
             fill_table(self.versions, [])
             fill_table(self.history, [])
@@ -220,9 +294,9 @@ class ModelsPanel(QtWidgets.QWidget):
             )
             self._update_buttons()
             return
-        self._versions = self._service.versions(self._project, name)
+        self._versions = versions
         self._show_versions()
-        self._show_history(self._service.history(self._project, name))
+        self._show_history(history)
         latest = self._versions[0].version if self._versions else 0
         plural = "" if len(self._versions) == 1 else "s"
         self.heading.setText(

@@ -8,6 +8,7 @@ points are buffered and drawn by a timer at most five times a second.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,10 @@ from mlops_desktop.qt.plots._common import (
 )
 
 LIVE_INTERVAL_MS = 200  # at most five redraws a second (each repaints axes and curves)
+# Live points drawn in slices of at most this long (a stage's first points of ten metrics
+# make ten curves and legend entries, ~5 ms each); the rest follow after a repaint.
+LIVE_SLICE_S = 0.015
+LIVE_CONTINUE_MS = 20
 MAX_LEGEND = 12
 
 
@@ -105,6 +110,7 @@ class MetricPlotWidget(PlotPanel):
         self.layout_widget.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
         self._live_timer = QtCore.QTimer(self)
         self._live_timer.setSingleShot(True)
+        self._live_interval_ms = live_interval_ms
         self._live_timer.setInterval(live_interval_ms)
         self._live_timer.timeout.connect(self._on_live_timer_timeout)
         self._build_tools()
@@ -175,14 +181,21 @@ class MetricPlotWidget(PlotPanel):
         if labels is None:  # name the run only when several runs are drawn
             several = len({s.run_id for s in series}) > 1
             labels = [f"#{s.run_id} {s.key}" if several else s.key for s in series]
-        drawn = [(key, line.label) for key, line in self._lines.items()]
-        wanted = [((s.run_id, s.key), label) for s, label in zip(series, labels, strict=True)]
-        if drawn and drawn == wanted:
-            # The same lines (a finished run read back after its live points): new data
-            # only, no curve or legend entry made again.
+        wanted = {(s.run_id, s.key): label for s, label in zip(series, labels, strict=True)}
+        if self._lines and all(wanted.get(k) == line.label for k, line in self._lines.items()):
+            # Every line drawn is still wanted (a finished run read back after its live
+            # points): new data for those, curves and legend entries for the others only.
             self._pending.clear()
-            for s in series:
-                self._replace(self._lines[(s.run_id, s.key)], s)
+            added = []
+            for s, label in zip(series, labels, strict=True):
+                line = self._lines.get((s.run_id, s.key))
+                if line is not None:
+                    self._replace(line, s)
+                else:
+                    self.add_series(s, label, legend=False)
+                    added.append(self._lines[(s.run_id, s.key)])
+            if added:
+                self._extend_legend(added)
             self.plot_item.enableAutoRange()
             return
         self.clear()
@@ -323,19 +336,34 @@ class MetricPlotWidget(PlotPanel):
         )
         self._pending.setdefault((run_id, key), []).append((s, v, t))
         if not self._live_timer.isActive():
-            self._live_timer.start()
+            self._live_timer.start(self._live_interval_ms)
 
     def flush(self) -> None:
         """Draw every queued live point now."""
         self._live_timer.stop()
-        self._on_live_timer_timeout()
+        self._draw_pending(budget_s=None)
 
     def _on_live_timer_timeout(self) -> None:
+        self._draw_pending(budget_s=LIVE_SLICE_S)
+
+    def _draw_pending(self, budget_s: float | None) -> None:
+        """Draw the queued live points; with a ``budget_s``, stop once it is spent and
+        draw the rest after the window has repainted (each slice stays short)."""
         if not self._pending:
             return
         pending, self._pending = self._pending, {}
+        deadline = None if budget_s is None else time.perf_counter() + budget_s
         added: list[_Line] = []
-        for (run_id, key), chunks in pending.items():
+        items = list(pending.items())
+        for done, ((run_id, key), chunks) in enumerate(items):
+            if deadline is not None and done and time.perf_counter() > deadline:
+                # The rest first, then what arrived meanwhile (each key keeps its order).
+                rest = dict(items[done:])
+                for k, more in self._pending.items():
+                    rest.setdefault(k, []).extend(more)
+                self._pending = rest
+                self._live_timer.start(LIVE_CONTINUE_MS)
+                break
             s = np.concatenate([c[0] for c in chunks])
             v = np.concatenate([c[1] for c in chunks])
             t = np.concatenate([c[2] for c in chunks])

@@ -162,6 +162,11 @@ class RunController(QObject):
         return self._handle.run_id if self._handle is not None else None
 
     @property
+    def created_run(self) -> Any:
+        """The running run as it was created (queued, nothing logged yet), or None."""
+        return self._handle.run if self._handle is not None else None
+
+    @property
     def run_label(self) -> str:
         """How the running (or the last finished) run is shown: ``#`` and its number in
         its project, as the runs table and the CLI show it."""

@@ -265,8 +265,6 @@ class OutputPreview(QtWidgets.QWidget):
         self.table_view.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table_view.setAlternatingRowColors(True)
         self.table_view.setWordWrap(False)
-        # Column widths from the first rows only: measuring every cell costs tens of ms.
-        self.table_view.horizontalHeader().setResizeContentsPrecision(FIT_ROWS)
         self.table_view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         self.text_view = QtWidgets.QPlainTextEdit()
         self.text_view.setReadOnly(True)
@@ -428,12 +426,17 @@ class OutputPreview(QtWidgets.QWidget):
     ) -> None:
         self.table_model.set_table(headers, rows, tips, numbered=numbered)
         self.table_view.verticalHeader().setVisible(numbered)
-        self.table_view.resizeColumnsToContents()
         header = self.table_view.horizontalHeader()
-        digit = self.fontMetrics().horizontalAdvance("0")
+        metrics = self.table_view.fontMetrics()
+        digit = metrics.horizontalAdvance("0")
         low, cap = digit * 7 + 16, max(120, digit * 28)
-        for col in range(len(headers)):  # a long column name must not push the rest away
-            header.resizeSection(col, max(low, min(header.sectionSize(col), cap)))
+        head = rows[:FIT_ROWS]
+        # Widths measured here from the first rows' text, not by the view: its measure asks
+        # the model for every role of every cell, a Python call each (tens of ms).
+        for col, name in enumerate(headers):  # a long column name must not push the rest away
+            texts = [str(name)] + [format_cell(r[col]) for r in head if col < len(r)]
+            width = max(metrics.horizontalAdvance(t) for t in texts) + 2 * digit
+            header.resizeSection(col, max(low, min(width, cap)))
         self.table_view.scrollToTop()
         self.stack.setCurrentWidget(self.table_view)
 

@@ -266,6 +266,12 @@ class RunView(QtWidgets.QWidget):
         self._reads.supersede()  # a read still running in the background is dropped
         self._show_read(workspace, plot_data.run_metrics(workspace, run_id))
 
+    def show_created(self, workspace: Workspace, run: Run) -> None:
+        """Show a run just created (queued: no stage, metric or series yet) without
+        reading the workspace; its points come live."""
+        self._reads.supersede()
+        self._show_read(workspace, plot_data.RunMetrics(run, {}, {}, False))
+
     def load_in_background(self, workspace: Workspace, run_id: int) -> None:
         """:meth:`load`, reading in a worker thread (a run finished: the GUI thread only
         draws); the view keeps what it shows until the read arrives."""
@@ -374,7 +380,9 @@ class RunView(QtWidgets.QWidget):
             if item.checkState() == Qt.CheckState.Checked:
                 chosen.append(self._series[item.data(Qt.ItemDataRole.UserRole)])
         if is_scalar(chosen):  # one value each: labelled bars
-            self.plot.set_series([])
+            # The curves of the hidden line plot go in a later turn of the event loop (the
+            # end of a run draws the bars first; the window repaints in between).
+            QtCore.QTimer.singleShot(0, self, self._clear_hidden_plot)
             self.values_plot.set_values(
                 [(s.key, float(s.values[-1])) for s in chosen], "Final values"
             )
@@ -385,6 +393,10 @@ class RunView(QtWidgets.QWidget):
         self.plot.set_series(drawn, [s.key for s in drawn])
         self.plot_stack.setCurrentWidget(self.plot)
         self._show_empty_hint(not chosen)
+
+    def _clear_hidden_plot(self) -> None:
+        if self.plot_stack.currentWidget() is not self.plot:
+            self.plot.set_series([])
 
     def _has_finished(self) -> bool:
         return self.run is not None and RunStatus(self.run.status).finished

@@ -102,7 +102,8 @@ class ProjectPanels:
         self._triggers_stale = True
 
     def _on_history_changed(self, run_id: int | None) -> None:
-        self._models_panel.refresh()  # a run may have registered or deployed a version
+        # A run may have registered or deployed a version: read off the GUI thread.
+        self._models_panel.refresh_in_background()
         self.refresh_trends(run_id)
         if run_id is None:
             self.maturity_stale = True  # run history is evidence

@@ -351,7 +351,15 @@ class RunsController(QObject):
         self.update_actions()
         self._run_label.setText(f"Running {self.runner.run_label or f'#{run_id}'}…")
         self._run_label.show()
-        self.open_run(run_id)  # the Run panel follows the run: its metrics plot live
+        # The Run panel follows the run (its metrics plot live), shown as created: nothing
+        # to read yet.
+        run, workspace = self.runner.created_run, self._state.workspace
+        if run is None or run.id != run_id or workspace is None:
+            self.open_run(run_id)
+            return
+        self.ensure_run_view().show_created(workspace, run)
+        assert self.run_view_dock is not None
+        self._host.show_dock(self.run_view_dock)
 
     def on_runner_finished(self, run_id: int, status: str, message: str) -> None:
         """A run ended: show its status, its row, its stages' states and its final view."""
