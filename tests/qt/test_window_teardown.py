@@ -42,10 +42,17 @@ def test_quitting_after_a_run_view_deletes_its_plots_and_exits_cleanly(tmp_path)
         assert done.stdout.split() == ["deleted", "True", "True"]
 
 
-def test_the_window_prewarms_its_own_run_modules_too() -> None:
+def test_the_window_prewarms_its_own_run_modules_too(monkeypatch) -> None:
     from mlops_desktop.app.prewarm import RUN_MODULES
-    from mlops_desktop.qt.application import prewarm_modules
+    from mlops_desktop.qt.application import WINDOW_RUN_MODULES, prewarm_modules
 
+    # Runs in a worker process: the window imports what it needs, not scikit-learn.
+    modules = prewarm_modules()
+    assert modules[: len(WINDOW_RUN_MODULES)] == WINDOW_RUN_MODULES
+    assert not any(m.startswith("sklearn") for m in modules)
+    assert "pyqtgraph" in modules and "mlops_desktop.qt.runs.view" in modules
+    # Runs in the window's process: the run's libraries first.
+    monkeypatch.setenv("MLOPS_DESKTOP_RUN_IN_THREAD", "1")
     modules = prewarm_modules()
     assert modules[: len(RUN_MODULES)] == RUN_MODULES
     assert "pyqtgraph" in modules and "mlops_desktop.qt.runs.view" in modules
