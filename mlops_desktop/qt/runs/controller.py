@@ -149,6 +149,10 @@ class RunController(QObject):
         self._poll = QTimer(self)
         self._poll.setInterval(50)
         self._poll.timeout.connect(self._on_poll_timeout)
+        self._warm_later = QTimer(self)
+        self._warm_later.setSingleShot(True)
+        self._warm_later.setInterval(WARM_AFTER_RUN_MS)
+        self._warm_later.timeout.connect(self.warm_worker)
         self.approvals: Any = None
         # Runs go on in a worker process (see mlops_desktop.app.run_process), one kept ready.
         self.in_process_runs = False
@@ -285,7 +289,7 @@ class RunController(QObject):
         if handle is None or not handle.done():
             return
         self._poll.stop()
-        QTimer.singleShot(WARM_AFTER_RUN_MS, self, self.warm_worker)  # the next run's worker
+        self._warm_later.start()  # the next run's worker
         # Deliver the events the worker queued before it ended (last stage states, logs).
         QCoreApplication.sendPostedEvents(self)
         self._handle = None

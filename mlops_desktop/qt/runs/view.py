@@ -138,6 +138,11 @@ class RunView(QtWidgets.QWidget):
         self.plot = MetricPlotWidget()
         self.plot.redrawn.connect(self._on_plot_redrawn)
         self.values_plot = MetricValuesPlot()
+        # Clears the line plot once the bars show (a turn of the event loop later).
+        self._clear_later = QtCore.QTimer(self)
+        self._clear_later.setSingleShot(True)
+        self._clear_later.setInterval(0)
+        self._clear_later.timeout.connect(self._clear_hidden_plot)
         self.plot_stack = QtWidgets.QStackedWidget()
         self.plot_stack.addWidget(self.plot)
         self.plot_stack.addWidget(self.values_plot)
@@ -382,7 +387,7 @@ class RunView(QtWidgets.QWidget):
         if is_scalar(chosen):  # one value each: labelled bars
             # The curves of the hidden line plot go in a later turn of the event loop (the
             # end of a run draws the bars first; the window repaints in between).
-            QtCore.QTimer.singleShot(0, self, self._clear_hidden_plot)
+            self._clear_later.start()
             self.values_plot.set_values(
                 [(s.key, float(s.values[-1])) for s in chosen], "Final values"
             )
