@@ -18,7 +18,8 @@ time, and every paint waits for it. Here the run goes on in a separate process m
 
 Messages are tuples over a :func:`multiprocessing.Pipe`. From the worker: ``("ready",)``,
 ``("event", name, args)`` (a :class:`RunListener` call), ``("ask", id, request)``,
-``("withdraw", id)``, ``("done", error, reusable)``. To the worker: ``("run", order)``,
+``("withdraw", id)``, ``("effect", run id, node id, kind, id)`` (a registry change, taken
+back by the window if the worker dies), ``("done", error, reusable)``. To the worker: ``("run", order)``,
 ``("cancel", order token)``, ``("answer", id, decision)``. A worker whose parent goes away
 cancels its run and exits. A worker serves one run after the other (its libraries stay
 imported) until it has grown past :data:`RECYCLE_RSS_MB`.
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import itertools
 import logging
 import multiprocessing
@@ -35,6 +37,7 @@ import multiprocessing.util  # its exit handler is registered before _end_worker
 import os
 import pickle
 import queue
+import signal
 import sys
 import threading
 import time
@@ -238,7 +241,9 @@ class _WorkerRun:
         except BaseException as exc:  # noqa: BLE001 - reported to the window
             return exc
         try:
-            services = {"approvals": PipeApprovals(self)} if order.asks_approvals else {}
+            services: dict[str, Any] = {"registry": _mirrored_operations(ws, self.send)}
+            if order.asks_approvals:
+                services["approvals"] = PipeApprovals(self)
             service = RunService(ws, services=services, workers=order.workers)
             request = RunRequest(
                 force=order.force, trigger=order.trigger, environment=order.environment
@@ -302,6 +307,21 @@ class _Worker:
             error = self.current.run()
             self.current = None
             self.send(("done", _portable(error), _reusable()))
+
+
+def _mirrored_operations(ws: Workspace, send: Callable[[tuple[Any, ...]], None]) -> Any:
+    """The run's registry service whose journal of changes (what a failed run takes back)
+    is also sent to the window, which takes them back itself if this process dies."""
+    from mlops_desktop.app.registry import RunEffects, RunOperations
+
+    class MirroredEffects(RunEffects):
+        def note(self, run_id: int, node_id: str, kind: str, ident: int) -> None:
+            super().note(run_id, node_id, kind, ident)
+            send(("effect", run_id, node_id, kind, ident))
+
+    operations = RunOperations(ws)
+    operations.effects = MirroredEffects()
+    return operations
 
 
 def _created(service: RunService, order: RunOrder, request: RunRequest) -> CreatedRun:
@@ -556,6 +576,16 @@ def start_in_worker(
     return handle
 
 
+def _exit_text(code: int | None) -> str:
+    """How a process ended, in words: ``exit code 3``, ``killed by SIGSEGV``."""
+    if code is not None and code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            pass
+    return f"exit code {code}"
+
+
 class ProcessRunHandle:
     """A run going on in a worker process: the same questions as
     :class:`~mlops_desktop.app.runs.RunHandle` (cancel, done, wait)."""
@@ -585,6 +615,9 @@ class ProcessRunHandle:
         self._lost = ""
         self._run: Run | None = None
         self._finished = threading.Event()
+        from mlops_desktop.app.registry import RunEffects
+
+        self._effects = RunEffects()  # the run's registry changes, as the worker noted them
         self._thread = threading.Thread(
             target=self._pump, name=f"mlops-run-{run.id}-pipe", daemon=True
         )
@@ -612,11 +645,9 @@ class ProcessRunHandle:
         reusable = self._read_events()
         if reusable is None:  # gone before the run's end
             self.worker.close()  # its exit code says why
-            code = self.worker.process.exitcode
             self._lost = (
-                f"the run's worker process stopped unexpectedly (exit code {code}; its "
-                f"error, if any, is on the app's standard error; {IN_THREAD_ENV}=1 runs "
-                "pipelines in the app's own process)"
+                "the run's worker process stopped unexpectedly "
+                f"({_exit_text(self.worker.process.exitcode)}); the app is unaffected"
             )
             self._record_lost()
         try:
@@ -645,18 +676,28 @@ class ProcessRunHandle:
                 self._ask(message[1], message[2])
             elif kind == "withdraw":
                 self._withdrawn.add(message[1])
+            elif kind == "effect":  # a registry change the run made: taken back if it dies
+                self._effects.note(*message[1:])
             elif kind == "done":
                 self._error = message[1]
                 return bool(message[2])
 
     def _record_lost(self) -> None:
-        from mlops_desktop.app.runs import _finish_failed
+        """The worker died mid-run: fail what it left running, take back the run's registry
+        changes, fail the run, and tell the listener (the canvas stops its spinners)."""
+        from mlops_desktop.app.registry import RunOperations
+        from mlops_desktop.app.runs import RunService
 
         log.error("run #%s: %s", self.run_id, self._lost)
-        if _finish_failed(self.ws, self.run_id, self._lost):
+        operations = RunOperations(self.ws)
+        operations.effects = self._effects
+        service = RunService(self.ws, services={"registry": operations})
+        failed, message = service.end_lost(self.run_id, self._lost)
+        for stage in failed:
             self._guarded(
-                lambda: self.listener.run_finished(self.run_id, RunStatus.FAILED, self._lost)
+                functools.partial(self.listener.stage_finished, self.run_id, stage.node_id, stage)
             )
+        self._guarded(lambda: self.listener.run_finished(self.run_id, RunStatus.FAILED, message))
 
     def _deliver(self, name: str, args: tuple[Any, ...]) -> None:
         """Call the listener's method ``name`` (each by name in the code, type-checked)."""

@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -408,6 +408,35 @@ class RunService:
                 daemon=True,
             )
             retry.start()
+
+    def end_lost(self, run_id: int, why: str) -> tuple[list[StageRun], str]:
+        """Record a run whose worker process died before its end: the stages it left
+        running fail with ``why``, every registry change of the run is taken back (as for a
+        run the scheduler gave up on), and the run fails. Returns the stages failed here and
+        the run's message; nothing when the run had ended already."""
+        try:
+            run = self.ws.runs.get(run_id)
+        except Exception:  # noqa: BLE001 - unreadable now: only the run's end is retried
+            run = None
+        if run is not None and run.status.finished:
+            return [], run.message
+        now = datetime.now(UTC)
+        failed = []
+        for stage in run.stages if run is not None else ():
+            if stage.status in (StageStatus.RUNNING, StageStatus.QUEUED):
+                took = (now - stage.started_at).total_seconds() if stage.started_at else None
+                ended = replace(
+                    stage, status=StageStatus.FAILED, finished_at=now, duration_s=took, error=why
+                )
+                try:
+                    self.ws.runs.save_stage(run_id, ended)
+                except Exception:  # noqa: BLE001 - the run's own end matters most
+                    log.exception("could not record stage %s of run #%s", stage.node_id, run_id)
+                failed.append(ended)
+        message = _with_undone(why, self._take_back(run_id, None))
+        if not _finish_failed(self.ws, run_id, message):
+            log.error("could not record the end of run #%s", run_id)
+        return failed, message
 
     def _take_back(self, run_id: int, node_ids: list[str] | None) -> list[str]:
         """Undo the registry changes of the stages ``node_ids`` (None: all) of a run: a stage

@@ -175,7 +175,10 @@ def test_a_crashing_worker_fails_the_run_and_leaves_this_process_running(tmp_pat
         handle = start_in_worker(RunService(ws), "p", None, listener=events, pool=pool)
         run = handle.wait(120)
         assert run is not None and run.status is RunStatus.FAILED
-        assert "stopped unexpectedly (exit code 3" in run.message
+        assert "stopped unexpectedly (exit code 3)" in run.message
+        # The stage it left running failed too, in the store and for the listener.
+        assert [s.status for s in run.stages] == [StageStatus.FAILED]
+        assert ("stage_finished", (run.id, "fn", StageStatus.FAILED)) in events.calls
         assert events.calls[-1][0] == "run_finished"
         assert events.calls[-1][1][1] is RunStatus.FAILED
         assert not handle.worker.alive
@@ -189,6 +192,46 @@ def test_a_crashing_worker_fails_the_run_and_leaves_this_process_running(tmp_pat
         handle = start_in_worker(RunService(ws), "p", None, listener=Events(), pool=pool)
         again = handle.wait(120)
         assert again is not None and again.status is RunStatus.SUCCEEDED
+    finally:
+        ws.close()
+
+
+def test_a_worker_crashing_after_a_registration_leaves_no_version_behind(tmp_path, pool) -> None:
+    from mlops_desktop.core.graph import Link
+    from mlops_desktop.core.operations import AddLink
+
+    ws = _workspace(tmp_path, "crash")
+    try:
+        pipeline = serialization.from_dict(_with_function(ws, "crash"), default_registry())
+        for node_id, kind, params in (
+            ("load", "load_data", {"dataset": "iris"}),
+            ("split", "split", {}),
+            ("train", "train", {"estimator": "logistic_regression"}),
+            ("register", "register_model", {"model_name": "iris"}),
+        ):
+            pipeline.apply(add_stage(pipeline, kind, params=params, node_id=node_id))
+        for i, (a, ap, b, bp) in enumerate(
+            [
+                ("load", "dataset", "split", "dataset"),
+                ("split", "split", "train", "split"),
+                ("train", "model", "register", "model"),
+                ("register", "model_version", "fn", "input"),
+            ]
+        ):
+            pipeline.apply(AddLink(Link(f"l{i}", a, ap, b, bp)))
+        info = ws.pipelines.get(ws.projects.get("p").id, "main")
+        ws.pipelines.save(info.id, serialization.to_dict(pipeline), "register, then crash")
+        handle = start_in_worker(RunService(ws), "p", None, listener=Events(), pool=pool)
+        run = handle.wait(120)
+        assert run is not None and run.status is RunStatus.FAILED
+        states = {s.node_id: s.status for s in run.stages}
+        assert states["register"] is StageStatus.SUCCEEDED and states["fn"] is StageStatus.FAILED
+        assert "taken back" in run.message
+        # The version the run registered before the crash is gone with it.
+        from mlops_desktop.app.registry import RegistryService
+
+        models = RegistryService(ws).list_models("p")
+        assert all(m.latest_version == 0 for m in models), models
     finally:
         ws.close()
 
