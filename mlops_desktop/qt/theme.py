@@ -131,7 +131,8 @@ class ThemeManager(QObject):
         self._app = app
         self._mode = mode if mode in MODES else "system"
         self._dark = False
-        app.setStyle("Fusion")
+        if app.style().name().lower() != "fusion":  # a new style repolishes every widget
+            app.setStyle("Fusion")
         app.styleHints().colorSchemeChanged.connect(self._on_system_scheme_changed)
         self._apply()
 
