@@ -108,20 +108,17 @@ class PipeListener:
     :data:`PROGRESS_INTERVAL_S` per stage."""
 
     def __init__(self, send: Callable[[tuple[Any, ...]], None]) -> None:
+        from mlops_desktop.core.execution import PointBuffer
+
         self._send = send
-        self._lock = threading.Lock()
-        self._points: dict[tuple[str, str], tuple[list[int], list[float]]] = {}
-        self._last_points = 0.0
+        self._points = PointBuffer(POINTS_INTERVAL_S)
         self._last_progress: dict[str, float] = {}
 
     def _event(self, name: str, *args: Any) -> None:
         self._send(("event", name, args))
 
     def _flush(self, run_id: int) -> None:
-        with self._lock:
-            points, self._points = self._points, {}
-            self._last_points = time.monotonic()
-        for (node_id, key), (steps, values) in points.items():
+        for node_id, key, steps, values in self._points.take():
             self._event("metrics_logged", run_id, node_id, key, steps, values)
 
     def run_started(self, run_id: int) -> None:
@@ -142,12 +139,7 @@ class PipeListener:
         self._event("stage_log", run_id, node_id, line)
 
     def metric_logged(self, run_id: int, node_id: str, key: str, step: int, value: float) -> None:
-        with self._lock:
-            steps, values = self._points.setdefault((node_id, key), ([], []))
-            steps.append(int(step))
-            values.append(float(value))
-            due = time.monotonic() - self._last_points >= POINTS_INTERVAL_S
-        if due:
+        if self._points.add(node_id, key, step, value):
             self._flush(run_id)
 
     def metrics_logged(

@@ -10,6 +10,8 @@ heavy: pandas and scikit-learn objects only pass through it.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol, runtime_checkable
@@ -127,6 +129,34 @@ class StageSink(Protocol):
     def artifact(self, data: bytes, suffix: str) -> str: ...  # stores the bytes: the digest
 
     def cancelled(self) -> bool: ...
+
+
+class PointBuffer:
+    """Single metric points (``metric_logged``) gathered per stage and key, to be handed on
+    as series at most every ``interval`` seconds: a stage logging 10,000 points in a loop
+    then costs whoever shows them a few dozen events, not 10,000. Thread-safe."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._lock = threading.Lock()
+        self._points: dict[tuple[str, str], tuple[list[int], list[float]]] = {}
+        self._last = 0.0
+
+    def add(self, node_id: str, key: str, step: int, value: float) -> bool:
+        """Keep one point; whether the gathered points are due to be handed on."""
+        with self._lock:
+            steps, values = self._points.setdefault((node_id, key), ([], []))
+            steps.append(int(step))
+            values.append(float(value))
+            return time.monotonic() - self._last >= self.interval
+
+    def take(self) -> list[tuple[str, str, list[int], list[float]]]:
+        """The gathered points as ``(node id, key, steps, values)``, in the order the keys
+        first came; the buffer starts again."""
+        with self._lock:
+            points, self._points = self._points, {}
+            self._last = time.monotonic()
+        return [(node_id, key, steps, values) for (node_id, key), (steps, values) in points.items()]
 
 
 class NullListener:

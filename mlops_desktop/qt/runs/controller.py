@@ -11,7 +11,6 @@ ends. Run state is never part of the document.
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -58,11 +57,11 @@ class QtRunListener:
     """
 
     def __init__(self, signals: RunSignals) -> None:
+        from mlops_desktop.core.execution import PointBuffer
+
         self.signals = signals
         self._last_progress: dict[str, float] = {}
-        self._lock = threading.Lock()
-        self._points: dict[tuple[str, str], tuple[list[int], list[float]]] = {}
-        self._last_points = 0.0
+        self._points = PointBuffer(POINTS_INTERVAL_S)
 
     def run_started(self, run_id: int) -> None:
         self.signals.run_started.emit(run_id)
@@ -81,13 +80,7 @@ class QtRunListener:
         self.signals.stage_logged.emit(run_id, node_id, line)
 
     def metric_logged(self, run_id: int, node_id: str, key: str, step: int, value: float) -> None:
-        now = time.monotonic()
-        with self._lock:
-            steps, values = self._points.setdefault((node_id, key), ([], []))
-            steps.append(int(step))
-            values.append(float(value))
-            due = now - self._last_points >= POINTS_INTERVAL_S
-        if due:
+        if self._points.add(node_id, key, step, value):
             self._send_points(run_id)
 
     def metrics_logged(
@@ -102,10 +95,7 @@ class QtRunListener:
         )
 
     def _send_points(self, run_id: int) -> None:
-        with self._lock:
-            points, self._points = self._points, {}
-            self._last_points = time.monotonic()
-        for (node_id, key), (steps, values) in points.items():
+        for node_id, key, steps, values in self._points.take():
             self.signals.metrics_logged.emit(
                 run_id,
                 node_id,
