@@ -19,9 +19,9 @@ time, and every paint waits for it. Here the run goes on in a separate process m
 Messages are tuples over a :func:`multiprocessing.Pipe`. From the worker: ``("ready",)``,
 ``("event", name, args)`` (a :class:`RunListener` call), ``("ask", id, request)``,
 ``("withdraw", id)``, ``("effect", run id, node id, kind, id)`` (a registry change, taken
-back by the window if the worker dies), ``("done", error, reusable)``. To the worker: ``("run", order)``,
-``("cancel", order token)``, ``("answer", id, decision)``. A worker whose parent goes away
-cancels its run and exits. A worker serves one run after the other (its libraries stay
+back by the window if the worker dies), ``("done", error, reusable)``. To the worker:
+``("run", order)``, ``("cancel", order token)``, ``("answer", id, decision)``. A worker
+whose parent goes away cancels its run and exits. A worker serves one run after the other (its libraries stay
 imported) until it has grown past :data:`RECYCLE_RSS_MB`.
 """
 
@@ -69,9 +69,9 @@ IN_THREAD_ENV = "MLOPS_DESKTOP_RUN_IN_THREAD"  # "1": the window runs pipelines 
 POINTS_INTERVAL_S = 0.1  # single metric points cross to the window at most 10 times a second
 PROGRESS_INTERVAL_S = 0.1  # and a stage's progress
 ANSWER_POLL_S = 0.2  # how often a stage waiting for an approval checks for a cancel
-EXIT_WAIT_S = 5.0
+EXIT_WAIT_S = 5.0  # how long the window waits for a finished worker to exit
 WORKER_NICENESS = 5  # the worker's scheduling priority below the window's (POSIX)
-RECYCLE_RSS_MB = 1536  # a worker that peaked above this is not given another run  # how long the window waits for a finished worker to exit
+RECYCLE_RSS_MB = 1536  # a worker that peaked above this is not given another run
 
 
 def _worker_modules() -> tuple[str, ...]:
