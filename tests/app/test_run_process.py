@@ -225,8 +225,10 @@ def test_a_worker_crashing_after_a_registration_leaves_no_version_behind(tmp_pat
         run = handle.wait(120)
         assert run is not None and run.status is RunStatus.FAILED
         states = {s.node_id: s.status for s in run.stages}
-        assert states["register"] is StageStatus.SUCCEEDED and states["fn"] is StageStatus.FAILED
-        assert "taken back" in run.message
+        assert states["fn"] is StageStatus.FAILED
+        # Register ran before the crash (its record may not have been stored yet): the
+        # version it made was withdrawn, and the run says so.
+        assert "taken back" in run.message and "withdrawn" in run.message
         # The version the run registered before the crash is gone with it.
         from mlops_desktop.app.registry import RegistryService
 
