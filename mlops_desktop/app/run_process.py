@@ -9,6 +9,8 @@ time, and every paint waits for it. Here the run goes on in a separate process m
   runs it is given, one after the other: for each it opens the workspace itself, records the
   run in it exactly as a run in the window's process would (:meth:`RunService.assemble`),
   and streams the run's events back.
+- :func:`start_run` is where the app starts runs (window, triggers): in a worker unless
+  :func:`runs_in_worker` says the run must stay in this process.
 - :func:`start_in_worker` writes the queued run in the window's process (so the run's
   number and any refusal come back at once) and hands it to a worker;
   :class:`ProcessRunHandle` is the window's side: it delivers the events to the window's
@@ -29,7 +31,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import functools
 import itertools
 import logging
 import multiprocessing
@@ -40,7 +41,6 @@ import queue
 import signal
 import sys
 import threading
-import time
 import types
 import uuid
 import weakref
@@ -49,11 +49,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.core.entities import RunStatus, StageRun
+from mlops_desktop.core.execution import TeeListener
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
-    from mlops_desktop.app.runs import CreatedRun, RunRequest, RunService
+    from mlops_desktop.app.registry import RunOperations
+    from mlops_desktop.app.runs import CreatedRun, RunHandle, RunService
     from mlops_desktop.app.workspace import Workspace
     from mlops_desktop.core.entities import Run
     from mlops_desktop.core.execution import RunListener, Steps, Values
@@ -62,6 +64,7 @@ if TYPE_CHECKING:
         ApprovalProvider,
         ApprovalRequest,
     )
+    from mlops_desktop.core.registry import StageRegistry
 
 log = logging.getLogger(__name__)
 
@@ -108,11 +111,11 @@ class PipeListener:
     :data:`PROGRESS_INTERVAL_S` per stage."""
 
     def __init__(self, send: Callable[[tuple[Any, ...]], None]) -> None:
-        from mlops_desktop.core.execution import PointBuffer
+        from mlops_desktop.core.execution import PointBuffer, ProgressGate
 
         self._send = send
         self._points = PointBuffer(POINTS_INTERVAL_S)
-        self._last_progress: dict[str, float] = {}
+        self._progress = ProgressGate(PROGRESS_INTERVAL_S)
 
     def _event(self, name: str, *args: Any) -> None:
         self._send(("event", name, args))
@@ -128,11 +131,8 @@ class PipeListener:
         self._event("stage_started", run_id, node_id)
 
     def stage_progress(self, run_id: int, node_id: str, fraction: float, message: str) -> None:
-        now = time.monotonic()
-        if fraction < 1.0 and now - self._last_progress.get(node_id, 0.0) < PROGRESS_INTERVAL_S:
-            return
-        self._last_progress[node_id] = now
-        self._event("stage_progress", run_id, node_id, float(fraction), message)
+        if self._progress.passes(node_id, fraction):
+            self._event("stage_progress", run_id, node_id, float(fraction), message)
 
     def stage_log(self, run_id: int, node_id: str, line: str) -> None:
         self._flush(run_id)
@@ -240,7 +240,7 @@ class _WorkerRun:
             request = RunRequest(
                 force=order.force, trigger=order.trigger, environment=order.environment
             )
-            prep = service.assemble(_created(service, order, request), PipeListener(self.send))
+            prep = service.assemble(_created(service, order), PipeListener(self.send))
             self._cancel = prep.scheduler.cancel
             if self.cancelled.is_set() or order.token in self.worker.cancelled_orders:
                 prep.scheduler.cancel()
@@ -301,7 +301,7 @@ class _Worker:
             self.send(("done", _portable(error), _reusable()))
 
 
-def _mirrored_operations(ws: Workspace, send: Callable[[tuple[Any, ...]], None]) -> Any:
+def _mirrored_operations(ws: Workspace, send: Callable[[tuple[Any, ...]], None]) -> RunOperations:
     """The run's registry service whose journal of changes (what a failed run takes back)
     is also sent to the window, which takes them back itself if this process dies."""
     from mlops_desktop.app.registry import RunEffects, RunOperations
@@ -316,7 +316,7 @@ def _mirrored_operations(ws: Workspace, send: Callable[[tuple[Any, ...]], None])
     return operations
 
 
-def _created(service: RunService, order: RunOrder, request: RunRequest) -> CreatedRun:
+def _created(service: RunService, order: RunOrder) -> CreatedRun:
     """The :class:`CreatedRun` of an order, read back in the worker."""
     from mlops_desktop.app.runs import CreatedRun
     from mlops_desktop.core import serialization
@@ -330,7 +330,6 @@ def _created(service: RunService, order: RunOrder, request: RunRequest) -> Creat
         set(order.nodes) if order.nodes is not None else None,
         order.from_node,
         make_executor("threads", workers=order.workers),
-        request,
     )
 
 
@@ -520,6 +519,37 @@ def in_thread_requested() -> bool:
     return os.environ.get(IN_THREAD_ENV) == "1"
 
 
+def runs_in_worker(workspace: Workspace, registry: StageRegistry | None = None) -> bool:
+    """Whether the app runs a pipeline in a worker process: not when asked to run in its
+    own (``$MLOPS_DESKTOP_RUN_IN_THREAD=1``), for a workspace only this process sees (in
+    memory), or with a stage registry made at run time in this process only."""
+    from mlops_desktop.core.registry import default_registry
+
+    return not (
+        in_thread_requested()
+        or not workspace.shareable
+        or (registry is not None and registry is not default_registry())
+    )
+
+
+def start_run(
+    service: RunService,
+    project: str,
+    pipeline: str | None,
+    *,
+    listener: RunListener | None = None,
+    approvals: ApprovalProvider | None = None,
+    **options: Any,
+) -> RunHandle | ProcessRunHandle:
+    """Start a run where the app runs them (:func:`runs_in_worker`): in a worker process,
+    else in this process's threads (``approvals`` then come from ``service``'s services)."""
+    if runs_in_worker(service.ws, service.registry):
+        return start_in_worker(
+            service, project, pipeline, listener=listener, approvals=approvals, **options
+        )
+    return service.start(project, pipeline, listener=listener, **options)
+
+
 def start_in_worker(
     service: RunService,
     project: str,
@@ -599,7 +629,8 @@ class ProcessRunHandle:
         self.number = run.number
         self.token = token
         self.worker = worker
-        self.listener = listener
+        # A listener that raises is logged and skipped: it never loses the run's end.
+        self.listener = TeeListener([listener], guard=True)
         self.approvals = approvals
         self._cancelled = False
         self._withdrawn: set[int] = set()
@@ -686,10 +717,8 @@ class ProcessRunHandle:
         service = RunService(self.ws, services={"registry": operations})
         failed, message = service.end_lost(self.run_id, self._lost)
         for stage in failed:
-            self._guarded(
-                functools.partial(self.listener.stage_finished, self.run_id, stage.node_id, stage)
-            )
-        self._guarded(lambda: self.listener.run_finished(self.run_id, RunStatus.FAILED, message))
+            self.listener.stage_finished(self.run_id, stage.node_id, stage)
+        self.listener.run_finished(self.run_id, RunStatus.FAILED, message)
 
     def _deliver(self, name: str, args: tuple[Any, ...]) -> None:
         """Call the listener's method ``name`` (each by name in the code, type-checked)."""
@@ -706,14 +735,7 @@ class ProcessRunHandle:
         }
         call = calls.get(name)
         if call is not None:
-            self._guarded(lambda: call(*args))
-
-    @staticmethod
-    def _guarded(call: Callable[[], None]) -> None:
-        try:
-            call()
-        except Exception:  # noqa: BLE001 - a failing listener never loses the run's end
-            log.exception("the run's listener failed")
+            call(*args)
 
     def _ask(self, ask_id: int, request: ApprovalRequest) -> None:
         """Ask the window's provider on a thread of its own (it blocks until answered)."""

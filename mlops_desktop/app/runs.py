@@ -199,7 +199,6 @@ class CreatedRun:
     nodes: set[str] | None
     from_node: str | None
     executor: Executor
-    request: RunRequest
 
 
 @dataclass
@@ -267,7 +266,7 @@ class RunService:
 
         ``options`` are the fields of :class:`RunRequest` (force, executor, trigger, ...)."""
         request = RunRequest(**options)
-        return self._execute(self._prepare(project, pipeline, request), request)
+        return self.execute(self._prepare(project, pipeline, request), request)
 
     def start(self, project: str, pipeline: str | None = None, **options: Any) -> RunHandle:
         """Start a run in a background thread; the handle cancels and waits.
@@ -279,7 +278,7 @@ class RunService:
 
         def work() -> None:
             try:
-                result[0] = self._execute(prep, request)
+                result[0] = self.execute(prep, request)
             except BaseException as exc:  # noqa: BLE001 - handed to wait()
                 result[0] = exc
 
@@ -325,7 +324,7 @@ class RunService:
             executor=ex.name,
             commit=_project_commit(self.ws, proj.id),
         )
-        return CreatedRun(run, dict(version.document), graph, nodes, start, ex, request)
+        return CreatedRun(run, dict(version.document), graph, nodes, start, ex)
 
     def assemble(self, created: CreatedRun, listener: RunListener | None) -> _Prepared:
         """The recorder and scheduler of a created run (in this process, or in the worker
@@ -349,10 +348,7 @@ class RunService:
         )
 
     def execute(self, prep: _Prepared, request: RunRequest) -> Run:
-        """Run a prepared run to its end here (the worker process's side)."""
-        return self._execute(prep, request)
-
-    def _execute(self, prep: _Prepared, request: RunRequest) -> Run:
+        """Run a prepared run to its end in this process (also a worker process's side)."""
         beat = Heartbeat(self.ws, prep.run.id, self.heartbeat_seconds)
         beat.start()
         try:
@@ -389,14 +385,17 @@ class RunService:
 
     def _end_stopped(self, run_id: int, exc: BaseException) -> None:
         """Record a run the scheduler gave up on (a store that could not write, a broken
-        listener) as failed, its side effects taken back. These writes come when the disk
-        may be full: the room kept aside for them is given back first, so that no run is
-        left ``running`` by a failed write."""
+        listener) as failed, its side effects taken back."""
+        self._fail_run(run_id, f"the run stopped: {exc}")
+
+    def _fail_run(self, run_id: int, why: str) -> str:
+        """Fail a run that did not reach its end, every registry change of it taken back;
+        its message. These writes come when the disk may be full: the room kept aside for
+        them is given back first, so that no run is left ``running`` by a failed write."""
         reserve = self.ws.reserve
         if reserve is not None:
             reserve.release()
-        undone = self._take_back(run_id, None)
-        message = _with_undone(f"the run stopped: {exc}", undone)
+        message = _with_undone(why, self._take_back(run_id, None))
         if not _finish_failed(self.ws, run_id, message):
             # Still not writable (no reserve on a server database, a lost connection): try
             # again in the background for as long as the workspace is open.
@@ -408,12 +407,13 @@ class RunService:
                 daemon=True,
             )
             retry.start()
+        return message
 
     def end_lost(self, run_id: int, why: str) -> tuple[list[StageRun], str]:
         """Record a run whose worker process died before its end: the stages it left
-        running fail with ``why``, every registry change of the run is taken back (as for a
-        run the scheduler gave up on), and the run fails. Returns the stages failed here and
-        the run's message; nothing when the run had ended already."""
+        running fail with ``why``, then the run as one the scheduler gave up on
+        (:meth:`_fail_run`). Returns the stages failed here and the run's message; nothing
+        when the run had ended already."""
         try:
             run = self.ws.runs.get(run_id)
         except Exception:  # noqa: BLE001 - unreadable now: only the run's end is retried
@@ -433,10 +433,7 @@ class RunService:
                 except Exception:  # noqa: BLE001 - the run's own end matters most
                     log.exception("could not record stage %s of run #%s", stage.node_id, run_id)
                 failed.append(ended)
-        message = _with_undone(why, self._take_back(run_id, None))
-        if not _finish_failed(self.ws, run_id, message):
-            log.error("could not record the end of run #%s", run_id)
-        return failed, message
+        return failed, self._fail_run(run_id, why)
 
     def _take_back(self, run_id: int, node_ids: list[str] | None) -> list[str]:
         """Undo the registry changes of the stages ``node_ids`` (None: all) of a run: a stage

@@ -6,11 +6,15 @@ import argparse
 import json
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.cli._common import open_workspace, print_table
 from mlops_desktop.core.entities import StageRun, StageStatus
 from mlops_desktop.core.execution import NullListener
+
+if TYPE_CHECKING:
+    from mlops_desktop.app.runs import RunService
+    from mlops_desktop.core.entities import Run
 
 MARKS = {
     StageStatus.SUCCEEDED: "ok",
@@ -153,7 +157,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0 if run.status.completed else 1
 
 
-def _run_in_worker(service: Any, project: str, pipeline: str, options: dict[str, Any]) -> Any:
+def _run_in_worker(
+    service: RunService, project: str, pipeline: str, options: dict[str, Any]
+) -> Run:
     """Run in a worker process (:mod:`mlops_desktop.app.run_process`); Ctrl+C cancels."""
     from mlops_desktop.app.run_process import WorkerPool, start_in_worker
 

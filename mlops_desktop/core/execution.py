@@ -159,6 +159,22 @@ class PointBuffer:
         return [(node_id, key, steps, values) for (node_id, key), (steps, values) in points.items()]
 
 
+class ProgressGate:
+    """Thins a run's progress events: per stage, one at most every ``interval`` seconds
+    (a stage's end, fraction 1, always passes). Each one passed costs a repaint."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._last: dict[str, float] = {}
+
+    def passes(self, node_id: str, fraction: float) -> bool:
+        now = time.monotonic()
+        if fraction < 1.0 and now - self._last.get(node_id, 0.0) < self.interval:
+            return False
+        self._last[node_id] = now
+        return True
+
+
 class NullListener:
     """A listener that ignores everything; subclass it and override what you need.
 

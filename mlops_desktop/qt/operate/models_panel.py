@@ -22,13 +22,13 @@ from mlops_desktop.core.operate_entities import (
     RegisteredModel,
 )
 from mlops_desktop.qt import colors
+from mlops_desktop.qt.background import BackgroundReads
 from mlops_desktop.qt.operate.served_at import ServedAtView
 from mlops_desktop.qt.tables import fill_table, read_only_table
 
 if TYPE_CHECKING:
     from mlops_desktop.app.registry import RegistryService
     from mlops_desktop.app.workspace import Workspace
-    from mlops_desktop.qt.background import BackgroundReads
 
 Qt = QtCore.Qt
 KEY_METRICS = ("accuracy", "f1", "roc_auc", "r2", "rmse")
@@ -87,7 +87,8 @@ class ModelsPanel(QtWidgets.QWidget):
         self._numbers: dict[int, int] = {}  # run id -> its number in the project
         self._versions: list[ModelVersion] = []
         self._deployments: list[Deployment] = []
-        self._reads: BackgroundReads | None = None  # made on the first background refresh
+        self._reads = BackgroundReads("mlops-models-read", self)  # the reads after a run
+        self._reads.arrived.connect(self._on_reads_arrived)
         # Replaceable for embedding (and tests): ask yes/no, and show an error.
         self.confirm: Callable[[str, str], bool] = self._ask_confirmation
         self.report_error: Callable[[str], None] = self._show_error
@@ -192,16 +193,10 @@ class ModelsPanel(QtWidgets.QWidget):
         service, project = self._service, self._project
         if service is None or project is None:
             return
-        if self._reads is None:
-            from mlops_desktop.qt.background import BackgroundReads
-
-            self._reads = BackgroundReads("mlops-models-read", self)
-            self._reads.arrived.connect(self._on_reads_arrived)
         current = self.current_model()
         self._reads.start(lambda: (project, self._read(service, project, current)))
 
     def _on_reads_arrived(self, number: int, result: object) -> None:
-        assert self._reads is not None
         if not self._reads.is_latest(number):
             return
         if isinstance(result, MlopsError):
@@ -213,8 +208,7 @@ class ModelsPanel(QtWidgets.QWidget):
 
     def wait(self, seconds: float = 5.0) -> None:
         """Let a background read end (closing the window, tests)."""
-        if self._reads is not None:
-            self._reads.wait(seconds)
+        self._reads.wait(seconds)
 
     @staticmethod
     def _read(service: RegistryService, project: str | int, current: str | None) -> _Snapshot:
@@ -283,7 +277,7 @@ class ModelsPanel(QtWidgets.QWidget):
         self, name: str | None, versions: list[ModelVersion], history: list[AliasTransition]
     ) -> None:
         """The versions and alias history of model ``name`` (None: no model)."""
-        if self._service is None or self._project is None or name is None:
+        if name is None:
             self._versions = []
             fill_table(self.versions, [])
             fill_table(self.history, [])

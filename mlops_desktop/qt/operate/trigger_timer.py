@@ -113,7 +113,7 @@ class TriggerTimer(QtCore.QObject):
         self.run_now()
 
     def _runner(self, project: str, pipeline: str, **kwargs: Any) -> Any:
-        from mlops_desktop.app.run_process import in_thread_requested, start_in_worker
+        from mlops_desktop.app.run_process import start_run
         from mlops_desktop.app.runs import RunService
 
         services = {"approvals": self.approvals} if self.approvals is not None else None
@@ -121,12 +121,8 @@ class TriggerTimer(QtCore.QObject):
             if self._stopping:
                 raise MlopsError("the app stopped firing triggers before this run started")
             service = RunService(self.workspace, services=services)
-            if in_thread_requested() or not self.workspace.shareable:
-                handle: Any = service.start(project, pipeline, **kwargs)
-            else:  # a worker process, as runs started from the window
-                handle = start_in_worker(
-                    service, project, pipeline, approvals=self.approvals, **kwargs
-                )
+            # Where the window runs pipelines too: a worker process, as a rule.
+            handle = start_run(service, project, pipeline, approvals=self.approvals, **kwargs)
             self._handles.append(handle)
         try:
             return handle.wait()

@@ -11,7 +11,6 @@ ends. Run state is never part of the document.
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
@@ -19,6 +18,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from mlops_desktop.core.entities import RunStatus, StageRun, StageStatus
 
 if TYPE_CHECKING:
+    from mlops_desktop.core.entities import Run
     from mlops_desktop.core.execution import Steps, Values
     from mlops_desktop.core.graph import Pipeline
 
@@ -57,10 +57,10 @@ class QtRunListener:
     """
 
     def __init__(self, signals: RunSignals) -> None:
-        from mlops_desktop.core.execution import PointBuffer
+        from mlops_desktop.core.execution import PointBuffer, ProgressGate
 
         self.signals = signals
-        self._last_progress: dict[str, float] = {}
+        self._progress = ProgressGate(PROGRESS_INTERVAL_S)
         self._points = PointBuffer(POINTS_INTERVAL_S)
 
     def run_started(self, run_id: int) -> None:
@@ -70,11 +70,8 @@ class QtRunListener:
         self.signals.stage_started.emit(run_id, node_id)
 
     def stage_progress(self, run_id: int, node_id: str, fraction: float, message: str) -> None:
-        now = time.monotonic()
-        if fraction < 1.0 and now - self._last_progress.get(node_id, 0.0) < PROGRESS_INTERVAL_S:
-            return
-        self._last_progress[node_id] = now
-        self.signals.stage_progressed.emit(run_id, node_id, float(fraction), message)
+        if self._progress.passes(node_id, fraction):
+            self.signals.stage_progressed.emit(run_id, node_id, float(fraction), message)
 
     def stage_log(self, run_id: int, node_id: str, line: str) -> None:
         self.signals.stage_logged.emit(run_id, node_id, line)
@@ -144,8 +141,6 @@ class RunController(QObject):
         self._warm_later.setInterval(WARM_AFTER_RUN_MS)
         self._warm_later.timeout.connect(self.warm_worker)
         self.approvals: Any = None
-        # Runs go on in a worker process (see mlops_desktop.app.run_process), one kept ready.
-        self.in_process_runs = False
 
     @property
     def running(self) -> bool:
@@ -156,7 +151,7 @@ class RunController(QObject):
         return self._handle.run_id if self._handle is not None else None
 
     @property
-    def created_run(self) -> Any:
+    def created_run(self) -> Run | None:
         """The running run as it was created (queued, nothing logged yet), or None."""
         return self._handle.run if self._handle is not None else None
 
@@ -178,6 +173,7 @@ class RunController(QObject):
         force: bool = False,
     ) -> int:
         """Start a run of ``document`` (saved first as the pipeline's latest version)."""
+        from mlops_desktop.app.run_process import start_run
         from mlops_desktop.app.runs import RunService
 
         if self._handle is not None:
@@ -186,50 +182,27 @@ class RunController(QObject):
         self._titles = {n.id: n.title for n in document.nodes.values()}
         self._final = None
         service = RunService(workspace, document.registry, services=services)
-        options: dict[str, Any] = {
-            "force": force,
-            "nodes": nodes,
-            "from_node": from_node,
-            "document": document.copy(),
-        }
-        listener = QtRunListener(self.signals)
-        if self._in_worker(workspace, document):
-            from mlops_desktop.app.run_process import start_in_worker
-
-            self._handle = start_in_worker(
-                service,
-                project,
-                pipeline_name,
-                listener=listener,
-                approvals=self.approvals,
-                **options,
-            )
-        else:
-            self._handle = service.start(project, pipeline_name, listener=listener, **options)
+        self._handle = start_run(  # in a worker process, as a rule
+            service,
+            project,
+            pipeline_name,
+            listener=QtRunListener(self.signals),
+            approvals=self.approvals,
+            force=force,
+            nodes=nodes,
+            from_node=from_node,
+            document=document.copy(),
+        )
         self._label = f"#{self._handle.number or self._handle.run_id}"
         self._poll.start()
         self.started.emit(self._handle.run_id)
         return self._handle.run_id
 
-    def _in_worker(self, workspace: Any, document: Pipeline) -> bool:
-        """Whether this run goes to a worker process: not when asked to run here
-        (``$MLOPS_DESKTOP_RUN_IN_THREAD=1``), for a workspace only this process sees (in
-        memory), or for stage types registered at run time in this process only."""
-        from mlops_desktop.app.run_process import in_thread_requested
-        from mlops_desktop.core.registry import default_registry
-
-        return not (
-            self.in_process_runs
-            or in_thread_requested()
-            or not workspace.shareable
-            or document.registry is not default_registry()
-        )
-
     def warm_worker(self) -> None:
         """Have the next run's worker process started (at idle), unless runs go here."""
         from mlops_desktop.app.run_process import in_thread_requested, worker_pool
 
-        if not (self.in_process_runs or in_thread_requested()):
+        if not in_thread_requested():
             worker_pool().warm()
 
     def cancel(self) -> None:
