@@ -551,17 +551,20 @@ class LifecycleMapView(QWidget):
             self._unsubscribe = pipeline.subscribe(self._on_pipeline_changed)
         self._rebuild()
 
-    def set_stage_states(self, states: Mapping[str, StageStatus]) -> None:
-        """The last known status of each node (from the latest run)."""
-        self._states = dict(states)
+    def set_stage_states(
+        self,
+        states: Mapping[str, StageStatus],
+        events: Sequence[TimelineEvent] | None = None,
+    ) -> None:
+        """The last known status of each node (from the latest run) and, when given, the
+        continuous-training loop as it happened (see ``plot_data.loop_events``): redrawn
+        once, and only when either changed (a redraw costs the GUI thread 10-25 ms)."""
+        states = dict(states)
+        events = self.events if events is None else list(events)
+        if states == self._states and events == self.events:
+            return
+        self._states, self.events = states, events
         self._rebuild()
-
-    def set_loop_events(self, events: Sequence[TimelineEvent]) -> None:
-        """The continuous-training loop as it happened (see ``plot_data.loop_events``)."""
-        events = list(events)
-        if events != self.events:
-            self.events = events
-            self._rebuild()
 
     @property
     def loop_markers(self) -> list[LoopMarker]:

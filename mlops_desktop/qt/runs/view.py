@@ -48,6 +48,7 @@ DEFAULT_METRICS = (
     "cv_best_score",
 )
 FIRST_FEW = 4
+CLEAR_HIDDEN_MS = 400  # after the bars show: the hidden line plot's curves go
 DIAGNOSTICS_TAB, TUNING_TAB = 1, 2
 
 
@@ -138,10 +139,11 @@ class RunView(QtWidgets.QWidget):
         self.plot = MetricPlotWidget()
         self.plot.redrawn.connect(self._on_plot_redrawn)
         self.values_plot = MetricValuesPlot()
-        # Clears the line plot once the bars show (a turn of the event loop later).
+        # Clears the hidden line plot once the bars show, when the window has painted them
+        # and read back the rest of the run.
         self._clear_later = QtCore.QTimer(self)
         self._clear_later.setSingleShot(True)
-        self._clear_later.setInterval(0)
+        self._clear_later.setInterval(CLEAR_HIDDEN_MS)
         self._clear_later.timeout.connect(self._clear_hidden_plot)
         self.plot_stack = QtWidgets.QStackedWidget()
         self.plot_stack.addWidget(self.plot)
@@ -385,8 +387,8 @@ class RunView(QtWidgets.QWidget):
             if item.checkState() == Qt.CheckState.Checked:
                 chosen.append(self._series[item.data(Qt.ItemDataRole.UserRole)])
         if is_scalar(chosen):  # one value each: labelled bars
-            # The curves of the hidden line plot go in a later turn of the event loop (the
-            # end of a run draws the bars first; the window repaints in between).
+            # The curves of the hidden line plot go later, once the window is idle (removing
+            # a run's curves and legend takes 5-25 ms of the GUI thread).
             self._clear_later.start()
             self.values_plot.set_values(
                 [(s.key, float(s.values[-1])) for s in chosen], "Final values"

@@ -317,8 +317,8 @@ class RunsController(QObject):
         pipeline_id, badges, states, events = result
         if states is None or tab.pipeline_id != pipeline_id:
             return
-        self._map.set_loop_events(events)  # the loop as it happened, on the map's loop arc
-        self._map.set_stage_states(states)
+        # The stages' states, and the loop as it happened on the map's loop arc.
+        self._map.set_stage_states(states, events)
         if badges:
             for node_id, status in states.items():
                 if node_id in tab.pipeline.nodes:
