@@ -73,13 +73,11 @@ def measure(force):
 def measure_prewarm():
     # Stalls while the app imports the run's libraries at idle (what run_gui does).
     try:  # what run_gui does at idle: the run's libraries, then the Run panel made
-        from mlops_desktop.qt.application import prewarm_window
+        from mlops_desktop.qt.application import prewarm_window, prewarmed
         start = lambda: prewarm_window(win)
         from mlops_desktop.app.run_process import in_thread_requested, worker_pool
-        # The Run panel made, and the worker of the first run ready (runs in a worker).
-        ready = lambda: win.runs.run_view is not None and (
-            in_thread_requested() or worker_pool().ready()
-        )
+        # The window prewarmed, and the worker of the first run ready (runs in a worker).
+        ready = lambda: prewarmed(win) and (in_thread_requested() or worker_pool().ready())
     except ImportError:  # an older copy of the app: the libraries only
         from mlops_desktop.app.prewarm import RUN_MODULES, start_prewarm
         start = lambda: start_prewarm(RUN_MODULES)

@@ -228,6 +228,8 @@ class RunRequest:
     listener: RunListener | None = None
     nodes: Iterable[str] | None = None
     from_node: str | None = None
+    # Saved as the pipeline's latest version, and run as it is: the run keeps it (pass a
+    # copy of a document that goes on changing).
     document: Pipeline | None = None
 
 
@@ -301,9 +303,10 @@ class RunService:
         if request.document is not None:
             document = serialization.to_dict(request.document)
             version = self.ws.pipelines.save(info.id, document, "run")
+            graph = request.document  # the version just saved, already built (the run's own)
         else:
             version = self.ws.pipelines.latest(info.id)
-        graph = serialization.from_dict(version.document, self.registry)
+            graph = serialization.from_dict(version.document, self.registry)
         from mlops_desktop.app.trust import require_trusted
 
         require_trusted(self.ws, graph)  # before the run row exists: nothing half-written

@@ -129,6 +129,7 @@ def _install_excepthook(window) -> None:  # noqa: ANN001
 
 
 PREWARM_DELAY_MS = 1500
+PREWARMED = "mlops_prewarmed"  # the window's property set once the prewarm is done
 PREWARM_POLL_MS = 100  # how often the GUI thread looks whether the imports are done
 #: What the window itself imports when the first run starts (its run view and plots), added
 #: to the run's libraries in the prewarm: imported on the GUI thread, pyqtgraph alone stalls
@@ -181,22 +182,43 @@ def prewarm_window(window: MainWindow) -> threading.Thread | None:
     window.runner.warm_worker()  # the first run's process imports its libraries meanwhile
     poll = QTimer(window)
     poll.setInterval(PREWARM_POLL_MS)
+    made: list[QWidget] = []  # the Run panel, when the prewarm made it
+
+    def make_run_view() -> None:
+        if window.runs.run_view is None:
+            made.append(window.runs.make_run_view())  # no dock yet: the layout stays
+
+    def draw_run_view() -> None:
+        for view in made:
+            view.resize(window.width(), max(200, window.height() // 3))
+            view.grab()  # laid out and painted once, nowhere on screen
+
+    # One step per tick of the poll: each is a short turn of the GUI thread (together
+    # they stalled it 60-100 ms).
+    steps = [
+        window.runs.ensure_approvals,  # the approvals service a run is given
+        make_run_view,
+        draw_run_view,
+        gui_gc.freeze_long_lived,  # the libraries stay: full collections skip them
+        lambda: window.setProperty(PREWARMED, True),  # see :func:`prewarmed`
+    ]
 
     def build() -> None:
         if thread.is_alive():
             return
-        poll.stop()
-        poll.deleteLater()
-        window.runs.ensure_approvals()  # the approvals service a run is given
-        if window.runs.run_view is None:
-            view = window.runs.make_run_view()  # no dock yet: the layout stays as it is
-            view.resize(window.width(), max(200, window.height() // 3))
-            view.grab()  # laid out and painted once, nowhere on screen
-        gui_gc.freeze_long_lived()  # the libraries stay: full collections skip them
+        steps.pop(0)()
+        if not steps:
+            poll.stop()
+            poll.deleteLater()
 
     poll.timeout.connect(build)
     poll.start()
     return thread
+
+
+def prewarmed(window: QWidget) -> bool:
+    """Whether :func:`prewarm_window` has finished getting ``window`` ready."""
+    return bool(window.property(PREWARMED))
 
 
 def run_gui(workspace: str | None) -> int:

@@ -16,7 +16,9 @@ import sys
 CHILD = r"""
 import json, os, sys, tempfile, threading, time
 from PySide6.QtCore import QEventLoop, QSettings, QTimer
-from mlops_desktop.qt.application import create_application, prewarm_window, release_window
+from mlops_desktop.qt.application import (
+    create_application, prewarm_window, prewarmed, release_window,
+)
 from mlops_desktop.qt.main_window import MainWindow
 
 app = create_application()
@@ -28,7 +30,7 @@ win.open_workspace(os.path.join(tmp, "w.db"), interactive=False)
 win.browser.create_project("first", template="google")
 thread = prewarm_window(win)  # what the app does at idle after start-up
 deadline = time.monotonic() + 120
-while (thread.is_alive() or win.runs.run_view is None) and time.monotonic() < deadline:
+while not prewarmed(win) and time.monotonic() < deadline:
     app.processEvents()
     time.sleep(0.01)
 made = win.runs.run_view

@@ -64,7 +64,8 @@ def test_run_view_plots_points_while_the_stage_runs(qtbot, window: MainWindow, t
     window.acts.run.trigger()  # the Run button
     assert window.runner.running
     view = window.run_view
-    assert view is not None and view.run is not None and view.run.id == window.runner.run_id
+    assert view is not None  # made before the run starts; it shows the run a turn later
+    qtbot.waitUntil(lambda: view.run is not None and view.run.id == window.runner.run_id)
 
     def plotted() -> int:
         return sum(len(s) for s in view.plot.series() if s.key == "loss")

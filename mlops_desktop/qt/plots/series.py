@@ -31,7 +31,7 @@ from mlops_desktop.qt.plots._common import (
 LIVE_INTERVAL_MS = 200  # at most five redraws a second (each repaints axes and curves)
 # Live points drawn in slices of at most this long (a stage's first points of ten metrics
 # make ten curves and legend entries, ~5 ms each); the rest follow after a repaint.
-LIVE_SLICE_S = 0.015
+LIVE_SLICE_S = 0.008
 LIVE_CONTINUE_MS = 20
 MAX_LEGEND = 12
 

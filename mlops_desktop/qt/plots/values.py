@@ -43,35 +43,50 @@ class MetricValuesPlot(PlotPanel):
         self.keys: list[str] = []
         self.values = np.empty(0)
         self._title = ""
+        self._bars: pg.BarGraphItem | None = None
+        self._labels: list[pg.TextItem] = []  # one per value shown (the rest hidden)
 
     def set_values(self, items: Sequence[tuple[str, float]], title: str = "") -> None:
-        """Draw ``(metric, value)`` pairs, the first at the top."""
-        self.plot_item.clear()
+        """Draw ``(metric, value)`` pairs, the first at the top. The bar item and the value
+        labels are made once and reused: a run's end redraws them on the GUI thread."""
         self._title = title
         self.keys = [key for key, _ in items]
         self.values = np.array([value for _, value in items], dtype=np.float64)
         self.plot_item.setTitle(title or None, size="10pt", color=foreground())
         n = len(self.keys)
+        for label in self._labels[n:]:
+            label.hide()
         if n == 0:
+            if self._bars is not None:
+                self._bars.hide()
             self.plot_item.getAxis("left").setTicks([[]])
             return
         y = np.arange(n - 1, -1, -1, dtype=np.float64)  # first metric on top
         finite = np.where(np.isfinite(self.values), self.values, 0.0)
-        self.plot_item.addItem(
-            pg.BarGraphItem(
-                x0=np.minimum(finite, 0.0),
-                y=y,
-                width=np.abs(finite),
-                height=BAR_HEIGHT,
-                brushes=[colour(i, 190) for i in range(n)],
-                pens=[pen(i) for i in range(n)],
-            )
+        bars = dict(
+            x0=np.minimum(finite, 0.0),
+            y=y,
+            width=np.abs(finite),
+            height=BAR_HEIGHT,
+            brushes=[colour(i, 190) for i in range(n)],
+            pens=[pen(i) for i in range(n)],
         )
-        for i, value in enumerate(self.values):
-            text = fmt(float(value)) if np.isfinite(value) else "missing"
-            label = pg.TextItem(text, color=foreground(), anchor=(1.0 if value < 0 else 0.0, 0.5))
-            label.setPos(float(finite[i]), float(y[i]))
+        if self._bars is None:
+            self._bars = pg.BarGraphItem(**bars)
+            self.plot_item.addItem(self._bars)
+        else:
+            self._bars.setOpts(**bars)
+            self._bars.show()
+        while len(self._labels) < n:
+            label = pg.TextItem("", color=foreground())
             self.plot_item.addItem(label)
+            self._labels.append(label)
+        for i, value in enumerate(self.values):
+            label = self._labels[i]
+            label.setText(fmt(float(value)) if np.isfinite(value) else "missing", foreground())
+            label.setAnchor((1.0 if value < 0 else 0.0, 0.5))
+            label.setPos(float(finite[i]), float(y[i]))
+            label.show()
         set_category_ticks(self.plot_item.getAxis("left"), y, self.keys)
         lo, hi = min(0.0, float(finite.min())), max(0.0, float(finite.max()))
         span = (hi - lo) or 1.0

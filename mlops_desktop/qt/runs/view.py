@@ -48,6 +48,7 @@ DEFAULT_METRICS = (
     "cv_best_score",
 )
 FIRST_FEW = 4
+NEXT_TURN_MS = 5  # a later turn of the event loop, after the window has painted
 CLEAR_HIDDEN_MS = 400  # after the bars show: the hidden line plot's curves go
 DIAGNOSTICS_TAB, TUNING_TAB = 1, 2
 
@@ -145,6 +146,12 @@ class RunView(QtWidgets.QWidget):
         self._clear_later.setSingleShot(True)
         self._clear_later.setInterval(CLEAR_HIDDEN_MS)
         self._clear_later.timeout.connect(self._clear_hidden_plot)
+        # A run read back in the background: its plot is drawn a turn of the event loop
+        # after its list and stages (each turn stays short; the window paints in between).
+        self._replot_later = QtCore.QTimer(self)
+        self._replot_later.setSingleShot(True)
+        self._replot_later.setInterval(NEXT_TURN_MS)
+        self._replot_later.timeout.connect(self._plot_turn)
         self.plot_stack = QtWidgets.QStackedWidget()
         self.plot_stack.addWidget(self.plot)
         self.plot_stack.addWidget(self.values_plot)
@@ -294,9 +301,11 @@ class RunView(QtWidgets.QWidget):
         if isinstance(result, Exception):
             self.header.setText(f"Cannot read the run: {result}")
             return
-        self._show_read(*result)
+        self._show_read(*result, plot_later=True)
 
-    def _show_read(self, workspace: Workspace, read: plot_data.RunMetrics) -> None:
+    def _show_read(
+        self, workspace: Workspace, read: plot_data.RunMetrics, *, plot_later: bool = False
+    ) -> None:
         self._workspace = workspace
         run_id = read.run.id
         self.set_run(
@@ -307,6 +316,7 @@ class RunView(QtWidgets.QWidget):
             diagnostics=lambda: plot_data.diagnostics(workspace, run_id),
             tuning=lambda: plot_data.tuning(workspace, run_id),
             has_tuning=read.has_tuning,
+            plot_later=plot_later,
         )
 
     def set_run(
@@ -319,10 +329,12 @@ class RunView(QtWidgets.QWidget):
         diagnostics: plot_data.Diagnostics | Callable[[], plot_data.Diagnostics],
         tuning: plot_data.Tuning | Callable[[], plot_data.Tuning],
         has_tuning: bool | None = None,
+        plot_later: bool = False,
     ) -> None:
         """Show a run from data already fetched; ``loader(key)`` returns a Series.
         ``diagnostics`` and ``tuning``: the data, or functions that read it when their tab
-        is shown (then ``has_tuning`` says whether the run tuned, for the Tuning tab)."""
+        is shown (then ``has_tuning`` says whether the run tuned, for the Tuning tab).
+        ``plot_later``: draw the plot in a later turn of the event loop."""
         same_run = self.run is not None and self.run.id == run.id
         self.run = run
         self._loader = loader
@@ -345,8 +357,10 @@ class RunView(QtWidgets.QWidget):
             item.setCheckState(Qt.CheckState.Checked if key in ticked else Qt.CheckState.Unchecked)
             self.key_list.addItem(item)
         self.key_list.blockSignals(False)
-        self._fit_key_list()
-        self._replot()
+        if plot_later:  # the list widens with the plot: one resize, in the plot's turn
+            self._replot_later.start()
+        else:
+            self._plot_turn()
         if has_tuning is None:
             has_tuning = not callable(tuning) and tuning.scores.size > 0
         self.tabs.setTabEnabled(TUNING_TAB, has_tuning)
@@ -379,7 +393,12 @@ class RunView(QtWidgets.QWidget):
             parts.append(run.message)
         self.header.setText(" · ".join(parts))
 
+    def _plot_turn(self) -> None:
+        self._fit_key_list()
+        self._replot()
+
     def _replot(self) -> None:
+        self._replot_later.stop()
         self.plot.flush()  # live points still queued reach self._series first
         chosen = []
         for i in range(self.key_list.count()):

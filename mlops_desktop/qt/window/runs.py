@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QDockWidget, QFrame, QLabel, QMainWindow, QScrollArea, QWidget
 
 from mlops_desktop.core.entities import StageStatus
@@ -19,6 +19,8 @@ from mlops_desktop.qt import dialogs
 from mlops_desktop.qt.background import BackgroundReads
 from mlops_desktop.qt.window.fix_offer import FixOffer
 from mlops_desktop.qt.window.run_panel import FillScrollArea
+
+NEXT_TURN_MS = 5  # a later turn of the event loop, after the window has painted
 
 if TYPE_CHECKING:
     from mlops_desktop.core.graph import Pipeline
@@ -88,6 +90,13 @@ class RunsController(QObject):
         # Reads of the latest run's stage states (older ones dropped).
         self._states_reads = BackgroundReads("mlops-run-states", self)
         self._states_reads.arrived.connect(self._on_states_read)
+        # The Run panel shows a run just started in a later turn of the event loop: the
+        # window first paints what starting it changed (a turn each keeps both short).
+        self._show_started = QTimer(self)
+        self._show_started.setSingleShot(True)
+        self._show_started.setInterval(NEXT_TURN_MS)
+        self._show_started.timeout.connect(self._show_started_run)
+        self._started_id = 0  # the run it shows
 
     def ensure_approvals(self) -> DialogApprovalProvider:
         """The dialog that asks for approvals (made on first use, shared with triggers)."""
@@ -351,11 +360,16 @@ class RunsController(QObject):
         self.update_actions()
         self._run_label.setText(f"Running {self.runner.run_label or f'#{run_id}'}…")
         self._run_label.show()
-        # The Run panel follows the run (its metrics plot live), shown as created: nothing
-        # to read yet.
+        self._started_id = run_id
+        self._show_started.start()
+
+    def _show_started_run(self) -> None:
+        """The Run panel follows the run just started (its metrics plot live), shown as
+        created: nothing to read yet."""
+        self._show_started.stop()
         run, workspace = self.runner.created_run, self._state.workspace
-        if run is None or run.id != run_id or workspace is None:
-            self.open_run(run_id)
+        if run is None or run.id != self._started_id or workspace is None:
+            self.open_run(self._started_id)
             return
         self.ensure_run_view().show_created(workspace, run)
         assert self.run_view_dock is not None
@@ -363,6 +377,8 @@ class RunsController(QObject):
 
     def on_runner_finished(self, run_id: int, status: str, message: str) -> None:
         """A run ended: show its status, its row, its stages' states and its final view."""
+        if self._show_started.isActive():  # ended before the Run panel showed it
+            self._show_started_run()
         self.update_actions()
         self._run_label.hide()
         label = self.runner.run_label or f"#{run_id}"
