@@ -26,6 +26,7 @@ from mlops_desktop.qt import e2e_probe, gui_gc
 
 if TYPE_CHECKING:
     from mlops_desktop.qt.main_window import MainWindow
+    from mlops_desktop.qt.runs.view import RunView
 
 APP_NAME = "MLOps Desktop"
 ORG_NAME = "MLOps Desktop"
@@ -182,11 +183,16 @@ def prewarm_window(window: MainWindow) -> threading.Thread | None:
     window.runner.warm_worker()  # the first run's process imports its libraries meanwhile
     poll = QTimer(window)
     poll.setInterval(PREWARM_POLL_MS)
-    made: list[QWidget] = []  # the Run panel, when the prewarm made it
+    made: list[RunView] = []  # the Run panel, when the prewarm made it
 
     def make_run_view() -> None:
         if window.runs.run_view is None:
             made.append(window.runs.make_run_view())  # no dock yet: the layout stays
+
+    def make_values_plot() -> None:
+        for view in made:
+            view.values_plot.resize(view.plot_stack.size())  # the size the stack gives it
+            view.values_plot.grab()
 
     def draw_run_view() -> None:
         for view in made:
@@ -199,6 +205,7 @@ def prewarm_window(window: MainWindow) -> threading.Thread | None:
         window.runs.ensure_approvals,  # the approvals service a run is given
         make_run_view,
         draw_run_view,
+        make_values_plot,
         gui_gc.freeze_long_lived,  # the libraries stay: full collections skip them
         lambda: window.setProperty(PREWARMED, True),  # see :func:`prewarmed`
     ]

@@ -139,7 +139,7 @@ class RunView(QtWidgets.QWidget):
         self.key_list.itemChanged.connect(self._on_key_list_item_changed)
         self.plot = MetricPlotWidget()
         self.plot.redrawn.connect(self._on_plot_redrawn)
-        self.values_plot = MetricValuesPlot()
+        self._values_plot: MetricValuesPlot | None = None  # made when first needed
         # Clears the hidden line plot once the bars show, when the window has painted them
         # and read back the rest of the run.
         self._clear_later = QtCore.QTimer(self)
@@ -154,7 +154,6 @@ class RunView(QtWidgets.QWidget):
         self._replot_later.timeout.connect(self._plot_turn)
         self.plot_stack = QtWidgets.QStackedWidget()
         self.plot_stack.addWidget(self.plot)
-        self.plot_stack.addWidget(self.values_plot)
         split = QtWidgets.QSplitter()
         split.addWidget(self.key_list)
         split.addWidget(self.plot_stack)
@@ -206,6 +205,15 @@ class RunView(QtWidgets.QWidget):
         split.setStretchFactor(1, 1)
         split.setSizes([430, 1000])
         return split
+
+    @property
+    def values_plot(self) -> MetricValuesPlot:
+        """The bars of the metrics logged once: made on first use (it costs the GUI thread
+        as much as half the Run panel; the prewarm makes it in a step of its own)."""
+        if self._values_plot is None:
+            self._values_plot = MetricValuesPlot()
+            self.plot_stack.addWidget(self._values_plot)
+        return self._values_plot
 
     # ------------------------------------------------------------ lazy tabs
     @property
