@@ -87,7 +87,10 @@ class BackgroundReads(QtCore.QObject):
                     result: Any = read()
                 except Exception as exc:  # noqa: BLE001 - the receiver shows it
                     result = exc
-                self.arrived.emit(number, result)
+                try:
+                    self.arrived.emit(number, result)
+                except RuntimeError:  # the panel was deleted before its read ended
+                    log.debug("%s: read %d ended after its panel", self._name, number)
             finally:
                 with self._ended:
                     self._running -= 1
