@@ -12,7 +12,9 @@ time, and every paint waits for it. Here the run goes on in a separate process m
 - :func:`start_run` is where the app starts runs (window, triggers): in a worker unless
   :func:`runs_in_worker` says the run must stay in this process.
 - :func:`start_in_worker` writes the queued run in the window's process (so the run's
-  number and any refusal come back at once) and hands it to a worker;
+  number and any refusal come back at once) and hands it to a worker; its halves,
+  :func:`prepare_in_worker` (database work only) and :func:`launch_in_worker`, let the
+  window write the run on a reader thread and hand it over on the GUI thread;
   :class:`ProcessRunHandle` is the window's side: it delivers the events to the window's
   listener from a reader thread, forwards Cancel, answers approval requests with the
   window's :class:`~mlops_desktop.core.operate_entities.ApprovalProvider`, and records the
@@ -550,23 +552,27 @@ def start_run(
     return service.start(project, pipeline, listener=listener, **options)
 
 
-def start_in_worker(
+@dataclass(frozen=True)
+class PreparedRun:
+    """A run created in the workspace (queued) and the order a worker runs it from."""
+
+    run: Run
+    order: RunOrder
+
+
+def prepare_in_worker(
     service: RunService,
     project: str,
     pipeline: str | None,
     *,
-    listener: RunListener | None = None,
-    approvals: ApprovalProvider | None = None,
-    pool: WorkerPool | None = None,
+    asks_approvals: bool = False,
     **options: Any,
-) -> ProcessRunHandle:
-    """Create a run of ``pipeline`` here and run it in a worker of ``pool`` (default: the
-    app's); ``options`` are the fields of :class:`~mlops_desktop.app.runs.RunRequest`
-    (threads executor only)."""
+) -> PreparedRun:
+    """Create a run of ``pipeline`` (the first half of :func:`start_in_worker`: database work
+    only, so the window does it on a reader thread); ``options`` are the fields of
+    :class:`~mlops_desktop.app.runs.RunRequest` (threads executor only)."""
     from mlops_desktop.app.runs import RunRequest
-    from mlops_desktop.core.execution import NullListener
 
-    pool = pool if pool is not None else worker_pool()
     request = RunRequest(**options)
     created = service.create(project, pipeline, request)
     created.executor.close()  # the worker makes its own
@@ -582,9 +588,26 @@ def start_in_worker(
         trigger=request.trigger,
         environment=request.environment,
         workers=service.workers,
-        asks_approvals=approvals is not None,
+        asks_approvals=asks_approvals,
         token=uuid.uuid4().hex,
     )
+    return PreparedRun(created.run, order)
+
+
+def launch_in_worker(
+    workspace: Workspace,
+    prepared: PreparedRun,
+    *,
+    listener: RunListener | None = None,
+    approvals: ApprovalProvider | None = None,
+    pool: WorkerPool | None = None,
+) -> ProcessRunHandle:
+    """Hand a prepared run to a worker of ``pool`` (default: the app's) and follow it (the
+    second half of :func:`start_in_worker`)."""
+    from mlops_desktop.core.execution import NullListener
+
+    pool = pool if pool is not None else worker_pool()
+    order = prepared.order
     worker = pool.take()
     if not worker.send(("run", order)):  # it died waiting: a fresh one
         worker.discard()
@@ -592,10 +615,29 @@ def start_in_worker(
         if not worker.send(("run", order)):
             worker.discard()
     handle = ProcessRunHandle(
-        ws, created.run, order.token, worker, listener or NullListener(), approvals, pool
+        workspace, prepared.run, order.token, worker, listener or NullListener(), approvals, pool
     )
     handle.start()
     return handle
+
+
+def start_in_worker(
+    service: RunService,
+    project: str,
+    pipeline: str | None,
+    *,
+    listener: RunListener | None = None,
+    approvals: ApprovalProvider | None = None,
+    pool: WorkerPool | None = None,
+    **options: Any,
+) -> ProcessRunHandle:
+    """Create a run of ``pipeline`` here and run it in a worker of ``pool`` (default: the
+    app's); ``options`` are the fields of :class:`~mlops_desktop.app.runs.RunRequest`
+    (threads executor only)."""
+    prepared = prepare_in_worker(
+        service, project, pipeline, asks_approvals=approvals is not None, **options
+    )
+    return launch_in_worker(service.ws, prepared, listener=listener, approvals=approvals, pool=pool)
 
 
 def _exit_text(code: int | None) -> str:

@@ -518,8 +518,9 @@ class MainWindow(QMainWindow):
     # ================================================================= runs
     def run_pipeline(
         self, *, selected: bool = False, from_selected: bool = False, force: bool = False
-    ) -> int | None:
-        """Run the open pipeline (or its selected stages, or from the selected stage)."""
+    ) -> bool:
+        """Run the open pipeline (or its selected stages, or from the selected stage); True
+        when the run is starting (``runner.started`` then gives its id)."""
         return self.runs.run_pipeline(selected=selected, from_selected=from_selected, force=force)
 
     def cancel_run(self) -> None:

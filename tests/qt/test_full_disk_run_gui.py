@@ -46,13 +46,15 @@ SCRIPT = textwrap.dedent(
 
     def run():
         ended.clear()
-        run_id = win.run_pipeline(force=True)
+        assert win.run_pipeline(force=True)
         deadline = time.monotonic() + 120
         while not ended and time.monotonic() < deadline:
             app.processEvents()
             time.sleep(0.02)
         app.processEvents()
-        return ended[0] if ended else None, win.workspace.runs.get(run_id).status.value
+        if not ended:
+            return None, "no end"
+        return ended[0], win.workspace.runs.get(int(ended[0][0])).status.value
 
     result = {}
     result["full"], result["full_status"] = run()

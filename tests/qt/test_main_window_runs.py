@@ -39,10 +39,12 @@ def _states(win: MainWindow) -> dict[str, StageStatus]:
 
 def test_run_shows_states_logs_and_history(qtbot, window: MainWindow) -> None:
     assert window.acts.run.isEnabled() and not window.acts.cancel_run.isEnabled()
+    started: list[int] = []
+    window.runner.started.connect(started.append)  # the run's id, once it is written
     with qtbot.waitSignal(window.runner.finished, timeout=60000) as blocker:
-        run_id = window.run_pipeline()
-        assert run_id is not None
+        assert window.run_pipeline() is True
         assert window.acts.cancel_run.isEnabled() and not window.acts.run.isEnabled()
+    run_id = started[0]
     assert blocker.args[0] == run_id and blocker.args[1] == "succeeded"
     assert set(_states(window).values()) == {StageStatus.SUCCEEDED}
     assert f"Run #{run_id} succeeded" in window.log.toPlainText()
@@ -71,12 +73,12 @@ def test_run_shows_states_logs_and_history(qtbot, window: MainWindow) -> None:
 def test_run_selected_needs_a_selection_and_invalid_pipelines_do_not_run(
     window: MainWindow,
 ) -> None:
-    assert window.run_pipeline(selected=True) is None
+    assert window.run_pipeline(selected=True) is False
     assert "Select the stage" in window.log.toPlainText()
     from mlops_desktop.core.operations import RemoveLink
 
     window.current_pipeline().apply(RemoveLink("l1"))
-    assert window.run_pipeline() is None
+    assert window.run_pipeline() is False
     assert "Not run" in window.log.toPlainText()
     assert window.workspace.runs.list(window.workspace.projects.get("small").id) == []
 
@@ -118,6 +120,18 @@ def test_an_approval_waits_for_the_person_and_cancel_stops_the_run(qtbot, tmp_pa
     assert blocker.args[1] == "cancelled"
     assert _states(win)["train"] is StageStatus.SUCCEEDED
     win.close()
+
+
+def test_cancel_pressed_while_the_run_is_being_written_stops_it(qtbot, window: MainWindow) -> None:
+    """The run is written off the GUI thread: Cancel, pressed before it is handed to its
+    worker, still stops it as soon as it is, and no stage runs to its end."""
+    with qtbot.waitSignal(window.runner.finished, timeout=60000) as blocker:
+        window.acts.run.trigger()
+        assert window.runner.running and window.acts.cancel_run.isEnabled()
+        window.acts.cancel_run.trigger()
+    assert blocker.args[1] == "cancelled"
+    assert StageStatus.SUCCEEDED not in set(_states(window).values())
+    assert window.acts.run.isEnabled() and not window.runner.running
 
 
 def test_delete_selected_runs_from_the_runs_panel(qtbot, window: MainWindow) -> None:
@@ -164,9 +178,12 @@ def test_runs_are_numbered_per_project_in_the_log_status_and_table(
     window.service.create_pipeline("second", "data", window.current_pipeline().copy())
     window.browser.refresh()
     window.open_pipeline("second", "data")
+    with qtbot.waitSignal(window.runner.started, timeout=60000) as started:
+        assert window.run_pipeline(force=True)
     with qtbot.waitSignal(window.runner.finished, timeout=60000) as blocker:
-        run_id = window.run_pipeline(force=True)
-    assert run_id is not None and run_id > 1  # the workspace's second run…
+        pass
+    run_id = started.args[0]
+    assert run_id > 1  # the workspace's second run…
     assert blocker.args[0] == run_id
     lines = window.log.toPlainText().splitlines()
     assert sum("Run #1 started" in line for line in lines) == 2  # …is the project's #1

@@ -49,14 +49,14 @@ def test_untrusted_code_asks_first_and_remembers(qtbot, window, monkeypatch) -> 
         return False
 
     monkeypatch.setattr(dialogs, "confirm", decline)
-    assert window.run_pipeline() is None
+    assert window.run_pipeline() is False
     assert asked and "user_code.py" in asked[0]
     assert "not trusted" in window.log.toPlainText()
     assert window.workspace.runs.list(window.workspace.projects.get("custom").id) == []
 
     monkeypatch.setattr(dialogs, "confirm", lambda *a, **k: asked.append("again") or True)
     with qtbot.waitSignal(window.runner.finished, timeout=60000) as blocker:
-        assert window.run_pipeline() is not None
+        assert window.run_pipeline() is True
     assert blocker.args[1] == "succeeded"
     assert untrusted_code(window.workspace, window.current_pipeline()) == []
 

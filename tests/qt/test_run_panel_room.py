@@ -33,7 +33,7 @@ def _window(qtbot, tmp_path, size: tuple[int, int], settings_in=None) -> MainWin
 
 def _run(qtbot, win: MainWindow) -> None:
     with qtbot.waitSignal(win.runner.finished, timeout=60000):
-        assert win.run_pipeline() is not None
+        assert win.run_pipeline() is True
     qtbot.wait(50)
 
 

@@ -56,7 +56,7 @@ def window(qtbot, tmp_path):
 
 def _run(qtbot, win: MainWindow) -> str:
     with qtbot.waitSignal(win.runner.finished, timeout=60000) as blocker:
-        assert win.run_pipeline() is not None
+        assert win.run_pipeline() is True
     return blocker.args[1]
 
 

@@ -41,7 +41,7 @@ def test_a_missing_csv_fails_validation_and_is_not_run(window, tmp_path) -> None
     assert [p.node_id for p in problems] == ["load"]
     assert "nowhere.csv does not exist" in problems[0].message
     assert "ready to run" not in window.log.toPlainText()
-    assert window.run_pipeline() is None
+    assert window.run_pipeline() is False
     assert "does not exist" in window.log.toPlainText().splitlines()[-2]
 
 

@@ -225,8 +225,9 @@ def test_reset_layout_docks_a_floating_run_panel(qtbot, window) -> None:
     window.service.create_pipeline("small", "data", pipeline)
     window.browser.refresh()
     window.open_pipeline("small", "data")
-    with qtbot.waitSignal(window.runner.finished, timeout=60000):
-        run_id = window.run_pipeline()
+    with qtbot.waitSignal(window.runner.finished, timeout=60000) as ended:
+        assert window.run_pipeline()
+    run_id = ended.args[0]
     # The Run view opened by itself when the run started.
     assert window.run_view_dock is not None and window.run_view_dock.isVisible()
     assert window.run_view.run.id == run_id

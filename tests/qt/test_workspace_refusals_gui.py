@@ -53,7 +53,7 @@ def test_an_artifacts_file_is_named_in_the_window(window, workspace, tmp_path) -
     assert folder.read_bytes() == b"mine"
 
 
-def test_a_read_only_workspace_refuses_a_run_in_one_line(window, workspace) -> None:
+def test_a_read_only_workspace_refuses_a_run_in_one_line(qtbot, window, workspace) -> None:
     before = Path(workspace).read_bytes()
     mode = os.stat(workspace).st_mode
     os.chmod(workspace, stat.S_IRUSR | stat.S_IRGRP)
@@ -66,9 +66,12 @@ def test_a_read_only_workspace_refuses_a_run_in_one_line(window, workspace) -> N
         assert window.open_workspace(workspace, interactive=False) is True  # reading works
         name = window.service.list_pipelines("p")[0].name
         window.open_pipeline("p", name)
-        assert window.run_pipeline() is None
+        # The run is written off the GUI thread: the refusal arrives by signal.
+        with qtbot.waitSignal(window.runner.start_failed, timeout=10000):
+            assert window.run_pipeline() is True
         text = window.log.toPlainText()
         assert "Cannot start the run: the workspace is read-only" in text
+        assert not window.runner.running and window.acts.run.isEnabled()
         assert "SQL" not in text and "INSERT" not in text
     finally:
         if immutable:

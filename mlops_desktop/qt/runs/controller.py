@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from mlops_desktop.core.entities import RunStatus, StageRun, StageStatus
+from mlops_desktop.core.errors import MlopsError
+from mlops_desktop.qt.background import BackgroundReads
 
 if TYPE_CHECKING:
     from mlops_desktop.core.entities import Run
@@ -32,6 +34,11 @@ def _as_arrays(steps: Any, values: Any) -> tuple[Any, Any]:
     import numpy as np
 
     return np.asarray(steps, dtype=np.int64), np.asarray(values, dtype=np.float64)
+
+
+def _reason(exc: BaseException) -> str:
+    """Why a run could not start, in one line (an unexpected error names its type)."""
+    return str(exc) if isinstance(exc, MlopsError) else f"{type(exc).__name__}: {exc}"
 
 
 class RunSignals(QObject):
@@ -113,6 +120,7 @@ class RunController(QObject):
     """Starts and cancels one run at a time for the window, and reports its progress."""
 
     started = Signal(int)  # run id
+    start_failed = Signal(str)  # why the run could not start
     finished = Signal(int, str, str)  # run id, status, message (after the worker ended)
     node_state_changed = Signal(str, object, object)  # node id, StageStatus, progress | None
     log_line = Signal(str, bool)  # text, is an error
@@ -141,10 +149,16 @@ class RunController(QObject):
         self._warm_later.setInterval(WARM_AFTER_RUN_MS)
         self._warm_later.timeout.connect(self.warm_worker)
         self.approvals: Any = None
+        # The run being written on a reader thread (its workspace), before it goes.
+        self._starting: Any = None
+        self._cancel_asked = False
+        self._creates = BackgroundReads("mlops-run-create", self)
+        self._creates.arrived.connect(self._on_creates_arrived)
 
     @property
     def running(self) -> bool:
-        return self._handle is not None
+        """Whether a run is going on (or being written before it goes)."""
+        return self._handle is not None or self._starting is not None
 
     @property
     def run_id(self) -> int | None:
@@ -171,32 +185,73 @@ class RunController(QObject):
         nodes: list[str] | None = None,
         from_node: str | None = None,
         force: bool = False,
-    ) -> int:
-        """Start a run of ``document`` (saved first as the pipeline's latest version)."""
-        from mlops_desktop.app.run_process import start_run
+    ) -> None:
+        """Start a run of ``document`` (saved first as the pipeline's latest version).
+
+        A run that goes on in a worker process is written to the workspace on a reader
+        thread (10-30 ms of database work the GUI thread would wait for): ``started`` then
+        gives its id, or ``start_failed`` the reason it could not start; :attr:`running` is
+        true from now on. A run in this process's threads starts at once (its refusal is
+        raised here)."""
+        from mlops_desktop.app.run_process import prepare_in_worker, runs_in_worker, start_run
         from mlops_desktop.app.runs import RunService
 
-        if self._handle is not None:
+        if self.running:
             raise RuntimeError("a run is already going on")
         services = {"approvals": self.approvals} if self.approvals is not None else {}
         self._titles = {n.id: n.title for n in document.nodes.values()}
         self._final = None
         service = RunService(workspace, document.registry, services=services)
-        self._handle = start_run(  # in a worker process, as a rule
-            service,
-            project,
-            pipeline_name,
-            listener=QtRunListener(self.signals),
-            approvals=self.approvals,
-            force=force,
-            nodes=nodes,
-            from_node=from_node,
-            document=document.copy(),
+        options: dict[str, Any] = dict(
+            force=force, nodes=nodes, from_node=from_node, document=document.copy()
         )
-        self._label = f"#{self._handle.number or self._handle.run_id}"
+        if not runs_in_worker(service.ws, service.registry):
+            self._launched(
+                start_run(
+                    service,
+                    project,
+                    pipeline_name,
+                    listener=QtRunListener(self.signals),
+                    approvals=self.approvals,
+                    **options,
+                )
+            )
+            return
+        asks = self.approvals is not None
+        self._starting = service.ws
+        self._cancel_asked = False
+        self._creates.start(
+            lambda: prepare_in_worker(
+                service, project, pipeline_name, asks_approvals=asks, **options
+            )
+        )
+
+    def _on_creates_arrived(self, _number: int, result: Any) -> None:
+        """The run written on the reader thread: hand it to a worker (or say why not)."""
+        from mlops_desktop.app.run_process import launch_in_worker
+
+        workspace, self._starting = self._starting, None
+        if workspace is None:
+            return  # delivered already (wait)
+        if isinstance(result, BaseException):
+            self.start_failed.emit(_reason(result))
+            return
+        try:
+            handle = launch_in_worker(
+                workspace, result, listener=QtRunListener(self.signals), approvals=self.approvals
+            )
+        except Exception as exc:  # noqa: BLE001 - shown to the user as one line
+            self.start_failed.emit(_reason(exc))
+            return
+        self._launched(handle)
+        if self._cancel_asked:  # Cancel pressed while the run was being written
+            self.cancel()
+
+    def _launched(self, handle: Any) -> None:
+        self._handle = handle
+        self._label = f"#{handle.number or handle.run_id}"
         self._poll.start()
-        self.started.emit(self._handle.run_id)
-        return self._handle.run_id
+        self.started.emit(handle.run_id)
 
     def warm_worker(self) -> None:
         """Have the next run's worker process started (at idle), unless runs go here."""
@@ -206,12 +261,18 @@ class RunController(QObject):
             worker_pool().warm()
 
     def cancel(self) -> None:
+        if self._starting is not None:  # cancelled as soon as it is handed over
+            self._cancel_asked = True
+            self.log_line.emit("Cancelling the run…", False)
         if self._handle is not None:
             self._handle.cancel()
             self.log_line.emit("Cancelling the run…", False)
 
     def wait(self, timeout: float | None = None) -> None:
         """Block until the worker ended (tests and closing the window)."""
+        if self._starting is not None:  # the run being written: handed over first
+            self._creates.wait(timeout if timeout is not None else 60.0)
+            QCoreApplication.sendPostedEvents(self)
         if self._handle is not None:
             self._handle.wait(timeout)
             self._on_poll_timeout()

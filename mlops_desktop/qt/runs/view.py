@@ -146,8 +146,10 @@ class RunView(QtWidgets.QWidget):
         self._clear_later.setSingleShot(True)
         self._clear_later.setInterval(CLEAR_HIDDEN_MS)
         self._clear_later.timeout.connect(self._clear_hidden_plot)
-        # A run read back in the background: its plot is drawn a turn of the event loop
-        # after its list and stages (each turn stays short; the window paints in between).
+        # A run read back in the background: its metric list is widened a turn of the event
+        # loop after its list and stages, and its plot drawn a turn after that (each turn
+        # stays short; the window paints in between).
+        self._list_fitted = True  # the list of the run shown is widened already
         self._replot_later = QtCore.QTimer(self)
         self._replot_later.setSingleShot(True)
         self._replot_later.setInterval(NEXT_TURN_MS)
@@ -365,10 +367,12 @@ class RunView(QtWidgets.QWidget):
             item.setCheckState(Qt.CheckState.Checked if key in ticked else Qt.CheckState.Unchecked)
             self.key_list.addItem(item)
         self.key_list.blockSignals(False)
-        if plot_later:  # the list widens with the plot: one resize, in the plot's turn
+        if plot_later:  # the list widens a turn before the plot: one resize, then the plot
+            self._list_fitted = False
             self._replot_later.start()
         else:
-            self._plot_turn()
+            self._fit_key_list()
+            self._replot()
         if has_tuning is None:
             has_tuning = not callable(tuning) and tuning.scores.size > 0
         self.tabs.setTabEnabled(TUNING_TAB, has_tuning)
@@ -402,11 +406,20 @@ class RunView(QtWidgets.QWidget):
         self.header.setText(" · ".join(parts))
 
     def _plot_turn(self) -> None:
-        self._fit_key_list()
+        """A turn of drawing a run read back: first its metric list widened (the splitter
+        lays the plot out again), in the next turn its plot drawn."""
+        if not self._list_fitted:
+            self._list_fitted = True
+            self._fit_key_list()
+            self._replot_later.start()
+            return
         self._replot()
 
     def _replot(self) -> None:
         self._replot_later.stop()
+        if not self._list_fitted:  # drawn before its turn came (a metric ticked meanwhile)
+            self._list_fitted = True
+            self._fit_key_list()
         self.plot.flush()  # live points still queued reach self._series first
         chosen = []
         for i in range(self.key_list.count()):

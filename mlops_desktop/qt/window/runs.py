@@ -86,6 +86,7 @@ class RunsController(QObject):
         runner.node_state_changed.connect(self._on_runner_node_state_changed)
         runner.log_line.connect(host.show_message)
         runner.started.connect(self._on_runner_started)
+        runner.start_failed.connect(self._on_runner_start_failed)
         runner.finished.connect(self.on_runner_finished)
         # Reads of the latest run's stage states (older ones dropped).
         self._states_reads = BackgroundReads("mlops-run-states", self)
@@ -109,11 +110,12 @@ class RunsController(QObject):
 
     def run_pipeline(
         self, *, selected: bool = False, from_selected: bool = False, force: bool = False
-    ) -> int | None:
-        """Run the open pipeline (or its selected stages, or from the selected stage)."""
+    ) -> bool:
+        """Run the open pipeline (or its selected stages, or from the selected stage); True
+        when the run is starting (the runner's ``started`` then gives its id)."""
         tab, workspace = self._documents.current(), self._state.workspace
         if tab is None or workspace is None or self.runner.running:
-            return None
+            return False
         editor, pipeline = tab.editor, tab.pipeline
         from mlops_desktop.app.data_checks import data_problems
 
@@ -126,13 +128,13 @@ class RunsController(QObject):
                 f"Not run: fix the {len(errors)} problem(s) above first", error=True
             )
             self._host.show_dock(self._host.messages_dock)
-            return None
+            return False
         if not self._code_trusted(pipeline):
-            return None
+            return False
         chosen = list(editor.selected_node_ids()) if (selected or from_selected) else []
         if (selected or from_selected) and not chosen:
             self._host.show_message("Select the stage(s) to run first", error=True)
-            return None
+            return False
         self.ensure_approvals()
         # The Run panel follows the run: made before the run's threads start, which would
         # otherwise slow every call the GUI thread makes while building it.
@@ -142,7 +144,7 @@ class RunsController(QObject):
         editor.clear_states()
         self.run_pipeline_id = tab.pipeline_id
         try:
-            return self.runner.start(
+            self.runner.start(
                 workspace,
                 tab.project,
                 tab.name,
@@ -152,9 +154,10 @@ class RunsController(QObject):
                 force=force,
             )
         except MlopsError as exc:
-            self._host.show_message(f"Cannot start the run: {exc}", error=True)
-            self.run_pipeline_id = None
-            return None
+            self._on_runner_start_failed(str(exc))
+            return False
+        self.update_actions()  # Run off, Cancel on: the run may still be being written
+        return True
 
     def _code_trusted(self, pipeline: Pipeline) -> bool:
         """Ask once before a pipeline runs code of its own (Python function stages) that
@@ -362,6 +365,11 @@ class RunsController(QObject):
         self._run_label.show()
         self._started_id = run_id
         self._show_started.start()
+
+    def _on_runner_start_failed(self, reason: str) -> None:
+        self._host.show_message(f"Cannot start the run: {reason}", error=True)
+        self.run_pipeline_id = None
+        self.update_actions()
 
     def _show_started_run(self) -> None:
         """The Run panel follows the run just started (its metrics plot live), shown as
