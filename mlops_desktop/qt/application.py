@@ -214,6 +214,7 @@ def prewarm_window(window: MainWindow) -> threading.Thread | None:
         draw_run_view,
         make_values_plot,
         draw_values_plot,
+        window.runs.dock_run_view_hidden,
         gui_gc.freeze_long_lived,  # the libraries stay: full collections skip them
         # The first run's process, once the window's imports are done: started with them,
         # its start and imports took the CPU the window needed (stalls of 80-100 ms).

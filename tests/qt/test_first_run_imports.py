@@ -34,7 +34,8 @@ while not prewarmed(win) and time.monotonic() < deadline:
     app.processEvents()
     time.sleep(0.01)
 made = win.runs.run_view
-docked_at_idle = win.runs.run_view_dock is not None  # the layout must not change at idle
+dock = win.runs.run_view_dock  # made at idle, hidden: the layout must not change at idle
+docked_at_idle = dock is None or dock.isVisible()
 
 gui_thread = threading.get_ident()
 imported = []
@@ -73,7 +74,7 @@ def test_the_first_run_after_the_prewarm_imports_nothing_on_the_gui_thread() -> 
     assert result["status"] == "succeeded"
     assert result["imported"] == []
     assert result["same_view"]  # the Run panel was made at idle, and the run used it
-    assert not result["docked_at_idle"]  # ...without a dock appearing under the user
+    assert not result["docked_at_idle"]  # ...docked, hidden: nothing appears under the user
 
 
 def test_pyside_no_longer_reads_the_source_of_each_module_imported_after_it() -> None:
