@@ -58,16 +58,17 @@ def save(widget: QWidget, out: Path, name: str) -> Path:
 def run_and_wait(win: MainWindow, timeout: float = 180.0) -> int:
     """Run the open pipeline through the window; wait for the run to end."""
     done: list[str] = []
-    win.runner.finished.connect(lambda _rid, status, _msg: done.append(status))
-    run_id = win.run_pipeline()
-    if run_id is None:
+    ids: list[int] = []
+    win.runner.finished.connect(lambda rid, status, _msg: (ids.append(rid), done.append(status)))
+    if not win.run_pipeline():
         raise SystemExit("the sample pipeline did not start: " + win.log.toPlainText()[-500:])
     end = time.monotonic() + timeout
     while not done and time.monotonic() < end:
         QApplication.processEvents()
         time.sleep(0.02)
     if done[:1] != ["succeeded"]:
-        raise SystemExit(f"run #{run_id} ended {done}: " + win.log.toPlainText()[-800:])
+        raise SystemExit(f"run ended {done}: " + win.log.toPlainText()[-800:])
+    run_id = ids[0]
     settle(0.5)
     return run_id
 
