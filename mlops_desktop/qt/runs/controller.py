@@ -244,8 +244,8 @@ class RunController(QObject):
             self.start_failed.emit(_reason(exc))
             return
         self._launched(handle)
-        if self._cancel_asked:  # Cancel pressed while the run was being written
-            self.cancel()
+        if self._cancel_asked:  # Cancel pressed while the run was being written (and said)
+            handle.cancel()
 
     def _launched(self, handle: Any) -> None:
         self._handle = handle

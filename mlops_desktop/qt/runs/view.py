@@ -367,11 +367,10 @@ class RunView(QtWidgets.QWidget):
             item.setCheckState(Qt.CheckState.Checked if key in ticked else Qt.CheckState.Unchecked)
             self.key_list.addItem(item)
         self.key_list.blockSignals(False)
-        if plot_later:  # the list widens a turn before the plot: one resize, then the plot
-            self._list_fitted = False
+        self._list_fitted = False  # widened with the plot (a turn before it, when later)
+        if plot_later:
             self._replot_later.start()
         else:
-            self._fit_key_list()
             self._replot()
         if has_tuning is None:
             has_tuning = not callable(tuning) and tuning.scores.size > 0
@@ -408,18 +407,22 @@ class RunView(QtWidgets.QWidget):
     def _plot_turn(self) -> None:
         """A turn of drawing a run read back: first its metric list widened (the splitter
         lays the plot out again), in the next turn its plot drawn."""
-        if not self._list_fitted:
-            self._list_fitted = True
-            self._fit_key_list()
+        if self._fit_pending_list():
             self._replot_later.start()
             return
         self._replot()
 
+    def _fit_pending_list(self) -> bool:
+        """Widen the metric list of the run shown unless it was already; True when now."""
+        if self._list_fitted:
+            return False
+        self._list_fitted = True
+        self._fit_key_list()
+        return True
+
     def _replot(self) -> None:
         self._replot_later.stop()
-        if not self._list_fitted:  # drawn before its turn came (a metric ticked meanwhile)
-            self._list_fitted = True
-            self._fit_key_list()
+        self._fit_pending_list()  # drawn before its turn came (a metric ticked meanwhile)
         self.plot.flush()  # live points still queued reach self._series first
         chosen = []
         for i in range(self.key_list.count()):
