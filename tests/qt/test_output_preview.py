@@ -167,6 +167,31 @@ def test_a_stale_result_is_dropped_when_the_selection_moves_on(qtbot, google):
     assert preview.current_preview()["kind"] == "metrics"
 
 
+def test_outputs_under_a_hidden_tab_are_read_when_the_tab_is_shown(qtbot, google):
+    """A run shown on its Metrics tab reads no stage outputs (their tables would be read in
+    the window's process while the run's end is drawn); opening Logs & outputs reads the
+    selected stage's."""
+    from mlops_desktop.qt.runs.view import RunView
+
+    ws, run, _ = google
+    view = RunView()
+    qtbot.addWidget(view)
+    view.resize(1440, 900)
+    view.show()
+    qtbot.waitExposed(view)
+    shown: list[str] = []
+    view.output_preview.outputs_shown.connect(shown.append)
+    view.load(ws, run.id)
+    qtbot.waitUntil(lambda: view.stage_table.selectionModel().hasSelection(), timeout=10000)
+    qtbot.wait(300)
+    assert shown == []
+    assert view.output_preview.message().startswith("Loading the outputs of")
+    with qtbot.waitSignal(view.output_preview.outputs_shown, timeout=10000) as blocker:
+        view.tabs.setCurrentIndex(3)
+    assert blocker.args == [run.stages[0].node_id]
+    assert view.output_preview.ports()
+
+
 def test_a_missing_artifact_is_one_line_and_loading_leaves_no_thread(qtbot, google, tmp_path):
     from mlops_desktop.qt.runs.output_preview import OutputPreview
 
@@ -179,6 +204,7 @@ def test_a_missing_artifact_is_one_line_and_loading_leaves_no_thread(qtbot, goog
     try:
         preview = OutputPreview()
         qtbot.addWidget(preview)
+        preview.show()
         with qtbot.waitSignal(preview.outputs_shown, timeout=10000):
             preview.show_stage(ws, run.id, stage.node_id, stage.title)
     finally:

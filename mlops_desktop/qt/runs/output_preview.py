@@ -240,6 +240,8 @@ class OutputPreview(QtWidgets.QWidget):
         self._pool.setExpiryTimeout(IDLE_THREAD_MS)
         self._request = 0
         self._node_id = ""
+        # The stage to load once shown: (workspace, run id, node id, title).
+        self._pending: tuple[Workspace, int, str, str] | None = None
         self._previews: dict[str, dict[str, Any]] = {}
         self._message = ""
         self._loaded.connect(self._on_worker_loaded, Qt.ConnectionType.QueuedConnection)
@@ -290,12 +292,28 @@ class OutputPreview(QtWidgets.QWidget):
 
     # ------------------------------------------------------------------ public
     def show_stage(self, workspace: Workspace, run_id: int, node_id: str, title: str = "") -> None:
-        """Load and show the outputs of stage ``node_id`` of run ``run_id`` (asynchronously)."""
+        """Load and show the outputs of stage ``node_id`` of run ``run_id`` (asynchronously;
+        while this preview is hidden, when it is next shown: reading a run's tables in the
+        window's process while its end is drawn held the interpreter for 100 ms)."""
         self._request += 1
-        request = self._request
         self._node_id = node_id
         self._pool.clear()  # a load still queued for an earlier selection is not needed
         self.show_message(f"Loading the outputs of '{title or node_id}'…")
+        self._pending = (workspace, run_id, node_id, title)
+        if self.isVisible():
+            self._load_pending()
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 - Qt override
+        """Load the stage chosen while this preview was hidden."""
+        super().showEvent(event)
+        self._load_pending()
+
+    def _load_pending(self) -> None:
+        if self._pending is None:
+            return
+        workspace, run_id, node_id, title = self._pending
+        self._pending = None
+        request = self._request
 
         def work() -> None:
             try:
@@ -326,6 +344,7 @@ class OutputPreview(QtWidgets.QWidget):
         """Forget the stage shown (a late result for it is ignored)."""
         self._request += 1
         self._node_id = ""
+        self._pending = None
         self.show_message(text)
 
     def wait(self, msecs: int = 5000) -> bool:

@@ -405,12 +405,25 @@ class RunView(QtWidgets.QWidget):
         self.header.setText(" · ".join(parts))
 
     def _plot_turn(self) -> None:
-        """A turn of drawing a run read back: first its metric list widened (the splitter
-        lays the plot out again), in the next turn its plot drawn."""
-        if self._fit_pending_list():
+        """A turn of drawing a run read back: first its metric list widened and the page
+        it is drawn on shown (the splitter lays that page out once), in the next turn its
+        plot drawn."""
+        if not self._list_fitted:
+            if is_scalar(self._chosen_series()):
+                self.plot_stack.setCurrentWidget(self.values_plot)
+            self._fit_pending_list()
             self._replot_later.start()
             return
         self._replot()
+
+    def _chosen_series(self) -> list[plot_data.Series]:
+        """The series of the ticked metrics, in the list's order."""
+        chosen = []
+        for i in range(self.key_list.count()):
+            item = self.key_list.item(i)
+            if item.checkState() == Qt.CheckState.Checked:
+                chosen.append(self._series[item.data(Qt.ItemDataRole.UserRole)])
+        return chosen
 
     def _fit_pending_list(self) -> bool:
         """Widen the metric list of the run shown unless it was already; True when now."""
@@ -424,11 +437,7 @@ class RunView(QtWidgets.QWidget):
         self._replot_later.stop()
         self._fit_pending_list()  # drawn before its turn came (a metric ticked meanwhile)
         self.plot.flush()  # live points still queued reach self._series first
-        chosen = []
-        for i in range(self.key_list.count()):
-            item = self.key_list.item(i)
-            if item.checkState() == Qt.CheckState.Checked:
-                chosen.append(self._series[item.data(Qt.ItemDataRole.UserRole)])
+        chosen = self._chosen_series()
         if is_scalar(chosen):  # one value each: labelled bars
             # The curves of the hidden line plot go later, once the window is idle (removing
             # a run's curves and legend takes 5-25 ms of the GUI thread).
