@@ -12,10 +12,10 @@ and cycles. The walk is iterative, so a hostile document cannot exhaust the stac
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
+from mlops_desktop.core.dag import stuck_nodes
 from mlops_desktop.core.errors import FormatError
 
 MAX_DEPTH = 32  # nesting of objects and lists (parameters, settings) in one document
@@ -136,7 +136,6 @@ def check_document(doc: Mapping[str, Any]) -> None:
         _number(node, where, "y")
     _unique_ids(links, "links")
     successors: dict[str, list[str]] = {n: [] for n in node_ids}
-    indegree = dict.fromkeys(node_ids, 0)
     for i, link in enumerate(links):
         where = f"links[{i}]"
         for key in ("source", "target"):
@@ -146,7 +145,6 @@ def check_document(doc: Mapping[str, Any]) -> None:
         for key in ("source_port", "target_port"):
             _text(link, where, key, required=True, limit=MAX_ID)
         successors[link["source"]].append(link["target"])
-        indegree[link["target"]] += 1
     _unique_ids(notes, "notes")
     for i, note in enumerate(notes):
         where = f"notes[{i}]"
@@ -159,22 +157,13 @@ def check_document(doc: Mapping[str, Any]) -> None:
     meta = doc.get("meta")
     if meta is not None and not isinstance(meta, Mapping):
         raise FormatError("meta: expected an object")
-    _check_acyclic(successors, indegree)
+    _check_acyclic(successors)
 
 
-def _check_acyclic(successors: dict[str, list[str]], indegree: dict[str, int]) -> None:
-    """Kahn's algorithm: every stage must be reachable in a topological order."""
-    queue = deque(n for n, d in indegree.items() if d == 0)
-    seen = 0
-    while queue:
-        node = queue.popleft()
-        seen += 1
-        for nxt in successors[node]:
-            indegree[nxt] -= 1
-            if indegree[nxt] == 0:
-                queue.append(nxt)
-    if seen < len(indegree):
-        stuck = sorted(n for n, d in indegree.items() if d > 0)
+def _check_acyclic(successors: dict[str, list[str]]) -> None:
+    """Every stage must be reachable in a topological order."""
+    stuck = stuck_nodes(successors)
+    if stuck:
         raise FormatError(
             f"links: the pipeline contains a cycle through stage '{stuck[0]}'; "
             "a pipeline must be acyclic"

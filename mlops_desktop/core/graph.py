@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from mlops_desktop.core.dag import stuck_nodes
 from mlops_desktop.core.errors import GraphError
 from mlops_desktop.core.ports import compatible
 from mlops_desktop.core.registry import StageRegistry, default_registry
@@ -192,6 +193,10 @@ class Pipeline:
         seen.discard(node_id)  # as networkx's descendants: never the node itself
         return seen
 
+    def is_acyclic(self) -> bool:
+        """Whether no path of links leads from a node back to itself."""
+        return not stuck_nodes(self._adjacency())
+
     def nodes_of_kind(self, kind: str) -> list[Node]:
         """Nodes whose stage spec has lifecycle kind ``kind`` (e.g. ``train``, ``monitor``)."""
         out = []
@@ -224,9 +229,7 @@ class Pipeline:
                     f"input '{link.target_port}' of '{dst.title}' is already linked from "
                     f"'{other}'; an input takes one link"
                 )
-        import networkx as nx
-
-        if nx.has_path(self.to_networkx(), link.target, link.source):
+        if link.source == link.target or link.source in self.downstream(link.target):
             src = self._nodes[link.source]
             raise GraphError(
                 f"linking '{src.title}' to '{dst.title}' would close a cycle; a pipeline must be acyclic"

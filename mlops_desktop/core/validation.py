@@ -57,9 +57,7 @@ def validate(pipeline: Pipeline) -> list[Problem]:
                         f"'{node.title}': required input '{port.name}' is not connected", node.id
                     )
                 )
-    import networkx as nx  # imported on first use (start-up time)
-
-    if not nx.is_directed_acyclic_graph(pipeline.to_networkx()):
+    if not pipeline.is_acyclic():
         problems.append(Problem("the pipeline contains a cycle"))
     from mlops_desktop.core.trigger_settings import declared_problems
 

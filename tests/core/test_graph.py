@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mlops_desktop.core import operations as ops
 from mlops_desktop.core.errors import GraphError, ParameterError
@@ -125,3 +127,71 @@ def test_parameters_are_stored_with_their_declared_types():
     p.apply(ops.set_param(p, s, "seed", "7"))
     assert isinstance(p.node(s).params["validation_size"], float)
     assert p.node(s).params["seed"] == 7
+
+
+def _doc(n: int, links: list[tuple[int, int]]) -> dict:
+    from mlops_desktop.core import serialization
+
+    return {
+        "format_version": serialization.FORMAT_VERSION,
+        "nodes": [{"id": f"n{i}", "type": "feature_engineering"} for i in range(n)],
+        "links": [
+            {"id": f"l{k}", "source": f"n{a}", "source_port": "split", "target": f"n{b}",
+             "target_port": "split"}
+            for k, (a, b) in enumerate(links)
+        ],
+    }  # fmt: skip
+
+
+GRAPHS = {
+    "n": st.integers(min_value=1, max_value=7),
+    "edges": st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6)), max_size=14),
+}
+
+
+@given(**GRAPHS)
+@settings(max_examples=150, deadline=None)
+def test_a_document_is_refused_exactly_when_its_links_make_a_cycle(n, edges):
+    """Reading a pipeline file finds a cycle (plain Python) exactly where networkx does,
+    parallel links and loops included; an acyclic one loads and validates clean of it."""
+    import networkx as nx
+
+    from mlops_desktop.core import serialization
+    from mlops_desktop.core.errors import FormatError
+    from mlops_desktop.core.validation import validate
+
+    links = [(a % n, b % n) for a, b in edges]
+    reference = nx.MultiDiGraph()
+    reference.add_nodes_from(range(n))
+    reference.add_edges_from(links)
+    if nx.is_directed_acyclic_graph(reference):
+        pipeline = serialization.from_dict(_doc(n, links))
+        assert pipeline.is_acyclic()
+        assert all("cycle" not in p.message for p in validate(pipeline))
+    else:
+        with pytest.raises(FormatError, match="contains a cycle through stage"):
+            serialization.from_dict(_doc(n, links))
+
+
+@given(**GRAPHS)
+@settings(max_examples=150, deadline=None)
+def test_a_link_is_refused_exactly_when_it_would_close_a_cycle(n, edges):
+    """Linking on the canvas refuses a link that closes a cycle, as networkx would see it."""
+    import networkx as nx
+
+    p = Pipeline()
+    ids = chain(p, *["feature_engineering"] * n)
+    reference = nx.DiGraph()
+    reference.add_nodes_from(range(n))
+    for a, b in ((a % n, b % n) for a, b in edges):
+        closes = a == b or nx.has_path(reference, b, a)
+        try:
+            p.apply(ops.connect(ids[a], "split", ids[b], "split"))
+        except GraphError as exc:
+            if "cycle" in str(exc) or "to itself" in str(exc):
+                assert closes
+            else:  # an input takes one link
+                assert "already linked" in str(exc) and reference.in_degree(b) > 0
+            continue
+        assert not closes
+        reference.add_edge(a, b)
