@@ -40,7 +40,7 @@ RUN_MODULES = (
     "sklearn.metrics",
     "skops.io",
     "narwhals.stable.v2",  # scikit-learn's dataframe interchange, first used by a fit
-    "networkx",  # the pipeline graph checks a run starts with
+    "networkx",  # the scheduler's graph of the run
     # The engine and the stages themselves, and what starting a run reads.
     "mlops_desktop.app.data_checks",
     "mlops_desktop.core.trigger_settings",

@@ -147,7 +147,6 @@ GUI_RUN_MODULES = (
 #: worker imports the run's libraries): starting it, its live points, reading it back.
 WINDOW_RUN_MODULES = (
     "numpy",
-    "networkx",
     "mlops_desktop.app.data_checks",
     "mlops_desktop.core.trigger_settings",
     "mlops_desktop.storage.reserve",
