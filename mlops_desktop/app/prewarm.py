@@ -66,8 +66,7 @@ def prewarm(modules: tuple[str, ...] = RUN_MODULES, pause_s: float = PAUSE_S) ->
     full collection over the objects of these imports held the interpreter for 50-80 ms,
     in whichever thread it fell (the window's, in the app)."""
     done = []
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(min(before, SWITCH_INTERVAL_S))
+    _short_switches(True)
     try:
         for name in modules:
             try:
@@ -79,8 +78,28 @@ def prewarm(modules: tuple[str, ...] = RUN_MODULES, pause_s: float = PAUSE_S) ->
             done.append(name)
             time.sleep(pause_s)
     finally:
-        sys.setswitchinterval(before)
+        _short_switches(False)
     return done
+
+
+_switches_lock = threading.Lock()
+_switches = {"imports": 0, "before": 0.0}  # prewarms importing now; the interval before
+
+
+def _short_switches(start: bool) -> None:
+    """Hand the interpreter between threads every :data:`SWITCH_INTERVAL_S` while any
+    prewarm imports (two may overlap: the app's at idle and a Run pressed before it ended);
+    the interval before comes back when the last ends."""
+    with _switches_lock:
+        if start:
+            if _switches["imports"] == 0:
+                _switches["before"] = sys.getswitchinterval()
+                sys.setswitchinterval(min(_switches["before"], SWITCH_INTERVAL_S))
+            _switches["imports"] += 1
+        else:
+            _switches["imports"] -= 1
+            if _switches["imports"] == 0:
+                sys.setswitchinterval(_switches["before"])
 
 
 def start_prewarm(modules: tuple[str, ...] = RUN_MODULES) -> threading.Thread | None:

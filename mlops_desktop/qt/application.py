@@ -23,10 +23,10 @@ from PySide6.QtWidgets import QApplication, QWidget
 from mlops_desktop import __version__
 from mlops_desktop.core.resources import resource_path
 from mlops_desktop.qt import e2e_probe, gui_gc
+from mlops_desktop.qt.window.run_panel_prep import PANEL_MODULES, PanelSteps, panel_steps
 
 if TYPE_CHECKING:
     from mlops_desktop.qt.main_window import MainWindow
-    from mlops_desktop.qt.runs.view import RunView
 
 APP_NAME = "MLOps Desktop"
 ORG_NAME = "MLOps Desktop"
@@ -131,16 +131,7 @@ def _install_excepthook(window) -> None:  # noqa: ANN001
 
 PREWARM_DELAY_MS = 1500
 PREWARMED = "mlops_prewarmed"  # the window's property set once the prewarm is done
-PREWARM_POLL_MS = 100  # how often the GUI thread looks whether the imports are done
-WARM_BARS = 16  # bars the prewarm draws the final-values plot with (labels made once)
-#: What the window itself imports when the first run starts (its run view and plots), added
-#: to the run's libraries in the prewarm: imported on the GUI thread, pyqtgraph alone stalls
-#: it for half a second. Module code only (no widget is made), so a worker thread may.
-GUI_RUN_MODULES = (
-    "pyqtgraph",
-    "mlops_desktop.qt.runs.view",
-    "mlops_desktop.qt.operate.approval_dialog",
-)
+PREWARM_POLL_MS = 100  # between two steps of the prewarm on the GUI thread
 
 
 #: What the window's process imports for a run that goes on in a worker process (the
@@ -165,7 +156,7 @@ def prewarm_modules() -> tuple[str, ...]:
     from mlops_desktop.app.prewarm import RUN_MODULES
     from mlops_desktop.app.run_process import in_thread_requested
 
-    return (RUN_MODULES if in_thread_requested() else WINDOW_RUN_MODULES) + GUI_RUN_MODULES
+    return (RUN_MODULES if in_thread_requested() else WINDOW_RUN_MODULES) + PANEL_MODULES
 
 
 def prewarm_window(window: MainWindow) -> threading.Thread | None:
@@ -180,57 +171,17 @@ def prewarm_window(window: MainWindow) -> threading.Thread | None:
     thread = start_prewarm(prewarm_modules())
     if thread is None:
         return None
-    poll = QTimer(window)
-    poll.setInterval(PREWARM_POLL_MS)
-    made: list[RunView] = []  # the Run panel, when the prewarm made it
-
-    def make_run_view() -> None:
-        if window.runs.run_view is None:
-            made.append(window.runs.make_run_view())  # no dock yet: the layout stays
-
-    def make_values_plot() -> None:
-        for view in made:
-            view.values_plot.resize(view.plot_stack.size())  # the size the stack gives it
-
-    def draw_values_plot() -> None:
-        for view in made:
-            # Drawn once with as many bars as a run's metrics usually are: their labels are
-            # made now and reused (made at a run's end they stalled the window 10-15 ms).
-            view.values_plot.set_values([(f"metric {i}", 1.0) for i in range(WARM_BARS)])
-            view.values_plot.grab()
-            view.values_plot.set_values([])
-
-    def draw_run_view() -> None:
-        for view in made:
-            view.resize(window.width(), max(200, window.height() // 3))
-            view.grab()  # laid out and painted once, nowhere on screen
-
-    # One step per tick of the poll: each is a short turn of the GUI thread (together
-    # they stalled it 60-100 ms).
+    # One step per tick: each is a short turn of the GUI thread (together they stalled it
+    # 60-100 ms).
     steps = [
-        window.runs.ensure_approvals,  # the approvals service a run is given
-        make_run_view,
-        draw_run_view,
-        make_values_plot,
-        draw_values_plot,
-        window.runs.dock_run_view_hidden,
+        *panel_steps(window.runs, window),
         gui_gc.freeze_long_lived,  # the libraries stay: full collections skip them
         # The first run's process, once the window's imports are done: started with them,
         # its start and imports took the CPU the window needed (stalls of 80-100 ms).
         window.runner.warm_worker,
         lambda: window.setProperty(PREWARMED, True),  # see :func:`prewarmed`
     ]
-
-    def build() -> None:
-        if thread.is_alive():
-            return
-        steps.pop(0)()
-        if not steps:
-            poll.stop()
-            poll.deleteLater()
-
-    poll.timeout.connect(build)
-    poll.start()
+    PanelSteps(window, steps, thread, PREWARM_POLL_MS)
     return thread
 
 

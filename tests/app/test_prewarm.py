@@ -66,3 +66,45 @@ def test_prewarm_imports_in_slices_handing_the_lock_over_often(tmp_path, monkeyp
     assert sys.modules["prewarm_probe_a"].SEEN == module.SWITCH_INTERVAL_S
     assert sys.modules["prewarm_probe_b"].SEEN == module.SWITCH_INTERVAL_S
     assert sys.getswitchinterval() == before
+
+
+def test_two_prewarms_at_once_give_back_the_switch_interval_they_found(tmp_path, monkeypatch):
+    """The app's prewarm and a Run pressed before it ended may import at the same time: the
+    short switch interval lasts while either imports, and the one from before comes back
+    after the last (not the short one the second found when it began)."""
+    import threading
+    import time
+
+    from mlops_desktop.app import prewarm as module
+
+    monkeypatch.setattr(module, "PAUSE_S", 0.0)
+    gates = {name: threading.Event() for name in ("first", "second")}
+    gate_module = type(sys)("prewarm_gates")
+    gate_module.GATES = gates  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "prewarm_gates", gate_module)
+    for name in gates:
+        (tmp_path / f"prewarm_probe_{name}.py").write_text(
+            f"from prewarm_gates import GATES\nGATES[{name!r}].wait(10)\n"
+        )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    before = sys.getswitchinterval()
+
+    def start(name: str) -> threading.Thread:
+        thread = threading.Thread(target=module.prewarm, args=((f"prewarm_probe_{name}",),))
+        thread.start()
+        deadline = time.monotonic() + 10
+        while f"prewarm_probe_{name}" not in sys.modules and time.monotonic() < deadline:
+            time.sleep(0.01)  # importing: waiting at its gate
+        return thread
+
+    first = start("first")
+    second = start("second")  # began while the first imports
+    try:
+        gates["first"].set()
+        first.join(10)
+        assert sys.getswitchinterval() == module.SWITCH_INTERVAL_S  # the second still imports
+    finally:
+        for gate in gates.values():
+            gate.set()
+        second.join(10)
+    assert sys.getswitchinterval() == before

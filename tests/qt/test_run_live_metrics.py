@@ -63,9 +63,13 @@ def test_run_view_plots_points_while_the_stage_runs(qtbot, window: MainWindow, t
 
     window.acts.run.trigger()  # the Run button
     assert window.runner.running
+    # The Run panel is made in short turns once the run started, then shows the run.
+    qtbot.waitUntil(
+        lambda: window.run_view is not None
+        and window.run_view.run is not None
+        and window.run_view.run.id == window.runner.run_id
+    )
     view = window.run_view
-    assert view is not None  # made before the run starts; it shows the run a turn later
-    qtbot.waitUntil(lambda: view.run is not None and view.run.id == window.runner.run_id)
 
     def plotted() -> int:
         return sum(len(s) for s in view.plot.series() if s.key == "loss")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QSettings, Qt
 
+from mlops_desktop.core.entities import StageStatus
 from mlops_desktop.core.operations import add_stage
 from mlops_desktop.qt.main_window import MainWindow
 
@@ -46,7 +47,17 @@ def window(qtbot, tmp_path):
     win.close()
 
 
-def test_live_run_ticks_defaults_and_curves_not_every_score(qtbot, window, tmp_path) -> None:
+@pytest.mark.parametrize("panel_step_ms", [None, 1000])
+def test_live_run_ticks_defaults_and_curves_not_every_score(
+    qtbot, window, tmp_path, monkeypatch, panel_step_ms
+) -> None:
+    """With ``panel_step_ms`` the Run panel, made once Run is pressed, takes seconds to be
+    made: the stage has logged its scores by then, and the panel shows them as if it had
+    watched from the start."""
+    from mlops_desktop.qt.window import run_panel_prep
+
+    if panel_step_ms is not None:
+        monkeypatch.setattr(run_panel_prep, "STEP_MS", panel_step_ms)
     from mlops_desktop.app.trust import trust
     from mlops_desktop.core.graph import Pipeline
     from mlops_desktop.core.registry import default_registry
@@ -61,9 +72,17 @@ def test_live_run_ticks_defaults_and_curves_not_every_score(qtbot, window, tmp_p
     window.browser.refresh()
     window.open_pipeline("live", "train")
 
+    panel_at_stage_start: list[bool] = []
+    window.runner.node_state_changed.connect(
+        lambda _node, status, _p: (
+            status == StageStatus.RUNNING
+            and panel_at_stage_start.append(window.run_view is not None)
+        )
+    )
     window.acts.run.trigger()  # the Run button
+    assert window.run_view is None  # made in short turns from now on
+    qtbot.waitUntil(lambda: window.run_view is not None, timeout=20000)
     view = window.run_view
-    assert view is not None
 
     def ticks() -> dict[str, bool]:
         items = [view.key_list.item(i) for i in range(view.key_list.count())]
@@ -77,6 +96,8 @@ def test_live_run_ticks_defaults_and_curves_not_every_score(qtbot, window, tmp_p
 
     qtbot.waitUntil(lambda: "loss" in ticks() and loss_points() >= 3, timeout=30000)
     assert window.runner.running
+    if panel_step_ms is not None:  # the stage logged its scores before the panel was made
+        assert panel_at_stage_start and panel_at_stage_start[0] is False
     ticked = {k for k, on in ticks().items() if on}
     assert ticked == {"first_0", "first_1", "first_2", "first_3", "accuracy", "loss"}
     assert all(f"extra_{i}" in ticks() for i in range(8))  # listed, left unticked

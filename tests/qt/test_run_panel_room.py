@@ -32,8 +32,17 @@ def _window(qtbot, tmp_path, size: tuple[int, int], settings_in=None) -> MainWin
 
 
 def _run(qtbot, win: MainWindow) -> None:
-    with qtbot.waitSignal(win.runner.finished, timeout=60000):
+    """Run the pipeline; return once the Run panel shows the run as it ended."""
+    with qtbot.waitSignal(win.runner.finished, timeout=60000) as ended:
         assert win.run_pipeline() is True
+    qtbot.waitUntil(
+        lambda: win.run_view is not None
+        and win.run_view.run is not None
+        and win.run_view.run.id == ended.args[0]
+        and win.run_view.run.status == "succeeded"
+        and win.run_view_dock.isVisible(),
+        timeout=10000,
+    )
     qtbot.wait(50)
 
 
@@ -42,8 +51,6 @@ def test_a_run_opens_the_run_panel_with_a_plot_and_leaves_the_canvas_most(
     qtbot, tmp_path, size
 ) -> None:
     win = _window(qtbot, tmp_path, size)
-    started: list[int] = []
-    win.runner.started.connect(lambda _rid: started.append(win.run_view_dock.height()))
     _run(qtbot, win)
     dock, view = win.run_view_dock, win.run_view
     assert dock is not None and dock.isVisible() and not dock.isFloating()

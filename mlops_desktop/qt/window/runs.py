@@ -98,6 +98,52 @@ class RunsController(QObject):
         self._show_started.setInterval(NEXT_TURN_MS)
         self._show_started.timeout.connect(self._show_started_run)
         self._started_id = 0  # the run it shows
+        self._preparing = False  # the Run panel is being made in short turns
+        self._show_when_prepared = False  # ...and shows the run started once made
+        self._stage_running = False  # a stage of the run started has started
+        # Points the run logged while its Run panel was being made, given to it once made.
+        self._early_points: list[tuple[Any, ...]] = []
+
+    def _prepare_run_view(self) -> None:
+        """Make the Run panel in short turns (its modules imported on a background thread
+        first), then show the run going on: made at once, it froze the window for
+        150-400 ms at the start of a run. The run starts meanwhile; its worker imports its
+        own libraries for longer than this takes."""
+        if self._preparing:
+            return
+        self._preparing = True
+        self._early_points = []
+        self.runner.metrics_logged.connect(self._keep_early_points)
+        from mlops_desktop.qt.window import run_panel_prep as prep
+
+        thread = None if prep.panel_imported() else prep.import_in_background(prep.PANEL_MODULES)
+        steps = prep.panel_steps(self, self._host.window())
+        prep.PanelSteps(self, [*steps, self._on_run_view_prepared], thread, prep.STEP_MS)
+
+    def _keep_early_points(self, *points: Any) -> None:
+        self._early_points.append(points)
+
+    def _on_run_view_prepared(self) -> None:
+        """The Run panel is made: it shows the run started meanwhile as if it had been
+        there from the start (its points so far given to it in order), or, when the run
+        ended meanwhile, as it ended."""
+        self._preparing = False
+        self.runner.metrics_logged.disconnect(self._keep_early_points)
+        early, self._early_points = self._early_points, []
+        if not self._show_when_prepared:
+            return
+        self._show_when_prepared = False
+        if not self.runner.running:
+            self.open_run(self._started_id)
+            return
+        self._show_started_run()
+        view = self.run_view
+        if view is None:
+            return
+        if self._stage_running:
+            view.mark_running(self.runner.run_id)
+        for points in early:
+            view.on_metrics_logged(*points)
 
     def ensure_approvals(self) -> DialogApprovalProvider:
         """The dialog that asks for approvals (made on first use, shared with triggers)."""
@@ -136,9 +182,10 @@ class RunsController(QObject):
             self._host.show_message("Select the stage(s) to run first", error=True)
             return False
         self.ensure_approvals()
-        # The Run panel follows the run: made before the run's threads start, which would
-        # otherwise slow every call the GUI thread makes while building it.
-        self.ensure_run_view().make_room_for_run()
+        if self.run_view is None:  # Run pressed before the prewarm made the Run panel
+            self._prepare_run_view()
+        else:
+            self.ensure_run_view().make_room_for_run()
         assert self._state.autosaver is not None
         self._state.autosaver.flush()
         editor.clear_states()
@@ -364,8 +411,10 @@ class RunsController(QObject):
         editor = self.run_editor()
         if editor is not None:
             editor.set_node_state(node_id, status, progress)
-        if status is StageStatus.RUNNING and self.run_view is not None:
-            self.run_view.mark_running(self.runner.run_id)  # read while still queued
+        if status is StageStatus.RUNNING:
+            self._stage_running = True
+            if self.run_view is not None:
+                self.run_view.mark_running(self.runner.run_id)  # read while still queued
 
     def _on_runner_started(self, run_id: int) -> None:
         self.fix_offer.clear()
@@ -373,6 +422,7 @@ class RunsController(QObject):
         self._run_label.setText(f"Running {self.runner.run_label or f'#{run_id}'}…")
         self._run_label.show()
         self._started_id = run_id
+        self._stage_running = False
         self._show_started.start()
 
     def _on_runner_start_failed(self, reason: str) -> None:
@@ -384,6 +434,9 @@ class RunsController(QObject):
         """The Run panel follows the run just started (its metrics plot live), shown as
         created: nothing to read yet."""
         self._show_started.stop()
+        if self._preparing:  # shown once made
+            self._show_when_prepared = True
+            return
         run, workspace = self.runner.created_run, self._state.workspace
         if run is None or run.id != self._started_id or workspace is None:
             self.open_run(self._started_id)
