@@ -65,9 +65,11 @@ def test_run_view_plots_points_while_the_stage_runs(qtbot, window: MainWindow, t
     assert window.runner.running
     # The Run panel is made in short turns once the run started, then shows the run.
     qtbot.waitUntil(
-        lambda: window.run_view is not None
-        and window.run_view.run is not None
-        and window.run_view.run.id == window.runner.run_id
+        lambda: (
+            window.run_view is not None
+            and window.run_view.run is not None
+            and window.run_view.run.id == window.runner.run_id
+        )
     )
     view = window.run_view
 

@@ -36,11 +36,13 @@ def _run(qtbot, win: MainWindow) -> None:
     with qtbot.waitSignal(win.runner.finished, timeout=60000) as ended:
         assert win.run_pipeline() is True
     qtbot.waitUntil(
-        lambda: win.run_view is not None
-        and win.run_view.run is not None
-        and win.run_view.run.id == ended.args[0]
-        and win.run_view.run.status == "succeeded"
-        and win.run_view_dock.isVisible(),
+        lambda: (
+            win.run_view is not None
+            and win.run_view.run is not None
+            and win.run_view.run.id == ended.args[0]
+            and win.run_view.run.status == "succeeded"
+            and win.run_view_dock.isVisible()
+        ),
         timeout=10000,
     )
     qtbot.wait(50)
