@@ -8,7 +8,9 @@ A 10 ms timer records the gap between its ticks on the GUI thread, from the Run 
 0.7 s after the run ended (the run's row, map and series are read back then); a gap well
 above 10 ms is a stall the user would feel. Target (issue 19): no stall over 50 ms. Each
 measurement happens in a separate process so that its imports and Qt state do not touch the
-caller. Runs go on in a worker process as the app does, and, as the peer in the same
+caller. Each process first lets the window paint the project it made (0.5 s: a person
+presses Run on a painted window; measured at once, the first gap held that paint, 100-200
+ms). Runs go on in a worker process as the app does, and, as the peer in the same
 bench, in threads of the window's process (``MLOPS_DESKTOP_RUN_IN_THREAD=1``).
 """
 
@@ -26,6 +28,7 @@ from mlops_desktop.qt.application import create_application
 from mlops_desktop.qt.main_window import MainWindow
 
 AFTER_MS = 700  # watched after the run's end
+SETTLE_MS = 500  # after the project is made, before anything is measured
 app = create_application()
 tmp = tempfile.mkdtemp()
 win = MainWindow(settings=QSettings(os.path.join(tmp, "s.ini"), QSettings.Format.IniFormat))
@@ -112,6 +115,10 @@ def measure_prewarm():
         "over_50ms": sum(1 for g in gaps if g > 0.05),
     }
 
+# The window paints the new project's tab first: a person presses Run on a painted window.
+settle = QEventLoop()
+QTimer.singleShot(SETTLE_MS, settle.quit)
+settle.exec()
 result = {}
 if os.environ.get("BENCH_PREWARM") == "1":
     result["prewarm"] = measure_prewarm()

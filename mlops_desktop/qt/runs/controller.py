@@ -161,6 +161,12 @@ class RunController(QObject):
         return self._handle is not None or self._starting is not None
 
     @property
+    def being_written(self) -> bool:
+        """Whether the run started is still being written to the workspace (on a reader
+        thread; its worker gets it next)."""
+        return self._starting is not None
+
+    @property
     def run_id(self) -> int | None:
         return self._handle.run_id if self._handle is not None else None
 
@@ -193,7 +199,12 @@ class RunController(QObject):
         gives its id, or ``start_failed`` the reason it could not start; :attr:`running` is
         true from now on. A run in this process's threads starts at once (its refusal is
         raised here)."""
-        from mlops_desktop.app.run_process import prepare_in_worker, runs_in_worker, start_run
+        from mlops_desktop.app.run_process import (
+            prepare_in_worker,
+            runs_in_worker,
+            start_run,
+            worker_pool,
+        )
         from mlops_desktop.app.runs import RunService
 
         if self.running:
@@ -220,11 +231,17 @@ class RunController(QObject):
         asks = self.approvals is not None
         self._starting = service.ws
         self._cancel_asked = False
-        self._creates.start(
-            lambda: prepare_in_worker(
+
+        def create() -> Any:
+            prepared = prepare_in_worker(
                 service, project, pipeline_name, asks_approvals=asks, **options
             )
-        )
+            # Its worker process started here when none waits (starting a process costs
+            # the GUI thread 10-30 ms when it hands the run over).
+            worker_pool().warm()
+            return prepared
+
+        self._creates.start(create)
 
     def _on_creates_arrived(self, _number: int, result: Any) -> None:
         """The run written on the reader thread: hand it to a worker (or say why not)."""

@@ -86,8 +86,8 @@ def import_in_background(modules: Sequence[str]) -> threading.Thread | None:
 
 
 class PanelSteps(QObject):
-    """Run ``steps`` one per tick of a timer once ``thread`` (imports) has ended, then
-    delete itself."""
+    """Run ``steps`` one per tick of a timer once ``thread`` (imports) has ended and
+    ``wait`` says no more, then delete itself."""
 
     def __init__(
         self,
@@ -95,10 +95,12 @@ class PanelSteps(QObject):
         steps: Sequence[Callable[[], object]],
         thread: threading.Thread | None = None,
         interval_ms: int = STEP_MS,
+        wait: Callable[[], bool] | None = None,
     ) -> None:
         super().__init__(parent)
         self._steps = list(steps)
         self._thread = thread
+        self._wait = wait
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self._step)
@@ -106,6 +108,8 @@ class PanelSteps(QObject):
 
     def _step(self) -> None:
         if self._thread is not None and self._thread.is_alive():
+            return
+        if self._wait is not None and self._wait():
             return
         if self._steps:
             self._steps.pop(0)()

@@ -118,7 +118,9 @@ class RunsController(QObject):
 
         thread = None if prep.panel_imported() else prep.import_in_background(prep.PANEL_MODULES)
         steps = prep.panel_steps(self, self._host.window())
-        prep.PanelSteps(self, [*steps, self._on_run_view_prepared], thread, prep.STEP_MS)
+        # Made once the run is written and handed over: both take the interpreter.
+        steps.append(self._on_run_view_prepared)
+        prep.PanelSteps(self, steps, thread, prep.STEP_MS, lambda: self.runner.being_written)
 
     def _keep_early_points(self, *points: Any) -> None:
         self._early_points.append(points)
