@@ -69,6 +69,9 @@ def test_a_read_only_workspace_refuses_a_run_in_one_line(qtbot, window, workspac
         # The run is written off the GUI thread: the refusal arrives by signal.
         with qtbot.waitSignal(window.runner.start_failed, timeout=10000):
             assert window.run_pipeline() is True
+            said = window.run_label.text() if window.run_label.isVisibleTo(window) else ""
+        assert said == "Starting a run…"  # at once, in the status bar
+        assert not window.run_label.isVisibleTo(window)  # gone with the refusal
         text = window.log.toPlainText()
         assert "Cannot start the run: the workspace is read-only" in text
         assert not window.runner.running and window.acts.run.isEnabled()

@@ -206,6 +206,9 @@ class RunsController(QObject):
             self._on_runner_start_failed(str(exc))
             return False
         self.update_actions()  # Run off, Cancel on: the run may still be being written
+        if self.runner.being_written:  # said at once: its id comes when it is written
+            self._run_label.setText("Starting a run…")
+            self._run_label.show()
         return True
 
     def _code_trusted(self, pipeline: Pipeline) -> bool:
@@ -429,6 +432,7 @@ class RunsController(QObject):
 
     def _on_runner_start_failed(self, reason: str) -> None:
         self._host.show_message(f"Cannot start the run: {reason}", error=True)
+        self._run_label.hide()
         self.run_pipeline_id = None
         self.update_actions()
 
