@@ -51,3 +51,25 @@ def _clear_clipboard_at_exit():
         app = QApplication.instance()
         if app is not None:
             QApplication.clipboard().clear()
+
+
+@pytest.fixture
+def run_panel_shows(qtbot):
+    """``run_panel_shows(window, run_id, status=None)``: wait until the window's Run panel
+    shows run ``run_id`` (in ``status`` when given) and return its view. Run pressed before
+    the panel was made makes it in short turns: a quick run can end before it shows."""
+
+    def wait(window, run_id: int, status: str | None = None):  # noqa: ANN202
+        def shown() -> bool:
+            view = window.runs.run_view
+            return (
+                view is not None
+                and view.run is not None
+                and view.run.id == run_id
+                and (status is None or str(view.run.status) == status)
+            )
+
+        qtbot.waitUntil(shown, timeout=10000)
+        return window.runs.run_view
+
+    return wait

@@ -63,7 +63,9 @@ def window(qtbot, tmp_path):
     win.close()
 
 
-def test_a_failure_naming_a_stage_offers_to_insert_it(qtbot, window: MainWindow) -> None:
+def test_a_failure_naming_a_stage_offers_to_insert_it(
+    qtbot, window: MainWindow, run_panel_shows
+) -> None:
     offer = window.runs.fix_offer
     assert not offer.button.isVisible()
     with qtbot.waitSignal(window.runner.finished, timeout=120000) as blocker:
@@ -75,10 +77,10 @@ def test_a_failure_naming_a_stage_offers_to_insert_it(qtbot, window: MainWindow)
     assert offer.button.text() == "Insert Feature engineering before Train"
     assert "Fix: Insert Feature engineering before Train" in window.log.toPlainText()
     assert window.statusBar().isAncestorOf(offer.button)
-    # ...and in the Run panel's header, which shows the failed run.
-    ((view, in_header),) = offer._views
-    assert view is window.run_view and view.run.id == blocker.args[0]
-    qtbot.waitUntil(lambda: view.run.status == "failed", timeout=10000)  # read once ended
+    # ...and in the Run panel's header, which shows the failed run (read once ended).
+    view = run_panel_shows(window, blocker.args[0], "failed")
+    ((attached, in_header),) = offer._views
+    assert attached is view
     assert in_header.isVisible() and in_header.text() == offer.button.text()
     assert view.header.wordWrap()  # the long failure message wraps in the header
     # Diagnostics says why it is empty: the pipeline has an Evaluate stage, skipped.

@@ -52,7 +52,9 @@ def window(qtbot, tmp_path):
     win.close()
 
 
-def test_a_refused_model_ends_the_run_kept_out_not_failed(qtbot, window: MainWindow) -> None:
+def test_a_refused_model_ends_the_run_kept_out_not_failed(
+    qtbot, window: MainWindow, run_panel_shows
+) -> None:
     with qtbot.waitSignal(window.runner.finished, timeout=60000) as blocker:
         assert window.run_pipeline()
     run_id = blocker.args[0]
@@ -67,7 +69,5 @@ def test_a_refused_model_ends_the_run_kept_out_not_failed(qtbot, window: MainWin
     status = model.index(0, 1)
     assert model.data(status) == "kept out"
     assert model.data(status, Qt.ItemDataRole.ToolTipRole).startswith("kept out: model gate")
-    view = window.run_view
-    qtbot.waitUntil(lambda: view is not None and view.run is not None and view.run.id == run_id)
-    qtbot.waitUntil(lambda: view.run.status == "kept_out", timeout=10000)  # read once ended
+    view = run_panel_shows(window, run_id, "kept_out")  # read once ended
     assert "kept out" in view.header.text() and "kept_out" not in view.header.text()

@@ -47,17 +47,22 @@ def window(qtbot, tmp_path):
     win.close()
 
 
-@pytest.mark.parametrize("panel_step_ms", [None, 1000])
+@pytest.mark.parametrize("panel", ["made at Run", "slow to make", "docked hidden at idle"])
 def test_live_run_ticks_defaults_and_curves_not_every_score(
-    qtbot, window, tmp_path, monkeypatch, panel_step_ms
+    qtbot, window, tmp_path, monkeypatch, panel
 ) -> None:
-    """With ``panel_step_ms`` the Run panel, made once Run is pressed, takes seconds to be
-    made: the stage has logged its scores by then, and the panel shows them as if it had
-    watched from the start."""
+    """The Run panel is made once Run is pressed, or (``slow to make``) takes seconds to be
+    made, so that the stage has logged its scores by then, or was made and docked hidden at
+    idle (what the app's prewarm does: it appears a turn before the run in it). Whichever,
+    the panel shows the run as if it had watched from the start."""
     from mlops_desktop.qt.window import run_panel_prep
 
+    panel_step_ms = 1000 if panel == "slow to make" else None
     if panel_step_ms is not None:
         monkeypatch.setattr(run_panel_prep, "STEP_MS", panel_step_ms)
+    if panel == "docked hidden at idle":
+        window.runs.dock_run_view_hidden()
+        assert window.run_view is not None and not window.run_view_dock.isVisible()
     from mlops_desktop.app.trust import trust
     from mlops_desktop.core.graph import Pipeline
     from mlops_desktop.core.registry import default_registry
@@ -80,7 +85,8 @@ def test_live_run_ticks_defaults_and_curves_not_every_score(
         )
     )
     window.acts.run.trigger()  # the Run button
-    assert window.run_view is None  # made in short turns from now on
+    if panel != "docked hidden at idle":
+        assert window.run_view is None  # made in short turns from now on
     qtbot.waitUntil(lambda: window.run_view is not None, timeout=20000)
     view = window.run_view
 

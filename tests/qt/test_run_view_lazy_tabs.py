@@ -63,15 +63,15 @@ def _click_tab(qtbot, view, index: int) -> None:
     qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(index).center())
 
 
-def test_diagnostics_are_built_when_their_tab_is_opened_after_a_run(qtbot, window) -> None:
+def test_diagnostics_are_built_when_their_tab_is_opened_after_a_run(
+    qtbot, window, run_panel_shows
+) -> None:
     with qtbot.waitSignal(window.runner.finished, timeout=120000) as blocker:
         window.acts.run.trigger()  # the Run button
     run_id, status = blocker.args[0], blocker.args[1]
     assert status == "succeeded"
-    view = window.run_view
-    assert view is not None and view.run is not None and view.run.id == run_id
     # The finished run, reloaded (read in a worker thread).
-    qtbot.waitUntil(lambda: view.run.status == "succeeded", timeout=10000)
+    view = run_panel_shows(window, run_id, "succeeded")
     # Started and finished without the diagnostics plots: none exists yet.
     assert view.findChildren(DiagnosticsView) == []
     assert view.tabs.tabText(1) == "Diagnostics" and view.tabs.isTabEnabled(1)
@@ -103,7 +103,9 @@ def test_diagnostics_are_built_when_their_tab_is_opened_after_a_run(qtbot, windo
     assert [r[0] for r in shown.calibration.data_table()[1]] == pytest.approx(list(again.x))
 
 
-def test_a_finished_run_is_read_back_off_the_gui_thread(qtbot, window, monkeypatch) -> None:
+def test_a_finished_run_is_read_back_off_the_gui_thread(
+    qtbot, window, monkeypatch, run_panel_shows
+) -> None:
     """When a run ends, the Run panel reads its stored series in a worker thread and the
     GUI thread only draws them (a read of a long run's series froze the window)."""
     import threading
@@ -119,8 +121,7 @@ def test_a_finished_run_is_read_back_off_the_gui_thread(qtbot, window, monkeypat
     monkeypatch.setattr(P, "series", series)
     with qtbot.waitSignal(window.runner.finished, timeout=120000) as blocker:
         window.acts.run.trigger()
-    view = window.run_view
-    qtbot.waitUntil(lambda: view.run.status == "succeeded", timeout=10000)
+    view = run_panel_shows(window, blocker.args[0], "succeeded")
     finished = [on_gui for run_id, on_gui in reads if run_id == blocker.args[0]]
     assert finished and not any(finished)
     keys = [

@@ -228,9 +228,16 @@ def test_reset_layout_docks_a_floating_run_panel(qtbot, window) -> None:
     with qtbot.waitSignal(window.runner.finished, timeout=60000) as ended:
         assert window.run_pipeline()
     run_id = ended.args[0]
-    # The Run view opened by itself when the run started.
-    assert window.run_view_dock is not None and window.run_view_dock.isVisible()
-    assert window.run_view.run.id == run_id
+    # The Run view opens by itself for the run (once made, when Run was its first use).
+    qtbot.waitUntil(
+        lambda: (
+            window.run_view_dock is not None
+            and window.run_view_dock.isVisible()
+            and window.run_view.run is not None
+            and window.run_view.run.id == run_id
+        ),
+        timeout=10000,
+    )
     window.run_view_dock.setFloating(True)
     window.projects_dock.setFloating(True)
     window.reset_layout()

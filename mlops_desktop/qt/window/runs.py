@@ -23,6 +23,8 @@ from mlops_desktop.qt.window.run_panel import FillScrollArea
 NEXT_TURN_MS = 5  # a later turn of the event loop, after the window has painted
 
 if TYPE_CHECKING:
+    from mlops_desktop.app.workspace import Workspace
+    from mlops_desktop.core.entities import Run
     from mlops_desktop.core.graph import Pipeline
     from mlops_desktop.qt.document.editor import PipelineEditor
     from mlops_desktop.qt.lifecycle.map_view import LifecycleMapView
@@ -98,11 +100,17 @@ class RunsController(QObject):
         self._show_started.setInterval(NEXT_TURN_MS)
         self._show_started.timeout.connect(self._show_started_run)
         self._started_id = 0  # the run it shows
+        self._fill_started = QTimer(self)  # ...in the turn after the panel appeared
+        self._fill_started.setSingleShot(True)
+        self._fill_started.setInterval(NEXT_TURN_MS)
+        self._fill_started.timeout.connect(self._fill_started_run)
         self._preparing = False  # the Run panel is being made in short turns
         self._show_when_prepared = False  # ...and shows the run started once made
         self._stage_running = False  # a stage of the run started has started
-        # Points the run logged while its Run panel was being made, given to it once made.
-        self._early_points: list[tuple[Any, ...]] = []
+        # Points the run started logs before the Run panel shows it (the panel is made or
+        # appears in later turns), given to the panel in order when it does.
+        self._early_points: list[tuple[Any, ...]] | None = None
+        runner.metrics_logged.connect(self._keep_early_points)
 
     def _prepare_run_view(self) -> None:
         """Make the Run panel in short turns (its modules imported on a background thread
@@ -112,8 +120,6 @@ class RunsController(QObject):
         if self._preparing:
             return
         self._preparing = True
-        self._early_points = []
-        self.runner.metrics_logged.connect(self._keep_early_points)
         from mlops_desktop.qt.window import run_panel_prep as prep
 
         thread = None if prep.panel_imported() else prep.import_in_background(prep.PANEL_MODULES)
@@ -123,27 +129,29 @@ class RunsController(QObject):
         prep.PanelSteps(self, steps, thread, prep.STEP_MS, lambda: self.runner.being_written)
 
     def _keep_early_points(self, *points: Any) -> None:
-        self._early_points.append(points)
+        if self._early_points is not None:
+            self._early_points.append(points)
 
     def _on_run_view_prepared(self) -> None:
         """The Run panel is made: it shows the run started meanwhile as if it had been
-        there from the start (its points so far given to it in order), or, when the run
-        ended meanwhile, as it ended."""
+        there from the start, or, when the run ended meanwhile, as it ended."""
         self._preparing = False
-        self.runner.metrics_logged.disconnect(self._keep_early_points)
-        early, self._early_points = self._early_points, []
         if not self._show_when_prepared:
             return
         self._show_when_prepared = False
         if not self.runner.running:
+            self._early_points = None
             self.open_run(self._started_id)
             return
         self._show_started_run()
-        view = self.run_view
-        if view is None:
-            return
+
+    def _show_created(self, view: RunView, workspace: Workspace, run: Run) -> None:
+        """Show the run just started in the Run panel, with what it did before the panel
+        showed it: its first stage running, its points so far (in order)."""
+        view.show_created(workspace, run)
         if self._stage_running:
-            view.mark_running(self.runner.run_id)
+            view.mark_running(run.id)
+        early, self._early_points = self._early_points or [], None
         for points in early:
             view.on_metrics_logged(*points)
 
@@ -428,6 +436,7 @@ class RunsController(QObject):
         self._run_label.show()
         self._started_id = run_id
         self._stage_running = False
+        self._early_points = []  # until the Run panel shows the run
         self._show_started.start()
 
     def _on_runner_start_failed(self, reason: str) -> None:
@@ -445,16 +454,40 @@ class RunsController(QObject):
             return
         run, workspace = self.runner.created_run, self._state.workspace
         if run is None or run.id != self._started_id or workspace is None:
+            self._early_points = None  # read from the workspace instead
             self.open_run(self._started_id)
             return
-        self.ensure_run_view().show_created(workspace, run)
-        assert self.run_view_dock is not None
-        self._host.show_dock(self.run_view_dock)
+        view = self.ensure_run_view()
+        dock = self.run_view_dock
+        assert dock is not None
+        if not dock.isVisible():
+            # The panel appears first (the window lays itself out again and paints it), the
+            # run in it a turn later: in one turn they stalled the window 50-80 ms.
+            self._host.show_dock(dock)
+            self._fill_started.start()
+            return
+        self._show_created(view, workspace, run)
+        self._host.show_dock(dock)
+
+    def _fill_started_run(self) -> None:
+        """The run just started, in the Run panel that appeared a turn before."""
+        self._fill_started.stop()
+        run, workspace, view = self.runner.created_run, self._state.workspace, self.run_view
+        if workspace is None or view is None:
+            return
+        if run is not None and run.id == self._started_id:
+            self._show_created(view, workspace, run)
+        else:  # it ended meanwhile: read as it ended
+            self._early_points = None
+            self.open_run(self._started_id)
 
     def on_runner_finished(self, run_id: int, status: str, message: str) -> None:
         """A run ended: show its status, its row, its stages' states and its final view."""
         if self._show_started.isActive():  # ended before the Run panel showed it
             self._show_started_run()
+        if self._fill_started.isActive():  # ...or before it showed the run in it
+            self._fill_started_run()
+        self._early_points = None  # read back from the workspace from now on
         self.update_actions()
         self._run_label.hide()
         label = self.runner.run_label or f"#{run_id}"
