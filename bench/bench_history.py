@@ -119,14 +119,20 @@ QApplication.processEvents()
 panel = win.runs_panel
 
 def settle(until, limit=60.0):
-    # Run the event loop until ``until()``; the longest gap between 5 ms ticks (a stall).
+    # Run the event loop until ``until()`` (looked at every 5 ms); the longest gap between
+    # 5 ms ticks (a stall). The loop waits in Qt as the app's does: a Python loop spinning
+    # on processEvents would take the interpreter from the reader threads it waits for.
     gaps, last = [0.0], [time.perf_counter()]
     def tick():
         now = time.perf_counter(); gaps.append(now - last[0]); last[0] = now
     timer = QTimer(); timer.setInterval(5); timer.timeout.connect(tick); timer.start()
-    end = time.perf_counter() + limit
-    while not until() and time.perf_counter() < end:
-        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
+    loop = QEventLoop()
+    poll = QTimer(); poll.setInterval(5); poll.timeout.connect(lambda: until() and loop.quit())
+    poll.start()
+    QTimer.singleShot(int(limit * 1000), loop.quit)
+    if not until():
+        loop.exec()
+    poll.stop()
     timer.stop()
     return max(gaps)
 
