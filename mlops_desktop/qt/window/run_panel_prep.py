@@ -6,7 +6,8 @@ it, and both go through :class:`PanelSteps`: the app's prewarm at idle after sta
 (:func:`mlops_desktop.qt.application.prewarm_window`) and a Run pressed before that prewarm
 has made it (:meth:`RunsController.run_pipeline`), which starts the run at once and shows
 the panel when it is ready (the run's worker is still importing its own libraries then).
-The modules are imported on a background thread (:func:`mlops_desktop.app.prewarm.prewarm`);
+The modules are imported on a background thread (:func:`mlops_desktop.app.prewarm.start_prewarm`:
+none when ``$MLOPS_DESKTOP_NO_PREWARM=1``, they are then imported as used);
 each later step is one turn of the event loop, the window painting in between.
 """
 
@@ -75,14 +76,6 @@ def panel_steps(runs: RunsController, window: QWidget) -> list[Callable[[], obje
 def panel_imported() -> bool:
     """Whether the Run panel's modules are imported already."""
     return all(name in sys.modules for name in PANEL_MODULES)
-
-
-def import_in_background(modules: Sequence[str]) -> threading.Thread | None:
-    """Import ``modules`` on a daemon thread in short slices (None when the prewarm is
-    turned off by ``$MLOPS_DESKTOP_NO_PREWARM=1``: they are then imported when used)."""
-    from mlops_desktop.app.prewarm import start_prewarm
-
-    return start_prewarm(tuple(modules))
 
 
 class PanelSteps(QObject):

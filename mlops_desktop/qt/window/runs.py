@@ -120,9 +120,10 @@ class RunsController(QObject):
         if self._preparing:
             return
         self._preparing = True
+        from mlops_desktop.app.prewarm import start_prewarm
         from mlops_desktop.qt.window import run_panel_prep as prep
 
-        thread = None if prep.panel_imported() else prep.import_in_background(prep.PANEL_MODULES)
+        thread = None if prep.panel_imported() else start_prewarm(prep.PANEL_MODULES)
         steps = prep.panel_steps(self, self._host.window())
         # Made once the run is written and handed over: both take the interpreter.
         steps.append(self._on_run_view_prepared)
@@ -140,8 +141,7 @@ class RunsController(QObject):
             return
         self._show_when_prepared = False
         if not self.runner.running:
-            self._early_points = None
-            self.open_run(self._started_id)
+            self._open_started_run()
             return
         self._show_started_run()
 
@@ -454,8 +454,7 @@ class RunsController(QObject):
             return
         run, workspace = self.runner.created_run, self._state.workspace
         if run is None or run.id != self._started_id or workspace is None:
-            self._early_points = None  # read from the workspace instead
-            self.open_run(self._started_id)
+            self._open_started_run()
             return
         view = self.ensure_run_view()
         dock = self.run_view_dock
@@ -469,6 +468,12 @@ class RunsController(QObject):
         self._show_created(view, workspace, run)
         self._host.show_dock(dock)
 
+    def _open_started_run(self) -> None:
+        """Show the run started as the workspace has it (it ended, or went on, before the
+        Run panel could show it as created): its points come from there, not kept ones."""
+        self._early_points = None
+        self.open_run(self._started_id)
+
     def _fill_started_run(self) -> None:
         """The run just started, in the Run panel that appeared a turn before."""
         self._fill_started.stop()
@@ -477,9 +482,8 @@ class RunsController(QObject):
             return
         if run is not None and run.id == self._started_id:
             self._show_created(view, workspace, run)
-        else:  # it ended meanwhile: read as it ended
-            self._early_points = None
-            self.open_run(self._started_id)
+        else:  # it ended meanwhile
+            self._open_started_run()
 
     def on_runner_finished(self, run_id: int, status: str, message: str) -> None:
         """A run ended: show its status, its row, its stages' states and its final view."""
