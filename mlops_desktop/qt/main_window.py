@@ -505,7 +505,7 @@ class MainWindow(QMainWindow):
         pipeline = self.current_pipeline()
         self.lifecycle_map.set_pipeline(pipeline)
         self.crosswalk.set_pipeline(pipeline)
-        self.runs.refresh_run_states()
+        self.runs.refresh_run_states(background=True)  # read off the GUI thread
         self.runs.reload_runs()
         self.panels.reload()
         self.menus.show_editor_actions(editor)

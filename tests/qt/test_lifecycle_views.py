@@ -202,8 +202,13 @@ def test_map_shows_the_last_run_status_of_each_phase(qtbot, tmp_path) -> None:
     win.set_workspace(ws, str(tmp_path / "w.db"))
     win.open_pipeline("small", "data")
     win.set_lens("aws")
+
+    def state(phase: str) -> str:
+        return win.lifecycle_map.coverage[phase].state
+
+    assert state("aws.stage.data_processing") == "planned"  # read off the GUI thread
+    qtbot.waitUntil(lambda: state("aws.stage.data_processing") == "succeeded", timeout=10000)
     cov = win.lifecycle_map.coverage
-    assert cov["aws.stage.data_processing"].state == "succeeded"
     assert cov["aws.stage.model_development"].state == "missing"
     win.close()
 

@@ -326,3 +326,24 @@ def test_served_at_tab_answers_what_served_production_then(panel, registry, qtbo
     qtbot.mouseClick(view.show_button, Qt.MouseButton.LeftButton)
     assert view.table.rowCount() == 0 and "nothing served" in view.summary.text()
     assert panel.errors == []
+
+
+def test_a_project_read_in_the_background_shows_nothing_of_the_last_one_meanwhile(
+    panel, registry, qtbot
+):
+    registry.workspace.projects.create("q")
+    registry.register("q", "reg")
+    panel.versions.selectRow(0)
+    panel.load(registry.workspace, "q", background=True)
+    # until q's registry arrives, p's versions cannot be promoted under q's name
+    assert panel.models.count() == 0 and panel.versions.rowCount() == 0
+    assert "Reading" in panel.heading.text() and not panel.promote_button.isEnabled()
+    qtbot.waitUntil(lambda: panel.current_model() == "reg", timeout=10000)
+    assert panel.versions.rowCount() == 1
+
+
+def test_a_background_read_error_shows_in_the_panel_not_in_a_dialog(panel, registry, qtbot):
+    panel.load(registry.workspace, "no-such-project", background=True)
+    qtbot.waitUntil(lambda: "Cannot read the registry" in panel.heading.text(), timeout=10000)
+    assert "no-such-project" in panel.heading.text() and panel.errors == []
+    assert panel.models.count() == 0

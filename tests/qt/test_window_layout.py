@@ -266,7 +266,11 @@ def test_stage_badges_come_back_after_a_restart(qtbot, tmp_path) -> None:
     win.close()
     again = _window(qtbot, tmp_path, (1440, 900))
     editor = again.current_editor() or again.open_pipeline("small", "data")
-    qtbot.wait(20)
-    states = {nid: item.status for nid, item in editor.scene.node_items.items()}
-    assert states == {"load": StageStatus.SUCCEEDED, "split": StageStatus.SUCCEEDED}
+
+    def states() -> dict[str, StageStatus]:
+        return {nid: item.status for nid, item in editor.scene.node_items.items()}
+
+    # read off the GUI thread: the badges come when the read arrives
+    done = {"load": StageStatus.SUCCEEDED, "split": StageStatus.SUCCEEDED}
+    qtbot.waitUntil(lambda: states() == done, timeout=10000)
     again.close()

@@ -167,14 +167,22 @@ class ModelsPanel(QtWidgets.QWidget):
         if self._deployments:
             self._show_deployments(self._deployments)
 
-    def load(self, workspace: Workspace, project: str | int) -> None:
-        """Show the registry of ``project``."""
+    def load(self, workspace: Workspace, project: str | int, background: bool = False) -> None:
+        """Show the registry of ``project`` (read in a worker thread with ``background``: the
+        window switching tabs keeps painting)."""
         from mlops_desktop.app.registry import RegistryService
 
+        switched = project != self._project
         self._service = RegistryService(workspace)
         self._project = project
         self.served_at.set_project(self._service, project)
-        self.refresh()
+        if not background:
+            self.refresh()
+            return
+        if switched:  # nothing of the last project may be promoted meanwhile
+            self._show(_Snapshot([], [], {}, None, [], []))
+            self.heading.setText("Reading the registry…")
+        self.refresh_in_background()
 
     def refresh(self) -> None:
         """Read the registry again and show it (now, on this thread)."""
@@ -199,8 +207,10 @@ class ModelsPanel(QtWidgets.QWidget):
     def _on_reads_arrived(self, number: int, result: object) -> None:
         if not self._reads.is_latest(number):
             return
-        if isinstance(result, MlopsError):
-            self.report_error(str(result))
+        if isinstance(result, MlopsError):  # where the user looks, not a dialog nobody asked for
+            colour = colors.css("error_text")
+            message = html.escape(f"Cannot read the registry: {result}")
+            self.heading.setText(f"<span style='color:{colour}'>{message}</span>")
         elif isinstance(result, Exception):
             raise result
         elif isinstance(result, tuple) and result[0] == self._project:

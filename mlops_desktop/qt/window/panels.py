@@ -81,7 +81,7 @@ class ProjectPanels:
         project = self._project()
         if self._state.workspace is not None and project is not None:
             try:
-                self._models_panel.load(self._state.workspace, project)
+                self._models_panel.load(self._state.workspace, project, background=True)
             except MlopsError as exc:
                 self._host.show_message(f"Cannot list the models: {exc}", error=True)
         self.maturity_stale = True
