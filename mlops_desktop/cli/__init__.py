@@ -10,14 +10,23 @@ traceback only under ``--debug``.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import importlib
 import pkgutil
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from mlops_desktop import __version__
 from mlops_desktop.core.errors import MlopsError
+
+# The cyclic collector's first threshold for a sub-command (Python's default is 700). Its
+# imports and bulk reads make hundreds of thousands of objects and hardly any cycles: at the
+# default, full collections over all of them took 0.1-0.5 s of a command reading a 10,000-run
+# history (`report` 3.1 -> 2.7 s, `assess` 1.9 -> 1.7 s). Cycles are still collected, after
+# this many allocations instead of 700.
+COMMAND_GC_THRESHOLD = 50_000
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,7 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             except SystemExit:
                 pass
             return 2
-        return int(handler(args) or 0)
+        with _fewer_collections():
+            return int(handler(args) or 0)
     except MlopsError as exc:
         if args.debug:
             traceback.print_exc()
@@ -78,3 +88,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Collect cycles after :data:`COMMAND_GC_THRESHOLD` allocations while a sub-command runs
+    (the thresholds it found come back after: ``main`` may be called in a long process)."""
+    before = gc.get_threshold()
+    gc.set_threshold(COMMAND_GC_THRESHOLD, before[1], before[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)

@@ -117,3 +117,29 @@ def test_real_command_refuses_a_non_workspace_untouched(tmp_path: Path, content:
     assert "not" in result.stderr and str(path) in result.stderr
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+
+
+def test_a_command_collects_cycles_less_often_and_gives_the_thresholds_back(
+    capsys, tmp_path, monkeypatch
+) -> None:
+    """A command reading a long history is not held up by full collections over its own
+    objects; ``main`` called in a long process leaves the collector as it found it, also
+    when the command fails."""
+    import gc
+
+    from mlops_desktop.cli import COMMAND_GC_THRESHOLD, cmd_project
+
+    seen: list[tuple[int, int, int]] = []
+    real_list = cmd_project._list
+
+    def spy(args):  # noqa: ANN001, ANN202
+        seen.append(gc.get_threshold())
+        return real_list(args)
+
+    monkeypatch.setattr(cmd_project, "_list", spy)
+    before = gc.get_threshold()
+    workspace = str(tmp_path / "w.db")
+    assert run_cli(capsys, "--workspace", workspace, "project", "list")[0] == 0
+    assert seen and seen[0][0] == COMMAND_GC_THRESHOLD and gc.get_threshold() == before
+    code, _, err = run_cli(capsys, "--workspace", workspace, "project", "delete", "nope")
+    assert code == 1 and "nope" in err and gc.get_threshold() == before
