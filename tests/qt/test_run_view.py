@@ -115,3 +115,41 @@ def test_the_metric_list_is_wide_enough_for_its_names_and_values(qtbot, google_r
         keys.fontMetrics().horizontalAdvance(keys.item(i).text()) for i in range(keys.count())
     )
     assert widest + 24 <= room, (widest, room, longest)
+
+
+def test_a_live_run_draws_scores_logged_once_as_bars_until_a_metric_has_a_second_point(
+    qtbot, google_runs
+):
+    """While a run goes, its scores logged once are bars, as the run read back shows them:
+    no line plot of lone dots and legend is made only to be thrown away when it ends."""
+    from dataclasses import replace
+
+    from mlops_desktop.core.entities import RunStatus
+    from mlops_desktop.qt.runs.view import RunView
+
+    ws, runs = google_runs
+    running = replace(runs[-1], status=RunStatus.RUNNING)
+    view = RunView()
+    qtbot.addWidget(view)
+    view.resize(1100, 650)
+    view.show()
+    view.show_created(ws, running)
+    for key, value in (("accuracy", 0.9), ("f1", 0.8), ("roc_auc", 0.95)):
+        view.on_metrics_logged(running.id, "evaluate", key, [0], [value])
+    qtbot.waitUntil(lambda: view.plot_stack.currentWidget() is view.values_plot, timeout=5000)
+    assert view.values_plot.data_table()[1] == [
+        ("accuracy", pytest.approx(0.9)),
+        ("f1", pytest.approx(0.8)),
+        ("roc_auc", pytest.approx(0.95)),
+    ]
+    assert "Latest values" in view.values_plot.plot_item.titleLabel.text
+    assert view.plot.series() == [] and not view.plot.legend.items
+    # A second point of a ticked metric: lines, with every point logged so far.
+    view.on_metrics_logged(running.id, "evaluate", "accuracy", [1], [0.92])
+    assert view.plot_stack.currentWidget() is view.plot
+    view.plot.flush()
+    assert view.plot.line_data(running.id, "accuracy")[1].tolist() == [0.9, 0.92]
+    assert view.plot.line_data(running.id, "f1")[1].tolist() == [0.8]
+    view.on_metrics_logged(running.id, "evaluate", "accuracy", [2], [0.93])
+    view.plot.flush()
+    assert view.plot.line_data(running.id, "accuracy")[1].tolist() == [0.9, 0.92, 0.93]

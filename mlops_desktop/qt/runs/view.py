@@ -50,6 +50,7 @@ DEFAULT_METRICS = (
 FIRST_FEW = 4
 NEXT_TURN_MS = 5  # a later turn of the event loop, after the window has painted
 CLEAR_HIDDEN_MS = 400  # after the bars show: the hidden line plot's curves go
+LIVE_BARS_MS = 200  # live values of metrics logged once: bars redrawn at most this often
 DIAGNOSTICS_TAB, TUNING_TAB = 1, 2
 
 
@@ -154,6 +155,11 @@ class RunView(QtWidgets.QWidget):
         self._replot_later.setSingleShot(True)
         self._replot_later.setInterval(NEXT_TURN_MS)
         self._replot_later.timeout.connect(self._plot_turn)
+        # Live values of metrics logged once, drawn as bars at most five times a second.
+        self._bars_later = QtCore.QTimer(self)
+        self._bars_later.setSingleShot(True)
+        self._bars_later.setInterval(LIVE_BARS_MS)
+        self._bars_later.timeout.connect(self._replot)
         self.plot_stack = QtWidgets.QStackedWidget()
         self.plot_stack.addWidget(self.plot)
         split = QtWidgets.QSplitter()
@@ -442,9 +448,8 @@ class RunView(QtWidgets.QWidget):
             # The curves of the hidden line plot go later, once the window is idle (removing
             # a run's curves and legend takes 5-25 ms of the GUI thread).
             self._clear_later.start()
-            self.values_plot.set_values(
-                [(s.key, float(s.values[-1])) for s in chosen], "Final values"
-            )
+            title = "Final values" if self._has_finished() else "Latest values"
+            self.values_plot.set_values([(s.key, float(s.values[-1])) for s in chosen], title)
             self.plot_stack.setCurrentWidget(self.values_plot)
             self._show_empty_hint(False)
             return
@@ -574,23 +579,28 @@ class RunView(QtWidgets.QWidget):
             self.key_list.blockSignals(False)
             if not tick:
                 self._untick_chosen.add(key)
-            elif self.plot_stack.currentWidget() is not self.plot:  # bars give way to lines
-                self._replot()
         if self._checked(key):
-            self.plot.append_points(run_id, key, steps, values)
+            self._draw_live(run_id, key, steps, values)
         else:  # kept for when the metric is ticked
-            old = self._series[key]
-            now = QtCore.QDateTime.currentMSecsSinceEpoch() / 1000.0
-            v = np.atleast_1d(np.asarray(values, dtype=np.float64))
-            self._series[key] = plot_data.make_series(
-                run_id,
-                key,
-                np.concatenate([old.steps, np.atleast_1d(steps)]),
-                np.concatenate([old.values, v]),
-                np.concatenate([old.timestamps, np.full(v.shape, now)]),
-            )
+            self._series[key] = _with_points(self._series[key], run_id, key, steps, values)
             if key in self._untick_chosen and len(self._series[key]) > 1:
                 self._tick_curve(run_id, key)
+
+    def _draw_live(self, run_id: int, key: str, steps: Any, values: Any) -> None:
+        """A ticked metric's live points. While every ticked metric has one value they are
+        bars, as the run read back shows them (lone dots with a legend, made only to be
+        replaced when the run ends, cost the window 40-80 ms then); from a metric's second
+        point on, lines."""
+        if self.plot_stack.currentWidget() is self.plot and self.plot.series():
+            self.plot.append_points(run_id, key, steps, values)  # lines already drawn
+            return
+        self._series[key] = _with_points(self._series[key], run_id, key, steps, values)
+        if is_scalar(self._chosen_series()):
+            if not self._bars_later.isActive():
+                self._bars_later.start()
+            return
+        self._bars_later.stop()
+        self._replot()  # bars give way to lines, drawn from the points kept so far
 
     def _tick_curve(self, run_id: int, key: str) -> None:
         """A metric left unticked became a curve (a second point): tick and draw it."""
@@ -614,6 +624,21 @@ class RunView(QtWidgets.QWidget):
             if item.data(Qt.ItemDataRole.UserRole) == key:
                 return item.checkState() == Qt.CheckState.Checked
         return False
+
+
+def _with_points(
+    old: plot_data.Series, run_id: int, key: str, steps: Any, values: Any
+) -> plot_data.Series:
+    """``old`` with live points added (stamped now)."""
+    now = QtCore.QDateTime.currentMSecsSinceEpoch() / 1000.0
+    v = np.atleast_1d(np.asarray(values, dtype=np.float64))
+    return plot_data.make_series(
+        run_id,
+        key,
+        np.concatenate([old.steps, np.atleast_1d(steps)]),
+        np.concatenate([old.values, v]),
+        np.concatenate([old.timestamps, np.full(v.shape, now)]),
+    )
 
 
 def _read(due: Any, what: str) -> tuple[Any, str]:
