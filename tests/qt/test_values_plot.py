@@ -30,3 +30,12 @@ def test_values_redrawn_for_fewer_and_more_metrics(qtbot) -> None:
     assert _shown_labels(plot) == [] and not bars.isVisible()
     plot.set_values([("x", 1.0), ("y", 2.0), ("z", 4.0)])
     assert sorted(_shown_labels(plot)) == ["1", "2", "4"] and bars.isVisible()
+
+
+def test_values_all_zero_get_an_axis_from_zero_to_one(qtbot) -> None:
+    """A live run's first counts are often all 0: the axis reads 0 to 1, not 0 to 0.15."""
+    plot = MetricValuesPlot()
+    qtbot.addWidget(plot)
+    plot.set_values([("schema_violations", 0.0), ("drift_amount", 0.0)])
+    lo, hi = plot.plot_item.viewRange()[0]
+    assert lo < 0 < 1 < hi < 1.3

@@ -89,7 +89,9 @@ class MetricValuesPlot(PlotPanel):
             label.show()
         set_category_ticks(self.plot_item.getAxis("left"), y, self.keys)
         lo, hi = min(0.0, float(finite.min())), max(0.0, float(finite.max()))
-        span = (hi - lo) or 1.0
+        if hi == lo:  # every value 0: an axis from 0 to 1, not a sliver around 0
+            hi = lo + 1.0
+        span = hi - lo
         # Room beyond each end for the value labels.
         self.plot_item.setXRange(
             lo - (0.15 if lo < 0 else 0.02) * span, hi + 0.15 * span, padding=0
