@@ -166,7 +166,7 @@ panel.view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
 
 t = time.perf_counter()
 win.trends_dock.show(); win.trends_dock.raise_()
-settle(lambda: win.trends is not None and win.trends.trend.trend is not None
+out["open_trends_stall"] = settle(lambda: win.trends is not None and win.trends.trend.trend is not None
        and len(win.trends.trend.trend.run_ids) > 0)
 QApplication.processEvents()
 out["open_trends"] = time.perf_counter() - t
@@ -297,6 +297,7 @@ ROWS = (
     ("filter_worst", "Filter the runs, worst keystroke"),
     ("sort_metric", "Sort by a metric column"),
     ("open_trends", "Open the Trends view"),
+    ("open_trends_stall", "  longest GUI stall meanwhile"),
     ("reload_gui", "Reload after a run finishes (GUI-thread time)"),
     ("select_all", "Restore a selection of every row"),
     ("runs_json", "CLI `runs --json`, all runs"),

@@ -694,6 +694,8 @@ class MainWindow(QMainWindow):
             panel.wait(seconds)
         self.runs.wait(seconds)  # the stage states of the latest run
         self.models_panel.wait(seconds)  # the registry read after a run
+        if self.panels.trends is not None:  # built when first shown
+            self.panels.trends.wait(seconds)
         preview = sys.modules.get("mlops_desktop.qt.runs.output_preview")
         if preview is not None:  # loaded with the first run view
             for widget in self.findChildren(preview.OutputPreview):

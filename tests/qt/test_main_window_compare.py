@@ -57,7 +57,7 @@ def test_compare_button_opens_the_comparison_of_the_selected_runs(qtbot, window)
 def test_trends_panel_shows_the_metrics_of_the_project_runs(qtbot, window) -> None:
     assert window.trends is None  # built when first shown
     window.show_dock(window.trends_dock)
-    qtbot.waitUntil(lambda: window.trends is not None)
+    qtbot.waitUntil(lambda: window.trends is not None and window.trends.trend.trend is not None)
     trends = window.trends
     assert trends.pipeline_combo.currentText() == "fit"
     assert len(trends._runs) == 2
@@ -65,3 +65,38 @@ def test_trends_panel_shows_the_metrics_of_the_project_runs(qtbot, window) -> No
     assert "accuracy" in keys
     assert not trends.trend.isHidden() and trends.empty.isHidden()
     qtbot.waitUntil(trends.trend.isVisible)  # shown with its panel
+
+
+def test_trends_read_off_the_gui_thread_when_shown_rechosen_and_after_a_run(
+    qtbot, window, monkeypatch
+) -> None:
+    """Opening Trends, choosing another metric and a run finishing read the workspace on
+    reader threads; the GUI thread only draws (at 10,000 runs the reads took it 0.5 s)."""
+    import threading
+
+    from mlops_desktop.app import trends_read
+
+    gui, calls = threading.get_ident(), []
+    for name in ("read_trends", "read_metric", "read_run"):
+        real = getattr(trends_read, name)
+
+        def spy(*args, _real=real, _name=name):  # noqa: ANN002, ANN202
+            calls.append((_name, threading.get_ident() == gui))
+            return _real(*args)
+
+        monkeypatch.setattr(trends_read, name, spy)
+    window.show_dock(window.trends_dock)
+    qtbot.waitUntil(lambda: window.trends is not None and window.trends.trend.trend is not None)
+    trends = window.trends
+    assert trends.trend.trend.key == "accuracy" and len(trends.trend.trend.run_ids) == 2
+    keys = [trends.metric_combo.itemText(i) for i in range(trends.metric_combo.count())]
+    other = next(k for k in keys if k != "accuracy" and not k.startswith("psi/"))
+    with qtbot.waitSignal(trends.loaded, timeout=10000):
+        trends.metric_combo.setCurrentText(other)
+    assert trends.trend.trend.key == other
+    trends.metric_combo.setCurrentText("accuracy")
+    with qtbot.waitSignal(window.runner.finished, timeout=60000):
+        window.run_pipeline(force=True)
+    qtbot.waitUntil(lambda: len(trends.trend.trend.run_ids) == 3, timeout=10000)
+    assert {name for name, _ in calls} == {"read_trends", "read_metric", "read_run"}
+    assert not any(on_gui for _, on_gui in calls), calls

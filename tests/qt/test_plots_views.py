@@ -246,15 +246,21 @@ def test_trends_view_with_registry_events(qtbot, world):
 
     view = TrendsView()
     qtbot.addWidget(view)
-    view.load(ws, "views")
+    with qtbot.waitSignal(view.loaded, timeout=10000):  # read on a reader thread
+        view.load(ws, "views")
     assert view.pipeline_combo.currentText() == "main"
     assert view.metric_combo.currentText() == "accuracy"
     _, rows = view.trend.data_table()
     assert [r[0] for r in rows] == [r.id for r in runs]
     assert len(view.trend._event_items) == 2
     assert view.drift.isHidden()  # no monitoring in this project
-    view.metric_combo.setCurrentText("f1")
+    with qtbot.waitSignal(view.loaded, timeout=10000):  # f1's values read then
+        view.metric_combo.setCurrentText("f1")
     assert view.trend.trend.key == "f1"
+    _, rows = view.trend.data_table()
+    assert [r[0] for r in rows] == [r.id for r in runs]
+    view.metric_combo.setCurrentText("accuracy")  # read already: drawn at once
+    assert view.trend.trend.key == "accuracy"
 
 
 def test_comparison_view_loads_from_workspace(qtbot, world):

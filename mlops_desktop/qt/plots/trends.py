@@ -8,13 +8,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from mlops_desktop.app.plot_data import LOOP_KINDS, DriftTrend, TimelineEvent, Trend
+from mlops_desktop.core.errors import MlopsError
 from mlops_desktop.qt import colors
 from mlops_desktop.qt.plots._common import (
     PlotPanel,
@@ -24,6 +25,9 @@ from mlops_desktop.qt.plots._common import (
     pen,
     style_plot,
 )
+
+if TYPE_CHECKING:
+    from mlops_desktop.app.trends_read import TrendsRead
 
 EVENT_COLOURS = {"deployment": "#9a6700", "model_version": "#6f42c1"}
 # The legend never takes more than this share of the panel's height.
@@ -416,12 +420,19 @@ class DriftPlot(_TimePanel):
 class TrendsView(QtWidgets.QWidget):
     """A project's trends: pick a pipeline and a metric; the metric across its runs above,
     per-feature drift below (when the pipeline monitors drift). A click on a run's point or
-    on a loop marker emits :attr:`run_activated`."""
+    on a loop marker emits :attr:`run_activated`.
+
+    Everything it shows is read on a reader thread (:mod:`mlops_desktop.app.trends_read`):
+    at 10,000 runs the reads took the GUI thread half a second. It draws what arrives; a
+    read superseded by a newer one (another pipeline chosen meanwhile) is dropped."""
 
     run_activated = QtCore.Signal(int)
+    loaded = QtCore.Signal()  # what a read brought is drawn
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
+        from mlops_desktop.qt.background import BackgroundReads
+
         self.pipeline_combo = QtWidgets.QComboBox()
         self.pipeline_combo.setToolTip("Whose runs to follow")
         self.metric_combo = QtWidgets.QComboBox()
@@ -434,6 +445,7 @@ class TrendsView(QtWidgets.QWidget):
         self.drift.run_activated.connect(self.run_activated)
         self.empty = QtWidgets.QLabel("No runs with metrics yet: run the pipeline to see trends.")
         self.empty.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
         bar = QtWidgets.QHBoxLayout()
         bar.setContentsMargins(4, 4, 4, 0)
         for label, combo in (("Pipeline:", self.pipeline_combo), ("Metric:", self.metric_combo)):
@@ -450,113 +462,151 @@ class TrendsView(QtWidgets.QWidget):
         box.addWidget(self.empty)
         box.addWidget(split, 1)
         self._ws: Any = None
-        self._project: Any = None
-        self._runs: list[Any] = []
-        self._latest: dict[int, dict[str, float]] = {}
-        self._keys: list[str] = []  # the keys read into _latest
-        self._events: list[TimelineEvent] = []
+        self._project: str | int | None = None
+        self._read: TrendsRead | None = None  # what is shown
+        self._reads = BackgroundReads("mlops-trends-read", self)
+        self._reads.arrived.connect(self._on_read)
+
+    @property
+    def _runs(self) -> list[Any]:
+        """The runs of the pipeline shown, newest first."""
+        return self._read.runs if self._read is not None else []
 
     def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 - Qt override
         """Redraw the event markers and legends in the new theme's colours."""
         super().changeEvent(event)
-        if getattr(self, "_ws", None) is not None and colors.scheme_changed_for(self, event):
-            self._on_metric_combo_changed()
+        if getattr(self, "_read", None) is not None and colors.scheme_changed_for(self, event):
+            self._draw()
 
-    def load(self, workspace: Any, project: str | int) -> None:
-        """Read the project's pipelines, runs, model versions, deployments and its training
-        loop (alerts, retraining runs, promotions, rollbacks)."""
-        from mlops_desktop.app import plot_data
-        from mlops_desktop.core.errors import MlopsError
+    # ------------------------------------------------------------------ reading
+    def load(self, workspace: Any, project: str | int, pipeline: str | int | None = None) -> None:
+        """Read the project's pipelines, the runs of ``pipeline`` (the one shown, else the
+        first), their metrics, model versions, deployments and training loop (alerts,
+        retraining runs, promotions, rollbacks) on a reader thread; drawn when read."""
+        from mlops_desktop.app.trends_read import read_trends
 
-        self._ws = workspace
-        self._project = workspace.projects.get(project)
-        try:
-            self._events = sorted(
-                plot_data.timeline_events(workspace, self._project.id)
-                + plot_data.loop_events(workspace, self._project.id),
-                key=lambda e: e.time,
-            )
-        except MlopsError:
-            self._events = []
-        self.pipeline_combo.blockSignals(True)
-        self.pipeline_combo.clear()
-        for info in workspace.pipelines.list(self._project.id):
-            self.pipeline_combo.addItem(info.name, info.id)
-        self.pipeline_combo.blockSignals(False)
-        self._on_pipeline_combo_changed()
+        self._ws, self._project = workspace, project
+        if pipeline is None and self._read is not None:
+            pipeline = self.pipeline_combo.currentData()
+        key = self.metric_combo.currentText()
+        self._reads.start(lambda: ("all", read_trends(workspace, project, pipeline, key)))
 
     def add_run(self, run_id: int) -> None:
-        """Add (or update) one run's point: a read of that run only, then a redraw from
-        the arrays held here."""
-        if self._ws is None:
+        """Add (or update) one finished run's point: that run alone is read (on a reader
+        thread), then the point added to what is drawn."""
+        from mlops_desktop.app.trends_read import read_run
+
+        workspace = self._ws
+        if workspace is None or self._read is None:
             return
-        run = self._ws.runs.get(run_id)
-        if run.project_id != self._project.id:
+        self._reads.start(lambda: ("run", read_run(workspace, run_id)), self._reads.number)
+
+    def wait(self, seconds: float = 5.0) -> bool:
+        """Let the reads running end (the workspace closes; tests)."""
+        return self._reads.wait(seconds)
+
+    def _on_read(self, number: int, result: Any) -> None:
+        if not self._reads.is_latest(number):
+            return  # another pipeline or project was chosen since
+        if isinstance(result, MlopsError):
+            self._read = None
+            self._show_empty(f"Cannot show the trends: {result}")
             return
-        if run.pipeline_id != self.pipeline_combo.currentData():
-            return
-        self._runs = [r for r in self._runs if r.id != run_id]
-        self._runs.insert(0, run)  # newest first, as listed
-        latest = self._ws.metrics.latest(run_id)
-        self._latest[run_id] = latest
-        key = self.metric_combo.currentText()
-        if not key:
-            self._on_pipeline_combo_changed()
-            return
-        if any(k.startswith("psi/") for k in latest):
-            self._on_metric_combo_changed()  # the drift too: draw both again
+        if isinstance(result, Exception):
+            raise result
+        what, data = result
+        if what == "all":
+            self._show_read(data)
+        elif what == "metric":
+            self._show_metric(*data)
+        elif what == "run":
+            self._add_run_read(*data)
+        self.loaded.emit()
+
+    def _show_read(self, read: TrendsRead) -> None:
+        self._read = read
+        for combo, items, current in (
+            (self.pipeline_combo, read.pipelines, read.pipeline_id),
+            (self.metric_combo, [(k, k) for k in read.keys], read.key),
+        ):
+            combo.blockSignals(True)
+            combo.clear()
+            for text, data in items:
+                combo.addItem(text, data)
+            combo.setCurrentIndex(max(combo.findData(current), 0) if items else -1)
+            combo.blockSignals(False)
+        self._draw()
+
+    def _show_metric(self, read: TrendsRead, key: str, values: dict[int, dict[str, float]]) -> None:
+        from mlops_desktop.app.trends_read import with_metric
+
+        if self._read is read and self.metric_combo.currentText() == key:
+            with_metric(self._read, key, values)
+            self._draw()
+
+    def _add_run_read(self, run: Any, latest: dict[str, float]) -> None:
+        from mlops_desktop.app.trends_read import with_run
+
+        read = self._read
+        if read is None or not with_run(read, run, latest):
+            return  # a run of another pipeline or project
+        key = read.key
+        if not key or any(k.startswith("psi/") for k in latest):
+            self.load(self._ws, read.project_id)  # its first metrics, or the drift too
             return
         if key not in latest:
             return  # nothing drawn changed
-        started = run.started_at or run.created_at
         shown = self.trend.trend
-        if shown is not None and run_id in shown.run_ids.tolist():
-            self._on_metric_combo_changed()  # an updated run: draw again
+        started = run.started_at or run.created_at
+        if shown is not None and run.id in shown.run_ids.tolist():
+            read.redraw()  # an updated run: drawn again
+            self._draw()
         elif not self.trend.append_point(
-            run_id, started.timestamp(), float(latest[key]), str(run.status)
+            run.id, started.timestamp(), float(latest[key]), str(run.status)
         ):
-            self._on_metric_combo_changed()
+            read.redraw()
+            self._draw()
 
+    # ------------------------------------------------------------------ choosing
     def _on_pipeline_combo_changed(self, *_args: Any) -> None:
-        from mlops_desktop.app.plot_data import keys_by_count
-
         if self._ws is None or self.pipeline_combo.currentData() is None:
             return
-        pipeline_id = self.pipeline_combo.currentData()
-        self._runs = list(self._ws.runs.list(self._project.id, pipeline_id, with_params=False))
-        ids = [r.id for r in self._runs]
-        counts = self._ws.metrics.key_counts(ids) if ids else {}
-        keys = keys_by_count(counts, limit=50)
-        # Latest values of the drift keys now; of a metric when it is first chosen.
-        self._keys = [k for k in counts if k.startswith("psi/")]
-        self._latest = self._ws.metrics.latest_many(ids, self._keys) if ids else {}
-        current = self.metric_combo.currentText()
-        self.metric_combo.blockSignals(True)
-        self.metric_combo.clear()
-        self.metric_combo.addItems(keys)
-        if current in keys:
-            self.metric_combo.setCurrentText(current)
-        self.metric_combo.blockSignals(False)
-        self._on_metric_combo_changed()
+        self.load(self._ws, self._project or 0, self.pipeline_combo.currentData())
 
     def _on_metric_combo_changed(self, *_args: Any) -> None:
-        from mlops_desktop.app.plot_data import build_drift, build_trend, monitor_threshold
+        from mlops_desktop.app.trends_read import read_metric, with_metric
 
-        key = self.metric_combo.currentText()
-        if key and key not in self._keys and self._runs:
-            self._keys.append(key)
-            more = self._ws.metrics.latest_many([r.id for r in self._runs], [key])
-            for run_id, values in more.items():
-                self._latest.setdefault(run_id, {}).update(values)
-        self.empty.setVisible(not key)
-        self.trend.setVisible(bool(key))
-        if key:
-            self.trend.set_trend(build_trend(key, self._runs, self._latest, self._events))
-        threshold = 0.2
-        if self._runs:
-            doc = self._ws.pipelines.version(self._runs[0].pipeline_version_id).document
-            threshold = monitor_threshold(doc) or threshold
-        drift = build_drift(self._runs, self._latest, threshold, events=self._events)
-        self.drift.setVisible(bool(drift.features))
-        if drift.features:
+        read, key = self._read, self.metric_combo.currentText()
+        if read is None or not key:
+            return
+        if key in read.read_keys:
+            with_metric(read, key, {})
+            self._draw()
+            return
+        workspace = self._ws  # belongs to the read shown: a newer one drops it
+        self._reads.start(
+            lambda: ("metric", (read, key, read_metric(workspace, read, key))),
+            self._reads.number,
+        )
+
+    # ------------------------------------------------------------------ drawing
+    def _show_empty(self, text: str) -> None:
+        self.empty.setText(text)
+        self.empty.setVisible(True)
+        self.trend.setVisible(False)
+        self.drift.setVisible(False)
+
+    def _draw(self) -> None:
+        read = self._read
+        if read is None:
+            return
+        if read.trend is None:
+            self._show_empty("No runs with metrics yet: run the pipeline to see trends.")
+        else:
+            self.empty.setVisible(False)
+            self.trend.setVisible(True)
+            self.trend.set_trend(read.trend)
+        drift = read.drift
+        self.drift.setVisible(drift is not None and bool(drift.features))
+        if drift is not None and drift.features:
             self.drift.set_drift(drift)

@@ -146,11 +146,8 @@ class ProjectPanels:
         shown = self.trends is not None and self.trends_dock.isVisible()
         if run_id is not None and shown and not self._trends_stale:
             assert self.trends is not None
-            try:
-                self.trends.add_run(run_id)
-                return
-            except MlopsError:
-                pass  # read everything again below
+            self.trends.add_run(run_id)  # that run read off the GUI thread
+            return
         self._trends_stale = True
         if shown:
             self._load_trends()
@@ -172,14 +169,8 @@ class ProjectPanels:
         tab = self._documents.current()
         if self.trends is None or self._state.workspace is None or tab is None:
             return
-        try:
-            self.trends.load(self._state.workspace, tab.project)
-        except MlopsError as exc:
-            self._host.show_message(f"Cannot show the trends: {exc}", error=True)
-            return
-        index = self.trends.pipeline_combo.findText(tab.name)  # follow the current tab
-        if index >= 0:
-            self.trends.pipeline_combo.setCurrentIndex(index)
+        # Of the current tab's pipeline, read off the GUI thread (a read error shows in it).
+        self.trends.load(self._state.workspace, tab.project, tab.name)
 
     # --------------------------------------------------------------- maturity
     def _on_maturity_dock_visibility_changed(self, visible: bool) -> None:
