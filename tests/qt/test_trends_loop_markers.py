@@ -172,3 +172,54 @@ def test_labels_of_close_events_do_not_overlap(qtbot, window) -> None:
             assert not a.intersects(b), (a, b)
     view = plot.plot_item.vb.sceneBoundingRect()
     assert all(view.top() - 1 <= r.top() for r in rects)  # inside the plot, none above it
+
+
+def test_a_long_loop_marks_its_newest_retraining_runs_and_says_how_many_it_left_out(
+    qtbot,
+) -> None:
+    """Thousands of retraining runs overlap on a time axis and each marker costs the GUI
+    thread: the newest MAX_LOOP_MARKERS are marked, and the legend says of how many; a click
+    on one still opens its own run."""
+    import numpy as np
+
+    from mlops_desktop.app.plot_data import TimelineEvent, Trend
+    from mlops_desktop.qt.plots.trends import MAX_LOOP_MARKERS, TrendPlot
+
+    n = MAX_LOOP_MARKERS + 100
+    events = [TimelineEvent(1000.0 + i, f"retraining run #{i}", "retrain", i) for i in range(n)]
+    times = np.arange(n, dtype=np.float64) + 1000.0
+    trend = Trend("accuracy", np.arange(n), times, np.full(n, 0.9), ["succeeded"] * n, events)
+    plot = TrendPlot()
+    qtbot.addWidget(plot)
+    plot.resize(900, 400)
+    plot.set_trend(trend)
+    xs, _ = plot.markers["retrain"].getData()
+    assert xs.size == MAX_LOOP_MARKERS and xs.min() == 1100.0 and xs.max() == 1000.0 + n - 1
+    names = [name for _, name, _ in plot._legend_entries]
+    assert f"retraining run (newest {MAX_LOOP_MARKERS} of {n})" in names
+    newest = plot.markers["retrain"].points()[-1]
+    assert plot.events[int(newest.data())].run_id == n - 1
+
+
+def test_a_long_drift_history_is_drawn_as_lines_without_a_marker_per_point(qtbot) -> None:
+    """Markers while a feature's points can be told apart; past MAX_MARKERS its line only
+    (a marker per point of 10,000 runs took the drift plot 75 ms of the GUI thread)."""
+    import numpy as np
+
+    from mlops_desktop.app.plot_data import DriftTrend
+    from mlops_desktop.qt.plots.trends import MAX_MARKERS, DriftPlot
+
+    long_t = np.arange(MAX_MARKERS + 1, dtype=np.float64)
+    short_t = np.arange(20, dtype=np.float64)
+    drift = DriftTrend(
+        "psi",
+        {"age": (long_t, np.full(long_t.size, 0.1)), "income": (short_t, np.full(20, 0.3))},
+        0.2,
+    )
+    plot = DriftPlot()
+    qtbot.addWidget(plot)
+    plot.set_drift(drift)
+    items = {len(item.xData): item for item in plot.plot_item.listDataItems()}
+    long, short = items[MAX_MARKERS + 1], items[20]
+    assert long.opts["symbol"] is None and not long.scatter.isVisible()
+    assert short.opts["symbol"] == "o" and len(short.scatter.data) == 20

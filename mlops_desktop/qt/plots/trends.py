@@ -42,6 +42,10 @@ LOOP_MARKERS = {
 }
 FAILED = ("failed", "cancelled", "interrupted")
 MAX_MARKERS = 1000  # drift series longer than this are drawn without a marker per point
+# Loop markers of one kind drawn at most (the newest): thousands of retraining runs overlap
+# on a time axis anyway, and each marker costs the GUI thread (2,500 took 50-75 ms a plot).
+MAX_LOOP_MARKERS = 500
+DRIFT_AFTER_MS = 5  # the drift's turn, after the trend's has painted
 
 
 def _time_text(epoch: float) -> str:
@@ -157,6 +161,9 @@ class _TimePanel(PlotPanel):
             if not index.size:
                 continue
             symbol, color, name = LOOP_MARKERS[kind]
+            if index.size > MAX_LOOP_MARKERS:  # the events are in time order: the newest
+                name = f"{name} (newest {MAX_LOOP_MARKERS} of {index.size})"
+                index = index[-MAX_LOOP_MARKERS:]
             scatter = pg.ScatterPlotItem(
                 x=times[index],
                 y=y_at(times[index]),
@@ -375,14 +382,12 @@ class DriftPlot(_TimePanel):
             t, v = drift.features[feat]
             width = 2.5 if feat in over else 1.2
             # Markers while they can be told apart; a long history is drawn as its line.
-            marks = (
-                {"symbol": "o", "symbolSize": 5, "symbolBrush": colour(i if i < 3 else i + 1)}
-                if t.size <= MAX_MARKERS
-                else {}
-            )
-            item = pg.PlotDataItem(
-                t, v, pen=pen(i if i < 3 else i + 1, width=width), symbolPen=None, **marks
-            )
+            # (pyqtgraph draws a marker per point once any symbol option is given, None too)
+            marks: dict[str, Any] = {"symbol": None}
+            if t.size <= MAX_MARKERS:
+                marks = {"symbol": "o", "symbolSize": 5, "symbolPen": None}
+                marks["symbolBrush"] = colour(i if i < 3 else i + 1)
+            item = pg.PlotDataItem(t, v, pen=pen(i if i < 3 else i + 1, width=width), **marks)
             self.plot_item.addItem(item)
             self._legend_add(item, f"{feat} ⚠" if feat in over else feat)
         threshold = pg.InfiniteLine(
@@ -466,6 +471,12 @@ class TrendsView(QtWidgets.QWidget):
         self._read: TrendsRead | None = None  # what is shown
         self._reads = BackgroundReads("mlops-trends-read", self)
         self._reads.arrived.connect(self._on_read)
+        # The drift is drawn a turn after the trend (the window paints in between: at
+        # 10,000 runs each takes 20-40 ms of the GUI thread).
+        self._drift_later = QtCore.QTimer(self)
+        self._drift_later.setSingleShot(True)
+        self._drift_later.setInterval(DRIFT_AFTER_MS)
+        self._drift_later.timeout.connect(self._draw_drift)
 
     @property
     def _runs(self) -> list[Any]:
@@ -521,7 +532,6 @@ class TrendsView(QtWidgets.QWidget):
             self._show_metric(*data)
         elif what == "run":
             self._add_run_read(*data)
-        self.loaded.emit()
 
     def _show_read(self, read: TrendsRead) -> None:
         self._read = read
@@ -554,16 +564,18 @@ class TrendsView(QtWidgets.QWidget):
         if not key or any(k.startswith("psi/") for k in latest):
             self.load(self._ws, read.project_id)  # its first metrics, or the drift too
             return
-        if key not in latest:
-            return  # nothing drawn changed
         shown = self.trend.trend
         started = run.started_at or run.created_at
-        if shown is not None and run.id in shown.run_ids.tolist():
+        if key not in latest:
+            self.loaded.emit()  # nothing drawn changed
+        elif shown is not None and run.id in shown.run_ids.tolist():
             read.redraw()  # an updated run: drawn again
             self._draw()
-        elif not self.trend.append_point(
+        elif self.trend.append_point(
             run.id, started.timestamp(), float(latest[key]), str(run.status)
         ):
+            self.loaded.emit()
+        else:
             read.redraw()
             self._draw()
 
@@ -590,23 +602,36 @@ class TrendsView(QtWidgets.QWidget):
         )
 
     # ------------------------------------------------------------------ drawing
-    def _show_empty(self, text: str) -> None:
+    def _show_empty(self, text: str, done: bool = True) -> None:
+        """``text`` in place of the plots (then :attr:`loaded` when ``done``)."""
+        self._drift_later.stop()
         self.empty.setText(text)
         self.empty.setVisible(True)
         self.trend.setVisible(False)
         self.drift.setVisible(False)
+        if done:
+            self.loaded.emit()
 
     def _draw(self) -> None:
+        """The trend now, the drift a turn later (then :attr:`loaded`)."""
         read = self._read
         if read is None:
             return
         if read.trend is None:
-            self._show_empty("No runs with metrics yet: run the pipeline to see trends.")
-        else:
-            self.empty.setVisible(False)
-            self.trend.setVisible(True)
-            self.trend.set_trend(read.trend)
-        drift = read.drift
+            text = "No runs with metrics yet: run the pipeline to see trends."
+            self._show_empty(text, done=False)
+            self._draw_drift()  # a pipeline may monitor drift and log no metric
+            return
+        self.empty.setVisible(False)
+        self.trend.setVisible(True)
+        self.trend.set_trend(read.trend)
+        self._drift_later.start()
+
+    def _draw_drift(self) -> None:
+        self._drift_later.stop()
+        read = self._read
+        drift = read.drift if read is not None else None
         self.drift.setVisible(drift is not None and bool(drift.features))
         if drift is not None and drift.features:
             self.drift.set_drift(drift)
+        self.loaded.emit()
