@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QDockWidget, QLayout, QWidget
 
 from mlops_desktop.app.trigger_text import describe_event, type_title
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from mlops_desktop.qt.window.runs import RunsController
     from mlops_desktop.qt.window.tabs import DocumentTabs
 
+MAKE_TRENDS_MS = 5  # the Trends view is made this long after its panel first shows
 NODE_BOX = (230.0, 110.0)  # room a stage takes on the canvas, with a margin
 
 
@@ -70,6 +72,12 @@ class ProjectPanels:
         self._triggers_dock.visibilityChanged.connect(self._on_triggers_dock_visibility_changed)
         self.maturity_dock.visibilityChanged.connect(self._on_maturity_dock_visibility_changed)
         self.trends_dock.visibilityChanged.connect(self._on_trends_dock_visibility_changed)
+        # The Trends view is made a turn after its panel first shows (the window lays out
+        # and paints the panel in between: together they held the GUI thread 60-100 ms).
+        self._make_trends = QTimer(self._trends_holder)
+        self._make_trends.setSingleShot(True)
+        self._make_trends.setInterval(MAKE_TRENDS_MS)
+        self._make_trends.timeout.connect(self._make_trends_view)
         runs.history_changed.connect(self._on_history_changed)
 
     def _project(self) -> str | None:
@@ -156,11 +164,18 @@ class ProjectPanels:
         if not visible or self._state.workspace is None:
             return
         if self.trends is None:
-            from mlops_desktop.qt.plots.trends import TrendsView
+            self._make_trends.start()
+        elif self._trends_stale:
+            self._load_trends()
 
-            self.trends = TrendsView()
-            self.trends.run_activated.connect(self._runs.open_run)
-            _layout(self._trends_holder).addWidget(self.trends)
+    def _make_trends_view(self) -> None:
+        if self.trends is not None or self._state.workspace is None:
+            return
+        from mlops_desktop.qt.plots.trends import TrendsView
+
+        self.trends = TrendsView()
+        self.trends.run_activated.connect(self._runs.open_run)
+        _layout(self._trends_holder).addWidget(self.trends)
         if self._trends_stale:
             self._load_trends()
 
