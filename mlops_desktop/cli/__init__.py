@@ -25,7 +25,9 @@ from mlops_desktop.core.errors import MlopsError
 # imports and bulk reads make hundreds of thousands of objects and hardly any cycles: at the
 # default, full collections over all of them took 0.1-0.5 s of a command reading a 10,000-run
 # history (`report` 3.1 -> 2.7 s, `assess` 1.9 -> 1.7 s). Cycles are still collected, after
-# this many allocations instead of 700.
+# this many allocations instead of 700. A command that only reads and prints and then ends
+# (``set_defaults(collect=False)``: ``runs``, ``assess``) runs with the collector off, its
+# cycles freed when it ends (`runs --json` of 10,000 runs: 0.15-0.2 s less again).
 COMMAND_GC_THRESHOLD = 50_000
 
 
@@ -68,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             except SystemExit:
                 pass
             return 2
-        with _fewer_collections():
+        with _fewer_collections(getattr(args, "collect", True)):
             return int(handler(args) or 0)
     except MlopsError as exc:
         if args.debug:
@@ -91,12 +93,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 @contextlib.contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Collect cycles after :data:`COMMAND_GC_THRESHOLD` allocations while a sub-command runs
-    (the thresholds it found come back after: ``main`` may be called in a long process)."""
-    before = gc.get_threshold()
+def _fewer_collections(collect: bool = True) -> Iterator[None]:
+    """Collect cycles after :data:`COMMAND_GC_THRESHOLD` allocations while a sub-command runs,
+    or not at all unless ``collect`` (the settings it found come back after: ``main`` may be
+    called in a long process)."""
+    before, enabled = gc.get_threshold(), gc.isenabled()
     gc.set_threshold(COMMAND_GC_THRESHOLD, before[1], before[2])
+    if not collect:
+        gc.disable()
     try:
         yield
     finally:
         gc.set_threshold(*before)
+        if enabled:
+            gc.enable()

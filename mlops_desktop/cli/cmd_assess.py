@@ -86,7 +86,7 @@ def register(sub: Any) -> None:
         action="store_true",
         help="list the stored assessments instead (maturity over time)",
     )
-    p.set_defaults(handler=cmd_assess)
+    p.set_defaults(handler=cmd_assess, collect=False)  # reads, prints and ends
 
     e = sub.add_parser(
         "evidence", help="attach evidence the app cannot see: CI test reports, a git repository"

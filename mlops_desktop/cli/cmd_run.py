@@ -80,7 +80,7 @@ def register(sub: Any) -> None:
         help="delete these finished runs (runs that registered or deployed a model are kept); "
         "'workspace gc' then reclaims their files",
     )
-    r.set_defaults(handler=cmd_runs)
+    r.set_defaults(handler=cmd_runs, collect=False)  # reads, prints and ends
 
 
 class ProgressPrinter(NullListener):

@@ -143,3 +143,29 @@ def test_a_command_collects_cycles_less_often_and_gives_the_thresholds_back(
     assert seen and seen[0][0] == COMMAND_GC_THRESHOLD and gc.get_threshold() == before
     code, _, err = run_cli(capsys, "--workspace", workspace, "project", "delete", "nope")
     assert code == 1 and "nope" in err and gc.get_threshold() == before
+
+
+def test_a_command_that_reads_and_ends_runs_without_the_collector(
+    capsys, tmp_path, monkeypatch
+) -> None:
+    """``runs`` reads a history, prints it and ends: the collector is off while it runs
+    (its cycles are freed when it ends) and on again after, as it was."""
+    import gc
+
+    from mlops_desktop.cli import cmd_run
+
+    seen: list[bool] = []
+    real = cmd_run.cmd_runs
+
+    def spy(args):  # noqa: ANN001, ANN202
+        seen.append(gc.isenabled())
+        return real(args)
+
+    monkeypatch.setattr(cmd_run, "cmd_runs", spy)
+    workspace = str(tmp_path / "w.db")
+    assert run_cli(capsys, "--workspace", workspace, "project", "create", "p")[0] == 0
+    assert gc.isenabled()
+    assert run_cli(capsys, "--workspace", workspace, "runs", "p", "--json")[0] == 0
+    assert seen == [False] and gc.isenabled()
+    code, _, err = run_cli(capsys, "--workspace", workspace, "runs", "nope")
+    assert code == 1 and "nope" in err and gc.isenabled()
