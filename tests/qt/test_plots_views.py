@@ -246,9 +246,13 @@ def test_trends_view_with_registry_events(qtbot, world):
 
     view = TrendsView()
     qtbot.addWidget(view)
+    view.show()  # shown before its read arrives, as the window's panel is
     with qtbot.waitSignal(view.loaded, timeout=10000):  # read on a reader thread
         view.load(ws, "views")
     assert view.pipeline_combo.currentText() == "main"
+    for combo in (view.pipeline_combo, view.metric_combo):  # sized to what arrived
+        text = combo.fontMetrics().horizontalAdvance(combo.currentText())
+        qtbot.waitUntil(lambda c=combo, t=text: c.width() > t)
     assert view.metric_combo.currentText() == "accuracy"
     _, rows = view.trend.data_table()
     assert [r[0] for r in rows] == [r.id for r in runs]

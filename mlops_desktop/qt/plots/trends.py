@@ -444,6 +444,10 @@ class TrendsView(QtWidgets.QWidget):
         self.metric_combo.setToolTip("The metric to follow across runs")
         self.pipeline_combo.currentIndexChanged.connect(self._on_pipeline_combo_changed)
         self.metric_combo.currentIndexChanged.connect(self._on_metric_combo_changed)
+        for combo in (self.pipeline_combo, self.metric_combo):
+            # Filled when a read arrives, after the view first shows: sized to what it holds.
+            combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
+            combo.setMinimumContentsLength(10)
         self.trend = TrendPlot()
         self.drift = DriftPlot()
         self.trend.run_activated.connect(self.run_activated)
