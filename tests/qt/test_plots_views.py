@@ -311,3 +311,26 @@ def test_runs_panel_names_the_pipeline_when_a_project_has_several(qtbot, tmp_pat
         assert panel.proxy.rowCount() == 1
         panel.load(ws, "two", "main")  # one pipeline: no Pipeline column
         assert panel.model.columns == ("Run", "Status", "Trigger", "Started", "Duration")
+
+
+def test_trends_lists_are_as_wide_as_what_the_read_brings(qtbot, tmp_path):
+    """The view shows before its read arrives: its lists then grow to the names that came
+    (sized once when first shown, empty, they cut a long pipeline name to 'Continuc')."""
+    from mlops_desktop.app.projects import ProjectService
+    from mlops_desktop.app.workspace import Workspace
+    from mlops_desktop.qt.plots.trends import TrendsView
+
+    with Workspace.open(str(tmp_path / "w.db")) as ws:
+        ProjectService(ws).create_project("ct", template="google")
+        view = TrendsView()
+        qtbot.addWidget(view)
+        view.resize(900, 300)
+        view.show()
+        qtbot.waitExposed(view)
+        with qtbot.waitSignal(view.loaded, timeout=10000):
+            view.load(ws, "ct")
+        combo = view.pipeline_combo
+        assert combo.currentText() == "Continuous training and serving"
+        wanted = combo.fontMetrics().horizontalAdvance(combo.currentText())
+        qtbot.waitUntil(lambda: combo.width() > wanted)
+        view.wait()
