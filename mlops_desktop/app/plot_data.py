@@ -324,7 +324,7 @@ def compare(
     """Latest metrics and parameters of the given runs, in the order given."""
     if not run_ids:
         raise NotFoundError("choose at least one run to compare")
-    runs = [ws.runs.get(rid) for rid in run_ids]
+    runs = ws.runs.many(run_ids)  # one query, not one per run
     return build_comparison(runs, ws.metrics.latest_many(list(run_ids)), keys)
 
 

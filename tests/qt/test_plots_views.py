@@ -273,7 +273,8 @@ def test_comparison_view_loads_from_workspace(qtbot, world):
     ws, runs = world["ws"], world["runs"]
     view = RunComparisonView()
     qtbot.addWidget(view)
-    view.load(ws, [r.id for r in runs], metric="accuracy")
+    with qtbot.waitSignal(view.loaded, timeout=10000):  # read on a reader thread
+        view.load(ws, [r.id for r in runs], metric="accuracy")
     keys = [view.series_key.itemText(i) for i in range(view.series_key.count())]
     assert keys and all(P.is_series_key(k) for k in keys)
     assert view.groups.metric_combo.currentText() == "accuracy"

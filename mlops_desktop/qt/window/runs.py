@@ -296,11 +296,8 @@ class RunsController(QObject):
             self.compare_dock = self._host.add_panel(
                 "Compare runs", "compare_dock", scrolled(self.compare_view)
             )
-        try:
-            self.compare_view.load(self._state.workspace, run_ids)
-        except MlopsError as exc:
-            self._host.show_message(f"Cannot compare the runs: {exc}", error=True)
-            return
+        # Read off the GUI thread: a read error shows in the panel's title.
+        self.compare_view.load(self._state.workspace, run_ids)
         assert self.compare_dock is not None
         self._host.show_dock(self.compare_dock)
 
@@ -409,8 +406,9 @@ class RunsController(QObject):
         """Block until no background read of stage states or of the shown run runs (the
         workspace closes)."""
         done = self._states_reads.wait(timeout)
-        if self.run_view is not None:
-            done = self.run_view.wait(timeout) and done
+        for view in (self.run_view, self.compare_view):
+            if view is not None:
+                done = view.wait(timeout) and done
         return done
 
     def run_editor(self) -> PipelineEditor | None:
