@@ -8,8 +8,8 @@ path imports use), each with 12 stage records and 20 metrics. The workspaces are
 Measured per size, in a fresh process, in the real main window (offscreen Qt) after the
 prewarm the app runs at idle after start-up: open the project tab (runs panel filled), the worst keystroke of a filter, sorting by a
 metric column, opening the Trends view, the window's work after a run finishes (GUI-thread
-time, the longest event-loop stall until the new run is listed), restoring a selection of
-every row; and from the command line (fresh processes): ``runs --json`` (with ``runs
+time, the longest event-loop stall until the new run is listed), comparing the 100 newest
+runs, restoring a selection of every row; and from the command line (fresh processes): ``runs --json`` (with ``runs
 --limit 1`` as its peer), ``report`` to HTML and ``assess``. ``--mlflow N`` also imports N
 MLflow runs (built in an MLflow SQLite store first) with ``mlflow import``.
 
@@ -200,6 +200,16 @@ out["reload_gui"] = max(handler, stall)
 out["reload_total"] = time.perf_counter() - t
 out["rows_after"] = panel.model.rowCount()
 
+# Compare the 100 newest runs (the Runs panel's Compare button), until every tab is drawn.
+newest = [panel.model.run_id(r) for r in range(min(100, panel.model.rowCount()))]
+t = time.perf_counter()
+win.compare_runs(newest)
+called = time.perf_counter() - t
+view = win.runs.compare_view
+out["compare_100_stall"] = max(called, settle(lambda: view.comparison is not None
+                                              and not view._steps))
+out["compare_100"] = time.perf_counter() - t
+
 ids = [panel.model.run_id(r) for r in range(panel.model.rowCount())]
 t = time.perf_counter()
 panel.select_runs(ids)
@@ -306,6 +316,8 @@ ROWS = (
     ("open_trends_stall", "  longest GUI stall meanwhile"),
     ("reload_gui", "Reload after a run finishes (GUI-thread time)"),
     ("select_all", "Restore a selection of every row"),
+    ("compare_100", "Compare the 100 newest runs (every tab drawn)"),
+    ("compare_100_stall", "  longest GUI stall meanwhile"),
     ("runs_json", "CLI `runs --json`, all runs"),
     ("runs_limit1", "CLI `runs --limit 1` (peer)"),
     ("report_html", "CLI `report` (HTML)"),
