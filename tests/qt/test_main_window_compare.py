@@ -135,3 +135,30 @@ def test_compare_reads_the_runs_and_their_series_off_the_gui_thread(
     # A run that is gone: said in the panel, nothing raised.
     window.compare_runs([window.test_runs[0], 10**9])
     qtbot.waitUntil(lambda: "Cannot compare the runs" in view.title.text())
+
+
+def test_opening_a_run_reads_it_off_the_gui_thread(qtbot, window, monkeypatch) -> None:
+    """A run opened from the Runs panel (or a trend point, a loop marker) is read on a
+    reader thread and shown when read: a run's long series held the GUI thread meanwhile."""
+    import threading
+
+    from mlops_desktop.app import plot_data
+
+    gui, on_gui = threading.get_ident(), []
+    real = plot_data.run_metrics
+
+    def spy(workspace, run_id):  # noqa: ANN001, ANN202
+        on_gui.append(threading.get_ident() == gui)
+        return real(workspace, run_id)
+
+    monkeypatch.setattr(plot_data, "run_metrics", spy)
+    first, second = window.test_runs
+    panel = window.runs_panel
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 2)
+    with qtbot.waitSignal(panel.run_opened):
+        panel.run_opened.emit(first)  # what a double-click on its row emits
+    qtbot.waitUntil(lambda: window.run_view is not None and window.run_view.run is not None)
+    assert window.run_view.run.id == first and window.run_view_dock.isVisible()
+    window.open_run(second)
+    qtbot.waitUntil(lambda: window.run_view.run.id == second)
+    assert on_gui and not any(on_gui)

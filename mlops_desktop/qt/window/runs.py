@@ -278,10 +278,11 @@ class RunsController(QObject):
             self.run_view_dock.hide()
 
     def open_run(self, run_id: int) -> None:
-        """Show one run (metrics, diagnostics, logs) in the Run panel."""
+        """Show one run (metrics, diagnostics, logs) in the Run panel, read on a reader
+        thread (a run's long series held the GUI thread as long as they took to read)."""
         if self._state.workspace is None:
             return
-        self.ensure_run_view().load(self._state.workspace, run_id)
+        self.ensure_run_view().load_in_background(self._state.workspace, run_id)
         assert self.run_view_dock is not None
         self._host.show_dock(self.run_view_dock)
 
