@@ -92,9 +92,8 @@ def test_trends_read_off_the_gui_thread_when_shown_rechosen_and_after_a_run(
     assert trends.trend.trend.key == "accuracy" and len(trends.trend.trend.run_ids) == 2
     keys = [trends.metric_combo.itemText(i) for i in range(trends.metric_combo.count())]
     other = next(k for k in keys if k != "accuracy" and not k.startswith("psi/"))
-    with qtbot.waitSignal(trends.loaded, timeout=10000):
-        trends.metric_combo.setCurrentText(other)
-    assert trends.trend.trend.key == other
+    trends.metric_combo.setCurrentText(other)  # its values read then
+    qtbot.waitUntil(lambda: trends.trend.trend.key == other, timeout=10000)
     trends.metric_combo.setCurrentText("accuracy")
     with qtbot.waitSignal(window.runner.finished, timeout=60000):
         window.run_pipeline(force=True)
@@ -128,6 +127,12 @@ def test_compare_reads_the_runs_and_their_series_off_the_gui_thread(
     assert "Comparing 2 runs" in view.title.text()
     assert view.table.rowCount() > 0
     keys = [view.series_key.itemText(i) for i in range(view.series_key.count())]
+    # The plot pages are made when first shown: the Parameters page draws the runs then.
+    assert view._params is None and view._series is None
+    view.tabs.setCurrentIndex(2)
+    assert view._params is not None and view._params.comparison is view.comparison
+    view.tabs.setCurrentIndex(1)  # the Series page: the first curve, read with the runs
+    assert view.series_key.currentText() == keys[0]
     assert len(keys) > 1, keys
     view.series_key.setCurrentText(keys[1])  # another curve overlaid: read there too
     qtbot.waitUntil(lambda: keys[1] in view._cache)

@@ -62,6 +62,12 @@ def test_parameters_tab_defaults_to_a_parameter_every_run_sets_differently(qtbot
     qtbot.addWidget(groups)
     groups.set_comparison(comp, "accuracy")
     assert groups.param_combo.currentText() == "Train.estimator"
+    # every run a grey dot, all in one item, beside its group's mean marker
+    import pyqtgraph as pg
+
+    scatters = [i for i in groups.plot_item.items if isinstance(i, pg.ScatterPlotItem)]
+    assert len(scatters) == 2
+    assert sorted(len(s.data) for s in scatters) == [len(groups.stats.labels), len(comp.run_ids)]
 
 
 def test_parameter_choice_is_kept_only_while_it_still_varies(qtbot):

@@ -22,6 +22,7 @@ from mlops_desktop.app import plot_data
 from mlops_desktop.core.entities import RunStatus
 from mlops_desktop.qt import colors
 from mlops_desktop.qt.background import BackgroundReads
+from mlops_desktop.qt.lazy_tabs import install_tab
 from mlops_desktop.qt.plots.series import MetricPlotWidget
 from mlops_desktop.qt.plots.values import MetricValuesPlot
 from mlops_desktop.qt.runs.output_preview import OutputPreview
@@ -261,18 +262,8 @@ class RunView(QtWidgets.QWidget):
         return view
 
     def _install_tab(self, index: int, widget: QtWidgets.QWidget, title: str) -> None:
-        """Put the built view in place of its empty page (same place, state and current tab)."""
-        tabs = self.tabs
-        current, enabled = tabs.currentIndex(), tabs.isTabEnabled(index)
-        page = tabs.widget(index)
-        tabs.blockSignals(True)
-        tabs.removeTab(index)
-        tabs.insertTab(index, widget, title)
-        tabs.setTabEnabled(index, enabled)
-        tabs.setCurrentIndex(current)
-        tabs.blockSignals(False)
-        if page is not None:
-            page.deleteLater()
+        """Put the built view in place of its empty page."""
+        install_tab(self.tabs, index, widget, title)
 
     def _on_tabs_current_changed(self, index: int) -> None:
         if index == DIAGNOSTICS_TAB:
