@@ -594,6 +594,18 @@ def monitor_threshold(document: Mapping[str, Any], param: str = "psi_threshold")
     return None
 
 
+DEFAULT_DRIFT_THRESHOLD = 0.2  # the monitor stage's default psi_threshold
+
+
+def drift_threshold(ws: Workspace, run: Run | None) -> float:
+    """The drift alert threshold of ``run``'s pipeline version (its monitor stage's
+    ``psi_threshold``), else the monitor stage's default."""
+    if run is None:
+        return DEFAULT_DRIFT_THRESHOLD
+    doc = ws.pipelines.version(run.pipeline_version_id).document
+    return monitor_threshold(doc) or DEFAULT_DRIFT_THRESHOLD
+
+
 def drift(
     ws: Workspace,
     project: str | int,
@@ -607,10 +619,7 @@ def drift(
     runs = _pipeline_runs(ws, project, pipeline)
     latest = ws.metrics.latest_many([r.id for r in runs]) if runs else {}
     if threshold is None:
-        threshold = 0.2
-        if runs:
-            doc = ws.pipelines.version(runs[0].pipeline_version_id).document
-            threshold = monitor_threshold(doc) or threshold
+        threshold = drift_threshold(ws, runs[0] if runs else None)
     return build_drift(runs, latest, threshold, statistic, events)
 
 
@@ -656,6 +665,7 @@ __all__ = [
     "is_series_key",
     "make_series",
     "monitor_threshold",
+    "drift_threshold",
     "param_axis",
     "run_params",
     "run_row",

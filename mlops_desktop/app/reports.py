@@ -311,10 +311,9 @@ class ReportService:
         return diag, run
 
     def _drift_threshold(self, run: Run) -> float:
-        from mlops_desktop.app.plot_data import monitor_threshold
+        from mlops_desktop.app.plot_data import drift_threshold
 
-        doc = self.workspace.pipelines.version(run.pipeline_version_id).document
-        return monitor_threshold(doc) or 0.2
+        return drift_threshold(self.workspace, run)
 
     def _timeline(self, proj: Project) -> list[Any]:
         """Model versions and deployments to mark on time axes (none without a registry)."""

@@ -15,14 +15,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from mlops_desktop.app.plot_data import (
+    DEFAULT_DRIFT_THRESHOLD,
     DriftTrend,
     TimelineEvent,
     Trend,
     build_drift,
     build_trend,
+    drift_threshold,
     keys_by_count,
     loop_events,
-    monitor_threshold,
     timeline_events,
 )
 from mlops_desktop.core.errors import MlopsError
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
 
 MAX_KEYS = 50  # metrics offered in the view's list, the most logged first
 DRIFT_PREFIX = "psi/"
-DEFAULT_THRESHOLD = 0.2
 
 
 @dataclass
@@ -48,7 +48,7 @@ class TrendsRead:
     latest: dict[int, dict[str, float]] = field(default_factory=dict)  # of ``read_keys``
     read_keys: list[str] = field(default_factory=list)  # keys whose values are in latest
     events: list[TimelineEvent] = field(default_factory=list)
-    threshold: float = DEFAULT_THRESHOLD
+    threshold: float = DEFAULT_DRIFT_THRESHOLD
     key: str = ""  # the metric drawn ("" when its runs logged none)
     trend: Trend | None = None
     drift: DriftTrend | None = None
@@ -90,9 +90,7 @@ def read_trends(
     if read.key and read.key not in read.read_keys:
         read.read_keys.append(read.key)
     read.latest = ws.metrics.latest_many(ids, read.read_keys) if ids and read.read_keys else {}
-    if read.runs:
-        document = ws.pipelines.version(read.runs[0].pipeline_version_id).document
-        read.threshold = monitor_threshold(document) or DEFAULT_THRESHOLD
+    read.threshold = drift_threshold(ws, read.runs[0] if read.runs else None)
     read.redraw()
     return read
 

@@ -11,6 +11,7 @@ role answers its light value, whatever the application palette says.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -146,6 +147,12 @@ def css(name: str) -> str:
     if c.alpha() == 255:
         return c.name()
     return f"rgba({c.red()}, {c.green()}, {c.blue()}, {c.alpha()})"
+
+
+def error_html(text: str) -> str:
+    """``text`` as rich text in the scheme's error colour (escaped), for a label that says
+    what could not be read where the user is looking."""
+    return f"<span style='color:{css('error_text')}'>{html.escape(text)}</span>"
 
 
 def readable(colour: str | QColor) -> QColor:

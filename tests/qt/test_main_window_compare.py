@@ -12,6 +12,23 @@ from mlops_desktop.core.operations import AddLink, AddNode
 from mlops_desktop.qt.main_window import MainWindow
 
 
+def _threads_of(monkeypatch, module, names) -> list[tuple[str, bool]]:  # noqa: ANN001
+    """Spy on ``module``'s functions ``names``: each call's name and whether it ran on the
+    GUI thread (this one), in the list returned."""
+    import threading
+
+    gui, calls = threading.get_ident(), []
+    for name in names:
+        real = getattr(module, name)
+
+        def spy(*args, _real=real, _name=name):  # noqa: ANN002, ANN202
+            calls.append((_name, threading.get_ident() == gui))
+            return _real(*args)
+
+        monkeypatch.setattr(module, name, spy)
+    return calls
+
+
 @pytest.fixture
 def window(qtbot, tmp_path):
     win = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
@@ -73,19 +90,9 @@ def test_trends_read_off_the_gui_thread_when_shown_rechosen_and_after_a_run(
 ) -> None:
     """Opening Trends, choosing another metric and a run finishing read the workspace on
     reader threads; the GUI thread only draws (at 10,000 runs the reads took it 0.5 s)."""
-    import threading
-
     from mlops_desktop.app import trends_read
 
-    gui, calls = threading.get_ident(), []
-    for name in ("read_trends", "read_metric", "read_run"):
-        real = getattr(trends_read, name)
-
-        def spy(*args, _real=real, _name=name):  # noqa: ANN002, ANN202
-            calls.append((_name, threading.get_ident() == gui))
-            return _real(*args)
-
-        monkeypatch.setattr(trends_read, name, spy)
+    calls = _threads_of(monkeypatch, trends_read, ("read_trends", "read_metric", "read_run"))
     window.show_dock(window.trends_dock)
     qtbot.waitUntil(lambda: window.trends is not None and window.trends.trend.trend is not None)
     trends = window.trends
@@ -108,19 +115,9 @@ def test_compare_reads_the_runs_and_their_series_off_the_gui_thread(
     """Comparing runs reads them (in bulk) and the series of the metric overlaid on reader
     threads; the panel draws what arrives (100 runs of a 10,000-run history held the GUI
     thread 0.4-0.5 s)."""
-    import threading
-
     from mlops_desktop.app import compare_read
 
-    gui, calls = threading.get_ident(), []
-    for name in ("read_comparison", "read_series"):
-        real = getattr(compare_read, name)
-
-        def spy(*args, _real=real, _name=name):  # noqa: ANN002, ANN202
-            calls.append((_name, threading.get_ident() == gui))
-            return _real(*args)
-
-        monkeypatch.setattr(compare_read, name, spy)
+    calls = _threads_of(monkeypatch, compare_read, ("read_comparison", "read_series"))
     window.compare_runs(window.test_runs)
     view = window.compare_view
     qtbot.waitUntil(lambda: view.comparison is not None and view.series_key.count() > 0)

@@ -208,9 +208,7 @@ class ModelsPanel(QtWidgets.QWidget):
         if not self._reads.is_latest(number):
             return
         if isinstance(result, MlopsError):  # where the user looks, not a dialog nobody asked for
-            colour = colors.css("error_text")
-            message = html.escape(f"Cannot read the registry: {result}")
-            self.heading.setText(f"<span style='color:{colour}'>{message}</span>")
+            self.heading.setText(colors.error_html(f"Cannot read the registry: {result}"))
         elif isinstance(result, Exception):
             raise result
         elif isinstance(result, tuple) and result[0] == self._project:

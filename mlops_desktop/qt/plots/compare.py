@@ -6,10 +6,9 @@ runs grouped by a parameter with mean ± std bars."""
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -56,6 +55,7 @@ SeriesLoader = Callable[[int, str], Series]
 MAX_POINT_LABELS = 15
 STEP_MS = 5  # between two tabs drawn for runs read by RunComparisonView.load
 SERIES_TAB, PARAMS_TAB, GROUPS_TAB = 1, 2, 3
+_PageT = TypeVar("_PageT", "ParamPlot", "GroupPlot")
 
 
 def lower_is_better(key: str) -> bool:
@@ -524,21 +524,22 @@ class RunComparisonView(QtWidgets.QWidget):
     def params(self) -> ParamPlot:
         """The Parameters page (made when first used, drawing the runs compared)."""
         if self._params is None:
-            self._params = ParamPlot()
-            install_tab(self.tabs, PARAMS_TAB, self._params, "Parameters")
-            if self.comparison is not None:
-                self._params.set_comparison(self.comparison, self._metric)
+            self._params = self._plot_page(ParamPlot(), PARAMS_TAB, "Parameters")
         return self._params
 
     @property
     def groups(self) -> GroupPlot:
         """The Group by page (made when first used, drawing the runs compared)."""
         if self._groups is None:
-            self._groups = GroupPlot()
-            install_tab(self.tabs, GROUPS_TAB, self._groups, "Group by")
-            if self.comparison is not None:
-                self._groups.set_comparison(self.comparison, self._metric)
+            self._groups = self._plot_page(GroupPlot(), GROUPS_TAB, "Group by")
         return self._groups
+
+    def _plot_page(self, page: _PageT, index: int, title: str) -> _PageT:
+        """``page`` in place of its empty tab, drawing the runs compared so far."""
+        install_tab(self.tabs, index, page, title)
+        if self.comparison is not None:
+            page.set_comparison(self.comparison, self._metric)
+        return page
 
     def _on_tabs_current_changed(self, index: int) -> None:
         page = {SERIES_TAB: "series_stack", PARAMS_TAB: "params", GROUPS_TAB: "groups"}
@@ -565,11 +566,7 @@ class RunComparisonView(QtWidgets.QWidget):
         if isinstance(result, Exception):
             if not isinstance(result, MlopsError):
                 raise result
-            colour = colors.css("error_text")
-            self.title.setText(
-                f"<span style='color:{colour}'>Cannot compare the runs: "
-                f"{html.escape(str(result))}</span>"
-            )
+            self.title.setText(colors.error_html(f"Cannot compare the runs: {result}"))
             return
         if result[0] == "all":
             _, workspace, metric, read = result

@@ -559,13 +559,13 @@ class TrendsView(QtWidgets.QWidget):
             self._draw()
 
     def _add_run_read(self, run: Any, latest: dict[str, float]) -> None:
-        from mlops_desktop.app.trends_read import with_run
+        from mlops_desktop.app.trends_read import DRIFT_PREFIX, with_run
 
         read = self._read
         if read is None or not with_run(read, run, latest):
             return  # a run of another pipeline or project
         key = read.key
-        if not key or any(k.startswith("psi/") for k in latest):
+        if not key or any(k.startswith(DRIFT_PREFIX) for k in latest):
             self.load(self._ws, read.project_id)  # its first metrics, or the drift too
             return
         shown = self.trend.trend
@@ -585,9 +585,9 @@ class TrendsView(QtWidgets.QWidget):
 
     # ------------------------------------------------------------------ choosing
     def _on_pipeline_combo_changed(self, *_args: Any) -> None:
-        if self._ws is None or self.pipeline_combo.currentData() is None:
+        if self._ws is None or self._project is None or self.pipeline_combo.currentData() is None:
             return
-        self.load(self._ws, self._project or 0, self.pipeline_combo.currentData())
+        self.load(self._ws, self._project, self.pipeline_combo.currentData())
 
     def _on_metric_combo_changed(self, *_args: Any) -> None:
         from mlops_desktop.app.trends_read import read_metric, with_metric

@@ -233,7 +233,7 @@ class RunView(QtWidgets.QWidget):
             from mlops_desktop.qt.plots.diagnostics import DiagnosticsView
 
             self._diagnostics = DiagnosticsView()
-            self._install_tab(DIAGNOSTICS_TAB, self._diagnostics, "Diagnostics")
+            install_tab(self.tabs, DIAGNOSTICS_TAB, self._diagnostics, "Diagnostics")
         view = self._diagnostics
         due, self._diagnostics_due = self._diagnostics_due, None
         if due is not None:
@@ -250,7 +250,7 @@ class RunView(QtWidgets.QWidget):
             from mlops_desktop.qt.plots.tuning import TuningView
 
             self._tuning = TuningView()
-            self._install_tab(TUNING_TAB, self._tuning, "Tuning")
+            install_tab(self.tabs, TUNING_TAB, self._tuning, "Tuning")
         view = self._tuning
         due, self._tuning_due = self._tuning_due, None
         if due is not None:
@@ -260,10 +260,6 @@ class RunView(QtWidgets.QWidget):
             if why:
                 view.best_label.setText(why)
         return view
-
-    def _install_tab(self, index: int, widget: QtWidgets.QWidget, title: str) -> None:
-        """Put the built view in place of its empty page."""
-        install_tab(self.tabs, index, widget, title)
 
     def _on_tabs_current_changed(self, index: int) -> None:
         if index == DIAGNOSTICS_TAB:
