@@ -51,8 +51,10 @@ def driver_rows(conn: Connection, query: Select[Any]) -> list[tuple[Any, ...]]:
 
     SQLAlchemy's per-row work (a ``Row`` per row, result processors) is a third of the cost
     of reading a hundred thousand small rows; this skips it, while the statement still goes
-    through SQLAlchemy (its events and logging see it). Only for columns the driver already
-    returns as Python values (integers, floats, text), not dates or JSON."""
+    through SQLAlchemy (its events and logging see it). Integers, floats and text come as
+    they are; dates and JSON as each driver gives them, to decode with
+    :func:`~mlops_desktop.storage.orm.utc_from_driver` and
+    :func:`~mlops_desktop.storage.orm.json_object_from_driver`."""
     compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     params: Any = compiled.params
     if compiled.positional:

@@ -11,6 +11,7 @@ of :mod:`mlops_desktop.core.entities`.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -64,6 +65,27 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
+
+
+def utc_from_driver(value: datetime | str | None) -> datetime | None:
+    """What :class:`UtcDateTime` reads, from a value straight from the database driver
+    (SQLite's text, PostgreSQL's naive datetime): for reads that skip SQLAlchemy's rows."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC)
+
+
+def json_object_from_driver(value: dict[str, Any] | str | None) -> dict[str, Any]:
+    """A JSON column holding an object, from a value straight from the database driver
+    (SQLite's text, PostgreSQL's decoded object); ``{}`` for NULL."""
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        decoded = json.loads(value)
+        return decoded if isinstance(decoded, dict) else {}
+    return dict(value)
 
 
 def utc_now() -> datetime:
@@ -170,7 +192,11 @@ class SqlRun(Base):
 
 class SqlStageRun(Base):
     __tablename__ = "stage_runs"
-    __table_args__ = (UniqueConstraint("run_id", "node_id"),)
+    # the run's own index ends with the record id: a run's records in record order, unsorted
+    __table_args__ = (
+        UniqueConstraint("run_id", "node_id"),
+        Index("ix_stage_runs_run_id", "run_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))

@@ -245,7 +245,7 @@ class RunStore:
         with self._db.read_connection() as conn:
             for lo in range(0, len(ids), 5000):
                 query = select(*RUN_COLUMNS).where(SqlRun.id.in_(ids[lo : lo + 5000]))
-                found.update((row[0], run_from_row(row)) for row in conn.execute(query))
+                found.update((row[0], run_from_row(row)) for row in driver_rows(conn, query))
         missing = [r for r in ids if r not in found]
         if missing:
             raise NotFoundError(f"no run #{missing[0]}")
@@ -282,7 +282,7 @@ class RunStore:
             query = query.where(SqlRun.trigger == trigger)
         query = query.order_by(SqlRun.created_at.desc(), SqlRun.id.desc()).limit(limit)
         with self._db.read_connection() as conn:
-            rows = conn.execute(query).all()
+            rows = driver_rows(conn, query)
             stages = stages_of(conn, [r[0] for r in rows]) if with_stages else {}
         return [run_from_row(r, stages.get(r[0], ())) for r in rows]
 

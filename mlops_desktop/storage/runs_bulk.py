@@ -1,7 +1,7 @@
 """Bulk reads and writes of the run history: whole batches of runs in one statement each.
 
 Listing thousands of runs through ORM objects costs milliseconds per run; these functions
-read plain columns (:func:`run_rows`, :func:`stages_of`) and write finished runs with their
+read plain columns (:func:`run_from_row`, :func:`stages_of`) and write finished runs with their
 stage records and metric series in one transaction per batch (:func:`insert_finished`, used
 by imports), so the cost per run stays a few tens of microseconds.
 """
@@ -17,7 +17,13 @@ from sqlalchemy import Connection, Select, Table, insert, null, select, update
 from mlops_desktop.core.entities import Run, RunStatus, StageRun, StageStatus
 from mlops_desktop.core.errors import NotFoundError
 from mlops_desktop.storage._util import driver_rows
-from mlops_desktop.storage.orm import SqlProject, SqlRun, SqlStageRun
+from mlops_desktop.storage.orm import (
+    SqlProject,
+    SqlRun,
+    SqlStageRun,
+    json_object_from_driver,
+    utc_from_driver,
+)
 
 _RUNS = cast(Table, SqlRun.__table__)
 _STAGES = cast(Table, SqlStageRun.__table__)
@@ -64,7 +70,8 @@ STAGE_COLUMNS = (
 
 
 def run_from_row(row: Any, stages: tuple[StageRun, ...] = ()) -> Run:
-    """A :class:`Run` from a row of :data:`RUN_COLUMNS`."""
+    """A :class:`Run` from a row of :data:`RUN_COLUMNS` as the driver gives it
+    (:func:`~mlops_desktop.storage._util.driver_rows`): dates and JSON decoded here."""
     return Run(
         id=row[0],
         project_id=row[1],
@@ -73,11 +80,11 @@ def run_from_row(row: Any, stages: tuple[StageRun, ...] = ()) -> Run:
         status=RunStatus(row[4]),
         trigger=row[5],
         environment=row[6],
-        created_at=row[7],
-        started_at=row[8],
-        finished_at=row[9],
-        params=dict(row[10] or {}),
-        input_hashes=dict(row[11] or {}),
+        created_at=utc_from_driver(row[7]),  # type: ignore[arg-type]  # never NULL
+        started_at=utc_from_driver(row[8]),
+        finished_at=utc_from_driver(row[9]),
+        params=json_object_from_driver(row[10]),
+        input_hashes=json_object_from_driver(row[11]),
         app_version=row[12],
         executor=row[13],
         commit=row[14],
@@ -104,11 +111,6 @@ def stage_from_row(row: Any) -> StageRun:
     )
 
 
-def run_rows(conn: Connection, query: Any) -> list[Any]:
-    """The rows of a :data:`RUN_COLUMNS` query."""
-    return list(conn.execute(query).all())
-
-
 def stages_of(conn: Connection, run_ids: Sequence[int]) -> dict[int, tuple[StageRun, ...]]:
     """The stage records of these runs in one query per 5,000 runs (in record order)."""
     out: dict[int, list[StageRun]] = {}
@@ -117,7 +119,7 @@ def stages_of(conn: Connection, run_ids: Sequence[int]) -> dict[int, tuple[Stage
         query = (
             select(*STAGE_COLUMNS)
             .where(SqlStageRun.run_id.in_(ids[lo : lo + 5000]))
-            .order_by(SqlStageRun.id)
+            .order_by(SqlStageRun.run_id, SqlStageRun.id)
         )
         for row in conn.execute(query).all():
             out.setdefault(row[0], []).append(stage_from_row(row))
@@ -160,7 +162,8 @@ def stage_rows(
         scopes = [c.run_id.in_(ids[lo : lo + 5000]) for lo in range(0, len(ids), 5000)]
     plain = PLAIN_STAGE_FIELDS.issuperset(fields)
     for scope in scopes:
-        query = select(c.run_id, *columns).where(scope).order_by(c.id)
+        # run by run, each in record order: read in the order of ix_stage_runs_run_id
+        query = select(c.run_id, *columns).where(scope).order_by(c.run_id, c.id)
         rows = driver_rows(conn, query) if plain else conn.execute(query).all()
         for row in rows:
             got = out.get(row[0])
