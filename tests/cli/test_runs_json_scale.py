@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -113,3 +114,26 @@ def test_runs_json_reads_values_and_stages_of_the_listed_runs_in_one_statement_e
     stages = [s for s in statements if "FROM stage_runs" in s]
     assert len(chunks) == 1 and len(stages) == 1
     assert "project_id" in chunks[0] and "project_id" in stages[0]
+
+
+def test_runs_json_is_strict_json_when_a_value_is_not_a_number(tmp_path, capsys) -> None:
+    """A latest value of NaN prints as null: the listing parses with a strict JSON parser
+    (one that refuses NaN, as jq and JavaScript do), one run per line."""
+    path = tmp_path / "w.db"
+    _workspace(path, 2)
+    with Workspace.open(path) as ws:
+        run_id = ws.runs.list(ws.projects.get("p").id, limit=1)[0].id
+        ws.metrics.log_arrays(run_id, "loss", np.array([0.4, np.nan]))  # the latest is NaN
+    capsys.readouterr()
+    assert main(["--workspace", str(path), "runs", "p", "--json"]) == 0
+    out = capsys.readouterr().out
+
+    def refuse(name: str) -> None:
+        raise ValueError(f"not JSON: {name}")
+
+    listed = json.loads(out, parse_constant=refuse)
+    assert listed[0]["id"] == run_id and listed[0]["metrics"]["loss"] is None
+    assert listed[0]["metrics"]["accuracy"] == 0.01
+    assert listed[0]["started_at"] == "2025-03-01T01:00:00+00:00"  # ISO 8601, UTC offset
+    lines = out.splitlines()
+    assert lines[0] == "[" and lines[-1] == "]" and len(lines) == 4  # one run per line
