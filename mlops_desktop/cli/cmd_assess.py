@@ -16,11 +16,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
-from mlops_desktop.cli._common import open_workspace, print_json, print_table
+from mlops_desktop.cli._common import json_bytes, open_workspace, print_json, print_table
 from mlops_desktop.core.vendors import catalogue
 
 MODELS = (*catalogue().model_ids(), "mlts", "all")
@@ -233,7 +232,7 @@ def _json_text(
                 for s in shortfalls
             ],
         }
-    return json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n"
+    return json_bytes(data).decode() + "\n"
 
 
 def _print_text(

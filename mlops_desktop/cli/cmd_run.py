@@ -7,7 +7,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
-from mlops_desktop.cli._common import open_workspace, print_table
+from mlops_desktop.cli._common import open_workspace, print_json_lines, print_table
 from mlops_desktop.core.entities import StageRun, StageStatus
 from mlops_desktop.core.execution import NullListener
 
@@ -203,7 +203,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
             else {}
         )
     if args.json:
-        _print_json_lines(
+        print_json_lines(
             [_run_json(r, names, metrics.get(r.id, {}), stages.get(r.id, [])) for r in runs]
         )
         return 0
@@ -262,22 +262,3 @@ def _run_json(
             for n, t, st, d, e in stages
         ],
     }
-
-
-def _print_json_lines(items: list[dict[str, Any]]) -> None:
-    """A JSON list with one item per line, encoded by orjson: the 22 MB of 10,000 runs in
-    about 0.05 s, where the standard library's encoder takes 0.3 s. NaN and infinities,
-    which JSON has not, are written as null; dates as ISO 8601 with their UTC offset."""
-    import orjson
-
-    dumps = orjson.dumps
-    body = b",\n".join([dumps(item, default=str) for item in items])
-    data = b"[\n" + body + b"\n]\n" if items else b"[]\n"
-    out = sys.stdout
-    buffer = getattr(out, "buffer", None)  # None where stdout was replaced by a text stream
-    if buffer is None:
-        out.write(data.decode())
-        return
-    out.flush()
-    buffer.write(data)
-    buffer.flush()

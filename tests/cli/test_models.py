@@ -176,3 +176,23 @@ def test_triggers_add_disable_remove(wsfile, capsys):
     assert code == 1 and "no trigger #9" in err
     code, out, _ = run(capsys, "--workspace", wsfile, "triggers", "p", "--remove", "1")
     assert code == 0 and "removed trigger #1" in out
+
+
+def test_models_json_is_strict_json_when_a_score_is_not_a_number(tmp_path, capsys):
+    """A version scored NaN (scikit-learn's ROC AUC of a test part with one class) prints
+    null: every ``--json`` is read by a strict parser, as jq and JavaScript read it."""
+    path = str(tmp_path / "w.db")
+    with Workspace.open(path) as ws:
+        ws.projects.create("p")
+        RegistryService(ws).register("p", "clf", metrics={"accuracy": 1.0, "roc_auc": float("nan")})
+    code, out, _ = run(capsys, "--workspace", path, "models", "p", "--json")
+
+    def refuse(name):
+        raise ValueError(f"not JSON: {name}")
+
+    doc = json.loads(out, parse_constant=refuse)
+    assert code == 0 and doc["models"][0]["versions"][0]["metrics"] == {
+        "accuracy": 1.0,
+        "roc_auc": None,
+    }
+    assert out.startswith('{\n  "project": "p"')  # indented for reading
