@@ -28,7 +28,13 @@ def json_bytes(data: Any, *, indent: bool = True) -> bytes:
     options = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
     if indent:
         options |= orjson.OPT_INDENT_2
-    return orjson.dumps(data, default=str, option=options)
+    try:
+        return orjson.dumps(data, default=str, option=options)
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits, or nesting over 254 deep
+        import json
+
+        text = json.dumps(data, default=str, ensure_ascii=False, indent=2 if indent else None)
+        return text.encode()
 
 
 def write_stdout(data: bytes) -> None:
