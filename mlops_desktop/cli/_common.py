@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -54,11 +54,22 @@ def print_json(data: Any) -> None:
     write_stdout(json_bytes(data) + b"\n")
 
 
-def print_json_lines(items: Sequence[Any]) -> None:
-    """A JSON list with one item per line (:func:`json_bytes`, compact): 10,000 runs with
-    their stages, 22 MB, in about 0.05 s, where the standard library takes 0.3 s."""
-    body = b",\n".join([json_bytes(item, indent=False) for item in items])
-    write_stdout(b"[\n" + body + b"\n]\n" if items else b"[]\n")
+def print_json_lines(items: Iterable[Any]) -> None:
+    """A JSON list with one item per line (:func:`json_bytes`, compact), written a thousand
+    items at a time as they come: 10,000 runs with their stages, 22 MB, are encoded in
+    about 0.05 s (the standard library takes 0.3 s), and never held whole."""
+    parts: list[bytes] = []
+    opened = False
+    for item in items:
+        parts.append(json_bytes(item, indent=False))
+        if len(parts) == 1000:
+            write_stdout((b",\n" if opened else b"[\n") + b",\n".join(parts))
+            opened = True
+            parts.clear()
+    if parts:
+        write_stdout((b",\n" if opened else b"[\n") + b",\n".join(parts))
+        opened = True
+    write_stdout(b"\n]\n" if opened else b"[]\n")
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

@@ -12,7 +12,10 @@ from mlops_desktop.core.entities import StageRun, StageStatus
 from mlops_desktop.core.execution import NullListener
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from mlops_desktop.app.runs import RunService
+    from mlops_desktop.app.workspace import Workspace
     from mlops_desktop.core.entities import Run
 
 MARKS = {
@@ -193,20 +196,12 @@ def cmd_runs(args: argparse.Namespace) -> int:
         runs = ws.runs.list(
             project, pipeline_id, args.limit, with_params=not args.json, with_input_hashes=True
         )
-        # the listed runs' latest values (and for --json their stages), each in one query
-        # (no keys with a "/": curves and per-feature values are neither printed nor shown)
-        latest = ws.metrics.latest_in_project
-        metrics = latest(project, pipeline_id, args.limit, flat=True) if runs else {}
-        stages = (
-            ws.runs.stage_rows_in_project(project, STAGE_FIELDS, pipeline_id, args.limit)
-            if args.json and runs
-            else {}
-        )
-    if args.json:
-        print_json_lines(
-            [_run_json(r, names, metrics.get(r.id, {}), stages.get(r.id, [])) for r in runs]
-        )
-        return 0
+        if args.json:
+            print_json_lines(_json_items(ws, runs, names))
+            return 0
+        # the listed runs' latest values in one query (no keys with a "/": curves and
+        # per-feature values are not shown)
+        metrics = ws.metrics.latest_many([r.id for r in runs], flat=True)
     keys = ("accuracy", "f1", "roc_auc", "r2", "rmse", "cv_best_score")
     shown = [k for k in keys if any(k in metrics.get(r.id, {}) for r in runs)][:3]
     rows = []
@@ -231,6 +226,20 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 SERIES_METRICS = frozenset({"confusion_matrix"})
 STAGE_FIELDS = ("node_id", "title", "status", "duration_s", "error")  # each stage in --json
+JSON_PAGE = 2000  # runs whose values and stages --json reads, encodes and writes at a time
+
+
+def _json_items(ws: Workspace, runs: list[Run], names: dict[int, str]) -> Iterator[dict[str, Any]]:
+    """Each run as ``--json`` prints it. The latest values (no keys with a "/") and the
+    stages are read a page of runs at a time, one query each, by the ids listed: a long
+    history is never held whole."""
+    for lo in range(0, len(runs), JSON_PAGE):
+        page = runs[lo : lo + JSON_PAGE]
+        ids = [r.id for r in page]
+        metrics = ws.metrics.latest_many(ids, flat=True)
+        stages = ws.runs.stage_rows(ids, STAGE_FIELDS)
+        for r in page:
+            yield _run_json(r, names, metrics[r.id], stages.get(r.id, []))
 
 
 def _run_json(

@@ -325,18 +325,19 @@ class MetricStore:
         return self.latest_many([run_id]).get(run_id, {})
 
     def latest_many(
-        self, run_ids: Sequence[int], keys: Sequence[str] | None = None
+        self, run_ids: Sequence[int], keys: Sequence[str] | None = None, *, flat: bool = False
     ) -> dict[int, dict[str, float]]:
         """The latest value of each key (only ``keys`` when given) of each run: read from
         a covering index in batches of 5,000 runs, in index order (run, key, step, id), so
-        the last row read of each (run, key) is its latest."""
+        the last row read of each (run, key) is its latest. ``flat`` leaves out keys with
+        a ``/`` (curves, per-feature and per-class values), in the query."""
         ids = list(dict.fromkeys(int(r) for r in run_ids))
         out: dict[int, dict[str, float]] = {r: {} for r in ids}
         if not ids or (keys is not None and not keys):
             return out
         with self._db.read_connection() as conn:
             for lo in range(0, len(ids), 5000):
-                self._latest_into(conn, out, ids[lo : lo + 5000], keys)
+                self._latest_into(conn, out, ids[lo : lo + 5000], keys, flat=flat)
         return out
 
     def latest_in_project(

@@ -109,11 +109,41 @@ def test_runs_json_reads_values_and_stages_of_the_listed_runs_in_one_statement_e
     listed = json.loads(capsys.readouterr().out)
     assert [r["id"] for r in listed] == list(reversed(ids))[:7]
     assert all(r["metrics"] and len(r["stages"]) == 3 for r in listed)
-    # one statement reads the latest values, one the stages: no list of run ids sent back
+    # one statement reads the latest values, one the stages, of the runs listed
     chunks = [s for s in statements if "FROM metric_chunks" in s]
     stages = [s for s in statements if "FROM stage_runs" in s]
     assert len(chunks) == 1 and len(stages) == 1
-    assert "project_id" in chunks[0] and "project_id" in stages[0]
+
+
+def test_runs_json_reads_and_writes_a_long_history_a_page_at_a_time(
+    tmp_path, capsys, monkeypatch
+) -> None:
+    """Each page of runs has its values and stages read in one statement each, then is
+    written: the statements grow with the pages, every run is listed once, newest first,
+    with its own stages and values."""
+    from mlops_desktop.cli import cmd_run
+
+    monkeypatch.setattr(cmd_run, "JSON_PAGE", 4)
+    path = tmp_path / "w.db"
+    ids = _workspace(path, 10)
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        capsys.readouterr()
+        assert main(["--workspace", str(path), "runs", "p", "--json"]) == 0
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    listed = json.loads(capsys.readouterr().out)
+    assert [r["id"] for r in listed] == list(reversed(ids))
+    for n, run in enumerate(reversed(listed)):  # run n was built with these
+        assert run["metrics"] == {"accuracy": n / 100}
+        assert run["stages"][0]["error"] == f"boom {n}"
+    assert sum("FROM stage_runs" in s for s in statements) == 3  # 10 runs, pages of 4
+    assert sum("FROM metric_chunks" in s for s in statements) == 3
 
 
 def test_runs_json_is_strict_json_when_a_value_is_not_a_number(tmp_path, capsys) -> None:
