@@ -6,12 +6,13 @@ path imports use), each with 12 stage records and 20 metrics. The workspaces are
 ``--dir`` and reused.
 
 Measured per size, in a fresh process, in the real main window (offscreen Qt) after the
-prewarm the app runs at idle after start-up: open the project tab (runs panel filled), the worst keystroke of a filter, sorting by a
-metric column, opening the Trends view, the window's work after a run finishes (GUI-thread
-time, the longest event-loop stall until the new run is listed), comparing the 100 newest
-runs, restoring a selection of every row; and from the command line (fresh processes): ``runs --json`` (with ``runs
---limit 1`` as its peer), ``report`` to HTML and ``assess``. ``--mlflow N`` also imports N
-MLflow runs (built in an MLflow SQLite store first) with ``mlflow import``.
+prewarm the app runs at idle after start-up: open the project tab (runs panel filled), the
+worst keystroke of a filter, sorting by a metric column, opening the Trends view, the
+window's work after a run finishes (GUI-thread time, the longest event-loop stall until the
+new run is listed), comparing the 100 newest runs, restoring a selection of every row; and
+from the command line (fresh processes): ``runs --json`` (with ``runs --limit 1`` as its
+peer), ``report`` to HTML and ``assess``, each with its peak memory. ``--mlflow N`` also
+imports N MLflow runs (built in an MLflow SQLite store first) with ``mlflow import``.
 
     python -m bench.bench_history [--sizes 100,1000,3000,10000] [--dir /tmp/bench_history]
 """
@@ -25,6 +26,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -234,20 +236,25 @@ def _env(**extra: str) -> dict[str, str]:
 CODE = ""
 
 
-def _cli(args: list[str], path: Path) -> float:
+def _cli(args: list[str], path: Path) -> tuple[float, float]:
+    """Seconds and peak memory (MB, the process's maximum resident set) of one command, its
+    output thrown away as a pipe into ``jq`` or a file would take it."""
     t = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "mlops_desktop", "--workspace", str(path), *args],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env=_env(),
-        cwd=os.path.dirname(path),  # not the source folder: ``--code`` decides the package
-    )
-    took = time.perf_counter() - t
-    if done.returncode not in (0, 1):
-        raise RuntimeError(f"{args}: {done.stderr[-2000:]}")
-    return took
+    with tempfile.TemporaryFile() as err:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "mlops_desktop", "--workspace", str(path), *args],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            env=_env(),
+            cwd=os.path.dirname(path),  # not the source folder: ``--code`` decides the package
+        )
+        _, status, usage = os.wait4(child.pid, 0)
+        took = time.perf_counter() - t
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode not in (0, 1):
+            err.seek(0)
+            raise RuntimeError(f"{args}: {err.read()[-2000:].decode(errors='replace')}")
+    return took, usage.ru_maxrss / 1024  # kilobytes on Linux
 
 
 def measure(built: Path, work: Path) -> dict[str, float]:
@@ -266,10 +273,14 @@ def measure(built: Path, work: Path) -> dict[str, float]:
     if line is None:
         raise RuntimeError(done.stderr[-3000:])
     out = json.loads(line[7:])
-    out["runs_json"] = _cli(["runs", PROJECT, "--json", "--limit", "1000000"], path)
-    out["runs_limit1"] = _cli(["runs", PROJECT, "--limit", "1"], path)
-    out["report_html"] = _cli(["report", PROJECT, "-o", str(work / "r.html"), "--quiet"], path)
-    out["assess"] = _cli(["assess", PROJECT, "--no-save"], path)
+    commands = {
+        "runs_json": ["runs", PROJECT, "--json", "--limit", "1000000"],
+        "runs_limit1": ["runs", PROJECT, "--limit", "1"],
+        "report_html": ["report", PROJECT, "-o", str(work / "r.html"), "--quiet"],
+        "assess": ["assess", PROJECT, "--no-save"],
+    }
+    for key, command in commands.items():
+        out[key], out[f"{key}_mb"] = _cli(command, path)
     return out
 
 
@@ -286,7 +297,7 @@ def mlflow_import(n: int, work: Path) -> float:
 
     with Workspace.open(target) as ws:
         ProjectService(ws).create_project("imported")
-    return _cli(["mlflow", "import", "imported", "--tracking-uri", f"sqlite:///{store}"], target)
+    return _cli(["mlflow", "import", "imported", "--tracking-uri", f"sqlite:///{store}"], target)[0]
 
 
 def build_mlflow(store: Path, n: int) -> None:
@@ -322,6 +333,10 @@ ROWS = (
     ("runs_limit1", "CLI `runs --limit 1` (peer)"),
     ("report_html", "CLI `report` (HTML)"),
     ("assess", "CLI `assess`"),
+    ("runs_json_mb", "CLI `runs --json`, peak memory (MB)"),
+    ("runs_limit1_mb", "CLI `runs --limit 1`, peak memory (MB, peer)"),
+    ("report_html_mb", "CLI `report`, peak memory (MB)"),
+    ("assess_mb", "CLI `assess`, peak memory (MB)"),
 )
 
 
@@ -330,7 +345,8 @@ def table(results: dict[int, dict[str, float]]) -> str:
     head = "| Operation | " + " | ".join(f"{s:,}" for s in sizes) + " | exponent 1k→10k |"
     lines = [head, "|---" * (len(sizes) + 2) + "|"]
     for key, title in ROWS:
-        cells = [f"{results[s].get(key, float('nan')):.3f}" for s in sizes]
+        digits = 0 if key.endswith("_mb") else 3
+        cells = [f"{results[s].get(key, float('nan')):.{digits}f}" for s in sizes]
         exp = ""
         if 1000 in results and 10000 in results:
             a, b = results[1000].get(key), results[10000].get(key)
