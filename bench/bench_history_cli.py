@@ -7,7 +7,8 @@ of every run and its peer ``runs --limit 1``, as the child's CPU seconds (user +
 thread, so on an idle machine their wall time is close to their CPU time plus file reads). With ``--peer DIR`` (a folder holding another
 copy of the ``mlops_desktop`` package, e.g. ``git archive HEAD~3 mlops_desktop | tar -x -C
 DIR``) each command is timed for both copies alternately, so both see the same machine load,
-and the outputs are compared (the numbers the app prints must not change).
+and the outputs are compared (the numbers the app prints must not change). The peer measures
+on a workspace of the same runs built by its own code: an older copy opens no newer schema.
 
     python -m bench.bench_history_cli [--sizes 1000,10000] [--peer DIR] [--repeat 3]
 """
@@ -55,16 +56,42 @@ def _run(code: str, path: Path, args: list[str], work: Path, tag: str) -> tuple[
     return took, done.stdout
 
 
-def _comparable(name: str, out: str) -> str:
-    """The output without what changes from one call to the next (the assessment's time)."""
-    if name == "assess":
-        import json
+STAMPS = frozenset({"time", "generated_at", "at", "observed_at"})  # when, not what
 
-        data = json.loads(out)
-        data.pop("time", None)
-        data.pop("generated_at", None)
-        return json.dumps(data, sort_keys=True)
-    return out
+
+def _comparable(name: str, out: str) -> str:
+    """The output without what changes from one call or build to the next (the times the
+    assessment and its evidence carry) or from one encoder to another (spacing, key order)."""
+    if name not in ("assess", "runs_json"):
+        return out
+    import json
+
+    def unstamped(data: object) -> object:
+        if isinstance(data, dict):
+            return {k: unstamped(v) for k, v in data.items() if k not in STAMPS}
+        if isinstance(data, list):
+            return [unstamped(v) for v in data]
+        return data
+
+    return json.dumps(unstamped(json.loads(out)), sort_keys=True)
+
+
+def _build_with(code: str, path: Path, n: int) -> None:
+    """The workspace of ``n`` runs built by the copy in ``code``: a copy opens no workspace
+    of a newer schema, so the peer measures on its own (the same runs, built the same way)."""
+    if path.exists():
+        path.unlink()
+    script = (
+        "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); "
+        "from bench.bench_history import build; build(Path(sys.argv[2]), int(sys.argv[3]))"
+    )
+    here = str(Path(__file__).resolve().parent.parent)
+    subprocess.run(
+        [sys.executable, "-c", script, code, str(path), str(n)],
+        check=True,
+        timeout=900,
+        cwd=here,  # this bench module, the copy's package (first on the path)
+    )
 
 
 def main() -> None:
@@ -82,8 +109,11 @@ def main() -> None:
     print("| size | command | " + " | ".join(f"{c} (median CPU s)" for c in copies) + " |")
     print("|---|---|" + "---|" * len(copies))
     for n in (int(s) for s in args.sizes.split(",") if s):
-        built = work / f"history-{n}.db"
-        build(built, n)
+        built = {"this": work / f"history-{n}.db"}
+        build(built["this"], n)
+        if args.peer:
+            built["peer"] = work / f"history-{n}-peer.db"
+            _build_with(args.peer, built["peer"], n)
         for name in wanted:
             times: dict[str, list[float]] = {c: [] for c in copies}
             outs: dict[str, str] = {}
@@ -91,7 +121,7 @@ def main() -> None:
                 for copy, code in copies.items():
                     path = work / f"cli-{copy}-{n}.db"  # each copy migrates its own file
                     if i == 0:
-                        shutil.copyfile(built, path)
+                        shutil.copyfile(built[copy], path)
                     took, out = _run(code, path, COMMANDS[name], work, copy)
                     times[copy].append(took)
                     outs[copy] = _comparable(name, out)
