@@ -111,10 +111,12 @@ RENDERERS: dict[str, Callable[[Figure], bytes]] = {
 }
 
 
-def render_images(data: ReportData) -> list[str]:
+def render_images(
+    data: ReportData, progress: Callable[[float, str], None] | None = None
+) -> list[str]:
     """Draw offscreen every figure that has plot data but no image yet (pipeline picture,
-    plots, radar). Figures that cannot be drawn are left out with a note; returns the
-    captions of those."""
+    plots, radar), ``progress`` told before each (the dialog paints between figures).
+    Figures that cannot be drawn are left out with a note; returns the captions of those."""
     from mlops_desktop.qt.application import ensure_gui_application
 
     ensure_gui_application()
@@ -125,9 +127,11 @@ def render_images(data: ReportData) -> list[str]:
     pending.extend(data.plots)
     if data.maturity is not None and data.maturity.radar is not None:
         pending.append(data.maturity.radar)
-    for fig in pending:
+    for done, fig in enumerate(pending):
         if fig.has_image or fig.data is None:
             continue
+        if progress is not None:
+            progress(done / len(pending), f"Drawing {fig.caption or 'a figure'}")
         renderer = RENDERERS.get(fig.kind)
         try:
             if renderer is None:

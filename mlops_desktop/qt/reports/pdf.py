@@ -364,30 +364,38 @@ def export_report(
     lens: str | None = None,
     progress: Progress | None = None,
     registry: Any = None,
+    build_in: Callable[[Callable[[Progress], ReportData]], ReportData] | None = None,
 ) -> Path:
     """Build the report of ``project`` and write it as HTML or PDF (by the file's extension).
 
-    What the GUI's Export report dialog and ``mlops-desktop report`` both call."""
+    What the GUI's Export report dialog and ``mlops-desktop report`` both call. Gathering
+    the report (reads and the assessment, no Qt: seconds for a long history) runs in the
+    caller's thread, or by ``build_in``, which is given the gathering as a function of a
+    progress callback to call it with and returns its result: the dialog runs it on a
+    reader thread. Drawing the figures and writing the file follow in the caller's thread."""
     from mlops_desktop.app.reports import ReportService
 
     fmt = report_format(path)
     service = ReportService(workspace, registry)
 
-    def step(start: float, span: float) -> Progress | None:
-        if progress is None:
+    def scaled(report: Progress | None, start: float, span: float) -> Progress | None:
+        if report is None:
             return None
-        return lambda fraction, message: progress(start + span * fraction, message)
+        return lambda fraction, message: report(start + span * fraction, message)
 
-    data = service.build(project, run_id, lens, progress=step(0.0, 0.4))
+    def gather(report: Progress | None) -> ReportData:
+        return service.build(project, run_id, lens, progress=scaled(report, 0.0, 0.4))
+
+    data = gather(progress) if build_in is None else build_in(gather)
     if progress:
         progress(0.4, "Drawing the pipeline and plots")
-    render_images(data)
+    render_images(data, progress=scaled(progress, 0.4, 0.2))
     if progress:
         progress(0.6, "Writing the report")
     if fmt == "html":
         written = service.write_html(data, path)
     else:
-        written = write_pdf(data, path, progress=step(0.6, 0.4))
+        written = write_pdf(data, path, progress=scaled(progress, 0.6, 0.4))
     if progress:
         progress(1.0, "Done")
     return written
