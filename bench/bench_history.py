@@ -9,10 +9,12 @@ Measured per size, in a fresh process, in the real main window (offscreen Qt) af
 prewarm the app runs at idle after start-up: open the project tab (runs panel filled), the
 worst keystroke of a filter, sorting by a metric column, opening the Trends view, the
 window's work after a run finishes (GUI-thread time, the longest event-loop stall until the
-new run is listed), comparing the 100 newest runs, restoring a selection of every row; and
-from the command line (fresh processes): ``runs --json`` (with ``runs --limit 1`` as its
-peer), ``report`` to HTML and ``assess``, each with its peak memory. ``--mlflow N`` also
-imports N MLflow runs (built in an MLflow SQLite store first) with ``mlflow import``.
+new run is listed), comparing the 100 newest runs, restoring a selection of every row,
+exporting the report as PDF from its dialog; and from the command line (fresh processes):
+``runs --json`` (with ``runs --limit 1`` as its peer), ``report`` to HTML and ``assess``,
+each with its peak memory. ``--mlflow N`` also imports N MLflow runs (built in an MLflow
+SQLite store first) with ``mlflow import``. ``--code DIR`` measures another copy of the
+package, on workspaces of the same runs built by that copy.
 
     python -m bench.bench_history [--sizes 100,1000,3000,10000] [--dir /tmp/bench_history]
 """
@@ -100,6 +102,24 @@ def build(path: Path, n: int) -> None:
                 ws.runs.add_finished(batch, series)
                 batch, series = [], []
     tmp.rename(path)
+
+
+def build_with(code: str, path: Path, n: int) -> None:
+    """The workspace of ``n`` runs built by the copy in ``code``: a copy opens no workspace
+    of a newer schema, so the peer measures on its own (the same runs, built the same way)."""
+    if path.exists():
+        path.unlink()
+    script = (
+        "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); "
+        "from bench.bench_history import build; build(Path(sys.argv[2]), int(sys.argv[3]))"
+    )
+    here = str(Path(__file__).resolve().parent.parent)
+    subprocess.run(
+        [sys.executable, "-c", script, code, str(path), str(n)],
+        check=True,
+        timeout=900,
+        cwd=here,  # this bench module, the copy's package (first on the path)
+    )
 
 
 CHILD = r"""
@@ -218,6 +238,23 @@ panel.select_runs(ids)
 QApplication.processEvents()
 out["select_all"] = time.perf_counter() - t
 out["selected"] = len(panel.selected_run_ids())
+
+# File -> Export report..., as PDF: the dialog's time and the longest stall meanwhile.
+from mlops_desktop.qt.reports.dialog import ExportReportDialog
+dialog = ExportReportDialog(win.workspace, project, win, folder=tmp)
+dialog.show()
+QApplication.processEvents()
+gaps, last = [0.0], [time.perf_counter()]
+def tick():
+    now = time.perf_counter(); gaps.append(now - last[0]); last[0] = now
+timer = QTimer(); timer.setInterval(5); timer.timeout.connect(tick); timer.start()
+t = last[0] = time.perf_counter()
+written = dialog.export()
+out["export_pdf"] = time.perf_counter() - t
+timer.stop()
+out["export_pdf_stall"] = max(max(gaps), time.perf_counter() - last[0])
+if written is None:
+    raise SystemExit("the report was not written: " + dialog.status.text())
 print("RESULT " + json.dumps(out))
 sys.stdout.flush()
 os._exit(0)
@@ -329,6 +366,8 @@ ROWS = (
     ("select_all", "Restore a selection of every row"),
     ("compare_100", "Compare the 100 newest runs (every tab drawn)"),
     ("compare_100_stall", "  longest GUI stall meanwhile"),
+    ("export_pdf", "Export the report as PDF (File → Export report…)"),
+    ("export_pdf_stall", "  longest GUI stall meanwhile"),
     ("runs_json", "CLI `runs --json`, all runs"),
     ("runs_limit1", "CLI `runs --limit 1` (peer)"),
     ("report_html", "CLI `report` (HTML)"),
@@ -376,7 +415,11 @@ def main() -> None:
     for n in (int(s) for s in args.sizes.split(",") if s):
         path = work / f"history-{n}.db"
         t = time.perf_counter()
-        build(path, n)
+        if CODE:  # that copy may not open this one's newer schema
+            path = work / f"history-{n}-code.db"
+            build_with(CODE, path, n)
+        else:
+            build(path, n)
         print(f"{n} runs: workspace ready in {time.perf_counter() - t:.1f} s", flush=True)
         results[n] = measure(path, work)
         print(json.dumps({n: results[n]}), flush=True)

@@ -24,7 +24,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.bench_history import PROJECT, build
+from bench.bench_history import PROJECT, build, build_with
 
 COMMANDS = {
     "assess": ["assess", PROJECT, "--no-save", "--format", "json"],
@@ -76,24 +76,6 @@ def _comparable(name: str, out: str) -> str:
     return json.dumps(unstamped(json.loads(out)), sort_keys=True)
 
 
-def _build_with(code: str, path: Path, n: int) -> None:
-    """The workspace of ``n`` runs built by the copy in ``code``: a copy opens no workspace
-    of a newer schema, so the peer measures on its own (the same runs, built the same way)."""
-    if path.exists():
-        path.unlink()
-    script = (
-        "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); "
-        "from bench.bench_history import build; build(Path(sys.argv[2]), int(sys.argv[3]))"
-    )
-    here = str(Path(__file__).resolve().parent.parent)
-    subprocess.run(
-        [sys.executable, "-c", script, code, str(path), str(n)],
-        check=True,
-        timeout=900,
-        cwd=here,  # this bench module, the copy's package (first on the path)
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000")
@@ -113,7 +95,7 @@ def main() -> None:
         build(built["this"], n)
         if args.peer:
             built["peer"] = work / f"history-{n}-peer.db"
-            _build_with(args.peer, built["peer"], n)
+            build_with(args.peer, built["peer"], n)
         for name in wanted:
             times: dict[str, list[float]] = {c: [] for c in copies}
             outs: dict[str, str] = {}
