@@ -127,11 +127,14 @@ def render_images(
     pending.extend(data.plots)
     if data.maturity is not None and data.maturity.radar is not None:
         pending.append(data.maturity.radar)
-    for done, fig in enumerate(pending):
+    to_draw = sum(1 for fig in pending if not fig.has_image and fig.data is not None)
+    drawn = 0
+    for fig in pending:
         if fig.has_image or fig.data is None:
             continue
-        if progress is not None:
-            progress(done / len(pending), f"Drawing {fig.caption or 'a figure'}")
+        if progress is not None:  # a short line: captions are sentences
+            progress(drawn / to_draw, f"Drawing figure {drawn + 1} of {to_draw}")
+        drawn += 1
         renderer = RENDERERS.get(fig.kind)
         try:
             if renderer is None:
