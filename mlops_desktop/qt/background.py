@@ -60,6 +60,12 @@ class _ReaderPool:
                 job()
             except Exception:  # noqa: BLE001 - e.g. a panel deleted before its read ended
                 log.debug("background read failed", exc_info=True)
+            finally:
+                # Let go of the job now, while whoever started it still holds what it refers
+                # to. Kept until the next job, it could hold the last reference to a Qt
+                # object's wrapper (a dialog's, after it closed), which would then be freed
+                # on this thread: at the app's end that aborted it or hung its exit.
+                del job
 
 
 _POOL = _ReaderPool(READER_THREADS)

@@ -5,6 +5,7 @@ interval when others hold the interpreter), and ``wait`` waits for the reads in 
 from __future__ import annotations
 
 import threading
+import weakref
 
 from mlops_desktop.qt.background import BackgroundReads
 
@@ -50,3 +51,22 @@ def test_a_read_of_a_deleted_panel_does_not_take_a_reader_away(qtbot) -> None:
     alive.arrived.connect(lambda _n, result: got.append(result))
     alive.start(lambda: "served")
     qtbot.waitUntil(lambda: got == ["served"], timeout=5000)
+
+
+def test_a_reader_thread_keeps_nothing_of_a_read_once_it_ended(qtbot) -> None:
+    """What a read refers to (a dialog, say) is let go as soon as the read ends: a reader
+    thread that kept it until its next read could free a Qt object's wrapper on that thread
+    once the dialog closed, which aborted the app or hung its exit (seen after File → Export
+    report…, whose gathering runs on a reader thread)."""
+
+    class Held:
+        pass
+
+    held = Held()
+    ref = weakref.ref(held)
+    reads = BackgroundReads("test-keeps-nothing")
+    with qtbot.waitSignal(reads.arrived, timeout=5000) as arrived:
+        reads.start(lambda kept=held: type(kept).__name__)
+    assert arrived.args[1] == "Held"
+    del held
+    qtbot.waitUntil(lambda: ref() is None, timeout=2000)
