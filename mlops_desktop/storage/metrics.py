@@ -345,17 +345,14 @@ class MetricStore:
         project_id: int,
         pipeline_id: int | None = None,
         limit: int | None = None,
-        *,
-        flat: bool = False,
     ) -> dict[int, dict[str, float]]:
         """:meth:`latest_many` for a project's runs (of one pipeline; the newest ``limit``,
         as ``RunStore.list`` picks them), in one query whatever their number. Runs that
-        logged nothing are left out. ``flat`` leaves out keys with a ``/`` (curves,
-        per-feature and per-class values), in the query."""
+        logged nothing are left out."""
         scope = run_ids_query(project_id, pipeline_id, limit)
         out: dict[int, dict[str, float]] = {}
         with self._db.read_connection() as conn:
-            self._latest_into(conn, out, scope, None, flat=flat)
+            self._latest_into(conn, out, scope, None)
         return out
 
     def _latest_into(

@@ -36,9 +36,8 @@ from mlops_desktop.core.vendors import catalogue
 from mlops_desktop.qt.background import BackgroundReads
 
 if TYPE_CHECKING:
+    from mlops_desktop.qt.reports.pdf import Progress
     from mlops_desktop.reports.model import ReportData
-
-Progress = Callable[[float, str], None]
 
 LENSES = tuple((v.id, v.title) for v in catalogue().vendors)  # ("google", "Google Cloud")...
 FILTERS = "PDF document (*.pdf);;Web page, self-contained (*.html)"
